@@ -1,0 +1,1 @@
+"""PyTorch networks (MusicVAE family), their configs and checkpoint format. No Qt, MIDI or audio."""

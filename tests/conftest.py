@@ -1,0 +1,27 @@
+"""Shared test set-up: offscreen Qt, paths to the real MIDI sample, a tmp cache dir."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+MIDI_DIR = SHARED / "data" / "midi"
+
+
+@pytest.fixture(scope="session")
+def midi_dir() -> Path:
+    assert MIDI_DIR.is_dir(), f"the test MIDI files are missing: {MIDI_DIR}"
+    return MIDI_DIR
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test session gets its own cache so tests never read a developer's cache."""
+    cache = tmp_path_factory.getbasetemp() / "bandmate-cache"
+    monkeypatch.setenv("BANDMATE_CACHE_DIR", str(cache))
