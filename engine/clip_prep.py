@@ -55,8 +55,9 @@ def fit_length(clip: Pattern, steps: int, label: str = "the clip") -> tuple[Patt
     if clip.steps == steps:
         return clip, ()
     if clip.steps > steps:
-        note = f"{label} is {_bars(clip.steps)} long; the model plays {_bars(steps)}, so only the first "
-        return clip.slice(0, steps), (note + f"{_bars(steps)} were used",)
+        first = "the first bar was" if steps == STEPS_PER_BAR else f"the first {_bars(steps)} were"
+        note = f"{label} is {_bars(clip.steps)} long; the model plays {_bars(steps)}, so only {first} used"
+        return clip.slice(0, steps), (note,)
     note = f"{label} is {_bars(clip.steps)} long; it was looped to the model's {_bars(steps)}"
     return loop_to(clip, steps), (note,)
 

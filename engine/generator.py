@@ -1,0 +1,290 @@
+# SPDX-License-Identifier: MIT
+"""The generation facade the command line and the GUI call (Magenta's TrainedModel, in Patterns).
+
+`Generator.load(model)` takes a model folder or a bundled/user name; every method takes and returns
+`Pattern`s (latent codes are torch tensors (B, Z) on the CPU). Random choices follow `seed`; the seed
+actually used is kept in `last_seed`. Notes for the musician (a clip was cut, a key was guessed) collect
+in `notices` until `take_notices()`.
+"""
+
+from __future__ import annotations
+
+import math
+import secrets
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from engine.chain import chain, segments_needed, smooth_path
+from engine.clip_prep import FittedClip, GenerationError, fit_clip
+from engine.keys import Key, detect_key, logit_masks, parse_key
+from engine.model_registry import config_name, list_models, resolve_model
+from engine.pattern import STEPS_PER_BAR, Pattern
+
+__all__ = ["Generator", "GenerationError", "list_models", "pick_device"]
+
+
+def pick_device(name: str = "cpu") -> torch.device:
+    """ "auto" picks CUDA, then Apple MPS, then the CPU; other names are taken as they are."""
+    if name != "auto":
+        return torch.device(name)
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+class Generator:
+    """A loaded model and its converter: sample, encode, decode, vary, morph, blend, complete, humanize."""
+
+    def __init__(self, model: torch.nn.Module, meta: dict, path: Path | None = None, device: str = "cpu"):
+        self.device = pick_device(device) if isinstance(device, str) else device
+        self.model = model.to(self.device).eval()
+        for p in self.model.parameters():  # inference only: gradients flow to latent codes, never to weights
+            p.requires_grad_(False)
+        self.meta = meta
+        self.path = path
+        cfg = getattr(model, "cfg", None)
+        self.config_name: str = getattr(cfg, "name", "") or config_name(meta)
+        from engine.convert import CONVERTERS
+
+        if self.config_name not in CONVERTERS:
+            raise GenerationError(f"model config {self.config_name!r} is unknown to this Bandmate")
+        self.converter = CONVERTERS[self.config_name]
+        self.steps: int = self.converter.steps
+        self.z_size: int = int(getattr(cfg, "z_size", 0) or meta.get("config", {}).get("z_size"))
+        self.summary: dict = meta.get("data") or meta.get("data_summary") or {}
+        self.tempo: float = float(self.summary.get("tempo_median") or self.summary.get("tempo") or 120.0)
+        self.notices: list[str] = []
+        self.last_seed: int = 0
+
+    @classmethod
+    def load(cls, model: str | Path, device: str = "cpu") -> Generator:
+        """Load a model folder, a model.json path, or a bundled/user model name."""
+        from models.checkpoint import load_model
+
+        folder = resolve_model(model)
+        dev = pick_device(device)
+        net, meta = load_model(folder, device=str(dev))
+        return cls(net, meta, folder, dev)  # type: ignore[arg-type]
+
+    # ---- helpers -------------------------------------------------------------------------------
+    def take_notices(self) -> list[str]:
+        out, self.notices = self.notices, []
+        return out
+
+    def _seed(self, seed: int | None) -> int:
+        self.last_seed = secrets.randbelow(2**31) if seed is None else int(seed)
+        return self.last_seed
+
+    def training_key(self) -> Key | None:
+        """The key of the training music recorded in the model's data summary, if any."""
+        key = self.summary.get("key")
+        if isinstance(key, str) and key:
+            return parse_key(key)
+        hist = self.summary.get("pitch_classes") or self.summary.get("pitch_class_histogram")
+        if hist:
+            from engine.keys import key_from_histogram
+
+            return key_from_histogram(hist)
+        return None
+
+    def resolve_key(self, key: Key | str | None, clip: Pattern | None = None) -> Key | None:
+        """None, a Key, a name like "C:minor", or "auto" (the clip's key, else the training music's)."""
+        if key is None or isinstance(key, Key):
+            return key
+        if key.strip().lower() != "auto":
+            return parse_key(key)
+        found = detect_key(clip) if clip is not None else None
+        source = "the clip"
+        if found is None:
+            found, source = self.training_key(), "the training music"
+        if found is None:
+            self.notices.append(
+                "--key auto: no key found in the clip or the model's training summary; not masking"
+            )
+        else:
+            self.notices.append(f"--key auto: using {found}, the key of {source}")
+        return found
+
+    def _masks(self, key: Key | None) -> dict[str, torch.Tensor] | None:
+        masks = logit_masks(self.config_name, key)
+        if key is not None and masks is None:
+            self.notices.append(f"{self.config_name} writes drums only, so the key is ignored")
+        if masks is None:
+            return None
+        return {k: torch.as_tensor(v, device=self.device) for k, v in masks.items()}
+
+    def fit(self, clip: Pattern, label: str = "the clip") -> FittedClip:
+        """The clip checked and cut/looped to the model's length (notes about it go to `notices`)."""
+        fitted = fit_clip(clip, self.converter, self.config_name, label)
+        self.notices.extend(fitted.notices)
+        return fitted
+
+    def batch(self, examples: Sequence[dict[str, np.ndarray]]) -> dict[str, torch.Tensor]:
+        """Stack per-example arrays into model tensors (B, ...) on the device."""
+        keys = examples[0].keys()
+        return {
+            k: torch.as_tensor(np.stack([np.asarray(e[k]) for e in examples])).to(self.device) for k in keys
+        }
+
+    # ---- encode / decode -----------------------------------------------------------------------
+    def encode(self, patterns: Sequence[Pattern]) -> torch.Tensor:
+        """Latent means (B, Z) of the clips, each fitted to the model's length first."""
+        fitted = [
+            self.fit(p, f"clip {i + 1}" if len(patterns) > 1 else "the clip") for i, p in enumerate(patterns)
+        ]
+        mu, _ = self.model.encode(self.batch([f.arrays for f in fitted]))
+        return mu.detach().float().cpu()
+
+    def decode_arrays(
+        self,
+        z: torch.Tensor,
+        temperature: float = 0.5,
+        key: Key | str | None = None,
+        seed: int | None = None,
+        given: dict[str, torch.Tensor] | None = None,
+    ) -> dict[str, np.ndarray]:
+        """The decoder's raw arrays (B, ...) for latent codes z (B, Z)."""
+        if not 0.0 <= temperature <= 2.0:
+            raise GenerationError(f"temperature {temperature} is outside 0..2")
+        masks = self._masks(self.resolve_key(key))
+        rng = torch.Generator(device=self.device).manual_seed(self._seed(seed))
+        z = z.to(self.device).float()
+        out = self.model.decode(z, temperature=temperature, logit_mask=masks, given=given, generator=rng)
+        return {k: v.detach().cpu().numpy() for k, v in out.items()}
+
+    def to_patterns(self, arrays: dict[str, np.ndarray], tempo: float | None = None) -> list[Pattern]:
+        n = next(iter(arrays.values())).shape[0]
+        return [
+            self.converter.from_tensors({k: v[i] for k, v in arrays.items()}, tempo=tempo or self.tempo)
+            for i in range(n)
+        ]
+
+    def decode(
+        self,
+        z: torch.Tensor,
+        temperature: float = 0.5,
+        key: Key | str | None = None,
+        seed: int | None = None,
+        tempo: float | None = None,
+    ) -> list[Pattern]:
+        """One clip per latent code z (B, Z); temperature 0 = the most likely notes."""
+        return self.to_patterns(self.decode_arrays(z, temperature, key, seed), tempo)
+
+    # ---- generation ----------------------------------------------------------------------------
+    def sample(
+        self,
+        n: int = 1,
+        temperature: float = 0.5,
+        seed: int | None = None,
+        bars: int | None = None,
+        key: Key | str | None = None,
+    ) -> list[Pattern]:
+        """n new clips from the prior; with `bars`, each is a chain of clips along a smooth latent path."""
+        seed = self._seed(seed)
+        key = self.resolve_key(key)
+        gen = torch.Generator().manual_seed(seed)
+        if bars is None or bars * STEPS_PER_BAR == self.steps:
+            return self.decode(torch.randn(n, self.z_size, generator=gen), temperature, key, seed)
+        segs = segments_needed(bars, self.steps)
+        z = torch.cat([smooth_path(segs, self.z_size, gen) for _ in range(n)])  # (n * segs, Z)
+        clips = self.decode(z, temperature, key, seed)
+        return [chain(clips[i * segs : (i + 1) * segs], bars) for i in range(n)]
+
+    def variations(
+        self,
+        clip: Pattern,
+        n: int = 8,
+        amount: float = 0.3,
+        seed: int | None = None,
+        temperature: float = 0.5,
+        key: Key | str | None = None,
+    ) -> list[Pattern]:
+        """n clips near `clip`: its code moved by `amount` x random directions as long as a prior sample."""
+        seed = self._seed(seed)
+        key = self.resolve_key(key, clip)
+        mu = self.encode([clip])  # (1, Z)
+        d = torch.randn(n, self.z_size, generator=torch.Generator().manual_seed(seed))
+        d = d / d.norm(dim=1, keepdim=True) * math.sqrt(self.z_size)  # prior samples have norm ~ sqrt(Z)
+        return self.decode(mu + amount * d, temperature, key, seed, tempo=clip.tempo)
+
+    def interpolation_path(self, a: Pattern, b: Pattern, steps: int = 8) -> torch.Tensor:
+        """(steps, Z) codes from A's mean to B's by spherical interpolation, both ends included."""
+        from models.latent import slerp
+
+        if steps < 2:
+            raise GenerationError("an interpolation needs at least 2 steps")
+        mu = self.encode([a, b])
+        return torch.stack([torch.as_tensor(slerp(mu[0], mu[1], float(t))) for t in np.linspace(0, 1, steps)])
+
+    def interpolate(
+        self,
+        a: Pattern,
+        b: Pattern,
+        steps: int = 8,
+        temperature: float = 0.5,
+        seed: int | None = None,
+        key: Key | str | None = None,
+    ) -> list[Pattern]:
+        """Clips morphing from A into B (A and B's reconstructions are the ends)."""
+        key = self.resolve_key(key, a.concat(b))
+        return self.decode(self.interpolation_path(a, b, steps), temperature, key, seed, tempo=a.tempo)
+
+    def blend_codes(self, corners: Sequence[Pattern], points: Sequence[tuple[float, float]]) -> torch.Tensor:
+        """(P, Z) bilinear blends of the corners' codes at (x, y) points in 0..1.
+
+        Corners are A=(0,0), B=(1,0), C=(0,1), D=(1,1).
+        """
+        from models.latent import bilinear
+
+        if len(corners) != 4:
+            raise GenerationError(f"a blend needs 4 corner clips, got {len(corners)}")
+        for x, y in points:
+            if not (0.0 <= x <= 1.0 and 0.0 <= y <= 1.0):
+                raise GenerationError(f"blend point {x},{y} is outside the square 0..1")
+        mu = self.encode(corners)  # (4, Z)
+        return torch.stack([torch.as_tensor(bilinear(mu, x, y)).reshape(self.z_size) for x, y in points])
+
+    def blend(
+        self,
+        corners: Sequence[Pattern],
+        x: float,
+        y: float,
+        temperature: float = 0.5,
+        seed: int | None = None,
+    ) -> Pattern:
+        """The clip at (x, y) of the square whose corners are A (0,0), B (1,0), C (0,1), D (1,1)."""
+        return self.decode(self.blend_codes(corners, [(x, y)]), temperature, None, seed, corners[0].tempo)[0]
+
+    def blend_grid(
+        self, corners: Sequence[Pattern], grid: int = 5, temperature: float = 0.5, seed: int | None = None
+    ) -> list[list[Pattern]]:
+        """grid x grid clips; result[i][j] is at x = i / (grid - 1), y = j / (grid - 1)."""
+        if grid < 2:
+            raise GenerationError("a blend grid needs at least 2 points per side")
+        pts = [(i / (grid - 1), j / (grid - 1)) for i in range(grid) for j in range(grid)]
+        clips = self.decode(self.blend_codes(corners, pts), temperature, None, seed, corners[0].tempo)
+        return [clips[i * grid : (i + 1) * grid] for i in range(grid)]
+
+    def complete(
+        self,
+        clip: Pattern,
+        parts: Sequence[str] | None = None,
+        seed: int | None = None,
+        temperature: float = 0.5,
+        key: Key | str | None = None,
+    ) -> Pattern:
+        """The clip with its missing parts (or `parts`) written; the given parts come back unchanged."""
+        from engine.complete import complete
+
+        return complete(self, clip, parts, seed=seed, temperature=temperature, key=key)
+
+    def humanize(self, clip: Pattern, amount: float = 1.0, seed: int | None = None) -> Pattern:
+        """Same notes, with velocities and micro-timing learned from the training music."""
+        from engine.humanize import humanize
+
+        return humanize(self, clip, amount, seed=seed)
