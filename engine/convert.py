@@ -1,0 +1,302 @@
+# SPDX-License-Identifier: MIT
+"""Per-config Pattern ⇄ tensor converters (`CONVERTERS`), Magenta's MusicVAE representations.
+
+Each converter turns a window of exactly `steps` 16th steps into a dict of numpy arrays (the data contract
+in CONTRIBUTING.md), turns such arrays back into a Pattern, and cuts a 4/4 segment into training windows.
+"""
+
+from __future__ import annotations
+
+import bisect
+import dataclasses
+from collections.abc import Sequence
+
+import numpy as np
+
+from engine.codec import (
+    DRUM_CLASS_OF,
+    DRUM_PITCHES,
+    DRUM_VOCAB,
+    FIRST_PITCH_TOKEN,
+    MAX_PITCH,
+    MELODY_VOCAB,
+    MIN_PITCH,
+    decode_line,
+    drum_grid,
+    drum_notes,
+    drum_tokens,
+    encode_line,
+    monophonic,
+)
+from engine.pattern import STEPS_PER_BAR, Note, Pattern, Role, Track
+from engine.roles import with_roles
+
+__all__ = [
+    "CONVERTERS",
+    "Converter",
+    "MELODY_VOCAB",
+    "DRUM_VOCAB",
+    "DRUM_PITCHES",
+    "CONVERTER_VERSION",
+    "DRUM_PROGRAM",
+    "EMPTY_PROGRAM",
+    "MAX_GAP_STEPS",
+]
+
+CONVERTER_VERSION = 1  # bump when any converter's output changes: it keys the prepare cache
+DRUM_PROGRAM, EMPTY_PROGRAM = 128, 129
+MAX_GAP_STEPS = STEPS_PER_BAR  # Magenta's gap_bars=1: a window with a whole bar of silence is skipped
+BASS_PROGRAM = 33  # GM electric bass (finger), what decoded bass lines play
+MULTI_SLOTS = 8
+
+
+def slice_track(track: Track, start: int, end: int) -> Track:
+    """Notes of `track` starting in [start, end), moved to start at 0 and clipped to the window."""
+    starts = [n.start for n in track.notes]
+    lo, hi = bisect.bisect_left(starts, start), bisect.bisect_left(starts, end)
+    notes = [
+        Note(n.pitch, n.start - start, min(n.end, end) - start, n.velocity, n.offset)
+        for n in track.notes[lo:hi]
+    ]
+    return track.with_notes(notes)
+
+
+def longest_gap(onsets: Sequence[tuple[int, int]], steps: int) -> int:
+    """Longest run of steps covered by no (start, end) span in a window of `steps`."""
+    covered = np.zeros(steps + 2, dtype=bool)
+    covered[0] = covered[-1] = True
+    for start, end in onsets:
+        covered[1 + max(start, 0) : 1 + min(end, steps)] = True
+    edges = np.flatnonzero(covered)
+    return int(np.max(np.diff(edges)) - 1) if len(edges) > 1 else steps
+
+
+def merged_drums(tracks: Sequence[Track]) -> Track:
+    """All drum tracks as one drum track."""
+    notes = [n for t in tracks if t.is_drum for n in t.notes]
+    return Track(tuple(notes), 0, True, Role.DRUMS, "drums")
+
+
+def pitched_line(pattern: Pattern, role: Role, top: bool = True) -> Track | None:
+    """The track with `role` reduced to one line; for LEAD without one, the highest pitched track."""
+    track = pattern.track_for(role)
+    if track is None and role == Role.LEAD:
+        pitched = [t for t in pattern.tracks if not t.is_drum and t.notes]
+        pitched = [t for t in pitched if t.role != Role.BASS] or pitched
+        track = max(pitched, key=lambda t: sum(n.pitch for n in t.notes) / len(t.notes), default=None)
+    if track is None or track.is_drum:
+        return None
+    return track.with_notes(monophonic(track.notes, top=top))
+
+
+class Converter:
+    """Base: `name`, `steps`, `keys` (example arrays besides `tempo`), `pitched` (keys to transpose)."""
+
+    name = ""
+    steps = 0
+    keys: tuple[str, ...] = ()
+    pitched: tuple[str, ...] = ()
+
+    @property
+    def bars(self) -> int:
+        return self.steps // STEPS_PER_BAR
+
+    def to_tensors(self, window: Pattern) -> dict[str, np.ndarray]:
+        """One example's arrays (shapes per CONTRIBUTING.md) plus `tempo` f32 ()."""
+        if window.steps != self.steps:
+            raise ValueError(f"{self.name} needs a window of {self.steps} steps, not {window.steps}")
+        arrays = self._encode(window)
+        arrays["tempo"] = np.float32(window.tempo)
+        return arrays
+
+    def from_tensors(self, arrays: dict[str, np.ndarray], tempo: float = 120.0) -> Pattern:
+        """A Pattern from one example's arrays (no batch axis); arrays["tempo"], if present, wins."""
+        bpm = float(arrays["tempo"]) if "tempo" in arrays else tempo
+        return Pattern(with_roles(self._decode(arrays)), self.steps, min(max(bpm, 1.0), 1000.0))
+
+    def windows(self, segment: Pattern) -> list[Pattern]:
+        """Usable training windows of a 4/4 segment, sliding by one bar."""
+        out = []
+        for bar in range(segment.bars - self.bars + 1):
+            start = bar * STEPS_PER_BAR
+            window = self._window(segment, start, start + self.steps)
+            if window is not None:
+                out.append(window)
+        return out
+
+    def transpose(
+        self, arrays: dict[str, np.ndarray], shift: int
+    ) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        """Stacked arrays (N, ...) moved by `shift` semitones (pitched parts only) and a bool (N,) mask of
+        the examples whose notes all stay within 21..108."""
+        out, ok = dict(arrays), np.ones(len(arrays["tempo"]), dtype=bool)
+        for key in self.pitched:
+            tokens = arrays[key]
+            note_on = tokens >= FIRST_PITCH_TOKEN
+            moved = np.where(note_on, tokens + shift, tokens)
+            bad = note_on & (
+                (moved < FIRST_PITCH_TOKEN) | (moved > FIRST_PITCH_TOKEN + MAX_PITCH - MIN_PITCH)
+            )
+            ok &= ~bad.reshape(len(ok), -1).any(axis=1)
+            out[key] = moved
+        return out, ok
+
+    def _window(self, segment: Pattern, start: int, end: int) -> Pattern | None:
+        raise NotImplementedError
+
+    def _encode(self, window: Pattern) -> dict[str, np.ndarray]:
+        raise NotImplementedError
+
+    def _decode(self, arrays: dict[str, np.ndarray]) -> list[Track]:
+        raise NotImplementedError
+
+
+class MelodyConverter(Converter):
+    """mel_2bar: one monophonic line, every pitched track's top line gives examples (as Magenta does)."""
+
+    name, steps, keys, pitched = "mel_2bar", 32, ("melody",), ("melody",)
+
+    def windows(self, segment: Pattern) -> list[Pattern]:
+        out = []
+        for track in segment.tracks:
+            if track.is_drum or not track.notes:
+                continue
+            line = dataclasses.replace(track, notes=tuple(monophonic(track.notes)), role=Role.LEAD)
+            out += super().windows(Pattern((line,), segment.steps, segment.tempo))
+        return out
+
+    def _window(self, segment: Pattern, start: int, end: int) -> Pattern | None:
+        track = slice_track(segment.tracks[0], start, end)
+        if (
+            not track.notes
+            or longest_gap([(n.start, n.end) for n in track.notes], self.steps) >= MAX_GAP_STEPS
+        ):
+            return None
+        return Pattern((track,), self.steps, segment.tempo)
+
+    def _encode(self, window: Pattern) -> dict[str, np.ndarray]:
+        line = pitched_line(window, Role.LEAD)
+        return {"melody": encode_line(line.notes if line else [], self.steps)}
+
+    def _decode(self, arrays: dict[str, np.ndarray]) -> list[Track]:
+        return [Track(tuple(decode_line(arrays["melody"])), 0, False, Role.LEAD, "melody")]
+
+
+class DrumsConverter(Converter):
+    """drums_2bar: 9-class hits as 512 tokens, with GrooVAE's velocity and micro-timing per hit."""
+
+    name, steps, keys = "drums_2bar", 32, ("drums", "hits", "velocity", "offset")
+
+    def _window(self, segment: Pattern, start: int, end: int) -> Pattern | None:
+        drums = slice_track(merged_drums(segment.tracks), start, end)
+        hits = [(n.start, n.start + 1) for n in drums.notes if n.pitch in DRUM_CLASS_OF]
+        if not hits or longest_gap(hits, self.steps) >= MAX_GAP_STEPS:
+            return None
+        return Pattern((drums,), self.steps, segment.tempo)
+
+    def _encode(self, window: Pattern) -> dict[str, np.ndarray]:
+        hits, velocity, offset = drum_grid(merged_drums(window.tracks).notes, self.steps)
+        return {"drums": drum_tokens(hits), "hits": hits, "velocity": velocity, "offset": offset}
+
+    def _decode(self, arrays: dict[str, np.ndarray]) -> list[Track]:
+        notes = drum_notes(arrays["drums"], arrays.get("velocity"), arrays.get("offset"))
+        return [Track(tuple(notes), 0, True, Role.DRUMS, "drums")]
+
+
+class TrioConverter(Converter):
+    """trio_16bar: lead top line, bass lowest line and drums over 16 bars; two of the three must play."""
+
+    name, steps, keys, pitched = "trio_16bar", 256, ("melody", "bass", "drums"), ("melody", "bass")
+
+    def _window(self, segment: Pattern, start: int, end: int) -> Pattern | None:
+        parts = [pitched_line(segment, Role.LEAD), pitched_line(segment, Role.BASS, top=False)]
+        parts.append(merged_drums(segment.tracks))
+        tracks = [slice_track(t, start, end) for t in parts if t is not None]
+        tracks = [t for t in tracks if t.notes]
+        if len(tracks) < 2:
+            return None
+        return Pattern(tuple(tracks), self.steps, segment.tempo)
+
+    def _encode(self, window: Pattern) -> dict[str, np.ndarray]:
+        lead, bass = pitched_line(window, Role.LEAD), pitched_line(window, Role.BASS, top=False)
+        hits, _, _ = drum_grid(merged_drums(window.tracks).notes, self.steps)
+        return {
+            "melody": encode_line(lead.notes if lead else [], self.steps),
+            "bass": encode_line(bass.notes if bass else [], self.steps),
+            "drums": drum_tokens(hits),
+        }
+
+    def _decode(self, arrays: dict[str, np.ndarray]) -> list[Track]:
+        return [
+            Track(tuple(decode_line(arrays["melody"])), 0, False, Role.LEAD, "melody"),
+            Track(tuple(decode_line(arrays["bass"])), BASS_PROGRAM, False, Role.BASS, "bass"),
+            Track(tuple(drum_notes(arrays["drums"])), 0, True, Role.DRUMS, "drums"),
+        ]
+
+
+class MultitrackConverter(Converter):
+    """multitrack_1bar: up to 8 instruments (GM program, top line or drum classes, onset velocity)."""
+
+    name, steps, keys = "multitrack_1bar", 16, ("program", "tokens", "velocity")
+
+    def _window(self, segment: Pattern, start: int, end: int) -> Pattern | None:
+        tracks = [slice_track(t, start, end) for t in segment.tracks]
+        tracks = [t for t in tracks if t.notes]
+        return Pattern(tuple(tracks), self.steps, segment.tempo) if tracks else None
+
+    def _encode(self, window: Pattern) -> dict[str, np.ndarray]:
+        program = np.full(MULTI_SLOTS, EMPTY_PROGRAM, dtype=np.int64)
+        tokens = np.zeros((MULTI_SLOTS, self.steps), dtype=np.int64)
+        velocity = np.zeros((MULTI_SLOTS, self.steps), dtype=np.float32)
+        for slot, track in enumerate(_slot_tracks(window.tracks)):
+            if track.is_drum:
+                hits, vel, _ = drum_grid(track.notes, self.steps)
+                program[slot], tokens[slot], velocity[slot] = (
+                    DRUM_PROGRAM,
+                    MELODY_VOCAB + drum_tokens(hits),
+                    vel.max(1),
+                )
+            else:
+                program[slot], tokens[slot] = track.program, encode_line(track.notes, self.steps)
+                for n in track.notes:
+                    velocity[slot, n.start] = n.velocity / 127.0
+        return {"program": program, "tokens": tokens, "velocity": velocity}
+
+    def _decode(self, arrays: dict[str, np.ndarray]) -> list[Track]:
+        tracks = []
+        for program, tokens, velocity in zip(
+            arrays["program"], arrays["tokens"], arrays["velocity"], strict=True
+        ):
+            program = int(program)
+            if program == DRUM_PROGRAM:
+                notes = drum_notes(np.where(tokens >= MELODY_VOCAB, tokens - MELODY_VOCAB, 0), velocity)
+                tracks.append(Track(tuple(notes), 0, True, Role.DRUMS, "drums"))
+            elif 0 <= program < 128:
+                notes = decode_line(np.where(tokens < MELODY_VOCAB, tokens, 0), velocity)
+                tracks.append(Track(tuple(notes), program, False, Role.OTHER, ""))
+        return tracks
+
+    def transpose(
+        self, arrays: dict[str, np.ndarray], shift: int
+    ) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        tokens, pitched_slot = arrays["tokens"], (arrays["program"] < DRUM_PROGRAM)[..., None]
+        note_on = pitched_slot & (tokens >= FIRST_PITCH_TOKEN) & (tokens < MELODY_VOCAB)
+        moved = np.where(note_on, tokens + shift, tokens)
+        bad = note_on & ((moved < FIRST_PITCH_TOKEN) | (moved >= MELODY_VOCAB))
+        return {**arrays, "tokens": moved}, ~bad.reshape(len(tokens), -1).any(axis=1)
+
+
+def _slot_tracks(tracks: Sequence[Track]) -> list[Track]:
+    """At most 8 instruments: drums merged into one, the busiest pitched tracks, sorted by program."""
+    pitched = sorted((t for t in tracks if not t.is_drum and t.notes), key=lambda t: -len(t.notes))
+    drums = merged_drums(tracks)
+    room = MULTI_SLOTS - (1 if drums.notes else 0)
+    lines = [t.with_notes(monophonic(t.notes)) for t in pitched[:room]]
+    # a total order on what the tokens keep, so that decoding and encoding again gives the same slots
+    chosen = sorted(lines, key=lambda t: (t.program, [(-n.pitch, n.start, -n.end) for n in t.notes]))
+    return chosen + ([drums] if drums.notes else [])
+
+
+CONVERTERS: dict[str, Converter] = {
+    c.name: c for c in (MelodyConverter(), DrumsConverter(), TrioConverter(), MultitrackConverter())
+}
