@@ -1,22 +1,50 @@
 # SPDX-License-Identifier: MIT
-"""Starts the Qt application and the main window."""
+"""Starts the Qt application: settings → sound output → player → session → main window."""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QLabel, QMainWindow
+from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtWidgets import QApplication
+
+from engine.player import Player
+from gui.mainwindow import MainWindow
+from gui.outputs import ChannelMap, open_output
+from gui.qt_player import QtPlayer
+from gui.session import Session
+from gui.settings import load_settings, open_store
+from gui.workers import Executor, PoolExecutor
+
+
+def build_window(store: QSettings, executor: Executor) -> MainWindow:
+    """The whole app wired together (tests call this with a temporary store and a sync executor)."""
+    settings = load_settings(store)
+    opened = open_output(settings)
+    output = ChannelMap(opened.output, settings)
+    player = QtPlayer(Player(output))
+    session = Session(executor, settings)
+    note = f"Sound: {opened.description}"
+    if opened.problem:
+        note = f"No sound ({opened.problem}); everything else works. Settings… picks another output"
+    window = MainWindow(session, player, output, store, note)
+    player.setParent(window)
+    session.setParent(window)
+    return window
 
 
 def run(args: argparse.Namespace) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    window = QMainWindow()
-    window.setWindowTitle("Bandmate")
-    window.setCentralWidget(QLabel("Bandmate"))
-    window.resize(1200, 800)
+    app.setApplicationName("Bandmate")
+    app.setStyle("Fusion")
+    store = open_store(os.environ.get("BANDMATE_SETTINGS") or None)
+    window = build_window(store, PoolExecutor())
     window.show()
     if getattr(args, "smoke", False):
-        QTimer.singleShot(200, app.quit)
-    return int(app.exec())
+        QTimer.singleShot(300, window.close)
+        QTimer.singleShot(400, app.quit)
+    code = int(app.exec())
+    PoolExecutor().wait(5000)
+    return code

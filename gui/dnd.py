@@ -1,0 +1,94 @@
+# SPDX-License-Identifier: MIT
+"""Drag clips into a DAW: clips become a .mid file in the output folder, offered as a file URL.
+
+DAWs (Ableton, Bitwig, Reaper, Logic) accept a dropped file URL; the MIME data also carries the raw
+bytes as "audio/midi" for apps that read data instead of files.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QMimeData, QPoint, Qt, QUrl
+from PySide6.QtGui import QDrag, QMouseEvent
+from PySide6.QtWidgets import QLabel, QWidget
+
+from engine.midi_io import write_midi
+from engine.pattern import Pattern
+
+MIDI_MIME = "audio/midi"
+
+
+def join_clips(clips: Sequence[Pattern]) -> Pattern:
+    """The clips one after another (the arrangement)."""
+    if not clips:
+        raise ValueError("no clips to join")
+    out = clips[0]
+    for clip in clips[1:]:
+        out = out.concat(clip)
+    return out
+
+
+def safe_name(name: str) -> str:
+    cleaned = re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-.")
+    return cleaned[:60] or "clip"
+
+
+def export_clip(clips: Sequence[Pattern], folder: str | Path, name: str) -> Path:
+    """Write the clips (joined) as `folder/name.mid`; an existing file gets a time-stamped name."""
+    folder = Path(folder).expanduser()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{safe_name(name)}.mid"
+    if path.exists():
+        path = folder / f"{safe_name(name)}-{time.strftime('%H%M%S')}-{time.monotonic_ns() % 1000:03d}.mid"
+    write_midi(join_clips(clips), path)
+    return path
+
+
+def clip_mime(clips: Sequence[Pattern], folder: str | Path, name: str) -> QMimeData:
+    """MIME data for dragging the clips out: a file URL of a fresh .mid file plus its bytes."""
+    path = export_clip(clips, folder, name)
+    data = QMimeData()
+    data.setUrls([QUrl.fromLocalFile(str(path))])
+    data.setData(MIDI_MIME, QByteArray(path.read_bytes()))
+    return data
+
+
+class DragOut(QLabel):
+    """A handle to drag the current clip (or the arrangement) into a DAW; `clips()` says what to drag."""
+
+    def __init__(
+        self,
+        text: str,
+        clips: Callable[[], list[Pattern]],
+        folder: Callable[[], str],
+        name: str,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(text, parent)
+        self.clips, self.folder, self.name = clips, folder, name
+        self.setToolTip("Drag this into your DAW to drop a .mid file")
+        self.setCursor(Qt.CursorShape.OpenHandCursor)
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setStyleSheet("QLabel { border: 1px dashed #7d848d; border-radius: 4px; padding: 4px 8px; }")
+        self._press: QPoint | None = None
+
+    def mime(self) -> QMimeData | None:
+        clips = self.clips()
+        return clip_mime(clips, self.folder(), self.name) if clips else None
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
+        self._press = event.position().toPoint()
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
+        if self._press is None or (event.position().toPoint() - self._press).manhattanLength() < 6:
+            return
+        self._press = None
+        data = self.mime()
+        if data is not None:
+            drag = QDrag(self)
+            drag.setMimeData(data)
+            drag.exec(Qt.DropAction.CopyAction)

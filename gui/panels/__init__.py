@@ -1,0 +1,1 @@
+"""Tool panels around the piano roll: generate, morph, blend, complete/humanize, train."""

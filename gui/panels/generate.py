@@ -1,0 +1,140 @@
+# SPDX-License-Identifier: MIT
+"""Generate panel: count, temperature, seed → candidate thumbnails; click to audition, keep favourites."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QListWidgetItem,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from engine.pattern import Pattern
+from gui.session import Session
+from gui.widgets.thumbnails import CLIP_ROLE, ClipList
+
+
+class GeneratePanel(QWidget):
+    """Asks the model for new clips (or variations of the current one) and lists them as thumbnails.
+
+    Signals:
+        audition(object, str): a candidate was clicked: play this Pattern (name).
+        keep(object, str): keep this Pattern (name) in the arrangement.
+    """
+
+    audition = Signal(object, str)
+    keep = Signal(object, str)
+
+    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.count = QSpinBox()
+        self.count.setRange(1, 32)
+        self.count.setValue(8)
+        self.temperature = QDoubleSpinBox()
+        self.temperature.setRange(0.0, 2.0)
+        self.temperature.setSingleStep(0.1)
+        self.temperature.setValue(0.5)
+        self.temperature.setToolTip("0 = the most likely notes; higher = wilder")
+        self.seed = QSpinBox()
+        self.seed.setRange(-1, 2**31 - 1)
+        self.seed.setSpecialValueText("random")
+        self.seed.setValue(-1)
+        self.bars = QSpinBox()
+        self.bars.setRange(0, 64)
+        self.bars.setSpecialValueText("model length")
+        self.bars.setToolTip("chain clips along a smooth path into this many bars")
+        self.generate_button = QPushButton("Generate")
+        self.generate_button.setToolTip("New clips from the model (Ctrl+G)")
+        self.vary_button = QPushButton("Variations of current")
+        self.keep_button = QPushButton("Keep ★")
+        self.keep_button.setToolTip("Add the clip in the piano roll to the arrangement (Ctrl+K)")
+        self.candidates = ClipList()
+        self.info = QLabel("")
+        self.info.setWordWrap(True)
+        self._build()
+        self.temperature.valueChanged.connect(self._set_temperature)
+        self.generate_button.clicked.connect(self.generate)
+        self.vary_button.clicked.connect(self.variations)
+        self.keep_button.clicked.connect(self.keep_selected)
+        self.candidates.itemClicked.connect(self._clicked)
+        self.candidates.itemActivated.connect(self._clicked)
+
+    def _build(self) -> None:
+        form = QFormLayout()
+        form.addRow("How many", self.count)
+        form.addRow("Temperature", self.temperature)
+        form.addRow("Seed", self.seed)
+        form.addRow("Bars", self.bars)
+        buttons = QHBoxLayout()
+        for b in (self.generate_button, self.vary_button):
+            buttons.addWidget(b)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addLayout(buttons)
+        layout.addWidget(QLabel("Candidates: click to hear, drag into your DAW"))
+        layout.addWidget(self.candidates, 1)
+        layout.addWidget(self.keep_button)
+        layout.addWidget(self.info)
+
+    def _set_temperature(self, value: float) -> None:
+        self.session.temperature = value
+
+    def _seed(self) -> int | None:
+        return None if self.seed.value() < 0 else self.seed.value()
+
+    def generate(self) -> None:
+        n, temp, seed = self.count.value(), self.temperature.value(), self._seed()
+        bars = self.bars.value() or None
+
+        def work(gen: Any, _ctx: object) -> tuple[list[Pattern], int, list[str]]:
+            clips = gen.sample(n, temp, seed, bars=bars)
+            return clips, gen.last_seed, gen.take_notices()
+
+        self.session.with_model(work, self.show_candidates, f"Generating {n} clip(s)")
+
+    def variations(self) -> None:
+        clip = self.session.doc.pattern
+        if not clip.note_count:
+            self.session.status.emit("The current clip is empty: generate or open one first")
+            return
+        n, temp, seed = self.count.value(), self.temperature.value(), self._seed()
+
+        def work(gen: Any, _ctx: object) -> tuple[list[Pattern], int, list[str]]:
+            clips = gen.variations(clip, n, 0.3, seed, temperature=temp)
+            return clips, gen.last_seed, gen.take_notices()
+
+        self.session.with_model(work, self.show_candidates, f"Making {n} variation(s)")
+
+    def show_candidates(self, result: tuple[list[Pattern], int, list[str]]) -> None:
+        clips, seed, notices = result
+        self.candidates.clear()
+        for i, clip in enumerate(clips):
+            self.candidates.add_clip(clip, f"seed {seed} #{i + 1}")
+        self.info.setText(" ".join(notices))
+        self.session.status.emit(f"{len(clips)} candidate(s) from seed {seed}: click one to hear it")
+        if clips:
+            self.candidates.setCurrentRow(0)
+            self._clicked(self.candidates.item(0))
+
+    def _clicked(self, item: QListWidgetItem) -> None:
+        self.session.show_clip(item.data(CLIP_ROLE), item.text())
+        self.audition.emit(item.data(CLIP_ROLE), item.text())
+
+    def keep_selected(self) -> None:
+        """Keep the clip in the piano roll (with your edits), or all selected candidates when several are."""
+        items = self.candidates.selectedItems()
+        if len(items) > 1:
+            for item in sorted(items, key=self.candidates.row):
+                self.keep.emit(item.data(CLIP_ROLE), item.text())
+        elif self.session.doc.pattern.note_count:
+            self.keep.emit(self.session.doc.pattern, self.session.doc.name)

@@ -1,0 +1,93 @@
+# SPDX-License-Identifier: MIT
+"""Morph panel: pick clip A and clip B, then drag the latent slider; the piano roll and loop follow.
+
+A and B are encoded once (a worker computes 101 codes along the slerp path); each drag position decodes
+one code in a worker, and `Latest` drops stale positions so only the newest one is decoded.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from engine.pattern import Pattern
+from gui.session import Session
+from gui.widgets.latent_slider import STEPS, LatentSlider
+from gui.workers import Latest
+
+MORPH_SEED = 7  # one seed for all positions, so neighbouring positions differ only by the code
+
+
+class MorphPanel(QWidget):
+    """Clip A, clip B and a slider between them."""
+
+    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.clips: list[Pattern | None] = [None, None]
+        self.names = ["", ""]
+        self.path: Any = None  # (STEPS + 1, Z) codes from A to B
+        self.latest = Latest(session.executor, self)
+        self.slider = LatentSlider()
+        self.slider.setEnabled(False)
+        self.labels = [QLabel("A: not set"), QLabel("B: not set")]
+        self.set_buttons = [QPushButton("Use current clip as A"), QPushButton("Use current clip as B")]
+        self.hint = QLabel("Pick two clips (generate, click a candidate, then use it as A or B), then drag.")
+        self.hint.setWordWrap(True)
+        grid = QGridLayout()
+        for i in range(2):
+            grid.addWidget(self.labels[i], i, 0)
+            grid.addWidget(self.set_buttons[i], i, 1)
+            self.set_buttons[i].clicked.connect(lambda _=False, i=i: self.set_clip(i, *self._current()))
+        layout = QVBoxLayout(self)
+        layout.addLayout(grid)
+        layout.addWidget(self.slider)
+        layout.addWidget(self.hint)
+        layout.addStretch(1)
+        self.slider.moved.connect(self.morph_to)
+        self.latest.finished.connect(self._show)
+        self.latest.failed.connect(lambda r: self.session.status.emit(f"Morph failed: {r}"))
+        session.model_changed.connect(lambda _g: self._encode())
+
+    def _current(self) -> tuple[Pattern, str]:
+        return self.session.doc.pattern, self.session.doc.name
+
+    def set_clip(self, index: int, clip: Pattern, name: str) -> None:
+        if not clip.note_count:
+            self.session.status.emit("That clip is empty: pick a clip with notes")
+            return
+        self.clips[index], self.names[index] = clip, name
+        self.labels[index].setText(f"{'AB'[index]}: {name}")
+        self.slider.set_names(f"A {self.names[0]}"[:24], f"B {self.names[1]}"[:24])
+        self._encode()
+
+    def _encode(self) -> None:
+        a, b = self.clips
+        self.path = None
+        self.slider.setEnabled(False)
+        if a is None or b is None:
+            return
+        self.session.with_model(
+            lambda gen, _ctx: gen.interpolation_path(a, b, STEPS + 1), self._encoded, "Encoding A and B"
+        )
+
+    def _encoded(self, path: Any) -> None:
+        self.path = path
+        self.slider.setEnabled(True)
+        self.session.status.emit("Drag the slider to morph from A to B")
+
+    def morph_to(self, t: float) -> None:
+        """Decode the code at position t (0 = A, 1 = B) in a worker; the newest request wins."""
+        gen, path, a = self.session.generator, self.path, self.clips[0]
+        if gen is None or path is None or a is None:
+            return
+        i = round(t * STEPS)
+        temp = self.session.temperature
+        self.latest.request(
+            lambda _ctx: (t, gen.decode(path[i : i + 1], temp, seed=MORPH_SEED, tempo=a.tempo)[0])
+        )
+
+    def _show(self, result: tuple[float, Pattern]) -> None:
+        t, clip = result
+        self.session.show_clip(clip, f"morph {t:.0%}", undoable=False)

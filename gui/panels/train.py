@@ -1,0 +1,229 @@
+# SPDX-License-Identifier: MIT
+"""Train panel: choose a folder, see what was found and skipped, train with live curves, get a report card.
+
+Scanning (engine.dataset.prepare) and training (engine.train.train) run in workers; training progress
+arrives as TrainProgress objects through the job's `report` signal. Training code is imported only when
+a scan or training starts, never at app start-up.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from engine.model_registry import list_models, user_models_dir
+from gui.dnd import safe_name
+from gui.panels.train_view import describe_prepare, format_seconds
+from gui.session import Session
+from gui.widgets.curves import CurvePlot
+from gui.workers import Job
+
+CONFIGS = ("drums_2bar", "mel_2bar", "trio_16bar", "multitrack_1bar")
+
+
+class TrainPanel(QWidget):
+    """One-click training on a folder of MIDI files.
+
+    Signals:
+        model_trained(str): folder of the newly trained model.
+    """
+
+    model_trained = Signal(str)
+
+    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.job: Job | None = None
+        self.out_dir: Path | None = None
+        self.result: Any = None
+        self.folder = QLineEdit()
+        self.folder.setPlaceholderText("a folder of MIDI files")
+        self.browse = QPushButton("Browse…")
+        self.config = QComboBox()
+        self.config.addItems(list(CONFIGS))
+        self.size = QComboBox()
+        self.size.addItems(["small", "big"])
+        self.minutes = QSpinBox()
+        self.minutes.setRange(1, 24 * 60)
+        self.minutes.setValue(10)
+        self.minutes.setSuffix(" min")
+        self.steps = QSpinBox()
+        self.steps.setRange(0, 10_000_000)
+        self.steps.setSpecialValueText("until time is up")
+        self.start_from = QComboBox()
+        self.scan_button, self.train_button = QPushButton("Scan"), QPushButton("Train")
+        self.stop_button, self.resume_button = QPushButton("Stop"), QPushButton("Resume")
+        self.found = QPlainTextEdit()
+        self.found.setReadOnly(True)
+        self.found.setPlaceholderText("What was found and skipped appears here")
+        self.progress = QProgressBar()
+        self.time_left = QLabel("")
+        self.plot = CurvePlot()
+        self.report = QTextBrowser()
+        self.report.setPlaceholderText("The report card appears here when training ends")
+        self._build()
+        self._set_running(False)
+        self.refresh_bases()
+
+    def _build(self) -> None:
+        row = QHBoxLayout()
+        row.addWidget(self.folder, 1)
+        row.addWidget(self.browse)
+        form = QFormLayout()
+        form.addRow("Folder", row)
+        form.addRow("Model type", self.config)
+        form.addRow("Size", self.size)
+        form.addRow("Time limit", self.minutes)
+        form.addRow("Steps", self.steps)
+        form.addRow("Start from", self.start_from)
+        buttons = QHBoxLayout()
+        for b in (self.scan_button, self.train_button, self.stop_button, self.resume_button):
+            buttons.addWidget(b)
+        status = QHBoxLayout()
+        status.addWidget(self.progress, 1)
+        status.addWidget(self.time_left)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addLayout(buttons)
+        layout.addWidget(self.found, 1)
+        layout.addLayout(status)
+        layout.addWidget(self.plot, 1)
+        layout.addWidget(self.report, 1)
+        self.browse.clicked.connect(self._pick_folder)
+        self.scan_button.clicked.connect(self.scan)
+        self.train_button.clicked.connect(lambda: self.start())
+        self.stop_button.clicked.connect(self.stop)
+        self.resume_button.clicked.connect(lambda: self.start(resume=True))
+
+    def refresh_bases(self) -> None:
+        """Models to fine-tune: only those of the chosen type make sense, but all are listed."""
+        self.start_from.clear()
+        self.start_from.addItem("scratch (a new model)", "")
+        for info in list_models():
+            self.start_from.addItem(f"fine-tune {info.name} ({info.config})", str(info.path))
+
+    def _pick_folder(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Folder of MIDI files", self.folder.text())
+        if path:
+            self.folder.setText(path)
+            self.scan()
+
+    def _folder(self) -> Path | None:
+        text = self.folder.text().strip()
+        if not text or not Path(text).expanduser().is_dir():
+            self.session.status.emit("Choose a folder of MIDI files first")
+            return None
+        return Path(text).expanduser()
+
+    def _set_running(self, running: bool) -> None:
+        for w in (self.scan_button, self.train_button, self.config, self.size, self.folder):
+            w.setEnabled(not running)
+        self.stop_button.setEnabled(running)
+        self.resume_button.setEnabled(not running and self.out_dir is not None)
+
+    # --- scan ----------------------------------------------------------------------------------
+    def scan(self) -> None:
+        folder = self._folder()
+        if folder is None:
+            return
+
+        def work(ctx: Any) -> Any:
+            from engine.dataset import prepare
+
+            return prepare(folder, progress=lambda i, n, *_: ctx.progress(i, n))
+
+        self.found.setPlainText(f"Scanning {folder} …")
+        self.session.run(work, self._scanned, f"Scanning {folder.name}", progress=self._progress)
+
+    def _scanned(self, report: Any) -> None:
+        self.found.setPlainText(describe_prepare(report))
+        self.session.status.emit("Scan done: see what was found and skipped in the Train tab")
+
+    def _progress(self, step: int, total: int) -> None:
+        self.progress.setRange(0, max(1, total))
+        self.progress.setValue(step)
+
+    # --- training ------------------------------------------------------------------------------
+    def start(self, resume: bool = False) -> None:
+        folder = self._folder()
+        if folder is None:
+            return
+        config, size = self.config.currentText(), self.size.currentText()
+        if not resume or self.out_dir is None:
+            self.out_dir = (
+                user_models_dir() / f"{config}-{safe_name(folder.name)}-{time.strftime('%Y%m%d-%H%M')}"
+            )
+            self.plot.clear()
+        out_dir = self.out_dir
+        base = out_dir if resume else (self.start_from.currentData() or None)
+        kwargs = dict(
+            size=size,
+            minutes=None if self.steps.value() else float(self.minutes.value()),
+            steps=self.steps.value() or None,
+            from_model=base,
+            device=self.session.settings.device,
+        )
+
+        def work(ctx: Any) -> Any:
+            from engine.train import train
+
+            return train(folder, config, out_dir, progress=ctx.report, cancel=ctx.cancel, **kwargs)
+
+        self.report.clear()
+        self._set_running(True)
+        what = "Resuming training" if resume else f"Training {config} on {folder.name}"
+        self.job = self.session.run(work, self._trained, what, self._failed, report=self._report)
+
+    def stop(self) -> None:
+        """Ask the training to stop after the current step; it saves a checkpoint you can resume."""
+        if self.job is not None:
+            self.job.cancel.set()
+            self.session.status.emit("Stopping after this step (the model so far is kept)…")
+
+    def _report(self, p: Any) -> None:
+        total = max(1, int(getattr(p, "total_steps", 0) or 1))
+        self.progress.setRange(0, total)
+        self.progress.setValue(min(total, int(p.step)))
+        self.plot.add("loss", p.step, float(p.loss))
+        acc = getattr(p, "accuracy", None)
+        if acc is not None:
+            self.plot.add("accuracy", p.step, float(acc))
+        left = getattr(p, "seconds_left", None)
+        phase = getattr(p, "phase", "")
+        self.time_left.setText(f"{phase} {format_seconds(left)} left" if left is not None else str(phase))
+
+    def _trained(self, result: Any) -> None:
+        self.job, self.result = None, result
+        self._set_running(False)
+        model_dir = Path(getattr(result, "model_dir", None) or self.out_dir or "")
+        card = model_dir / "report.md"
+        text = card.read_text(encoding="utf-8") if card.is_file() else "(no report card was written)"
+        self.report.setMarkdown(text)
+        self.time_left.setText("done")
+        self.session.status.emit(f"Training finished: {model_dir.name} is selected")
+        self.refresh_bases()
+        self.model_trained.emit(str(model_dir))
+
+    def _failed(self, reason: str) -> None:
+        self.job = None
+        self._set_running(False)
+        self.time_left.setText("failed")
+        self.report.setPlainText(f"Training failed: {reason}")

@@ -1,0 +1,1 @@
+"""The piano roll: `viewmodel` (zoom, scroll, selection), `view` (paint, mouse), `commands` (undo)."""

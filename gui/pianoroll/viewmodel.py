@@ -1,0 +1,257 @@
+# SPDX-License-Identifier: MIT
+"""Piano-roll state without painting: rows (drum lanes, then pitches), zoom, scroll, selection, hit-tests.
+
+Coordinates are widget pixels: a ruler on top, key labels on the left, the velocity lane at the bottom.
+"""
+
+from __future__ import annotations
+
+import bisect
+import dataclasses
+from dataclasses import dataclass
+
+from engine.pattern import STEPS_PER_BAR, Note, Pattern
+
+RULER_H = 20
+KEYS_W = 72
+VEL_H = 56
+NOTE_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
+# Magenta's 9 drum classes (see CONTRIBUTING.md): lane name and GM keys, first key written back.
+DRUM_LANES: tuple[tuple[str, tuple[int, ...]], ...] = (
+    ("Kick", (36, 35)),
+    ("Snare", (38, 27, 28, 31, 32, 33, 34, 37, 39, 40, 56, 65, 66, 75, 85)),
+    ("Closed hat", (42, 44, 54, 68, 69, 70, 71, 73, 78, 80, 22)),
+    ("Open hat", (46, 67, 72, 74, 79, 81, 26)),
+    ("Low tom", (45, 29, 41, 43, 61, 64, 84)),
+    ("Mid tom", (48, 47, 60, 63, 77, 86, 87)),
+    ("High tom", (50, 30, 62, 76, 83)),
+    ("Crash", (49, 52, 55, 57, 58)),
+    ("Ride", (51, 53, 59, 82)),
+)
+_LANE_OF = {p: i for i, (_, keys) in enumerate(DRUM_LANES) for p in keys}
+
+
+def drum_lane(pitch: int) -> int:
+    """Lane index of a GM drum key; unknown keys share the last lane (ride/other)."""
+    return _LANE_OF.get(pitch, len(DRUM_LANES) - 1)
+
+
+def pitch_name(pitch: int) -> str:
+    return f"{NOTE_NAMES[pitch % 12]}{pitch // 12 - 1}"
+
+
+@dataclass(frozen=True, slots=True)
+class NoteRef:
+    """A note of the clip: the index of its track and its value (notes are immutable)."""
+
+    track: int
+    note: Note
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One horizontal row: a drum lane (`key` = lane index) or a pitch (`key` = MIDI pitch)."""
+
+    drum: bool
+    key: int
+    label: str
+
+
+class PianoRollModel:
+    """Zoom, scroll, selection and geometry of a piano roll over one `Pattern`."""
+
+    def __init__(self) -> None:
+        self.pattern = Pattern()
+        self.px_per_step = 14.0
+        self.row_h = 12.0
+        self.scroll_x = 0.0
+        self.scroll_y = 0.0
+        self.width = 800
+        self.height = 400
+        self.selection: set[NoteRef] = set()
+        self.rows: list[Row] = []
+        self.playhead: float | None = None
+        self._layout()
+
+    # --- content -------------------------------------------------------------------------------
+    def set_pattern(self, pattern: Pattern) -> None:
+        """Show `pattern`; rows are re-laid out and selection keeps only notes that still exist."""
+        self.pattern = pattern
+        alive = {NoteRef(i, n) for i, t in enumerate(pattern.tracks) for n in t.notes}
+        self.selection &= alive
+        self._layout()
+        self._clamp()
+
+    def _layout(self) -> None:
+        rows: list[Row] = []
+        if any(t.is_drum for t in self.pattern.tracks):
+            rows += [Row(True, i, name) for i, (name, _) in enumerate(DRUM_LANES)]
+        pitches = [n.pitch for t in self.pattern.tracks if not t.is_drum for n in t.notes]
+        if pitches or not rows:
+            lo, hi = (min(pitches), max(pitches)) if pitches else (48, 72)
+            lo, hi = max(0, lo - 3), min(127, hi + 3)
+            while hi - lo < 24:
+                lo, hi = max(0, lo - 1), min(127, hi + 1)
+            rows += [Row(False, p, pitch_name(p)) for p in range(hi, lo - 1, -1)]
+        self.rows = rows
+        self._row_index = {(r.drum, r.key): i for i, r in enumerate(rows)}
+        self._offsets()
+
+    def _offsets(self) -> None:
+        """Row tops relative to the first row; drum lanes are taller so their names stay readable."""
+        tops, y = [], 0.0
+        for r in self.rows:
+            tops.append(y)
+            y += self.height_of_row(r)
+        self._tops = tops
+        self._total = y
+
+    def height_of_row(self, row: Row) -> float:
+        return max(self.row_h * 1.6, 15.0) if row.drum else self.row_h
+
+    def row_of(self, ref: NoteRef) -> int:
+        drum = self.pattern.tracks[ref.track].is_drum
+        key = drum_lane(ref.note.pitch) if drum else ref.note.pitch
+        return self._row_index.get((drum, key), 0)
+
+    def pitch_for_row(self, row: int) -> int:
+        r = self.rows[row]
+        return DRUM_LANES[r.key][1][0] if r.drum else r.key
+
+    def notes(self) -> list[NoteRef]:
+        return [NoteRef(i, n) for i, t in enumerate(self.pattern.tracks) for n in t.notes]
+
+    # --- geometry ------------------------------------------------------------------------------
+    def set_viewport(self, width: int, height: int) -> None:
+        self.width, self.height = width, height
+        self._clamp()
+
+    @property
+    def grid_bottom(self) -> float:
+        return self.height - VEL_H
+
+    def x_of(self, step: float) -> float:
+        return KEYS_W + step * self.px_per_step - self.scroll_x
+
+    def y_of(self, row: int) -> float:
+        return RULER_H + self._tops[row] - self.scroll_y if self.rows else RULER_H
+
+    def row_height(self, row: int) -> float:
+        return self.height_of_row(self.rows[row])
+
+    def step_at(self, x: float) -> float:
+        return (x - KEYS_W + self.scroll_x) / self.px_per_step
+
+    def row_at(self, y: float) -> int | None:
+        if not RULER_H <= y < self.grid_bottom:
+            return None
+        offset = y - RULER_H + self.scroll_y
+        if offset >= self._total:
+            return None
+        return max(0, bisect.bisect_right(self._tops, offset) - 1)
+
+    def note_rect(self, ref: NoteRef) -> tuple[float, float, float, float]:
+        """(x, y, w, h) of a note in widget pixels; drum hits are one step wide."""
+        drum = self.pattern.tracks[ref.track].is_drum
+        length = 1 if drum else ref.note.duration
+        x = self.x_of(ref.note.start + ref.note.offset)
+        row = self.row_of(ref)
+        return x, self.y_of(row) + 1, length * self.px_per_step - 1, self.row_height(row) - 2
+
+    def hit_test(self, x: float, y: float) -> NoteRef | None:
+        """The topmost note under (x, y) in the grid, or None."""
+        if x < KEYS_W or self.row_at(y) is None:
+            return None
+        for ref in reversed(self.notes()):
+            nx, ny, nw, nh = self.note_rect(ref)
+            if nx <= x < nx + max(nw, 3) and ny - 1 <= y < ny + nh + 1:
+                return ref
+        return None
+
+    def velocity_hit(self, x: float) -> list[NoteRef]:
+        """Notes whose velocity bar is under x (in the velocity lane)."""
+        step = int(self.step_at(x))
+        return [r for r in self.notes() if r.note.start == step]
+
+    # --- zoom, scroll, selection ---------------------------------------------------------------
+    @property
+    def content_width(self) -> float:
+        return self.pattern.steps * self.px_per_step
+
+    @property
+    def content_height(self) -> float:
+        return self._total
+
+    def zoom_x(self, factor: float, anchor_x: float | None = None) -> None:
+        """Horizontal zoom keeping the step under `anchor_x` in place."""
+        anchor_x = KEYS_W if anchor_x is None else anchor_x
+        step = self.step_at(anchor_x)
+        self.px_per_step = min(80.0, max(2.0, self.px_per_step * factor))
+        self.scroll_x = KEYS_W + step * self.px_per_step - anchor_x
+        self._clamp()
+
+    def zoom_y(self, factor: float) -> None:
+        self.row_h = min(40.0, max(5.0, self.row_h * factor))
+        self._offsets()
+        self._clamp()
+
+    def fit(self) -> None:
+        """Zoom so the whole clip fits the width and as many rows as possible fit the height."""
+        self.px_per_step = max(2.0, (self.width - KEYS_W - 4) / max(1, self.pattern.steps))
+        rows_h = self.grid_bottom - RULER_H
+        drums = sum(r.drum for r in self.rows)
+        pitched = len(self.rows) - drums
+        self.row_h = min(18.0, max(5.0, (rows_h - drums * 15.0) / max(1, pitched))) if pitched else 18.0
+        self._offsets()
+        self.scroll_x = self.scroll_y = 0.0
+        self._clamp()
+
+    def scroll_by(self, dx: float, dy: float) -> None:
+        self.scroll_x += dx
+        self.scroll_y += dy
+        self._clamp()
+
+    def _clamp(self) -> None:
+        max_x = max(0.0, self.content_width - (self.width - KEYS_W))
+        max_y = max(0.0, self.content_height - (self.grid_bottom - RULER_H))
+        self.scroll_x = min(max(0.0, self.scroll_x), max_x)
+        self.scroll_y = min(max(0.0, self.scroll_y), max_y)
+
+    def select(self, refs: set[NoteRef], add: bool = False) -> None:
+        self.selection = (self.selection | refs) if add else set(refs)
+
+    def select_rect(self, x0: float, y0: float, x1: float, y1: float) -> None:
+        lx, hx, ly, hy = min(x0, x1), max(x0, x1), min(y0, y1), max(y0, y1)
+        picked = set()
+        for ref in self.notes():
+            nx, ny, nw, nh = self.note_rect(ref)
+            if nx < hx and nx + nw > lx and ny < hy and ny + nh > ly:
+                picked.add(ref)
+        self.selection = picked
+
+    # --- edits as values (the commands apply them) ---------------------------------------------
+    def moved(self, ref: NoteRef, dstep: int, drow: int) -> Note | None:
+        """The note moved by whole steps and rows, or None where it would leave the clip or the rows."""
+        note = ref.note
+        start = note.start + dstep
+        if start < 0 or start >= self.pattern.steps:
+            return None
+        row = self.row_of(ref) + drow
+        if not 0 <= row < len(self.rows) or self.rows[row].drum != self.pattern.tracks[ref.track].is_drum:
+            return None
+        end = min(self.pattern.steps, start + note.duration)
+        return dataclasses.replace(note, pitch=self.pitch_for_row(row), start=start, end=end)
+
+    def track_for_row(self, row: int, preferred: int = 0) -> int | None:
+        """The track a new note on `row` goes to: `preferred` if it fits the row, else the first that does."""
+        drum = self.rows[row].drum
+        tracks = self.pattern.tracks
+        if 0 <= preferred < len(tracks) and tracks[preferred].is_drum == drum:
+            return preferred
+        return next((i for i, t in enumerate(tracks) if t.is_drum == drum), None)
+
+    def bar_lines(self) -> list[tuple[float, bool]]:
+        """Visible (x, is_bar) for each beat line."""
+        first = max(0, int(self.step_at(KEYS_W)) // 4 * 4)
+        last = min(self.pattern.steps, int(self.step_at(self.width)) + 4)
+        return [(self.x_of(s), s % STEPS_PER_BAR == 0) for s in range(first, last + 1, 4)]

@@ -1,0 +1,1 @@
+"""Reusable painted widgets: clip thumbnails, the XY pad, the latent slider, training curves."""

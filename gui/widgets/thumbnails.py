@@ -1,0 +1,103 @@
+# SPDX-License-Identifier: MIT
+"""Clip thumbnails: a tiny painted piano roll per clip, in lists that can be dragged into a DAW.
+
+`ClipList` shows candidates (icon grid) or the arrangement strip (a horizontal row you can reorder);
+each item keeps its Pattern under `CLIP_ROLE`, and dragging items out gives .mid files (see gui.dnd).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QMimeData, QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QIcon, QImage, QPainter, QPixmap
+from PySide6.QtWidgets import QAbstractItemView, QListView, QListWidget, QListWidgetItem, QWidget
+
+from engine.pattern import Pattern
+from gui.pianoroll.view import DRUM_COLOUR, TRACK_COLOURS
+from gui.pianoroll.viewmodel import drum_lane
+
+CLIP_ROLE = Qt.ItemDataRole.UserRole + 1
+THUMB = QSize(132, 72)
+
+
+def paint_thumbnail(pattern: Pattern, size: QSize = THUMB) -> QPixmap:
+    """A small picture of the clip: drums on top, pitched parts below, brightness = velocity."""
+    image = QImage(size, QImage.Format.Format_ARGB32_Premultiplied)
+    image.fill(QColor("#1e2126"))
+    p = QPainter(image)
+    w, h = size.width(), size.height()
+    steps = max(1, pattern.steps)
+    has_drums = any(t.is_drum for t in pattern.tracks)
+    drum_h = h * 0.4 if has_drums else 0.0
+    pitches = [n.pitch for t in pattern.tracks if not t.is_drum for n in t.notes]
+    lo, hi = (min(pitches), max(pitches)) if pitches else (60, 72)
+    span = max(12, hi - lo + 1)
+    for bar in range(0, steps, 16):
+        p.fillRect(QRectF(bar / steps * w, 0, 1, h), QColor("#3a3f47"))
+    for i, track in enumerate(pattern.tracks):
+        colour = QColor(DRUM_COLOUR if track.is_drum else TRACK_COLOURS[i % len(TRACK_COLOURS)])
+        for n in track.notes:
+            colour.setAlphaF(0.4 + 0.6 * n.velocity / 127)
+            x = n.start / steps * w
+            if track.is_drum:
+                rect = QRectF(x, drum_lane(n.pitch) / 9 * drum_h, max(1.5, w / steps), drum_h / 9)
+            else:
+                y = drum_h + (hi - n.pitch) / span * (h - drum_h - 2)
+                rect = QRectF(x, y, max(1.5, n.duration / steps * w), max(1.5, (h - drum_h) / span))
+            p.fillRect(rect, colour)
+    p.end()
+    return QPixmap.fromImage(image)
+
+
+class ClipList(QListWidget):
+    """A list of clips shown as thumbnails; `mime_factory(patterns)` makes the drag-out data."""
+
+    def __init__(self, strip: bool = False, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.mime_factory: Callable[[list[Pattern], str], QMimeData] | None = None
+        self.setViewMode(QListView.ViewMode.IconMode)
+        self.setIconSize(THUMB)
+        self.setMovement(QListView.Movement.Snap if strip else QListView.Movement.Static)
+        self.setResizeMode(QListView.ResizeMode.Adjust)
+        self.setSpacing(4)
+        self.setUniformItemSizes(True)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.setDragEnabled(True)
+        if strip:
+            self.setFlow(QListView.Flow.LeftToRight)
+            self.setWrapping(False)
+            self.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
+            self.setDefaultDropAction(Qt.DropAction.MoveAction)
+            self.setFixedHeight(THUMB.height() + 44)
+        else:
+            self.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
+
+    def add_clip(self, pattern: Pattern, name: str) -> QListWidgetItem:
+        item = QListWidgetItem(QIcon(paint_thumbnail(pattern)), name)
+        item.setData(CLIP_ROLE, pattern)
+        item.setToolTip(f"{name}: {pattern.bars} bar(s), {pattern.note_count} notes, {pattern.tempo:.0f} BPM")
+        self.addItem(item)
+        return item
+
+    def clip(self, row: int) -> Pattern:
+        return self.item(row).data(CLIP_ROLE)
+
+    def clips(self) -> list[Pattern]:
+        return [self.clip(i) for i in range(self.count())]
+
+    def names(self) -> list[str]:
+        return [self.item(i).text() for i in range(self.count())]
+
+    def selected_clips(self) -> list[Pattern]:
+        rows = sorted(self.row(it) for it in self.selectedItems())
+        return [self.clip(r) for r in rows]
+
+    def mimeData(self, items: list[QListWidgetItem]) -> QMimeData:  # noqa: N802 - Qt override
+        """Dragging out gives one .mid file of the dragged clips (in list order); inside, a normal move."""
+        data = super().mimeData(items)
+        if self.mime_factory is not None and items:
+            items = sorted(items, key=self.row)
+            out = self.mime_factory([it.data(CLIP_ROLE) for it in items], items[0].text())
+            data.setUrls(out.urls())
+        return data

@@ -1,0 +1,41 @@
+"""GUI test fixtures: clips built in code, a synchronous executor, a recording player."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.pattern import Note, Pattern, Role, Track
+
+
+def make_clip(bars: int = 2, seed: int = 0, tempo: float = 120.0) -> Pattern:
+    """A small band clip: drums, bass and lead; `seed` shifts the lead so clips differ."""
+    steps = 16 * bars
+    kick = [Note(36, s, s + 1, 110) for s in range(0, steps, 8)]
+    snare = [Note(38, s, s + 1, 90) for s in range(4, steps, 8)]
+    hats = [Note(42, s, s + 1, 50 + 10 * (s % 4)) for s in range(0, steps, 2)]
+    bass = [Note(36 + (s // 16) % 3 * 2, s, s + 3, 100) for s in range(0, steps, 4)]
+    lead = [Note(60 + (seed * 3 + i * 5) % 14, i * 2, i * 2 + 2, 70 + i % 5 * 10) for i in range(steps // 2)]
+    return Pattern(
+        (
+            Track(tuple(kick + snare + hats), 0, True, Role.DRUMS, "drums"),
+            Track(tuple(bass), 33, False, Role.BASS, "bass"),
+            Track(tuple(lead), 0, False, Role.LEAD, "lead"),
+        ),
+        steps,
+        tempo,
+    )
+
+
+def make_beat(variant: int, bars: int = 2) -> Pattern:
+    """A drum-only beat; variants 0..3 differ clearly (for the blender corners)."""
+    steps = 16 * bars
+    every = (2, 4, 8, 3)[variant % 4]
+    notes = [Note(36, s, s + 1, 100) for s in range(0, steps, 8 if variant % 2 else 4)]
+    notes += [Note(42 if variant < 2 else 51, s, s + 1, 60 + 15 * variant) for s in range(0, steps, every)]
+    notes += [Note(38, s, s + 1, 95) for s in range(4 + variant % 2 * 2, steps, 8)]
+    return Pattern((Track(tuple(notes), 0, True, Role.DRUMS, "drums"),), steps, 120.0)
+
+
+@pytest.fixture
+def clip() -> Pattern:
+    return make_clip()
