@@ -1,0 +1,235 @@
+# SPDX-License-Identifier: MIT
+"""MusicVAE (Roberts et al. 2018) in PyTorch: encoder, flat / hierarchical / multitrack decoders, loss.
+
+Batches are dicts of tensors with CONTRIBUTING.md's keys and a leading batch axis B. `forward` is the
+teacher-forced training pass; `encode`, `decode` are inference; `recon_log_prob` is differentiable in z.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from models.decoders import Conductor, CoreDecoder, apply_mask, pick
+from models.encoder import GROOVE_CHANNELS, Encoder
+from models.presets import MELODY_VOCAB, PROGRAM_CLASSES, ModelConfig
+
+EMPTY_SLOT, DRUM_KIT = 129, 128
+VELOCITY_SIGMA = 0.1  # scale of the Gaussian behind the velocity/offset squared errors in recon_log_prob
+
+
+class VAEOutput(NamedTuple):
+    """Scalars of one teacher-forced pass: loss (to minimise), recon and kl per example, token accuracy."""
+
+    loss: Tensor
+    recon: Tensor
+    kl: Tensor
+    accuracy: Tensor
+
+
+def drum_hits(tokens: Tensor) -> Tensor:
+    """Drum tokens (...,) 0..511 -> hit flags (..., 9) float."""
+    bits = torch.arange(GROOVE_CHANNELS, device=tokens.device)
+    return ((tokens.unsqueeze(-1) >> bits) & 1).float()
+
+
+def multitrack_onsets(tokens: Tensor) -> Tensor:
+    """Multitrack tokens (...,) -> float mask of steps that start a note or a drum hit."""
+    return (((tokens >= 2) & (tokens < MELODY_VOCAB)) | (tokens > MELODY_VOCAB)).float()
+
+
+class MusicVAE(nn.Module):
+    """The whole model for one `ModelConfig`; see `models.presets` for the named configs."""
+
+    def __init__(self, cfg: ModelConfig) -> None:
+        super().__init__()
+        self.cfg = cfg
+        self.encoder = Encoder(cfg)
+        e, h, layers = cfg.embed_size, cfg.dec_size, cfg.dec_layers
+        if cfg.decoder == "flat":
+            head = 2 * GROOVE_CHANNELS if cfg.groove else 0
+            self.decoders = nn.ModuleList(CoreDecoder(v, cfg.z_size, e, h, layers, head) for v in cfg.vocab)
+            return
+        self.conductor = Conductor(cfg.z_size, cfg.cond_size, cfg.cond_layers, cfg.bars)
+        if cfg.decoder == "hier":  # split multi-output: one decoder per track, sharing the bar embedding
+            self.decoders = nn.ModuleList(CoreDecoder(v, cfg.cond_size, e, h, layers) for v in cfg.vocab)
+            return
+        self.program_out = nn.Linear(cfg.cond_size, PROGRAM_CLASSES)
+        self.program_embed = nn.Embedding(PROGRAM_CLASSES, e)
+        self.decoders = nn.ModuleList([CoreDecoder(cfg.vocab[0], cfg.cond_size + e, e, h, layers, 1)])
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.parameters()).device
+
+    def to_batch(self, arrays: dict[str, np.ndarray | Tensor]) -> dict[str, Tensor]:
+        """Arrays (numpy or torch, leading axis B) -> tensors on this model's device."""
+        return {k: torch.as_tensor(v).to(self.device) for k, v in arrays.items() if k != "tempo"}
+
+    # ---- training -------------------------------------------------------------------------------------
+    def forward(
+        self, batch: dict[str, Tensor], beta: float = 1.0, free_bits: float | None = None
+    ) -> VAEOutput:
+        mu, sigma = self.encoder(batch)  # (B, Z)
+        z = mu + sigma * torch.randn_like(sigma)  # (B, Z), reparameterised
+        terms, correct, total = self._nll_terms(z, batch)
+        recon = torch.stack(list(terms.values())).sum(0)  # (B,)
+        kl = 0.5 * (mu.pow(2) + sigma.pow(2) - 1.0 - 2.0 * torch.log(sigma)).sum(-1)  # (B,)
+        free_nats = (self.cfg.free_bits if free_bits is None else free_bits) * math.log(2.0)
+        kl_cost = torch.clamp(kl - free_nats, min=0.0)  # (B,)
+        loss = recon.mean() + beta * kl_cost.mean()
+        return VAEOutput(loss, recon.mean().detach(), kl.mean().detach(), (correct / total).detach())
+
+    def recon_log_prob(self, z: Tensor, batch: dict[str, Tensor], keys: list[str] | None = None) -> Tensor:
+        """log p(batch[keys] | z) under the teacher-forced decoder, (B,); differentiable w.r.t. z.
+
+        `keys` default to the token arrays (and "program" for multitrack_1bar); "velocity" / "offset"
+        add Gaussian terms (sigma = VELOCITY_SIGMA, constants dropped).
+        """
+        terms, _, _ = self._nll_terms(z, batch, continuous_scale=0.5 / VELOCITY_SIGMA**2)
+        if keys is None:
+            keys = (
+                [*self.cfg.tracks, "program"] if self.cfg.decoder == "multitrack" else list(self.cfg.tracks)
+            )
+        unknown = [k for k in keys if k not in terms]
+        if unknown:
+            raise KeyError(f"{self.cfg.name} has no log-likelihood for {unknown}; it has {sorted(terms)}")
+        return -torch.stack([terms[k] for k in keys]).sum(0)  # (B,)
+
+    def _conditions(self, z: Tensor) -> Tensor:
+        """Conditioning vector per decoded segment: (B * bars, C); z itself for flat decoders."""
+        if self.cfg.decoder == "flat":
+            return z  # (B, Z)
+        return self.conductor(z).reshape(z.shape[0] * self.cfg.bars, -1)  # (B * bars, C)
+
+    def _segments(self, x: Tensor) -> Tensor:
+        return x.reshape(-1, self.cfg.bar_steps)  # (B * bars, L)
+
+    def _nll_terms(
+        self, z: Tensor, batch: dict[str, Tensor], continuous_scale: float = 1.0
+    ) -> tuple[dict[str, Tensor], Tensor, int]:
+        """Negative log-likelihood per example and array, {key: (B,)}, plus correct/total token counts."""
+        cfg, b = self.cfg, z.shape[0]
+        cond = self._conditions(z)
+        terms: dict[str, Tensor] = {}
+        if cfg.decoder == "multitrack":
+            program = batch["program"]  # (B, 8)
+            prog_logits = self.program_out(cond)  # (B * 8, 130)
+            terms["program"] = (
+                F.cross_entropy(prog_logits, program.reshape(-1), reduction="none").view(b, -1).sum(1)
+            )
+            cond = torch.cat([cond, self.program_embed(program.reshape(-1))], dim=-1)  # (B * 8, C + E)
+        correct, total = torch.zeros((), device=z.device), 0
+        for track, dec in zip(cfg.tracks, self.decoders, strict=True):
+            target = self._segments(batch[track])  # (B * bars, L)
+            logits, head = dec(target, cond)  # (B * bars, L, V)
+            ce = F.cross_entropy(logits.transpose(1, 2), target, reduction="none")  # (B * bars, L)
+            terms[track] = ce.reshape(b, -1).sum(1)
+            correct = correct + (logits.argmax(-1) == target).sum()
+            total += target.numel()
+            if head is not None:
+                terms.update(self._head_terms(head.reshape(b, *batch[track].shape[1:], -1), batch, track))
+        if continuous_scale != 1.0:
+            for key in ("velocity", "offset"):
+                if key in terms:
+                    terms[key] = terms[key] * continuous_scale
+        return terms, correct.float(), total
+
+    def _head_terms(self, head: Tensor, batch: dict[str, Tensor], track: str) -> dict[str, Tensor]:
+        """Masked squared errors of the regression heads, {"velocity": (B,), "offset": (B,)}."""
+        b = head.shape[0]
+        if self.cfg.groove:
+            hits = drum_hits(batch[track])  # (B, S, 9)
+            vel = torch.sigmoid(head[..., :GROOVE_CHANNELS])  # (B, S, 9)
+            off = 0.5 * torch.tanh(head[..., GROOVE_CHANNELS:])  # (B, S, 9)
+            out = {}
+            for key, pred in (("velocity", vel), ("offset", off)):
+                if key in batch:
+                    out[key] = ((pred - batch[key].float()).pow(2) * hits).reshape(b, -1).sum(1)
+            return out
+        if "velocity" not in batch:
+            return {}
+        onsets = multitrack_onsets(batch[track])  # (B, 8, 16)
+        vel = torch.sigmoid(head[..., 0])  # (B, 8, 16)
+        return {"velocity": ((vel - batch["velocity"].float()).pow(2) * onsets).reshape(b, -1).sum(1)}
+
+    # ---- inference ------------------------------------------------------------------------------------
+    @torch.no_grad()
+    def encode(self, batch: dict[str, Tensor]) -> tuple[Tensor, Tensor]:
+        """Posterior mean and scale, both (B, Z), on this model's device."""
+        return self.encoder(self.to_batch(batch))
+
+    @torch.no_grad()
+    def decode(
+        self,
+        z: Tensor,
+        temperature: float = 1.0,
+        logit_mask: dict[str, Tensor] | None = None,
+        given: dict[str, Tensor] | None = None,
+        generator: torch.Generator | None = None,
+    ) -> dict[str, Tensor]:
+        """z (B, Z) -> the converter's arrays with a leading B (int64 tokens, float32 velocity/offset/hits).
+
+        `logit_mask[key]` is a bool (V,) of allowed classes; `given[key]` teacher-forces that array.
+        `generator` (on the model's device) makes sampling reproducible. Temperature 0 means argmax.
+        """
+        cfg, z = self.cfg, z.to(self.device)
+        b, mask, given = z.shape[0], logit_mask or {}, self.to_batch(given or {})
+        cond = self._conditions(z)  # (B * bars, C)
+        out: dict[str, Tensor] = {}
+        if cfg.decoder == "multitrack":
+            return self._decode_multitrack(cond, b, temperature, mask, given, generator)
+        for track, dec in zip(cfg.tracks, self.decoders, strict=True):
+            forced = self._segments(given[track]) if track in given else None
+            tokens, head = dec.sample(cond, cfg.bar_steps, temperature, mask.get(track), forced, generator)
+            out[track] = tokens.reshape(b, cfg.steps)  # (B, S)
+            if head is not None:
+                hits = drum_hits(out[track])  # (B, S, 9)
+                out["hits"] = hits
+                out["velocity"] = torch.sigmoid(head[..., :GROOVE_CHANNELS]) * hits  # (B, S, 9)
+                out["offset"] = 0.5 * torch.tanh(head[..., GROOVE_CHANNELS:]) * hits  # (B, S, 9)
+        return out
+
+    def _decode_multitrack(
+        self,
+        cond: Tensor,
+        b: int,
+        temperature: float,
+        mask: dict[str, Tensor],
+        given: dict[str, Tensor],
+        generator: torch.Generator | None,
+    ) -> dict[str, Tensor]:
+        cfg = self.cfg
+        if "program" in given:
+            program = given["program"].reshape(-1)  # (B * 8,)
+        else:
+            program = pick(apply_mask(self.program_out(cond), mask.get("program")), temperature, generator)
+        cond = torch.cat([cond, self.program_embed(program)], dim=-1)  # (B * 8, C + E)
+        allowed = self._slot_classes(program)  # (B * 8, V)
+        if "tokens" in mask:
+            user = mask["tokens"].to(allowed.device)  # (V,)
+            keep = (allowed & user).any(-1, keepdim=True)  # (B * 8, 1): a slot never ends up with nothing
+            allowed = torch.where(keep, allowed & user, allowed)
+        forced = given["tokens"].reshape(-1, cfg.bar_steps) if "tokens" in given else None
+        tokens, head = self.decoders[0].sample(cond, cfg.bar_steps, temperature, allowed, forced, generator)
+        velocity = torch.sigmoid(head[..., 0]) * multitrack_onsets(tokens)  # (B * 8, 16)
+        shape = (b, cfg.bars, cfg.bar_steps)
+        return {
+            "program": program.reshape(b, cfg.bars),
+            "tokens": tokens.reshape(shape),
+            "velocity": velocity.reshape(shape),
+        }
+
+    def _slot_classes(self, program: Tensor) -> Tensor:
+        """Allowed token classes per slot from its program: (N,) -> bool (N, 90 + 512)."""
+        classes = torch.arange(self.cfg.vocab[0], device=program.device)  # (V,)
+        pitched = (classes < MELODY_VOCAB).unsqueeze(0)  # (1, V)
+        drums = (classes >= MELODY_VOCAB).unsqueeze(0)  # (1, V)
+        empty = (classes == 0).unsqueeze(0)  # (1, V)
+        p = program.unsqueeze(1)  # (N, 1)
+        return torch.where(p == DRUM_KIT, drums, torch.where(p == EMPTY_SLOT, empty, pitched))

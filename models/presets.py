@@ -1,0 +1,203 @@
+# SPDX-License-Identifier: MIT
+"""`ModelConfig` (frozen, validated) and the named presets: a small dict of values per (config, size).
+
+`small` is the CPU default (trains in minutes on a laptop); `big` follows the MusicVAE paper's sizes
+(Roberts et al. 2018) for a GPU. Presets are plain values, never constructed models.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields, replace
+from typing import Any
+
+MELODY_VOCAB = 90  # Magenta's MelodyOneHotEncoding (CONTRIBUTING.md)
+DRUM_VOCAB = 512  # 9 drum classes as bits
+PROGRAM_CLASSES = 130  # 0..127 GM program, 128 drum kit, 129 empty slot
+MULTITRACK_VOCAB = MELODY_VOCAB + DRUM_VOCAB
+DECODERS = ("flat", "hier", "multitrack")
+SIZES = ("small", "big")
+
+
+@dataclass(frozen=True, slots=True)
+class ModelConfig:
+    """Everything that defines a model and how it trains; saved in every checkpoint as `asdict(cfg)`.
+
+    The sequence of `steps` 16ths is cut into `bars` segments of `steps // bars` steps (for multitrack_1bar
+    the `bars` = 8 segments are the track slots, each `steps` long): the conductor emits one embedding per
+    segment. `tracks[i]` has `vocab[i]` token classes.
+    `free_bits` is in bits as in Magenta (converted to nats in the loss); beta follows
+    `max_beta * (1 - beta_rate ** step)`.
+    """
+
+    name: str
+    size: str = "small"
+    steps: int = 32
+    tracks: tuple[str, ...] = ("melody",)
+    vocab: tuple[int, ...] = (MELODY_VOCAB,)
+    decoder: str = "flat"
+    bars: int = 1
+    groove: bool = False  # drums_2bar: per-step velocity and offset heads (GrooVAE)
+    embed_size: int = 64
+    enc_size: int = 256
+    enc_layers: int = 1
+    dec_size: int = 256
+    dec_layers: int = 2
+    cond_size: int = 0
+    cond_layers: int = 0
+    z_size: int = 128
+    max_beta: float = 0.2
+    free_bits: float = 0.0
+    beta_rate: float = 0.999
+    learning_rate: float = 1e-3
+    decay_rate: float = 0.9999
+    min_learning_rate: float = 1e-5
+    batch_size: int = 64
+    grad_clip: float = 1.0
+
+    def __post_init__(self) -> None:
+        if self.size not in SIZES:
+            raise ValueError(f"size must be one of {SIZES}, not {self.size!r}")
+        if self.decoder not in DECODERS:
+            raise ValueError(f"decoder must be one of {DECODERS}, not {self.decoder!r}")
+        if len(self.tracks) != len(self.vocab) or not self.tracks:
+            raise ValueError("tracks and vocab must be non-empty and of the same length")
+        if self.steps <= 0 or self.bars <= 0 or (self.decoder != "multitrack" and self.steps % self.bars):
+            raise ValueError(f"steps ({self.steps}) must be a positive multiple of bars ({self.bars})")
+        if self.decoder != "flat" and (self.cond_size <= 0 or self.cond_layers <= 0):
+            raise ValueError(f"a {self.decoder} decoder needs cond_size and cond_layers > 0")
+        if self.decoder == "flat" and self.bars != 1:
+            raise ValueError("a flat decoder has bars == 1")
+        sizes = (self.embed_size, self.enc_size, self.enc_layers, self.dec_size, self.dec_layers)
+        if min(sizes + (self.z_size, self.batch_size)) <= 0 or min(self.vocab) <= 1:
+            raise ValueError("sizes, layers, z_size, batch_size must be > 0 and vocabularies > 1")
+        if not (0.0 <= self.max_beta and 0.0 <= self.free_bits and 0.0 <= self.beta_rate < 1.0):
+            raise ValueError("max_beta, free_bits >= 0 and 0 <= beta_rate < 1")
+        if not (0.0 < self.min_learning_rate <= self.learning_rate and 0.0 < self.decay_rate <= 1.0):
+            raise ValueError("need 0 < min_learning_rate <= learning_rate and 0 < decay_rate <= 1")
+
+    @property
+    def bar_steps(self) -> int:
+        """Steps per decoded segment: a bar of a 16-bar trio, or a whole track slot of multitrack_1bar."""
+        return self.steps if self.decoder == "multitrack" else self.steps // self.bars
+
+    def beta(self, step: int) -> float:
+        """KL weight at a training step (Magenta's annealing)."""
+        return self.max_beta * (1.0 - self.beta_rate**step)
+
+    def learning_rate_at(self, step: int) -> float:
+        """Exponentially decayed learning rate with a floor (Magenta's schedule)."""
+        decayed = (self.learning_rate - self.min_learning_rate) * self.decay_rate**step
+        return decayed + self.min_learning_rate
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> ModelConfig:
+        """Rebuild from `asdict` / JSON (lists become tuples); unknown keys raise ValueError."""
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise ValueError(f"unknown config fields: {', '.join(unknown)}")
+        fixed = {k: tuple(v) if isinstance(v, list) else v for k, v in values.items()}
+        return cls(**fixed)
+
+
+_TWO_BAR_BIG = dict(enc_size=2048, enc_layers=1, dec_size=2048, dec_layers=3, z_size=512, embed_size=128)
+
+# (name, size) -> values; missing keys take the dataclass defaults.
+PRESETS: dict[tuple[str, str], dict[str, Any]] = {
+    ("mel_2bar", "small"): dict(enc_size=256, dec_size=256, dec_layers=2, z_size=128, max_beta=0.2),
+    ("mel_2bar", "big"): dict(_TWO_BAR_BIG, max_beta=0.5, batch_size=512, beta_rate=0.99999),
+    ("drums_2bar", "small"): dict(
+        enc_size=256, dec_size=256, dec_layers=2, z_size=128, max_beta=0.2, free_bits=48.0
+    ),
+    ("drums_2bar", "big"): dict(
+        _TWO_BAR_BIG, max_beta=0.2, free_bits=48.0, batch_size=512, beta_rate=0.99999
+    ),
+    ("trio_16bar", "small"): dict(
+        enc_size=256,
+        cond_size=256,
+        cond_layers=1,
+        dec_size=256,
+        dec_layers=1,
+        z_size=256,
+        embed_size=48,
+        max_beta=0.2,
+        free_bits=256.0,
+        batch_size=32,
+    ),
+    ("trio_16bar", "big"): dict(
+        enc_size=2048,
+        enc_layers=2,
+        cond_size=1024,
+        cond_layers=2,
+        dec_size=1024,
+        dec_layers=2,
+        z_size=512,
+        embed_size=128,
+        max_beta=0.2,
+        free_bits=256.0,
+        batch_size=256,
+        beta_rate=0.99999,
+    ),
+    ("multitrack_1bar", "small"): dict(
+        enc_size=256,
+        cond_size=256,
+        cond_layers=1,
+        dec_size=256,
+        dec_layers=1,
+        z_size=128,
+        max_beta=0.2,
+        free_bits=32.0,
+    ),
+    ("multitrack_1bar", "big"): dict(
+        enc_size=1024,
+        enc_layers=2,
+        cond_size=1024,
+        cond_layers=2,
+        dec_size=1024,
+        dec_layers=2,
+        z_size=256,
+        embed_size=128,
+        max_beta=0.2,
+        free_bits=32.0,
+        batch_size=256,
+        beta_rate=0.99999,
+    ),
+}
+
+# What each config's data looks like (CONTRIBUTING.md's contract); independent of size.
+_SHAPES: dict[str, dict[str, Any]] = {
+    "mel_2bar": dict(steps=32, tracks=("melody",), vocab=(MELODY_VOCAB,), decoder="flat", bars=1),
+    "drums_2bar": dict(steps=32, tracks=("drums",), vocab=(DRUM_VOCAB,), decoder="flat", bars=1, groove=True),
+    "trio_16bar": dict(
+        steps=256,
+        tracks=("melody", "bass", "drums"),
+        vocab=(MELODY_VOCAB, MELODY_VOCAB, DRUM_VOCAB),
+        decoder="hier",
+        bars=16,
+    ),
+    "multitrack_1bar": dict(
+        steps=16, tracks=("tokens",), vocab=(MULTITRACK_VOCAB,), decoder="multitrack", bars=8
+    ),
+}
+CONFIG_NAMES: tuple[str, ...] = tuple(_SHAPES)
+
+
+def get_config(name: str, size: str = "small", **overrides: Any) -> ModelConfig:
+    """The named preset, e.g. `get_config("trio_16bar", "big")`; `overrides` replace single values."""
+    if name not in _SHAPES:
+        raise ValueError(f"unknown config {name!r}; choose one of {', '.join(CONFIG_NAMES)}")
+    if (name, size) not in PRESETS:
+        raise ValueError(f"unknown size {size!r}; choose one of {', '.join(SIZES)}")
+    cfg = ModelConfig(name=name, size=size, **_SHAPES[name], **PRESETS[(name, size)])
+    return replace(cfg, **overrides) if overrides else cfg
+
+
+def tiny_config(name: str, **overrides: Any) -> ModelConfig:
+    """A very small variant for tests and smoke runs (seconds on a CPU)."""
+    tiny = dict(embed_size=16, enc_size=32, dec_size=32, dec_layers=1, z_size=16, batch_size=16)
+    if _SHAPES[name]["decoder"] != "flat":
+        tiny.update(cond_size=32, cond_layers=1)
+    return get_config(name, "small", **{**tiny, **overrides})

@@ -1,0 +1,87 @@
+"""Presets (frozen, validated, round-trip through dicts) and the latent helpers."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import pytest
+import torch
+
+from models.latent import bilinear, lerp, slerp
+from models.presets import CONFIG_NAMES, ModelConfig, get_config
+
+
+@pytest.mark.parametrize("name", CONFIG_NAMES)
+@pytest.mark.parametrize("size", ["small", "big"])
+def test_every_preset_builds_and_round_trips_through_json(name: str, size: str) -> None:
+    cfg = get_config(name, size)
+    assert cfg.name == name and cfg.size == size
+    again = ModelConfig.from_dict(json.loads(json.dumps(cfg.to_dict())))
+    assert again == cfg
+
+
+def test_big_sizes_follow_the_paper() -> None:
+    mel = get_config("mel_2bar", "big")
+    assert (mel.enc_size, mel.dec_size, mel.dec_layers, mel.z_size) == (2048, 2048, 3, 512)
+    trio = get_config("trio_16bar", "big")
+    assert (trio.z_size, trio.cond_size, trio.cond_layers, trio.dec_size, trio.dec_layers) == (
+        512,
+        1024,
+        2,
+        1024,
+        2,
+    )
+
+
+def test_configs_are_frozen_and_validated() -> None:
+    cfg = get_config("mel_2bar")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        cfg.z_size = 3  # type: ignore[misc]
+    with pytest.raises((AttributeError, TypeError)):  # slots: no new attributes
+        cfg.no_such_field = 1  # type: ignore[attr-defined]
+    with pytest.raises(ValueError, match="size"):
+        get_config("mel_2bar", "huge")
+    with pytest.raises(ValueError, match="unknown config"):
+        get_config("mel_4bar")
+    with pytest.raises(ValueError):
+        dataclasses.replace(cfg, z_size=0)
+    with pytest.raises(ValueError, match="unknown config fields"):
+        ModelConfig.from_dict({**cfg.to_dict(), "bogus": 1})
+
+
+def test_beta_and_learning_rate_schedules() -> None:
+    cfg = get_config("drums_2bar")
+    assert cfg.beta(0) == 0.0 and cfg.beta(10**7) == pytest.approx(cfg.max_beta)
+    assert cfg.beta(100) < cfg.beta(1000)
+    assert cfg.learning_rate_at(0) == pytest.approx(cfg.learning_rate)
+    assert cfg.learning_rate_at(10**7) == pytest.approx(cfg.min_learning_rate)
+
+
+def test_slerp_endpoints_and_norm() -> None:
+    a, b = torch.tensor([1.0, 0.0]), torch.tensor([0.0, 1.0])
+    assert torch.allclose(slerp(a, b, 0.0), a) and torch.allclose(slerp(a, b, 1.0), b, atol=1e-6)
+    mid = slerp(a, b, 0.5)
+    assert torch.allclose(mid.norm(), torch.tensor(1.0)) and torch.allclose(mid[0], mid[1])
+    assert torch.allclose(lerp(a, b, 0.5), torch.tensor([0.5, 0.5]))
+    assert torch.allclose(slerp(a, 2 * a, 0.5), 1.5 * a)  # parallel vectors fall back to lerp
+
+
+def test_slerp_batched() -> None:
+    a, b = torch.randn(5, 8), torch.randn(5, 8)
+    out = slerp(a, b, 0.3)
+    assert out.shape == (5, 8) and torch.isfinite(out).all()
+    assert torch.allclose(out[2], slerp(a[2], b[2], 0.3), atol=1e-6)
+
+
+def test_bilinear_corners_and_center() -> None:
+    corners = torch.eye(4)
+    assert torch.equal(bilinear(corners, 0, 0), corners[0]) and torch.equal(
+        bilinear(corners, 1, 0), corners[1]
+    )
+    assert torch.equal(bilinear(corners, 0, 1), corners[2]) and torch.equal(
+        bilinear(corners, 1, 1), corners[3]
+    )
+    assert torch.allclose(bilinear(corners, 0.5, 0.5), torch.full((4,), 0.25))
+    with pytest.raises(ValueError):
+        bilinear(corners[:3], 0.5, 0.5)
