@@ -20,8 +20,8 @@ from engine.pattern import Pattern, Role, Track
 if TYPE_CHECKING:
     from engine.generator import Generator
 
-FIT_STEPS = 40
-FIT_LR = 0.05
+FIT_STEPS = 30
+FIT_LR = 0.1
 PARTS: dict[str, tuple[str, ...]] = {"trio_16bar": ("melody", "bass", "drums")}
 ROLE_OF = {"melody": Role.LEAD, "bass": Role.BASS, "drums": Role.DRUMS}
 EMPTY_SLOT = 129
