@@ -148,13 +148,13 @@ class TrainPanel(QWidget):
         def work(ctx: Any) -> Any:
             from engine.dataset import prepare
 
-            return prepare(folder, progress=lambda i, n, *_: ctx.progress(i, n))
+            return prepare(folder, progress=ctx.progress)
 
         self.found.setPlainText(f"Scanning {folder} …")
         self.session.run(work, self._scanned, f"Scanning {folder.name}", progress=self._progress)
 
     def _scanned(self, report: Any) -> None:
-        self.found.setPlainText(describe_prepare(report))
+        self.found.setPlainText(describe_prepare(report, self.config.currentText()))
         self.session.status.emit("Scan done: see what was found and skipped in the Train tab")
 
     def _progress(self, step: int, total: int) -> None:

@@ -1,9 +1,11 @@
 # SPDX-License-Identifier: MIT
-"""Plain-text views of training data for the Train panel (what was found, time left)."""
+"""Plain-text views for the Train panel: what a folder scan found and skipped, time left."""
 
 from __future__ import annotations
 
-from typing import Any
+from pathlib import Path
+
+from engine.examples import PrepareReport
 
 
 def format_seconds(seconds: float | None) -> str:
@@ -13,40 +15,24 @@ def format_seconds(seconds: float | None) -> str:
     return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
 
 
-def describe_prepare(report: Any) -> str:
-    """engine.dataset's PrepareReport as lines: files used, examples per model type, files skipped and why."""
-    lines: list[str] = []
-    used = list(getattr(report, "used", None) or getattr(report, "files_used", None) or [])
-    skipped = getattr(report, "skipped", None) or getattr(report, "files_skipped", None) or []
-    examples = getattr(report, "examples", None) or getattr(report, "examples_per_config", None) or {}
-    lines.append(
-        f"Found {len(used) + len(skipped)} MIDI file(s): {len(used)} usable, {len(skipped)} skipped."
-    )
-    if examples:
-        lines.append("Training examples: " + ", ".join(f"{k} {v}" for k, v in dict(examples).items()))
-    seconds = getattr(report, "seconds", None)
-    if seconds is not None:
-        lines.append(f"Scanned in {seconds:.1f} s.")
+def describe_prepare(report: PrepareReport, config: str | None = None) -> str:
+    """Files used (bars, examples), examples per model type, files skipped with their reasons."""
+    skipped = report.files_skipped
+    lines = [
+        f"Found {len(report.files)} MIDI file(s) in {Path(report.folder).name}: "
+        f"{report.files_used} usable, {len(skipped)} skipped ({report.seconds:.1f} s).",
+        "Training examples: " + ", ".join(f"{k} {v}" for k, v in report.examples.items()),
+    ]
+    if config is not None and not report.examples.get(config):
+        lines.append(f"No {config} examples here: pick another model type or another folder.")
     if skipped:
-        lines.append("")
-        lines.append("Skipped:")
-        items = skipped.items() if isinstance(skipped, dict) else skipped
-        for entry in items:
-            lines.append("  " + _entry(entry))
+        lines += ["", "Skipped:"]
+        lines += [f"  {Path(f.path).name}: {f.reason}" for f in skipped]
+    used = [f for f in report.files if f.used]
+    if used:
+        lines += ["", "Used:"]
+        for f in used:
+            parts = f" (not used: {'; '.join(f.skipped_parts)})" if f.skipped_parts else ""
+            counts = ", ".join(f"{k} {v}" for k, v in f.examples.items() if v)
+            lines.append(f"  {Path(f.path).name}: {f.bars} bars, {counts}{parts}")
     return "\n".join(lines)
-
-
-def _entry(entry: Any) -> str:
-    if isinstance(entry, tuple | list) and len(entry) == 2:
-        return f"{_name(entry[0])}: {entry[1]}"
-    path = getattr(entry, "path", None) or getattr(entry, "file", None)
-    reason = getattr(entry, "reason", None) or getattr(entry, "reasons", None)
-    if path is not None:
-        if isinstance(reason, list | tuple):
-            reason = "; ".join(map(str, reason))
-        return f"{_name(path)}: {reason}"
-    return str(entry)
-
-
-def _name(path: Any) -> str:
-    return str(path).rsplit("/", 1)[-1]

@@ -39,3 +39,35 @@ def make_beat(variant: int, bars: int = 2) -> Pattern:
 @pytest.fixture
 def clip() -> Pattern:
     return make_clip()
+
+
+@pytest.fixture
+def window(qtbot, tmp_path, monkeypatch):  # noqa: ANN001, ANN201 - pytest fixtures
+    """The whole main window on a temporary settings file, silent output, a synchronous executor."""
+    from gui.app import build_window
+    from gui.settings import AppSettings, open_store, save_settings
+    from gui.workers import SyncExecutor
+
+    monkeypatch.setenv("BANDMATE_HOME", str(tmp_path / "home"))
+    store = open_store(tmp_path / "settings.ini")
+    save_settings(store, AppSettings(output="none", output_folder=str(tmp_path / "out")))
+    w = build_window(store, SyncExecutor())
+    qtbot.addWidget(w)
+    w.show()
+    yield w
+    w.close()
+
+
+def use_tiny_model(window, name: str = "drums_2bar"):  # noqa: ANN001, ANN201
+    """An untrained tiny model (seeded) as the window's model: enough to exercise every control."""
+    import torch
+
+    from engine.generator import Generator
+    from models.musicvae import MusicVAE
+    from models.presets import tiny_config
+
+    torch.manual_seed(0)
+    gen = Generator(MusicVAE(tiny_config(name)), {"config": name})
+    window.session.generator = gen
+    window.session.model_changed.emit(gen)
+    return gen

@@ -1,0 +1,99 @@
+"""The whole window with a real (tiny, untrained) model: generate, morph, blend, humanize, keep, play."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPoint, Qt
+from pytestqt.qtbot import QtBot
+
+from engine.pattern import Pattern
+from gui.mainwindow import MainWindow
+from tests.gui.conftest import make_beat, make_clip, use_tiny_model
+
+
+def _hits(p: Pattern) -> list[tuple[int, int, int]]:
+    return sorted((n.pitch, n.start, n.velocity) for t in p.tracks for n in t.notes)
+
+
+def test_starts_without_sound_and_says_so(window: MainWindow) -> None:
+    assert window.status_label.text().lower().startswith(("sound: no sound", "no sound"))
+    assert window.player.player.output is window.output
+
+
+def test_generate_shows_notes_on_the_piano_roll(qtbot: QtBot, window: MainWindow) -> None:
+    use_tiny_model(window, "mel_2bar")
+    window.generate.count.setValue(4)
+    window.generate.seed.setValue(3)
+    qtbot.mouseClick(window.generate.generate_button, Qt.MouseButton.LeftButton)
+    assert window.generate.candidates.count() == 4
+    shown = window.session.doc.pattern
+    assert shown == window.generate.candidates.clip(0) and shown.note_count > 0
+    assert len(window.roll.model.notes()) == shown.note_count
+    assert window.player.player.timeline.steps == shown.steps
+    window.generate.candidates.setCurrentRow(2)
+    window.generate._clicked(window.generate.candidates.item(2))
+    assert window.session.doc.pattern == window.generate.candidates.clip(2)
+
+
+def test_moving_the_slider_changes_the_notes(window: MainWindow) -> None:
+    use_tiny_model(window, "drums_2bar")
+    window.morph.set_clip(0, make_beat(0), "beat A")
+    window.morph.set_clip(1, make_beat(3), "beat B")
+    assert window.morph.slider.isEnabled()
+    window.morph.slider.set_value(1.0)
+    at_b = window.session.doc.pattern
+    window.morph.slider.set_value(0.0)
+    at_a = window.session.doc.pattern
+    assert window.session.doc.name == "morph 0%"
+    assert at_a.note_count and at_b.note_count and _hits(at_a) != _hits(at_b)
+    assert window.player._pattern is at_a  # the playing loop follows
+
+
+def test_moving_the_puck_changes_the_beat(qtbot: QtBot, window: MainWindow) -> None:
+    use_tiny_model(window, "drums_2bar")
+    window.blender.set_corners([(make_beat(i), f"beat {i}") for i in range(4)])
+    window.tabs.setCurrentWidget(window.blender)
+    pad = window.blender.pad
+    r = pad.pad_rect()
+    qtbot.mousePress(pad, Qt.MouseButton.LeftButton, pos=QPoint(int(r.left() + 2), int(r.top() + 2)))
+    first = window.session.doc.pattern
+    qtbot.mouseMove(pad, QPoint(int(r.right() - 2), int(r.bottom() - 2)))
+    qtbot.mouseRelease(pad, Qt.MouseButton.LeftButton, pos=QPoint(int(r.right() - 2), int(r.bottom() - 2)))
+    second = window.session.doc.pattern
+    assert window.session.doc.name.startswith("blend")
+    assert first.note_count and second.note_count and _hits(first) != _hits(second)
+    assert window.player._pattern is second
+
+
+def test_humanize_changes_velocities_keeps_notes_and_undoes(window: MainWindow) -> None:
+    use_tiny_model(window, "drums_2bar")
+    beat = make_beat(2)
+    window.session.show_clip(beat, "my beat")
+    window.tools.humanize_button.click()
+    human = window.session.doc.pattern
+    assert sorted((n.pitch, n.start) for n in human.tracks[0].notes) == sorted(
+        (n.pitch, n.start) for n in beat.tracks[0].notes
+    )
+    assert _hits(human) != _hits(beat)
+    window.session.doc.undo_stack.undo()
+    assert window.session.doc.pattern == beat
+
+
+def test_keep_chains_clips_into_the_arrangement(window: MainWindow) -> None:
+    for seed in range(2):
+        window.session.show_clip(make_clip(2, seed=seed), f"clip {seed}")
+        window.generate.keep_selected()
+    assert window.arrangement.list.count() == 2
+    joined = window.arrangement.joined()
+    assert joined is not None and joined.steps == 64
+
+
+def test_play_moves_the_playhead(qtbot: QtBot, window: MainWindow) -> None:
+    window.session.show_clip(make_clip(2, tempo=240.0), "fast")
+    window.toggle_play()
+    qtbot.waitUntil(
+        lambda: window.roll.model.playhead is not None and window.roll.model.playhead > 0.5, timeout=3000
+    )
+    assert window.transport.play_button.text().startswith("■")
+    window.toggle_play()
+    qtbot.waitUntil(lambda: not window.player.playing, timeout=3000)
+    qtbot.waitUntil(lambda: window.transport.play_button.text().startswith("▶"), timeout=3000)
