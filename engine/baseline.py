@@ -46,25 +46,25 @@ def _part_stats(reference: Sequence[Pattern]) -> dict[tuple[Role, bool], _PartSt
 
 def _random_track(key: tuple[Role, bool], s: _PartStats, steps: int, rng: np.random.Generator) -> Track:
     role, is_drum = key
+    pitches, durations, velocities = np.array(s.pitches), np.array(s.durations), np.array(s.velocities)
     weights = np.resize(s.positions, steps)  # the bar's onset profile repeated over the clip
     weights = weights / weights.sum()
     count = int(rng.choice(s.counts))
     if is_drum:
         starts = rng.choice(steps, size=count, p=weights)
-        hits = {(int(st), int(rng.choice(s.pitches))) for st in starts}
-        notes = [Note(p, st, st + 1, int(rng.choice(s.velocities))) for st, p in hits]
+        hits = set(zip(starts.tolist(), rng.choice(pitches, size=count).tolist(), strict=True))
+        notes = [
+            Note(p, st, st + 1, int(v))
+            for (st, p), v in zip(sorted(hits), rng.choice(velocities, len(hits)), strict=True)
+        ]
     else:
         count = min(count, int(np.count_nonzero(weights)))
         starts = np.sort(rng.choice(steps, size=count, replace=False, p=weights))
         ends = np.append(starts[1:], steps)  # monophonic: a note ends by the next onset
+        ps, ds, vs = rng.choice(pitches, count), rng.choice(durations, count), rng.choice(velocities, count)
         notes = [
-            Note(
-                int(rng.choice(s.pitches)),
-                int(st),
-                int(min(st + rng.choice(s.durations), nxt)),
-                int(rng.choice(s.velocities)),
-            )
-            for st, nxt in zip(starts, ends, strict=True)
+            Note(int(p), int(st), int(min(st + d, nxt)), int(v))
+            for st, nxt, p, d, v in zip(starts, ends, ps, ds, vs, strict=True)
         ]
     program = s.programs.most_common(1)[0][0]
     return Track(tuple(notes), program=program, is_drum=is_drum, role=role, name=f"baseline {role}")

@@ -15,22 +15,40 @@ import numpy as np
 
 from engine.pattern import STEPS_PER_BAR, Pattern
 
-PITCHED_FEATURES = ("pitch_classes", "pitch_range", "note_density", "onset_interval")
-DRUM_FEATURES = ("drum_hit_rate", "drum_density", "drum_onset_interval", "velocity_spread")
+PITCHED_FEATURES = (
+    "pitch_classes",
+    "pitch_range",
+    "pitch_interval",
+    "note_density",
+    "onset_interval",
+    "repetition",
+)
+DRUM_FEATURES = (
+    "drum_hit_rate",
+    "drum_groove",
+    "drum_density",
+    "drum_onset_interval",
+    "velocity_spread",
+    "drum_repetition",
+)
 
 # What each feature means for a musician (report tables use these).
 FEATURE_LABELS = {
     "pitch_classes": "which notes of the scale (pitch-class histogram)",
     "pitch_range": "pitch range (semitones)",
+    "pitch_interval": "size of melodic steps (semitones)",
     "note_density": "notes per bar",
     "onset_interval": "time between notes (16ths)",
+    "repetition": "how much each bar repeats the last",
     "drum_hit_rate": "how often each drum plays (hit rate per drum)",
     "drum_density": "drum hits per bar",
+    "drum_groove": "where in the beat each drum plays",
     "drum_onset_interval": "time between drum hits (16ths)",
     "velocity_spread": "velocity spread (loud vs soft hits)",
+    "drum_repetition": "how much each drum bar repeats the last",
 }
 
-_MAX_DISTANCES = 4000  # KDE cost grows with the number of distances; a random subset is plenty
+_MAX_DISTANCES = 20000  # a random subset keeps huge sets cheap; plenty for a smooth density
 _GRID = 512
 
 
@@ -45,30 +63,47 @@ def _mean_interval(onsets: Sequence[int]) -> float:
     return float(np.diff(distinct).mean()) if distinct.size >= 2 else float("nan")
 
 
+def repetition(events: Sequence[tuple[int, int]], steps: int) -> float:
+    """Mean Jaccard similarity of the (pitch or drum, step-in-bar) onsets of consecutive bars; NaN with
+    fewer than two bars or only empty bar pairs. 1 = every bar repeats the last exactly."""
+    bars: list[set[tuple[int, int]]] = [set() for _ in range(steps // STEPS_PER_BAR)]
+    for what, start in events:
+        if start // STEPS_PER_BAR < len(bars):
+            bars[start // STEPS_PER_BAR].add((what, start % STEPS_PER_BAR))
+    scores = [len(a & b) / len(a | b) for a, b in zip(bars, bars[1:], strict=False) if a | b]
+    return float(np.mean(scores)) if scores else float("nan")
+
+
 def pitched_features(pattern: Pattern) -> dict[str, np.ndarray]:
     """The pitched-track features of one clip; NaN where a feature is undefined (e.g. no notes).
 
-    Returns pitch_classes (12,) summing to 1, and scalars (shape ()) pitch_range, note_density
-    (onsets per bar) and onset_interval (mean steps between distinct onsets).
+    Returns pitch_classes (12,) summing to 1, and scalars (shape ()) pitch_range, pitch_interval (mean
+    absolute semitones between consecutive notes of a track), note_density (onsets per bar),
+    onset_interval (mean steps between distinct onsets) and repetition (see `repetition`).
     """
-    notes = [n for t in pattern.tracks if not t.is_drum for n in t.notes]
+    tracks = [t for t in pattern.tracks if not t.is_drum]
+    notes = [n for t in tracks for n in t.notes]
     pitches = np.array([n.pitch for n in notes], dtype=np.int64)
     bars = pattern.steps / STEPS_PER_BAR
     hist = np.bincount(pitches % 12, minlength=12).astype(np.float64)
+    steps = [abs(b.pitch - a.pitch) for t in tracks for a, b in zip(t.notes, t.notes[1:], strict=False)]
     return {
         "pitch_classes": hist / hist.sum() if notes else np.full(12, np.nan),
         "pitch_range": np.float64(pitches.max() - pitches.min() if notes else np.nan),
+        "pitch_interval": np.float64(np.mean(steps) if steps else np.nan),
         "note_density": np.float64(len(notes) / bars),
         "onset_interval": np.float64(_mean_interval([n.start for n in notes])),
+        "repetition": np.float64(repetition([(n.pitch, n.start) for n in notes], pattern.steps)),
     }
 
 
 def drum_features(pattern: Pattern, drum_class: dict[int, int] | None = None) -> dict[str, np.ndarray]:
     """The drum-track features of one clip.
 
-    Returns drum_hit_rate (9,) (share of steps on which each of the 9 drum classes plays), and scalars
-    drum_density (hits per bar), drum_onset_interval (mean steps between distinct onsets) and
-    velocity_spread (standard deviation of hit velocities / 127; NaN without hits).
+    Returns drum_hit_rate (9,) (share of steps on which each of the 9 drum classes plays), drum_groove
+    (9 * 4,) (share of all hits per drum class and position in the beat: on it, 1/16, 1/8, 3/16 after),
+    and scalars drum_density (hits per bar), drum_onset_interval (mean steps between distinct onsets),
+    velocity_spread (standard deviation of hit velocities / 127; NaN without hits) and drum_repetition.
     """
     classes = drum_class if drum_class is not None else _drum_class_of()
     notes = [n for t in pattern.tracks if t.is_drum for n in t.notes]
@@ -77,8 +112,13 @@ def drum_features(pattern: Pattern, drum_class: dict[int, int] | None = None) ->
         if n.pitch in classes and n.start < pattern.steps:
             hit[classes[n.pitch], n.start] = True
     velocities = np.array([n.velocity for n in notes], dtype=np.float64) / 127.0
+    groove = hit.reshape(9, -1, 4).sum(axis=1).ravel().astype(np.float64) if pattern.steps % 4 == 0 else None
+    total = hit.sum()
+    events = [(int(k), int(st)) for k, st in zip(*np.nonzero(hit), strict=True)]
     return {
         "drum_hit_rate": hit.mean(axis=1),
+        "drum_groove": groove / total if groove is not None and total else np.full(36, np.nan),
+        "drum_repetition": np.float64(repetition(events, pattern.steps)),
         "drum_density": np.float64(len(notes) / (pattern.steps / STEPS_PER_BAR)),
         "drum_onset_interval": np.float64(_mean_interval([n.start for n in notes])),
         "velocity_spread": np.float64(velocities.std() if notes else np.nan),
@@ -123,8 +163,14 @@ def _distances(a: np.ndarray, b: np.ndarray | None, rng: np.random.Generator) ->
 
 
 def _kde(samples: np.ndarray, grid: np.ndarray, width: float) -> np.ndarray:
-    z = (grid[:, None] - samples[None, :]) / width  # (G, N)
-    return np.exp(-0.5 * z * z).sum(axis=1) / (samples.size * width * np.sqrt(2 * np.pi))
+    """Gaussian KDE on an even grid, binned: histogram the samples, then smooth with the kernel."""
+    step = grid[1] - grid[0]
+    edges = np.append(grid - step / 2, grid[-1] + step / 2)
+    counts = np.histogram(samples, edges)[0].astype(np.float64)
+    half = min(int(np.ceil(4 * width / step)), (grid.size - 1) // 2)
+    x = np.arange(-half, half + 1) * step
+    kernel = np.exp(-0.5 * (x / width) ** 2)
+    return np.convolve(counts, kernel / kernel.sum(), mode="same") / (samples.size * step)
 
 
 def _bandwidth(samples: np.ndarray, floor: float) -> float:

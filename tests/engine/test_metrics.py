@@ -31,6 +31,15 @@ def test_c_major_scale_features() -> None:
     assert f["pitch_range"] == 12
     assert f["note_density"] == 4.0  # 8 notes in 2 bars
     assert f["onset_interval"] == 4.0
+    assert f["pitch_interval"] == pytest.approx(12 / 7)
+    assert f["repetition"] == 0.0  # bar 2 shares no (pitch, position) with bar 1
+
+
+def test_repetition_of_a_riff_and_of_a_half_changed_bar() -> None:
+    riff = [60, 64, 67, 64]
+    assert metrics.pitched_features(melody(riff + riff))["repetition"] == 1.0
+    assert metrics.pitched_features(melody(riff + [60, 64, 65, 62]))["repetition"] == pytest.approx(2 / 6)
+    assert np.isnan(metrics.pitched_features(melody(riff, steps=16))["repetition"])  # one bar only
 
 
 def test_empty_clip_has_undefined_pitch_features_but_zero_density() -> None:
@@ -46,6 +55,11 @@ def test_drum_features_backbeat() -> None:
     np.testing.assert_allclose(f["drum_hit_rate"][:3], [2 / 16, 2 / 16, 0])
     assert f["drum_density"] == 4.0 and f["drum_onset_interval"] == 4.0
     assert f["velocity_spread"] == pytest.approx(25 / 127)
+    groove = f["drum_groove"].reshape(9, 4)
+    np.testing.assert_allclose(groove[:2], [[0.5, 0, 0, 0], [0.5, 0, 0, 0]])  # all on the beat
+    assert np.isnan(f["drum_repetition"])
+    two_bars = beat([(KICK, 0, 90), (KICK, 16, 90), (SNARE, 20, 90)], steps=32)
+    assert metrics.drum_features(two_bars, CLASSES)["drum_repetition"] == 0.5
 
 
 def test_feature_names_follow_the_parts_present() -> None:

@@ -1,0 +1,304 @@
+# SPDX-License-Identifier: MIT
+"""The model's report card: held-out reconstruction (teacher-forced and free), KL, and how its samples
+compare with the training music (Yang & Lerch overlap) beside a random baseline, plus a verdict.
+
+`report_for_training` is called by engine/train.py at the end of training with its own split;
+`evaluate` loads a model folder and a MIDI folder; `write_report` writes report.json + report.md.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import torch
+
+from engine import metrics
+from engine.baseline import baseline_patterns
+from engine.pattern import Pattern
+from engine.recon import reconstruction
+from engine.report import Report, render_markdown, verdict
+
+if TYPE_CHECKING:
+    from engine.dataset import Examples
+
+TEMPERATURES = (0.3, 0.5, 0.8, 1.0)
+MAX_HELDOUT = 256  # examples reconstructed per side: enough for a stable accuracy, fast on a CPU
+MAX_REFERENCE = 128  # training clips the samples are compared with
+N_SAMPLES = 64  # samples per temperature (and baseline clips)
+
+Progress = Callable[[int, int], None]
+
+
+class EvaluateError(Exception):
+    """The model or the folder cannot be evaluated; str(e) is a one-line reason for a musician."""
+
+
+def _subset(examples: Examples | None, cap: int, seed: int) -> dict[str, np.ndarray]:
+    """At most `cap` examples' arrays, picked at random (always the same for a seed)."""
+    if examples is None or len(examples.file_ids) == 0:
+        return {}
+    n = len(examples.file_ids)
+    idx = np.sort(np.random.default_rng(seed).permutation(n)[:cap])
+    out = {k: v[idx] for k, v in examples.arrays.items()}
+    out["tempo"] = np.asarray(examples.tempos, dtype=np.float32)[idx]
+    return out
+
+
+def _to_patterns(converter: Any, arrays: dict[str, np.ndarray]) -> list[Pattern]:
+    """Examples (stacked on axis 0) back into clips through the config's converter."""
+    if not arrays:
+        return []
+    keys = [k for k in arrays if k != "tempo"]
+    n = len(arrays[keys[0]])
+    tempos = arrays.get("tempo", np.full(n, 120.0))
+    out = []
+    for i in range(n):
+        tempo = float(np.clip(tempos[i], 1.0, 1000.0))
+        out.append(converter.from_tensors({k: arrays[k][i] for k in keys}, tempo=tempo))
+    return out
+
+
+def _samples(model: Any, converter: Any, z_dim: int, temperature: float, seed: int, device: Any) -> list:
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        z = torch.randn(N_SAMPLES, z_dim).to(device)  # drawn on the CPU: the same z on every device
+        out = model.decode(z, temperature=temperature)
+    return _to_patterns(converter, {k: v.detach().cpu().numpy() for k, v in out.items()})
+
+
+def _scores(reference: list[Pattern], candidate: list[Pattern], seed: int) -> dict[str, Any]:
+    scores = metrics.compare_sets(reference, candidate, seed)
+    return {
+        "mean_overlap": metrics.mean_area(scores),
+        "features": {k: (None if v is None else _overlap_dict(v)) for k, v in scores.items()},
+    }
+
+
+def _overlap_dict(o: metrics.Overlap) -> dict[str, float]:
+    return {"overlap": o.area, "kld": o.kld, "reference_mean": o.reference_mean, "mean": o.candidate_mean}
+
+
+def style_scores(
+    model: Any, converter: Any, train: dict, heldout: dict, z_dim: int, seed: int, device: Any, tick: Callable
+) -> dict[str, Any]:
+    """Samples at each temperature, the baseline and the held-out music, each against the training music."""
+    reference = _to_patterns(converter, train or heldout)
+    if len(reference) < 3:
+        return {
+            "reference_clips": len(reference),
+            "temperatures": {},
+            "baseline": None,
+            "held_out_music": None,
+        }
+    temps = {}
+    for t in TEMPERATURES:
+        temps[str(t)] = _scores(reference, _samples(model, converter, z_dim, t, seed, device), seed)
+        tick()
+    best = max(temps, key=lambda t: temps[t]["mean_overlap"] or 0.0)
+    base = _scores(reference, baseline_patterns(reference, N_SAMPLES, seed), seed)
+    real = _scores(reference, _to_patterns(converter, heldout), seed) if train and heldout else None
+    tick()
+    return {
+        "reference_clips": len(reference),
+        "reference": "training music" if train else "the evaluated music",
+        "temperatures": temps,
+        "best_temperature": float(best),
+        "baseline": base,
+        "held_out_music": real,
+    }
+
+
+def report_for_training(
+    model: Any,
+    meta: dict,
+    heldout: Examples,
+    train: Examples,
+    device: Any = "cpu",
+    *,
+    seed: int = 0,
+    source: str = "held-out files of the training folder",
+    progress: Progress | None = None,
+) -> Report:
+    """The report card of `model` given its held-out and training examples (arrays as in CONTRIBUTING)."""
+    from engine.convert import CONVERTERS
+
+    t0 = time.perf_counter()
+    config = _config_name(meta)
+    converter = CONVERTERS[config]
+    total, done = 3 + len(TEMPERATURES), [0]
+
+    def tick() -> None:
+        done[0] += 1
+        if progress is not None:
+            progress(min(done[0], total), total)
+
+    device = torch.device(device)
+    model = model.to(device).eval()
+    held = _subset(heldout, MAX_HELDOUT, seed)
+    trained = _subset(train, MAX_HELDOUT, seed)
+    recon_held = reconstruction(model, held, device)
+    tick()
+    recon_train = reconstruction(model, trained, device)
+    tick()
+    z_dim = _z_dim(model, held or trained, device)
+    style = style_scores(
+        model, converter, _cap(trained, MAX_REFERENCE), _cap(held, MAX_REFERENCE), z_dim, seed, device, tick
+    )
+    report = Report(
+        model=str(meta.get("name") or config),
+        config=config,
+        source=source,
+        data=_data_summary(meta, heldout, train),
+        held_out=recon_held,
+        train=recon_train,
+        style=style,
+        seed=seed,
+        device=str(device),
+        seconds=0.0,
+    )
+    report.verdict = verdict(report)
+    report.seconds = round(time.perf_counter() - t0, 2)
+    tick()
+    return report
+
+
+def _cap(arrays: dict[str, np.ndarray], n: int) -> dict[str, np.ndarray]:
+    return {k: v[:n] for k, v in arrays.items()}
+
+
+def _z_dim(model: Any, arrays: dict[str, np.ndarray], device: Any) -> int:
+    cfg = getattr(model, "cfg", None)
+    for name in ("z_size", "z_dim", "latent"):
+        if isinstance(getattr(cfg, name, None), int):
+            return int(getattr(cfg, name))
+    batch = {k: torch.as_tensor(v[:1]).to(device) for k, v in arrays.items() if k != "tempo"}
+    return int(model.encode(batch)[0].shape[1])
+
+
+def _config_name(meta: dict) -> str:
+    from engine.model_registry import config_name
+
+    name = config_name(meta)
+    if not name:
+        raise EvaluateError("the model's model.json names no config, so it cannot be evaluated")
+    return name
+
+
+def _training_folder(meta: dict) -> Path | None:
+    data = meta.get("data") if isinstance(meta.get("data"), dict) else {}
+    folder = data.get("folder")
+    return Path(folder) if folder else None
+
+
+def _heldout_files(meta: dict) -> list[str]:
+    data = meta.get("data") if isinstance(meta.get("data"), dict) else {}
+    return [str(f) for f in data.get("heldout_files") or []]
+
+
+def _data_summary(meta: dict, heldout: Examples | None, train: Examples | None) -> dict[str, Any]:
+    """How much music the model learned from and how much it is tested on."""
+    data = meta.get("data") if isinstance(meta.get("data"), dict) else {}
+
+    def files(ex: Examples | None) -> int:
+        return 0 if ex is None else int(len(np.unique(ex.file_ids)))
+
+    return {
+        "train_files": int(data.get("train_files") or files(train)),
+        "train_bars": int(data.get("train_bars") or 0),
+        "train_examples": int(data.get("train_examples") or (0 if train is None else len(train.file_ids))),
+        "heldout_files": files(heldout),
+        "heldout_examples": 0 if heldout is None else int(len(heldout.file_ids)),
+    }
+
+
+def evaluate(
+    model_dir: str | Path,
+    folder: str | Path,
+    *,
+    device: Any = "cpu",
+    seed: int = 0,
+    progress: Progress | None = None,
+) -> Report:
+    """The report card of a model (folder or bundled name) against the MIDI files of `folder`.
+
+    If `folder` is the model's own training folder, only its held-out files are tested (and the rest
+    count as training music); otherwise every usable file is tested, against the training music if
+    that folder is still there. Raises EvaluateError with a one-line reason.
+    """
+    model, meta = _load(model_dir, device)
+    config = _config_name(meta)
+    examples = _examples(Path(folder), config)
+    train_folder = _training_folder(meta)
+    if train_folder is not None and _same(train_folder, Path(folder)):
+        held_names = set(_heldout_files(meta))
+        held_mask = np.array([examples.files[i] in held_names for i in examples.file_ids], dtype=bool)
+        heldout, train = _select(examples, held_mask), _select(examples, ~held_mask)
+        source = f"the {len(held_names)} held-out files of its training folder"
+    else:
+        heldout, train = examples, None
+        if train_folder is not None and train_folder.is_dir():
+            train = _examples(train_folder, config, required=False)
+        source = f"all {len(np.unique(examples.file_ids))} usable files in {Path(folder).name}/"
+    return report_for_training(
+        model, meta, heldout, train, device, seed=seed, source=source, progress=progress
+    )
+
+
+def _load(model_dir: str | Path, device: Any) -> tuple[Any, dict]:
+    from engine.model_registry import ModelNotFoundError, resolve_model
+    from models.checkpoint import CheckpointError, load_model
+
+    try:
+        return load_model(resolve_model(model_dir), device=device)
+    except (ModelNotFoundError, CheckpointError) as e:
+        raise EvaluateError(str(e)) from e
+
+
+def _examples(folder: Path, config: str, required: bool = True) -> Examples | None:
+    """The folder's examples, untransposed (we test the music as it is)."""
+    from engine.dataset import load_examples
+
+    if not folder.is_dir():
+        raise EvaluateError(f"{folder} is not a folder of MIDI files")
+    examples = load_examples(folder, config, transpose=(0, 0))
+    if len(examples.file_ids) == 0 and required:
+        raise EvaluateError(
+            f"{folder} holds no MIDI music usable by a {config} model (see `prepare {folder}`)"
+        )
+    return examples if len(examples.file_ids) else None
+
+
+def _select(examples: Examples, mask: np.ndarray) -> Examples:
+    return dataclasses.replace(
+        examples,
+        arrays={k: v[mask] for k, v in examples.arrays.items()},
+        file_ids=examples.file_ids[mask],
+        tempos=np.asarray(examples.tempos)[mask],
+    )
+
+
+def _same(a: Path, b: Path) -> bool:
+    return a.expanduser().resolve() == b.expanduser().resolve()
+
+
+def write_report(model_dir: str | Path, report: Report) -> tuple[Path, Path]:
+    """Write report.json and report.md into the model folder (each atomically); returns both paths."""
+    folder = Path(model_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = folder / "report.json", folder / "report.md"
+    texts = json.dumps(report.to_dict(), indent=2) + "\n", render_markdown(report)
+    for path, text in zip(paths, texts, strict=True):
+        tmp = path.with_suffix(path.suffix + ".tmp")
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    return paths
