@@ -117,6 +117,7 @@ class Converter:
     def windows(self, segment: Pattern) -> list[Pattern]:
         """Usable training windows of a 4/4 segment, sliding by one bar."""
         out = []
+        segment = self._parts(segment)
         for bar in range(segment.bars - self.bars + 1):
             start = bar * STEPS_PER_BAR
             window = self._window(segment, start, start + self.steps)
@@ -140,6 +141,10 @@ class Converter:
             ok &= ~bad.reshape(len(ok), -1).any(axis=1)
             out[key] = moved
         return out, ok
+
+    def _parts(self, segment: Pattern) -> Pattern:
+        """The segment as the tracks windows are cut from (done once per segment, not per window)."""
+        return segment
 
     def _window(self, segment: Pattern, start: int, end: int) -> Pattern | None:
         raise NotImplementedError
@@ -187,8 +192,11 @@ class DrumsConverter(Converter):
 
     name, steps, keys = "drums_2bar", 32, ("drums", "hits", "velocity", "offset")
 
+    def _parts(self, segment: Pattern) -> Pattern:
+        return segment.with_tracks([merged_drums(segment.tracks)])
+
     def _window(self, segment: Pattern, start: int, end: int) -> Pattern | None:
-        drums = slice_track(merged_drums(segment.tracks), start, end)
+        drums = slice_track(segment.tracks[0], start, end)
         hits = [(n.start, n.start + 1) for n in drums.notes if n.pitch in DRUM_CLASS_OF]
         if not hits or longest_gap(hits, self.steps) >= MAX_GAP_STEPS:
             return None
@@ -208,10 +216,13 @@ class TrioConverter(Converter):
 
     name, steps, keys, pitched = "trio_16bar", 256, ("melody", "bass", "drums"), ("melody", "bass")
 
-    def _window(self, segment: Pattern, start: int, end: int) -> Pattern | None:
+    def _parts(self, segment: Pattern) -> Pattern:
         parts = [pitched_line(segment, Role.LEAD), pitched_line(segment, Role.BASS, top=False)]
         parts.append(merged_drums(segment.tracks))
-        tracks = [slice_track(t, start, end) for t in parts if t is not None]
+        return segment.with_tracks(t for t in parts if t is not None and t.notes)
+
+    def _window(self, segment: Pattern, start: int, end: int) -> Pattern | None:
+        tracks = [slice_track(t, start, end) for t in segment.tracks]
         tracks = [t for t in tracks if t.notes]
         if len(tracks) < 2:
             return None
@@ -238,6 +249,11 @@ class MultitrackConverter(Converter):
     """multitrack_1bar: up to 8 instruments (GM program, top line or drum classes, onset velocity)."""
 
     name, steps, keys = "multitrack_1bar", 16, ("program", "tokens", "velocity")
+
+    def _parts(self, segment: Pattern) -> Pattern:
+        drums = merged_drums(segment.tracks)
+        pitched = [t for t in segment.tracks if not t.is_drum]
+        return segment.with_tracks(pitched + ([drums] if drums.notes else []))
 
     def _window(self, segment: Pattern, start: int, end: int) -> Pattern | None:
         tracks = [slice_track(t, start, end) for t in segment.tracks]
