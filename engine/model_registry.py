@@ -78,10 +78,18 @@ def trained_on(meta: dict) -> str:
     return str(meta.get("trained_on", "") or "")
 
 
+def _steps(meta: dict) -> int:
+    checkpoints = meta.get("checkpoints")
+    if isinstance(checkpoints, list) and checkpoints and isinstance(checkpoints[-1], dict):
+        return int(checkpoints[-1].get("step", 0) or 0)
+    training = meta.get("training")
+    if isinstance(training, dict) and training.get("step"):
+        return int(training["step"])
+    return int(meta.get("step", 0) or 0)
+
+
 def model_info(folder: Path, where: str, name: str | None = None) -> ModelInfo:
     meta = read_meta(folder)
-    training = meta.get("training") if isinstance(meta.get("training"), dict) else {}
-    steps = meta.get("step", training.get("step", 0)) if isinstance(training, dict) else 0
     cfg = meta.get("config") if isinstance(meta.get("config"), dict) else {}
     return ModelInfo(
         name=name or folder.name,
@@ -89,7 +97,7 @@ def model_info(folder: Path, where: str, name: str | None = None) -> ModelInfo:
         config=config_name(meta) or folder.name,
         where=where,
         trained_on=trained_on(meta),
-        steps=int(steps or 0),
+        steps=_steps(meta),
         size=str(meta.get("size", cfg.get("size", "")) or ""),
     )
 
