@@ -11,7 +11,7 @@ import struct
 from dataclasses import dataclass, field
 
 MAX_FILE_BYTES = 8 * 1024 * 1024
-MAX_EVENTS = 500_000
+MAX_EVENTS = 250_000
 MAX_TRACKS = 256
 MAX_SECONDS = 3 * 3600.0
 
