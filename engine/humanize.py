@@ -9,6 +9,7 @@ teacher-forced. Models without learned velocity use the velocity/timing statisti
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -74,39 +75,53 @@ def humanize_drums(gen: Generator, clip: Pattern, amount: float, seed: int) -> P
     return clip.with_tracks(tracks)
 
 
-def _stat(summary: dict, *names: str) -> object:
-    for name in names:
-        if summary.get(name) is not None:
-            return summary[name]
-    return None
+def training_stats(gen: Generator) -> dict:
+    """Velocity/timing statistics of the training music: from model.json, else from its training folder."""
+    s = gen.summary
+    if s.get("velocity_mean") is not None and s.get("velocity_std") is not None:
+        return s
+    folder = s.get("folder")
+    if folder and Path(folder).is_dir():
+        from engine.style_stats import folder_stats
+
+        stats = folder_stats(folder)
+        if stats.get("velocity_mean") is not None:
+            gen.notices.append(f"model.json has no velocity statistics; measured them in {folder}")
+            return stats
+    raise GenerationError(
+        "this model has no learned velocities and its model.json records no velocity statistics "
+        "of its training music; train it again with this Bandmate, or use a drums_2bar model"
+    )
+
+
+def _humanize_track(track: Track, stats: dict, amount: float, rng: np.random.Generator) -> Track:
+    """Each note moved toward its beat position's mean velocity and offset plus the music's jitter."""
+    v_mean, o_mean = float(stats["velocity_mean"]), float(stats.get("offset_mean") or 0.0)
+    by_pos = stats.get("velocity_by_position")
+    o_by_pos = stats.get("offset_by_position")
+    v_jit = float(stats.get("velocity_jitter", stats["velocity_std"]) if by_pos else stats["velocity_std"])
+    o_jit = float(
+        stats.get("offset_jitter", stats.get("offset_std", 0.0)) if o_by_pos else stats.get("offset_std", 0.0)
+    )
+    notes = []
+    for n in track.notes:
+        pos = n.start % STEPS_PER_BAR
+        v = (float(by_pos[pos]) if by_pos else v_mean) + rng.normal(0.0, v_jit)
+        o = (float(o_by_pos[pos]) if o_by_pos else o_mean) + rng.normal(0.0, o_jit)
+        notes.append(_move(n, v, o, amount))
+    return track.with_notes(notes)
 
 
 def humanize_from_summary(gen: Generator, clip: Pattern, amount: float, seed: int) -> Pattern:
-    """Velocities drawn around the training music's per-beat-position means; offsets from its spread."""
-    s = gen.summary
-    v_mean = _stat(s, "velocity_mean")
-    v_std = _stat(s, "velocity_std")
-    if v_mean is None or v_std is None:
-        raise GenerationError(
-            "this model has no learned velocities and its model.json records no velocity statistics "
-            "of its training music; train it again with this Bandmate, or use a drums_2bar model"
-        )
-    by_pos = np.asarray(_stat(s, "velocity_by_position") or [v_mean] * STEPS_PER_BAR, dtype=float)
-    o_mean = np.asarray(_stat(s, "offset_by_position") or [_stat(s, "offset_mean") or 0.0] * STEPS_PER_BAR)
-    o_std = float(_stat(s, "offset_std") or 0.0)
+    """Loudness and timing drawn from the training music's statistics (drum tracks from its drums')."""
+    stats = training_stats(gen)
+    drum_stats = stats.get("drums") or stats
     rng = np.random.default_rng(seed)
-    tracks = []
-    for track in clip.tracks:
-        notes = []
-        for n in track.notes:
-            pos = n.start % STEPS_PER_BAR
-            v = by_pos[pos % len(by_pos)] + rng.normal(0.0, float(v_std))
-            o = float(o_mean[pos % len(o_mean)]) + rng.normal(0.0, o_std)
-            notes.append(_move(n, v, o, amount))
-        tracks.append(Track(tuple(notes), track.program, track.is_drum, track.role, track.name))
+    tracks = [_humanize_track(t, drum_stats if t.is_drum else stats, amount, rng) for t in clip.tracks]
     gen.notices.append(
         f"{gen.config_name} has no learned velocities: used the velocity and timing statistics of its "
-        f"training music (velocity {float(v_mean):.0f} ± {float(v_std):.0f}, timing spread {o_std:.2f} steps)"
+        f"training music (velocity {float(stats['velocity_mean']):.0f} ± {float(stats['velocity_std']):.0f}, "
+        f"timing spread {float(stats.get('offset_std') or 0.0):.2f} steps)"
     )
     return clip.with_tracks(tracks)
 
