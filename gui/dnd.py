@@ -14,7 +14,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QMimeData, QPoint, Qt, QUrl
 from PySide6.QtGui import QDrag, QMouseEvent
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
 from engine.midi_io import write_midi
 from engine.pattern import Pattern
@@ -73,6 +73,7 @@ class DragOut(QLabel):
         self.setToolTip("Drag this into your DAW to drop a .mid file")
         self.setCursor(Qt.CursorShape.OpenHandCursor)
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         self.setStyleSheet("QLabel { border: 1px dashed #7d848d; border-radius: 4px; padding: 4px 8px; }")
         self._press: QPoint | None = None
 

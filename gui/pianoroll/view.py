@@ -7,7 +7,7 @@ velocity; Ctrl+wheel zooms, wheel and Shift+wheel scroll.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QLineF, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPainter, QPen, QResizeEvent, QWheelEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
@@ -18,6 +18,10 @@ from gui.pianoroll.viewmodel import KEYS_W, RULER_H, VEL_H, NoteRef, PianoRollMo
 
 TRACK_COLOURS = ("#f2a541", "#4fb0c6", "#9c6ade", "#e0607e", "#6cc570", "#e8d25a", "#5a7de8", "#c98a5e")
 DRUM_COLOUR = "#ef6f51"
+EMPTY_HINT = (
+    "Pick a model, then Generate (Ctrl+G), or open a MIDI clip (Ctrl+O).\n"
+    "Double-click to add a note, drag to move, right-click or Delete to remove, Ctrl+wheel to zoom."
+)
 BG, ROW_ALT, BLACK_KEY, GRID, BAR, TEXT = "#1e2126", "#23272d", "#191c20", "#2f343b", "#5a616b", "#c9ced6"
 
 
@@ -119,21 +123,31 @@ class PianoRollView(QWidget):
             p.drawLine(QPointF(x, top), QPointF(x, bottom))
 
     def _paint_notes(self, p: QPainter) -> None:
+        """Notes batched by (track, loudness level): one drawRects call per batch keeps big clips fast."""
         m = self.model
         dx, drow = self._drag_delta()
+        batches: dict[tuple[int, int], list[QRectF]] = {}
+        selected: list[QRectF] = []
+        sel = m.selection
         for ref in m.notes():
             x, y, w, h = m.note_rect(ref)
             if x > m.width or x + w < KEYS_W:
                 continue
-            base = track_colour(m.pattern, ref.track)
-            selected = ref in m.selection
-            if selected and (dx or drow):
-                moved = m.moved(ref, dx, drow)
+            if sel and ref in sel:
+                moved = m.moved(ref, dx, drow) if (dx or drow) else None
                 if moved is not None:
                     x, y, w, h = m.note_rect(NoteRef(ref.track, moved))
-            p.setPen(QPen(QColor("#ffffff") if selected else base.darker(160), 1.5 if selected else 1))
-            p.setBrush(velocity_colour(base, ref.note.velocity))
-            p.drawRoundedRect(QRectF(x, y, w, h), 2, 2)
+                selected.append(QRectF(x, y, w, h))
+            batches.setdefault((ref.track, ref.note.velocity >> 3), []).append(QRectF(x, y, w, h))
+        colours = [track_colour(m.pattern, i) for i in range(len(m.pattern.tracks))]
+        for (track, level), rects in batches.items():
+            p.setPen(QPen(colours[track].darker(160), 1))
+            p.setBrush(velocity_colour(colours[track], level * 8 + 4))
+            p.drawRects(rects)
+        if selected:
+            p.setPen(QPen(QColor("#ffffff"), 1.5))
+            p.setBrush(Qt.BrushStyle.NoBrush)
+            p.drawRects(selected)
 
     def _paint_keys(self, p: QPainter) -> None:
         m = self.model
@@ -167,18 +181,30 @@ class PianoRollView(QWidget):
         p.drawText(QRectF(4, top, KEYS_W, VEL_H), Qt.AlignmentFlag.AlignVCenter, "velocity")
         p.setClipRect(QRectF(KEYS_W, top, m.width - KEYS_W, VEL_H))
         self._paint_grid(p, top, top + VEL_H)
+        base = top + VEL_H - 2
+        lines: dict[int, list[QLineF]] = {}
+        sel = m.selection
         for ref in m.notes():
-            x = m.x_of(ref.note.start + ref.note.offset)
-            h = (VEL_H - 6) * ref.note.velocity / 127
-            colour = track_colour(m.pattern, ref.track)
-            p.setPen(QPen(QColor("#ffffff") if ref in m.selection else colour, 2))
-            p.drawLine(QPointF(x + 1, top + VEL_H - 2), QPointF(x + 1, top + VEL_H - 2 - h))
-            p.setBrush(colour)
-            p.drawEllipse(QPointF(x + 1, top + VEL_H - 2 - h), 2.5, 2.5)
+            x = m.x_of(ref.note.start + ref.note.offset) + 1
+            if KEYS_W <= x <= m.width:
+                key = -1 if sel and ref in sel else ref.track
+                lines.setdefault(key, []).append(
+                    QLineF(x, base, x, base - (VEL_H - 6) * ref.note.velocity / 127)
+                )
+        for key, batch in lines.items():
+            colour = QColor("#ffffff") if key < 0 else track_colour(m.pattern, key)
+            p.setPen(QPen(colour, 2))
+            p.drawLines(batch)
+            p.setPen(QPen(colour, 5, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
+            p.drawPoints([ln.p2() for ln in batch])
         p.setClipRect(QRectF(0, 0, m.width, m.height))
 
     def _paint_overlay(self, p: QPainter) -> None:
         m = self.model
+        if not m.pattern.note_count:
+            p.setPen(QColor("#7d848d"))
+            area = QRectF(KEYS_W, RULER_H, m.width - KEYS_W, m.grid_bottom - RULER_H)
+            p.drawText(area, Qt.AlignmentFlag.AlignCenter, EMPTY_HINT)
         if m.playhead is not None:
             x = m.x_of(m.playhead)
             if x >= KEYS_W:

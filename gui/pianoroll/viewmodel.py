@@ -71,6 +71,8 @@ class PianoRollModel:
         self.selection: set[NoteRef] = set()
         self.rows: list[Row] = []
         self.playhead: float | None = None
+        self._notes: list[NoteRef] = []
+        self._notes_of: Pattern | None = None
         self._layout()
 
     # --- content -------------------------------------------------------------------------------
@@ -119,7 +121,11 @@ class PianoRollModel:
         return DRUM_LANES[r.key][1][0] if r.drum else r.key
 
     def notes(self) -> list[NoteRef]:
-        return [NoteRef(i, n) for i, t in enumerate(self.pattern.tracks) for n in t.notes]
+        """Every note of the clip in paint order (cached per pattern)."""
+        if self._notes_of is not self.pattern:
+            self._notes = [NoteRef(i, n) for i, t in enumerate(self.pattern.tracks) for n in t.notes]
+            self._notes_of = self.pattern
+        return self._notes
 
     # --- geometry ------------------------------------------------------------------------------
     def set_viewport(self, width: int, height: int) -> None:

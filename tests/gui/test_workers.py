@@ -26,20 +26,16 @@ def test_pool_executor_reports_result_and_failure_in_gui_thread(qtbot: QtBot) ->
     executor = PoolExecutor(QThreadPool())
     main = threading.get_ident()
     where: list[int] = []
-    job = run_task(
-        executor, lambda _ctx: threading.get_ident(), lambda r: where.extend([r, threading.get_ident()])
-    )
-    with qtbot.waitSignal(job.signals.finished, timeout=5000):
-        pass
+    run_task(executor, lambda _ctx: threading.get_ident(), lambda r: where.extend([r, threading.get_ident()]))
+    qtbot.waitUntil(lambda: len(where) == 2, timeout=5000)
     assert where[0] != main and where[1] == main
     failures: list[str] = []
 
     def boom(_ctx: object) -> None:
         raise ValueError("the clip has no notes\nsecond line")
 
-    job = run_task(executor, boom, lambda _r: None, failures.append)
-    with qtbot.waitSignal(job.signals.failed, timeout=5000):
-        pass
+    run_task(executor, boom, lambda _r: None, failures.append)
+    qtbot.waitUntil(lambda: bool(failures), timeout=5000)
     assert failures == ["the clip has no notes"]
 
 
