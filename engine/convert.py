@@ -50,10 +50,14 @@ BASS_PROGRAM = 33  # GM electric bass (finger), what decoded bass lines play
 MULTI_SLOTS = 8
 
 
+def _start(note: Note) -> int:
+    return note.start
+
+
 def slice_track(track: Track, start: int, end: int) -> Track:
     """Notes of `track` starting in [start, end), moved to start at 0 and clipped to the window."""
-    starts = [n.start for n in track.notes]
-    lo, hi = bisect.bisect_left(starts, start), bisect.bisect_left(starts, end)
+    lo = bisect.bisect_left(track.notes, start, key=_start)
+    hi = bisect.bisect_left(track.notes, end, lo, key=_start)
     notes = [
         Note(n.pitch, n.start - start, min(n.end, end) - start, n.velocity, n.offset)
         for n in track.notes[lo:hi]
