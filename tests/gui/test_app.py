@@ -97,3 +97,20 @@ def test_play_moves_the_playhead(qtbot: QtBot, window: MainWindow) -> None:
     window.toggle_play()
     qtbot.waitUntil(lambda: not window.player.playing, timeout=3000)
     qtbot.waitUntil(lambda: window.transport.play_button.text().startswith("▶"), timeout=3000)
+
+
+def test_complete_writes_the_ticked_part_and_keeps_the_others(window: MainWindow) -> None:
+    use_tiny_model(window, "multitrack_1bar")
+    clip = make_clip(1)
+    window.session.show_clip(clip, "one bar")
+    window.tools.part_boxes["bass"].setChecked(True)
+    window.tools.complete_button.click()
+    done = window.session.doc.pattern
+    assert window.session.doc.name == "one bar completed"
+    drums = next(t for t in done.tracks if t.is_drum)
+    assert sorted((n.pitch, n.start) for n in drums.notes) == sorted(
+        (n.pitch, n.start) for n in clip.tracks[0].notes
+    )
+    assert "wrote bass" in window.status_label.text()
+    window.session.doc.undo_stack.undo()
+    assert window.session.doc.pattern == clip

@@ -6,7 +6,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-from pytestqt.qtbot import QtBot
 
 from gui.mainwindow import MainWindow
 
@@ -43,11 +42,10 @@ def test_scan_lists_found_and_skipped_files_with_reasons(window: MainWindow, few
 
 
 def test_model_picker_lists_and_loads_a_user_model(window: MainWindow, tmp_path: Path) -> None:
+    from engine.model_registry import user_models_dir
     from models.checkpoint import save_checkpoint
     from models.musicvae import MusicVAE
     from models.presets import tiny_config
-
-    from engine.model_registry import user_models_dir
 
     folder = user_models_dir() / "drums-test"
     save_checkpoint(folder, MusicVAE(tiny_config("drums_2bar")), step=1, meta={}, best=True)
