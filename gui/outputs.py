@@ -35,7 +35,8 @@ def output_choices() -> list[tuple[str, str]]:
     try:
         from synth.ports import list_ports
 
-        choices += [(f"port:{name}", f"MIDI port: {name}") for name in list_ports()]
+        ports = [name for name in list_ports().outputs if not name.startswith(VIRTUAL_PORT)]
+        choices += [(f"port:{name}", f"MIDI port: {name}") for name in ports]
     except Exception:  # noqa: BLE001 - no MIDI system: the other choices still work
         pass
     choices += [("virtual", f"Virtual MIDI port “{VIRTUAL_PORT}” (for your DAW)"), ("none", "No sound")]
@@ -57,7 +58,7 @@ def open_output(settings: AppSettings) -> OpenedOutput:
             virtual = kind == "virtual"
             name = VIRTUAL_PORT if virtual else (settings.midi_port or None)
             out = RtMidiOutput.open(name, virtual=virtual)
-            return OpenedOutput(out, f"MIDI port {getattr(out, 'name', name) or 'default'}")
+            return OpenedOutput(out, f"MIDI port “{out.name}” ({out.api})")
     except Exception as exc:  # noqa: BLE001 - any failure falls back to silence with its reason
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         return OpenedOutput(NullOutput(), "no sound", reason)
