@@ -8,7 +8,6 @@ compare with the training music (Yang & Lerch overlap) beside a random baseline,
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import time
@@ -239,7 +238,7 @@ def evaluate(
     if train_folder is not None and _same(train_folder, Path(folder)):
         held_names = set(_heldout_files(meta))
         held_mask = np.array([examples.files[i] in held_names for i in examples.file_ids], dtype=bool)
-        heldout, train = _select(examples, held_mask), _select(examples, ~held_mask)
+        heldout, train = examples.select(held_mask), examples.select(~held_mask)
         source = f"the {len(held_names)} held-out files of its training folder"
     else:
         heldout, train = examples, None
@@ -273,15 +272,6 @@ def _examples(folder: Path, config: str, required: bool = True) -> Examples | No
             f"{folder} holds no MIDI music usable by a {config} model (see `prepare {folder}`)"
         )
     return examples if len(examples.file_ids) else None
-
-
-def _select(examples: Examples, mask: np.ndarray) -> Examples:
-    return dataclasses.replace(
-        examples,
-        arrays={k: v[mask] for k, v in examples.arrays.items()},
-        file_ids=examples.file_ids[mask],
-        tempos=np.asarray(examples.tempos)[mask],
-    )
 
 
 def _same(a: Path, b: Path) -> bool:
