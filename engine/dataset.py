@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from engine.cache import PrepareCache, content_key
-from engine.convert import CONVERTERS
+from engine.convert import CONVERTERS, Converter
 from engine.examples import Examples, FileReport, PrepareReport
 from engine.midi_io import MidiError, Song, load_bytes, read_song
 from engine.pattern import Pattern
@@ -102,6 +102,9 @@ def load_examples(
 ) -> Examples:
     """All of one config's examples in `folder`, stacked on axis 0, from the cache where possible.
 
+    Zero examples is not an error (len() == 0, arrays shaped (0, ...)); a missing folder, a folder without
+    MIDI files or an unknown config raise DatasetError.
+
     `transpose=(lo, hi)` adds copies moved by every shift in range(lo, hi) semitones (pitched arrays only;
     copies that would leave 21..108 are dropped); drums_2bar is never transposed. None: no copies.
     """
@@ -116,10 +119,8 @@ def load_examples(
             files.append(str(path))
         if progress:
             progress(i + 1, len(paths))
-    if not parts:
-        raise DatasetError(
-            f"no {name} examples in {folder}: run `python main.py prepare {folder}` to see why"
-        )
+    if not parts:  # callers check len(); the empty arrays still have the contract's trailing shapes
+        parts.append({**_empty(CONVERTERS[name]), "file_id": np.zeros(0, dtype=np.int64)})
     stacked = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
     stacked = _augment(name, stacked, transpose)
     ids = stacked.pop("file_id")
@@ -197,9 +198,13 @@ def song_arrays(song: Song, config: str) -> dict[str, np.ndarray]:
                 seen.add(fingerprint)
                 examples.append(arrays)
     if not examples:
-        empty = conv.to_tensors(Pattern((), conv.steps))
-        return {k: np.asarray(v)[None][:0] for k, v in empty.items()}
+        return _empty(conv)
     return {k: np.stack([e[k] for e in examples]) for k in examples[0]}
+
+
+def _empty(conv: Converter) -> dict[str, np.ndarray]:
+    """Zero examples of `conv`, shaped (0, ...)."""
+    return {k: np.asarray(v)[None][:0] for k, v in conv.to_tensors(Pattern((), conv.steps)).items()}
 
 
 def _try(func: Callable[..., None], *args: Any) -> None:
