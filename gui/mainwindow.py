@@ -149,6 +149,7 @@ class MainWindow(QMainWindow):
             )
         )
         self.generate.candidates.mime_factory = self.arrangement.list.mime_factory
+        self.blender.fill_button.clicked.connect(self._corners_from_candidates)
         self.train.model_trained.connect(lambda path: self.files.refresh_models(select=path))
 
     def _actions(self) -> None:
@@ -216,6 +217,13 @@ class MainWindow(QMainWindow):
             self.player.stop()
         else:
             self.play()
+
+    def _corners_from_candidates(self) -> None:
+        c = self.generate.candidates
+        if c.count() < 4:
+            self.show_status("Generate at least 4 candidates first (Generate tab)")
+            return
+        self.blender.set_corners([(c.clip(i), c.item(i).text()) for i in range(4)])
 
     def _play_arrangement(self, joined: Pattern) -> None:
         self.session.show_clip(joined, "arrangement")

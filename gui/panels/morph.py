@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QVBoxLayout, QWi
 from engine.pattern import Pattern
 from gui.session import Session
 from gui.widgets.latent_slider import STEPS, LatentSlider
+from gui.widgets.thumbnails import paint_thumbnail
 from gui.workers import Latest
 
 MORPH_SEED = 7  # one seed for all positions, so neighbouring positions differ only by the code
@@ -35,10 +36,12 @@ class MorphPanel(QWidget):
         self.set_buttons = [QPushButton("Use current clip as A"), QPushButton("Use current clip as B")]
         self.hint = QLabel("Pick two clips (generate, click a candidate, then use it as A or B), then drag.")
         self.hint.setWordWrap(True)
+        self.thumbs = [QLabel(), QLabel()]
         grid = QGridLayout()
         for i in range(2):
-            grid.addWidget(self.labels[i], i, 0)
-            grid.addWidget(self.set_buttons[i], i, 1)
+            grid.addWidget(self.thumbs[i], 0, i)
+            grid.addWidget(self.labels[i], 1, i)
+            grid.addWidget(self.set_buttons[i], 2, i)
             self.set_buttons[i].clicked.connect(lambda _=False, i=i: self.set_clip(i, *self._current()))
         layout = QVBoxLayout(self)
         layout.addLayout(grid)
@@ -59,6 +62,7 @@ class MorphPanel(QWidget):
             return
         self.clips[index], self.names[index] = clip, name
         self.labels[index].setText(f"{'AB'[index]}: {name}")
+        self.thumbs[index].setPixmap(paint_thumbnail(clip))
         self.slider.set_names(f"A {self.names[0]}"[:24], f"B {self.names[1]}"[:24])
         self._encode()
 

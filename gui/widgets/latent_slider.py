@@ -1,10 +1,10 @@
 # SPDX-License-Identifier: MIT
-"""The morph slider: a horizontal slider from clip A to clip B with both names at its ends."""
+"""The morph slider: a full-width slider from clip A to clip B, with both names and the position below."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
 
 STEPS = 100
 
@@ -27,11 +27,16 @@ class LatentSlider(QWidget):
         self.slider.setTickPosition(QSlider.TickPosition.TicksBelow)
         self.a_label, self.b_label = QLabel("A"), QLabel("B")
         self.value_label = QLabel("0%")
-        self.value_label.setMinimumWidth(36)
-        layout = QHBoxLayout(self)
+        self.value_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.b_label.setAlignment(Qt.AlignmentFlag.AlignRight)
+        names = QHBoxLayout()
+        names.addWidget(self.a_label, 1)
+        names.addWidget(self.value_label)
+        names.addWidget(self.b_label, 1)
+        layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        for w in (self.a_label, self.slider, self.b_label, self.value_label):
-            layout.addWidget(w)
+        layout.addWidget(self.slider)
+        layout.addLayout(names)
         self.slider.valueChanged.connect(self._changed)
 
     def value(self) -> float:

@@ -50,6 +50,8 @@ def test_moving_the_slider_changes_the_notes(window: MainWindow) -> None:
 
 def test_moving_the_puck_changes_the_beat(qtbot: QtBot, window: MainWindow) -> None:
     use_tiny_model(window, "drums_2bar")
+    window.blender.fill_button.click()
+    assert "at least 4" in window.status_label.text()
     window.blender.set_corners([(make_beat(i), f"beat {i}") for i in range(4)])
     window.tabs.setCurrentWidget(window.blender)
     pad = window.blender.pad
