@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import shutil
 import struct
 from pathlib import Path
@@ -101,6 +102,28 @@ def test_read_song_raises_midi_error_not_anything_else(bad_folder: tuple[Path, d
             continue
         with pytest.raises(MidiError):
             read_song(folder / name)
+
+
+def test_random_damage_gives_midi_errors_only(midi_dir: Path) -> None:
+    """300 randomly damaged copies of a real file: each reads or fails with MidiError, nothing else."""
+    original = next(midi_dir.rglob("reelsa-c35.mid")).read_bytes()
+    rng = random.Random(7)
+    outcomes = {"read": 0, "refused": 0}
+    for _ in range(300):
+        data = bytearray(original)
+        for _ in range(rng.randint(1, 6)):
+            at = rng.randrange(len(data))
+            if rng.random() < 0.7:
+                data[at] = rng.randrange(256)
+            else:
+                del data[at : at + rng.randint(1, 20)]
+        try:
+            read_song("damaged.mid", bytes(data))
+            outcomes["read"] += 1
+        except MidiError as exc:
+            assert "\n" not in str(exc)
+            outcomes["refused"] += 1
+    assert outcomes["read"] > 0 and outcomes["refused"] > 0
 
 
 def test_folder_without_midi(tmp_path: Path) -> None:
