@@ -44,8 +44,12 @@ def _guarded(func: Handler) -> Handler:
 
 
 def _load(args: argparse.Namespace):  # noqa: ANN202 - Generator, imported lazily
+    import torch
+
     from engine.generator import Generator
 
+    if args.device == "cpu":
+        torch.set_num_threads(1)  # batch-of-one decoding: one thread is fastest, more spin against each other
     gen = Generator.load(args.model, device=args.device)
     print(f"model: {gen.path} ({gen.config_name}, {gen.steps // 16} bars per clip)")
     return gen
