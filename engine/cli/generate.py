@@ -19,12 +19,11 @@ Handler = Callable[[argparse.Namespace], int]
 
 
 def _user_errors() -> tuple[type[BaseException], ...]:
-    from models.checkpoint import CheckpointError
-
     from engine.clip_prep import GenerationError
     from engine.keys import KeyNameError
     from engine.midi_io import MidiError
     from engine.model_registry import ModelNotFoundError
+    from models.checkpoint import CheckpointError
 
     return (GenerationError, KeyNameError, MidiError, ModelNotFoundError, CheckpointError, OSError)
 
