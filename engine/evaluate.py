@@ -146,7 +146,7 @@ def report_for_training(
     tick()
     recon_train = reconstruction(model, trained, device)
     tick()
-    z_dim = _z_dim(model, held or trained, device)
+    z_dim = int(model.cfg.z_size)
     style = style_scores(
         model, converter, _cap(trained, MAX_REFERENCE), _cap(held, MAX_REFERENCE), z_dim, seed, device, tick
     )
@@ -170,15 +170,6 @@ def report_for_training(
 
 def _cap(arrays: dict[str, np.ndarray], n: int) -> dict[str, np.ndarray]:
     return {k: v[:n] for k, v in arrays.items()}
-
-
-def _z_dim(model: Any, arrays: dict[str, np.ndarray], device: Any) -> int:
-    cfg = getattr(model, "cfg", None)
-    for name in ("z_size", "z_dim", "latent"):
-        if isinstance(getattr(cfg, name, None), int):
-            return int(getattr(cfg, name))
-    batch = {k: torch.as_tensor(v[:1]).to(device) for k, v in arrays.items() if k != "tempo"}
-    return int(model.encode(batch)[0].shape[1])
 
 
 def _config_name(meta: dict) -> str:
@@ -231,13 +222,14 @@ def evaluate(
     count as training music); otherwise every usable file is tested, against the training music if
     that folder is still there. Raises EvaluateError with a one-line reason.
     """
-    model, meta = _load(model_dir, device)
+    model, meta, model_name = _load(model_dir, device)
     config = _config_name(meta)
     examples = _examples(Path(folder), config)
     train_folder = _training_folder(meta)
     if train_folder is not None and _same(train_folder, Path(folder)):
-        held_names = set(_heldout_files(meta))
-        held_mask = np.array([examples.files[i] in held_names for i in examples.file_ids], dtype=bool)
+        held_names = {Path(f).resolve() for f in _heldout_files(meta)}
+        held_ids = [i for i, f in enumerate(examples.files) if Path(f).resolve() in held_names]
+        held_mask = np.isin(examples.file_ids, held_ids)
         heldout, train = examples.select(held_mask), examples.select(~held_mask)
         source = f"the {len(held_names)} held-out files of its training folder"
     else:
@@ -250,14 +242,17 @@ def evaluate(
     )
 
 
-def _load(model_dir: str | Path, device: Any) -> tuple[Any, dict]:
+def _load(model_dir: str | Path, device: Any) -> tuple[Any, dict, str]:
+    """(model, meta, name) of a model folder or bundled/user model name."""
     from engine.model_registry import ModelNotFoundError, resolve_model
     from models.checkpoint import CheckpointError, load_model
 
     try:
-        return load_model(resolve_model(model_dir), device=device)
+        folder = resolve_model(model_dir)
+        model, meta = load_model(folder, device=device)
     except (ModelNotFoundError, CheckpointError) as e:
         raise EvaluateError(str(e)) from e
+    return model, meta, folder.name
 
 
 def _examples(folder: Path, config: str, required: bool = True) -> Examples | None:

@@ -224,13 +224,18 @@ def overlap(reference: np.ndarray, candidate: np.ndarray, seed: int = 0) -> Over
 def compare_sets(
     reference: Sequence[Pattern], candidate: Sequence[Pattern], seed: int = 0
 ) -> dict[str, Overlap | None]:
-    """Every applicable feature's overlap of `candidate` with `reference` (the training music)."""
+    """Every applicable feature's overlap of `candidate` with `reference` (the training music).
+
+    Features the reference never defines (e.g. bar-to-bar repetition of 1-bar clips) are left out;
+    a feature the candidate never defines (e.g. pitch range of silent samples) scores None.
+    """
     names = feature_names(reference)
     ref, cand = set_features(reference, names), set_features(candidate, names)
-    return {name: overlap(ref[name], cand[name], seed) for name in names}
+    return {name: overlap(ref[name], cand[name], seed) for name in names if len(ref[name]) >= 3}
 
 
 def mean_area(scores: dict[str, Overlap | None]) -> float | None:
-    """The mean overlap area over the features that could be compared (one number per set)."""
-    areas = [s.area for s in scores.values() if s is not None]
+    """The mean overlap area over the features (one number per set); None (a feature the candidate never
+    shows, such as the pitch range of silent samples) counts as no overlap."""
+    areas = [0.0 if s is None else s.area for s in scores.values()]
     return float(np.mean(areas)) if areas else None

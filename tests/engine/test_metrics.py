@@ -130,3 +130,12 @@ def test_baseline_drums_keep_the_drum_kit() -> None:
     assert {n.pitch for p in out for n in p.tracks[0].notes} <= {KICK, SNARE}
     with pytest.raises(ValueError):
         baseline.baseline_patterns([], 3)
+
+
+def test_silent_samples_score_zero_and_undefined_features_are_left_out() -> None:
+    ref = [melody([60, 62, 64, 65], steps=16) for _ in range(5)]  # one bar: no bar-to-bar repetition
+    silent = [Pattern((), 16) for _ in range(5)]
+    scores = metrics.compare_sets(ref, silent)
+    assert "repetition" not in scores
+    assert scores["pitch_range"] is None
+    assert metrics.mean_area({"a": None, "b": metrics.Overlap(0.5, 0.1, 1, 1)}) == 0.25
