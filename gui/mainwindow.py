@@ -28,7 +28,7 @@ from gui.panels.generate import GeneratePanel
 from gui.panels.morph import MorphPanel
 from gui.panels.tools import ToolsPanel
 from gui.panels.train import TrainPanel
-from gui.pianoroll.view import PianoRollView
+from gui.pianoroll.pane import PianoRollPane
 from gui.qt_player import QtPlayer
 from gui.session import Session
 from gui.settings import save_settings
@@ -51,7 +51,8 @@ class MainWindow(QMainWindow):
         self.session, self.player, self.output, self.store = session, player, output, store
         self.setWindowTitle("Bandmate")
         self.resize(1360, 860)
-        self.roll = PianoRollView(session.doc)
+        self.pane = PianoRollPane(session.doc)
+        self.roll = self.pane.view
         self.transport = TransportBar()
         self.arrangement = ArrangementStrip(lambda: self.session.settings.output_folder)
         self.generate = GeneratePanel(session)
@@ -101,7 +102,7 @@ class MainWindow(QMainWindow):
         bar.addWidget(self.transport)
         self.addToolBar(bar)
         split = QSplitter(Qt.Orientation.Vertical)
-        split.addWidget(self.roll)
+        split.addWidget(self.pane)
         split.addWidget(self.arrangement)
         split.setStretchFactor(0, 1)
         split.setSizes([600, 190])
@@ -165,7 +166,7 @@ class MainWindow(QMainWindow):
                 "Ctrl+Shift+E",
                 lambda: self.files.export(self.session.doc.pattern, "wav"),
             ),
-            ("Fit clip", "Ctrl+0", lambda: (self.roll.model.fit(), self.roll.update())),
+            ("Fit clip", "Ctrl+0", lambda: self.pane.apply(self.roll.model.fit)),
         ]
         menu = self.menuBar().addMenu("&Bandmate")
         for text, keys, slot in specs:

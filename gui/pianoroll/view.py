@@ -42,9 +42,11 @@ class PianoRollView(QWidget):
 
     Signals:
         selection_changed(int): how many notes are selected.
+        viewport_changed(): zoom or scroll changed (for scroll bars).
     """
 
     selection_changed = Signal(int)
+    viewport_changed = Signal()
 
     def __init__(self, doc: ClipDocument, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -68,6 +70,7 @@ class PianoRollView(QWidget):
         if fresh:
             self.model.fit()
         self.update()
+        self.viewport_changed.emit()
 
     def set_playhead(self, step: float | None) -> None:
         self.model.playhead = step
@@ -78,6 +81,7 @@ class PianoRollView(QWidget):
         self.model.set_viewport(self.width(), self.height())
         self.model.fit()
         super().resizeEvent(event)
+        self.viewport_changed.emit()
 
     def paintEvent(self, event: object) -> None:  # noqa: N802 - Qt override
         painter = QPainter(self)
@@ -332,6 +336,7 @@ class PianoRollView(QWidget):
             super().keyPressEvent(event)
             return
         self.update()
+        self.viewport_changed.emit()
 
     def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802 - Qt override
         delta = event.angleDelta().y() or event.angleDelta().x()
@@ -345,3 +350,4 @@ class PianoRollView(QWidget):
         else:
             self.model.scroll_by(0, -delta / 2)
         self.update()
+        self.viewport_changed.emit()
