@@ -25,6 +25,8 @@ from engine.pattern import STEPS_PER_BAR, Pattern
 
 __all__ = ["Generator", "GenerationError", "list_models", "pick_device"]
 
+CACHE_SIZE = 16
+
 
 def pick_device(name: str = "cpu") -> torch.device:
     """ "auto" picks CUDA, then Apple MPS, then the CPU; other names are taken as they are."""
@@ -60,6 +62,7 @@ class Generator:
         self.tempo: float = float(self.summary.get("tempo_median") or self.summary.get("tempo") or 120.0)
         self.notices: list[str] = []
         self.last_seed: int = 0
+        self._codes: dict[Pattern, torch.Tensor] = {}  # clip -> latent mean (Z,), oldest first
 
     @classmethod
     def load(cls, model: str | Path, device: str = "cpu") -> Generator:
@@ -133,12 +136,21 @@ class Generator:
 
     # ---- encode / decode -----------------------------------------------------------------------
     def encode(self, patterns: Sequence[Pattern]) -> torch.Tensor:
-        """Latent means (B, Z) of the clips, each fitted to the model's length first."""
-        fitted = [
-            self.fit(p, f"clip {i + 1}" if len(patterns) > 1 else "the clip") for i, p in enumerate(patterns)
-        ]
-        mu, _ = self.model.encode(self.batch([f.arrays for f in fitted]))
-        return mu.detach().float().cpu()
+        """Latent means (B, Z) of the clips, each fitted to the model's length first.
+
+        The codes of the last CACHE_SIZE clips are kept, so a blend pad or morph slider that sends the
+        same corners again only decodes.
+        """
+        labels = [f"clip {i + 1}" if len(patterns) > 1 else "the clip" for i in range(len(patterns))]
+        todo = [i for i, p in enumerate(patterns) if p not in self._codes]
+        if todo:
+            fitted = [self.fit(patterns[i], labels[i]) for i in todo]
+            mu, _ = self.model.encode(self.batch([f.arrays for f in fitted]))
+            for i, code in zip(todo, mu.detach().float().cpu(), strict=True):
+                self._codes[patterns[i]] = code
+            while len(self._codes) > CACHE_SIZE:
+                self._codes.pop(next(iter(self._codes)))
+        return torch.stack([self._codes[p] for p in patterns])  # (B, Z)
 
     def decode_arrays(
         self,
