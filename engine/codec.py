@@ -68,14 +68,14 @@ def monophonic(notes: Iterable[Note], top: bool = True) -> list[Note]:
 
 def encode_line(line: Sequence[Note], steps: int) -> np.ndarray:
     """A monophonic line (from `monophonic`) as melody tokens, int64 (steps,)."""
-    tokens = np.zeros(steps, dtype=np.int64)
+    tokens = [NO_EVENT] * steps  # a list first: numpy item writes are slow
     for i, n in enumerate(line):
         if 0 <= n.start < steps:
             tokens[n.start] = FIRST_PITCH_TOKEN + fit_pitch(n.pitch) - MIN_PITCH
             following = line[i + 1].start if i + 1 < len(line) else steps
             if n.end < min(following, steps):
                 tokens[n.end] = NOTE_OFF
-    return tokens
+    return np.array(tokens, dtype=np.int64)
 
 
 def decode_line(tokens: np.ndarray, velocity: np.ndarray | None = None) -> list[Note]:
@@ -107,16 +107,21 @@ def drum_grid(notes: Iterable[Note], steps: int) -> tuple[np.ndarray, np.ndarray
 
     Pitches outside the 9-class map are dropped, as Magenta's ignore_unknown_drums does.
     """
+    loudest: dict[tuple[int, int], Note] = {}  # plain dict first: numpy item writes are slow
+    for n in notes:
+        k = DRUM_CLASS_OF.get(n.pitch)
+        if k is not None and 0 <= n.start < steps:
+            old = loudest.get((n.start, k))
+            if old is None or n.velocity > old.velocity:
+                loudest[(n.start, k)] = n
     hits = np.zeros((steps, DRUM_CLASSES), dtype=np.float32)
     vel = np.zeros_like(hits)
     off = np.zeros_like(hits)
-    for n in notes:
-        k = DRUM_CLASS_OF.get(n.pitch)
-        if k is None or not 0 <= n.start < steps:
-            continue
-        v = n.velocity / 127.0
-        if v > vel[n.start, k]:
-            hits[n.start, k], vel[n.start, k], off[n.start, k] = 1.0, v, n.offset
+    if loudest:
+        rows, cols = zip(*loudest, strict=True)
+        hits[rows, cols] = 1.0
+        vel[rows, cols] = [n.velocity / 127.0 for n in loudest.values()]
+        off[rows, cols] = [n.offset for n in loudest.values()]
     return hits, vel, off
 
 

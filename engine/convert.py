@@ -43,7 +43,7 @@ __all__ = [
     "MAX_GAP_STEPS",
 ]
 
-CONVERTER_VERSION = 1  # bump when any converter's output changes: it keys the prepare cache
+CONVERTER_VERSION = 2  # bump when any converter's output changes: it keys the prepare cache
 DRUM_PROGRAM, EMPTY_PROGRAM = 128, 129
 MAX_GAP_STEPS = STEPS_PER_BAR  # Magenta's gap_bars=1: a window with a whole bar of silence is skipped
 BASS_PROGRAM = 33  # GM electric bass (finger), what decoded bass lines play
@@ -81,13 +81,15 @@ def merged_drums(tracks: Sequence[Track]) -> Track:
     return Track(tuple(notes), 0, True, Role.DRUMS, "drums")
 
 
-def pitched_line(pattern: Pattern, role: Role, top: bool = True) -> Track | None:
-    """The track with `role` reduced to one line; for LEAD without one, the highest pitched track."""
+def pitched_line(pattern: Pattern, role: Role, top: bool = True, bass_as_lead: bool = False) -> Track | None:
+    """The track with `role` reduced to one line. For LEAD without one: the highest pitched non-bass track,
+    or with `bass_as_lead` (mel_2bar: any line is a melody) the bass track when nothing else plays."""
     track = pattern.track_for(role)
     if track is None and role == Role.LEAD:
         pitched = [t for t in pattern.tracks if not t.is_drum and t.notes]
-        pitched = [t for t in pitched if t.role != Role.BASS] or pitched
-        track = max(pitched, key=lambda t: sum(n.pitch for n in t.notes) / len(t.notes), default=None)
+        upper = [t for t in pitched if t.role != Role.BASS]
+        candidates = upper or (pitched if bass_as_lead else [])
+        track = max(candidates, key=lambda t: sum(n.pitch for n in t.notes) / len(t.notes), default=None)
     if track is None or track.is_drum:
         return None
     return track.with_notes(monophonic(track.notes, top=top))
@@ -116,7 +118,7 @@ class Converter:
     def from_tensors(self, arrays: dict[str, np.ndarray], tempo: float = 120.0) -> Pattern:
         """A Pattern from one example's arrays (no batch axis); arrays["tempo"], if present, wins."""
         bpm = float(arrays["tempo"]) if "tempo" in arrays else tempo
-        return Pattern(with_roles(self._decode(arrays)), self.steps, min(max(bpm, 1.0), 1000.0))
+        return Pattern(tuple(self._decode(arrays)), self.steps, min(max(bpm, 1.0), 1000.0))
 
     def windows(self, segment: Pattern) -> list[Pattern]:
         """Usable training windows of a 4/4 segment, sliding by one bar."""
@@ -184,7 +186,7 @@ class MelodyConverter(Converter):
         return Pattern((track,), self.steps, segment.tempo)
 
     def _encode(self, window: Pattern) -> dict[str, np.ndarray]:
-        line = pitched_line(window, Role.LEAD)
+        line = pitched_line(window, Role.LEAD, bass_as_lead=True)
         return {"melody": encode_line(line.notes if line else [], self.steps)}
 
     def _decode(self, arrays: dict[str, np.ndarray]) -> list[Track]:
@@ -294,7 +296,7 @@ class MultitrackConverter(Converter):
             elif 0 <= program < 128:
                 notes = decode_line(np.where(tokens < MELODY_VOCAB, tokens, 0), velocity)
                 tracks.append(Track(tuple(notes), program, False, Role.OTHER, ""))
-        return tracks
+        return list(with_roles(tracks))  # the slots carry no roles: find drums, bass and lead by their notes
 
     def transpose(
         self, arrays: dict[str, np.ndarray], shift: int

@@ -80,6 +80,17 @@ def test_windows_follow_magentas_rules() -> None:
     assert len(CONVERTERS["drums_2bar"].windows(Pattern((), 32))) == 0
 
 
+def test_trio_without_melody_leaves_the_melody_empty() -> None:
+    bass = Track((Note(40, 0, 4, 90),), 33, False, Role.BASS)
+    kit = Track((Note(36, 0, 1, 90),), 0, True, Role.DRUMS)
+    arrays = CONVERTERS["trio_16bar"].to_tensors(Pattern((bass, kit), 256))
+    assert not arrays["melody"].any() and arrays["bass"][0] == 2 + 40 - 21 and arrays["drums"][0] == 1
+    back = CONVERTERS["trio_16bar"].from_tensors(arrays)
+    assert [t.role for t in back.tracks] == [Role.LEAD, Role.BASS, Role.DRUMS] and not back.tracks[0].notes
+    melody = CONVERTERS["mel_2bar"].to_tensors(Pattern((bass,), 32))["melody"]
+    assert melody[0] == 2 + 40 - 21  # a bass line alone is still a melody for mel_2bar
+
+
 def test_transpose_only_moves_pitched_parts_and_masks_range() -> None:
     conv = CONVERTERS["trio_16bar"]
     arrays = {
