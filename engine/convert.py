@@ -21,6 +21,8 @@ from engine.codec import (
     MAX_PITCH,
     MELODY_VOCAB,
     MIN_PITCH,
+    NO_EVENT,
+    NOTE_OFF,
     decode_line,
     drum_grid,
     drum_notes,
@@ -63,6 +65,21 @@ def slice_track(track: Track, start: int, end: int) -> Track:
         for n in track.notes[lo:hi]
     ]
     return track.with_notes(notes)
+
+
+def _starts_between(track: Track, start: int, end: int) -> bool:
+    i = bisect.bisect_left(track.notes, start, key=_start)
+    return i < len(track.notes) and track.notes[i].start < end
+
+
+def _window_line(tokens: np.ndarray, start: int, end: int) -> np.ndarray:
+    """Melody tokens [start, end) of a whole line, as encoding the window alone gives them: the note-offs
+    of notes that began before the window are dropped."""
+    window = tokens[start:end].copy()
+    onsets = np.flatnonzero(window >= FIRST_PITCH_TOKEN)
+    first = onsets[0] if len(onsets) else len(window)
+    window[:first][window[:first] == NOTE_OFF] = NO_EVENT
+    return window
 
 
 def longest_gap(onsets: Sequence[tuple[int, int]], steps: int) -> int:
@@ -130,6 +147,10 @@ class Converter:
             if window is not None:
                 out.append(window)
         return out
+
+    def examples(self, segment: Pattern) -> list[dict[str, np.ndarray]]:
+        """`to_tensors` of every window of `segment` (converters may compute it faster, same result)."""
+        return [self.to_tensors(w) for w in self.windows(segment)]
 
     def transpose(
         self, arrays: dict[str, np.ndarray], shift: int
@@ -242,6 +263,30 @@ class TrioConverter(Converter):
             "bass": encode_line(bass.notes if bass else [], self.steps),
             "drums": drum_tokens(hits),
         }
+
+    def examples(self, segment: Pattern) -> list[dict[str, np.ndarray]]:
+        """Encodes the segment's three lines once and slices the tokens: 16-bar windows overlap 16 times."""
+        parts = self._parts(segment)
+        lead = next((t for t in parts.tracks if not t.is_drum and t.role != Role.BASS), None)
+        bass = parts.track_for(Role.BASS)
+        drums = parts.track_for(Role.DRUMS)
+        lines = [encode_line(t.notes, parts.steps) if t else None for t in (lead, bass)]
+        drum_full = drum_tokens(drum_grid(drums.notes, parts.steps)[0]) if drums else None
+        out = []
+        for bar in range(parts.bars - self.bars + 1):
+            start, end = bar * STEPS_PER_BAR, bar * STEPS_PER_BAR + self.steps
+            present = [t is not None and _starts_between(t, start, end) for t in (lead, bass, drums)]
+            if sum(present) < 2:
+                continue
+            zeros = np.zeros(self.steps, dtype=np.int64)
+            arrays = {
+                "melody": _window_line(lines[0], start, end) if present[0] else zeros,
+                "bass": _window_line(lines[1], start, end) if present[1] else zeros.copy(),
+                "drums": drum_full[start:end].copy() if present[2] else zeros.copy(),
+            }
+            arrays["tempo"] = np.float32(parts.tempo)
+            out.append(arrays)
+        return out
 
     def _decode(self, arrays: dict[str, np.ndarray]) -> list[Track]:
         return [

@@ -194,8 +194,7 @@ def song_arrays(song: Song, config: str) -> dict[str, np.ndarray]:
     seen: set[bytes] = set()
     examples = []
     for segment in song.segments:
-        for window in conv.windows(segment):
-            arrays = conv.to_tensors(window)
+        for arrays in conv.examples(segment):
             fingerprint = b"".join(np.ascontiguousarray(a).tobytes() for a in arrays.values())
             if fingerprint not in seen:  # repeated sections and doubled tracks give one example
                 seen.add(fingerprint)

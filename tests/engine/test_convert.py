@@ -124,6 +124,19 @@ def test_real_windows_round_trip_through_tensors_and_midi(midi_dir: Path, name: 
     assert seen >= 5
 
 
+def test_trio_fast_examples_equal_encoding_each_window(midi_dir: Path) -> None:
+    conv, seen = CONVERTERS["trio_16bar"], 0
+    for file in ("d_dm01.mid", "d_map13.mid", "d_dm17.mid"):
+        for segment in _song(midi_dir, file).segments:
+            fast = conv.examples(segment)
+            slow = [conv.to_tensors(w) for w in conv.windows(segment)]
+            assert len(fast) == len(slow)
+            for a, b in zip(fast, slow, strict=True):
+                assert set(a) == set(b) and all(np.array_equal(a[k], b[k]) for k in a)
+            seen += len(fast)
+    assert seen > 50
+
+
 @pytest.mark.parametrize("name", list(CONVERTERS))
 def test_decoded_patterns_survive_a_midi_file(name: str, tmp_path: Path, midi_dir: Path) -> None:
     conv = CONVERTERS[name]
