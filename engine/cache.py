@@ -18,7 +18,7 @@ import numpy as np
 
 from engine.convert import CONVERTER_VERSION
 
-READER_VERSION = 1  # bump when reading/quantising changes what a file gives
+READER_VERSION = 2  # bump when reading/quantising changes what a file gives
 
 
 def cache_root() -> Path:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -75,7 +76,10 @@ def load_bytes(path: str | Path) -> bytes:
     if path.is_dir():
         raise MidiError("is a folder, not a MIDI file")
     try:
-        size = os.stat(path).st_size
+        info = os.stat(path)
+        if not stat.S_ISREG(info.st_mode):  # a pipe or device would block or never end
+            raise MidiError("is not a regular file")
+        size = info.st_size
         if size > MAX_FILE_BYTES:
             raise MidiError(f"the file is too large ({size / 2**20:.1f} MB; the limit is 8 MB)")
         with open(path, "rb") as fh:

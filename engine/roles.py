@@ -14,7 +14,7 @@ LEAD_HINTS = ("melody", "lead", "vocal", "voice", "solo", "sopran", "tune")
 BASS_HINTS = ("bass",)
 MONOPHONIC_SHARE = 0.25  # at most this share of onsets may start while another note still sounds
 LOWEST_BASS_MEAN = 60.0  # "lowest-playing track" counts as bass only below middle C on average
-SOUND_EFFECTS = range(112, 128)
+NOT_LEAD = {*range(88, 104), *range(112, 128)}  # pads, synth effects, percussive and sound effects
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +70,7 @@ def _pick_bass(tracks: Sequence[TrackStats], pitched: list[int]) -> int | None:
 
 
 def _pick_lead(tracks: Sequence[TrackStats], candidates: list[int], tolerance: float) -> int | None:
-    candidates = [i for i in candidates if tracks[i].program not in SOUND_EFFECTS] or candidates
+    candidates = [i for i in candidates if tracks[i].program not in NOT_LEAD] or candidates
     if not candidates:
         return None
     named = [i for i in candidates if any(h in tracks[i].name.lower() for h in LEAD_HINTS)]

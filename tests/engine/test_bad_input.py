@@ -67,8 +67,15 @@ def bad_files(folder: Path, real: Path) -> dict[str, str]:
         fh.truncate(20 * 2**20)
     (folder / "folder.mid").mkdir()
     os.symlink(folder / "gone.mid", folder / "broken.mid")
+    os.mkfifo(folder / "pipe.mid")  # opening it for reading would wait forever
     words = {name: word for name, (_, word) in cases.items()}
-    return {**words, "huge.mid": "too large", "folder.mid": "folder", "broken.mid": "broken link"}
+    return {
+        **words,
+        "huge.mid": "too large",
+        "folder.mid": "folder",
+        "broken.mid": "broken link",
+        "pipe.mid": "not a regular file",
+    }
 
 
 @pytest.fixture
