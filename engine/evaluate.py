@@ -237,9 +237,11 @@ def evaluate(
         if train_folder is not None and train_folder.is_dir():
             train = _examples(train_folder, config, required=False)
         source = f"all {len(np.unique(examples.file_ids))} usable files in {Path(folder).name}/"
-    return report_for_training(
+    report = report_for_training(
         model, meta, heldout, train, device, seed=seed, source=source, progress=progress
     )
+    report.model = model_name
+    return report
 
 
 def _load(model_dir: str | Path, device: Any) -> tuple[Any, dict, str]:
@@ -257,16 +259,16 @@ def _load(model_dir: str | Path, device: Any) -> tuple[Any, dict, str]:
 
 def _examples(folder: Path, config: str, required: bool = True) -> Examples | None:
     """The folder's examples, untransposed (we test the music as it is)."""
-    from engine.dataset import load_examples
+    from engine.dataset import DatasetError, load_examples
 
     if not folder.is_dir():
         raise EvaluateError(f"{folder} is not a folder of MIDI files")
-    examples = load_examples(folder, config, transpose=(0, 0))
-    if len(examples.file_ids) == 0 and required:
-        raise EvaluateError(
-            f"{folder} holds no MIDI music usable by a {config} model (see `prepare {folder}`)"
-        )
-    return examples if len(examples.file_ids) else None
+    try:
+        return load_examples(folder, config, transpose=None)
+    except DatasetError as e:
+        if required:
+            raise EvaluateError(str(e)) from e
+        return None
 
 
 def _same(a: Path, b: Path) -> bool:

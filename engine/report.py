@@ -46,6 +46,8 @@ def _num(x: float | None, fmt: str = ".2f") -> str:
 
 def _learned_from(r: Report) -> str:
     d = r.data
+    if not d.get("train_files"):
+        return f"Tested on {d['heldout_files']} files (its training music is not recorded or not here)"
     what = f"{d['train_bars']} bars" if d.get("train_bars") else f"{d['train_examples']} training clips"
     return f"Learned from {d['train_files']} files ({what})"
 
@@ -79,7 +81,7 @@ def _style_line(r: Report) -> str | None:
 def _fit_lines(r: Report) -> list[str]:
     lines = []
     files = r.data.get("train_files", 0)
-    if files < FEW_FILES:
+    if 0 < files < FEW_FILES:
         lines.append(
             f"Only {files} files: few for a model that starts from scratch, so it will mostly copy them. "
             f"Fine-tune a bundled model instead: `python main.py train FOLDER --from {r.config}`"
@@ -150,7 +152,8 @@ def _style_rows(r: Report) -> list[str]:
 
 def render_markdown(r: Report) -> str:
     """report.md: the verdict first, then the numbers in tables."""
-    lines = [f"# Report card: {r.model} ({r.config})", "", f"**{r.verdict[0]}**" if r.verdict else "", ""]
+    title = f"{r.config} model" if r.model == r.config else f"{r.model} ({r.config})"
+    lines = [f"# Report card: {title}", "", f"**{r.verdict[0]}**" if r.verdict else "", ""]
     lines += [f"- {line}" for line in r.verdict[1:]]
     lines += ["", f"## How well it rebuilds music ({r.source})", ""] + _recon_rows(r)
     if r.style.get("temperatures"):

@@ -16,12 +16,12 @@ def run(args: argparse.Namespace) -> int:
     """Print the report (markdown, or one JSON object with --json); exit 2 on a bad model or folder."""
     from engine.evaluate import EvaluateError, evaluate
     from engine.report import render_markdown
-    from engine.train import pick_device
+    from engine.train import TrainError, pick_device
 
     try:
         device = pick_device(args.device)
         report = evaluate(args.model, args.folder, device=device, seed=args.seed, progress=_progress)
-    except EvaluateError as e:
+    except (EvaluateError, TrainError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     if args.json:

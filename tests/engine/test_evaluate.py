@@ -144,6 +144,8 @@ def test_verdict_in_plain_words() -> None:
     assert "Only 8 files" in memorised and "--from mel_2bar" in memorised
     assert "over-fits" in memorised and "still learning" in memorised
     assert "not yet more like your music" in " ".join(verdict(_report(200, 0.9, 0.9, best=0.3, base=0.5)))
+    unknown = verdict(_report(0, 0.9, 0.92))
+    assert unknown[0].startswith("Tested on 4 files") and not any("--from" in s for s in unknown)
     md = render_markdown(_report(200, 0.9, 0.92))
     assert "| guided accuracy (teacher-forced) | 90% | 92% |" in md
 
