@@ -83,10 +83,10 @@ def prepare(
     """
     t0 = time.perf_counter()
     names, paths = _configs(configs), _midi_files(folder)
-    cache = PrepareCache()
+    cache, seen = PrepareCache(), {}
     reports = []
     for i, path in enumerate(paths):
-        reports.append(_prepare_file(path, names, cache, use_cache)[0])
+        reports.append(_prepare_file(path, names, cache, use_cache, seen)[0])
         if progress:
             progress(i + 1, len(paths))
     examples = {c: sum(r.examples.get(c, 0) for r in reports) for c in names}
@@ -109,11 +109,11 @@ def load_examples(
     copies that would leave 21..108 are dropped); drums_2bar is never transposed. None: no copies.
     """
     (name,) = _configs([config])
-    paths, cache = _midi_files(folder), PrepareCache()
+    paths, cache, seen = _midi_files(folder), PrepareCache(), {}
     parts: list[dict[str, np.ndarray]] = []
     files: list[str] = []
     for i, path in enumerate(paths):
-        report, arrays = _prepare_file(path, [name], cache, True, want=name)
+        report, arrays = _prepare_file(path, [name], cache, True, seen, want=name)
         if arrays is not None and len(arrays["tempo"]):
             parts.append({**arrays, "file_id": np.full(len(arrays["tempo"]), len(files), dtype=np.int64)})
             files.append(str(path))
@@ -142,14 +142,26 @@ def _augment(
 
 
 def _prepare_file(
-    path: Path, names: list[str], cache: PrepareCache, use_cache: bool, want: str | None = None
+    path: Path,
+    names: list[str],
+    cache: PrepareCache,
+    use_cache: bool,
+    seen: dict[str, Path],
+    want: str | None = None,
 ) -> tuple[FileReport, dict[str, np.ndarray] | None]:
-    """The file's report, and its arrays for config `want`, from the cache or by parsing it once."""
+    """The file's report, and its arrays for config `want`, from the cache or by parsing it once.
+
+    `seen` maps content keys to the first path with that content: copies are skipped, so that the same
+    music never lands in both the training and the held-out files.
+    """
     try:
         data = load_bytes(path)
     except MidiError as exc:
         return FileReport.skipped(path, str(exc)), None
     key = content_key(data)
+    if key in seen:
+        return FileReport.skipped(path, f"the same file as {seen[key].name}"), None
+    seen[key] = path
     record = cache.load_record(key) if use_cache else None
     if record is not None and _complete(record, names, cache, key):
         arrays = cache.load_arrays(key, want) if want and record.get("reason") is None else None
