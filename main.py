@@ -48,8 +48,8 @@ def _add_arguments(sub: argparse._SubParsersAction) -> None:  # type: ignore[typ
     p["prepare"].add_argument("--no-cache", action="store_true", help="parse again, ignore the cache")
     t = p["train"]
     t.add_argument("folder")
-    t.add_argument("--config", default="drums_2bar")
-    t.add_argument("--size", default="small", choices=["small", "big"])
+    t.add_argument("--config", default=None, help="default: the resumed model's, else drums_2bar")
+    t.add_argument("--size", default=None, choices=["tiny", "small", "big"], help="default: small")
     t.add_argument("--out", default=None, help="model folder (default: models/<config>-<folder>)")
     t.add_argument("--minutes", type=float, default=None)
     t.add_argument("--steps", type=int, default=None)
@@ -85,6 +85,7 @@ def _add_arguments(sub: argparse._SubParsersAction) -> None:  # type: ignore[typ
     p["humanize"].add_argument("--amount", type=float, default=1.0)
     p["demo"].add_argument("--out", default="bandmate-demo")
     p["demo"].add_argument("--minutes", type=float, default=2.0)
+    p["demo"].add_argument("--steps", type=int, default=None, help="train this many steps instead")
     p["render"].add_argument("midi")
     p["render"].add_argument("wav")
     p["render"].add_argument("--soundfont", default=None)
