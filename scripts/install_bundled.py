@@ -1,0 +1,70 @@
+# SPDX-License-Identifier: MIT
+"""Copies freshly trained models into resources/models/<config>/ as slim bundled models.
+
+Only the best weights are kept (no optimizer state, no older checkpoints), local paths are dropped from
+model.json, and a licence note naming the training data is written beside each model.
+Usage: python scripts/install_bundled.py WORK_DIR resources/models
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from pathlib import Path
+
+DATA_NOTES = {
+    "drums_2bar": "the Groove MIDI Dataset v1.0.0 train split (Gillick, Roberts, Engel, Eck, Bamman, "
+    '"Learning to Groove with Inverse Sequence Transformations", ICML 2019), licensed CC BY 4.0',
+    "mel_2bar": "the Freedoom project's music (freedoom/freedoom, BSD-3-Clause) and O'Neill's "
+    '"Music of Ireland" (1903, public domain; ABC encodings from the music21 corpus)',
+    "trio_16bar": "the Freedoom project's music (freedoom/freedoom, BSD-3-Clause)",
+    "multitrack_1bar": "the Freedoom project's music (freedoom/freedoom, BSD-3-Clause)",
+}
+
+
+def _scrub(value: object) -> object:
+    """Drop absolute local paths (they name the build machine, not anything a user has)."""
+    if isinstance(value, dict):
+        return {k: _scrub(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrub(v) for v in value]
+    if isinstance(value, str) and value.startswith("/"):
+        return Path(value).name
+    return value
+
+
+def install(src: Path, dst: Path, config: str) -> None:
+    index = json.loads((src / "model.json").read_text())
+    best = index.get("best") or index["checkpoints"][-1]
+    entry = {k: v for k, v in best.items() if not k.startswith("optimizer")}
+    entry["weights"] = "best.safetensors"
+    if dst.exists():
+        shutil.rmtree(dst)
+    dst.mkdir(parents=True)
+    shutil.copyfile(src / best["weights"], dst / "best.safetensors")
+    index.update(checkpoints=[entry], best=entry, name=config)
+    (dst / "model.json").write_text(json.dumps(_scrub(index), indent=1))
+    for name in ("report.json", "report.md"):
+        if (src / name).is_file():
+            shutil.copyfile(src / name, dst / name)
+    (dst / "LICENSE.md").write_text(
+        f"# {config}: licence note\n\nBundled Bandmate model trained on {DATA_NOTES[config]}.\n"
+        "The weights are distributed under the same terms as that training data; keep this attribution.\n"
+        "Rebuild it with `bash scripts/build_bundled_models.sh`.\n"
+    )
+    size = sum(p.stat().st_size for p in dst.iterdir()) / 2**20
+    print(f"{config}: {size:.1f} MiB in {dst}")
+
+
+def main(work: Path, target: Path) -> int:
+    for config in DATA_NOTES:
+        if (work / config / "model.json").is_file():
+            install(work / config, target / config, config)
+        else:
+            print(f"{config}: not trained in {work}, left as it was", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(Path(sys.argv[1]), Path(sys.argv[2])))
