@@ -1,0 +1,117 @@
+# SPDX-License-Identifier: MIT
+"""Offline rendering of a MIDI file, a Pattern or a Timeline to a WAV file with FluidSynth.
+
+Tempo changes are honoured (through the Timeline's tempo map), drums sound on channel 10, each track
+keeps its program, and the render runs past the end until the sound has died away (at most +2 s).
+"""
+
+from __future__ import annotations
+
+import wave
+from dataclasses import dataclass
+from pathlib import Path
+
+import mido
+import numpy as np
+
+from engine.pattern import Pattern
+from engine.schedule import Timeline, timeline_from_midi, timeline_from_pattern
+from synth.soundfont import find_soundfont, new_synth
+
+MAX_TAIL_SECONDS = 2.0
+_SILENT = 8  # int16 peak below which a block counts as silence
+_BLOCK = 2048
+
+
+@dataclass(frozen=True, slots=True)
+class RenderResult:
+    """What was written: the path, its length and the music's own length (without the tail)."""
+
+    path: Path
+    seconds: float
+    music_seconds: float
+    rate: int
+
+
+def apply_message(synth: object, msg: mido.Message) -> None:
+    """Play one mido message on a fluidsynth.Synth."""
+    t = msg.type
+    if t == "note_on" and msg.velocity > 0:
+        synth.noteon(msg.channel, msg.note, msg.velocity)
+    elif t in ("note_on", "note_off"):
+        synth.noteoff(msg.channel, msg.note)
+    elif t == "program_change":
+        synth.program_change(msg.channel, msg.program)
+    elif t == "control_change":
+        synth.cc(msg.channel, msg.control, msg.value)
+    elif t == "pitchwheel":
+        synth.pitch_bend(msg.channel, msg.pitch)
+
+
+def as_timeline(source: str | Path | Pattern | Timeline) -> Timeline:
+    """A MIDI path, a Pattern or a Timeline as a Timeline (TimelineError for unreadable files)."""
+    if isinstance(source, Timeline):
+        return source
+    if isinstance(source, Pattern):
+        return timeline_from_pattern(source)
+    return timeline_from_midi(source)
+
+
+def render_audio(
+    source: str | Path | Pattern | Timeline, soundfont: str | Path | None = None, rate: int = 44100
+) -> tuple[np.ndarray, float]:
+    """Stereo int16 audio, shape (frames, 2), and the music's length in seconds (before the tail)."""
+    timeline = as_timeline(source)
+    synth, _ = new_synth(find_soundfont(soundfont), rate)
+    try:
+        chunks: list[np.ndarray] = []
+        done = 0
+        for seconds, msg in timeline.timed():
+            frame = int(round(seconds * rate))
+            if frame > done:
+                chunks.append(synth.get_samples(frame - done))
+                done = frame
+            apply_message(synth, msg)
+        end = int(round(timeline.duration * rate))
+        if end > done:
+            chunks.append(synth.get_samples(end - done))
+        chunks.extend(_tail(synth, rate))
+    finally:
+        synth.delete()
+    audio = np.concatenate(chunks) if chunks else np.zeros(0, np.int16)
+    return audio.reshape(-1, 2), timeline.duration
+
+
+def _tail(synth: object, rate: int) -> list[np.ndarray]:
+    """Blocks after the end until the sound has died away, at most MAX_TAIL_SECONDS."""
+    out: list[np.ndarray] = []
+    for _ in range(int(MAX_TAIL_SECONDS * rate) // _BLOCK):
+        block = synth.get_samples(_BLOCK)
+        out.append(block)
+        if int(np.abs(block.astype(np.int32)).max()) < _SILENT:
+            break
+    return out
+
+
+def write_wav(path: str | Path, audio: np.ndarray, rate: int) -> None:
+    """Write (frames, 2) int16 audio as a 16-bit stereo WAV."""
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(2)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(np.ascontiguousarray(audio, dtype="<i2").tobytes())
+
+
+def render_wav(
+    source: str | Path | Pattern | Timeline,
+    wav_path: str | Path,
+    soundfont: str | Path | None = None,
+    rate: int = 44100,
+) -> RenderResult:
+    """Render `source` to `wav_path`; SoundError (no soundfont/FluidSynth) or TimelineError (bad MIDI)."""
+    if not 8000 <= rate <= 192000:
+        raise ValueError(f"sample rate {rate} outside 8000..192000")
+    audio, music = render_audio(source, soundfont, rate)
+    path = Path(wav_path)
+    write_wav(path, audio, rate)
+    return RenderResult(path, len(audio) / rate, music, rate)

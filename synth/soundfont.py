@@ -1,0 +1,83 @@
+# SPDX-License-Identifier: MIT
+"""Finding a General MIDI soundfont and loading FluidSynth (optional native parts, clear errors).
+
+Search order: the explicit setting (`--soundfont`, the app setting), env BANDMATE_SOUNDFONT, then the
+usual system locations (Debian's /usr/share/sounds/sf2/ first).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from types import ModuleType
+
+ENV_VAR = "BANDMATE_SOUNDFONT"
+INSTALL_HINT = (
+    "install one with `sudo apt-get install fluid-soundfont-gm` (or pass --soundfont FILE.sf2, "
+    f"or set {ENV_VAR})"
+)
+SYSTEM_SOUNDFONTS: tuple[str, ...] = (
+    "/usr/share/sounds/sf2/FluidR3_GM.sf2",
+    "/usr/share/sounds/sf2/default-GM.sf2",
+    "/usr/share/sounds/sf2/TimGM6mb.sf2",
+    "/usr/share/soundfonts/FluidR3_GM.sf2",
+    "/usr/share/soundfonts/default.sf2",
+    "/usr/local/share/soundfonts/default.sf2",
+    "/opt/homebrew/share/soundfonts/default.sf2",
+    "~/.local/share/soundfonts/default.sf2",
+)
+
+
+class SoundError(Exception):
+    """A sound set-up problem (no soundfont, no FluidSynth, no audio driver); str(e) says what to do."""
+
+
+def find_soundfont(setting: str | Path | None = None, search: Sequence[str] = SYSTEM_SOUNDFONTS) -> Path:
+    """The soundfont to use; SoundError with a how-to when there is none."""
+    for origin, value in (("--soundfont", setting), (ENV_VAR, os.environ.get(ENV_VAR))):
+        if value:
+            path = Path(value).expanduser()
+            if not path.is_file():
+                raise SoundError(f"soundfont not found: {path} (from {origin})")
+            return _checked(path)
+    for candidate in search:
+        path = Path(candidate).expanduser()
+        if path.is_file():
+            return _checked(path)
+    raise SoundError(f"no General MIDI soundfont found; {INSTALL_HINT}")
+
+
+def _checked(path: Path) -> Path:
+    with path.open("rb") as f:
+        head = f.read(12)
+    if head[:4] != b"RIFF" or head[8:12] != b"sfbk":
+        raise SoundError(f"{path} is not a SoundFont 2 file (.sf2)")
+    return path
+
+
+def load_fluidsynth() -> ModuleType:
+    """The pyfluidsynth module, or SoundError saying how to install FluidSynth."""
+    try:
+        import fluidsynth  # noqa: PLC0415 - optional native library, loaded on first use
+    except (ImportError, OSError) as e:
+        raise SoundError(
+            f"FluidSynth is not available ({e}); install it with `sudo apt-get install libfluidsynth3` "
+            "and `pip install pyfluidsynth`"
+        ) from None
+    return fluidsynth
+
+
+def new_synth(
+    soundfont: Path, rate: int = 44100, gain: float = 0.5, **settings: object
+) -> tuple[object, int]:
+    """A fluidsynth.Synth at `rate` with `soundfont` loaded (GM mode: channel 10 is drums)."""
+    fluidsynth = load_fluidsynth()
+    synth = fluidsynth.Synth(gain=gain, samplerate=float(rate), channels=16, **settings)
+    sfid = synth.sfload(str(soundfont))
+    if sfid < 0:
+        synth.delete()
+        raise SoundError(f"FluidSynth could not load the soundfont {soundfont}")
+    for channel in range(16):
+        synth.program_select(channel, sfid, 128 if channel == 9 else 0, 0)
+    return synth, sfid

@@ -1,0 +1,154 @@
+"""A private JACK server (dummy driver) and a recording MIDI input for the live-MIDI tests."""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import shutil
+import signal
+import statistics
+import subprocess
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import mido
+import rtmidi
+
+JACK_HINT = "jackd is missing: install it with `sudo apt-get install jackd2` (the live MIDI tests need it)"
+
+
+@contextmanager
+def jack_server(period: int = 64, rate: int = 48000) -> Iterator[str]:
+    """Start `jackd -d dummy` under a unique name, point JACK_DEFAULT_SERVER at it, stop it after."""
+    jackd = shutil.which("jackd")
+    if jackd is None:
+        raise RuntimeError(JACK_HINT)
+    name = f"bandmate-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+    cmd = [jackd, "--no-realtime", "--sync", "-n", name, "-d", "dummy", "-r", str(rate), "-p", str(period)]
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, preexec_fn=_die_with_parent
+    )
+    old = {k: os.environ.get(k) for k in ("JACK_DEFAULT_SERVER", "JACK_NO_START_SERVER")}
+    os.environ["JACK_DEFAULT_SERVER"] = name
+    os.environ["JACK_NO_START_SERVER"] = "1"
+    try:
+        _wait_ready(name, proc)
+        yield name
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        for key, value in old.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def _die_with_parent() -> None:
+    """In the child: get SIGTERM when the test process dies, so no jackd is ever left behind."""
+    libc = ctypes.CDLL("libc.so.6", use_errno=True)
+    libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+def _wait_ready(name: str, proc: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"jackd exited at start-up: {proc.stderr.read() if proc.stderr else ''}")
+        probe = subprocess.run(["jack_lsp", "-s", name], capture_output=True, text=True)
+        if "system:playback_1" in probe.stdout:
+            return
+        time.sleep(0.05)
+    raise RuntimeError("jackd did not become ready within 10 s")
+
+
+class Receiver:
+    """A JACK MIDI input that records (arrival time, message); connect() to an output port by name.
+
+    Messages are queued by rtmidi's JACK callback in C++ with JACK timestamps and drained from Python,
+    so a busy Python thread can neither delay nor drop them.
+    """
+
+    def __init__(self, client: str = "receiver") -> None:
+        self._in = rtmidi.MidiIn(rtmidi.API_UNIX_JACK, client, queue_size_limit=65536)
+        self._in.ignore_types(sysex=True, timing=False, active_sense=True)
+        self._t = 0.0
+        self.got: list[tuple[float, mido.Message]] = []
+
+    def drain(self) -> int:
+        n = 0
+        while (item := self._in.get_message()) is not None:
+            data, delta = item
+            self._t += delta
+            self.got.append((self._t, mido.Message.from_bytes(data)))
+            n += 1
+        return n
+
+    def connect(self, source: str) -> None:
+        ports = self._in.get_ports()
+        hits = [i for i, p in enumerate(ports) if source in p]
+        assert hits, f"no JACK port {source!r} in {ports}"
+        self._in.open_port(hits[0], "in")
+
+    def open_virtual(self, name: str = "in") -> None:
+        self._in.open_virtual_port(name)
+
+    def messages(self, types: tuple[str, ...] = ("note_on", "note_off")) -> list[tuple[float, mido.Message]]:
+        self.drain()
+        return [(t, m) for t, m in self.got if m.type in types]
+
+    def wait_quiet(self, quiet: float = 0.15, limit: float = 5.0) -> None:
+        """Wait until nothing has arrived for `quiet` seconds."""
+        end = last = time.monotonic()
+        end += limit
+        while time.monotonic() < end and time.monotonic() - last < quiet:
+            if self.drain():
+                last = time.monotonic()
+            time.sleep(0.01)
+
+    def close(self) -> None:
+        self._in.close_port()
+        self._in.delete()
+
+
+def note_key(msg: mido.Message) -> tuple[str, int, int]:
+    kind = "on" if msg.type == "note_on" and msg.velocity > 0 else "off"
+    return (kind, msg.channel, msg.note)
+
+
+def unmatched(messages: list[mido.Message]) -> dict[tuple[int, int], int]:
+    """Notes switched on more often than off (a stuck note has a positive count)."""
+    count: dict[tuple[int, int], int] = {}
+    for m in messages:
+        kind, ch, note = note_key(m)
+        count[(ch, note)] = count.get((ch, note), 0) + (1 if kind == "on" else -1)
+        assert count[(ch, note)] >= 0, f"note-off before its note-on: {m}"
+    return {k: v for k, v in count.items() if v}
+
+
+def jitter(arrivals: list[float], intended: list[float]) -> list[float]:
+    """Arrival minus intended time, minus the median of that (seconds)."""
+    lag = [a - i for a, i in zip(arrivals, intended, strict=True)]
+    med = statistics.median(lag)
+    return [x - med for x in lag]
+
+
+def clock_rate(arrivals: list[float], intended: list[float]) -> float:
+    """Least-squares slope of arrival against intended time: 1.0 when time runs at the right speed.
+
+    JACK's dummy driver lags the wall clock when the machine is overloaded, which stretches the
+    timestamps; the timing checks take the residuals of this line, after checking the slope is near 1.
+    """
+    return statistics.linear_regression(intended, arrivals).slope
+
+
+def residuals(arrivals: list[float], intended: list[float]) -> list[float]:
+    """Arrival minus the best line through (intended, arrival), in seconds."""
+    fit = statistics.linear_regression(intended, arrivals)
+    return [a - (fit.intercept + fit.slope * i) for a, i in zip(arrivals, intended, strict=True)]
