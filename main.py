@@ -98,6 +98,7 @@ def _add_arguments(sub: argparse._SubParsersAction) -> None:  # type: ignore[typ
     pl.add_argument("--loop", action="store_true")
     pl.add_argument("--soundfont", default=None)
     pl.add_argument("--clock", action="store_true", help="send MIDI clock and start/stop")
+    pl.add_argument("--follow", default=None, metavar="PORT", help="follow a DAW's MIDI clock on PORT")
 
 
 def build_parser() -> argparse.ArgumentParser:
