@@ -75,8 +75,9 @@ class MusicVAE(nn.Module):
     def forward(
         self, batch: dict[str, Tensor], beta: float = 1.0, free_bits: float | None = None
     ) -> VAEOutput:
+        """Teacher-forced pass; z is sampled (reparameterised) in training mode and is mu in eval mode."""
         mu, sigma = self.encoder(batch)  # (B, Z)
-        z = mu + sigma * torch.randn_like(sigma)  # (B, Z), reparameterised
+        z = mu + sigma * torch.randn_like(sigma) if self.training else mu  # (B, Z)
         terms, correct, total = self._nll_terms(z, batch)
         recon = torch.stack(list(terms.values())).sum(0)  # (B,)
         kl = 0.5 * (mu.pow(2) + sigma.pow(2) - 1.0 - 2.0 * torch.log(sigma)).sum(-1)  # (B,)

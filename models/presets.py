@@ -15,7 +15,7 @@ DRUM_VOCAB = 512  # 9 drum classes as bits
 PROGRAM_CLASSES = 130  # 0..127 GM program, 128 drum kit, 129 empty slot
 MULTITRACK_VOCAB = MELODY_VOCAB + DRUM_VOCAB
 DECODERS = ("flat", "hier", "multitrack")
-SIZES = ("small", "big")
+SIZES = ("tiny", "small", "big")  # tiny: tests and smoke runs (seconds on a CPU)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,66 +106,31 @@ class ModelConfig:
 _TWO_BAR_BIG = dict(enc_size=2048, enc_layers=1, dec_size=2048, dec_layers=3, z_size=512, embed_size=128)
 
 # (name, size) -> values; missing keys take the dataclass defaults.
+# `small` is sized for a 2-core laptop: about 0.5-2 s per step, so 10 minutes give hundreds of steps.
+_SMALL = dict(embed_size=32, enc_size=256, dec_size=256, dec_layers=1, z_size=128, batch_size=32)
 PRESETS: dict[tuple[str, str], dict[str, Any]] = {
-    ("mel_2bar", "small"): dict(enc_size=256, dec_size=256, dec_layers=2, z_size=128, max_beta=0.2),
+    ("mel_2bar", "small"): dict(_SMALL, max_beta=0.2),
     ("mel_2bar", "big"): dict(_TWO_BAR_BIG, max_beta=0.5, batch_size=512, beta_rate=0.99999),
-    ("drums_2bar", "small"): dict(
-        enc_size=256, dec_size=256, dec_layers=2, z_size=128, max_beta=0.2, free_bits=48.0
-    ),
+    ("drums_2bar", "small"): dict(_SMALL, max_beta=0.2, free_bits=48.0),
     ("drums_2bar", "big"): dict(
         _TWO_BAR_BIG, max_beta=0.2, free_bits=48.0, batch_size=512, beta_rate=0.99999
     ),
     ("trio_16bar", "small"): dict(
-        enc_size=256,
-        cond_size=256,
-        cond_layers=1,
-        dec_size=256,
-        dec_layers=1,
-        z_size=256,
-        embed_size=48,
-        max_beta=0.2,
-        free_bits=256.0,
-        batch_size=32,
+        _SMALL, enc_size=128, cond_size=256, cond_layers=1, dec_size=128, z_size=256, free_bits=256.0,
+        batch_size=16,
     ),
     ("trio_16bar", "big"): dict(
-        enc_size=2048,
-        enc_layers=2,
-        cond_size=1024,
-        cond_layers=2,
-        dec_size=1024,
-        dec_layers=2,
-        z_size=512,
-        embed_size=128,
-        max_beta=0.2,
-        free_bits=256.0,
-        batch_size=256,
-        beta_rate=0.99999,
+        enc_size=2048, enc_layers=2, cond_size=1024, cond_layers=2, dec_size=1024, dec_layers=2,
+        z_size=512, embed_size=128, max_beta=0.2, free_bits=256.0, batch_size=256, beta_rate=0.99999,
     ),
     ("multitrack_1bar", "small"): dict(
-        enc_size=256,
-        cond_size=256,
-        cond_layers=1,
-        dec_size=256,
-        dec_layers=1,
-        z_size=128,
-        max_beta=0.2,
-        free_bits=32.0,
+        _SMALL, enc_size=128, cond_size=256, cond_layers=1, dec_size=192, free_bits=32.0, batch_size=16
     ),
     ("multitrack_1bar", "big"): dict(
-        enc_size=1024,
-        enc_layers=2,
-        cond_size=1024,
-        cond_layers=2,
-        dec_size=1024,
-        dec_layers=2,
-        z_size=256,
-        embed_size=128,
-        max_beta=0.2,
-        free_bits=32.0,
-        batch_size=256,
-        beta_rate=0.99999,
+        enc_size=1024, enc_layers=2, cond_size=1024, cond_layers=2, dec_size=1024, dec_layers=2,
+        z_size=256, embed_size=128, max_beta=0.2, free_bits=32.0, batch_size=256, beta_rate=0.99999,
     ),
-}
+}  # fmt: skip
 
 # What each config's data looks like (CONTRIBUTING.md's contract); independent of size.
 _SHAPES: dict[str, dict[str, Any]] = {
@@ -195,9 +160,12 @@ def get_config(name: str, size: str = "small", **overrides: Any) -> ModelConfig:
     return replace(cfg, **overrides) if overrides else cfg
 
 
+_TINY = dict(embed_size=16, enc_size=32, dec_size=32, dec_layers=1, z_size=16, batch_size=16, beta_rate=0.99)
+for _name, _shape in _SHAPES.items():
+    _hier = dict(cond_size=32, cond_layers=1) if _shape["decoder"] != "flat" else {}
+    PRESETS[(_name, "tiny")] = {**PRESETS[(_name, "small")], **_TINY, **_hier}
+
+
 def tiny_config(name: str, **overrides: Any) -> ModelConfig:
-    """A very small variant for tests and smoke runs (seconds on a CPU)."""
-    tiny = dict(embed_size=16, enc_size=32, dec_size=32, dec_layers=1, z_size=16, batch_size=16)
-    if _SHAPES[name]["decoder"] != "flat":
-        tiny.update(cond_size=32, cond_layers=1)
-    return get_config(name, "small", **{**tiny, **overrides})
+    """The `tiny` preset (tests and smoke runs), with `overrides`."""
+    return get_config(name, "tiny", **overrides)

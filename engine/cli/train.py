@@ -1,0 +1,81 @@
+# SPDX-License-Identifier: MIT
+"""`python main.py train FOLDER [--config NAME] [--size S] [--out DIR] [--minutes M | --steps N] ...`.
+
+Runs again on the same --out to resume; Ctrl-C stops cleanly after saving (press twice to abort).
+Under `torchrun --nproc_per_node N` it trains with DistributedDataParallel.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from pathlib import Path
+from types import FrameType
+
+DEFAULT_CONFIG = "drums_2bar"
+
+
+def _choose(args: argparse.Namespace) -> tuple[str, str, Path]:
+    """(config, size, out folder): an existing model in --out (or --from) sets the defaults."""
+    from engine.model_registry import user_models_dir
+    from engine.trainer import stored_config
+
+    config, size = args.config, args.size
+    out = Path(args.out) if args.out else None
+    source = out if out is not None and (out / "model.json").exists() else None
+    if source is None and args.from_model:
+        from engine.model_registry import resolve_model
+
+        source = resolve_model(args.from_model)
+    if source is not None:
+        stored = stored_config(source)
+        config, size = config or stored.name, size or stored.size
+    config, size = config or DEFAULT_CONFIG, size or "small"
+    if out is None:
+        out = user_models_dir() / f"{config}-{Path(args.folder).resolve().name}"
+    return config, size, out
+
+
+def _cancel_on_ctrl_c(cancel: threading.Event) -> None:
+    def handler(signum: int, frame: FrameType | None) -> None:
+        if cancel.is_set():
+            raise KeyboardInterrupt
+        print("\nstopping after this step and saving (Ctrl-C again to abort)", file=sys.stderr)
+        cancel.set()
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, handler)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Train; print where the model and its report card are. Exit 1 with a one-line reason on errors."""
+    from engine.dataset import DatasetError
+    from engine.distributed import from_env
+    from engine.progress import ProgressBar
+    from engine.train import TrainError, train
+    from models.checkpoint import CheckpointError
+
+    cancel = threading.Event()
+    _cancel_on_ctrl_c(cancel)
+    try:
+        config, size, out = _choose(args)
+        from_model = None
+        if args.from_model and not (out / "model.json").exists():
+            from engine.model_registry import resolve_model
+
+            from_model = resolve_model(args.from_model)
+        result = train(
+            args.folder, config, out, size=size, minutes=args.minutes, steps=args.steps,
+            from_model=from_model, keep=args.keep, device=args.device, seed=args.seed,
+            batch_size=args.batch_size, progress=ProgressBar(), cancel=cancel,
+        )  # fmt: skip
+    except (TrainError, DatasetError, CheckpointError, ValueError, LookupError) as e:
+        print(f"bandmate train: {e}", file=sys.stderr)
+        return 1
+    if from_env().is_main:
+        print(f"model: {result.model_dir}")
+        if result.report is not None:
+            print(f"report card: {result.model_dir / 'report.md'}")
+    return 0
