@@ -95,7 +95,7 @@ def _tail(synth: object, rate: int) -> list[np.ndarray]:
 
 def write_wav(path: str | Path, audio: np.ndarray, rate: int) -> None:
     """Write (frames, 2) int16 audio as a 16-bit stereo WAV."""
-    with wave.open(str(path), "wb") as w:
+    with open(path, "wb") as f, wave.open(f, "wb") as w:
         w.setnchannels(2)
         w.setsampwidth(2)
         w.setframerate(rate)
@@ -111,7 +111,9 @@ def render_wav(
     """Render `source` to `wav_path`; SoundError (no soundfont/FluidSynth) or TimelineError (bad MIDI)."""
     if not 8000 <= rate <= 192000:
         raise ValueError(f"sample rate {rate} outside 8000..192000")
-    audio, music = render_audio(source, soundfont, rate)
     path = Path(wav_path)
+    if not path.parent.is_dir():
+        raise FileNotFoundError(f"cannot write {path}: no such folder {path.parent}")
+    audio, music = render_audio(source, soundfont, rate)
     write_wav(path, audio, rate)
     return RenderResult(path, len(audio) / rate, music, rate)
