@@ -62,6 +62,7 @@ class Generator:
         self.tempo: float = float(self.summary.get("tempo_median") or self.summary.get("tempo") or 120.0)
         self.notices: list[str] = []
         self.last_seed: int = 0
+        self._measured = False  # music_stats() looked in the training folder already
         self._codes: dict[Pattern, torch.Tensor] = {}  # clip -> latent mean (Z,), oldest first
 
     @classmethod
@@ -83,9 +84,23 @@ class Generator:
         self.last_seed = secrets.randbelow(2**31) if seed is None else int(seed)
         return self.last_seed
 
+    def music_stats(self) -> dict:
+        """The training music's data summary; statistics missing there are measured once in its folder."""
+        if self.summary.get("velocity_mean") is None and not self._measured:
+            self._measured = True
+            folder = self.summary.get("folder")
+            if folder and Path(folder).is_dir():
+                from engine.style_stats import folder_stats
+
+                stats = folder_stats(folder)
+                if stats:
+                    self.summary = {**self.summary, **stats}
+                    self.notices.append(f"measured the training music's loudness, timing and key in {folder}")
+        return self.summary
+
     def training_key(self) -> Key | None:
         """The key of the training music recorded in the model's data summary, if any."""
-        key = self.summary.get("key")
+        key = self.music_stats().get("key")
         if isinstance(key, str) and key:
             return parse_key(key)
         hist = self.summary.get("pitch_classes") or self.summary.get("pitch_class_histogram")

@@ -9,7 +9,6 @@ teacher-forced. Models without learned velocity use the velocity/timing statisti
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -76,21 +75,13 @@ def humanize_drums(gen: Generator, clip: Pattern, amount: float, seed: int) -> P
 
 
 def training_stats(gen: Generator) -> dict:
-    """Velocity/timing statistics of the training music: from model.json, else from its training folder."""
-    s = gen.summary
-    if s.get("velocity_mean") is not None and s.get("velocity_std") is not None:
-        return s
-    folder = s.get("folder")
-    if folder and Path(folder).is_dir():
-        from engine.style_stats import folder_stats
-
-        stats = folder_stats(folder)
-        if stats.get("velocity_mean") is not None:
-            gen.notices.append(f"model.json has no velocity statistics; measured them in {folder}")
-            return stats
+    """Velocity/timing statistics of the training music (model.json, else measured in its folder)."""
+    stats = gen.music_stats()
+    if stats.get("velocity_mean") is not None and stats.get("velocity_std") is not None:
+        return stats
     raise GenerationError(
         "this model has no learned velocities and its model.json records no velocity statistics "
-        "of its training music; train it again with this Bandmate, or use a drums_2bar model"
+        "of its training music (and its training folder is gone); use a drums_2bar model"
     )
 
 

@@ -4,6 +4,7 @@ completion that keeps the given parts, scale masks, humanize keeping the notes, 
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterator
 
 import numpy as np
 import pytest
@@ -28,6 +29,15 @@ DRUMS = [
 ]
 BAND = "multitrack/freedoom-freedoom/d_dm15.mid"  # drums, bass, lead and more, 4/4
 SUMMARY = {"velocity_mean": 92.0, "velocity_std": 14.0, "offset_std": 0.06, "key": "G:major"}
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_thread() -> Iterator[None]:
+    """Batch-of-one generation and tiny training: one torch thread is faster on a busy 2-core machine."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
 
 
 @pytest.fixture
