@@ -19,6 +19,7 @@ from torch.utils.data import DistributedSampler
 
 from engine.dataset import load_examples
 from engine.examples import Examples
+from engine.style_stats import folder_stats
 
 HELDOUT_SHARE = 0.1
 
@@ -53,6 +54,8 @@ def load_train_data(
         "train_bars": _bars(train_orig, config),
         "heldout_examples": len(heldout),
         "transposed": len(train) != len(train_orig),
+        # loudness/timing per beat position, key, tempo of the training files: humanize and --key auto
+        **folder_stats(folder, [f for f in original.files if f not in held_files]),
     }
     return TrainData(train, heldout, summary)
 
