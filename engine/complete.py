@@ -20,7 +20,7 @@ from engine.pattern import Pattern, Role, Track
 if TYPE_CHECKING:
     from engine.generator import Generator
 
-FIT_STEPS = 30
+FIT_STEPS = 24  # two dozen: a trio fit is ~1 s per step on a busy laptop CPU
 FIT_LR = 0.1
 PARTS: dict[str, tuple[str, ...]] = {"trio_16bar": ("melody", "bass", "drums")}
 ROLE_OF = {"melody": Role.LEAD, "bass": Role.BASS, "drums": Role.DRUMS}
