@@ -2,8 +2,9 @@
 """Humanize: same notes, new loudness and micro-timing (GrooVAE's idea).
 
 Drum models (drums_2bar) predict velocity and offset for given drum hits: decode with the hits
-teacher-forced. Models without learned velocity use the velocity/timing statistics of their training music
-(the data summary in model.json). `amount` scales the move from the input's values toward the new ones.
+teacher-forced; multitrack_1bar predicts velocity the same way. Other models use the velocity/timing
+statistics of their training music (model.json's data summary). `amount` scales the move from the
+input's values toward the new ones.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     from engine.generator import Generator
 
 MAX_OFFSET = 0.499  # Note.offset must stay < 0.5
+DRUM_SLOT = 128  # the multitrack program of the drum kit
 
 
 def _move(note: Note, velocity: float, offset: float, amount: float) -> Note:
@@ -117,6 +119,39 @@ def humanize_from_summary(gen: Generator, clip: Pattern, amount: float, seed: in
     return clip.with_tracks(tracks)
 
 
+def humanize_multitrack(gen: Generator, clip: Pattern, amount: float, seed: int) -> Pattern:
+    """Velocities predicted by the multitrack model for the clip's own notes (bar by bar, per instrument
+    slot); its timing has no learned part, so offsets come from the training music's statistics if known."""
+    windows = _windows(clip, gen.steps)
+    batch = gen.batch([gen.converter.to_tensors(w) for w in windows])
+    mu, _ = gen.model.encode(batch)
+    given = {"program": batch["program"], "tokens": batch["tokens"]}
+    vel = gen.decode_arrays(mu, 0.0, None, seed, given=given)["velocity"]  # (W, 8, 16)
+    programs = batch["program"].cpu().numpy()  # (W, 8)
+    stats = gen.music_stats()
+    o_by_pos = stats.get("offset_by_position")
+    rng = np.random.default_rng(seed)
+    tracks = []
+    for track in clip.tracks:
+        code = DRUM_SLOT if track.is_drum else track.program
+        notes = []
+        for n in track.notes:
+            w, t = divmod(n.start, gen.steps)
+            slots = np.flatnonzero(programs[w] == code)
+            v = float(vel[w, slots, t].max()) * 127.0 if len(slots) else 0.0
+            o = n.offset
+            if o_by_pos:
+                o = float(o_by_pos[n.start % STEPS_PER_BAR]) + rng.normal(
+                    0.0, float(stats.get("offset_jitter", 0.0))
+                )
+            notes.append(_move(n, v, o, amount) if v >= 1.0 else n)
+        tracks.append(track.with_notes(notes))
+    gen.notices.append(
+        "velocities from the model; timing " + ("from the training music" if o_by_pos else "kept")
+    )
+    return clip.with_tracks(tracks)
+
+
 def humanize(gen: Generator, clip: Pattern, amount: float = 1.0, seed: int | None = None) -> Pattern:
     """See Generator.humanize."""
     if not 0.0 <= amount <= 2.0:
@@ -125,4 +160,6 @@ def humanize(gen: Generator, clip: Pattern, amount: float = 1.0, seed: int | Non
     check_content(clip, gen.config_name)
     if gen.config_name == "drums_2bar":
         return humanize_drums(gen, clip, amount, seed)
+    if gen.config_name == "multitrack_1bar":
+        return humanize_multitrack(gen, clip, amount, seed)
     return humanize_from_summary(gen, clip, amount, seed)

@@ -220,3 +220,21 @@ def test_humanize_melody_uses_the_training_summary() -> None:
     bare = Generator(gen.model, {})
     with pytest.raises(GenerationError, match="no velocity statistics"):
         bare.humanize(tune, 1.0)
+
+
+def test_humanize_multitrack_uses_learned_velocities_per_instrument() -> None:
+    gen = tiny("multitrack_1bar")
+    song = clip(BAND).slice(0, 32)
+    out = gen.humanize(song, 1.0, seed=0)
+    assert [[(n.pitch, n.start, n.end) for n in t.notes] for t in out.tracks] == [
+        [(n.pitch, n.start, n.end) for n in t.notes] for t in song.tracks
+    ]
+    pairs = [
+        (a, b)
+        for s, o in zip(song.tracks, out.tracks, strict=True)
+        for a, b in zip(s.notes, o.notes, strict=True)
+    ]
+    changed = sum(a.velocity != b.velocity for a, b in pairs)
+    assert changed > song.note_count // 2
+    assert gen.humanize(song, 0.0, seed=0) == song
+    assert any("velocities from the model" in n for n in gen.take_notices())
