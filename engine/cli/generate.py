@@ -50,8 +50,12 @@ def _load(args: argparse.Namespace):  # noqa: ANN202 - Generator, imported lazil
     if args.device == "cpu":
         torch.set_num_threads(1)  # batch-of-one decoding: one thread is fastest, more spin against each other
     gen = Generator.load(args.model, device=args.device)
-    print(f"model: {gen.path} ({gen.config_name}, {gen.steps // 16} bars per clip)")
+    print(f"model: {gen.path} ({gen.config_name}, {_bars(gen.steps // 16)} per clip)")
     return gen
+
+
+def _bars(n: int) -> str:
+    return f"{n} bar" if n == 1 else f"{n} bars"
 
 
 def _read(path: str) -> Pattern:
@@ -67,7 +71,7 @@ def _write(pattern: Pattern, path: Path) -> None:
 
     path.parent.mkdir(parents=True, exist_ok=True)
     write_midi(pattern, path)
-    print(f"wrote {path} ({pattern.bars} bars, {pattern.note_count} notes)")
+    print(f"wrote {path} ({_bars(pattern.bars)}, {pattern.note_count} notes)")
 
 
 def _report(gen, args: argparse.Namespace) -> None:  # noqa: ANN001
