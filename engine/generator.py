@@ -30,6 +30,10 @@ CACHE_SIZE = 16
 
 def pick_device(name: str = "cpu") -> torch.device:
     """ "auto" picks CUDA, then Apple MPS, then the CPU; other names are taken as they are."""
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise GenerationError("--device cuda: no CUDA GPU is available here (try --device auto)")
+    if name == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
+        raise GenerationError("--device mps: Apple Metal is not available here (try --device auto)")
     if name != "auto":
         return torch.device(name)
     if torch.cuda.is_available():

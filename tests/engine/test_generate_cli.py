@@ -125,6 +125,8 @@ def test_bad_input_is_one_line_and_exit_2(models: dict[str, Path], tmp_path: Pat
         (("sample", m, "--key", "H:dorian"), "cannot read the key"),
         (("complete", m, FOLK[0]), "complete needs a model with several parts"),
     ]
+    if not torch.cuda.is_available():
+        cases.append((("sample", m, "--device", "cuda"), "no CUDA GPU"))
     for argv, message in cases:
         capsys.readouterr()
         assert run(*argv, "--out", tmp_path / "x") == 2, argv
