@@ -19,7 +19,7 @@ import torch
 
 from engine.chain import chain, segments_needed, smooth_path
 from engine.clip_prep import FittedClip, GenerationError, fit_clip
-from engine.keys import Key, detect_key, logit_masks, parse_key
+from engine.keys import Key, detect_key, key_from_histogram, logit_masks, parse_key
 from engine.model_registry import config_name, list_models, resolve_model
 from engine.pattern import STEPS_PER_BAR, Pattern
 
@@ -41,6 +41,11 @@ def pick_device(name: str = "cpu") -> torch.device:
     if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
         return torch.device("mps")
     return torch.device("cpu")
+
+
+def _check_count(n: int) -> None:
+    if n < 1:
+        raise GenerationError(f"--n {n}: ask for at least one clip")
 
 
 class Generator:
@@ -109,8 +114,6 @@ class Generator:
             return parse_key(key)
         hist = self.summary.get("pitch_classes") or self.summary.get("pitch_class_histogram")
         if hist:
-            from engine.keys import key_from_histogram
-
             return key_from_histogram(hist)
         return None
 
@@ -216,6 +219,7 @@ class Generator:
         key: Key | str | None = None,
     ) -> list[Pattern]:
         """n new clips from the prior; with `bars`, each is a chain of clips along a smooth latent path."""
+        _check_count(n)
         seed = self._seed(seed)
         key = self.resolve_key(key)
         gen = torch.Generator().manual_seed(seed)
@@ -236,6 +240,9 @@ class Generator:
         key: Key | str | None = None,
     ) -> list[Pattern]:
         """n clips near `clip`: its code moved by `amount` x random directions as long as a prior sample."""
+        _check_count(n)
+        if amount < 0:
+            raise GenerationError(f"--amount {amount} must be 0 or more (0 = the clip itself)")
         seed = self._seed(seed)
         key = self.resolve_key(key, clip)
         mu = self.encode([clip])  # (1, Z)
