@@ -8,6 +8,7 @@ a scan or training starts, never at app start-up.
 
 from __future__ import annotations
 
+import math
 import time
 from pathlib import Path
 from typing import Any
@@ -30,9 +31,11 @@ from PySide6.QtWidgets import (
 )
 
 from engine.model_registry import list_models, user_models_dir
+from engine.progress import TrainProgress
 from gui.dnd import safe_name
 from gui.panels.train_view import describe_prepare, format_seconds
 from gui.session import Session
+from gui.train_runner import run_training
 from gui.widgets.curves import CurvePlot
 from gui.workers import Job
 
@@ -68,6 +71,9 @@ class TrainPanel(QWidget):
         self.steps = QSpinBox()
         self.steps.setRange(0, 10_000_000)
         self.steps.setSpecialValueText("until time is up")
+        self.batch = QSpinBox()
+        self.batch.setRange(0, 4096)
+        self.batch.setSpecialValueText("auto")
         self.start_from = QComboBox()
         self.scan_button, self.train_button = QPushButton("Scan"), QPushButton("Train")
         self.stop_button, self.resume_button = QPushButton("Stop"), QPushButton("Resume")
@@ -93,6 +99,7 @@ class TrainPanel(QWidget):
         form.addRow("Size", self.size)
         form.addRow("Time limit", self.minutes)
         form.addRow("Steps", self.steps)
+        form.addRow("Batch size", self.batch)
         form.addRow("Start from", self.start_from)
         buttons = QHBoxLayout()
         for b in (self.scan_button, self.train_button, self.stop_button, self.resume_button):
@@ -173,19 +180,18 @@ class TrainPanel(QWidget):
             )
             self.plot.clear()
         out_dir = self.out_dir
-        base = out_dir if resume else (self.start_from.currentData() or None)
+        base = None if resume else (self.start_from.currentData() or None)  # same out_dir = resume
         kwargs = dict(
             size=size,
             minutes=None if self.steps.value() else float(self.minutes.value()),
             steps=self.steps.value() or None,
             from_model=base,
             device=self.session.settings.device,
+            batch_size=self.batch.value() or None,
         )
 
         def work(ctx: Any) -> Any:
-            from engine.train import train
-
-            return train(folder, config, out_dir, progress=ctx.report, cancel=ctx.cancel, **kwargs)
+            return run_training(folder, config, out_dir, progress=ctx.report, cancel=ctx.cancel, **kwargs)
 
         self.report.clear()
         self._set_running(True)
@@ -198,27 +204,29 @@ class TrainPanel(QWidget):
             self.job.cancel.set()
             self.session.status.emit("Stopping after this step (the model so far is kept)…")
 
-    def _report(self, p: Any) -> None:
-        total = max(1, int(getattr(p, "total_steps", 0) or 1))
+    def _report(self, p: TrainProgress) -> None:
+        """One TrainProgress: progress bar, curves (while training), phase and time left."""
+        total = max(1, p.total_steps)
         self.progress.setRange(0, total)
-        self.progress.setValue(min(total, int(p.step)))
-        self.plot.add("loss", p.step, float(p.loss))
-        acc = getattr(p, "accuracy", None)
-        if acc is not None:
-            self.plot.add("accuracy", p.step, float(acc))
-        left = getattr(p, "seconds_left", None)
-        phase = getattr(p, "phase", "")
-        self.time_left.setText(f"{phase} {format_seconds(left)} left" if left is not None else str(phase))
+        self.progress.setValue(min(total, p.step))
+        if p.phase == "training" and math.isfinite(p.loss):
+            self.plot.add("loss", p.step, p.loss)
+            if p.accuracy is not None:
+                self.plot.add("held-out accuracy", p.step, p.accuracy)
+        self.time_left.setText(f"{p.phase}, {format_seconds(p.seconds_left)} left")
+        if p.message:
+            self.session.status.emit(p.message)
 
     def _trained(self, result: Any) -> None:
         self.job, self.result = None, result
         self._set_running(False)
-        model_dir = Path(getattr(result, "model_dir", None) or self.out_dir or "")
+        model_dir = Path(result.model_dir)
         card = model_dir / "report.md"
         text = card.read_text(encoding="utf-8") if card.is_file() else "(no report card was written)"
         self.report.setMarkdown(text)
-        self.time_left.setText("done")
-        self.session.status.emit(f"Training finished: {model_dir.name} is selected")
+        self.time_left.setText("stopped" if result.cancelled else "done")
+        verb = "stopped (Resume carries on)" if result.cancelled else "finished"
+        self.session.status.emit(f"Training {verb} after step {result.steps}: {model_dir.name} is selected")
         self.refresh_bases()
         self.model_trained.emit(str(model_dir))
 

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import shutil
+import time
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt, QThreadPool, QTimer
+from pytestqt.qtbot import QtBot
 
 from gui.mainwindow import MainWindow
 
@@ -54,3 +57,45 @@ def test_model_picker_lists_and_loads_a_user_model(window: MainWindow, tmp_path:
     assert any(label.startswith("drums-test") for label in labels)
     assert window.session.generator is not None and window.session.generator.config_name == "drums_2bar"
     assert window.session.settings.model == str(folder)
+
+
+def test_training_panel_trains_to_the_end_and_the_event_loop_keeps_answering(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, few_files: Path
+) -> None:
+    """A real worker thread trains a small drums model on real files; a 10 ms QTimer measures stalls."""
+    from gui.app import build_window
+    from gui.settings import AppSettings, open_store, save_settings
+    from gui.workers import PoolExecutor
+
+    monkeypatch.setenv("BANDMATE_HOME", str(tmp_path / "home"))
+    store = open_store(tmp_path / "settings.ini")
+    save_settings(store, AppSettings(output="none", device="cpu"))
+    window = build_window(store, PoolExecutor(QThreadPool()))
+    qtbot.addWidget(window)
+    window.show()
+    panel = window.train
+    panel.folder.setText(str(few_files))
+    panel.config.setCurrentText("drums_2bar")
+    panel.steps.setValue(6)
+    panel.batch.setValue(8)
+    ticks: list[float] = []
+    timer = QTimer()
+    timer.setInterval(10)
+    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    timer.start()
+    with qtbot.waitSignal(panel.model_trained, timeout=300_000) as trained:
+        qtbot.mouseClick(panel.train_button, Qt.MouseButton.LeftButton)
+        assert not panel.train_button.isEnabled() and panel.stop_button.isEnabled()
+    timer.stop()
+    stall = max(b - a for a, b in zip(ticks, ticks[1:], strict=False))
+    print(f"\nlongest event-loop stall while training: {stall * 1000:.0f} ms over {len(ticks)} ticks")
+    model_dir = Path(trained.args[0])
+    assert (model_dir / "model.json").is_file() and model_dir.parent == tmp_path / "home" / "models"
+    assert panel.progress.value() == panel.progress.maximum() == 6
+    assert len(panel.plot.series["loss"]) >= 1
+    assert len(panel.report.toPlainText()) > 50  # the report card
+    assert panel.train_button.isEnabled() and panel.resume_button.isEnabled()
+    qtbot.waitUntil(lambda: window.session.model_name == str(model_dir), timeout=60_000)
+    assert window.session.generator.config_name == "drums_2bar"
+    assert window.model_box.currentData() == str(model_dir)
+    assert stall < 0.25, f"the window froze for {stall * 1000:.0f} ms while training"
