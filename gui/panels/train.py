@@ -1,9 +1,9 @@
 # SPDX-License-Identifier: MIT
 """Train panel: choose a folder, see what was found and skipped, train with live curves, get a report card.
 
-Scanning (engine.dataset.prepare) and training (engine.train.train) run in workers; training progress
-arrives as TrainProgress objects through the job's `report` signal. Training code is imported only when
-a scan or training starts, never at app start-up.
+Scanning (engine.dataset.prepare) runs in a worker; training (engine.train.train) runs in a child process
+supervised by a worker (gui.train_runner), and its TrainProgress objects arrive through the job's `report`
+signal. Training code is never imported by the app process itself.
 """
 
 from __future__ import annotations
