@@ -102,7 +102,7 @@ def train(
             folder, config, Path(out_dir), size=size, from_model=from_model, device=dev, seed=seed,
             batch_size=batch_size, info=info, progress=say,
         )  # fmt: skip
-        budget = _Budget(minutes, steps, session.state.step, session.report_seconds())
+        budget = _Budget(minutes, steps, session.state.step, session.report_seconds() if report else 0.0)
         return _run(session, budget, keep, info, say, cancel, report)
     finally:
         ddp.stop(info)

@@ -146,6 +146,7 @@ class Session:
                 "device": str(self.device),
                 "world_size": self.info.world,
                 "batch_size": self.batches.batch_size,
+                "threads": torch.get_num_threads(),
             },  # fmt: skip
             **self.extra,
         }

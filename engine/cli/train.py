@@ -38,15 +38,18 @@ def _choose(args: argparse.Namespace) -> tuple[str, str, Path]:
     return config, size, out
 
 
-def _cancel_on_ctrl_c(cancel: threading.Event) -> None:
+def _cancel_on_ctrl_c(cancel: threading.Event) -> object:
+    """Route Ctrl-C to `cancel`; returns the previous handler (None off the main thread)."""
+
     def handler(signum: int, frame: FrameType | None) -> None:
         if cancel.is_set():
             raise KeyboardInterrupt
         print("\nstopping after this step and saving (Ctrl-C again to abort)", file=sys.stderr)
         cancel.set()
 
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGINT, handler)
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.signal(signal.SIGINT, handler)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -58,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
     from models.checkpoint import CheckpointError
 
     cancel = threading.Event()
-    _cancel_on_ctrl_c(cancel)
+    previous = _cancel_on_ctrl_c(cancel)
     try:
         config, size, out = _choose(args)
         from_model = None
@@ -74,6 +77,9 @@ def run(args: argparse.Namespace) -> int:
     except (TrainError, DatasetError, CheckpointError, ValueError, LookupError) as e:
         print(f"bandmate train: {e}", file=sys.stderr)
         return 1
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)  # type: ignore[arg-type]
     if from_env().is_main:
         print(f"model: {result.model_dir}")
         if result.report is not None:

@@ -174,3 +174,24 @@ def test_progress_line_and_bar() -> None:
     bar(p)
     bar(TrainProgress(100, 100, 1.0, 1.0, None, 0.0, "done", message="finished"))
     assert "[###" in stream.text and "finished\n" in stream.text
+
+
+def test_cli_resumes_with_the_stored_config_and_explains_errors(
+    drums: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from engine.cli.train import _choose
+    from main import build_parser
+
+    out = tmp_path / "m"
+    _train(drums, out, 1)
+    args = build_parser().parse_args(["train", str(drums), "--out", str(out)])
+    assert _choose(args) == ("drums_2bar", "tiny", out)  # no --config/--size: the model's own
+    fresh = build_parser().parse_args(["train", str(drums), "--out", str(tmp_path / "new")])
+    assert _choose(fresh)[:2] == ("drums_2bar", "small")
+    from engine.cli.train import run
+
+    bad = build_parser().parse_args(
+        ["train", str(drums), "--out", str(out), "--config", "mel_2bar", "--steps", "2"]
+    )
+    assert run(bad) == 1
+    assert "already holds a drums_2bar (tiny) model" in capsys.readouterr().err
