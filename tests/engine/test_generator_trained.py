@@ -11,14 +11,10 @@ import numpy as np
 import pytest
 import torch
 
-from engine.dataset import load_examples
+from benchmarks.bench_generate import quick_model
 from engine.generator import Generator
 from engine.midi_io import read_clip
 from engine.pattern import Note, Pattern
-from engine.style_stats import folder_stats
-from models.checkpoint import save_checkpoint
-from models.musicvae import MusicVAE
-from models.presets import tiny_config
 from tests.conftest import MIDI_DIR
 
 DRUM_DIR = MIDI_DIR / "drums" / "zharry29-drums-with-llm"
@@ -44,30 +40,12 @@ def _one_thread() -> Iterator[None]:
     torch.set_num_threads(threads)
 
 
-def _train(folder: Path, config: str, out: Path, steps: int) -> Path:
-    """A few dozen Adam steps of a tiny model on the folder's examples, saved as a real model folder."""
-    torch.manual_seed(0)
-    ex = load_examples(folder, config, transpose=None)
-    model = MusicVAE(tiny_config(config, z_size=32))
-    opt = torch.optim.Adam(model.parameters(), lr=5e-3)
-    rng = np.random.default_rng(0)
-    for _ in range(steps):
-        idx = rng.choice(len(ex), size=min(32, len(ex)), replace=False)
-        loss = model(model.to_batch({k: v[idx] for k, v in ex.arrays.items()}), beta=0.05).loss
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-    meta = {"data": {"folder": str(folder), "files": len(ex.files), **folder_stats(folder)}}
-    save_checkpoint(out, model.eval(), step=steps, meta=meta, best=True)
-    return out
-
-
 @pytest.fixture(scope="module")
 def drums(tmp_path_factory: pytest.TempPathFactory) -> Generator:
     folder = tmp_path_factory.mktemp("beats")
     for rel in BEATS:
         (folder / Path(rel).name).symlink_to(DRUM_DIR / rel)
-    return Generator.load(_train(folder, "drums_2bar", folder.parent / "drums-model", 150))
+    return Generator.load(quick_model(folder, "drums_2bar", folder.parent / "drums-model", 150))
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +53,7 @@ def melody(tmp_path_factory: pytest.TempPathFactory) -> Generator:
     folder = tmp_path_factory.mktemp("tunes")
     for path in TUNES:
         (folder / path.name).symlink_to(path)
-    return Generator.load(_train(folder, "mel_2bar", folder.parent / "mel-model", 60))
+    return Generator.load(quick_model(folder, "mel_2bar", folder.parent / "mel-model", 60))
 
 
 def hits(gen: Generator, clip: Pattern) -> np.ndarray:
