@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,7 +29,8 @@ if TYPE_CHECKING:
     from engine.dataset import Examples
 
 TEMPERATURES = (0.3, 0.5, 0.8, 1.0)
-MAX_HELDOUT = 256  # examples reconstructed per side: enough for a stable accuracy, fast on a CPU
+MAX_HELDOUT = 256  # held-out examples reconstructed: enough for a stable accuracy, fast on a CPU
+MAX_TRAIN = 128  # training examples reconstructed: enough to see over-fitting
 MAX_REFERENCE = 128  # training clips the samples are compared with
 N_SAMPLES = 64  # samples per temperature (and baseline clips)
 
@@ -131,7 +133,7 @@ def report_for_training(
     t0 = time.perf_counter()
     config = _config_name(meta)
     converter = CONVERTERS[config]
-    total, done = 3 + len(TEMPERATURES), [0]
+    total, done = 4 + len(TEMPERATURES), [0]
 
     def tick() -> None:
         done[0] += 1
@@ -141,7 +143,7 @@ def report_for_training(
     device = torch.device(device)
     model = model.to(device).eval()
     held = _subset(heldout, MAX_HELDOUT, seed)
-    trained = _subset(train, MAX_HELDOUT, seed)
+    trained = _subset(train, MAX_TRAIN, seed)
     recon_held = reconstruction(model, held, device)
     tick()
     recon_train = reconstruction(model, trained, device)
@@ -192,6 +194,21 @@ def _heldout_files(meta: dict) -> list[str]:
     return [str(f) for f in data.get("heldout_files") or []]
 
 
+def _heldout_ids(files: list[str], folder: Path, held: list[str]) -> list[int]:
+    """Indices of `files` named in `held`; training may have spelled the paths from another working
+    directory, so a held-out path also matches by its path inside the folder."""
+    root = folder.resolve()
+    exact = {Path(h).resolve() for h in held}
+    spelled = [h.replace("\\", "/") for h in held]
+    ids = []
+    for i, f in enumerate(files):
+        path = Path(f).resolve()
+        inside = path.relative_to(root).as_posix() if path.is_relative_to(root) else path.name
+        if path in exact or any(h == inside or h.endswith("/" + inside) for h in spelled):
+            ids.append(i)
+    return ids
+
+
 def _data_summary(meta: dict, heldout: Examples | None, train: Examples | None) -> dict[str, Any]:
     """How much music the model learned from and how much it is tested on."""
     data = meta.get("data") if isinstance(meta.get("data"), dict) else {}
@@ -227,21 +244,36 @@ def evaluate(
     examples = _examples(Path(folder), config)
     train_folder = _training_folder(meta)
     if train_folder is not None and _same(train_folder, Path(folder)):
-        held_names = {Path(f).resolve() for f in _heldout_files(meta)}
-        held_ids = [i for i, f in enumerate(examples.files) if Path(f).resolve() in held_names]
-        held_mask = np.isin(examples.file_ids, held_ids)
+        held_files = _heldout_files(meta)
+        held_mask = np.isin(examples.file_ids, _heldout_ids(examples.files, Path(folder), held_files))
         heldout, train = examples.select(held_mask), examples.select(~held_mask)
-        source = f"the {len(held_names)} held-out files of its training folder"
+        source = f"the {len(held_files)} held-out files of its training folder"
     else:
         heldout, train = examples, None
         if train_folder is not None and train_folder.is_dir():
             train = _examples(train_folder, config, required=False)
         source = f"all {len(np.unique(examples.file_ids))} usable files in {Path(folder).name}/"
-    report = report_for_training(
-        model, meta, heldout, train, device, seed=seed, source=source, progress=progress
-    )
+    with _cpu_threads(torch.device(device)):
+        report = report_for_training(
+            model, meta, heldout, train, device, seed=seed, source=source, progress=progress
+        )
     report.model = model_name
     return report
+
+
+@contextmanager
+def _cpu_threads(device: torch.device) -> Iterator[None]:
+    """On a CPU, use only the idle cores while evaluating (as training does): decoding runs many small
+    LSTM steps, and oversubscribed threads spin against other processes (4x slower on 2 busy cores)."""
+    from engine.train import cpu_threads
+
+    threads = torch.get_num_threads()
+    if device.type == "cpu":
+        torch.set_num_threads(cpu_threads())
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
 
 
 def _load(model_dir: str | Path, device: Any) -> tuple[Any, dict, str]:

@@ -71,11 +71,27 @@ def _style_line(r: Report) -> str | None:
     real = (s.get("held_out_music") or {}).get("mean_overlap")
     ceiling = f"; real unseen music scores {real:.2f}" if real is not None else ""
     if best > base + 0.02:
-        return f"Its samples sound more like your music than random notes ({best:.2f} vs {base:.2f}{ceiling})"
-    return (
-        f"Its samples are not yet more like your music than random notes drawn from it ({best:.2f} vs "
-        f"{base:.2f}{ceiling}): train longer or on more files"
-    )
+        line = f"Its samples sound more like your music than random notes ({best:.2f} vs {base:.2f}{ceiling})"
+    else:
+        line = (
+            f"Its samples are not yet more like your music than random notes drawn from it ({best:.2f} vs "
+            f"{base:.2f}{ceiling}): train longer or on more files"
+        )
+    return line + _feature_wins(s)
+
+
+def _feature_wins(s: dict[str, Any]) -> str:
+    """Which features the best samples beat the baseline on, and which they lose on (by > 0.05)."""
+    model = s["temperatures"][str(s["best_temperature"])]["features"]
+    base = s["baseline"]["features"]
+
+    def area(scores: dict[str, Any], name: str) -> float:
+        return (scores.get(name) or {}).get("overlap") or 0.0
+
+    wins = [FEATURE_LABELS.get(n, n) for n in model if area(model, n) > area(base, n) + 0.05]
+    losses = [FEATURE_LABELS.get(n, n) for n in model if area(base, n) > area(model, n) + 0.05]
+    text = f". Better than random on: {'; '.join(wins)}" if wins else ""
+    return text + (f". Random is closer on: {'; '.join(losses)}" if losses else "")
 
 
 def _fit_lines(r: Report) -> list[str]:

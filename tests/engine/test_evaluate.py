@@ -14,8 +14,10 @@ import numpy as np
 import pytest
 import torch
 
+import main
 from engine import evaluate as ev
 from engine.dataset import load_examples
+from engine.recon import teacher_forced
 from engine.report import Report, render_markdown, verdict
 from models.checkpoint import save_checkpoint
 from models.musicvae import MusicVAE
@@ -94,6 +96,20 @@ def test_report_for_training_has_every_number(drums: tuple[Path, Path, MusicVAE]
     assert any("--from drums_2bar" in line for line in r.verdict)  # few files: suggest fine-tuning
 
 
+def test_teacher_forced_pass_matches_step_by_step_decoding(drums: tuple[Path, Path, MusicVAE]) -> None:
+    _, folder, model = drums
+    arrays = load_examples(folder, "drums_2bar", transpose=None).arrays
+    batch = model.to_batch({k: v[:16] for k, v in arrays.items()})
+    with torch.no_grad():
+        mu, _ = model.encode(batch)
+        tokens, heads = teacher_forced(model, mu, batch)
+        humanized = model.decode(mu, temperature=0.0, given={"drums": batch["drums"]})
+        free = model.decode(mu, temperature=0.0)
+    torch.testing.assert_close(heads["velocity"], humanized["velocity"])
+    torch.testing.assert_close(heads["offset"], humanized["offset"])
+    assert torch.equal(tokens["drums"][:, 0], free["drums"][:, 0])  # the first step sees the same input
+
+
 def test_same_seed_same_report(drums: tuple[Path, Path, MusicVAE]) -> None:
     model_dir, folder, _ = drums
     a, b = ev.evaluate(model_dir, folder, seed=3), ev.evaluate(model_dir, folder, seed=3)
@@ -146,6 +162,15 @@ def test_verdict_in_plain_words() -> None:
     assert "not yet more like your music" in " ".join(verdict(_report(200, 0.9, 0.9, best=0.3, base=0.5)))
     unknown = verdict(_report(0, 0.9, 0.92))
     assert unknown[0].startswith("Tested on 4 files") and not any("--from" in s for s in unknown)
+    mixed = _report(200, 0.9, 0.92)
+    mixed.style["temperatures"]["0.5"]["features"] = {
+        "repetition": {"overlap": 0.9},
+        "pitch_range": {"overlap": 0.2},
+    }
+    mixed.style["baseline"]["features"] = {"repetition": {"overlap": 0.3}, "pitch_range": {"overlap": 0.5}}
+    line = verdict(mixed)[1]
+    assert "Better than random on: how much each bar repeats the last" in line
+    assert "Random is closer on: pitch range (semitones)" in line
     md = render_markdown(_report(200, 0.9, 0.92))
     assert "| guided accuracy (teacher-forced) | 90% | 92% |" in md
 
@@ -179,11 +204,21 @@ def test_cli_json_prints_every_metric(drums: tuple[Path, Path, MusicVAE]) -> Non
     assert data["verdict"]
 
 
-def test_cli_bad_inputs_exit_2(drums: tuple[Path, Path, MusicVAE], tmp_path: Path) -> None:
+def test_cli_bad_inputs_exit_2(
+    drums: tuple[Path, Path, MusicVAE], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     model_dir, folder, _ = drums
-    not_a_model = _cli(str(tmp_path), str(folder))
-    assert not_a_model.returncode == 2 and "not a trained model" in not_a_model.stderr
+    assert main.main(["evaluate", str(tmp_path), str(folder)]) == 2
+    assert "not a trained model" in capsys.readouterr().err
     (tmp_path / "notes.txt").write_text("no midi here")
-    no_midi = _cli(str(model_dir), str(tmp_path))
-    assert no_midi.returncode == 2 and no_midi.stderr.startswith("error: ")
-    assert len(no_midi.stderr.strip().splitlines()) == 1
+    assert main.main(["evaluate", str(model_dir), str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: no MIDI files") and len(err.strip().splitlines()) == 1
+
+
+def test_heldout_files_match_however_training_spelled_them(tmp_path: Path) -> None:
+    folder = tmp_path / "band"
+    files = [str(folder / "a.mid"), str(folder / "live" / "b.mid"), str(folder / "c.mid")]
+    held = ["../elsewhere/band/live/b.mid", str(folder / "c.mid")]
+    assert ev._heldout_ids(files, folder, held) == [1, 2]
+    assert ev._heldout_ids(files, folder, ["a.mid.bak"]) == []
