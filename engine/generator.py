@@ -9,9 +9,10 @@ in `notices` until `take_notices()`.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import secrets
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -41,6 +42,18 @@ def pick_device(name: str = "cpu") -> torch.device:
     if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
         return torch.device("mps")
     return torch.device("cpu")
+
+
+@contextlib.contextmanager
+def _aten_lstm() -> Iterator[None]:
+    """Step-by-step decoding without oneDNN: its LSTM costs about 3x ATen's for one step at batch 1
+    (measured 6 ms vs 2 ms for a 2-layer 256-unit step on a laptop-class CPU)."""
+    old = torch.backends.mkldnn.enabled
+    torch.backends.mkldnn.enabled = False
+    try:
+        yield
+    finally:
+        torch.backends.mkldnn.enabled = old
 
 
 def _check_count(n: int) -> None:
@@ -188,7 +201,8 @@ class Generator:
         masks = self._masks(self.resolve_key(key))
         rng = torch.Generator(device=self.device).manual_seed(self._seed(seed))
         z = z.to(self.device).float()
-        out = self.model.decode(z, temperature=temperature, logit_mask=masks, given=given, generator=rng)
+        with _aten_lstm():
+            out = self.model.decode(z, temperature=temperature, logit_mask=masks, given=given, generator=rng)
         return {k: v.detach().cpu().numpy() for k, v in out.items()}
 
     def to_patterns(self, arrays: dict[str, np.ndarray], tempo: float | None = None) -> list[Pattern]:
