@@ -2,7 +2,7 @@
 """Following an external MIDI clock (24 per quarter) with start/stop/continue and song position.
 
 `ClockFollower` is pure: feed it messages with their arrival times; it tells the player the DAW's song
-position in 16th steps, estimated between clock pulses from the median pulse interval (the tempo).
+position in 16th steps, estimated between clock pulses from the tempo (the median length of the latest beats).
 """
 
 from __future__ import annotations
@@ -25,11 +25,12 @@ class ClockFollower:
 
     def __init__(self, window: int = 24) -> None:
         self._lock = threading.Lock()
-        self._intervals: deque[float] = deque(maxlen=window)
+        self._times: deque[float] = deque(maxlen=window * 4 + 1)
         self._running = False
         self._pulses = -1
         self._last_t: float | None = None
         self._generation = 0
+        self._start = 0.0
         self.on_change: Callable[[], None] | None = None
 
     def feed(self, kind: str, t: float, value: int = 0) -> None:
@@ -38,10 +39,10 @@ class ClockFollower:
             if kind == "clock":
                 self._pulse(t)
             elif kind == "start":
-                self._running, self._pulses = True, -1
+                self._running, self._pulses, self._start = True, -1, 0.0
                 self._generation += 1
             elif kind == "continue":
-                self._running = True
+                self._running, self._start = True, (self._pulses + 1) / PULSES_PER_STEP
                 self._generation += 1
             elif kind == "stop":
                 self._running = False
@@ -53,22 +54,29 @@ class ClockFollower:
             self.on_change()
 
     def _pulse(self, t: float) -> None:
-        if self._last_t is not None and 0 < t - self._last_t < _MAX_GAP:
-            self._intervals.append(t - self._last_t)
+        if self._times and not 0 <= t - self._times[-1] < _MAX_GAP:
+            self._times.clear()  # a pause: the old pulses say nothing about the new tempo
+        self._times.append(t)
         self._last_t = t
         if self._running:
             self._pulses += 1
 
     @property
     def tempo(self) -> float | None:
-        """Beats per minute from the median pulse interval, or None before two pulses."""
+        """Beats per minute, or None before two pulses."""
         with self._lock:
             return self._tempo()
 
     def _tempo(self) -> float | None:
-        if not self._intervals:
+        """The median span of 24 pulses (one beat): pulses that reach us late (a busy machine) arrive
+        in bursts that spoil single intervals, but few beat-long spans."""
+        times = self._times
+        if len(times) < 2:
             return None
-        return 60.0 / (24 * statistics.median(self._intervals))
+        if len(times) <= 24:
+            return 60.0 * (len(times) - 1) / (24 * (times[-1] - times[0]) or 1e-9)
+        spans = [times[i + 24] - times[i] for i in range(len(times) - 24)]
+        return 60.0 / max(statistics.median(spans), 1e-9)
 
     @property
     def running(self) -> bool:
@@ -80,6 +88,12 @@ class ClockFollower:
         """Counts start/continue messages: a new value means the DAW (re)started."""
         with self._lock:
             return self._generation
+
+    @property
+    def start_position(self) -> float:
+        """The song position (steps) of the latest start/continue."""
+        with self._lock:
+            return self._start
 
     def song_position(self, now: float) -> float | None:
         """Steps since the DAW's song start, or None while stopped or before the first pulse."""

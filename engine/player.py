@@ -23,6 +23,7 @@ from engine.schedule import Timeline, timeline_from_pattern
 from engine.timer import MonotonicTimer, Timer
 
 _TEMPO, _EVENT, _TICK, _BOUNDARY = 0, 1, 2, 3  # the order of items that fall on the same position
+_CATCH_UP = 4.0  # steps (a beat): how late the player may notice a DAW start and still play from it
 _EPS = 1e-7  # steps: float rounding between "when" and "where" must not leave an item undue
 
 
@@ -261,10 +262,14 @@ class Player:
             return math.inf
         if not self._follow_live:
             self._generation, self._follow_live = generation, True
-            local = self._into_region(song) if self._loop else song
-            self._jump(local, lin=song)
+            start = self.follower.start_position
+            # woken a little late after the DAW started: play the first notes late rather than never
+            begin = start if 0 <= song - start < _CATCH_UP else song
+            self._jump(self._into_region(begin) if self._loop else begin, lin=begin)
         self._dispatch(song)
-        return min(self.follower.time_of(self._next_item()[0], now), now + 0.25)
+        due = self.follower.time_of(self._next_item()[0], now)
+        # due already: the item sits on a pulse that has not arrived; that pulse wakes us (no busy loop)
+        return now + 0.25 if due <= now else min(due, now + 0.25)
 
     def _dispatch(self, lin: float) -> bool:
         """Send every item up to linear position `lin`; False when the (unlooped) end is passed."""

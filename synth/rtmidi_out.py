@@ -13,6 +13,7 @@ from synth.null_out import panic_messages
 from synth.ports import PortError, match_port, new_rtmidi
 
 VIRTUAL_NAME = "Bandmate"
+_CONNECT_SETTLE = 0.05  # seconds
 _CHECK_EVERY = 1.0  # seconds between checks that an opened (non-virtual) port still exists
 
 
@@ -45,6 +46,8 @@ class RtMidiOutput:
             ports = midiout.get_ports()
             index = match_port(name, ports)
             midiout.open_port(index, VIRTUAL_NAME)
+            # JACK and ALSA make the connection on their next cycle: wait, or the first notes are lost
+            time.sleep(_CONNECT_SETTLE)
             return cls(midiout, ports[index], api_name, False)
         except Exception:
             midiout.delete()

@@ -9,7 +9,6 @@ import signal
 import statistics
 import subprocess
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -19,27 +18,29 @@ import rtmidi
 JACK_HINT = "jackd is missing: install it with `sudo apt-get install jackd2` (the live MIDI tests need it)"
 
 
+SLOTS = 6  # server names bandmate-test-0..5: parallel runs take different ones
+
+
 @contextmanager
 def jack_server(period: int = 64, rate: int = 48000) -> Iterator[str]:
-    """Start `jackd -d dummy` under a unique name, point JACK_DEFAULT_SERVER at it, stop it after."""
+    """Start `jackd -d dummy` under a free name, point JACK_DEFAULT_SERVER at it, stop it after.
+
+    Names come from a small pool rather than being unique: JACK keeps a registry of at most 8 servers
+    and reclaims the entry of a dead server only when a new server reuses its name.
+    """
     jackd = shutil.which("jackd")
     if jackd is None:
         raise RuntimeError(JACK_HINT)
-    name = f"bandmate-{os.getpid()}-{uuid.uuid4().hex[:6]}"
-    cmd = [jackd, "--no-realtime", "--sync", "-n", name, "-d", "dummy", "-r", str(rate), "-p", str(period)]
-    proc = subprocess.Popen(
-        cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, preexec_fn=_die_with_parent
-    )
     old = {k: os.environ.get(k) for k in ("JACK_DEFAULT_SERVER", "JACK_NO_START_SERVER")}
+    proc, name = _start_free(jackd, period, rate)
     os.environ["JACK_DEFAULT_SERVER"] = name
     os.environ["JACK_NO_START_SERVER"] = "1"
     try:
-        _wait_ready(name, proc)
         yield name
     finally:
         proc.terminate()
         try:
-            proc.wait(5)
+            proc.wait(10)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
@@ -48,6 +49,33 @@ def jack_server(period: int = 64, rate: int = 48000) -> Iterator[str]:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+
+
+def _start_free(jackd: str, period: int, rate: int) -> tuple[subprocess.Popen[str], str]:
+    errors = []
+    for slot in range(SLOTS):
+        name = f"bandmate-test-{slot}"
+        if subprocess.run(["jack_lsp", "-s", name], capture_output=True, env=_no_start()).returncode == 0:
+            continue  # another test run holds this one
+        # --sync: the server waits for late clients (a busy machine) instead of dropping their MIDI
+        cmd = [jackd, "--no-realtime", "--sync", "-n", name, "-d", "dummy", "-r", str(rate)]
+        cmd += ["-p", str(period)]
+        proc = subprocess.Popen(
+            cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, preexec_fn=_die_with_parent
+        )
+        try:
+            _wait_ready(name, proc)
+            return proc, name
+        except RuntimeError as e:
+            errors.append(str(e))
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    raise RuntimeError("could not start jackd: " + " | ".join(errors))
+
+
+def _no_start() -> dict[str, str]:
+    return {**os.environ, "JACK_NO_START_SERVER": "1"}
 
 
 def _die_with_parent() -> None:
@@ -61,7 +89,7 @@ def _wait_ready(name: str, proc: subprocess.Popen) -> None:
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"jackd exited at start-up: {proc.stderr.read() if proc.stderr else ''}")
-        probe = subprocess.run(["jack_lsp", "-s", name], capture_output=True, text=True)
+        probe = subprocess.run(["jack_lsp", "-s", name], capture_output=True, text=True, env=_no_start())
         if "system:playback_1" in probe.stdout:
             return
         time.sleep(0.05)
