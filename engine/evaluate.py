@@ -33,6 +33,16 @@ MAX_HELDOUT = 256  # held-out examples reconstructed: enough for a stable accura
 MAX_TRAIN = 128  # training examples reconstructed: enough to see over-fitting
 MAX_REFERENCE = 128  # training clips the samples are compared with
 N_SAMPLES = 64  # samples per temperature (and baseline clips)
+# 16-bar examples cost 8x the steps of 2-bar ones: fewer of them (2x fewer clips for the metrics)
+LONG_STEPS, LONG_SHRINK = 64, 4
+
+
+def _caps(steps: int) -> tuple[int, int, int, int]:
+    """(held-out, train, reference, samples) counts for examples of `steps` 16ths."""
+    shrink = LONG_SHRINK if steps > LONG_STEPS else 1
+    half = min(shrink, 2)
+    return MAX_HELDOUT // shrink, MAX_TRAIN // shrink, MAX_REFERENCE // half, N_SAMPLES // half
+
 
 Progress = Callable[[int, int], None]
 
@@ -69,7 +79,9 @@ def _to_patterns(converter: Any, arrays: dict[str, np.ndarray]) -> list[Pattern]
 def _samples(model: Any, converter: Any, z_dim: int, temperature: float, seed: int, device: Any) -> list:
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        z = torch.randn(N_SAMPLES, z_dim).to(device)  # drawn on the CPU: the same z on every device
+        z = torch.randn(_caps(converter.steps)[3], z_dim).to(
+            device
+        )  # drawn on the CPU: the same z on every device
         out = model.decode(z, temperature=temperature)
     return _to_patterns(converter, {k: v.detach().cpu().numpy() for k, v in out.items()})
 
@@ -103,7 +115,7 @@ def style_scores(
         temps[str(t)] = _scores(reference, _samples(model, converter, z_dim, t, seed, device), seed)
         tick()
     best = max(temps, key=lambda t: temps[t]["mean_overlap"] or 0.0)
-    base = _scores(reference, baseline_patterns(reference, N_SAMPLES, seed), seed)
+    base = _scores(reference, baseline_patterns(reference, _caps(converter.steps)[3], seed), seed)
     real = _scores(reference, _to_patterns(converter, heldout), seed) if train and heldout else None
     tick()
     return {
@@ -142,15 +154,23 @@ def report_for_training(
 
     device = torch.device(device)
     model = model.to(device).eval()
-    held = _subset(heldout, MAX_HELDOUT, seed)
-    trained = _subset(train, MAX_TRAIN, seed)
+    max_held, max_train, max_ref, _ = _caps(converter.steps)
+    held = _subset(heldout, max_held, seed)
+    trained = _subset(train, max_train, seed)
     recon_held = reconstruction(model, held, device)
     tick()
     recon_train = reconstruction(model, trained, device)
     tick()
     z_dim = int(model.cfg.z_size)
     style = style_scores(
-        model, converter, _cap(trained, MAX_REFERENCE), _cap(held, MAX_REFERENCE), z_dim, seed, device, tick
+        model,
+        converter,
+        _subset(train, max_ref, seed),
+        _subset(heldout, max_ref, seed),
+        z_dim,
+        seed,
+        device,
+        tick,
     )
     report = Report(
         model=str(meta.get("name") or config),
@@ -168,10 +188,6 @@ def report_for_training(
     report.seconds = round(time.perf_counter() - t0, 2)
     tick()
     return report
-
-
-def _cap(arrays: dict[str, np.ndarray], n: int) -> dict[str, np.ndarray]:
-    return {k: v[:n] for k, v in arrays.items()}
 
 
 def _config_name(meta: dict) -> str:
