@@ -68,9 +68,9 @@ def complete_multitrack(
         raise GenerationError("nothing to keep: the clip has only the parts that are being written")
     window = Pattern(tuple(kept), fitted.pattern.steps, fitted.pattern.tempo)
     arrays = gen.converter.to_tensors(window)
-    free = [int(i) for i in np.flatnonzero(arrays["program"] == EMPTY_SLOT)]
-    if len(free) < len(write):
-        raise GenerationError("all 8 instrument slots are taken; remove a track or name fewer --parts")
+    empty = [int(i) for i in np.flatnonzero(arrays["program"] == EMPTY_SLOT)]
+    # slots decode independently given z, so with all 8 in use the last (least busy) ones are decoded again
+    free = empty + [i for i in range(len(arrays["program"]) - 1, -1, -1) if i not in empty]
     batch = gen.batch([arrays])
     z = fit_latent(gen, batch, ["program", "tokens"])
     resolved = gen.resolve_key(key, window)
