@@ -201,7 +201,7 @@ class Generator:
         masks = self._masks(self.resolve_key(key))
         rng = torch.Generator(device=self.device).manual_seed(self._seed(seed))
         z = z.to(self.device).float()
-        with _aten_lstm():
+        with _aten_lstm(), torch.inference_mode():
             out = self.model.decode(z, temperature=temperature, logit_mask=masks, given=given, generator=rng)
         return {k: v.detach().cpu().numpy() for k, v in out.items()}
 
