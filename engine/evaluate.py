@@ -238,6 +238,7 @@ def _data_summary(meta: dict, heldout: Examples | None, train: Examples | None) 
         "train_examples": int(data.get("train_examples") or (0 if train is None else len(train.file_ids))),
         "heldout_files": files(heldout),
         "heldout_examples": 0 if heldout is None else int(len(heldout.file_ids)),
+        "transposed": bool(data.get("transposed", False)),
     }
 
 

@@ -185,7 +185,8 @@ def render_markdown(r: Report) -> str:
         "",
         "## Data",
         "",
-        f"Training: {d['train_files']} files, {d['train_examples']} clips. "
+        f"Training: {d['train_files']} files, {d['train_examples']} clips"
+        f"{' (with transposed copies)' if d.get('transposed') else ''}. "
         f"Tested on: {d['heldout_files']} files, {d['heldout_examples']} clips.",
         "",
         f"_seed {r.seed}, device {r.device}, {r.seconds:.1f} s_",

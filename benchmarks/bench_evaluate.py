@@ -1,0 +1,59 @@
+# SPDX-License-Identifier: MIT
+"""Report card benchmarks: seconds for `evaluate` of each small config on ../shared/data/midi (CPU).
+
+The weights are freshly initialised (seeded): evaluation cost does not depend on training, and an
+untrained model's busy, noisy samples are the slow case for the metrics. The data is prepared first
+(cached), as it is after training. Also recorded: the mean overlap of the random baseline and of real
+held-out music with the training music, the two ends a trained model's samples sit between.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+
+from benchmarks.common import Figure
+
+ROOT = Path(__file__).resolve().parent.parent
+MIDI = ROOT.parent / "shared" / "data" / "midi"
+CONFIGS = ("mel_2bar", "drums_2bar", "trio_16bar", "multitrack_1bar")
+CMD = "python -m benchmarks.run evaluate"
+
+
+def _model(config: str, folder: Path) -> Path:
+    import torch
+
+    from engine.trainset import load_train_data
+    from models.checkpoint import save_checkpoint
+    from models.musicvae import MusicVAE
+    from models.presets import get_config
+
+    torch.manual_seed(0)
+    data = load_train_data(MIDI, config)  # warms the cache and records the held-out split
+    save_checkpoint(folder, MusicVAE(get_config(config)), step=0, meta={"data": data.summary}, best=True)
+    return folder
+
+
+def _one(config: str) -> list[Figure]:
+    from engine.evaluate import evaluate
+
+    with tempfile.TemporaryDirectory() as tmp:
+        model = _model(config, Path(tmp) / config)
+        t0 = time.perf_counter()
+        report = evaluate(model, MIDI, device="cpu")
+        seconds = time.perf_counter() - t0
+    style = report.style
+    note = f"{report.held_out['examples']} held-out + {report.train['examples']} training examples"
+    return [
+        Figure(f"{config} small: `evaluate` report card on the sample folder", (seconds,), "s", "< 30 s", CMD,
+               note=note),
+        Figure(f"{config}: random baseline's mean overlap with the training music",
+               (style["baseline"]["mean_overlap"],), "overlap", "reported", CMD),
+        Figure(f"{config}: real held-out music's mean overlap with the training music",
+               (style["held_out_music"]["mean_overlap"],), "overlap", "reported", CMD),
+    ]  # fmt: skip
+
+
+def run() -> list[Figure]:
+    return [figure for config in CONFIGS for figure in _one(config)]
