@@ -76,13 +76,12 @@ def _to_patterns(converter: Any, arrays: dict[str, np.ndarray]) -> list[Pattern]
     return out
 
 
-def _samples(model: Any, converter: Any, z_dim: int, temperature: float, seed: int, device: Any) -> list:
+def _samples(model: Any, converter: Any, temperature: float, seed: int, device: Any) -> list[Pattern]:
+    """Clips decoded from random z at `temperature`; the same z for every temperature (seeded)."""
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        z = torch.randn(_caps(converter.steps)[3], z_dim).to(
-            device
-        )  # drawn on the CPU: the same z on every device
-        out = model.decode(z, temperature=temperature)
+        z = torch.randn(_caps(converter.steps)[3], model.cfg.z_size)  # on the CPU: the same z on any device
+        out = model.decode(z.to(device), temperature=temperature)
     return _to_patterns(converter, {k: v.detach().cpu().numpy() for k, v in out.items()})
 
 
@@ -99,7 +98,7 @@ def _overlap_dict(o: metrics.Overlap) -> dict[str, float]:
 
 
 def style_scores(
-    model: Any, converter: Any, train: dict, heldout: dict, z_dim: int, seed: int, device: Any, tick: Callable
+    model: Any, converter: Any, train: dict, heldout: dict, seed: int, device: Any, tick: Callable[[], None]
 ) -> dict[str, Any]:
     """Samples at each temperature, the baseline and the held-out music, each against the training music."""
     reference = _to_patterns(converter, train or heldout)
@@ -112,7 +111,7 @@ def style_scores(
         }
     temps = {}
     for t in TEMPERATURES:
-        temps[str(t)] = _scores(reference, _samples(model, converter, z_dim, t, seed, device), seed)
+        temps[str(t)] = _scores(reference, _samples(model, converter, t, seed, device), seed)
         tick()
     best = max(temps, key=lambda t: temps[t]["mean_overlap"] or 0.0)
     base = _scores(reference, baseline_patterns(reference, _caps(converter.steps)[3], seed), seed)
@@ -131,15 +130,19 @@ def style_scores(
 def report_for_training(
     model: Any,
     meta: dict,
-    heldout: Examples,
-    train: Examples,
+    heldout: Examples | None,
+    train: Examples | None,
     device: Any = "cpu",
     *,
     seed: int = 0,
     source: str = "held-out files of the training folder",
     progress: Progress | None = None,
 ) -> Report:
-    """The report card of `model` given its held-out and training examples (arrays as in CONTRIBUTING)."""
+    """The report card of `model` given its held-out and training examples (arrays as in CONTRIBUTING).
+
+    Either side may be None or empty: its numbers are then None. `source` says in the report which music
+    was held out; `progress(done, total)` is called after each stage.
+    """
     from engine.convert import CONVERTERS
 
     t0 = time.perf_counter()
@@ -161,17 +164,8 @@ def report_for_training(
     tick()
     recon_train = reconstruction(model, trained, device)
     tick()
-    z_dim = int(model.cfg.z_size)
-    style = style_scores(
-        model,
-        converter,
-        _subset(train, max_ref, seed),
-        _subset(heldout, max_ref, seed),
-        z_dim,
-        seed,
-        device,
-        tick,
-    )
+    references = _subset(train, max_ref, seed), _subset(heldout, max_ref, seed)
+    style = style_scores(model, converter, *references, seed, device, tick)
     report = Report(
         model=str(meta.get("name") or config),
         config=config,
