@@ -8,6 +8,7 @@ one runs after the current one finishes.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import traceback
 from collections.abc import Callable
@@ -64,10 +65,15 @@ class Job(QRunnable):
         except Exception as exc:  # noqa: BLE001 - every failure becomes a message for the status line
             traceback.print_exc()
             self.done.set()
-            self.signals.failed.emit(_reason(exc))
+            self._emit(self.signals.failed, _reason(exc))
             return
         self.done.set()
-        self.signals.finished.emit(result)
+        self._emit(self.signals.finished, result)
+
+    @staticmethod
+    def _emit(signal: Any, value: object) -> None:
+        with contextlib.suppress(RuntimeError):  # the window closed while the job ran: nobody listens
+            signal.emit(value)
 
 
 def _reason(exc: BaseException) -> str:

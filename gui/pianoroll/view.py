@@ -65,7 +65,9 @@ class PianoRollView(QWidget):
         self.show_pattern(doc.pattern)
 
     def show_pattern(self, pattern: Pattern) -> None:
-        fresh = pattern.steps != self.model.pattern.steps or not self.model.pattern.tracks
+        old = self.model.pattern
+        kinds = {t.is_drum for t in pattern.tracks}
+        fresh = pattern.steps != old.steps or not old.tracks or kinds != {t.is_drum for t in old.tracks}
         self.model.set_pattern(pattern)
         if fresh:
             self.model.fit()
@@ -175,7 +177,7 @@ class PianoRollView(QWidget):
             if is_bar and x >= KEYS_W:
                 bar = round(m.step_at(x)) // STEPS_PER_BAR + 1
                 p.drawText(QRectF(x + 3, 0, 40, RULER_H), Qt.AlignmentFlag.AlignVCenter, str(bar))
-        p.drawText(QRectF(4, 0, KEYS_W, RULER_H), Qt.AlignmentFlag.AlignVCenter, f"{m.pattern.tempo:.0f} BPM")
+        p.drawText(QRectF(4, 0, KEYS_W, RULER_H), Qt.AlignmentFlag.AlignVCenter, "bar")
 
     def _paint_velocity(self, p: QPainter) -> None:
         m = self.model

@@ -207,7 +207,10 @@ class PianoRollModel:
         rows_h = self.grid_bottom - RULER_H
         drums = sum(r.drum for r in self.rows)
         pitched = len(self.rows) - drums
-        self.row_h = min(18.0, max(5.0, (rows_h - drums * 15.0) / max(1, pitched))) if pitched else 18.0
+        if pitched:
+            self.row_h = min(18.0, max(5.0, (rows_h - drums * 15.0) / pitched))
+        else:  # a drum grid alone fills the height
+            self.row_h = min(24.0, max(5.0, rows_h / (1.6 * max(1, drums))))
         self._offsets()
         self.scroll_x = self.scroll_y = 0.0
         self._clamp()

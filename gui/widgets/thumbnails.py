@@ -29,8 +29,8 @@ def paint_thumbnail(pattern: Pattern, size: QSize = THUMB) -> QPixmap:
     w, h = size.width(), size.height()
     steps = max(1, pattern.steps)
     has_drums = any(t.is_drum for t in pattern.tracks)
-    drum_h = h * 0.4 if has_drums else 0.0
     pitches = [n.pitch for t in pattern.tracks if not t.is_drum for n in t.notes]
+    drum_h = (h * 0.4 if pitches else float(h)) if has_drums else 0.0
     lo, hi = (min(pitches), max(pitches)) if pitches else (60, 72)
     span = max(12, hi - lo + 1)
     for bar in range(0, steps, 16):
@@ -62,6 +62,10 @@ class ClipList(QListWidget):
         self.setResizeMode(QListView.ResizeMode.Adjust)
         self.setSpacing(4)
         self.setUniformItemSizes(True)
+        self.setStyleSheet(
+            "QListWidget::item { border: 2px solid transparent; border-radius: 3px; }"
+            "QListWidget::item:selected { border: 2px solid #7cff6b; background: #2f343b; color: white; }"
+        )
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setDragEnabled(True)
         if strip:
@@ -74,7 +78,10 @@ class ClipList(QListWidget):
             self.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
 
     def add_clip(self, pattern: Pattern, name: str) -> QListWidgetItem:
-        item = QListWidgetItem(QIcon(paint_thumbnail(pattern)), name)
+        picture = paint_thumbnail(pattern)
+        icon = QIcon(picture)
+        icon.addPixmap(picture, QIcon.Mode.Selected)  # no tint: the selection shows as a frame
+        item = QListWidgetItem(icon, name)
         item.setData(CLIP_ROLE, pattern)
         item.setToolTip(f"{name}: {pattern.bars} bar(s), {pattern.note_count} notes, {pattern.tempo:.0f} BPM")
         self.addItem(item)
