@@ -8,7 +8,7 @@ velocity; Ctrl+wheel zooms, wheel and Shift+wheel scroll.
 from __future__ import annotations
 
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPainter, QPen, QResizeEvent, QWheelEvent
+from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPainter, QPen, QPixmap, QResizeEvent, QWheelEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from engine.pattern import STEPS_PER_BAR, Note, Pattern
@@ -57,6 +57,8 @@ class PianoRollView(QWidget):
         self._drag_note: NoteRef | None = None
         self._drag_to: QPointF | None = None
         self._band: QRectF | None = None
+        self._cache: QPixmap | None = None
+        self._cache_key: tuple[object, ...] = ()
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setMinimumSize(400, 220)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -86,12 +88,32 @@ class PianoRollView(QWidget):
         self.viewport_changed.emit()
 
     def paintEvent(self, event: object) -> None:  # noqa: N802 - Qt override
+        """The clip layer is cached in a pixmap, so the 30 Hz playhead only costs a blit."""
+        m = self.model
+        key = (
+            m.pattern, m.px_per_step, m.row_h, m.scroll_x, m.scroll_y, m.width, m.height,
+            frozenset(m.selection), self._drag_delta(), self.devicePixelRatioF(),
+        )  # fmt: skip
+        if key != self._cache_key or self._cache is None:
+            ratio = self.devicePixelRatioF()
+            self._cache = QPixmap(int(m.width * ratio), int(m.height * ratio))
+            self._cache.setDevicePixelRatio(ratio)
+            layer = QPainter(self._cache)
+            self.paint_clip(layer)
+            layer.end()
+            self._cache_key = key
         painter = QPainter(self)
-        self.paint(painter)
+        painter.drawPixmap(0, 0, self._cache)
+        self._paint_overlay(painter)
         painter.end()
 
     def paint(self, p: QPainter) -> None:
-        """Everything, in z-order; also used to render into a QImage (benchmarks, thumbnails)."""
+        """Everything, in z-order, without the cache (benchmarks, images)."""
+        self.paint_clip(p)
+        self._paint_overlay(p)
+
+    def paint_clip(self, p: QPainter) -> None:
+        """The clip layer: rows, grid, notes, keys, ruler, velocity lane."""
         m = self.model
         p.fillRect(0, 0, m.width, m.height, QColor(BG))
         p.setClipRect(QRectF(KEYS_W, RULER_H, m.width - KEYS_W, m.grid_bottom - RULER_H))
@@ -102,7 +124,6 @@ class PianoRollView(QWidget):
         self._paint_keys(p)
         self._paint_ruler(p)
         self._paint_velocity(p)
-        self._paint_overlay(p)
 
     def _paint_rows(self, p: QPainter) -> None:
         m = self.model

@@ -116,3 +116,14 @@ def test_complete_writes_the_ticked_part_and_keeps_the_others(window: MainWindow
     assert "wrote bass" in window.status_label.text()
     window.session.doc.undo_stack.undo()
     assert window.session.doc.pattern == clip
+
+
+def test_variations_of_the_current_clip_become_candidates(window: MainWindow) -> None:
+    use_tiny_model(window, "drums_2bar")
+    window.generate.vary_button.click()
+    assert "empty" in window.status_label.text()
+    window.session.show_clip(make_beat(1), "my beat")
+    window.generate.count.setValue(3)
+    window.generate.vary_button.click()
+    assert window.generate.candidates.count() == 3
+    assert window.session.doc.pattern == window.generate.candidates.clip(0)
