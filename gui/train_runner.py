@@ -67,7 +67,10 @@ def run_training(
     parent, child = ctx.Pipe(duplex=False)
     stop = ctx.Event()
     proc = ctx.Process(
-        target=_child, args=(child, stop, (str(folder), config, str(out_dir)), kwargs), name="bandmate-train"
+        target=_child,
+        args=(child, stop, (str(folder), config, str(out_dir)), kwargs),
+        name="bandmate-train",
+        daemon=True,  # quitting the app ends training; checkpoints are atomic, so the last one stays good
     )
     proc.start()
     child.close()

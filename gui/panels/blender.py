@@ -74,8 +74,10 @@ class BlenderPanel(QWidget):
         gen = self.session.generator
         corners = self.corners
         if gen is None or any(c is None for c in corners):
-            if gen is None:
-                self.session.status.emit("Pick a model first")
+            missing = "".join(c for c, clip in zip("ABCD", corners, strict=True) if clip is None)
+            self.session.status.emit(
+                "Pick a model first" if gen is None else f"Fill corner(s) {missing} first"
+            )
             return
         temp = self.session.temperature
         chosen: list[Any] = list(corners)

@@ -88,6 +88,7 @@ class TrainPanel(QWidget):
         self._build()
         self._set_running(False)
         self.refresh_bases()
+        self.config.currentTextChanged.connect(lambda _t: self.refresh_bases())
 
     def _build(self) -> None:
         row = QHBoxLayout()
@@ -121,11 +122,12 @@ class TrainPanel(QWidget):
         self.resume_button.clicked.connect(lambda: self.start(resume=True))
 
     def refresh_bases(self) -> None:
-        """Models to fine-tune: only those of the chosen type make sense, but all are listed."""
+        """Models that can be fine-tuned into the chosen model type."""
         self.start_from.clear()
         self.start_from.addItem("scratch (a new model)", "")
         for info in list_models():
-            self.start_from.addItem(f"fine-tune {info.name} ({info.config})", str(info.path))
+            if info.config == self.config.currentText():
+                self.start_from.addItem(f"fine-tune {info.name} ({info.where})", str(info.path))
 
     def _pick_folder(self) -> None:
         path = QFileDialog.getExistingDirectory(self, "Folder of MIDI files", self.folder.text())
