@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 from engine.model_registry import list_models, user_models_dir
 from engine.progress import TrainProgress
 from gui.dnd import safe_name
-from gui.panels.train_view import describe_prepare, format_seconds
+from gui.panels.train_view import demote_headings, describe_prepare, format_seconds
 from gui.session import Session
 from gui.train_runner import run_training
 from gui.widgets.curves import CurvePlot
@@ -225,7 +225,7 @@ class TrainPanel(QWidget):
         model_dir = Path(result.model_dir)
         card = model_dir / "report.md"
         text = card.read_text(encoding="utf-8") if card.is_file() else "(no report card was written)"
-        self.report.setMarkdown(text)
+        self.report.setMarkdown(demote_headings(text))
         self.time_left.setText("stopped" if result.cancelled else "done")
         verb = "stopped (Resume carries on)" if result.cancelled else "finished"
         self.session.status.emit(f"Training {verb} after step {result.steps}: {model_dir.name} is selected")

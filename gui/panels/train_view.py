@@ -36,3 +36,8 @@ def describe_prepare(report: PrepareReport, config: str | None = None) -> str:
             counts = ", ".join(f"{k} {v}" for k, v in f.examples.items() if v)
             lines.append(f"  {Path(f.path).name}: {f.bars} bars, {counts}{parts}")
     return "\n".join(lines)
+
+
+def demote_headings(markdown: str, levels: int = 2) -> str:
+    """Headings made smaller (# → ###) so a report card fits the narrow panel."""
+    return "\n".join("#" * levels + line if line.startswith("#") else line for line in markdown.splitlines())
