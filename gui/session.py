@@ -7,6 +7,7 @@ the model) and reports what runs on the status line.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -46,6 +47,7 @@ class Session(QObject):
         self.model_name = ""
         self.temperature = 0.5
         self._jobs = 0
+        self.model_lock = threading.Lock()  # one model call at a time (the generator keeps RNG state)
 
     # --- model ---------------------------------------------------------------------------------
     def load_model(self, model: str, done: Callable[[Any], None] | None = None) -> Job:
@@ -82,7 +84,12 @@ class Session(QObject):
         if gen is None:
             self.status.emit("Pick a model first (Model: at the top), or train one in the Train tab")
             return None
-        return self.run(lambda ctx: fn(gen, ctx), done, what, failed)
+        return self.run(lambda ctx: self.locked(fn, gen, ctx), done, what, failed)
+
+    def locked(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Call fn(*args) holding the model lock (in a worker thread)."""
+        with self.model_lock:
+            return fn(*args)
 
     # --- jobs ----------------------------------------------------------------------------------
     def run(

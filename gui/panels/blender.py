@@ -81,7 +81,12 @@ class BlenderPanel(QWidget):
             return
         temp = self.session.temperature
         chosen: list[Any] = list(corners)
-        self.latest.request(lambda _ctx: (x, y, gen.blend(chosen, x, y, temperature=temp, seed=BLEND_SEED)))
+
+        def blend(_ctx: object) -> tuple[float, float, Pattern]:
+            with self.session.model_lock:
+                return x, y, gen.blend(chosen, x, y, temperature=temp, seed=BLEND_SEED)
+
+        self.latest.request(blend)
 
     def _show(self, result: tuple[float, float, Pattern]) -> None:
         x, y, clip = result

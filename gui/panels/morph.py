@@ -88,9 +88,12 @@ class MorphPanel(QWidget):
             return
         i = round(t * STEPS)
         temp = self.session.temperature
-        self.latest.request(
-            lambda _ctx: (t, gen.decode(path[i : i + 1], temp, seed=MORPH_SEED, tempo=a.tempo)[0])
-        )
+
+        def decode(_ctx: object) -> tuple[float, Pattern]:
+            with self.session.model_lock:
+                return t, gen.decode(path[i : i + 1], temp, seed=MORPH_SEED, tempo=a.tempo)[0]
+
+        self.latest.request(decode)
 
     def _show(self, result: tuple[float, Pattern]) -> None:
         t, clip = result

@@ -127,3 +127,30 @@ def test_variations_of_the_current_clip_become_candidates(window: MainWindow) ->
     window.generate.vary_button.click()
     assert window.generate.candidates.count() == 3
     assert window.session.doc.pattern == window.generate.candidates.clip(0)
+
+
+def test_slider_drag_decodes_in_workers_and_only_the_newest_position_wins(
+    qtbot: QtBot, tmp_path, monkeypatch
+) -> None:  # noqa: ANN001
+    from PySide6.QtCore import QThreadPool
+
+    from gui.app import build_window
+    from gui.settings import AppSettings, open_store, save_settings
+    from gui.workers import PoolExecutor
+
+    monkeypatch.setenv("BANDMATE_HOME", str(tmp_path / "home"))
+    store = open_store(tmp_path / "settings.ini")
+    save_settings(store, AppSettings(output="none"))
+    window = build_window(store, PoolExecutor(QThreadPool()))
+    qtbot.addWidget(window)
+    use_tiny_model(window, "drums_2bar")
+    window.morph.set_clip(0, make_beat(0), "A")
+    window.morph.set_clip(1, make_beat(3), "B")
+    qtbot.waitUntil(window.morph.slider.isEnabled, timeout=30_000)
+    for step in range(1, 21):
+        window.morph.slider.set_value(step / 20)
+    qtbot.waitUntil(
+        lambda: window.session.doc.name == "morph 100%" and not window.morph.latest.busy, timeout=30_000
+    )
+    assert window.morph.latest.runs < 20  # stale positions were dropped
+    assert window.player._pattern is window.session.doc.pattern
