@@ -1,1 +1,2 @@
-"""The piano roll: `viewmodel` (zoom, scroll, selection), `view` (paint, mouse), `commands` (undo)."""
+"""The piano roll: `viewmodel` (zoom, scroll, selection), `painter`, `view` (widget, mouse), `pane`
+(scroll bars), `commands` (undo)."""

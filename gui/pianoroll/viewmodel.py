@@ -210,7 +210,7 @@ class PianoRollModel:
         if pitched:
             self.row_h = min(18.0, max(5.0, (rows_h - drums * 15.0) / pitched))
         else:  # a drum grid alone fills the height
-            self.row_h = min(24.0, max(5.0, rows_h / (1.6 * max(1, drums))))
+            self.row_h = min(40.0, max(5.0, rows_h / (1.6 * max(1, drums))))
         self._offsets()
         self.scroll_x = self.scroll_y = 0.0
         self._clamp()
