@@ -5,7 +5,7 @@ below it, tool panels in a dock on the right, and a status line saying what runs
 from __future__ import annotations
 
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
@@ -33,6 +33,7 @@ from gui.qt_player import QtPlayer
 from gui.session import Session
 from gui.settings import save_settings
 from gui.transport import TransportBar
+from gui.widgets.xypad import midi_paths
 
 
 class MainWindow(QMainWindow):
@@ -51,6 +52,7 @@ class MainWindow(QMainWindow):
         self.session, self.player, self.output, self.store = session, player, output, store
         self.setWindowTitle("Bandmate")
         self.resize(1360, 860)
+        self.setAcceptDrops(True)
         self.pane = PianoRollPane(session.doc)
         self.roll = self.pane.view
         self.transport = TransportBar()
@@ -246,6 +248,17 @@ class MainWindow(QMainWindow):
     def _remember(self, **changes: object) -> None:
         self.session.settings = self.session.settings.replace(**changes)
         save_settings(self.store, self.session.settings)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt override
+        if midi_paths(event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt override
+        """A .mid file dropped anywhere on the window (but the blend pad) opens as the clip."""
+        paths = midi_paths(event.mimeData().urls())
+        if paths:
+            self.files.load_clip(paths[0])
+            event.acceptProposedAction()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
         self.train.stop()

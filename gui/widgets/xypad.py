@@ -117,20 +117,21 @@ class XYPad(QWidget):
         self.released.emit(self.x, self.y)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt override
-        if _midi_paths(event.mimeData().urls()):
+        if midi_paths(event.mimeData().urls()):
             event.acceptProposedAction()
 
     def dragMoveEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt override
         event.acceptProposedAction()
 
     def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt override
-        paths = _midi_paths(event.mimeData().urls())
+        paths = midi_paths(event.mimeData().urls())
         if paths:
             self.corner_dropped.emit(self.corner_at(event.position()), paths[0])
             event.acceptProposedAction()
 
 
-def _midi_paths(urls: list) -> list[str]:  # type: ignore[type-arg]
+def midi_paths(urls: list) -> list[str]:  # type: ignore[type-arg]
+    """Local .mid/.midi/.kar paths among dropped URLs."""
     return [
         u.toLocalFile()
         for u in urls

@@ -98,3 +98,22 @@ def test_thumbnail_paints_notes(clip: Pattern) -> None:
         empty.pixelColor(x, y).saturation() < 80 for x in range(empty.width()) for y in range(empty.height())
     )
     assert ClipList().iconSize() == paint_thumbnail(clip).size()
+
+
+def test_dropping_a_midi_file_on_the_window_opens_it(window, tmp_path: Path) -> None:  # noqa: ANN001
+    from engine.midi_io import write_midi
+
+    path = tmp_path / "dropped.mid"
+    write_midi(make_clip(2), path)
+    data = QMimeData()
+    data.setUrls([QUrl.fromLocalFile(str(path))])
+    event = QDropEvent(
+        QPointF(300, 300),
+        Qt.DropAction.CopyAction,
+        data,
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    window.dropEvent(event)
+    assert window.session.doc.name == "dropped"
+    assert window.session.doc.pattern.note_count == make_clip(2).note_count
