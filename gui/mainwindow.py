@@ -4,13 +4,14 @@ below it, tool panels in a dock on the right, and a status line saying what runs
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QPoint, QSettings, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
     QLabel,
     QMainWindow,
+    QMenu,
     QProgressBar,
     QSplitter,
     QTabWidget,
@@ -34,6 +35,12 @@ from gui.session import Session
 from gui.settings import save_settings
 from gui.transport import TransportBar
 from gui.widgets.xypad import midi_paths
+
+CANDIDATE_TARGETS = {
+    "A": "Use as morph A",
+    "B": "Use as morph B",
+    **{str(i): f"Put in blend corner {c}" for i, c in enumerate("ABCD")},
+}
 
 
 class MainWindow(QMainWindow):
@@ -153,6 +160,8 @@ class MainWindow(QMainWindow):
         )
         self.generate.candidates.mime_factory = self.arrangement.list.mime_factory
         self.blender.fill_button.clicked.connect(self._corners_from_candidates)
+        self.generate.candidates.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.generate.candidates.customContextMenuRequested.connect(self._candidate_menu)
         self.train.model_trained.connect(lambda path: self.files.refresh_models(select=path))
 
     def _actions(self) -> None:
@@ -220,6 +229,26 @@ class MainWindow(QMainWindow):
             self.player.stop()
         else:
             self.play()
+
+    def _candidate_menu(self, pos: QPoint) -> None:
+        """Right-click on a candidate: use it as morph A/B or as a blend corner."""
+        item = self.generate.candidates.itemAt(pos)
+        if item is None:
+            return
+        menu = QMenu(self)
+        for target, text in CANDIDATE_TARGETS.items():
+            menu.addAction(
+                text, lambda t=target, it=item: self.use_candidate(self.generate.candidates.row(it), t)
+            )
+        menu.exec(self.generate.candidates.viewport().mapToGlobal(pos))
+
+    def use_candidate(self, row: int, target: str) -> None:
+        """Send candidate `row` to "A"/"B" (morph) or a corner "0".."3" (blend)."""
+        clip, name = self.generate.candidates.clip(row), self.generate.candidates.item(row).text()
+        if target in ("A", "B"):
+            self.morph.set_clip("AB".index(target), clip, name)
+        else:
+            self.blender.set_corner(int(target), clip, name)
 
     def _corners_from_candidates(self) -> None:
         c = self.generate.candidates

@@ -154,3 +154,13 @@ def test_slider_drag_decodes_in_workers_and_only_the_newest_position_wins(
     )
     assert window.morph.latest.runs < 20  # stale positions were dropped
     assert window.player._pattern is window.session.doc.pattern
+
+
+def test_candidates_can_become_morph_ends_and_blend_corners(window: MainWindow) -> None:
+    for i in range(3):
+        window.generate.candidates.add_clip(make_beat(i), f"beat {i}")
+    window.use_candidate(0, "A")
+    window.use_candidate(1, "B")
+    window.use_candidate(2, "3")
+    assert window.morph.clips == [make_beat(0), make_beat(1)]
+    assert window.blender.corners[3] == make_beat(2) and window.blender.pad.labels[3] == "D: beat 2"
