@@ -20,7 +20,7 @@ import mido
 from engine.clock_follow import PULSES_PER_STEP, ClockFollower
 from engine.pattern import Pattern
 from engine.schedule import Timeline, timeline_from_pattern
-from engine.timer import MonotonicTimer, Timer
+from engine.timer import MonotonicTimer, Timer, try_realtime
 
 _TEMPO, _EVENT, _TICK, _BOUNDARY = 0, 1, 2, 3  # the order of items that fall on the same position
 _CATCH_UP = 4.0  # steps (a beat): how late the player may notice a DAW start and still play from it
@@ -53,8 +53,10 @@ class Player:
         *,
         send_clock: bool = False,
         follow: ClockFollower | None = None,
+        realtime: bool = True,
     ) -> None:
         self.output = output
+        self.realtime = realtime  # ask for real-time scheduling of the player thread (if allowed)
         self.timer: Timer = timer or MonotonicTimer()
         self.send_clock = send_clock
         self.follower = follow
@@ -209,6 +211,9 @@ class Player:
     # ----- the thread -------------------------------------------------------------------------------
     def _run(self) -> None:
         error, finished = None, False
+        # real time only against the real clock: a simulated one never sleeps
+        if self.realtime and isinstance(self.timer, MonotonicTimer) and try_realtime():
+            self.timer.spin = 0.0003  # real-time threads wake promptly: spin less
         try:
             while True:
                 self._wake.clear()

@@ -80,7 +80,8 @@ class Timeline:
         return [(self.seconds(p), m) for p, m in self.events]
 
     def head(self, steps: float) -> Timeline:
-        """The first `steps` steps; notes still sounding there are released at `steps`."""
+        """The first `steps` steps (all of it if shorter); notes still sounding there are released."""
+        steps = min(float(steps), self.steps)
         kept, sounding = [], {}
         for pos, msg in self.events:
             if pos >= steps:

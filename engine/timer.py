@@ -7,7 +7,9 @@ deterministic in tests (as Frescobaldi's `midifile.player` overrides its `timer_
 
 from __future__ import annotations
 
+import contextlib
 import math
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -72,3 +74,14 @@ class FakeTimer:
             wake.wait()
             return
         self._now = max(self._now, deadline)
+
+
+def try_realtime(priority: int = 5) -> bool:
+    """Ask for real-time (SCHED_FIFO) scheduling for the calling thread, below JACK's own threads.
+
+    Linux applies it per thread; it needs root or an rtprio limit (audio group). False if refused.
+    """
+    with contextlib.suppress(AttributeError, OSError, PermissionError):
+        os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(priority))
+        return True
+    return False

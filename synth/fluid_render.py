@@ -7,6 +7,7 @@ keeps its program, and the render runs past the end until the sound has died awa
 
 from __future__ import annotations
 
+import os
 import wave
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,7 +63,8 @@ def render_audio(
 ) -> tuple[np.ndarray, float]:
     """Stereo int16 audio, shape (frames, 2), and the music's length in seconds (before the tail)."""
     timeline = as_timeline(source)
-    synth, _ = new_synth(find_soundfont(soundfont), rate)
+    cores = min(4, os.cpu_count() or 1)  # FluidSynth renders voices on extra threads when it has cores
+    synth, _ = new_synth(find_soundfont(soundfont), rate, **{"synth.cpu-cores": cores})
     try:
         chunks: list[np.ndarray] = []
         done = 0

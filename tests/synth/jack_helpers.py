@@ -22,9 +22,10 @@ SLOTS = 6  # server names bandmate-test-0..5: parallel runs take different ones
 
 
 @contextmanager
-def jack_server(period: int = 64, rate: int = 48000) -> Iterator[str]:
+def jack_server(period: int = 64, rate: int = 48000, realtime: bool = False) -> Iterator[str]:
     """Start `jackd -d dummy` under a free name, point JACK_DEFAULT_SERVER at it, stop it after.
 
+    realtime: jackd's own threads run SCHED_FIFO (needs root or an rtprio limit; the benchmark's case).
     Names come from a small pool rather than being unique: JACK keeps a registry of at most 8 servers
     and reclaims the entry of a dead server only when a new server reuses its name.
     """
@@ -32,7 +33,7 @@ def jack_server(period: int = 64, rate: int = 48000) -> Iterator[str]:
     if jackd is None:
         raise RuntimeError(JACK_HINT)
     old = {k: os.environ.get(k) for k in ("JACK_DEFAULT_SERVER", "JACK_NO_START_SERVER")}
-    proc, name = _start_free(jackd, period, rate)
+    proc, name = _start_free(jackd, period, rate, realtime)
     os.environ["JACK_DEFAULT_SERVER"] = name
     os.environ["JACK_NO_START_SERVER"] = "1"
     try:
@@ -51,14 +52,15 @@ def jack_server(period: int = 64, rate: int = 48000) -> Iterator[str]:
                 os.environ[key] = value
 
 
-def _start_free(jackd: str, period: int, rate: int) -> tuple[subprocess.Popen[str], str]:
+def _start_free(jackd: str, period: int, rate: int, realtime: bool) -> tuple[subprocess.Popen[str], str]:
     errors = []
     for slot in range(SLOTS):
         name = f"bandmate-test-{slot}"
         if subprocess.run(["jack_lsp", "-s", name], capture_output=True, env=_no_start()).returncode == 0:
             continue  # another test run holds this one
         # --sync: the server waits for late clients (a busy machine) instead of dropping their MIDI
-        cmd = [jackd, "--no-realtime", "--sync", "-n", name, "-d", "dummy", "-r", str(rate)]
+        cmd = [jackd, "--realtime" if realtime else "--no-realtime", "--sync", "-n", name]
+        cmd += ["-d", "dummy", "-r", str(rate)]
         cmd += ["-p", str(period)]
         proc = subprocess.Popen(
             cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, preexec_fn=_die_with_parent
