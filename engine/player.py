@@ -13,11 +13,11 @@ import contextlib
 import math
 import threading
 from collections.abc import Callable
-from typing import Protocol
 
 import mido
 
 from engine.clock_follow import PULSES_PER_STEP, ClockFollower
+from engine.output import MidiOutput, NoteGuard
 from engine.pattern import Pattern
 from engine.schedule import Timeline, timeline_from_pattern
 from engine.timer import MonotonicTimer, Timer, try_realtime
@@ -25,18 +25,6 @@ from engine.timer import MonotonicTimer, Timer, try_realtime
 _TEMPO, _EVENT, _TICK, _BOUNDARY = 0, 1, 2, 3  # the order of items that fall on the same position
 _CATCH_UP = 4.0  # steps (a beat): how late the player may notice a DAW start and still play from it
 _EPS = 1e-7  # steps: float rounding between "when" and "where" must not leave an item undue
-
-
-class MidiOutput(Protocol):
-    """Where messages go: rtmidi, FluidSynth, nothing. Implementations lock around the port."""
-
-    def send(self, msg: mido.Message) -> None: ...
-
-    def panic(self) -> None:
-        """All notes off (CC123) and all sound off (CC120) on all 16 channels."""
-        ...
-
-    def close(self) -> None: ...
 
 
 class Player:
@@ -55,7 +43,7 @@ class Player:
         follow: ClockFollower | None = None,
         realtime: bool = True,
     ) -> None:
-        self.output = output
+        self._notes = NoteGuard(output)
         self.realtime = realtime  # ask for real-time scheduling of the player thread (if allowed)
         self.timer: Timer = timer or MonotonicTimer()
         self.send_clock = send_clock
@@ -73,7 +61,6 @@ class Player:
         self._tempo_positions: list[float] = [0.0]
         self._loop: tuple[float, float] | None = None
         self._scale = 1.0
-        self._sounding: dict[tuple[int, int], int] = {}
         self._stopped_at = 0.0
         self._t0 = self._lin0 = 0.0
         self._map_bpm = 120.0
@@ -178,6 +165,17 @@ class Player:
             return self._map_bpm * self._scale
 
     @property
+    def output(self) -> MidiOutput:
+        return self._notes.output
+
+    @output.setter
+    def output(self, output: MidiOutput) -> None:
+        """Switch outputs (while playing too): the old one releases its notes first."""
+        with self._lock:
+            self._silence(all_notes_off=True)
+            self._notes.output = output
+
+    @property
     def playing(self) -> bool:
         with self._lock:
             return self._playing
@@ -239,7 +237,7 @@ class Player:
                     self.output.send(mido.Message("stop"))
             except Exception as e:  # noqa: BLE001
                 error = error or str(e) or type(e).__name__
-                self._sounding.clear()
+                self._notes.sounding.clear()
                 with contextlib.suppress(Exception):
                     self.output.panic()
             self._playing = False
@@ -283,7 +281,7 @@ class Player:
             if at > lin + _EPS:
                 return True
             if kind == _EVENT:
-                self._send_event(self._timeline.events[self._idx][1])
+                self._notes.send(self._timeline.events[self._idx][1])
                 self._idx += 1
             elif kind == _TEMPO:
                 self._change_map_tempo(at)
@@ -317,29 +315,12 @@ class Player:
         return min(items)
 
     # ----- helpers (called with the lock held) --------------------------------------------------------
-    def _send_event(self, msg: mido.Message) -> None:
-        key = (getattr(msg, "channel", -1), getattr(msg, "note", -1))
-        if msg.type == "note_on" and msg.velocity > 0:
-            self._sounding[key] = self._sounding.get(key, 0) + 1
-        elif msg.type in ("note_off", "note_on"):
-            if not self._sounding.get(key):
-                return  # its note-on was before the start, a seek or a wrap: already released
-            self._sounding[key] -= 1
-        self.output.send(msg)
-
     def _silence(self, all_notes_off: bool) -> None:
-        """Note-offs for every sounding note, then (on stop, seek, reload) CC123 per channel used.
+        """Release every sounding note; on stop, seek and reload also CC123 on each channel used.
 
         At a loop wrap only the note-offs go out: a DAW recording the port would collect a CC123 per pass.
         """
-        sounding, self._sounding = self._sounding, {}
-        for (channel, note), count in sorted(sounding.items()):
-            for _ in range(count):
-                self.output.send(mido.Message("note_off", channel=channel, note=note, velocity=0))
-        if all_notes_off:
-            channels = set(self._timeline.channels) | {c for c, _ in sounding}
-            for channel in sorted(channels):
-                self.output.send(mido.Message("control_change", channel=channel, control=123, value=0))
+        self._notes.release(self._timeline.channels if all_notes_off else None)
 
     def _begin_internal(self, local: float) -> None:
         self._t0, self._lin0 = self.timer.now(), local

@@ -45,18 +45,17 @@ class FluidOutput:
         path = find_soundfont(soundfont)
         fluidsynth = load_fluidsynth()
         os.environ.setdefault("JACK_NO_START_SERVER", "1")
-        tried = []
+        synth, _ = new_synth(path, rate, **settings)
         for name in (driver,) if driver else DRIVERS:
-            synth, _ = new_synth(path, rate, **settings)
             synth.setting("audio.driver", name)
             with quiet_stderr():
                 handle = fluidsynth.new_fluid_audio_driver(synth.settings, synth.synth)
             if handle:
                 synth.audio_driver = handle
                 return cls(synth, name, path)
-            synth.delete()
-            tried.append(name)
-        raise SoundError(f"no audio output works (tried {', '.join(tried)}); use a MIDI port instead")
+        synth.delete()
+        tried = driver or ", ".join(DRIVERS)
+        raise SoundError(f"no audio output works (tried {tried}); use a MIDI port instead")
 
     def send(self, msg: mido.Message) -> None:
         with self._lock:
