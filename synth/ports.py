@@ -76,7 +76,10 @@ def new_rtmidi(kind: str, api: str | None = None, client: str = "Bandmate") -> t
                 return cls(APIS[name], client), name
         except (rtmidi.SystemError, RuntimeError) as e:
             errors.append(f"{name}: {e}")
-    raise PortError("no MIDI system is available (" + "; ".join(errors) + ")")
+    raise PortError(
+        "no MIDI system is available (" + "; ".join(errors) + "); MIDI ports need ALSA's sequencer "
+        "(/dev/snd/seq) or a running JACK server"
+    )
 
 
 def list_ports(api: str | None = None) -> PortList:
