@@ -136,3 +136,20 @@ def test_unknown_port_lists_the_ports(jack: str) -> None:
         out.close()
     finally:
         rx.close()
+
+
+def test_vanished_port_stops_the_player_with_a_reason(jack: str, midi_dir) -> None:
+    rx = Receiver("fragile")
+    rx.open_virtual("in")
+    out = RtMidiOutput.open("fragile", api="jack")
+    errors: list[str] = []
+    player = Player(out)
+    player.on_error = errors.append
+    player.load(timeline_from_midi(midi_dir / MULTI))
+    player.play()
+    time.sleep(0.3)
+    assert rx.messages(("note_on",)), "nothing arrived before the port went away"
+    rx.close()  # the synth is unplugged
+    assert player.wait(5), "the player kept playing into a vanished port"
+    out.close()
+    assert errors and "has gone away" in errors[0]
