@@ -131,7 +131,7 @@ def timeline_from_pattern(pattern: Pattern) -> Timeline:
     """A pattern as messages: program changes at step 0, notes with their micro-timing offsets."""
     events: list[tuple[float, mido.Message]] = []
     for track, channel in zip(pattern.tracks, track_channels(pattern), strict=True):
-        if not track.is_drum:
+        if not track.is_drum or track.program:  # on channel 10 a program picks the drum kit
             events.append((0.0, mido.Message("program_change", channel=channel, program=track.program)))
         for n in track.notes:
             on = max(0.0, n.start + n.offset)
