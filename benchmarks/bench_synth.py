@@ -19,6 +19,7 @@ from tests.synth.jack_helpers import Receiver, jack_server, note_key
 MIDI = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "midi"
 DRUMS = MIDI / "drums/zharry29-drums-with-llm/drummer3/session2/31_hiphop_92_beat_4-4.mid"
 MULTI = MIDI / "multitrack/freedoom-freedoom/d_dm14.mid"
+CHORALE = MIDI / "bach_chorales/craigsapp-bach-370-chorales/chor001.mid"
 RUNS = 3
 
 
@@ -83,7 +84,12 @@ def render_figures() -> list[Figure]:
     soundfont = find_soundfont()
     render_audio(timeline_from_midi(DRUMS).head(16), soundfont)  # warm the page cache for the samples
     figures = []
-    for label, path, steps in (("drums clip", DRUMS, 10_000), ("11-track clip, 16 bars", MULTI, 256)):
+    clips = (
+        ("drums clip", DRUMS, 10_000),
+        ("4-part chorale", CHORALE, 10_000),
+        ("11-track clip, 16 bars (70 voices)", MULTI, 256),
+    )
+    for label, path, steps in clips:
         timeline = timeline_from_midi(path).head(steps)
         speeds, cpu_speeds = [], []
         for _ in range(RUNS):
