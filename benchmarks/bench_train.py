@@ -36,16 +36,12 @@ def run() -> list[Figure]:
 
 
 def _measure(config: str, seconds: float) -> dict[str, Any]:
-    """Train `config` (small) in a child process; its JSON result plus the child's peak RSS in MB."""
+    """Train `config` (small) in a child process (its own ru_maxrss is that run's peak); its JSON."""
     cmd = [sys.executable, "-m", "benchmarks.bench_train", "--one", config, "--seconds", str(seconds)]
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         raise RuntimeError(f"bench_train {config} failed:\n{proc.stderr[-3000:]}")
-    out = json.loads(proc.stdout.strip().splitlines()[-1])
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    out["peak_mb"] = max(peak, before) / 1024.0  # Linux reports KiB; the max over children so far
-    return out
+    return dict(json.loads(proc.stdout.strip().splitlines()[-1]))
 
 
 def _figures(config: str, r: dict[str, Any]) -> list[Figure]:
@@ -90,6 +86,7 @@ def one(config: str, seconds: float, report: bool, size: str = "small") -> dict[
             "weights_mb": (out / entry["weights"]).stat().st_size / 2**20,
             "optimizer_mb": (out / entry["optimizer"]).stat().st_size / 2**20,
             "folder_mb": sum(p.stat().st_size for p in out.iterdir()) / 2**20,
+            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,  # Linux: KiB
         }
 
 

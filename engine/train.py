@@ -89,6 +89,7 @@ def train(
     `steps` continues from the saved step); otherwise `minutes` of wall time (default 10, report card
     included). `report=False` skips the report card (tests, quick experiments).
     """
+    started = time.monotonic()  # the budget counts loading the music too
     info = ddp.from_env()
     dev = pick_device(device)
     if info.enabled and dev.type == "cuda":
@@ -103,7 +104,8 @@ def train(
             folder, config, Path(out_dir), size=size, from_model=from_model, device=dev, seed=seed,
             batch_size=batch_size, info=info, progress=say,
         )  # fmt: skip
-        budget = _Budget(minutes, steps, session.state.step, session.report_seconds() if report else 0.0)
+        reserve = session.report_seconds() if report else 0.0
+        budget = _Budget(minutes, steps, session.state.step, reserve, started)
         return _run(session, budget, keep, info, say, cancel, report)
     finally:
         ddp.stop(info)
@@ -131,12 +133,14 @@ def cpu_threads(world: int = 1) -> int:
 class _Budget:
     """When to stop: a target step, or a wall-clock deadline that leaves time for the report card."""
 
-    def __init__(self, minutes: float | None, steps: int | None, start: int, report_seconds: float) -> None:
-        self.t0 = time.monotonic()
+    def __init__(
+        self, minutes: float | None, steps: int | None, start: int, report_seconds: float, started: float
+    ) -> None:
+        self.t0, self.started = time.monotonic(), started
         self.start, self.target = start, steps
         total = (DEFAULT_MINUTES if minutes is None and steps is None else minutes or 0.0) * 60.0
         self.report_seconds = report_seconds if total else 0.0
-        self.deadline = self.t0 + max(total - self.report_seconds, 0.0) if total else math.inf
+        self.deadline = started + max(total - self.report_seconds, 0.0) if total else math.inf
 
     def done(self, step: int) -> bool:
         return (self.target is not None and step >= self.target) or time.monotonic() >= self.deadline
