@@ -77,7 +77,8 @@ class Player:
         timeline = timeline_from_pattern(source) if isinstance(source, Pattern) else source
         with self._lock:
             here = self._local(self.timer.now()) if self._playing else 0.0
-            self._silence(all_notes_off=True)
+            if self._playing:
+                self._silence(all_notes_off=True)
             self._timeline = timeline
             self._positions = timeline.positions
             self._tempo_positions = [p for p, _ in timeline.tempos]
@@ -172,7 +173,8 @@ class Player:
     def output(self, output: MidiOutput) -> None:
         """Switch outputs (while playing too): the old one releases its notes first."""
         with self._lock:
-            self._silence(all_notes_off=True)
+            if self._playing:
+                self._silence(all_notes_off=True)
             self._notes.output = output
 
     @property
