@@ -152,8 +152,10 @@ def timeline_from_midi(path: str | Path) -> Timeline:
         raise
     except FileNotFoundError:
         raise TimelineError(f"{path}: no such file") from None
-    except (OSError, EOFError, ValueError, KeyError, IndexError) as e:
-        raise TimelineError(f"{path.name}: not a readable MIDI file ({e})") from None
+    except EOFError:
+        raise TimelineError(f"{path.name}: not a readable MIDI file (it ends too early)") from None
+    except (OSError, ValueError, KeyError, IndexError) as e:
+        raise TimelineError(f"{path.name}: not a readable MIDI file ({e or type(e).__name__})") from None
     if mid.type == 2:
         raise TimelineError(f"{path.name}: type 2 MIDI files (separate songs) are not supported")
     per_step = mid.ticks_per_beat / STEPS_PER_QUARTER
