@@ -87,7 +87,8 @@ class Session:
         say = progress or (lambda p: None)
         model, opt_state, state, extra = _start(config, size, out_dir, from_model, device, seed)
         how = f"resuming at step {state.step}" if state.step else "fine-tuning" if from_model else "training"
-        where = f"{device} ({torch.get_num_threads()} threads)" if device.type == "cpu" else str(device)
+        n = torch.get_num_threads()
+        where = f"{device} ({n} thread{'s' * (n > 1)})" if device.type == "cpu" else str(device)
         where += f" x {info.world} processes" if info.enabled else ""
         text = f"{how} {model.cfg.name} ({model.cfg.size}) on {where}"
         say(TrainProgress(state.step, 0, math.nan, math.nan, None, 0.0, "loading", message=text))
