@@ -84,7 +84,8 @@ class MusicVAE(nn.Module):
         free_nats = (self.cfg.free_bits if free_bits is None else free_bits) * math.log(2.0)
         kl_cost = torch.clamp(kl - free_nats, min=0.0)  # (B,)
         loss = recon.mean() + beta * kl_cost.mean()
-        return VAEOutput(loss, recon.mean().detach(), kl.mean().detach(), (correct / total).detach())
+        accuracy = (correct / total.clamp_min(1)).detach()
+        return VAEOutput(loss, recon.mean().detach(), kl.mean().detach(), accuracy)
 
     def recon_log_prob(self, z: Tensor, batch: dict[str, Tensor], keys: list[str] | None = None) -> Tensor:
         """log p(batch[keys] | z) under the teacher-forced decoder, (B,); differentiable w.r.t. z.
@@ -113,7 +114,7 @@ class MusicVAE(nn.Module):
 
     def _nll_terms(
         self, z: Tensor, batch: dict[str, Tensor], continuous_scale: float = 1.0
-    ) -> tuple[dict[str, Tensor], Tensor, int]:
+    ) -> tuple[dict[str, Tensor], Tensor, Tensor]:
         """Negative log-likelihood per example and array, {key: (B,)}, plus correct/total token counts."""
         cfg, b = self.cfg, z.shape[0]
         cond = self._conditions(z)
@@ -125,14 +126,18 @@ class MusicVAE(nn.Module):
                 F.cross_entropy(prog_logits, program.reshape(-1), reduction="none").view(b, -1).sum(1)
             )
             cond = torch.cat([cond, self.program_embed(program.reshape(-1))], dim=-1)  # (B * 8, C + E)
-        correct, total = torch.zeros((), device=z.device), 0
+        correct, total = torch.zeros((), device=z.device), torch.zeros((), device=z.device)
+        # accuracy counts played slots only (empty multitrack slots are trivially all zeros)
+        played = (batch["program"] != EMPTY_SLOT).reshape(-1, 1) if cfg.decoder == "multitrack" else None
         for track, dec in zip(cfg.tracks, self.decoders, strict=True):
             target = self._segments(batch[track])  # (B * bars, L)
             logits, head = dec(target, cond)  # (B * bars, L, V)
             ce = F.cross_entropy(logits.transpose(1, 2), target, reduction="none")  # (B * bars, L)
             terms[track] = ce.reshape(b, -1).sum(1)
-            correct = correct + (logits.argmax(-1) == target).sum()
-            total += target.numel()
+            hit = logits.argmax(-1) == target  # (B * bars, L)
+            weight = torch.ones_like(hit) if played is None else played.expand_as(hit)
+            correct = correct + (hit & weight).sum()
+            total = total + weight.sum()
             if head is not None:
                 terms.update(self._head_terms(head.reshape(b, *batch[track].shape[1:], -1), batch, track))
         if continuous_scale != 1.0:

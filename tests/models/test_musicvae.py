@@ -122,3 +122,13 @@ def test_fitting_z_by_gradient_raises_log_prob() -> None:
         (-model.recon_log_prob(z, batch).sum()).backward()
         opt.step()
     assert float(model.recon_log_prob(z, batch).detach()) > start
+
+
+def test_multitrack_accuracy_counts_played_slots_only() -> None:
+    model = _model("multitrack_1bar").eval()
+    batch = fake_batch(model.cfg, b=1)
+    batch["program"][:] = 129
+    batch["program"][0, 0] = 5  # one played slot of 16 steps
+    batch["tokens"][0, 1:] = 0
+    out = model(batch)
+    assert abs(float(out.accuracy) * 16 - round(float(out.accuracy) * 16)) < 1e-4
