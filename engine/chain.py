@@ -43,19 +43,9 @@ def smooth_path(n: int, z_dim: int, generator: torch.Generator, every: int = ANC
     return torch.stack(points)  # (n, Z)
 
 
-def concat_all(patterns: Sequence[Pattern]) -> Pattern:
-    """The patterns played in a row (tracks matched by role, program and drum flag)."""
-    if not patterns:
-        raise ValueError("nothing to join")
-    out = patterns[0]
-    for p in patterns[1:]:
-        out = out.concat(p)
-    return out
-
-
 def chain(patterns: Sequence[Pattern], bars: int) -> Pattern:
     """The patterns in a row, cut to exactly `bars` bars."""
-    joined = concat_all(patterns)
+    joined = Pattern.join(patterns)
     steps = bars * STEPS_PER_BAR
     return joined if joined.steps == steps else joined.slice(0, steps)
 

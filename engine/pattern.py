@@ -125,6 +125,17 @@ class Pattern:
             tracks.append(track.with_notes(notes))
         return Pattern(tuple(tracks), end - start, self.tempo)
 
+    @staticmethod
+    def join(patterns: Iterable[Pattern]) -> Pattern:
+        """The patterns played one after another (see `concat`); ValueError for none."""
+        items = list(patterns)
+        if not items:
+            raise ValueError("nothing to join")
+        out = items[0]
+        for p in items[1:]:
+            out = out.concat(p)
+        return out
+
     def concat(self, other: Pattern) -> Pattern:
         """This pattern followed by `other`; tracks are matched by (role, program, is_drum)."""
         tracks = {(t.role, t.program, t.is_drum): t for t in self.tracks}

@@ -9,7 +9,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from engine.pattern import Pattern
-from gui.dnd import DragOut, clip_mime, join_clips
+from gui.dnd import DragOut, clip_mime
 from gui.widgets.thumbnails import ClipList
 
 
@@ -65,7 +65,7 @@ class ArrangementStrip(QWidget):
 
     def joined(self) -> Pattern | None:
         clips = self.clips()
-        return join_clips(clips) if clips else None
+        return Pattern.join(clips) if clips else None
 
     def remove_selected(self) -> None:
         for item in self.list.selectedItems():

@@ -22,16 +22,6 @@ from engine.pattern import Pattern
 MIDI_MIME = "audio/midi"
 
 
-def join_clips(clips: Sequence[Pattern]) -> Pattern:
-    """The clips one after another (the arrangement)."""
-    if not clips:
-        raise ValueError("no clips to join")
-    out = clips[0]
-    for clip in clips[1:]:
-        out = out.concat(clip)
-    return out
-
-
 def safe_name(name: str) -> str:
     cleaned = re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-.")
     return cleaned[:60] or "clip"
@@ -44,7 +34,7 @@ def export_clip(clips: Sequence[Pattern], folder: str | Path, name: str) -> Path
     path = folder / f"{safe_name(name)}.mid"
     if path.exists():
         path = folder / f"{safe_name(name)}-{time.strftime('%H%M%S')}-{time.monotonic_ns() % 1000:03d}.mid"
-    write_midi(join_clips(clips), path)
+    write_midi(Pattern.join(clips), path)
     return path
 
 

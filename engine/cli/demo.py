@@ -46,13 +46,6 @@ def _write(patterns: list[Pattern], folder: Path, stem: str) -> list[Path]:
     return paths
 
 
-def _joined(clips: list[Pattern]) -> Pattern:
-    song = clips[0]
-    for clip in clips[1:]:
-        song = song.concat(clip)
-    return song
-
-
 def run(args: argparse.Namespace) -> int:
     from engine.generator import Generator
     from engine.midi_io import write_midi
@@ -77,12 +70,12 @@ def run(args: argparse.Namespace) -> int:
     print("3/5 morphing example beat A into beat B in 8 steps")
     morph = gen.interpolate(clips[0], clips[1], steps=8, temperature=0.0, seed=1)
     morph_paths = _write(morph, out / "interpolate", "step")
-    write_midi(_joined(morph), out / "interpolate" / "morph_in_a_row.mid")
+    write_midi(Pattern.join(morph), out / "interpolate" / "morph_in_a_row.mid")
     print("4/5 blending four example beats on a 3 x 3 grid")
     grid = gen.blend_grid(clips[:4], grid=3, temperature=0.0, seed=1)
     blend_paths = _write([clip for column in grid for clip in column], out / "blend", "blend")
     print("5/5 rendering the morph with FluidSynth")
-    wav = _render(_joined(morph), out / "morph.wav")
+    wav = _render(Pattern.join(morph), out / "morph.wav")
     print(f"\nDone. Everything is in {out}:")
     print(f"  model and report card   {result.model_dir} (report.md)")
     print(f"  samples                 {len(samples)} files in {samples[0].parent}")

@@ -120,7 +120,6 @@ def run_variations(args: argparse.Namespace) -> int:
 
 @_guarded
 def run_interpolate(args: argparse.Namespace) -> int:
-    from engine.chain import concat_all
 
     gen = _load(args)
     a, b = _read(args.a), _read(args.b)
@@ -128,7 +127,7 @@ def run_interpolate(args: argparse.Namespace) -> int:
     _report(gen, args)
     for i, clip in enumerate(clips, 1):
         _write(clip, Path(args.out) / f"interp_{i:02d}.mid")
-    _write(concat_all(clips), Path(args.out) / "interp_all.mid")
+    _write(Pattern.join(clips), Path(args.out) / "interp_all.mid")
     return 0
 
 
