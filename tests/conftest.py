@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,3 +26,15 @@ def _isolated_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytes
     """Each test session gets its own cache so tests never read a developer's cache."""
     cache = tmp_path_factory.getbasetemp() / "bandmate-cache"
     monkeypatch.setenv("BANDMATE_CACHE_DIR", str(cache))
+
+
+@pytest.fixture(scope="session")
+def jack() -> Iterator[str]:
+    """The name of a running `jackd -d dummy -r 48000 -p 64` (fails, never skips, without jackd)."""
+    from tests.synth.jack_helpers import jack_server
+
+    try:
+        with jack_server() as name:
+            yield name
+    except RuntimeError as e:
+        pytest.fail(str(e))
