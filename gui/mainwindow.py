@@ -292,5 +292,6 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
         self.train.stop()
         self.player.close()
+        self.output.close()  # a virtual port must not outlive the window
         save_settings(self.store, self.session.settings)
         super().closeEvent(event)

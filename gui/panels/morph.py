@@ -29,6 +29,7 @@ class MorphPanel(QWidget):
         self.clips: list[Pattern | None] = [None, None]
         self.names = ["", ""]
         self.path: Any = None  # (STEPS + 1, Z) codes from A to B
+        self.path_gen: Any = None  # the Generator that encoded `path`
         self.latest = Latest(session.executor, self)
         self.slider = LatentSlider()
         self.slider.setEnabled(False)
@@ -72,19 +73,24 @@ class MorphPanel(QWidget):
         self.slider.setEnabled(False)
         if a is None or b is None:
             return
-        self.session.with_model(
-            lambda gen, _ctx: gen.interpolation_path(a, b, STEPS + 1), self._encoded, "Encoding A and B"
-        )
 
-    def _encoded(self, path: Any) -> None:
-        self.path = path
+        def encode(gen: Any, _ctx: object) -> tuple[Any, Any]:
+            return gen, gen.interpolation_path(a, b, STEPS + 1)
+
+        self.session.with_model(encode, self._encoded, "Encoding A and B")
+
+    def _encoded(self, result: tuple[Any, Any]) -> None:
+        gen, path = result
+        if gen is not self.session.generator:  # the model changed meanwhile: its own encoding follows
+            return
+        self.path_gen, self.path = gen, path
         self.slider.setEnabled(True)
         self.session.status.emit("Drag the slider to morph from A to B")
 
     def morph_to(self, t: float) -> None:
         """Decode the code at position t (0 = A, 1 = B) in a worker; the newest request wins."""
-        gen, path, a = self.session.generator, self.path, self.clips[0]
-        if gen is None or path is None or a is None:
+        gen, path, a = self.path_gen, self.path, self.clips[0]
+        if gen is None or path is None or a is None or gen is not self.session.generator:
             return
         i = round(t * STEPS)
         temp = self.session.temperature

@@ -143,6 +143,7 @@ def test_slider_drag_decodes_in_workers_and_only_the_newest_position_wins(
     save_settings(store, AppSettings(output="none"))
     window = build_window(store, PoolExecutor(QThreadPool()))
     qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: window.session.generator is not None, timeout=30_000)  # the start-up model
     use_tiny_model(window, "drums_2bar")
     window.morph.set_clip(0, make_beat(0), "A")
     window.morph.set_clip(1, make_beat(3), "B")
