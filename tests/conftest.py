@@ -38,3 +38,14 @@ def jack() -> Iterator[str]:
             yield name
     except RuntimeError as e:
         pytest.fail(str(e))
+
+
+@pytest.fixture(scope="module")
+def one_torch_thread() -> Iterator[None]:
+    """Tiny models and batch-of-one generation: one torch thread is faster, two crawl on a busy 2-core box."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import mido
@@ -28,13 +27,7 @@ WALTZ = MIDI_DIR / "bach_chorales/craigsapp-bach-370-chorales/chor001.mid"  # 3/
 SUMMARY = {"velocity_mean": 90.0, "velocity_std": 12.0, "offset_std": 0.05, "key": "D:major"}
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread() -> Iterator[None]:
-    """Batch-of-one generation and tiny training: one torch thread is faster on a busy 2-core machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")

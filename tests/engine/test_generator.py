@@ -4,7 +4,6 @@ completion that keeps the given parts, scale masks, humanize keeping the notes, 
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
 
 import numpy as np
 import pytest
@@ -31,13 +30,7 @@ BAND = "multitrack/freedoom-freedoom/d_dm15.mid"  # drums, bass, lead and more, 
 SUMMARY = {"velocity_mean": 92.0, "velocity_std": 14.0, "offset_std": 0.06, "key": "G:major"}
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread() -> Iterator[None]:
-    """Batch-of-one generation and tiny training: one torch thread is faster on a busy 2-core machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture
