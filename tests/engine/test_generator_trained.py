@@ -10,20 +10,13 @@ import numpy as np
 import pytest
 
 from benchmarks.bench_generate import quick_model
+from benchmarks.generate_quality import BEATS
+from benchmarks.generate_quality import GROOVES as DRUM_DIR
 from engine.generator import Generator
 from engine.midi_io import read_clip
 from engine.pattern import Note, Pattern
 from tests.conftest import MIDI_DIR
 
-DRUM_DIR = MIDI_DIR / "drums" / "zharry29-drums-with-llm"
-BEATS = [
-    "drummer3/session2/31_hiphop_92_beat_4-4.mid",
-    "drummer3/session2/32_hiphop_92_beat_4-4.mid",
-    "drummer4/session1/4_latin-brazilian_92_beat_4-4.mid",
-    "drummer4/session1/6_blues-shuffle_134_beat_4-4.mid",
-    "drummer7/session3/91_neworleans-funk_93_beat_4-4.mid",
-    "drummer3/session1/16_jazz_120_beat_4-4.mid",
-]
 TUNES = [
     MIDI_DIR / f"folk/jukedeck-nottingham-dataset/{n}.mid" for n in ("reelsa-c35", "reelsd-g8", "reelsm-q4")
 ]
