@@ -37,7 +37,7 @@ def _decode_figure(config: str) -> Figure:
     gen = Generator.load(config)
     z = torch.randn(1, gen.z_size, generator=torch.Generator().manual_seed(0))
     gen.decode(z, 0.5, seed=0)  # warm-up
-    times = repeat(lambda: gen.decode(z, 0.5, seed=0), 40)
+    times = repeat(lambda: gen.decode(z, 0.5, seed=0), 200)
     return Figure(
         f"decode one 2-bar clip ({config}, small, bundled model)",
         tuple(t * 1000 for t in times),

@@ -81,11 +81,16 @@ def main(names: list[str]) -> int:
 
 def fig_to_dict(f: Figure) -> dict:
     return {
-        "name": f.name, "values": list(f.values), "unit": f.unit, "target": f.target,
-        "command": f.command, "note": f.note, "stat": f.stat, "extra": f.extra,
+        "name": f.name,
+        "values": list(f.values),
+        "unit": f.unit,
+        "target": f.target,
+        "command": f.command,
+        "note": f.note,
+        "stat": f.stat,
+        "extra": f.extra,
     }
 
 
 if __name__ == "__main__":
-
     sys.exit(main(sys.argv[1:]))

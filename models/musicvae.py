@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from models.decoders import Conductor, CoreDecoder, apply_mask, pick
+from models.decoders import Conductor, CoreDecoder, pick
 from models.encoder import GROOVE_CHANNELS, Encoder
 from models.presets import MELODY_VOCAB, PROGRAM_CLASSES, ModelConfig
 
@@ -214,7 +214,7 @@ class MusicVAE(nn.Module):
         if "program" in given:
             program = given["program"].reshape(-1)  # (B * 8,)
         else:
-            program = pick(apply_mask(self.program_out(cond), mask.get("program")), temperature, generator)
+            program = pick(self.program_out(cond), temperature, generator, mask.get("program"))
         cond = torch.cat([cond, self.program_embed(program)], dim=-1)  # (B * 8, C + E)
         allowed = self._slot_classes(program)  # (B * 8, V)
         if "tokens" in mask:
