@@ -64,10 +64,22 @@ def _add_arguments(sub: argparse._SubParsersAction) -> None:  # type: ignore[typ
     e.add_argument("--json", action="store_true")
     e.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
     e.add_argument("--seed", type=int, default=0)
+    e.add_argument(
+        "--training-folder",
+        action="store_true",
+        help="FOLDER is the model's training folder, moved or copied: test only its recorded held-out files",
+    )
+    e.add_argument("--save", action="store_true", help="also write report.json and report.md into the model")
     for name in ("sample", "variations", "interpolate", "blend", "complete", "humanize"):
         _add_generation_options(p[name])
     for name in ("sample", "variations", "interpolate", "complete"):
         p[name].add_argument("--key", default=None, help="e.g. C:minor, or 'auto'")
+    for name in ("sample", "variations", "interpolate", "blend", "complete"):
+        p[name].add_argument(
+            "--flat",
+            action="store_true",
+            help="new notes at velocity 100 on the grid (default: the training music's loudness and timing)",
+        )
     p["sample"].add_argument("--n", type=int, default=32)
     p["sample"].add_argument("--bars", type=int, default=None, help="chain into this many bars")
     p["variations"].add_argument("clip")

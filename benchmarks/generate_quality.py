@@ -1,8 +1,10 @@
 # SPDX-License-Identifier: MIT
-"""Quality figures for bench_generate: tiny models trained for seconds on a few real files.
+"""Quality figures for bench_generate: tiny models trained for seconds on a few real files, and the
+bundled drum model.
 
-Interpolation: share of steps whose note distance from A grows and to B shrinks. Humanize: velocity and
-timing spread of a flattened beat after humanizing, over the training music's. Completion: Yang & Lerch
+Interpolation: share of steps whose note distance from A grows and to B shrinks. Humanize (the bundled
+drum model, on beats it never saw): velocity and timing spread of a flattened beat after humanizing, over
+the drummer's own playing of it. Completion: Yang & Lerch
 overlap of completed melodies with the training melodies, beside that of sampled melodies.
 """
 
@@ -23,6 +25,7 @@ from engine.pattern import Note, Pattern, Role
 
 MIDI = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "midi"
 GROOVES = MIDI / "drums" / "zharry29-drums-with-llm"
+GROOVE_VALIDATION = MIDI.parent / "train" / "groove" / "validation"
 BEATS = [
     "drummer3/session2/31_hiphop_92_beat_4-4.mid",
     "drummer3/session2/32_hiphop_92_beat_4-4.mid",
@@ -63,20 +66,42 @@ def _drum_figures(root: Path) -> list[Figure]:
     gen = Generator.load(quick_model(folder, "drums_2bar", root / "drums-model", 150))
     beats = [read_clip(GROOVES / b) for b in BEATS]
     shares = [_monotone_share(gen, a, b) for a, b in itertools.combinations(beats, 2)]
-    train = gen.summary["drums"]
-    vel_ratio, off_ratio = [], []
-    for beat in beats:
-        out = gen.humanize(_flat(beat.slice(0, 64)), 1.0, seed=0)
-        notes = [n for t in out.tracks for n in t.notes]
-        vel_ratio.append(float(np.std([n.velocity for n in notes])) / train["velocity_std"])
-        off_ratio.append(float(np.std([n.offset for n in notes])) / train["offset_std"])
     note = "drums_2bar tiny, 150 steps on 6 grooves"
     return [
         Figure("interpolation steps moving away from A and toward B", tuple(shares), "share", "1.0", COMMAND,
                note=f"{note}; 15 pairs, 7 steps, note space"),
-        Figure("humanized velocity spread / training music's", tuple(vel_ratio), "ratio", "about 1", COMMAND,
-               note=f"{note}; flat beats (velocity 100, on the grid)"),
-        Figure("humanized timing spread / training music's", tuple(off_ratio), "ratio", "about 1", COMMAND,
+    ]  # fmt: skip
+
+
+def validation_beats(count: int) -> list[Path]:
+    """`count` 4/4 beats spread evenly over the Groove validation split (the bundled drum model never
+    trained on them)."""
+    beats = sorted(GROOVE_VALIDATION.rglob("*_beat_4-4.mid"))
+    return beats[:: max(1, len(beats) // count)][:count]
+
+
+def humanize_ratios(gen: Generator, beats: Sequence[Path], bars: int = 8) -> tuple[list[float], list[float]]:
+    """Per beat: the velocity and timing spread of its humanized flat copy over the drummer's own."""
+    vel, off = [], []
+    for path in beats:
+        played = read_clip(path)
+        played = played.slice(0, min(played.steps, bars * 16))
+        out = gen.humanize(_flat(played), 1.0, seed=0)
+        mine = [n for t in out.tracks for n in t.notes]
+        real = [n for t in played.tracks for n in t.notes]
+        vel.append(float(np.std([n.velocity for n in mine]) / np.std([n.velocity for n in real])))
+        off.append(float(np.std([n.offset for n in mine]) / np.std([n.offset for n in real])))
+    return vel, off
+
+
+def _humanize_figures() -> list[Figure]:
+    gen = Generator.load("drums_2bar")
+    vel, off = humanize_ratios(gen, validation_beats(20))
+    note = "bundled drums_2bar; 20 Groove validation beats, 8 bars, flattened (velocity 100, on the grid)"
+    return [
+        Figure("humanized velocity spread / the drummer's own", tuple(vel), "ratio", "about 1", COMMAND,
+               note=note),
+        Figure("humanized timing spread / the drummer's own", tuple(off), "ratio", "about 1", COMMAND,
                note=note),
     ]  # fmt: skip
 
@@ -112,4 +137,4 @@ def _completion_figures(root: Path) -> list[Figure]:
 
 def quality_figures() -> list[Figure]:
     with tempfile.TemporaryDirectory(prefix="bandmate-bench-") as tmp:
-        return _drum_figures(Path(tmp)) + _completion_figures(Path(tmp))
+        return _drum_figures(Path(tmp)) + _humanize_figures() + _completion_figures(Path(tmp))

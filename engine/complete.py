@@ -105,7 +105,7 @@ def complete(
     z = fit_latent(gen, batch, given)
     resolved = gen.resolve_key(key, fitted.pattern)
     out = gen.decode_arrays(z, temperature, resolved, seed, given={k: batch[k] for k in given})
-    made = gen.to_patterns(out, tempo=clip.tempo)[0]
+    made = gen.finish(gen.to_patterns(out, tempo=clip.tempo), temperature, seed)[0]
     kept = [t for t in fitted.pattern.tracks if part_of(t) not in write]
     new = [t for t in made.tracks if (t.name if t.name in ROLE_OF else part_of(t)) in write and t.notes]
     gen.notices.append(f"kept {', '.join(given)}; wrote {', '.join(write)}")

@@ -88,7 +88,7 @@ def complete_multitrack(
         }
         for k in single:
             single[k][0] = one[k][slot]
-        made = gen.converter.from_tensors(single, tempo=clip.tempo)
+        made = gen.finish([gen.converter.from_tensors(single, tempo=clip.tempo)], temperature, seed + i)[0]
         new += [dataclasses.replace(t, role=ROLE_OF[part], name=part) for t in made.tracks if t.notes]
     gen.notices.append(f"kept {len(kept)} track(s); wrote {', '.join(write)}")
     return Pattern(tuple(kept + new), fitted.pattern.steps, clip.tempo)

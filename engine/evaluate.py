@@ -21,6 +21,7 @@ import torch
 
 from engine import metrics
 from engine.baseline import baseline_patterns
+from engine.groove import add_spread
 from engine.pattern import Pattern
 from engine.recon import reconstruction
 from engine.report import Report, render_markdown, verdict
@@ -76,13 +77,19 @@ def _to_patterns(converter: Any, arrays: dict[str, np.ndarray]) -> list[Pattern]
     return out
 
 
-def _samples(model: Any, converter: Any, temperature: float, seed: int, device: Any) -> list[Pattern]:
-    """Clips decoded from random z at `temperature`; the same z for every temperature (seeded)."""
+def _samples(
+    model: Any, converter: Any, temperature: float, seed: int, device: Any, spread: dict | None = None
+) -> list[Pattern]:
+    """Clips decoded from random z at `temperature`; the same z for every temperature (seeded). A drum
+    model's hits get the held-out `spread` of its groove head, as generation gives them (engine/groove)."""
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         z = torch.randn(_caps(converter.steps)[3], model.cfg.z_size)  # on the CPU: the same z on any device
         out = model.decode(z.to(device), temperature=temperature)
-    return _to_patterns(converter, {k: v.detach().cpu().numpy() for k, v in out.items()})
+    arrays = {k: v.detach().cpu().numpy() for k, v in out.items()}
+    if spread:
+        arrays = add_spread(arrays, spread, temperature, np.random.default_rng(seed))
+    return _to_patterns(converter, arrays)
 
 
 def _scores(reference: list[Pattern], candidate: list[Pattern], seed: int) -> dict[str, Any]:
@@ -98,9 +105,17 @@ def _overlap_dict(o: metrics.Overlap) -> dict[str, float]:
 
 
 def style_scores(
-    model: Any, converter: Any, train: dict, heldout: dict, seed: int, device: Any, tick: Callable[[], None]
+    model: Any,
+    converter: Any,
+    train: dict,
+    heldout: dict,
+    seed: int,
+    device: Any,
+    tick: Callable[[], None],
+    spread: dict | None = None,
 ) -> dict[str, Any]:
-    """Samples at each temperature, the baseline and the held-out music, each against the training music."""
+    """Samples at each temperature, the baseline and the held-out music, each against the training music.
+    `spread` is the held-out groove spread of a drum model (see `_samples`)."""
     reference = _to_patterns(converter, train or heldout)
     if len(reference) < 3:
         return {
@@ -111,7 +126,7 @@ def style_scores(
         }
     temps = {}
     for t in TEMPERATURES:
-        temps[str(t)] = _scores(reference, _samples(model, converter, t, seed, device), seed)
+        temps[str(t)] = _scores(reference, _samples(model, converter, t, seed, device, spread), seed)
         tick()
     best = max(temps, key=lambda t: temps[t]["mean_overlap"] or 0.0)
     base = _scores(reference, baseline_patterns(reference, _caps(converter.steps)[3], seed), seed)
@@ -165,7 +180,8 @@ def report_for_training(
     recon_train = reconstruction(model, trained, device)
     tick()
     references = _subset(train, max_ref, seed), _subset(heldout, max_ref, seed)
-    style = style_scores(model, converter, *references, seed, device, tick)
+    spread = (recon_held or recon_train or {}).get("groove_spread")
+    style = style_scores(model, converter, *references, seed, device, tick, spread)
     report = Report(
         model=str(meta.get("name") or config),
         config=config,
@@ -243,20 +259,28 @@ def evaluate(
     device: Any = "cpu",
     seed: int = 0,
     progress: Progress | None = None,
+    as_training_folder: bool = False,
 ) -> Report:
     """The report card of a model (folder or bundled name) against the MIDI files of `folder`.
 
-    If `folder` is the model's own training folder, only its held-out files are tested (and the rest
-    count as training music); otherwise every usable file is tested, against the training music if
-    that folder is still there. Raises EvaluateError with a one-line reason.
+    If `folder` is the model's own training folder (or `as_training_folder` says it is, moved or copied),
+    only its held-out files are tested (and the rest count as training music); otherwise every usable
+    file is tested, against the training music if that folder is still there. Raises EvaluateError
+    with a one-line reason.
     """
     model, meta, model_name = _load(model_dir, device)
     config = _config_name(meta)
     examples = _examples(Path(folder), config)
     train_folder = _training_folder(meta)
-    if train_folder is not None and _same(train_folder, Path(folder)):
+    if as_training_folder or (train_folder is not None and _same(train_folder, Path(folder))):
         held_files = _heldout_files(meta)
-        held_mask = np.isin(examples.file_ids, _heldout_ids(examples.files, Path(folder), held_files))
+        held_ids = _heldout_ids(examples.files, Path(folder), held_files)
+        if as_training_folder and not held_ids:
+            raise EvaluateError(
+                f"none of the {len(held_files)} held-out files recorded in the model's model.json "
+                f"is in {folder}, so it cannot be taken for the training folder"
+            )
+        held_mask = np.isin(examples.file_ids, held_ids)
         heldout, train = examples.select(held_mask), examples.select(~held_mask)
         source = f"the {len(held_files)} held-out files of its training folder"
     else:

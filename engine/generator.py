@@ -10,6 +10,7 @@ in `notices` until `take_notices()`.
 from __future__ import annotations
 
 import contextlib
+import json
 import math
 import secrets
 from collections.abc import Iterator, Sequence
@@ -20,6 +21,7 @@ import torch
 
 from engine.chain import chain, segments_needed, smooth_path
 from engine.clip_prep import FittedClip, GenerationError, fit_clip
+from engine.groove import DRUM_CLASSES, add_spread
 from engine.keys import Key, detect_key, key_from_histogram, logit_masks, parse_key
 from engine.model_registry import config_name, list_models, resolve_model
 from engine.pattern import STEPS_PER_BAR, Pattern
@@ -86,6 +88,9 @@ class Generator:
         self.last_seed: int = 0
         self._measured = False  # music_stats() looked in the training folder already
         self._codes: dict[Pattern, torch.Tensor] = {}  # clip -> latent mean (Z,), oldest first
+        self._spread: dict | bool | None = None  # groove_spread(), False once known to be missing
+        # generated notes get the training music's loudness and timing (False: velocity 100 on the grid)
+        self.feel = True
 
     @classmethod
     def load(cls, model: str | Path, device: str = "cpu") -> Generator:
@@ -119,6 +124,28 @@ class Generator:
                     self.summary = {**self.summary, **stats}
                     self.notices.append(f"measured the training music's loudness, timing and key in {folder}")
         return self.summary
+
+    def groove_spread(self) -> dict | None:
+        """Per drum class, how far real hits lie from the groove head's prediction (engine/groove.py):
+        measured on held-out music by the report card, else the training music's jitter around each
+        beat position's mean; None for models without a groove head or without either."""
+        if self._spread is None:
+            report = self.path / "report.json" if self.path is not None else None
+            spread: dict | bool = False
+            try:
+                if report is not None and report.is_file():
+                    held_out = json.loads(report.read_text()).get("held_out") or {}
+                    spread = held_out.get("groove_spread") or False
+            except (OSError, ValueError, AttributeError):
+                spread = False
+            drums = self.summary.get("drums") or {}
+            if not spread and drums.get("velocity_jitter") is not None:
+                spread = {
+                    "velocity": [float(drums["velocity_jitter"])] * DRUM_CLASSES,
+                    "offset": [float(drums.get("offset_jitter") or 0.0)] * DRUM_CLASSES,
+                }
+            self._spread = spread
+        return self._spread or None
 
     def training_key(self) -> Key | None:
         """The key of the training music recorded in the model's data summary, if any."""
@@ -203,7 +230,11 @@ class Generator:
         z = z.to(self.device).float()
         with _aten_lstm(), torch.inference_mode():
             out = self.model.decode(z, temperature=temperature, logit_mask=masks, given=given, generator=rng)
-        return {k: v.detach().cpu().numpy() for k, v in out.items()}
+        arrays = {k: v.detach().cpu().numpy() for k, v in out.items()}
+        spread = self.groove_spread() if "offset" in arrays else None
+        if spread:  # the spread of real playing around the head's mean velocity and timing
+            arrays = add_spread(arrays, spread, temperature, np.random.default_rng(self.last_seed))
+        return arrays
 
     def to_patterns(self, arrays: dict[str, np.ndarray], tempo: float | None = None) -> list[Pattern]:
         n = next(iter(arrays.values())).shape[0]
@@ -211,6 +242,13 @@ class Generator:
             self.converter.from_tensors({k: v[i] for k, v in arrays.items()}, tempo=tempo or self.tempo)
             for i in range(n)
         ]
+
+    def finish(self, clips: list[Pattern], temperature: float, seed: int) -> list[Pattern]:
+        """Decoded clips as the musician gets them: with the training music's feel where the model writes
+        no loudness or timing (`feel`, the default), or every note flat on the grid (feel off)."""
+        from engine.humanize import add_feel, flatten
+
+        return add_feel(self, clips, temperature, seed) if self.feel else flatten(clips)
 
     def decode(
         self,
@@ -221,7 +259,8 @@ class Generator:
         tempo: float | None = None,
     ) -> list[Pattern]:
         """One clip per latent code z (B, Z); temperature 0 = the most likely notes."""
-        return self.to_patterns(self.decode_arrays(z, temperature, key, seed), tempo)
+        clips = self.to_patterns(self.decode_arrays(z, temperature, key, seed), tempo)
+        return self.finish(clips, temperature, self.last_seed)
 
     # ---- generation ----------------------------------------------------------------------------
     def sample(

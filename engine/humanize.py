@@ -2,7 +2,8 @@
 """Humanize: same notes, new loudness and micro-timing (GrooVAE's idea).
 
 Drum models (drums_2bar) predict velocity and offset for given drum hits: decode with the hits
-teacher-forced; multitrack_1bar predicts velocity the same way. Other models use the velocity/timing
+teacher-forced, plus the spread real playing has around those predictions (engine/groove.py);
+multitrack_1bar predicts velocity the same way. Other models use the velocity/timing
 statistics of their training music (model.json's data summary). `amount` scales the move from the
 input's values toward the new ones.
 """
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from engine.clip_prep import GenerationError, check_content
+from engine.codec import DEFAULT_VELOCITY
 from engine.pattern import STEPS_PER_BAR, Note, Pattern, Track
 
 if TYPE_CHECKING:
@@ -48,13 +50,15 @@ def _windows(clip: Pattern, steps: int) -> list[Pattern]:
 
 
 def humanize_drums(gen: Generator, clip: Pattern, amount: float, seed: int) -> Pattern:
-    """Velocities and offsets predicted by the drum model for the clip's own hits, window by window."""
+    """Velocities and offsets predicted by the drum model for the clip's own hits, window by window, with
+    the held-out spread of real playing around them."""
     steps = gen.steps
     windows = _windows(clip, steps)
     examples = [gen.converter.to_tensors(w) for w in windows]
     batch = gen.batch(examples)
     mu, _ = gen.model.encode(batch)
-    out = gen.decode_arrays(mu, 0.0, None, seed, given={"drums": batch["drums"]})
+    # The hits are given, so temperature only scales the groove spread: 1.0 is the real playing's spread
+    out = gen.decode_arrays(mu, 1.0, None, seed, given={"drums": batch["drums"]})
     vel, off = out["velocity"], out["offset"]  # (W, T, 9) each
     classes = drum_class_of()
     tracks = []
@@ -87,8 +91,16 @@ def training_stats(gen: Generator) -> dict:
     )
 
 
-def _humanize_track(track: Track, stats: dict, amount: float, rng: np.random.Generator) -> Track:
-    """Each note moved toward its beat position's mean velocity and offset plus the music's jitter."""
+def _humanize_track(
+    track: Track,
+    stats: dict,
+    amount: float,
+    rng: np.random.Generator,
+    scale: float = 1.0,
+    velocity: bool = True,
+) -> Track:
+    """Each note moved toward its beat position's mean velocity and offset plus the music's jitter
+    (times `scale`); with velocity=False only the timing moves."""
     v_mean, o_mean = float(stats["velocity_mean"]), float(stats.get("offset_mean") or 0.0)
     by_pos = stats.get("velocity_by_position")
     o_by_pos = stats.get("offset_by_position")
@@ -99,10 +111,50 @@ def _humanize_track(track: Track, stats: dict, amount: float, rng: np.random.Gen
     notes = []
     for n in track.notes:
         pos = n.start % STEPS_PER_BAR
-        v = (float(by_pos[pos]) if by_pos else v_mean) + rng.normal(0.0, v_jit)
-        o = (float(o_by_pos[pos]) if o_by_pos else o_mean) + rng.normal(0.0, o_jit)
-        notes.append(_move(n, v, o, amount))
+        v = (float(by_pos[pos]) if by_pos else v_mean) + rng.normal(0.0, v_jit * scale)
+        o = (float(o_by_pos[pos]) if o_by_pos else o_mean) + rng.normal(0.0, o_jit * scale)
+        notes.append(_move(n, v if velocity else n.velocity, o, amount))
     return track.with_notes(notes)
+
+
+def add_feel(gen: Generator, clips: list[Pattern], temperature: float, seed: int) -> list[Pattern]:
+    """Generated clips played with the training music's loudness and timing where the model writes none.
+
+    mel_2bar and trio_16bar write every note at velocity 100 on the grid: each note gets its beat
+    position's mean velocity and timing in the training music plus that music's jitter, scaled by
+    sqrt(temperature) as engine/groove.py scales a drum model's spread (0 gives the means alone).
+    multitrack_1bar writes velocities but no timing, so only the timing moves; drums_2bar writes both.
+    Clips stay as they are when the model records no statistics of its training music.
+    """
+    if gen.config_name == "drums_2bar":
+        return clips
+    stats = gen.music_stats()
+    if stats.get("velocity_mean") is None or stats.get("velocity_std") is None:
+        return clips
+    drum_stats = stats.get("drums") or stats
+    scale = float(np.sqrt(max(temperature, 0.0)))
+    velocity = gen.config_name != "multitrack_1bar"
+    rng = np.random.default_rng(seed)
+    return [
+        clip.with_tracks(
+            [
+                _humanize_track(t, drum_stats if t.is_drum else stats, 1.0, rng, scale, velocity)
+                for t in clip.tracks
+            ]
+        )
+        for clip in clips
+    ]
+
+
+def flatten(clips: list[Pattern]) -> list[Pattern]:
+    """Every note at velocity 100, exactly on the grid (what the model wrote, before any feel)."""
+    return [
+        clip.with_tracks(
+            [t.with_notes(dataclasses.replace(n, velocity=DEFAULT_VELOCITY, offset=0.0) for n in t.notes)
+             for t in clip.tracks]
+        )
+        for clip in clips
+    ]  # fmt: skip
 
 
 def humanize_from_summary(gen: Generator, clip: Pattern, amount: float, seed: int) -> Pattern:

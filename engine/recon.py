@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from engine.groove import SpreadSums
 from models.encoder import GROOVE_CHANNELS
 from models.musicvae import drum_hits
 
@@ -100,13 +101,15 @@ def reconstruction(model: Any, arrays: dict[str, np.ndarray], device: Any) -> di
 
     Returns teacher_forced and sampled token accuracy (means over all token keys), per-key details with
     per-step curves, kl (mean nats per example), examples, and for drums velocity_error (MIDI velocity
-    units) and offset_error (fractions of a 16th) of the predicted humanization given the true hits.
+    units) and offset_error (fractions of a 16th) of the predicted humanization given the true hits, and
+    groove_spread: per drum class, the standard deviation of those errors (engine/groove.py adds it back).
     """
     if not arrays or len(next(iter(arrays.values()))) == 0:
         return None
     keys = token_keys(arrays)
     sums = {k: _Sums() for k in keys}
     kls, vel_err, off_err = [], [], []
+    spread = SpreadSums()
     for batch in _batches(arrays, device):
         mu, sigma = model.encode(batch)  # (B, Z) each
         kls.append(kl_per_example(mu, sigma).cpu())
@@ -116,8 +119,13 @@ def reconstruction(model: Any, arrays: dict[str, np.ndarray], device: Any) -> di
             sums[k].add(forced[k] == batch[k], free[k] == batch[k])
         if "offset" in human and "offset" in batch:
             hit = batch["hits"] > 0.5
-            vel_err.append((human["velocity"] - batch["velocity"]).abs()[hit].cpu())
-            off_err.append((human["offset"] - batch["offset"]).abs()[hit].cpu())
+            vel_diff, off_diff = batch["velocity"] - human["velocity"], batch["offset"] - human["offset"]
+            vel_err.append(vel_diff.abs()[hit].cpu())
+            off_err.append(off_diff.abs()[hit].cpu())
+            spread.add(
+                hit.cpu().numpy(),
+                {"velocity": vel_diff.cpu().numpy() * 127, "offset": off_diff.cpu().numpy()},
+            )
     per_key = {k: s.result() for k, s in sums.items()}
     out: dict[str, Any] = {
         "examples": int(len(arrays[keys[0]])),
@@ -130,4 +138,5 @@ def reconstruction(model: Any, arrays: dict[str, np.ndarray], device: Any) -> di
         vel, off = torch.cat(vel_err), torch.cat(off_err)
         out["velocity_error"] = float(vel.mean() * 127) if vel.numel() else None
         out["offset_error"] = float(off.mean()) if off.numel() else None
+        out["groove_spread"] = spread.result()
     return out

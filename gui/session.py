@@ -2,13 +2,15 @@
 """The app's working state shared by the panels: the loaded model, the current clip, the player, jobs.
 
 Every model call goes through `Session.with_model`, which runs it in a worker (the GUI thread never calls
-the model) and reports what runs on the status line.
+the model) and reports what runs on the status line; workers of their own (morph, blend) hold
+`Session.using(gen)`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
@@ -46,6 +48,7 @@ class Session(QObject):
         self.generator: Any = None
         self.model_name = ""
         self.temperature = 0.5
+        self.feel = True  # new notes get the training music's loudness and timing (Generator.feel)
         self._jobs = 0
         self.model_lock = threading.Lock()  # one model call at a time (the generator keeps RNG state)
 
@@ -84,12 +87,19 @@ class Session(QObject):
         if gen is None:
             self.status.emit("Pick a model first (Model: at the top), or train one in the Train tab")
             return None
-        return self.run(lambda ctx: self.locked(fn, gen, ctx), done, what, failed)
 
-    def locked(self, fn: Callable[..., Any], *args: Any) -> Any:
-        """Call fn(*args) holding the model lock (in a worker thread)."""
+        def call(ctx: JobContext) -> Any:
+            with self.using(gen):
+                return fn(gen, ctx)
+
+        return self.run(call, done, what, failed)
+
+    @contextlib.contextmanager
+    def using(self, gen: Any) -> Iterator[Any]:
+        """Hold the model lock (in a worker thread) with the window's generation settings applied."""
         with self.model_lock:
-            return fn(*args)
+            gen.feel = self.feel
+            yield gen
 
     # --- jobs ----------------------------------------------------------------------------------
     def run(

@@ -50,6 +50,7 @@ def _load(args: argparse.Namespace):  # noqa: ANN202 - Generator, imported lazil
     if args.device == "cpu":
         torch.set_num_threads(1)  # batch-of-one decoding: one thread is fastest, more spin against each other
     gen = Generator.load(args.model, device=args.device)
+    gen.feel = not getattr(args, "flat", False)
     print(f"model: {gen.path} ({gen.config_name}, {_bars(gen.steps // 16)} per clip)")
     return gen
 

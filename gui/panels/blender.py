@@ -83,7 +83,7 @@ class BlenderPanel(QWidget):
         chosen: list[Any] = list(corners)
 
         def blend(_ctx: object) -> tuple[float, float, Pattern]:
-            with self.session.model_lock:
+            with self.session.using(gen):
                 return x, y, gen.blend(chosen, x, y, temperature=temp, seed=BLEND_SEED)
 
         self.latest.request(blend)

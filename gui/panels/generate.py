@@ -7,6 +7,7 @@ from typing import Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QDoubleSpinBox,
     QFormLayout,
     QHBoxLayout,
@@ -49,6 +50,12 @@ class GeneratePanel(QWidget):
         self.seed.setRange(-1, 2**31 - 1)
         self.seed.setSpecialValueText("random")
         self.seed.setValue(-1)
+        self.feel = QCheckBox("Play it like the training music")
+        self.feel.setChecked(True)
+        self.feel.setToolTip(
+            "New notes get the loudness and timing of the music the model learned from; "
+            "off: every note at velocity 100, exactly on the grid"
+        )
         self.bars = QSpinBox()
         self.bars.setRange(0, 64)
         self.bars.setSpecialValueText("model length")
@@ -63,6 +70,7 @@ class GeneratePanel(QWidget):
         self.info.setWordWrap(True)
         self._build()
         self.temperature.valueChanged.connect(self._set_temperature)
+        self.feel.toggled.connect(self._set_feel)
         self.generate_button.clicked.connect(self.generate)
         self.vary_button.clicked.connect(self.variations)
         self.keep_button.clicked.connect(self.keep_selected)
@@ -75,6 +83,7 @@ class GeneratePanel(QWidget):
         form.addRow("Temperature", self.temperature)
         form.addRow("Seed", self.seed)
         form.addRow("Bars", self.bars)
+        form.addRow("Feel", self.feel)
         buttons = QHBoxLayout()
         for b in (self.generate_button, self.vary_button):
             buttons.addWidget(b)
@@ -88,6 +97,9 @@ class GeneratePanel(QWidget):
 
     def _set_temperature(self, value: float) -> None:
         self.session.temperature = value
+
+    def _set_feel(self, on: bool) -> None:
+        self.session.feel = on
 
     def _seed(self) -> int | None:
         return None if self.seed.value() < 0 else self.seed.value()

@@ -96,7 +96,7 @@ class MorphPanel(QWidget):
         temp = self.session.temperature
 
         def decode(_ctx: object) -> tuple[float, Pattern]:
-            with self.session.model_lock:
+            with self.session.using(gen):
                 return t, gen.decode(path[i : i + 1], temp, seed=MORPH_SEED, tempo=a.tempo)[0]
 
         self.latest.request(decode)

@@ -79,6 +79,11 @@ def test_report_for_training_has_every_number(drums: tuple[Path, Path, MusicVAE]
         assert 0 <= side["teacher_forced"] <= 1 and 0 <= side["sampled"] <= 1 and side["kl"] >= 0
         assert len(side["keys"]["drums"]["per_step_teacher_forced"]) == 32
         assert side["velocity_error"] >= 0 and 0 <= side["offset_error"] <= 1
+        spread = side["groove_spread"]  # per drum class, the spread generation adds back
+        assert len(spread["velocity"]) == len(spread["offset"]) == len(spread["hits"]) == 9
+        assert all(v > 0 for v in spread["velocity"]) and all(0 < o < 0.5 for o in spread["offset"])
+    held_hits = int(held.arrays["hits"][: ev.MAX_HELDOUT].sum())
+    assert sum(r.held_out["groove_spread"]["hits"]) == held_hits
     assert r.train["teacher_forced"] > 0.05  # untrained: ~1/512; 20 steps learn the common tokens
     assert set(r.style["temperatures"]) == {str(t) for t in ev.TEMPERATURES}
     assert float(r.style["best_temperature"]) in ev.TEMPERATURES
@@ -110,6 +115,23 @@ def test_same_seed_same_report(drums: tuple[Path, Path, MusicVAE]) -> None:
     assert a.to_dict() == b.to_dict()
     assert a.source == "the 1 held-out files of its training folder"
     assert a.data["heldout_files"] == 1 and a.data["train_files"] == 5
+
+
+def test_a_moved_training_folder_still_tests_only_the_held_out_files(
+    drums: tuple[Path, Path, MusicVAE], tmp_path: Path
+) -> None:
+    model_dir, folder, _ = drums
+    moved = tmp_path / "moved"
+    shutil.copytree(folder, moved)
+    as_other_music = ev.evaluate(model_dir, moved)
+    assert as_other_music.data["heldout_files"] == 6
+    report = ev.evaluate(model_dir, moved, as_training_folder=True)
+    assert report.source == "the 1 held-out files of its training folder"
+    assert report.held_out == ev.evaluate(model_dir, folder).held_out
+    (moved / "only").mkdir()
+    shutil.move(str(next(moved.glob("17_jazz*"))), moved / "only")
+    with pytest.raises(ev.EvaluateError, match="none of the 1 held-out files"):
+        ev.evaluate(model_dir, moved / "only", as_training_folder=True)
 
 
 def test_write_report_files(drums: tuple[Path, Path, MusicVAE], tmp_path: Path) -> None:
@@ -184,7 +206,8 @@ def test_cli_json_prints_every_metric(drums: tuple[Path, Path, MusicVAE]) -> Non
     result = _cli(str(model_dir), str(folder), "--json", "--device", "cpu")
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
-    assert {"teacher_forced", "sampled", "kl", "velocity_error", "offset_error"} <= set(data["held_out"])
+    keys = {"teacher_forced", "sampled", "kl", "velocity_error", "offset_error", "groove_spread"}
+    assert keys <= set(data["held_out"])
     feats = data["style"]["temperatures"]["0.5"]["features"]
     assert set(feats) == {
         "drum_hit_rate",
@@ -215,3 +238,19 @@ def test_heldout_files_match_however_training_spelled_them(tmp_path: Path) -> No
     held = ["../elsewhere/band/live/b.mid", str(folder / "c.mid")]
     assert ev._heldout_ids(files, folder, held) == [1, 2]
     assert ev._heldout_ids(files, folder, ["a.mid.bak"]) == []
+
+
+def test_cli_save_writes_the_report_card_into_the_model(
+    drums: tuple[Path, Path, MusicVAE], tmp_path: Path
+) -> None:
+    model_dir, folder, _ = drums
+    copy = tmp_path / "model"
+    shutil.copytree(model_dir, copy)
+    (copy / "report.md").unlink(missing_ok=True)
+    result = _cli(str(copy), str(tmp_path / "nowhere"), "--save")
+    assert result.returncode == 2 and not (copy / "report.md").exists()  # a failed run writes nothing
+    result = _cli(str(copy), str(folder), "--save", "--training-folder", "--device", "cpu")
+    assert result.returncode == 0, result.stderr
+    saved = json.loads((copy / "report.json").read_text())
+    assert saved["source"] == "the 1 held-out files of its training folder"
+    assert (copy / "report.md").read_text().startswith("# Report card")

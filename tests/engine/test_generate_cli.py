@@ -139,3 +139,17 @@ def test_models_lists_user_models(
     out = capsys.readouterr().out
     assert "my-drums" in out and "drums_2bar" in out and "user" in out
     assert run("sample", "my-drums", "--n", 1, "--seed", 0, "--out", tmp_path / "s") == 0
+
+
+def test_flat_writes_every_new_note_at_velocity_100_on_the_grid(
+    models: dict[str, Path], tmp_path: Path
+) -> None:
+    assert run("sample", models["mel_2bar"], "--n", 2, "--seed", 1, "--out", tmp_path / "feel") == 0
+    assert run("sample", models["mel_2bar"], "--n", 2, "--seed", 1, "--flat", "--out", tmp_path / "flat") == 0
+    feel = [read_clip(tmp_path / "feel" / f) for f in written(tmp_path / "feel")]
+    flat = [read_clip(tmp_path / "flat" / f) for f in written(tmp_path / "flat")]
+    assert {n.velocity for c in flat for t in c.tracks for n in t.notes} == {100}
+    assert len({n.velocity for c in feel for t in c.tracks for n in t.notes}) > 3
+    assert [[n.pitch for t in c.tracks for n in t.notes] for c in feel] == [
+        [n.pitch for t in c.tracks for n in t.notes] for c in flat
+    ]

@@ -231,3 +231,38 @@ def test_humanize_multitrack_uses_learned_velocities_per_instrument() -> None:
     assert changed > song.note_count // 2
     assert gen.humanize(song, 0.0, seed=0) == song
     assert any("velocities from the model" in n for n in gen.take_notices())
+
+
+def _feel(clips: list[Pattern]) -> list[tuple[int, float]]:
+    return [(n.velocity, n.offset) for c in clips for t in c.tracks for n in t.notes]
+
+
+def test_generated_melodies_get_the_training_feel_scaled_by_temperature_or_stay_flat() -> None:
+    gen = tiny("mel_2bar")
+    hot = gen.sample(6, 1.0, seed=4)
+    gen.feel = False
+    try:
+        flat = gen.sample(6, 1.0, seed=4)
+    finally:
+        gen.feel = True
+    assert onsets_of(hot) == onsets_of(flat)  # feel moves only loudness and timing
+    assert {f for f in _feel(flat)} == {(100, 0.0)}
+    vel = np.array([v for v, _ in _feel(hot)], dtype=float)
+    off = np.array([o for _, o in _feel(hot)])
+    assert abs(vel.mean() - SUMMARY["velocity_mean"]) < 3 and abs(vel.std() - SUMMARY["velocity_std"]) < 3
+    assert abs(off.std() - SUMMARY["offset_std"]) < 0.02
+    cold = gen.sample(6, 0.0, seed=4)  # temperature 0: the training music's mean, no jitter
+    assert {f for f in _feel(cold)} == {(92, 0.0)}
+    assert gen.sample(6, 1.0, seed=4) == hot
+
+
+def onsets_of(clips: list[Pattern]) -> list[list[tuple[int, int, bool]]]:
+    return [onsets(c) for c in clips]
+
+
+def test_bundled_melody_samples_vary_as_the_training_music_does() -> None:
+    gen = Generator.load("mel_2bar")
+    vel = np.array([v for v, _ in _feel(gen.sample(16, 1.0, seed=2))], dtype=float)
+    train = gen.music_stats()
+    assert 0.75 < vel.std() / train["velocity_std"] < 1.3
+    assert abs(vel.mean() - train["velocity_mean"]) < 0.3 * train["velocity_std"]

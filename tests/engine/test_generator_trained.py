@@ -76,10 +76,11 @@ def test_humanize_moves_a_flat_beat_toward_the_training_feel(drums: Generator) -
     ]
     train = drums.summary["drums"]
     vel = np.array([n.velocity for n in out.tracks[0].notes], dtype=float)
-    off = np.array([n.offset for n in out.tracks[0].notes])
     assert abs(vel.mean() - train["velocity_mean"]) < abs(100 - train["velocity_mean"])
     assert 0 < vel.std() < 2 * train["velocity_std"]
-    assert abs(off.mean() - train["offset_mean"]) < abs(0.0 - train["offset_mean"])
+    # the head's mean timing, under the spread that is added back (averaged over a few draws)
+    offsets = [n.offset for s in range(6) for n in drums.humanize(flat, 1.0, seed=s).tracks[0].notes]
+    assert abs(np.mean(offsets) - train["offset_mean"]) < abs(0.0 - train["offset_mean"])
     half = drums.humanize(flat, 0.5, seed=0)
     half_vel = np.array([n.velocity for n in half.tracks[0].notes], dtype=float)
     assert np.abs(half_vel - (100 + vel) / 2).max() <= 1.0  # --amount scales the move

@@ -34,6 +34,23 @@ def test_generate_shows_notes_on_the_piano_roll(qtbot: QtBot, window: MainWindow
     assert window.session.doc.pattern == window.generate.candidates.clip(2)
 
 
+def test_feel_box_switches_between_learned_and_flat_loudness(qtbot: QtBot, window: MainWindow) -> None:
+    use_tiny_model(window, "drums_2bar")
+    window.generate.count.setValue(2)
+    window.generate.seed.setValue(3)
+    window.generate.feel.setChecked(False)
+    qtbot.mouseClick(window.generate.generate_button, Qt.MouseButton.LeftButton)
+    flat = window.session.doc.pattern
+    assert {(n.velocity, n.offset) for t in flat.tracks for n in t.notes} == {(100, 0.0)}
+    window.generate.feel.setChecked(True)
+    qtbot.mouseClick(window.generate.generate_button, Qt.MouseButton.LeftButton)
+    played = window.session.doc.pattern
+    assert [(n.pitch, n.start) for t in played.tracks for n in t.notes] == [
+        (n.pitch, n.start) for t in flat.tracks for n in t.notes
+    ]
+    assert len({n.velocity for t in played.tracks for n in t.notes}) > 3
+
+
 def test_moving_the_slider_changes_the_notes(window: MainWindow) -> None:
     use_tiny_model(window, "drums_2bar")
     window.morph.set_clip(0, make_beat(0), "beat A")
