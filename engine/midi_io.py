@@ -165,15 +165,17 @@ def to_midifile(pattern: Pattern) -> mido.MidiFile:
     for track in pattern.tracks:
         channel = DRUM_CHANNEL if track.is_drum else PITCHED_CHANNELS[pitched % len(PITCHED_CHANNELS)]
         pitched += not track.is_drum
-        mid.tracks.append(_track_messages(track, channel, tpq))
+        mid.tracks.append(_track_messages(track, channel, tpq, timing.steps_to_ticks(pattern.steps, tpq)))
     return mid
 
 
-def _track_messages(track, channel: int, tpq: int) -> mido.MidiTrack:  # noqa: ANN001 - engine Track
+def _track_messages(track, channel: int, tpq: int, end: int) -> mido.MidiTrack:  # noqa: ANN001 - engine Track
+    """A track's notes, played `offset` early or late; a late note ends by the clip's `end` tick, so the
+    file stays the clip's length (a DAW loops it, and reading it back gives the same bars)."""
     events: list[tuple[int, int, mido.Message]] = []
     for n in track.notes:
         on = max(0, timing.steps_to_ticks(n.start + n.offset, tpq))
-        off = max(on + 1, timing.steps_to_ticks(n.end + n.offset, tpq))
+        off = max(on + 1, min(timing.steps_to_ticks(n.end + n.offset, tpq), end))
         events.append((on, 1, mido.Message("note_on", channel=channel, note=n.pitch, velocity=n.velocity)))
         events.append((off, 0, mido.Message("note_off", channel=channel, note=n.pitch, velocity=0)))
     events.sort(key=lambda e: (e[0], e[1]))  # note-offs before note-ons on the same tick

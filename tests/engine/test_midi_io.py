@@ -123,3 +123,17 @@ def test_micro_timing_and_drum_channel_survive_writing() -> None:
     assert channels == {9, 0} and programs == {34}
     tempo = next(m.tempo for t in mid.tracks for m in t if m.type == "set_tempo")
     assert mido.tempo2bpm(tempo) == pytest.approx(96.0)
+
+
+def test_a_late_last_hit_keeps_the_clip_its_length(tmp_path: Path) -> None:
+    """A humanized hit on the last 16th played late must not make the file a bar longer (a DAW would loop
+    an extra empty bar); it still starts late and ends at the clip's end."""
+    drums = Track((Note(36, 0, 1, 100), Note(42, 31, 32, 90, 0.4)), 0, True, Role.DRUMS)
+    bass = Track((Note(40, 24, 32, 80, 0.3),), 34, False, Role.BASS)
+    write_midi(Pattern((drums, bass), 32, 120.0), tmp_path / "late.mid")
+    mid = mido.MidiFile(tmp_path / "late.mid")
+    assert mid.length == pytest.approx(4.0)  # two bars at 120 BPM
+    back = read_clip(tmp_path / "late.mid")
+    assert back.steps == 32
+    hat = next(n for t in back.tracks for n in t.notes if n.pitch == 42)
+    assert (hat.start, hat.offset) == (31, pytest.approx(0.4, abs=0.01))
