@@ -126,26 +126,34 @@ class Generator:
         return self.summary
 
     def groove_spread(self) -> dict | None:
-        """Per drum class, how far real hits lie from the groove head's prediction (engine/groove.py):
-        measured on held-out music by the report card, else the training music's jitter around each
-        beat position's mean; None for models without a groove head or without either."""
+        """How far real notes lie from the velocity/timing head's prediction (engine/groove.py): per drum
+        class for drums_2bar, one figure for multitrack_1bar's velocities. Measured on held-out music by
+        the report card, else the training music's jitter around each beat position's mean; None for
+        models without such a head or without either figure."""
         if self._spread is None:
-            report = self.path / "report.json" if self.path is not None else None
-            spread: dict | bool = False
-            try:
-                if report is not None and report.is_file():
-                    held_out = json.loads(report.read_text()).get("held_out") or {}
-                    spread = held_out.get("groove_spread") or False
-            except (OSError, ValueError, AttributeError):
-                spread = False
+            self._spread = self._measured_spread() or self._jitter_spread() or False
+        return self._spread or None
+
+    def _measured_spread(self) -> dict | None:
+        report = self.path / "report.json" if self.path is not None else None
+        try:
+            if report is not None and report.is_file():
+                return (json.loads(report.read_text()).get("held_out") or {}).get("groove_spread")
+        except (OSError, ValueError, AttributeError):
+            pass
+        return None
+
+    def _jitter_spread(self) -> dict | None:
+        if self.config_name == "drums_2bar":
             drums = self.summary.get("drums") or {}
-            if not spread and drums.get("velocity_jitter") is not None:
-                spread = {
+            if drums.get("velocity_jitter") is not None:
+                return {
                     "velocity": [float(drums["velocity_jitter"])] * DRUM_CLASSES,
                     "offset": [float(drums.get("offset_jitter") or 0.0)] * DRUM_CLASSES,
                 }
-            self._spread = spread
-        return self._spread or None
+        if self.config_name == "multitrack_1bar" and self.summary.get("velocity_jitter") is not None:
+            return {"velocity": [float(self.summary["velocity_jitter"])]}
+        return None
 
     def training_key(self) -> Key | None:
         """The key of the training music recorded in the model's data summary, if any."""
@@ -231,7 +239,7 @@ class Generator:
         with _aten_lstm(), torch.inference_mode():
             out = self.model.decode(z, temperature=temperature, logit_mask=masks, given=given, generator=rng)
         arrays = {k: v.detach().cpu().numpy() for k, v in out.items()}
-        spread = self.groove_spread() if "offset" in arrays else None
+        spread = self.groove_spread() if "velocity" in arrays else None
         if spread:  # the spread of real playing around the head's mean velocity and timing
             arrays = add_spread(arrays, spread, temperature, np.random.default_rng(self.last_seed))
         return arrays

@@ -178,7 +178,8 @@ def humanize_multitrack(gen: Generator, clip: Pattern, amount: float, seed: int)
     batch = gen.batch([gen.converter.to_tensors(w) for w in windows])
     mu, _ = gen.model.encode(batch)
     given = {"program": batch["program"], "tokens": batch["tokens"]}
-    vel = gen.decode_arrays(mu, 0.0, None, seed, given=given)["velocity"]  # (W, 8, 16)
+    # the notes are given, so temperature only scales the velocity spread: 1.0 is the real playing's
+    vel = gen.decode_arrays(mu, 1.0, None, seed, given=given)["velocity"]  # (W, 8, 16)
     programs = batch["program"].cpu().numpy()  # (W, 8)
     stats = gen.music_stats()
     o_by_pos = stats.get("offset_by_position")

@@ -13,7 +13,7 @@ import torch
 
 from engine.groove import SpreadSums
 from models.encoder import GROOVE_CHANNELS
-from models.musicvae import drum_hits
+from models.musicvae import drum_hits, multitrack_onsets
 
 BATCH = 256
 
@@ -44,8 +44,9 @@ def teacher_forced(
     """One teacher-forced pass, as MusicVAE's loss does it (`_nll_terms`): same conditioning, decoders.
 
     Returns the decoder's argmax at each step given the true previous tokens (key -> tokens shaped like
-    batch[key]) and, for drums_2bar, its velocity and offset (B, T, 9) given the true hits: the same
-    numbers `decode(z, given={"drums": ...})` gives, in one LSTM pass instead of one call per step.
+    batch[key]) and, for drums_2bar, its velocity and offset (B, T, 9) given the true hits (for
+    multitrack_1bar its velocity (B, 8, 16) given the true notes): the same numbers
+    `decode(z, given=...)` gives, in one LSTM pass instead of one call per step.
     """
     cfg = model.cfg
     cond = model._conditions(z)  # (B * segments, C)
@@ -62,6 +63,9 @@ def teacher_forced(
             hits = drum_hits(batch[track])  # (B, T, 9)
             heads["velocity"] = torch.sigmoid(head[..., :GROOVE_CHANNELS]) * hits
             heads["offset"] = 0.5 * torch.tanh(head[..., GROOVE_CHANNELS:]) * hits
+        elif head is not None and cfg.decoder == "multitrack":
+            head = head.reshape(*batch[track].shape, -1)  # (B, 8, 16, 1)
+            heads["velocity"] = torch.sigmoid(head[..., 0]) * multitrack_onsets(batch[track])  # (B, 8, 16)
     return tokens, heads
 
 
@@ -102,14 +106,16 @@ def reconstruction(model: Any, arrays: dict[str, np.ndarray], device: Any) -> di
     Returns teacher_forced and sampled token accuracy (means over all token keys), per-key details with
     per-step curves, kl (mean nats per example), examples, and for drums velocity_error (MIDI velocity
     units) and offset_error (fractions of a 16th) of the predicted humanization given the true hits, and
-    groove_spread: per drum class, the standard deviation of those errors (engine/groove.py adds it back).
+    groove_spread: per drum class, the standard deviation of those errors (engine/groove.py adds it back);
+    for multitrack_1bar velocity_error and groove_spread of the predicted velocities of the true notes.
     """
     if not arrays or len(next(iter(arrays.values()))) == 0:
         return None
     keys = token_keys(arrays)
     sums = {k: _Sums() for k in keys}
     kls, vel_err, off_err = [], [], []
-    spread = SpreadSums()
+    groove = bool(getattr(model.cfg, "groove", False))
+    spread = SpreadSums() if groove else SpreadSums(1, ("velocity",))
     for batch in _batches(arrays, device):
         mu, sigma = model.encode(batch)  # (B, Z) each
         kls.append(kl_per_example(mu, sigma).cpu())
@@ -126,6 +132,11 @@ def reconstruction(model: Any, arrays: dict[str, np.ndarray], device: Any) -> di
                 hit.cpu().numpy(),
                 {"velocity": vel_diff.cpu().numpy() * 127, "offset": off_diff.cpu().numpy()},
             )
+        elif "velocity" in human and "velocity" in batch:  # multitrack: one velocity per note
+            note = multitrack_onsets(batch["tokens"]) > 0.5  # (B, 8, 16)
+            vel_diff = batch["velocity"] - human["velocity"]
+            vel_err.append(vel_diff.abs()[note].cpu())
+            spread.add(note.cpu().numpy()[..., None], {"velocity": vel_diff.cpu().numpy()[..., None] * 127})
     per_key = {k: s.result() for k, s in sums.items()}
     out: dict[str, Any] = {
         "examples": int(len(arrays[keys[0]])),
@@ -135,8 +146,10 @@ def reconstruction(model: Any, arrays: dict[str, np.ndarray], device: Any) -> di
         "keys": per_key,
     }
     if vel_err:
-        vel, off = torch.cat(vel_err), torch.cat(off_err)
+        vel = torch.cat(vel_err)
         out["velocity_error"] = float(vel.mean() * 127) if vel.numel() else None
-        out["offset_error"] = float(off.mean()) if off.numel() else None
+        if off_err:
+            off = torch.cat(off_err)
+            out["offset_error"] = float(off.mean()) if off.numel() else None
         out["groove_spread"] = spread.result()
     return out

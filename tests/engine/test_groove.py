@@ -91,3 +91,34 @@ def test_without_a_report_the_training_music_jitter_is_used() -> None:
     gen = Generator(MusicVAE(tiny_config("drums_2bar")), {"data": {"drums": drums}})
     assert gen.groove_spread() == {"velocity": [11.0] * 9, "offset": [0.07] * 9}
     assert Generator(MusicVAE(tiny_config("drums_2bar")), {}).groove_spread() is None
+
+
+def test_multitrack_velocities_get_one_spread_on_their_notes_only() -> None:
+    velocity = np.zeros((500, 8, 16), dtype=np.float32)
+    velocity[:, :3, ::2] = 0.7  # notes in three slots
+    arrays = {"program": np.zeros((500, 8), np.int64), "tokens": np.zeros((500, 8, 16), np.int64)}
+    arrays["velocity"] = velocity
+    out = add_spread(arrays, {"velocity": [12.7], "hits": [100]}, 1.0, np.random.default_rng(0))
+    notes = velocity > 0
+    assert np.std(out["velocity"][notes]) * 127 == pytest.approx(12.7, rel=0.03)
+    assert np.all(out["velocity"][~notes] == 0) and "offset" not in out
+
+
+def test_multitrack_report_measures_its_velocity_spread() -> None:
+    import torch
+
+    from engine.dataset import load_examples
+    from engine.recon import reconstruction
+    from models.musicvae import MusicVAE
+    from models.presets import tiny_config
+    from tests.conftest import MIDI_DIR
+
+    torch.manual_seed(0)
+    model = MusicVAE(tiny_config("multitrack_1bar")).eval()
+    examples = load_examples(MIDI_DIR / "multitrack" / "freedoom-freedoom", "multitrack_1bar", transpose=None)
+    arrays = {k: v[:64] for k, v in examples.arrays.items()}
+    recon = reconstruction(model, arrays, "cpu")
+    assert recon is not None and recon["velocity_error"] > 0 and "offset_error" not in recon
+    spread = recon["groove_spread"]
+    assert len(spread["velocity"]) == 1 and spread["velocity"][0] > 0 and "offset" not in spread
+    assert spread["hits"][0] > 100
