@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: MIT
 """Generation on the CPU. Speed (batch of one, small configs): a 2-bar decode (slider latency) with the
 bundled models, a 5x5 blend grid and a 16-bar trio sample with untrained weights of the same sizes.
-Quality (tiny models trained for seconds on real files, see `quick_model`): interpolation moving from A
-to B in note space, humanized spread against the training music's, completed melodies against samples.
+Quality (benchmarks/generate_quality.py): interpolation moving from A to B in note space and humanized
+spread against the drummer's own (bundled models, on music they never trained on), completed melodies
+against samples (a tiny model trained for seconds on real files, see `quick_model`).
 """
 
 from __future__ import annotations

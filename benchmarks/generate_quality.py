@@ -2,7 +2,8 @@
 """Quality figures for bench_generate: tiny models trained for seconds on a few real files, and the
 bundled drum model.
 
-Interpolation: share of steps whose note distance from A grows and to B shrinks. Humanize (the bundled
+Interpolation (the bundled models): share of steps whose note distance from A grows and to B shrinks,
+beside evenly spaced codes. Humanize (the bundled
 drum model, on beats it never saw): velocity and timing spread of a flattened beat after humanizing, over
 the drummer's own playing of it. Completion: Yang & Lerch
 overlap of completed melodies with the training melodies, beside that of sampled melodies.
@@ -20,7 +21,8 @@ import numpy as np
 from benchmarks.bench_generate import COMMAND, quick_model
 from benchmarks.common import Figure
 from engine.generator import Generator
-from engine.midi_io import read_clip, read_song
+from engine.midi_io import MidiError, read_clip, read_song
+from engine.morph import note_distances
 from engine.pattern import Note, Pattern, Role
 
 MIDI = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "midi"
@@ -47,12 +49,13 @@ def _folder(root: Path, name: str, files: Sequence[Path]) -> Path:
     return folder
 
 
-def _monotone_share(gen: Generator, a: Pattern, b: Pattern, steps: int = 7) -> float:
-    hits = [gen.converter.to_tensors(c)["hits"] for c in gen.interpolate(a, b, steps, temperature=0.0)]
-    from_a = [int((h != hits[0]).sum()) for h in hits]
-    to_b = [int((h != hits[-1]).sum()) for h in hits]
-    ok = [from_a[i + 1] >= from_a[i] and to_b[i + 1] <= to_b[i] for i in range(steps - 1)]
-    return float(np.mean(ok))
+def monotone_share(clips: Sequence[Pattern]) -> float:
+    """Share of steps whose note distance from the first clip does not shrink and to the last does not
+    grow (notes as (pitch, step, drum))."""
+    from_a, to_b = note_distances(clips)
+    return float(
+        np.mean([from_a[i + 1] >= from_a[i] and to_b[i + 1] <= to_b[i] for i in range(len(clips) - 1)])
+    )
 
 
 def _flat(p: Pattern) -> Pattern:
@@ -61,16 +64,39 @@ def _flat(p: Pattern) -> Pattern:
     )
 
 
-def _drum_figures(root: Path) -> list[Figure]:
-    folder = _folder(root, "beats", [GROOVES / b for b in BEATS])
-    gen = Generator.load(quick_model(folder, "drums_2bar", root / "drums-model", 150))
-    beats = [read_clip(GROOVES / b) for b in BEATS]
-    shares = [_monotone_share(gen, a, b) for a, b in itertools.combinations(beats, 2)]
-    note = "drums_2bar tiny, 150 steps on 6 grooves"
-    return [
-        Figure("interpolation steps moving away from A and toward B", tuple(shares), "share", "1.0", COMMAND,
-               note=f"{note}; 15 pairs, 7 steps, note space"),
-    ]  # fmt: skip
+def tunes(count: int) -> list[Pattern]:
+    """The first `count` tunes with 4/4 bars: the folk tunes, then Bach chorales (their soprano leads)."""
+    tunes = []
+    for path in sorted((MIDI / "folk").rglob("*.mid")) + sorted((MIDI / "bach_chorales").rglob("*.mid")):
+        try:
+            tunes.append(read_clip(path))
+        except MidiError:
+            continue
+        if len(tunes) == count:
+            break
+    return tunes
+
+
+def _interpolation_figures() -> list[Figure]:
+    """Bundled models on music they never trained on: 15 pairs each, 7 steps at temperature 0, Bandmate's
+    `interpolate` beside evenly spaced codes decoded as they are (MusicVAE's own interpolation)."""
+    out = []
+    for config, clips, what in (
+        ("drums_2bar", [read_clip(p) for p in validation_beats(6)], "6 Groove validation beats"),
+        ("mel_2bar", tunes(6), "6 folk tunes and chorales"),
+    ):
+        gen = Generator.load(config)
+        pairs = list(itertools.combinations(clips, 2))
+        mine = [monotone_share(gen.interpolate(a, b, 7, temperature=0.0)) for a, b in pairs]
+        even = [monotone_share(gen.decode(gen.interpolation_path(a, b, 7), 0.0)) for a, b in pairs]
+        note = f"bundled {config}; {what}, {len(pairs)} pairs, 7 steps, note space"
+        out += [
+            Figure(f"interpolation steps moving away from A and toward B ({config})", tuple(mine), "share",
+                   "1.0", COMMAND, note=note),
+            Figure(f"the same with evenly spaced codes ({config})", tuple(even), "share", "-", COMMAND,
+                   note=note),
+        ]  # fmt: skip
+    return out
 
 
 def validation_beats(count: int) -> list[Path]:
@@ -137,4 +163,4 @@ def _completion_figures(root: Path) -> list[Figure]:
 
 def quality_figures() -> list[Figure]:
     with tempfile.TemporaryDirectory(prefix="bandmate-bench-") as tmp:
-        return _drum_figures(Path(tmp)) + _humanize_figures() + _completion_figures(Path(tmp))
+        return _interpolation_figures() + _humanize_figures() + _completion_figures(Path(tmp))

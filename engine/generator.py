@@ -329,9 +329,15 @@ class Generator:
         seed: int | None = None,
         key: Key | str | None = None,
     ) -> list[Pattern]:
-        """Clips morphing from A into B (A and B's reconstructions are the ends)."""
+        """Clips morphing from A into B (A and B's reconstructions are the ends), each step no nearer A
+        and no further from B in notes than the one before where the path allows (engine/morph.py)."""
+        from engine.morph import REFINE, monotone_steps, note_distances
+
         key = self.resolve_key(key, a.concat(b))
-        return self.decode(self.interpolation_path(a, b, steps), temperature, key, seed, tempo=a.tempo)
+        path = self.interpolation_path(a, b, (steps - 1) * REFINE + 1 if steps >= 2 else steps)
+        candidates = self.to_patterns(self.decode_arrays(path, temperature, key, seed), a.tempo)
+        chosen = monotone_steps(*note_distances(candidates), steps)
+        return self.finish([candidates[i] for i in chosen], temperature, self.last_seed)
 
     def blend_codes(self, corners: Sequence[Pattern], points: Sequence[tuple[float, float]]) -> torch.Tensor:
         """(P, Z) bilinear blends of the corners' codes at (x, y) points in 0..1.
