@@ -151,6 +151,8 @@ class MainWindow(QMainWindow):
         p.error.connect(lambda r: self.show_status(f"Sound stopped: {r}"))
         self.generate.audition.connect(lambda *_: self.play())
         self.generate.keep.connect(self.arrangement.add)
+        self.morph.audition.connect(lambda *_: self.play())
+        self.morph.keep.connect(self.arrangement.add)
         self.arrangement.play_requested.connect(self._play_arrangement)
         self.arrangement.export_requested.connect(self.files.export)
         self.arrangement.list.itemClicked.connect(
@@ -159,6 +161,7 @@ class MainWindow(QMainWindow):
             )
         )
         self.generate.candidates.mime_factory = self.arrangement.list.mime_factory
+        self.morph.steps_list.mime_factory = self.arrangement.list.mime_factory
         self.blender.fill_button.clicked.connect(self._corners_from_candidates)
         self.generate.candidates.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.generate.candidates.customContextMenuRequested.connect(self._candidate_menu)

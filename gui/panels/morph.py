@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: MIT
 """Morph panel: pick clip A and clip B, then drag the latent slider; the piano roll and loop follow.
+Or make N steps from A to B (the `interpolate` command) and keep them in a row: a Latent Loop.
 
 A and B are encoded once (a worker computes 101 codes along the slerp path); each drag position decodes
 one code in a worker, and `Latest` drops stale positions so only the newest one is decoded.
@@ -9,19 +10,37 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QListWidgetItem,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
 
 from engine.pattern import Pattern
 from gui.session import Session
 from gui.widgets.latent_slider import STEPS, LatentSlider
-from gui.widgets.thumbnails import paint_thumbnail
+from gui.widgets.thumbnails import CLIP_ROLE, ClipList, paint_thumbnail
 from gui.workers import Latest
 
 MORPH_SEED = 7  # one seed for all positions, so neighbouring positions differ only by the code
 
 
 class MorphPanel(QWidget):
-    """Clip A, clip B and a slider between them."""
+    """Clip A, clip B, a slider between them, and the steps from A to B as clips.
+
+    Signals:
+        audition(object, str): a step was clicked: play this Pattern (name).
+        keep(object, str): keep this Pattern (name) in the arrangement.
+    """
+
+    audition = Signal(object, str)
+    keep = Signal(object, str)
 
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -44,11 +63,29 @@ class MorphPanel(QWidget):
             grid.addWidget(self.labels[i], 1, i)
             grid.addWidget(self.set_buttons[i], 2, i)
             self.set_buttons[i].clicked.connect(lambda _=False, i=i: self.set_clip(i, *self._current()))
+        self.steps = QSpinBox()
+        self.steps.setRange(2, 32)
+        self.steps.setValue(8)
+        self.steps.setPrefix("Steps: ")
+        self.steps_button = QPushButton("Make steps A → B")
+        self.steps_button.setToolTip("Clips morphing from A into B, each a step further (Latent Loops)")
+        self.steps_list = ClipList()
+        self.keep_steps_button = QPushButton("Keep all steps in a row")
+        self.keep_steps_button.setToolTip("Add every step to the arrangement, A first: play them as one loop")
+        row = QHBoxLayout()
+        row.addWidget(self.steps)
+        row.addWidget(self.steps_button, 1)
         layout = QVBoxLayout(self)
         layout.addLayout(grid)
         layout.addWidget(self.slider)
         layout.addWidget(self.hint)
-        layout.addStretch(1)
+        layout.addLayout(row)
+        layout.addWidget(self.steps_list, 1)
+        layout.addWidget(self.keep_steps_button)
+        self.steps_button.clicked.connect(self.make_steps)
+        self.keep_steps_button.clicked.connect(self.keep_steps)
+        self.steps_list.itemClicked.connect(self._clicked)
+        self.steps_list.itemActivated.connect(self._clicked)
         self.slider.moved.connect(self.morph_to)
         self.latest.finished.connect(self._show)
         self.latest.failed.connect(lambda r: self.session.status.emit(f"Morph failed: {r}"))
@@ -104,3 +141,36 @@ class MorphPanel(QWidget):
     def _show(self, result: tuple[float, Pattern]) -> None:
         t, clip = result
         self.session.show_clip(clip, f"morph {t:.0%}", undoable=False)
+
+    def make_steps(self) -> None:
+        """`interpolate` A to B into the chosen number of steps, in a worker; they fill the steps list."""
+        a, b = self.clips
+        if a is None or b is None:
+            self.session.status.emit("Set clips A and B first")
+            return
+        n, temp = self.steps.value(), self.session.temperature
+
+        def work(gen: Any, _ctx: object) -> tuple[list[Pattern], list[str]]:
+            return gen.interpolate(a, b, n, temperature=temp, seed=MORPH_SEED), gen.take_notices()
+
+        self.session.with_model(work, self._show_steps, f"Morphing A into B in {n} steps")
+
+    def _show_steps(self, result: tuple[list[Pattern], list[str]]) -> None:
+        clips, notices = result
+        self.steps_list.clear()
+        for i, clip in enumerate(clips):
+            self.steps_list.add_clip(clip, f"step {i + 1}/{len(clips)}")
+        self.session.status.emit(
+            "; ".join(notices + [f"{len(clips)} steps from A to B: click one to hear it, or keep them all"])
+        )
+
+    def _clicked(self, item: QListWidgetItem) -> None:
+        self.session.show_clip(item.data(CLIP_ROLE), item.text())
+        self.audition.emit(item.data(CLIP_ROLE), item.text())
+
+    def keep_steps(self) -> None:
+        if not self.steps_list.count():
+            self.session.status.emit("Make the steps first")
+            return
+        for i in range(self.steps_list.count()):
+            self.keep.emit(self.steps_list.clip(i), self.steps_list.item(i).text())

@@ -65,6 +65,24 @@ def test_moving_the_slider_changes_the_notes(window: MainWindow) -> None:
     assert window.player._pattern is at_a  # the playing loop follows
 
 
+def test_morph_steps_fill_a_list_and_keep_as_one_loop(qtbot: QtBot, window: MainWindow) -> None:
+    use_tiny_model(window, "drums_2bar")
+    window.morph.steps_button.click()
+    assert "Set clips A and B first" in window.status_label.text()
+    window.morph.set_clip(0, make_beat(0), "beat A")
+    window.morph.set_clip(1, make_beat(3), "beat B")
+    window.morph.steps.setValue(5)
+    qtbot.mouseClick(window.morph.steps_button, Qt.MouseButton.LeftButton)
+    steps = window.morph.steps_list.clips()
+    assert len(steps) == 5 and all(s.note_count for s in steps)
+    assert window.morph.steps_list.names()[0] == "step 1/5"
+    window.morph._clicked(window.morph.steps_list.item(2))
+    assert window.session.doc.pattern == steps[2] and window.player._pattern is steps[2]
+    before = len(window.arrangement.clips())
+    window.morph.keep_steps_button.click()
+    assert window.arrangement.clips()[before:] == steps  # in order, A first: one Latent Loop
+
+
 def test_moving_the_puck_changes_the_beat(qtbot: QtBot, window: MainWindow) -> None:
     use_tiny_model(window, "drums_2bar")
     window.blender.fill_button.click()
