@@ -49,6 +49,7 @@ class Session(QObject):
         self.model_name = ""
         self.temperature = 0.5
         self.feel = True  # new notes get the training music's loudness and timing (Generator.feel)
+        self.key: str | None = None  # None: any notes; "auto"; or a name like "C:minor" (resolve_key)
         self._jobs = 0
         self.model_lock = threading.Lock()  # one model call at a time (the generator keeps RNG state)
 

@@ -8,6 +8,7 @@ from typing import Any
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QDoubleSpinBox,
     QFormLayout,
     QHBoxLayout,
@@ -19,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from engine.keys import NOTE_NAMES
 from engine.pattern import Pattern
 from gui.session import Session
 from gui.widgets.thumbnails import CLIP_ROLE, ClipList
@@ -50,6 +52,16 @@ class GeneratePanel(QWidget):
         self.seed.setRange(-1, 2**31 - 1)
         self.seed.setSpecialValueText("random")
         self.seed.setValue(-1)
+        self.key = QComboBox()
+        self.key.addItem("Any notes", None)
+        self.key.addItem("Auto: the clip's or the training music's key", "auto")
+        for name in NOTE_NAMES:
+            for mode in ("major", "minor"):
+                self.key.addItem(f"{name} {mode}", f"{name}:{mode}")
+        self.key.setToolTip(
+            "Keep melody and bass in this scale while the model writes (Generate, Variations, Morph, "
+            "Complete); drums are never affected"
+        )
         self.feel = QCheckBox("Play it like the training music")
         self.feel.setChecked(True)
         self.feel.setToolTip(
@@ -71,6 +83,7 @@ class GeneratePanel(QWidget):
         self._build()
         self.temperature.valueChanged.connect(self._set_temperature)
         self.feel.toggled.connect(self._set_feel)
+        self.key.currentIndexChanged.connect(lambda _i: setattr(self.session, "key", self.key.currentData()))
         self.generate_button.clicked.connect(self.generate)
         self.vary_button.clicked.connect(self.variations)
         self.keep_button.clicked.connect(self.keep_selected)
@@ -83,6 +96,7 @@ class GeneratePanel(QWidget):
         form.addRow("Temperature", self.temperature)
         form.addRow("Seed", self.seed)
         form.addRow("Bars", self.bars)
+        form.addRow("Key", self.key)
         form.addRow("Feel", self.feel)
         buttons = QHBoxLayout()
         for b in (self.generate_button, self.vary_button):
@@ -106,10 +120,10 @@ class GeneratePanel(QWidget):
 
     def generate(self) -> None:
         n, temp, seed = self.count.value(), self.temperature.value(), self._seed()
-        bars = self.bars.value() or None
+        bars, key = self.bars.value() or None, self.session.key
 
         def work(gen: Any, _ctx: object) -> tuple[list[Pattern], int, list[str]]:
-            clips = gen.sample(n, temp, seed, bars=bars)
+            clips = gen.sample(n, temp, seed, bars=bars, key=key)
             return clips, gen.last_seed, gen.take_notices()
 
         self.session.with_model(work, self.show_candidates, f"Generating {n} clip(s)")
@@ -119,10 +133,10 @@ class GeneratePanel(QWidget):
         if not clip.note_count:
             self.session.status.emit("The current clip is empty: generate or open one first")
             return
-        n, temp, seed = self.count.value(), self.temperature.value(), self._seed()
+        n, temp, seed, key = self.count.value(), self.temperature.value(), self._seed(), self.session.key
 
         def work(gen: Any, _ctx: object) -> tuple[list[Pattern], int, list[str]]:
-            clips = gen.variations(clip, n, 0.3, seed, temperature=temp)
+            clips = gen.variations(clip, n, 0.3, seed, temperature=temp, key=key)
             return clips, gen.last_seed, gen.take_notices()
 
         self.session.with_model(work, self.show_candidates, f"Making {n} variation(s)")

@@ -130,11 +130,13 @@ class MorphPanel(QWidget):
         if gen is None or path is None or a is None or gen is not self.session.generator:
             return
         i = round(t * STEPS)
-        temp = self.session.temperature
+        temp, key, b = self.session.temperature, self.session.key, self.clips[1]
 
         def decode(_ctx: object) -> tuple[float, Pattern]:
             with self.session.using(gen):
-                return t, gen.decode(path[i : i + 1], temp, seed=MORPH_SEED, tempo=a.tempo)[0]
+                scale = gen.resolve_key(key, a.concat(b) if key == "auto" and b is not None else None)
+                gen.take_notices()
+                return t, gen.decode(path[i : i + 1], temp, scale, seed=MORPH_SEED, tempo=a.tempo)[0]
 
         self.latest.request(decode)
 
@@ -148,10 +150,10 @@ class MorphPanel(QWidget):
         if a is None or b is None:
             self.session.status.emit("Set clips A and B first")
             return
-        n, temp = self.steps.value(), self.session.temperature
+        n, temp, key = self.steps.value(), self.session.temperature, self.session.key
 
         def work(gen: Any, _ctx: object) -> tuple[list[Pattern], list[str]]:
-            return gen.interpolate(a, b, n, temperature=temp, seed=MORPH_SEED), gen.take_notices()
+            return gen.interpolate(a, b, n, temperature=temp, seed=MORPH_SEED, key=key), gen.take_notices()
 
         self.session.with_model(work, self._show_steps, f"Morphing A into B in {n} steps")
 

@@ -79,11 +79,11 @@ class ToolsPanel(QWidget):
         if clip is None:
             return
         parts = [p for p, box in self.part_boxes.items() if box.isChecked()] or None
-        temp = self.session.temperature
+        temp, key = self.session.temperature, self.session.key
         name = self.session.doc.name
 
         def work(gen: Any, _ctx: object) -> tuple[Pattern, list[str]]:
-            return gen.complete(clip, parts, temperature=temp), gen.take_notices()
+            return gen.complete(clip, parts, temperature=temp, key=key), gen.take_notices()
 
         self.session.with_model(work, lambda r: self._show(r, f"{name} completed"), "Completing the clip")
 

@@ -34,6 +34,28 @@ def test_generate_shows_notes_on_the_piano_roll(qtbot: QtBot, window: MainWindow
     assert window.session.doc.pattern == window.generate.candidates.clip(2)
 
 
+def test_key_box_keeps_generated_and_morphed_melodies_in_the_scale(qtbot: QtBot, window: MainWindow) -> None:
+    use_tiny_model(window, "mel_2bar")  # untrained: without a key it plays any of the 88 notes
+    c_major = {0, 2, 4, 5, 7, 9, 11}
+    window.generate.key.setCurrentIndex(window.generate.key.findData("C:major"))
+    assert window.session.key == "C:major"
+    window.generate.count.setValue(4)
+    window.generate.seed.setValue(1)
+    qtbot.mouseClick(window.generate.generate_button, Qt.MouseButton.LeftButton)
+    clips = window.generate.candidates.clips()
+    assert all(n.pitch % 12 in c_major for c in clips for t in c.tracks for n in t.notes)
+    window.morph.set_clip(0, clips[0], "one")
+    window.morph.set_clip(1, clips[1], "two")
+    window.morph.steps_button.click()
+    steps = window.morph.steps_list.clips()
+    assert steps and all(n.pitch % 12 in c_major for c in steps for t in c.tracks for n in t.notes)
+    window.generate.key.setCurrentIndex(0)
+    assert window.session.key is None
+    qtbot.mouseClick(window.generate.generate_button, Qt.MouseButton.LeftButton)
+    free = {n.pitch % 12 for c in window.generate.candidates.clips() for t in c.tracks for n in t.notes}
+    assert not free <= c_major
+
+
 def test_feel_box_switches_between_learned_and_flat_loudness(qtbot: QtBot, window: MainWindow) -> None:
     use_tiny_model(window, "drums_2bar")
     window.generate.count.setValue(2)
