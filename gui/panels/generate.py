@@ -74,6 +74,11 @@ class GeneratePanel(QWidget):
         self.bars.setToolTip("chain clips along a smooth path into this many bars")
         self.generate_button = QPushButton("Generate")
         self.generate_button.setToolTip("New clips from the model (Ctrl+G)")
+        self.amount = QDoubleSpinBox()
+        self.amount.setRange(0.0, 1.0)
+        self.amount.setSingleStep(0.05)
+        self.amount.setValue(0.3)
+        self.amount.setToolTip("How far variations move from the current clip: 0 = the same, 1 = far")
         self.vary_button = QPushButton("Variations of current")
         self.keep_button = QPushButton("Keep ★")
         self.keep_button.setToolTip("Add the clip in the piano roll to the arrangement (Ctrl+K)")
@@ -96,6 +101,7 @@ class GeneratePanel(QWidget):
         form.addRow("Temperature", self.temperature)
         form.addRow("Seed", self.seed)
         form.addRow("Bars", self.bars)
+        form.addRow("Variation amount", self.amount)
         form.addRow("Key", self.key)
         form.addRow("Feel", self.feel)
         buttons = QHBoxLayout()
@@ -134,9 +140,10 @@ class GeneratePanel(QWidget):
             self.session.status.emit("The current clip is empty: generate or open one first")
             return
         n, temp, seed, key = self.count.value(), self.temperature.value(), self._seed(), self.session.key
+        amount = self.amount.value()
 
         def work(gen: Any, _ctx: object) -> tuple[list[Pattern], int, list[str]]:
-            clips = gen.variations(clip, n, 0.3, seed, temperature=temp, key=key)
+            clips = gen.variations(clip, n, amount, seed, temperature=temp, key=key)
             return clips, gen.last_seed, gen.take_notices()
 
         self.session.with_model(work, self.show_candidates, f"Making {n} variation(s)")

@@ -184,6 +184,15 @@ def test_variations_of_the_current_clip_become_candidates(window: MainWindow) ->
     window.generate.vary_button.click()
     assert window.generate.candidates.count() == 3
     assert window.session.doc.pattern == window.generate.candidates.clip(0)
+    window.session.show_clip(make_beat(1), "my beat")
+    window.generate.temperature.setValue(0.0)
+    window.generate.amount.setValue(0.0)  # no move in latent space: the clip as the model plays it, 3 times
+    window.generate.vary_button.click()
+    assert len({tuple(_hits(c)) for c in window.generate.candidates.clips()}) == 1
+    window.session.show_clip(make_beat(1), "my beat")
+    window.generate.amount.setValue(1.0)
+    window.generate.vary_button.click()
+    assert len({tuple(_hits(c)) for c in window.generate.candidates.clips()}) > 1
 
 
 def test_slider_drag_decodes_in_workers_and_only_the_newest_position_wins(
