@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -13,7 +12,6 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLabel,
-    QListWidgetItem,
     QPushButton,
     QSpinBox,
     QVBoxLayout,
@@ -22,24 +20,17 @@ from PySide6.QtWidgets import (
 
 from engine.keys import NOTE_NAMES
 from engine.pattern import Pattern
+from gui.panels.clips import ClipsPanel
 from gui.session import Session
 from gui.widgets.thumbnails import CLIP_ROLE, ClipList
 
 
-class GeneratePanel(QWidget):
-    """Asks the model for new clips (or variations of the current one) and lists them as thumbnails.
-
-    Signals:
-        audition(object, str): a candidate was clicked: play this Pattern (name).
-        keep(object, str): keep this Pattern (name) in the arrangement.
-    """
-
-    audition = Signal(object, str)
-    keep = Signal(object, str)
+class GeneratePanel(ClipsPanel):
+    """Asks the model for new clips (or variations of the current one) and lists them as thumbnails;
+    clicking one auditions it (`audition`), Keep adds it to the arrangement (`keep`)."""
 
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.session = session
+        super().__init__(session, parent)
         self.count = QSpinBox()
         self.count.setRange(1, 32)
         self.count.setValue(8)
@@ -92,8 +83,7 @@ class GeneratePanel(QWidget):
         self.generate_button.clicked.connect(self.generate)
         self.vary_button.clicked.connect(self.variations)
         self.keep_button.clicked.connect(self.keep_selected)
-        self.candidates.itemClicked.connect(self._clicked)
-        self.candidates.itemActivated.connect(self._clicked)
+        self.audition_on_click(self.candidates)
 
     def _build(self) -> None:
         form = QFormLayout()
@@ -158,10 +148,6 @@ class GeneratePanel(QWidget):
         if clips:
             self.candidates.setCurrentRow(0)
             self._clicked(self.candidates.item(0))
-
-    def _clicked(self, item: QListWidgetItem) -> None:
-        self.session.show_clip(item.data(CLIP_ROLE), item.text())
-        self.audition.emit(item.data(CLIP_ROLE), item.text())
 
     def keep_selected(self) -> None:
         """Keep the clip in the piano roll (with your edits), or all selected candidates when several are."""

@@ -10,12 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
-    QListWidgetItem,
     QPushButton,
     QSpinBox,
     QVBoxLayout,
@@ -23,28 +21,21 @@ from PySide6.QtWidgets import (
 )
 
 from engine.pattern import Pattern
+from gui.panels.clips import ClipsPanel
 from gui.session import Session
 from gui.widgets.latent_slider import STEPS, LatentSlider
-from gui.widgets.thumbnails import CLIP_ROLE, ClipList, paint_thumbnail
+from gui.widgets.thumbnails import ClipList, paint_thumbnail
 from gui.workers import Latest
 
 MORPH_SEED = 7  # one seed for all positions, so neighbouring positions differ only by the code
 
 
-class MorphPanel(QWidget):
-    """Clip A, clip B, a slider between them, and the steps from A to B as clips.
-
-    Signals:
-        audition(object, str): a step was clicked: play this Pattern (name).
-        keep(object, str): keep this Pattern (name) in the arrangement.
-    """
-
-    audition = Signal(object, str)
-    keep = Signal(object, str)
+class MorphPanel(ClipsPanel):
+    """Clip A, clip B, a slider between them, and the steps from A to B as clips; clicking a step
+    auditions it (`audition`), Keep all steps adds them to the arrangement (`keep`)."""
 
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.session = session
+        super().__init__(session, parent)
         self.clips: list[Pattern | None] = [None, None]
         self.names = ["", ""]
         self.path: Any = None  # (STEPS + 1, Z) codes from A to B
@@ -84,8 +75,7 @@ class MorphPanel(QWidget):
         layout.addWidget(self.keep_steps_button)
         self.steps_button.clicked.connect(self.make_steps)
         self.keep_steps_button.clicked.connect(self.keep_steps)
-        self.steps_list.itemClicked.connect(self._clicked)
-        self.steps_list.itemActivated.connect(self._clicked)
+        self.audition_on_click(self.steps_list)
         self.slider.moved.connect(self.morph_to)
         self.latest.finished.connect(self._show)
         self.latest.failed.connect(lambda r: self.session.status.emit(f"Morph failed: {r}"))
@@ -165,10 +155,6 @@ class MorphPanel(QWidget):
         self.session.status.emit(
             "; ".join(notices + [f"{len(clips)} steps from A to B: click one to hear it, or keep them all"])
         )
-
-    def _clicked(self, item: QListWidgetItem) -> None:
-        self.session.show_clip(item.data(CLIP_ROLE), item.text())
-        self.audition.emit(item.data(CLIP_ROLE), item.text())
 
     def keep_steps(self) -> None:
         if not self.steps_list.count():
