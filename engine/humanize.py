@@ -131,19 +131,28 @@ def add_feel(gen: Generator, clips: list[Pattern], temperature: float, seed: int
     stats = gen.music_stats()
     if stats.get("velocity_mean") is None or stats.get("velocity_std") is None:
         return clips
-    drum_stats = stats.get("drums") or stats
     scale = float(np.sqrt(max(temperature, 0.0)))
     velocity = gen.config_name != "multitrack_1bar"
     rng = np.random.default_rng(seed)
-    return [
-        clip.with_tracks(
-            [
-                _humanize_track(t, drum_stats if t.is_drum else stats, 1.0, rng, scale, velocity)
-                for t in clip.tracks
-            ]
-        )
-        for clip in clips
-    ]
+    return [_with_feel(clip, stats, 1.0, rng, scale, velocity) for clip in clips]
+
+
+def _with_feel(
+    clip: Pattern,
+    stats: dict,
+    amount: float,
+    rng: np.random.Generator,
+    scale: float = 1.0,
+    velocity: bool = True,
+) -> Pattern:
+    """Every track moved by `_humanize_track`, drum tracks by the drums' statistics."""
+    drum_stats = stats.get("drums") or stats
+    return clip.with_tracks(
+        [
+            _humanize_track(t, drum_stats if t.is_drum else stats, amount, rng, scale, velocity)
+            for t in clip.tracks
+        ]
+    )
 
 
 def flatten(clips: list[Pattern]) -> list[Pattern]:
@@ -160,15 +169,13 @@ def flatten(clips: list[Pattern]) -> list[Pattern]:
 def humanize_from_summary(gen: Generator, clip: Pattern, amount: float, seed: int) -> Pattern:
     """Loudness and timing drawn from the training music's statistics (drum tracks from its drums')."""
     stats = training_stats(gen)
-    drum_stats = stats.get("drums") or stats
-    rng = np.random.default_rng(seed)
-    tracks = [_humanize_track(t, drum_stats if t.is_drum else stats, amount, rng) for t in clip.tracks]
+    out = _with_feel(clip, stats, amount, np.random.default_rng(seed))
     gen.notices.append(
         f"{gen.config_name} has no learned velocities: used the velocity and timing statistics of its "
         f"training music (velocity {float(stats['velocity_mean']):.0f} ± {float(stats['velocity_std']):.0f}, "
         f"timing spread {float(stats.get('offset_std') or 0.0):.2f} steps)"
     )
-    return clip.with_tracks(tracks)
+    return out
 
 
 def humanize_multitrack(gen: Generator, clip: Pattern, amount: float, seed: int) -> Pattern:
