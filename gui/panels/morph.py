@@ -40,6 +40,7 @@ class MorphPanel(ClipsPanel):
         self.names = ["", ""]
         self.path: Any = None  # (STEPS + 1, Z) codes from A to B
         self.path_gen: Any = None  # the Generator that encoded `path`
+        self.auto_key: Any = None  # Key "Auto" for A and B (their key, else the training music's)
         self.latest = Latest(session.executor, self)
         self.slider = LatentSlider()
         self.slider.setEnabled(False)
@@ -101,16 +102,18 @@ class MorphPanel(ClipsPanel):
         if a is None or b is None:
             return
 
-        def encode(gen: Any, _ctx: object) -> tuple[Any, Any]:
-            return gen, gen.interpolation_path(a, b, STEPS + 1)
+        def encode(gen: Any, _ctx: object) -> tuple[Any, Any, Any]:
+            auto_key = gen.resolve_key("auto", a.concat(b))  # what Key "Auto" means for A and B
+            gen.take_notices()
+            return gen, gen.interpolation_path(a, b, STEPS + 1), auto_key
 
         self.session.with_model(encode, self._encoded, "Encoding A and B")
 
-    def _encoded(self, result: tuple[Any, Any]) -> None:
-        gen, path = result
+    def _encoded(self, result: tuple[Any, Any, Any]) -> None:
+        gen, path, auto_key = result
         if gen is not self.session.generator:  # the model changed meanwhile: its own encoding follows
             return
-        self.path_gen, self.path = gen, path
+        self.path_gen, self.path, self.auto_key = gen, path, auto_key
         self.slider.setEnabled(True)
         self.session.status.emit("Drag the slider to morph from A to B")
 
@@ -120,13 +123,15 @@ class MorphPanel(ClipsPanel):
         if gen is None or path is None or a is None or gen is not self.session.generator:
             return
         i = round(t * STEPS)
-        temp, key, b = self.session.temperature, self.session.key, self.clips[1]
+        temp, key = self.session.temperature, self.session.key
+        if key == "auto":
+            key = self.auto_key  # resolved once when A and B were encoded, not on every drag position
 
         def decode(_ctx: object) -> tuple[float, Pattern]:
             with self.session.using(gen):
-                scale = gen.resolve_key(key, a.concat(b) if key == "auto" and b is not None else None)
+                clip = gen.decode(path[i : i + 1], temp, key, seed=MORPH_SEED, tempo=a.tempo)[0]
                 gen.take_notices()
-                return t, gen.decode(path[i : i + 1], temp, scale, seed=MORPH_SEED, tempo=a.tempo)[0]
+                return t, clip
 
         self.latest.request(decode)
 

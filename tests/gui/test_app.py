@@ -49,6 +49,12 @@ def test_key_box_keeps_generated_and_morphed_melodies_in_the_scale(qtbot: QtBot,
     window.morph.steps_button.click()
     steps = window.morph.steps_list.clips()
     assert steps and all(n.pitch % 12 in c_major for c in steps for t in c.tracks for n in t.notes)
+    window.generate.key.setCurrentIndex(window.generate.key.findData("auto"))
+    auto = window.morph.auto_key  # found once, when A and B were encoded: both are C-major clips
+    assert auto is not None and set(auto.pitch_classes) == c_major
+    window.morph.slider.set_value(0.5)
+    morphed = window.session.doc.pattern
+    assert morphed.note_count and all(n.pitch % 12 in c_major for t in morphed.tracks for n in t.notes)
     window.generate.key.setCurrentIndex(0)
     assert window.session.key is None
     qtbot.mouseClick(window.generate.generate_button, Qt.MouseButton.LeftButton)
