@@ -12,8 +12,7 @@ import numpy as np
 import torch
 
 from engine.groove import SpreadSums
-from models.encoder import GROOVE_CHANNELS
-from models.musicvae import drum_hits, multitrack_onsets
+from models.musicvae import head_outputs, multitrack_onsets
 
 BATCH = 256
 
@@ -58,14 +57,9 @@ def teacher_forced(
     for track, dec in zip(cfg.tracks, model.decoders, strict=True):
         logits, head = dec(model._segments(batch[track]), cond)  # (B * segments, L, V), (.., L, K)
         tokens[track] = logits.argmax(-1).reshape(batch[track].shape)
-        if head is not None and cfg.groove:
-            head = head.reshape(*batch[track].shape, -1)  # (B, T, 18)
-            hits = drum_hits(batch[track])  # (B, T, 9)
-            heads["velocity"] = torch.sigmoid(head[..., :GROOVE_CHANNELS]) * hits
-            heads["offset"] = 0.5 * torch.tanh(head[..., GROOVE_CHANNELS:]) * hits
-        elif head is not None and cfg.decoder == "multitrack":
-            head = head.reshape(*batch[track].shape, -1)  # (B, 8, 16, 1)
-            heads["velocity"] = torch.sigmoid(head[..., 0]) * multitrack_onsets(batch[track])  # (B, 8, 16)
+        if head is not None and (cfg.groove or cfg.decoder == "multitrack"):
+            head = head.reshape(*batch[track].shape, -1)  # (B, T, 18) or (B, 8, 16, 1)
+            heads.update(head_outputs(head, batch[track], cfg.groove))
     return tokens, heads
 
 

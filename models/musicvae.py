@@ -43,6 +43,22 @@ def multitrack_onsets(tokens: Tensor) -> Tensor:
     return (((tokens >= 2) & (tokens < MELODY_VOCAB)) | (tokens > MELODY_VOCAB)).float()
 
 
+def head_outputs(head: Tensor, tokens: Tensor, groove: bool) -> dict[str, Tensor]:
+    """What a decoder's regression head (..., K) says about the notes of `tokens` (...,), zero elsewhere.
+
+    groove (drums_2bar): "hits" (..., 9), "velocity" in 0..1 and "offset" in (-0.5, 0.5) 16ths per hit;
+    otherwise (multitrack_1bar): "velocity" (...,) in 0..1 at each onset.
+    """
+    if groove:
+        hits = drum_hits(tokens)
+        return {
+            "hits": hits,
+            "velocity": torch.sigmoid(head[..., :GROOVE_CHANNELS]) * hits,
+            "offset": 0.5 * torch.tanh(head[..., GROOVE_CHANNELS:]) * hits,
+        }
+    return {"velocity": torch.sigmoid(head[..., 0]) * multitrack_onsets(tokens)}
+
+
 class MusicVAE(nn.Module):
     """The whole model for one `ModelConfig`; see `models.presets` for the named configs."""
 
@@ -149,20 +165,20 @@ class MusicVAE(nn.Module):
     def _head_terms(self, head: Tensor, batch: dict[str, Tensor], track: str) -> dict[str, Tensor]:
         """Masked squared errors of the regression heads, {"velocity": (B,), "offset": (B,)}."""
         b = head.shape[0]
+        pred = head_outputs(head, batch[track], self.cfg.groove)  # zero off the notes, so masked below
         if self.cfg.groove:
-            hits = drum_hits(batch[track])  # (B, S, 9)
-            vel = torch.sigmoid(head[..., :GROOVE_CHANNELS])  # (B, S, 9)
-            off = 0.5 * torch.tanh(head[..., GROOVE_CHANNELS:])  # (B, S, 9)
+            hits = pred["hits"]  # (B, S, 9)
             out = {}
-            for key, pred in (("velocity", vel), ("offset", off)):
+            for key in ("velocity", "offset"):
                 if key in batch:
-                    out[key] = ((pred - batch[key].float()).pow(2) * hits).reshape(b, -1).sum(1)
+                    out[key] = ((pred[key] - batch[key].float()).pow(2) * hits).reshape(b, -1).sum(1)
             return out
         if "velocity" not in batch:
             return {}
         onsets = multitrack_onsets(batch[track])  # (B, 8, 16)
-        vel = torch.sigmoid(head[..., 0])  # (B, 8, 16)
-        return {"velocity": ((vel - batch["velocity"].float()).pow(2) * onsets).reshape(b, -1).sum(1)}
+        return {
+            "velocity": ((pred["velocity"] - batch["velocity"].float()).pow(2) * onsets).reshape(b, -1).sum(1)
+        }
 
     # ---- inference ------------------------------------------------------------------------------------
     @torch.no_grad()
@@ -195,10 +211,7 @@ class MusicVAE(nn.Module):
             tokens, head = dec.sample(cond, cfg.bar_steps, temperature, mask.get(track), forced, generator)
             out[track] = tokens.reshape(b, cfg.steps)  # (B, S)
             if head is not None:
-                hits = drum_hits(out[track])  # (B, S, 9)
-                out["hits"] = hits
-                out["velocity"] = torch.sigmoid(head[..., :GROOVE_CHANNELS]) * hits  # (B, S, 9)
-                out["offset"] = 0.5 * torch.tanh(head[..., GROOVE_CHANNELS:]) * hits  # (B, S, 9)
+                out.update(head_outputs(head, out[track], groove=True))  # hits, velocity, offset (B, S, 9)
         return out
 
     def _decode_multitrack(
@@ -223,7 +236,7 @@ class MusicVAE(nn.Module):
             allowed = torch.where(keep, allowed & user, allowed)
         forced = given["tokens"].reshape(-1, cfg.bar_steps) if "tokens" in given else None
         tokens, head = self.decoders[0].sample(cond, cfg.bar_steps, temperature, allowed, forced, generator)
-        velocity = torch.sigmoid(head[..., 0]) * multitrack_onsets(tokens)  # (B * 8, 16)
+        velocity = head_outputs(head, tokens, groove=False)["velocity"]  # (B * 8, 16)
         shape = (b, cfg.bars, cfg.bar_steps)
         return {
             "program": program.reshape(b, cfg.bars),
