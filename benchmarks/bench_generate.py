@@ -19,12 +19,6 @@ from models.musicvae import MusicVAE
 from models.presets import get_config
 
 COMMAND = "python -m benchmarks.run generate"
-BEATS = [
-    "drummer3/session2/31_hiphop_92_beat_4-4.mid",
-    "drummer3/session2/32_hiphop_92_beat_4-4.mid",
-    "drummer4/session1/4_latin-brazilian_92_beat_4-4.mid",
-    "drummer4/session1/6_blues-shuffle_134_beat_4-4.mid",
-]
 
 
 def _generator(config: str) -> Generator:
@@ -50,11 +44,11 @@ def _decode_figure(config: str) -> Figure:
 
 
 def _blend_figure() -> Figure:
+    from benchmarks.generate_quality import BEATS, GROOVES
     from engine.midi_io import read_clip
-    from tests.conftest import MIDI_DIR
 
     gen = _generator("drums_2bar")
-    corners = [read_clip(MIDI_DIR / "drums" / "zharry29-drums-with-llm" / b) for b in BEATS]
+    corners = [read_clip(GROOVES / b) for b in BEATS[:4]]
     gen.blend_grid(corners, 2, seed=0)  # warm-up
     times = repeat(lambda: gen.blend_grid(corners, 5, 0.5, seed=0), 5)
     return Figure(

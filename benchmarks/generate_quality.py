@@ -28,7 +28,7 @@ from engine.pattern import Note, Pattern, Role
 MIDI = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "midi"
 GROOVES = MIDI / "drums" / "zharry29-drums-with-llm"
 GROOVE_VALIDATION = MIDI.parent / "train" / "groove" / "validation"
-BEATS = [
+BEATS = [  # real grooves: the tiny test models learn from them; the first four are the blend corners
     "drummer3/session2/31_hiphop_92_beat_4-4.mid",
     "drummer3/session2/32_hiphop_92_beat_4-4.mid",
     "drummer4/session1/4_latin-brazilian_92_beat_4-4.mid",
