@@ -24,7 +24,7 @@ CMD = "python -m benchmarks.run evaluate"
 def _model(config: str, folder: Path) -> Path:
     import torch
 
-    from engine.trainset import load_train_data
+    from engine.training.trainset import load_train_data
     from models.checkpoint import save_checkpoint
     from models.musicvae import MusicVAE
     from models.presets import get_config
@@ -36,7 +36,7 @@ def _model(config: str, folder: Path) -> Path:
 
 
 def _one(config: str) -> list[Figure]:
-    from engine.evaluate import evaluate
+    from engine.evaluation.evaluate import evaluate
 
     with tempfile.TemporaryDirectory() as tmp:
         model = _model(config, Path(tmp) / config)

@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 from benchmarks.common import Figure, repeat
-from engine.generator import Generator
+from engine.generation.generator import Generator
 from models.musicvae import MusicVAE
 from models.presets import get_config
 
@@ -45,7 +45,7 @@ def _decode_figure(config: str) -> Figure:
 
 def _blend_figure() -> Figure:
     from benchmarks.generate_quality import BEATS, GROOVES
-    from engine.midi_io import read_clip
+    from engine.midi.files import read_clip
 
     gen = _generator("drums_2bar")
     corners = [read_clip(GROOVES / b) for b in BEATS[:4]]
@@ -72,8 +72,8 @@ def quick_model(folder: Path, config: str, out: Path, steps: int, batch: int = 3
     A learning rate of 5e-3 and a KL weight of 0.05 make a tiny model use its latent code within a few
     seconds (the `tiny` training preset, tuned for smoke runs, decodes the same clip from every code).
     """
-    from engine.dataset import load_examples
-    from engine.style_stats import folder_stats
+    from engine.data.dataset import load_examples
+    from engine.data.stats import folder_stats
     from models.checkpoint import save_checkpoint
     from models.presets import tiny_config
 

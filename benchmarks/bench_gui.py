@@ -50,7 +50,7 @@ def _startup_seconds() -> float:
 
 
 def _big_clip():  # noqa: ANN202 - engine Pattern
-    from engine.pattern import Note, Pattern, Role, Track
+    from engine.music.pattern import Note, Pattern, Role, Track
 
     steps = 16 * 16
     tracks = [

@@ -17,7 +17,7 @@ COLD_RUNS, CACHED_RUNS = 3, 5
 
 def _files_per_second(cache_dir: str, runs: int, fresh: bool) -> tuple[tuple[float, ...], ...]:
     """(files per wall-clock second, files per CPU second) of each run."""
-    from engine.dataset import prepare
+    from engine.data.dataset import prepare
 
     wall, cpu = [], []
     for i in range(runs):
@@ -30,7 +30,7 @@ def _files_per_second(cache_dir: str, runs: int, fresh: bool) -> tuple[tuple[flo
 
 
 def _examples() -> dict[str, int]:
-    from engine.dataset import prepare
+    from engine.data.dataset import prepare
 
     return dict(prepare(MIDI).examples)
 

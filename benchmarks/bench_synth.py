@@ -9,8 +9,8 @@ import time
 from pathlib import Path
 
 from benchmarks.common import Figure
-from engine.player import Player
-from engine.schedule import timeline_from_midi
+from engine.playback.player import Player
+from engine.playback.timeline import timeline_from_midi
 from synth.fluid_render import render_audio
 from synth.rtmidi_out import RtMidiOutput
 from synth.soundfont import find_soundfont

@@ -62,7 +62,7 @@ def _figures(config: str, r: dict[str, Any]) -> list[Figure]:
 
 def one(config: str, seconds: float, report: bool, size: str = "small") -> dict[str, Any]:
     """Train one config for `seconds` of wall time (after loading) into a temp folder; the numbers."""
-    from engine.train import train
+    from engine.training.train import train
 
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / config

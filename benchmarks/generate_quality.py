@@ -20,10 +20,10 @@ import numpy as np
 
 from benchmarks.bench_generate import COMMAND, quick_model
 from benchmarks.common import Figure
-from engine.generator import Generator
-from engine.midi_io import MidiError, read_clip, read_song
-from engine.morph import note_distances
-from engine.pattern import Note, Pattern, Role
+from engine.generation.generator import Generator
+from engine.generation.morph import note_distances
+from engine.midi.files import MidiError, read_clip, read_song
+from engine.music.pattern import Note, Pattern, Role
 
 MIDI = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "midi"
 GROOVES = MIDI / "drums" / "zharry29-drums-with-llm"
@@ -149,7 +149,7 @@ def _completion_figures(root: Path) -> list[Figure]:
     given = [w for w in windows if w.track_for(Role.BASS) and any(t.is_drum for t in w.tracks)][:8]
     completed = _melodies([gen.complete(w, "melody", seed=i, temperature=0.5) for i, w in enumerate(given)])
     sampled = _melodies(gen.sample(len(given), 0.5, seed=0))
-    from engine.metrics import compare_sets, mean_area
+    from engine.evaluation.metrics import compare_sets, mean_area
 
     done, free = mean_area(compare_sets(reference, completed)), mean_area(compare_sets(reference, sampled))
     note = f"trio_16bar tiny, 60 steps on 4 songs; {len(given)} clips vs {len(reference)} windows"

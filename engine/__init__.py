@@ -1,6 +1,13 @@
 """Plain-Python core of Bandmate: MIDI ⇄ patterns ⇄ tensors, training, generation, playback scheduling.
 
-Never imports Qt. Sub-modules:
-    pattern   -- Note, Track, Pattern on the 16th grid
-    cli       -- command-line handlers called by main.py
+Never imports Qt, `synth` or `gui`. Wings, lowest first (a wing imports only wings below it):
+    device      -- the compute device and thread count, as context managers
+    registry    -- where models live and how a MODEL argument is found
+    music/      -- Note, Track, Pattern, timing, keys: the domain values
+    midi/       -- reading and writing Standard MIDI Files, quantising, track roles
+    data/       -- token codecs, per-config converters, the prepare cache, datasets, music statistics
+    generation/ -- the Generator facade and what it does: sample, vary, morph, blend, complete, humanize
+    evaluation/ -- the report card: reconstruction, Yang & Lerch metrics, the random baseline
+    training/   -- the training loop, its run state, batching, DDP, progress
+    playback/   -- timelines of MIDI messages, the real-time player, clock following
 """

@@ -10,7 +10,7 @@ import sys
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
-from engine.player import Player
+from engine.playback.player import Player
 from gui.mainwindow import MainWindow
 from gui.outputs import ChannelMap, open_output
 from gui.qt_player import QtPlayer

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from engine.pattern import Pattern
+from engine.music.pattern import Pattern
 from gui.dnd import DragOut, clip_mime
 from gui.widgets.thumbnails import ClipList
 

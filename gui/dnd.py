@@ -16,8 +16,8 @@ from PySide6.QtCore import QByteArray, QMimeData, QPoint, Qt, QUrl
 from PySide6.QtGui import QDrag, QMouseEvent
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
-from engine.midi_io import write_midi
-from engine.pattern import Pattern
+from engine.midi.files import write_midi
+from engine.music.pattern import Pattern
 
 MIDI_MIME = "audio/midi"
 

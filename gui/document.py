@@ -6,7 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
-from engine.pattern import Pattern
+from engine.music.pattern import Pattern
 from gui.pianoroll.commands import SetPatternCommand
 
 

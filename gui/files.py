@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QDialog, QFileDialog
 
-from engine.midi_io import read_clip, write_midi
-from engine.model_registry import list_models
-from engine.pattern import Pattern
+from engine.midi.files import read_clip, write_midi
+from engine.music.pattern import Pattern
+from engine.registry import list_models
 from gui.dnd import safe_name
 from gui.outputs import open_output, output_choices
 from gui.settings import save_settings

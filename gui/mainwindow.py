@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.pattern import Pattern
+from engine.music.pattern import Pattern
 from gui.arrangement import ArrangementStrip
 from gui.dnd import DragOut
 from gui.files import FileActions

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 import mido
 
-from engine.pattern import Pattern, Role
-from engine.player import MidiOutput
-from engine.schedule import track_channels
+from engine.music.pattern import Pattern, Role
+from engine.playback.player import MidiOutput
+from engine.playback.timeline import track_channels
 from gui.settings import AppSettings
 from synth.null_out import NullOutput
 
@@ -68,7 +68,7 @@ def open_output(settings: AppSettings) -> OpenedOutput:
 class ChannelMap:
     """Wraps an output and moves each track's channel to the one its role has in the settings.
 
-    `set_pattern` is called with each clip the player loads; the mapping follows engine.schedule's
+    `set_pattern` is called with each clip the player loads; the mapping follows engine.playback.timeline's
     channel allocation for that clip.
     """
 

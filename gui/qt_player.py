@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from engine.pattern import Pattern
-from engine.player import Player
+from engine.music.pattern import Pattern
+from engine.playback.player import Player
 
 
 class QtPlayer(QObject):

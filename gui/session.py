@@ -15,7 +15,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from engine.pattern import Pattern
+from engine.music.pattern import Pattern
 from gui.document import ClipDocument
 from gui.settings import AppSettings
 from gui.workers import Executor, Job, JobContext, run_task
@@ -59,7 +59,7 @@ class Session(QObject):
         device = self.settings.device
 
         def work(_ctx: JobContext) -> Any:
-            from engine.generator import Generator
+            from engine.generation.generator import Generator
 
             return Generator.load(model, device=device)
 

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-"""Runs engine.train.train in a child process and relays its progress (no Qt in this module).
+"""Runs engine.training.train.train in a child process and relays its progress (no Qt in this module).
 
 Training in a thread of the app process would share the GIL with the GUI thread: importing torch, loading
 the music and writing the report card hold it for hundreds of milliseconds, and the window would stutter.
@@ -23,7 +23,7 @@ class TrainingFailed(Exception):
 
 @dataclass(frozen=True, slots=True)
 class TrainOutcome:
-    """What the panel needs from engine.train's TrainResult (picklable, no tensors)."""
+    """What the panel needs from engine.training.train's TrainResult (picklable, no tensors)."""
 
     model_dir: Path
     steps: int
@@ -35,7 +35,7 @@ class TrainOutcome:
 def _child(conn: Any, cancel: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
     """The child process: sends ("progress", TrainProgress)…, then ("done", outcome) or ("error", reason)."""
     try:
-        from engine.train import train
+        from engine.training.train import train
 
         result = train(*args, progress=lambda p: conn.send(("progress", p)), cancel=cancel, **kwargs)
         outcome = TrainOutcome(
@@ -59,7 +59,8 @@ def run_training(
     cancel: threading.Event,
     **kwargs: Any,
 ) -> TrainOutcome:
-    """engine.train.train(folder, config, out_dir, **kwargs) in a spawned process; blocks until it ends.
+    """engine.training.train.train(folder, config, out_dir, **kwargs) in a spawned process; blocks until
+    it ends.
 
     `progress` gets each TrainProgress; setting `cancel` asks the child to stop (it saves what it has).
     """

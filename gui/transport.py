@@ -6,7 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QHBoxLayout, QLabel, QPushButton, QWidget
 
-from engine.pattern import STEPS_PER_BAR, STEPS_PER_QUARTER
+from engine.music.pattern import STEPS_PER_BAR, STEPS_PER_QUARTER
 
 
 class TransportBar(QWidget):

@@ -9,7 +9,7 @@ import time
 
 import mido
 
-from engine.clock_follow import ClockFollower
+from engine.playback.clock_follow import ClockFollower
 from synth.ports import match_port, new_rtmidi
 
 VIRTUAL_IN_NAME = "Bandmate Sync"

@@ -15,8 +15,8 @@ from pathlib import Path
 import mido
 import numpy as np
 
-from engine.pattern import Pattern
-from engine.schedule import Timeline, timeline_from_midi, timeline_from_pattern
+from engine.music.pattern import Pattern
+from engine.playback.timeline import Timeline, timeline_from_midi, timeline_from_pattern
 from synth.soundfont import find_soundfont, new_synth
 
 MAX_TAIL_SECONDS = 2.0

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: MIT
 """Outputs that make no sound: `NullOutput` (no ports, no soundfont) and `RecordingOutput` (tests, GUI
-tests): both satisfy `engine.player.MidiOutput`."""
+tests): both satisfy `engine.playback.player.MidiOutput`."""
 
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine.output import MidiOutput
+from engine.playback.output import MidiOutput
 from synth.null_out import NullOutput
 from synth.ports import PortError
 from synth.soundfont import SoundError

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MIT
 """Live MIDI out with python-rtmidi: a virtual "Bandmate" port a DAW sees as an input, or an
-existing port by name. Implements `engine.player.MidiOutput`; every call into the port takes a lock."""
+existing port by name. Implements `engine.playback.output.MidiOutput`; every call into the port takes
+a lock."""
 
 from __future__ import annotations
 

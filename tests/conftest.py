@@ -49,3 +49,14 @@ def one_torch_thread() -> Iterator[None]:
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="session")
+def soundfont() -> Path:
+    """A General MIDI soundfont (fails, never skips, without one)."""
+    from synth.soundfont import SoundError, find_soundfont
+
+    try:
+        return find_soundfont()
+    except SoundError as e:
+        pytest.fail(str(e))

@@ -8,8 +8,8 @@ from typing import Any
 
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from engine.midi_io import read_clip
-from engine.pattern import Pattern
+from engine.midi.files import read_clip
+from engine.music.pattern import Pattern
 from gui.session import Session
 from gui.widgets.xypad import XYPad
 from gui.workers import Latest

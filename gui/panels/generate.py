@@ -18,8 +18,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.keys import NOTE_NAMES
-from engine.pattern import Pattern
+from engine.music.keys import NOTE_NAMES
+from engine.music.pattern import Pattern
 from gui.panels.clips import ClipsPanel
 from gui.session import Session
 from gui.widgets.thumbnails import CLIP_ROLE, ClipList

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.pattern import Pattern
+from engine.music.pattern import Pattern
 from gui.panels.clips import ClipsPanel
 from gui.session import Session
 from gui.widgets.latent_slider import STEPS, LatentSlider

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.pattern import Pattern
+from engine.music.pattern import Pattern
 from gui.session import Session
 
 PARTS = ("melody", "bass", "drums")

@@ -1,9 +1,9 @@
 # SPDX-License-Identifier: MIT
 """Train panel: choose a folder, see what was found and skipped, train with live curves, get a report card.
 
-Scanning (engine.dataset.prepare) runs in a worker; training (engine.train.train) runs in a child process
-supervised by a worker (gui.train_runner), and its TrainProgress objects arrive through the job's `report`
-signal. Training code is never imported by the app process itself.
+Scanning (engine.data.dataset.prepare) runs in a worker; training (engine.training.train.train) runs in
+a child process supervised by a worker (gui.train_runner), and its TrainProgress objects arrive through
+the job's `report` signal. Training code is never imported by the app process itself.
 """
 
 from __future__ import annotations
@@ -30,8 +30,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.model_registry import list_models, user_models_dir
-from engine.progress import TrainProgress
+from engine.registry import list_models, user_models_dir
+from engine.training.progress import TrainProgress
 from gui.dnd import safe_name
 from gui.panels.train_view import demote_headings, describe_prepare, format_seconds
 from gui.session import Session
@@ -155,7 +155,7 @@ class TrainPanel(QWidget):
             return
 
         def work(ctx: Any) -> Any:
-            from engine.dataset import prepare
+            from engine.data.dataset import prepare
 
             return prepare(folder, progress=ctx.progress)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from engine.examples import PrepareReport
+from engine.data.examples import PrepareReport
 
 
 def format_seconds(seconds: float | None) -> str:

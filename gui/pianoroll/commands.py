@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QUndoCommand
 
-from engine.pattern import Note, Pattern
+from engine.music.pattern import Note, Pattern
 from gui.pianoroll.viewmodel import NoteRef
 
 if TYPE_CHECKING:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPen
 
-from engine.pattern import STEPS_PER_BAR, Pattern
+from engine.music.pattern import STEPS_PER_BAR, Pattern
 from gui.pianoroll.viewmodel import KEYS_W, RULER_H, VEL_H, NoteRef, PianoRollModel
 
 TRACK_COLOURS = ("#f2a541", "#4fb0c6", "#9c6ade", "#e0607e", "#6cc570", "#e8d25a", "#5a7de8", "#c98a5e")

@@ -12,7 +12,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QMouseEvent, QPainter, QPixmap, QResizeEvent, QWheelEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from engine.pattern import Note, Pattern
+from engine.music.pattern import Note, Pattern
 from gui.document import ClipDocument
 from gui.pianoroll import commands, painter
 from gui.pianoroll.viewmodel import VEL_H, NoteRef, PianoRollModel

@@ -10,7 +10,7 @@ import bisect
 import dataclasses
 from dataclasses import dataclass
 
-from engine.pattern import STEPS_PER_BAR, Note, Pattern
+from engine.music.pattern import STEPS_PER_BAR, Note, Pattern
 
 RULER_H = 20
 KEYS_W = 72

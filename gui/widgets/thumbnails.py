@@ -13,7 +13,7 @@ from PySide6.QtCore import QMimeData, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QIcon, QImage, QPainter, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QListView, QListWidget, QListWidgetItem, QWidget
 
-from engine.pattern import Pattern
+from engine.music.pattern import Pattern
 from gui.pianoroll.painter import DRUM_COLOUR, TRACK_COLOURS
 from gui.pianoroll.viewmodel import drum_lane
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.pattern import Note, Pattern, Role, Track
+from engine.music.pattern import Note, Pattern, Role, Track
 
 
 def make_clip(bars: int = 2, seed: int = 0, tempo: float = 120.0) -> Pattern:
@@ -62,7 +62,7 @@ def use_tiny_model(window, name: str = "drums_2bar"):  # noqa: ANN001, ANN201
     """An untrained tiny model (seeded) as the window's model: enough to exercise every control."""
     import torch
 
-    from engine.generator import Generator
+    from engine.generation.generator import Generator
     from models.musicvae import MusicVAE
     from models.presets import tiny_config
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QPoint, Qt
 from pytestqt.qtbot import QtBot
 
-from engine.pattern import Pattern
+from engine.music.pattern import Pattern
 from gui.mainwindow import MainWindow
 from tests.gui.conftest import make_beat, make_clip, use_tiny_model
 

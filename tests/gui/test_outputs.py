@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import mido
 
-from engine.schedule import timeline_from_pattern
+from engine.playback.timeline import timeline_from_pattern
 from gui.outputs import ChannelMap, open_output
 from gui.settings import AppSettings
 from synth.null_out import NullOutput, RecordingOutput

@@ -6,7 +6,7 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QColor, QImage, QPainter
 from pytestqt.qtbot import QtBot
 
-from engine.pattern import Note, Pattern, Role, Track
+from engine.music.pattern import Note, Pattern, Role, Track
 from gui.document import ClipDocument
 from gui.pianoroll import commands
 from gui.pianoroll.view import PianoRollView

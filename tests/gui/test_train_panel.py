@@ -45,7 +45,7 @@ def test_scan_lists_found_and_skipped_files_with_reasons(window: MainWindow, few
 
 
 def test_model_picker_lists_and_loads_a_user_model(window: MainWindow, tmp_path: Path) -> None:
-    from engine.model_registry import user_models_dir
+    from engine.registry import user_models_dir
     from models.checkpoint import save_checkpoint
     from models.musicvae import MusicVAE
     from models.presets import tiny_config

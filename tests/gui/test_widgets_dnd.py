@@ -9,8 +9,8 @@ from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 from pytestqt.qtbot import QtBot
 
-from engine.midi_io import read_clip
-from engine.pattern import Pattern
+from engine.midi.files import read_clip
+from engine.music.pattern import Pattern
 from gui.arrangement import ArrangementStrip
 from gui.dnd import MIDI_MIME, clip_mime
 from gui.widgets.latent_slider import LatentSlider
@@ -63,7 +63,7 @@ def test_xy_pad_reports_the_puck_and_dropped_corner_files(qtbot: QtBot, tmp_path
     x, y = moved.args
     assert abs(x - 0.25) < 0.02 and y < 0.02
     midi = tmp_path / "beat.mid"
-    from engine.midi_io import write_midi
+    from engine.midi.files import write_midi
 
     write_midi(make_beat(1), midi)
     data = QMimeData()
@@ -101,7 +101,7 @@ def test_thumbnail_paints_notes(clip: Pattern) -> None:
 
 
 def test_dropping_a_midi_file_on_the_window_opens_it(window, tmp_path: Path) -> None:  # noqa: ANN001
-    from engine.midi_io import write_midi
+    from engine.midi.files import write_midi
 
     path = tmp_path / "dropped.mid"
     write_midi(make_clip(2), path)

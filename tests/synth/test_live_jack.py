@@ -7,8 +7,8 @@ import time
 import mido
 import pytest
 
-from engine.player import Player
-from engine.schedule import timeline_from_midi
+from engine.playback.player import Player
+from engine.playback.timeline import timeline_from_midi
 from synth.ports import PortError, list_ports
 from synth.rtmidi_out import RtMidiOutput
 from tests.synth.jack_helpers import Receiver, clock_rate, note_key, residuals, unmatched

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import mido
 
-from engine.pattern import Note, Pattern, Role, Track
-from engine.player import Player
-from engine.timer import FakeTimer
+from engine.music.pattern import Note, Pattern, Role, Track
+from engine.playback.player import Player
+from engine.playback.timer import FakeTimer
 from synth.fluid_out import FluidOutput
 from synth.null_out import NullOutput, RecordingOutput
 from synth.outputs import open_output

@@ -10,8 +10,8 @@ import mido
 import numpy as np
 import pytest
 
-from engine.pattern import Note, Pattern, Role, Track
-from engine.schedule import timeline_from_midi
+from engine.music.pattern import Note, Pattern, Role, Track
+from engine.playback.timeline import timeline_from_midi
 from synth.fluid_render import MAX_TAIL_SECONDS, render_audio, render_wav
 from synth.soundfont import ENV_VAR, SoundError, find_soundfont
 from tests.conftest import ROOT

@@ -1,0 +1,108 @@
+# SPDX-License-Identifier: MIT
+"""What the generation subcommands share: their common options, loading the model, reading clips,
+writing MIDI files, and turning the musician's mistakes into one `error:` line with exit code 2."""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from engine.generation.generator import Generator
+    from engine.music.pattern import Pattern
+
+Handler = Callable[[argparse.Namespace], int]
+DEVICES = ("auto", "cpu", "cuda", "mps")
+
+
+def add_generation_options(p: argparse.ArgumentParser, out_default: str = "bandmate-out") -> None:
+    """MODEL, --seed, --temperature, --out, --device: every generation command takes these."""
+    p.add_argument("model", help="trained model directory or bundled model name")
+    p.add_argument("--seed", type=int, default=None)
+    p.add_argument("--temperature", type=float, default=0.5)
+    p.add_argument("--out", default=out_default, help="output folder")
+    p.add_argument("--device", default="cpu", choices=DEVICES)
+
+
+def add_key_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--key", default=None, help="e.g. C:minor, or 'auto'")
+
+
+def add_flat_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--flat",
+        action="store_true",
+        help="new notes at velocity 100 on the grid (default: the training music's loudness and timing)",
+    )
+
+
+def _user_errors() -> tuple[type[BaseException], ...]:
+    from engine.generation.fit import GenerationError
+    from engine.midi.files import MidiError
+    from engine.music.keys import KeyNameError
+    from engine.registry import ModelNotFoundError
+    from models.checkpoint import CheckpointError
+
+    return (GenerationError, KeyNameError, MidiError, ModelNotFoundError, CheckpointError, OSError)
+
+
+def guarded(func: Handler) -> Handler:
+    """Turns the musician's mistakes (bad file, unknown model, ...) into one line and exit code 2."""
+
+    @functools.wraps(func)
+    def wrapper(args: argparse.Namespace) -> int:
+        try:
+            return func(args)
+        except _user_errors() as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+
+    return wrapper
+
+
+def load(args: argparse.Namespace) -> Generator:
+    """The Generator for args.model on args.device, with --flat applied; says which model it is."""
+    import torch
+
+    from engine.generation.generator import Generator
+
+    if args.device == "cpu":
+        torch.set_num_threads(1)  # batch-of-one decoding: one thread is fastest, more spin against each other
+    gen = Generator.load(args.model, device=args.device)
+    gen.feel = not getattr(args, "flat", False)
+    print(f"model: {gen.path} ({gen.config_name}, {bars(gen.steps // 16)} per clip)")
+    return gen
+
+
+def bars(n: int) -> str:
+    return f"{n} bar" if n == 1 else f"{n} bars"
+
+
+def read(path: str) -> Pattern:
+    """The clip in the MIDI file at `path` (MidiError with a reason, FileNotFoundError)."""
+    from engine.midi.files import read_clip
+
+    if not Path(path).is_file():
+        raise FileNotFoundError(f"no such file: {path}")
+    return read_clip(path)
+
+
+def write(pattern: Pattern, path: Path) -> None:
+    """Write `pattern` as a MIDI file at `path` (folders made as needed) and say so."""
+    from engine.midi.files import write_midi
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_midi(pattern, path)
+    print(f"wrote {path} ({bars(pattern.bars)}, {pattern.note_count} notes)")
+
+
+def report(gen: Generator, args: argparse.Namespace) -> None:
+    """Print the generator's notices and, without --seed, the seed that reproduces the result."""
+    for line in gen.take_notices():
+        print(f"note: {line}")
+    if getattr(args, "seed", None) is None:
+        print(f"seed {gen.last_seed} (add --seed {gen.last_seed} to get the same again)")

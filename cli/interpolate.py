@@ -1,0 +1,35 @@
+# SPDX-License-Identifier: MIT
+"""`python main.py interpolate MODEL A B [--steps N] ...`: morph clip A into clip B."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from cli import common
+
+NAME = "interpolate"
+HELP = "morph clip A into clip B"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    common.add_generation_options(p)
+    common.add_key_option(p)
+    common.add_flat_option(p)
+    p.add_argument("a")
+    p.add_argument("b")
+    p.add_argument("--steps", type=int, default=8)
+
+
+@common.guarded
+def run(args: argparse.Namespace) -> int:
+    from engine.music.pattern import Pattern
+
+    gen = common.load(args)
+    a, b = common.read(args.a), common.read(args.b)
+    clips = gen.interpolate(a, b, args.steps, args.temperature, args.seed, key=args.key)
+    common.report(gen, args)
+    for i, clip in enumerate(clips, 1):
+        common.write(clip, Path(args.out) / f"interp_{i:02d}.mid")
+    common.write(Pattern.join(clips), Path(args.out) / "interp_all.mid")
+    return 0

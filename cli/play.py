@@ -1,0 +1,109 @@
+# SPDX-License-Identifier: MIT
+"""`python main.py play IN.mid [--port NAME | --virtual] [--loop] [--clock] [--follow PORT]`: live MIDI
+to a port or FluidSynth; Ctrl-C stops cleanly (every sounding note released)."""
+
+from __future__ import annotations
+
+import argparse
+import math
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from cli.sound import expected_errors, fail
+
+if TYPE_CHECKING:
+    from engine.playback.clock_follow import ClockFollower
+    from engine.playback.output import MidiOutput
+    from engine.playback.timeline import Timeline
+
+NAME = "play"
+HELP = "play MIDI live to a port or FluidSynth"
+
+
+def add_arguments(pl: argparse.ArgumentParser) -> None:
+    pl.add_argument("midi")
+    pl.add_argument("--port", default=None, help="existing MIDI output port (name or part of it)")
+    pl.add_argument("--virtual", action="store_true", help="open a virtual 'Bandmate' port")
+    pl.add_argument("--loop", action="store_true")
+    pl.add_argument("--soundfont", default=None)
+    pl.add_argument("--clock", action="store_true", help="send MIDI clock and start/stop")
+    pl.add_argument("--follow", default=None, metavar="PORT", help="follow a DAW's MIDI clock on PORT")
+
+
+def _open_output(args: argparse.Namespace) -> MidiOutput:
+    if args.port or args.virtual:
+        from synth.rtmidi_out import RtMidiOutput
+
+        return RtMidiOutput.open(args.port, virtual=args.virtual and not args.port)
+    from synth.fluid_out import FluidOutput
+
+    return FluidOutput.open(args.soundfont)
+
+
+def _loop_region(timeline: Timeline) -> tuple[float, float]:
+    """The whole file, rounded up to whole bars so each pass starts on a bar."""
+    from engine.music.pattern import STEPS_PER_BAR
+
+    return (0.0, float(math.ceil(timeline.steps / STEPS_PER_BAR) * STEPS_PER_BAR))
+
+
+def run(args: argparse.Namespace) -> int:
+    """Play until the end (or Ctrl-C); exit 0, 130 on Ctrl-C, 1 with one line on a problem."""
+    from engine.playback.clock_follow import ClockFollower
+    from engine.playback.timeline import timeline_from_midi
+
+    try:
+        timeline = timeline_from_midi(args.midi)
+        output = _open_output(args)
+    except expected_errors() as e:
+        return fail("play", e)
+    clock_in = None
+    try:
+        follower = None
+        if args.follow:
+            from synth.clock import ClockInput
+
+            follower = ClockFollower()
+            clock_in = ClockInput.open(follower, None if args.follow == "virtual" else args.follow)
+        return _play(args, timeline, output, follower)
+    except expected_errors() as e:
+        return fail("play", e)
+    finally:
+        if clock_in is not None:
+            clock_in.close()
+        output.panic()
+        output.close()
+
+
+def _play(
+    args: argparse.Namespace, timeline: Timeline, output: MidiOutput, follower: ClockFollower | None
+) -> int:
+    from engine.playback.player import Player
+
+    player = Player(output, send_clock=args.clock, follow=follower)
+    errors: list[str] = []
+    player.on_error = errors.append
+    player.load(timeline, loop=_loop_region(timeline) if args.loop else None)
+    quit_ = threading.Event()
+    previous = {s: signal.signal(s, lambda *_: quit_.set()) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        where = getattr(output, "name", type(output).__name__)
+        wait = "waiting for the DAW to start; " if follower else ""
+        print(f"playing {Path(args.midi).name} ({timeline.duration:.1f} s) to {where}; {wait}Ctrl-C stops")
+        player.play()
+        while player.playing and not quit_.wait(0.05):
+            pass
+        player.stop()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if errors:
+        print(f"bandmate play: stopped: {errors[0]}", file=sys.stderr)
+        return 1
+    if quit_.is_set():
+        print("stopped")
+        return 130
+    return 0

@@ -1,0 +1,30 @@
+# SPDX-License-Identifier: MIT
+"""`python main.py sample MODEL [--n N] [--bars B] [--key K] ...`: new clips from the model's prior."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from cli import common
+
+NAME = "sample"
+HELP = "write new clips"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    common.add_generation_options(p)
+    common.add_key_option(p)
+    common.add_flat_option(p)
+    p.add_argument("--n", type=int, default=32)
+    p.add_argument("--bars", type=int, default=None, help="chain into this many bars")
+
+
+@common.guarded
+def run(args: argparse.Namespace) -> int:
+    gen = common.load(args)
+    clips = gen.sample(args.n, args.temperature, args.seed, bars=args.bars, key=args.key)
+    common.report(gen, args)
+    for i, clip in enumerate(clips, 1):
+        common.write(clip, Path(args.out) / f"sample_{i:02d}.mid")
+    return 0

@@ -1,0 +1,103 @@
+# SPDX-License-Identifier: MIT
+"""`python main.py train FOLDER [--config NAME] [--size S] [--out DIR] [--minutes M | --steps N] ...`.
+
+Runs again on the same --out to resume; Ctrl-C stops cleanly after saving (press twice to abort).
+Under `torchrun --nproc_per_node N` it trains with DistributedDataParallel.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from pathlib import Path
+from types import FrameType
+
+NAME = "train"
+HELP = "train a model on a MIDI folder"
+DEFAULT_CONFIG = "drums_2bar"
+
+
+def add_arguments(t: argparse.ArgumentParser) -> None:
+    t.add_argument("folder")
+    t.add_argument("--config", default=None, help="default: the resumed model's, else drums_2bar")
+    t.add_argument("--size", default=None, choices=["tiny", "small", "big"], help="default: small")
+    t.add_argument("--out", default=None, help="model folder (default: models/<config>-<folder>)")
+    t.add_argument("--minutes", type=float, default=None)
+    t.add_argument("--steps", type=int, default=None)
+    t.add_argument("--from", dest="from_model", default=None, help="fine-tune this model")
+    t.add_argument("--keep", type=int, default=2, help="checkpoints kept besides the best")
+    t.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
+    t.add_argument("--batch-size", type=int, default=None)
+    t.add_argument("--seed", type=int, default=0)
+
+
+def _choose(args: argparse.Namespace) -> tuple[str, str, Path]:
+    """(config, size, out folder): an existing model in --out (or --from) sets the defaults."""
+    from engine.registry import user_models_dir
+    from engine.training.run import stored_config
+
+    config, size = args.config, args.size
+    out = Path(args.out) if args.out else None
+    source = out if out is not None and (out / "model.json").exists() else None
+    if source is None and args.from_model:
+        from engine.registry import resolve_model
+
+        source = resolve_model(args.from_model)
+    if source is not None:
+        stored = stored_config(source)
+        config, size = config or stored.name, size or stored.size
+    config, size = config or DEFAULT_CONFIG, size or "small"
+    if out is None:
+        out = user_models_dir() / f"{config}-{Path(args.folder).resolve().name}"
+    return config, size, out
+
+
+def _cancel_on_ctrl_c(cancel: threading.Event) -> object:
+    """Route Ctrl-C to `cancel`; returns the previous handler (None off the main thread)."""
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        if cancel.is_set():
+            raise KeyboardInterrupt
+        print("\nstopping after this step and saving (Ctrl-C again to abort)", file=sys.stderr)
+        cancel.set()
+
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.signal(signal.SIGINT, handler)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Train; print where the model and its report card are. Exit 1 with a one-line reason on errors."""
+    from engine.data.dataset import DatasetError
+    from engine.training.distributed import from_env
+    from engine.training.progress import ProgressBar
+    from engine.training.train import TrainError, train
+    from models.checkpoint import CheckpointError
+
+    cancel = threading.Event()
+    previous = _cancel_on_ctrl_c(cancel)
+    try:
+        config, size, out = _choose(args)
+        from_model = None
+        if args.from_model and not (out / "model.json").exists():
+            from engine.registry import resolve_model
+
+            from_model = resolve_model(args.from_model)
+        result = train(
+            args.folder, config, out, size=size, minutes=args.minutes, steps=args.steps,
+            from_model=from_model, keep=args.keep, device=args.device, seed=args.seed,
+            batch_size=args.batch_size, progress=ProgressBar(), cancel=cancel,
+        )  # fmt: skip
+    except (TrainError, DatasetError, CheckpointError, ValueError, LookupError) as e:
+        print(f"bandmate train: {e}", file=sys.stderr)
+        return 1
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)  # type: ignore[arg-type]
+    if from_env().is_main:
+        print(f"model: {result.model_dir}")
+        if result.report is not None:
+            print(f"report card: {result.model_dir / 'report.md'}")
+    return 0

@@ -1,0 +1,75 @@
+# SPDX-License-Identifier: MIT
+"""The prepare cache: per-file records and example arrays, keyed by file content, config and version.
+
+Lives under $BANDMATE_CACHE_DIR (default ~/.cache/bandmate)/prepare/; every write is atomic (a temporary
+file in the same folder, then rename), so concurrent runs and crashes never leave half-written entries.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from engine.data.converters import CONVERTER_VERSION
+
+READER_VERSION = 2  # bump when reading/quantising changes what a file gives
+
+
+def cache_root() -> Path:
+    """$BANDMATE_CACHE_DIR or ~/.cache/bandmate."""
+    env = os.environ.get("BANDMATE_CACHE_DIR")
+    return Path(env).expanduser() if env else Path.home() / ".cache" / "bandmate"
+
+
+def content_key(data: bytes) -> str:
+    """The cache key of a file's bytes."""
+    return hashlib.sha256(data).hexdigest()
+
+
+class PrepareCache:
+    """Records (JSON) and arrays (.npz) of prepared files under one versioned folder."""
+
+    def __init__(self, root: Path | None = None) -> None:
+        self.root = (root or cache_root()) / "prepare" / f"r{READER_VERSION}-c{CONVERTER_VERSION}"
+
+    def _path(self, key: str, suffix: str) -> Path:
+        return self.root / key[:2] / f"{key}{suffix}"
+
+    def load_record(self, key: str) -> dict[str, Any] | None:
+        try:
+            record = json.loads(self._path(key, ".json").read_text())
+        except (OSError, ValueError):
+            return None
+        return record if isinstance(record, dict) else None
+
+    def save_record(self, key: str, record: dict[str, Any]) -> None:
+        self._atomic_write(self._path(key, ".json"), json.dumps(record).encode())
+
+    def load_arrays(self, key: str, config: str) -> dict[str, np.ndarray] | None:
+        try:
+            with np.load(self._path(key, f".{config}.npz"), allow_pickle=False) as npz:
+                return {name: npz[name] for name in npz.files}
+        except (OSError, ValueError, KeyError, EOFError):
+            return None
+
+    def has_arrays(self, key: str, config: str) -> bool:
+        return self._path(key, f".{config}.npz").exists()
+
+    def save_arrays(self, key: str, config: str, arrays: dict[str, np.ndarray]) -> None:
+        path = self._path(key, f".{config}.npz")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".tmp", suffix=".npz", delete=False) as fh:
+            np.savez(fh, **arrays)
+        os.replace(fh.name, path)
+
+    def _atomic_write(self, path: Path, data: bytes) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".tmp", delete=False) as fh:
+            fh.write(data)
+        os.replace(fh.name, path)

@@ -1,0 +1,153 @@
+# SPDX-License-Identifier: MIT
+"""Token codecs shared by the converters: monophonic lines ⇄ melody tokens, drum hits ⇄ 9-class tokens.
+
+Melody vocabulary (Magenta's MelodyOneHotEncoding): 0 no event, 1 note off, 2 + (pitch - 21) note-on.
+Drum vocabulary: Magenta's 9 General MIDI drum classes as the bits of a 0..511 token.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+
+from engine.music.pattern import Note
+
+MIN_PITCH, MAX_PITCH = 21, 108
+NO_EVENT, NOTE_OFF, FIRST_PITCH_TOKEN = 0, 1, 2
+MELODY_VOCAB = 90
+DRUM_VOCAB = 512
+DRUM_PITCHES: tuple[tuple[int, ...], ...] = (
+    (36, 35),
+    (38, 27, 28, 31, 32, 33, 34, 37, 39, 40, 56, 65, 66, 75, 85),
+    (42, 44, 54, 68, 69, 70, 71, 73, 78, 80, 22),
+    (46, 67, 72, 74, 79, 81, 26),
+    (45, 29, 41, 43, 61, 64, 84),
+    (48, 47, 60, 63, 77, 86, 87),
+    (50, 30, 62, 76, 83),
+    (49, 52, 55, 57, 58),
+    (51, 53, 59, 82),
+)
+DRUM_CLASSES = len(DRUM_PITCHES)
+DRUM_CLASS_OF = {pitch: k for k, pitches in enumerate(DRUM_PITCHES) for pitch in pitches}
+DEFAULT_VELOCITY = 100
+_BITS = 1 << np.arange(DRUM_CLASSES)
+
+
+def fit_pitch(pitch: int) -> int:
+    """Move a pitch by octaves into the melody range 21..108."""
+    while pitch < MIN_PITCH:
+        pitch += 12
+    while pitch > MAX_PITCH:
+        pitch -= 12
+    return pitch
+
+
+def monophonic(notes: Iterable[Note], top: bool = True) -> list[Note]:
+    """Reduce notes to one line: the top line (melody) or, with top=False, the lowest line (bass).
+
+    At each onset the highest (lowest) new note wins; it is dropped while a higher (lower) note of the line
+    still sounds, otherwise it cuts the sounding note short.
+    """
+    by_step: dict[int, Note] = {}
+    for n in notes:
+        best = by_step.get(n.start)
+        if best is None or (n.pitch > best.pitch if top else n.pitch < best.pitch):
+            by_step[n.start] = n
+    line: list[Note] = []
+    for step in sorted(by_step):
+        n = by_step[step]
+        if line and line[-1].end > step:
+            cur = line[-1]
+            if (cur.pitch > n.pitch) if top else (cur.pitch < n.pitch):
+                continue
+            line[-1] = Note(cur.pitch, cur.start, step, cur.velocity, cur.offset)
+        line.append(n)
+    return line
+
+
+def encode_line(line: Sequence[Note], steps: int) -> np.ndarray:
+    """A monophonic line (from `monophonic`) as melody tokens, int64 (steps,)."""
+    tokens = [NO_EVENT] * steps  # a list first: numpy item writes are slow
+    for i, n in enumerate(line):
+        if 0 <= n.start < steps:
+            tokens[n.start] = FIRST_PITCH_TOKEN + fit_pitch(n.pitch) - MIN_PITCH
+            following = line[i + 1].start if i + 1 < len(line) else steps
+            if n.end < min(following, steps):
+                tokens[n.end] = NOTE_OFF
+    return np.array(tokens, dtype=np.int64)
+
+
+def decode_line(tokens: np.ndarray, velocity: np.ndarray | None = None) -> list[Note]:
+    """Melody tokens (steps,) back to notes; velocity (steps,) in [0,1] at onsets, else 100."""
+    notes: list[Note] = []
+    pitch, start = -1, 0
+    steps = len(tokens)
+    for step in range(steps + 1):
+        token = int(tokens[step]) if step < steps else NOTE_OFF
+        if token == NO_EVENT or token >= MELODY_VOCAB or token < 0:
+            continue
+        if pitch >= 0:
+            notes.append(Note(pitch, start, step, _velocity(velocity, start)))
+            pitch = -1
+        if token >= FIRST_PITCH_TOKEN:
+            pitch, start = token - FIRST_PITCH_TOKEN + MIN_PITCH, step
+    return notes
+
+
+def _velocity(velocity: np.ndarray | None, step: int) -> int:
+    if velocity is None:
+        return DEFAULT_VELOCITY
+    value = int(round(float(velocity[step]) * 127))
+    return min(max(value, 1), 127) if value > 0 else DEFAULT_VELOCITY
+
+
+def drum_grid(notes: Iterable[Note], steps: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Drum notes as (hits, velocity, offset), each f32 (steps, 9); the loudest hit of a class wins.
+
+    Pitches outside the 9-class map are dropped, as Magenta's ignore_unknown_drums does.
+    """
+    loudest: dict[tuple[int, int], Note] = {}  # plain dict first: numpy item writes are slow
+    for n in notes:
+        k = DRUM_CLASS_OF.get(n.pitch)
+        if k is not None and 0 <= n.start < steps:
+            old = loudest.get((n.start, k))
+            if old is None or n.velocity > old.velocity:
+                loudest[(n.start, k)] = n
+    hits = np.zeros((steps, DRUM_CLASSES), dtype=np.float32)
+    vel = np.zeros_like(hits)
+    off = np.zeros_like(hits)
+    if loudest:
+        rows, cols = zip(*loudest, strict=True)
+        hits[rows, cols] = 1.0
+        vel[rows, cols] = [n.velocity / 127.0 for n in loudest.values()]
+        off[rows, cols] = [n.offset for n in loudest.values()]
+    return hits, vel, off
+
+
+def drum_tokens(hits: np.ndarray) -> np.ndarray:
+    """Hits (steps, 9) -> tokens int64 (steps,) with bit k set for class k."""
+    return ((hits > 0.5).astype(np.int64) * _BITS).sum(axis=-1)
+
+
+def token_hits(tokens: np.ndarray) -> np.ndarray:
+    """Tokens (steps,) -> hits f32 (steps, 9)."""
+    return ((np.asarray(tokens, dtype=np.int64)[:, None] & _BITS) > 0).astype(np.float32)
+
+
+def drum_notes(
+    tokens: np.ndarray, velocity: np.ndarray | None = None, offset: np.ndarray | None = None
+) -> list[Note]:
+    """Drum tokens (steps,) back to one-step notes on each class's first pitch.
+
+    velocity/offset are (steps, 9) per class or (steps,) per step; missing ones give 100 and 0.
+    """
+    hits = token_hits(np.clip(tokens, 0, DRUM_VOCAB - 1))
+    notes = []
+    for step, k in zip(*np.nonzero(hits), strict=True):
+        v = None if velocity is None else (velocity[step] if velocity.ndim == 1 else velocity[step, k])
+        o = 0.0 if offset is None else float(offset[step] if offset.ndim == 1 else offset[step, k])
+        vel = DEFAULT_VELOCITY if v is None or v <= 0 else min(max(int(round(float(v) * 127)), 1), 127)
+        o = min(max(o, -0.5), 0.499)
+        notes.append(Note(DRUM_PITCHES[k][0], int(step), int(step) + 1, vel, o))
+    return notes

@@ -1,0 +1,156 @@
+# SPDX-License-Identifier: MIT
+"""The Converter base class and the window helpers the four MusicVAE converters share."""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Sequence
+
+import numpy as np
+
+from engine.data.codec import (
+    FIRST_PITCH_TOKEN,
+    MAX_PITCH,
+    MIN_PITCH,
+    NO_EVENT,
+    NOTE_OFF,
+    monophonic,
+)
+from engine.music.pattern import STEPS_PER_BAR, Note, Pattern, Role, Track
+
+CONVERTER_VERSION = 2  # bump when any converter's output changes: it keys the prepare cache
+DRUM_PROGRAM, EMPTY_PROGRAM = 128, 129
+MAX_GAP_STEPS = STEPS_PER_BAR  # Magenta's gap_bars=1: a window with a whole bar of silence is skipped
+BASS_PROGRAM = 33  # GM electric bass (finger), what decoded bass lines play
+MULTI_SLOTS = 8
+
+
+def _start(note: Note) -> int:
+    return note.start
+
+
+def slice_track(track: Track, start: int, end: int) -> Track:
+    """Notes of `track` starting in [start, end), moved to start at 0 and clipped to the window."""
+    lo = bisect.bisect_left(track.notes, start, key=_start)
+    hi = bisect.bisect_left(track.notes, end, lo, key=_start)
+    notes = [
+        Note(n.pitch, n.start - start, min(n.end, end) - start, n.velocity, n.offset)
+        for n in track.notes[lo:hi]
+    ]
+    return track.with_notes(notes)
+
+
+def starts_between(track: Track, start: int, end: int) -> bool:
+    i = bisect.bisect_left(track.notes, start, key=_start)
+    return i < len(track.notes) and track.notes[i].start < end
+
+
+def window_line(tokens: np.ndarray, start: int, end: int) -> np.ndarray:
+    """Melody tokens [start, end) of a whole line, as encoding the window alone gives them: the note-offs
+    of notes that began before the window are dropped."""
+    window = tokens[start:end].copy()
+    onsets = np.flatnonzero(window >= FIRST_PITCH_TOKEN)
+    first = onsets[0] if len(onsets) else len(window)
+    window[:first][window[:first] == NOTE_OFF] = NO_EVENT
+    return window
+
+
+def longest_gap(onsets: Sequence[tuple[int, int]], steps: int) -> int:
+    """Longest run of steps covered by no (start, end) span in a window of `steps`."""
+    covered = np.zeros(steps + 2, dtype=bool)
+    covered[0] = covered[-1] = True
+    for start, end in onsets:
+        covered[1 + max(start, 0) : 1 + min(end, steps)] = True
+    edges = np.flatnonzero(covered)
+    return int(np.max(np.diff(edges)) - 1) if len(edges) > 1 else steps
+
+
+def merged_drums(tracks: Sequence[Track]) -> Track:
+    """All drum tracks as one drum track."""
+    notes = [n for t in tracks if t.is_drum for n in t.notes]
+    return Track(tuple(notes), 0, True, Role.DRUMS, "drums")
+
+
+def pitched_line(pattern: Pattern, role: Role, top: bool = True, bass_as_lead: bool = False) -> Track | None:
+    """The track with `role` reduced to one line. For LEAD without one: the highest pitched non-bass track,
+    or with `bass_as_lead` (mel_2bar: any line is a melody) the bass track when nothing else plays."""
+    track = pattern.track_for(role)
+    if track is None and role == Role.LEAD:
+        pitched = [t for t in pattern.tracks if not t.is_drum and t.notes]
+        upper = [t for t in pitched if t.role != Role.BASS]
+        candidates = upper or (pitched if bass_as_lead else [])
+        track = max(candidates, key=lambda t: sum(n.pitch for n in t.notes) / len(t.notes), default=None)
+    if track is None or track.is_drum:
+        return None
+    return track.with_notes(monophonic(track.notes, top=top))
+
+
+class Converter:
+    """Base: `name`, `steps`, `keys` (example arrays besides `tempo`), `pitched` (keys to transpose)."""
+
+    name = ""
+    steps = 0
+    keys: tuple[str, ...] = ()
+    pitched: tuple[str, ...] = ()
+
+    @property
+    def bars(self) -> int:
+        return self.steps // STEPS_PER_BAR
+
+    def to_tensors(self, window: Pattern) -> dict[str, np.ndarray]:
+        """One example's arrays (shapes per CONTRIBUTING.md) plus `tempo` f32 ()."""
+        if window.steps != self.steps:
+            raise ValueError(f"{self.name} needs a window of {self.steps} steps, not {window.steps}")
+        arrays = self._encode(window)
+        arrays["tempo"] = np.float32(window.tempo)
+        return arrays
+
+    def from_tensors(self, arrays: dict[str, np.ndarray], tempo: float = 120.0) -> Pattern:
+        """A Pattern from one example's arrays (no batch axis); arrays["tempo"], if present, wins."""
+        bpm = float(arrays["tempo"]) if "tempo" in arrays else tempo
+        return Pattern(tuple(self._decode(arrays)), self.steps, min(max(bpm, 1.0), 1000.0))
+
+    def windows(self, segment: Pattern) -> list[Pattern]:
+        """Usable training windows of a 4/4 segment, sliding by one bar."""
+        out = []
+        segment = self._parts(segment)
+        for bar in range(segment.bars - self.bars + 1):
+            start = bar * STEPS_PER_BAR
+            window = self._window(segment, start, start + self.steps)
+            if window is not None:
+                out.append(window)
+        return out
+
+    def examples(self, segment: Pattern) -> list[dict[str, np.ndarray]]:
+        """`to_tensors` of every window of `segment` (converters may compute it faster, same result)."""
+        return [self.to_tensors(w) for w in self.windows(segment)]
+
+    def transpose(
+        self, arrays: dict[str, np.ndarray], shift: int
+    ) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        """Stacked arrays (N, ...) moved by `shift` semitones (pitched parts only) and a bool (N,) mask of
+        the examples whose notes all stay within 21..108."""
+        out, ok = dict(arrays), np.ones(len(arrays["tempo"]), dtype=bool)
+        for key in self.pitched:
+            tokens = arrays[key]
+            note_on = tokens >= FIRST_PITCH_TOKEN
+            moved = np.where(note_on, tokens + shift, tokens)
+            bad = note_on & (
+                (moved < FIRST_PITCH_TOKEN) | (moved > FIRST_PITCH_TOKEN + MAX_PITCH - MIN_PITCH)
+            )
+            ok &= ~bad.reshape(len(ok), -1).any(axis=1)
+            out[key] = moved
+        return out, ok
+
+    def _parts(self, segment: Pattern) -> Pattern:
+        """The segment as the tracks windows are cut from (done once per segment, not per window)."""
+        return segment
+
+    def _window(self, segment: Pattern, start: int, end: int) -> Pattern | None:
+        raise NotImplementedError
+
+    def _encode(self, window: Pattern) -> dict[str, np.ndarray]:
+        raise NotImplementedError
+
+    def _decode(self, arrays: dict[str, np.ndarray]) -> list[Track]:
+        raise NotImplementedError

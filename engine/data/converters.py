@@ -1,0 +1,242 @@
+# SPDX-License-Identifier: MIT
+"""Per-config Pattern ⇄ tensor converters (`CONVERTERS`), Magenta's MusicVAE representations.
+
+Each converter turns a window of exactly `steps` 16th steps into a dict of numpy arrays (the data contract
+in CONTRIBUTING.md), turns such arrays back into a Pattern, and cuts a 4/4 segment into training windows.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+
+import numpy as np
+
+from engine.data.codec import (
+    DRUM_CLASS_OF,
+    DRUM_PITCHES,
+    DRUM_VOCAB,
+    FIRST_PITCH_TOKEN,
+    MELODY_VOCAB,
+    decode_line,
+    drum_grid,
+    drum_notes,
+    drum_tokens,
+    encode_line,
+    monophonic,
+)
+from engine.data.converter import (
+    BASS_PROGRAM,
+    CONVERTER_VERSION,
+    DRUM_PROGRAM,
+    EMPTY_PROGRAM,
+    MAX_GAP_STEPS,
+    MULTI_SLOTS,
+    Converter,
+    longest_gap,
+    merged_drums,
+    pitched_line,
+    slice_track,
+    starts_between,
+    window_line,
+)
+from engine.midi.roles import with_roles
+from engine.music.pattern import STEPS_PER_BAR, Pattern, Role, Track
+
+__all__ = [
+    "CONVERTERS",
+    "Converter",
+    "MELODY_VOCAB",
+    "DRUM_VOCAB",
+    "DRUM_PITCHES",
+    "CONVERTER_VERSION",
+    "DRUM_PROGRAM",
+    "EMPTY_PROGRAM",
+    "MAX_GAP_STEPS",
+]
+
+
+class MelodyConverter(Converter):
+    """mel_2bar: one monophonic line, every pitched track's top line gives examples (as Magenta does)."""
+
+    name, steps, keys, pitched = "mel_2bar", 32, ("melody",), ("melody",)
+
+    def windows(self, segment: Pattern) -> list[Pattern]:
+        out = []
+        for track in segment.tracks:
+            if track.is_drum or not track.notes:
+                continue
+            line = dataclasses.replace(track, notes=tuple(monophonic(track.notes)), role=Role.LEAD)
+            out += super().windows(Pattern((line,), segment.steps, segment.tempo))
+        return out
+
+    def _window(self, segment: Pattern, start: int, end: int) -> Pattern | None:
+        track = slice_track(segment.tracks[0], start, end)
+        if (
+            not track.notes
+            or longest_gap([(n.start, n.end) for n in track.notes], self.steps) >= MAX_GAP_STEPS
+        ):
+            return None
+        return Pattern((track,), self.steps, segment.tempo)
+
+    def _encode(self, window: Pattern) -> dict[str, np.ndarray]:
+        line = pitched_line(window, Role.LEAD, bass_as_lead=True)
+        return {"melody": encode_line(line.notes if line else [], self.steps)}
+
+    def _decode(self, arrays: dict[str, np.ndarray]) -> list[Track]:
+        return [Track(tuple(decode_line(arrays["melody"])), 0, False, Role.LEAD, "melody")]
+
+
+class DrumsConverter(Converter):
+    """drums_2bar: 9-class hits as 512 tokens, with GrooVAE's velocity and micro-timing per hit."""
+
+    name, steps, keys = "drums_2bar", 32, ("drums", "hits", "velocity", "offset")
+
+    def _parts(self, segment: Pattern) -> Pattern:
+        return segment.with_tracks([merged_drums(segment.tracks)])
+
+    def _window(self, segment: Pattern, start: int, end: int) -> Pattern | None:
+        drums = slice_track(segment.tracks[0], start, end)
+        hits = [(n.start, n.start + 1) for n in drums.notes if n.pitch in DRUM_CLASS_OF]
+        if not hits or longest_gap(hits, self.steps) >= MAX_GAP_STEPS:
+            return None
+        return Pattern((drums,), self.steps, segment.tempo)
+
+    def _encode(self, window: Pattern) -> dict[str, np.ndarray]:
+        hits, velocity, offset = drum_grid(merged_drums(window.tracks).notes, self.steps)
+        return {"drums": drum_tokens(hits), "hits": hits, "velocity": velocity, "offset": offset}
+
+    def _decode(self, arrays: dict[str, np.ndarray]) -> list[Track]:
+        notes = drum_notes(arrays["drums"], arrays.get("velocity"), arrays.get("offset"))
+        return [Track(tuple(notes), 0, True, Role.DRUMS, "drums")]
+
+
+class TrioConverter(Converter):
+    """trio_16bar: lead top line, bass lowest line and drums over 16 bars; two of the three must play."""
+
+    name, steps, keys, pitched = "trio_16bar", 256, ("melody", "bass", "drums"), ("melody", "bass")
+
+    def _parts(self, segment: Pattern) -> Pattern:
+        parts = [pitched_line(segment, Role.LEAD), pitched_line(segment, Role.BASS, top=False)]
+        parts.append(merged_drums(segment.tracks))
+        return segment.with_tracks(t for t in parts if t is not None and t.notes)
+
+    def _window(self, segment: Pattern, start: int, end: int) -> Pattern | None:
+        tracks = [slice_track(t, start, end) for t in segment.tracks]
+        tracks = [t for t in tracks if t.notes]
+        if len(tracks) < 2:
+            return None
+        return Pattern(tuple(tracks), self.steps, segment.tempo)
+
+    def _encode(self, window: Pattern) -> dict[str, np.ndarray]:
+        lead, bass = pitched_line(window, Role.LEAD), pitched_line(window, Role.BASS, top=False)
+        hits, _, _ = drum_grid(merged_drums(window.tracks).notes, self.steps)
+        return {
+            "melody": encode_line(lead.notes if lead else [], self.steps),
+            "bass": encode_line(bass.notes if bass else [], self.steps),
+            "drums": drum_tokens(hits),
+        }
+
+    def examples(self, segment: Pattern) -> list[dict[str, np.ndarray]]:
+        """Encodes the segment's three lines once and slices the tokens: 16-bar windows overlap 16 times."""
+        parts = self._parts(segment)
+        lead = next((t for t in parts.tracks if not t.is_drum and t.role != Role.BASS), None)
+        bass = parts.track_for(Role.BASS)
+        drums = parts.track_for(Role.DRUMS)
+        lines = [encode_line(t.notes, parts.steps) if t else None for t in (lead, bass)]
+        drum_full = drum_tokens(drum_grid(drums.notes, parts.steps)[0]) if drums else None
+        out = []
+        for bar in range(parts.bars - self.bars + 1):
+            start, end = bar * STEPS_PER_BAR, bar * STEPS_PER_BAR + self.steps
+            present = [t is not None and starts_between(t, start, end) for t in (lead, bass, drums)]
+            if sum(present) < 2:
+                continue
+            zeros = np.zeros(self.steps, dtype=np.int64)
+            arrays = {
+                "melody": window_line(lines[0], start, end) if present[0] else zeros,
+                "bass": window_line(lines[1], start, end) if present[1] else zeros.copy(),
+                "drums": drum_full[start:end].copy() if present[2] else zeros.copy(),
+            }
+            arrays["tempo"] = np.float32(parts.tempo)
+            out.append(arrays)
+        return out
+
+    def _decode(self, arrays: dict[str, np.ndarray]) -> list[Track]:
+        return [
+            Track(tuple(decode_line(arrays["melody"])), 0, False, Role.LEAD, "melody"),
+            Track(tuple(decode_line(arrays["bass"])), BASS_PROGRAM, False, Role.BASS, "bass"),
+            Track(tuple(drum_notes(arrays["drums"])), 0, True, Role.DRUMS, "drums"),
+        ]
+
+
+class MultitrackConverter(Converter):
+    """multitrack_1bar: up to 8 instruments (GM program, top line or drum classes, onset velocity)."""
+
+    name, steps, keys = "multitrack_1bar", 16, ("program", "tokens", "velocity")
+
+    def _parts(self, segment: Pattern) -> Pattern:
+        drums = merged_drums(segment.tracks)
+        pitched = [t for t in segment.tracks if not t.is_drum]
+        return segment.with_tracks(pitched + ([drums] if drums.notes else []))
+
+    def _window(self, segment: Pattern, start: int, end: int) -> Pattern | None:
+        tracks = [slice_track(t, start, end) for t in segment.tracks]
+        tracks = [t for t in tracks if t.notes]
+        return Pattern(tuple(tracks), self.steps, segment.tempo) if tracks else None
+
+    def _encode(self, window: Pattern) -> dict[str, np.ndarray]:
+        program = np.full(MULTI_SLOTS, EMPTY_PROGRAM, dtype=np.int64)
+        tokens = np.zeros((MULTI_SLOTS, self.steps), dtype=np.int64)
+        velocity = np.zeros((MULTI_SLOTS, self.steps), dtype=np.float32)
+        for slot, track in enumerate(_slot_tracks(window.tracks)):
+            if track.is_drum:
+                hits, vel, _ = drum_grid(track.notes, self.steps)
+                program[slot], tokens[slot], velocity[slot] = (
+                    DRUM_PROGRAM,
+                    MELODY_VOCAB + drum_tokens(hits),
+                    vel.max(1),
+                )
+            else:
+                program[slot], tokens[slot] = track.program, encode_line(track.notes, self.steps)
+                for n in track.notes:
+                    velocity[slot, n.start] = n.velocity / 127.0
+        return {"program": program, "tokens": tokens, "velocity": velocity}
+
+    def _decode(self, arrays: dict[str, np.ndarray]) -> list[Track]:
+        tracks = []
+        for program, tokens, velocity in zip(
+            arrays["program"], arrays["tokens"], arrays["velocity"], strict=True
+        ):
+            program = int(program)
+            if program == DRUM_PROGRAM:
+                notes = drum_notes(np.where(tokens >= MELODY_VOCAB, tokens - MELODY_VOCAB, 0), velocity)
+                tracks.append(Track(tuple(notes), 0, True, Role.DRUMS, "drums"))
+            elif 0 <= program < 128:
+                notes = decode_line(np.where(tokens < MELODY_VOCAB, tokens, 0), velocity)
+                tracks.append(Track(tuple(notes), program, False, Role.OTHER, ""))
+        return list(with_roles(tracks))  # the slots carry no roles: find drums, bass and lead by their notes
+
+    def transpose(
+        self, arrays: dict[str, np.ndarray], shift: int
+    ) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        tokens, pitched_slot = arrays["tokens"], (arrays["program"] < DRUM_PROGRAM)[..., None]
+        note_on = pitched_slot & (tokens >= FIRST_PITCH_TOKEN) & (tokens < MELODY_VOCAB)
+        moved = np.where(note_on, tokens + shift, tokens)
+        bad = note_on & ((moved < FIRST_PITCH_TOKEN) | (moved >= MELODY_VOCAB))
+        return {**arrays, "tokens": moved}, ~bad.reshape(len(tokens), -1).any(axis=1)
+
+
+def _slot_tracks(tracks: Sequence[Track]) -> list[Track]:
+    """At most 8 instruments: drums merged into one, the busiest pitched tracks, sorted by program."""
+    pitched = sorted((t for t in tracks if not t.is_drum and t.notes), key=lambda t: -len(t.notes))
+    drums = merged_drums(tracks)
+    room = MULTI_SLOTS - (1 if drums.notes else 0)
+    lines = [t.with_notes(monophonic(t.notes)) for t in pitched[:room]]
+    # a total order on what the tokens keep, so that decoding and encoding again gives the same slots
+    chosen = sorted(lines, key=lambda t: (t.program, [(-n.pitch, n.start, -n.end) for n in t.notes]))
+    return chosen + ([drums] if drums.notes else [])
+
+
+CONVERTERS: dict[str, Converter] = {
+    c.name: c for c in (MelodyConverter(), DrumsConverter(), TrioConverter(), MultitrackConverter())
+}

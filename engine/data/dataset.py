@@ -1,0 +1,228 @@
+# SPDX-License-Identifier: MIT
+"""MIDI folder → training data: folder scan, per-file reasons, the cache, example arrays for training.
+
+`prepare` reports what each file gives; `load_examples` stacks one config's examples (with transposition
+augmentation) for training and evaluation. Parsed files are cached by content (see engine.data.cache).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from engine.data.cache import PrepareCache, content_key
+from engine.data.converters import CONVERTERS, Converter
+from engine.data.examples import Examples, FileReport, PrepareReport
+from engine.midi.files import MidiError, Song, load_bytes, read_song
+from engine.music.pattern import Pattern
+
+__all__ = [
+    "DatasetError",
+    "Examples",
+    "FileReport",
+    "PrepareReport",
+    "load_examples",
+    "prepare",
+    "scan_folder",
+]
+
+MIDI_SUFFIXES = (".mid", ".midi", ".kar")
+Progress = Callable[[int, int], None]
+
+
+class DatasetError(Exception):
+    """A folder that gives nothing to work with (missing, no MIDI files, no examples); one-line reason."""
+
+
+def scan_folder(folder: str | Path) -> list[Path]:
+    """Every .mid/.midi/.kar path under `folder` (recursive, case-insensitive, sorted), including the ones
+    that will turn out unreadable (folders named x.mid, broken links) so that they get a reason."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise DatasetError(f"no such folder: {folder}")
+    found = []
+    for root, dirs, files in os.walk(folder, onerror=None, followlinks=False):
+        for name in files + dirs:
+            if name.lower().endswith(MIDI_SUFFIXES):
+                found.append(Path(root) / name)
+    return sorted(found)
+
+
+def _midi_files(folder: str | Path) -> list[Path]:
+    paths = scan_folder(folder)
+    if not paths:
+        raise DatasetError(f"no MIDI files (.mid, .midi, .kar) in {folder}")
+    return paths
+
+
+def _configs(configs: Iterable[str] | str | None) -> list[str]:
+    names = (
+        list(CONVERTERS) if configs in (None, "all") else [configs] if isinstance(configs, str) else configs
+    )
+    unknown = [c for c in names if c not in CONVERTERS]
+    if unknown:
+        raise DatasetError(f"unknown config {', '.join(unknown)}; choose from {', '.join(CONVERTERS)} or all")
+    return list(names)
+
+
+def prepare(
+    folder: str | Path,
+    configs: Sequence[str] | str | None = None,
+    *,
+    use_cache: bool = True,
+    progress: Progress | None = None,
+) -> PrepareReport:
+    """Scan `folder` and report per file what it gives (or why not); fills the cache as it goes.
+
+    Raises DatasetError for a missing folder or one without MIDI files; bad files are reported, not raised.
+    """
+    t0 = time.perf_counter()
+    names, paths = _configs(configs), _midi_files(folder)
+    cache, seen = PrepareCache(), {}
+    reports = []
+    for i, path in enumerate(paths):
+        reports.append(_prepare_file(path, names, cache, use_cache, seen)[0])
+        if progress:
+            progress(i + 1, len(paths))
+    examples = {c: sum(r.examples.get(c, 0) for r in reports) for c in names}
+    return PrepareReport(str(folder), reports, examples, time.perf_counter() - t0)
+
+
+def load_examples(
+    folder: str | Path,
+    config: str,
+    *,
+    transpose: tuple[int, int] | None = (-5, 6),
+    progress: Progress | None = None,
+) -> Examples:
+    """All of one config's examples in `folder`, stacked on axis 0, from the cache where possible.
+
+    Zero examples is not an error (len() == 0, arrays shaped (0, ...)); a missing folder, a folder without
+    MIDI files or an unknown config raise DatasetError.
+
+    `transpose=(lo, hi)` adds copies moved by every shift in range(lo, hi) semitones (pitched arrays only;
+    copies that would leave 21..108 are dropped); drums_2bar is never transposed. None: no copies.
+    """
+    (name,) = _configs([config])
+    paths, cache, seen = _midi_files(folder), PrepareCache(), {}
+    parts: list[dict[str, np.ndarray]] = []
+    files: list[str] = []
+    for i, path in enumerate(paths):
+        report, arrays = _prepare_file(path, [name], cache, True, seen, want=name)
+        if arrays is not None and len(arrays["tempo"]):
+            parts.append({**arrays, "file_id": np.full(len(arrays["tempo"]), len(files), dtype=np.int64)})
+            files.append(str(path))
+        if progress:
+            progress(i + 1, len(paths))
+    if not parts:  # callers check len(); the empty arrays still have the contract's trailing shapes
+        parts.append({**_empty(CONVERTERS[name]), "file_id": np.zeros(0, dtype=np.int64)})
+    stacked = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+    stacked = _augment(name, stacked, transpose)
+    ids = stacked.pop("file_id")
+    return Examples(name, stacked, ids, files, stacked["tempo"].astype(np.float32))
+
+
+def _augment(
+    name: str, arrays: dict[str, np.ndarray], transpose: tuple[int, int] | None
+) -> dict[str, np.ndarray]:
+    conv = CONVERTERS[name]
+    shifts = [s for s in range(*transpose) if s != 0] if transpose else []
+    if not shifts or (not conv.pitched and name != "multitrack_1bar"):
+        return arrays
+    copies = [arrays]
+    for shift in shifts:
+        moved, ok = conv.transpose(arrays, shift)
+        copies.append({k: v[ok] for k, v in moved.items()})
+    return {k: np.concatenate([c[k] for c in copies]) for k in arrays}
+
+
+def _prepare_file(
+    path: Path,
+    names: list[str],
+    cache: PrepareCache,
+    use_cache: bool,
+    seen: dict[str, Path],
+    want: str | None = None,
+) -> tuple[FileReport, dict[str, np.ndarray] | None]:
+    """The file's report, and its arrays for config `want`, from the cache or by parsing it once.
+
+    `seen` maps content keys to the first path with that content: copies are skipped, so that the same
+    music never lands in both the training and the held-out files.
+    """
+    try:
+        data = load_bytes(path)
+    except MidiError as exc:
+        return FileReport.skipped(path, str(exc)), None
+    key = content_key(data)
+    if key in seen:
+        return FileReport.skipped(path, f"the same file as {seen[key].name}"), None
+    seen[key] = path
+    record = cache.load_record(key) if use_cache else None
+    if record is not None and _complete(record, names, cache, key):
+        arrays = cache.load_arrays(key, want) if want and record.get("reason") is None else None
+        if arrays is not None or not want or record.get("reason") is not None:
+            return FileReport.from_record(path, record, names), arrays
+    record, computed = _parse(path, data, names, record or {})
+    for config, arrays in computed.items():
+        _try(cache.save_arrays, key, config, arrays)
+    _try(cache.save_record, key, record)
+    return FileReport.from_record(path, record, names), computed.get(want) if want else None
+
+
+def _complete(record: dict[str, Any], names: list[str], cache: PrepareCache, key: str) -> bool:
+    if record.get("reason") is not None:
+        return True
+    return all(c in record.get("examples", {}) and cache.has_arrays(key, c) for c in names)
+
+
+def _parse(
+    path: Path, data: bytes, names: list[str], old: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, dict[str, np.ndarray]]]:
+    try:
+        song = read_song(path, data)
+        computed = {c: song_arrays(song, c) for c in names}
+    except MidiError as exc:
+        return {"reason": str(exc)}, {}
+    except (ValueError, IndexError, KeyError, OverflowError, MemoryError, RecursionError) as exc:
+        # a file that trips a bug of ours must not stop the run: it is skipped with a reason like any other
+        return {"reason": f"could not be read ({type(exc).__name__}: {str(exc).splitlines()[0][:120]})"}, {}
+    examples = {**old.get("examples", {}), **{c: int(len(a["tempo"])) for c, a in computed.items()}}
+    tracks = [
+        {"name": t.name, "program": t.program, "drums": t.is_drum, "role": t.role.value, "notes": t.notes}
+        for t in song.tracks
+    ]
+    record = {"reason": None, "bars": song.bars, "tracks": tracks, "skipped_parts": list(song.skipped)}
+    return {**record, "examples": examples}, computed
+
+
+def song_arrays(song: Song, config: str) -> dict[str, np.ndarray]:
+    """The distinct examples of one song for `config`, stacked (N, ...), with `tempo` (N,)."""
+    conv = CONVERTERS[config]
+    seen: set[bytes] = set()
+    examples = []
+    for segment in song.segments:
+        for arrays in conv.examples(segment):
+            fingerprint = b"".join(np.ascontiguousarray(a).tobytes() for a in arrays.values())
+            if fingerprint not in seen:  # repeated sections and doubled tracks give one example
+                seen.add(fingerprint)
+                examples.append(arrays)
+    if not examples:
+        return _empty(conv)
+    return {k: np.stack([e[k] for e in examples]) for k in examples[0]}
+
+
+def _empty(conv: Converter) -> dict[str, np.ndarray]:
+    """Zero examples of `conv`, shaped (0, ...)."""
+    return {k: np.asarray(v)[None][:0] for k, v in conv.to_tensors(Pattern((), conv.steps)).items()}
+
+
+def _try(func: Callable[..., None], *args: Any) -> None:
+    try:
+        func(*args)
+    except OSError:  # a read-only or full cache only costs speed next time
+        pass

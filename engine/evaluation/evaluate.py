@@ -1,0 +1,358 @@
+# SPDX-License-Identifier: MIT
+"""The model's report card: held-out reconstruction (teacher-forced and free), KL, and how its samples
+compare with the training music (Yang & Lerch overlap) beside a random baseline, plus a verdict.
+
+`report_for_training` is called by engine/training/train.py at the end of training with its own split;
+`evaluate` loads a model folder and a MIDI folder; `write_report` writes report.json + report.md.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import torch
+
+from engine.evaluation import metrics
+from engine.evaluation.baseline import baseline_patterns
+from engine.evaluation.recon import reconstruction
+from engine.evaluation.report import Report, render_markdown, verdict
+from engine.generation.groove import add_spread
+from engine.music.pattern import Pattern
+
+if TYPE_CHECKING:
+    from engine.data.dataset import Examples
+
+TEMPERATURES = (0.3, 0.5, 0.8, 1.0)
+MAX_HELDOUT = 256  # held-out examples reconstructed: enough for a stable accuracy, fast on a CPU
+MAX_TRAIN = 128  # training examples reconstructed: enough to see over-fitting
+MAX_REFERENCE = 128  # training clips the samples are compared with
+N_SAMPLES = 64  # samples per temperature (and baseline clips)
+# 16-bar examples cost 8x the steps of 2-bar ones: fewer of them (2x fewer clips for the metrics)
+LONG_STEPS, LONG_SHRINK = 64, 4
+
+
+def _caps(steps: int) -> tuple[int, int, int, int]:
+    """(held-out, train, reference, samples) counts for examples of `steps` 16ths."""
+    shrink = LONG_SHRINK if steps > LONG_STEPS else 1
+    half = min(shrink, 2)
+    return MAX_HELDOUT // shrink, MAX_TRAIN // shrink, MAX_REFERENCE // half, N_SAMPLES // half
+
+
+Progress = Callable[[int, int], None]
+
+
+class EvaluateError(Exception):
+    """The model or the folder cannot be evaluated; str(e) is a one-line reason for a musician."""
+
+
+def _subset(examples: Examples | None, cap: int, seed: int) -> dict[str, np.ndarray]:
+    """At most `cap` examples' arrays, picked at random (always the same for a seed)."""
+    if examples is None or len(examples.file_ids) == 0:
+        return {}
+    n = len(examples.file_ids)
+    idx = np.sort(np.random.default_rng(seed).permutation(n)[:cap])
+    out = {k: v[idx] for k, v in examples.arrays.items()}
+    out["tempo"] = np.asarray(examples.tempos, dtype=np.float32)[idx]
+    return out
+
+
+def _to_patterns(converter: Any, arrays: dict[str, np.ndarray]) -> list[Pattern]:
+    """Examples (stacked on axis 0) back into clips through the config's converter."""
+    if not arrays:
+        return []
+    keys = [k for k in arrays if k != "tempo"]
+    n = len(arrays[keys[0]])
+    tempos = arrays.get("tempo", np.full(n, 120.0))
+    out = []
+    for i in range(n):
+        tempo = float(np.clip(tempos[i], 1.0, 1000.0))
+        out.append(converter.from_tensors({k: arrays[k][i] for k in keys}, tempo=tempo))
+    return out
+
+
+def _samples(
+    model: Any, converter: Any, temperature: float, seed: int, device: Any, spread: dict | None = None
+) -> list[Pattern]:
+    """Clips decoded from random z at `temperature`; the same z for every temperature (seeded). A drum
+    model's hits get the held-out `spread` of its groove head, as generation gives them (engine/groove)."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        z = torch.randn(_caps(converter.steps)[3], model.cfg.z_size)  # on the CPU: the same z on any device
+        out = model.decode(z.to(device), temperature=temperature)
+    arrays = {k: v.detach().cpu().numpy() for k, v in out.items()}
+    if spread:
+        arrays = add_spread(arrays, spread, temperature, np.random.default_rng(seed))
+    return _to_patterns(converter, arrays)
+
+
+def _scores(reference: list[Pattern], candidate: list[Pattern], seed: int) -> dict[str, Any]:
+    scores = metrics.compare_sets(reference, candidate, seed)
+    return {
+        "mean_overlap": metrics.mean_area(scores),
+        "features": {k: (None if v is None else _overlap_dict(v)) for k, v in scores.items()},
+    }
+
+
+def _overlap_dict(o: metrics.Overlap) -> dict[str, float]:
+    return {"overlap": o.area, "kld": o.kld, "reference_mean": o.reference_mean, "mean": o.candidate_mean}
+
+
+def style_scores(
+    model: Any,
+    converter: Any,
+    train: dict,
+    heldout: dict,
+    seed: int,
+    device: Any,
+    tick: Callable[[], None],
+    spread: dict | None = None,
+) -> dict[str, Any]:
+    """Samples at each temperature, the baseline and the held-out music, each against the training music.
+    `spread` is the held-out groove spread of a drum model (see `_samples`)."""
+    reference = _to_patterns(converter, train or heldout)
+    if len(reference) < 3:
+        return {
+            "reference_clips": len(reference),
+            "temperatures": {},
+            "baseline": None,
+            "held_out_music": None,
+        }
+    temps = {}
+    for t in TEMPERATURES:
+        temps[str(t)] = _scores(reference, _samples(model, converter, t, seed, device, spread), seed)
+        tick()
+    best = max(temps, key=lambda t: temps[t]["mean_overlap"] or 0.0)
+    base = _scores(reference, baseline_patterns(reference, _caps(converter.steps)[3], seed), seed)
+    real = _scores(reference, _to_patterns(converter, heldout), seed) if train and heldout else None
+    tick()
+    return {
+        "reference_clips": len(reference),
+        "reference": "training music" if train else "the evaluated music",
+        "temperatures": temps,
+        "best_temperature": float(best),
+        "baseline": base,
+        "held_out_music": real,
+    }
+
+
+def report_for_training(
+    model: Any,
+    meta: dict,
+    heldout: Examples | None,
+    train: Examples | None,
+    device: Any = "cpu",
+    *,
+    seed: int = 0,
+    source: str = "held-out files of the training folder",
+    progress: Progress | None = None,
+) -> Report:
+    """The report card of `model` given its held-out and training examples (arrays as in CONTRIBUTING).
+
+    Either side may be None or empty: its numbers are then None. `source` says in the report which music
+    was held out; `progress(done, total)` is called after each stage.
+    """
+    from engine.data.converters import CONVERTERS
+
+    t0 = time.perf_counter()
+    config = _config_name(meta)
+    converter = CONVERTERS[config]
+    total, done = 4 + len(TEMPERATURES), [0]
+
+    def tick() -> None:
+        done[0] += 1
+        if progress is not None:
+            progress(min(done[0], total), total)
+
+    device = torch.device(device)
+    model = model.to(device).eval()
+    max_held, max_train, max_ref, _ = _caps(converter.steps)
+    held = _subset(heldout, max_held, seed)
+    trained = _subset(train, max_train, seed)
+    recon_held = reconstruction(model, held, device)
+    tick()
+    recon_train = reconstruction(model, trained, device)
+    tick()
+    references = _subset(train, max_ref, seed), _subset(heldout, max_ref, seed)
+    spread = (recon_held or recon_train or {}).get("groove_spread")
+    style = style_scores(model, converter, *references, seed, device, tick, spread)
+    report = Report(
+        model=str(meta.get("name") or config),
+        config=config,
+        source=source,
+        data=_data_summary(meta, heldout, train),
+        held_out=recon_held,
+        train=recon_train,
+        style=style,
+        seed=seed,
+        device=str(device),
+        seconds=0.0,
+    )
+    report.verdict = verdict(report)
+    report.seconds = round(time.perf_counter() - t0, 2)
+    tick()
+    return report
+
+
+def _config_name(meta: dict) -> str:
+    from engine.registry import config_name
+
+    name = config_name(meta)
+    if not name:
+        raise EvaluateError("the model's model.json names no config, so it cannot be evaluated")
+    return name
+
+
+def _training_folder(meta: dict) -> Path | None:
+    data = meta.get("data") if isinstance(meta.get("data"), dict) else {}
+    folder = data.get("folder")
+    return Path(folder) if folder else None
+
+
+def _heldout_files(meta: dict) -> list[str]:
+    data = meta.get("data") if isinstance(meta.get("data"), dict) else {}
+    return [str(f) for f in data.get("heldout_files") or []]
+
+
+def _heldout_ids(files: list[str], folder: Path, held: list[str]) -> list[int]:
+    """Indices of `files` named in `held`; training may have spelled the paths from another working
+    directory, so a held-out path also matches by its path inside the folder."""
+    root = folder.resolve()
+    exact = {Path(h).resolve() for h in held}
+    spelled = [h.replace("\\", "/") for h in held]
+    ids = []
+    for i, f in enumerate(files):
+        path = Path(f).resolve()
+        inside = path.relative_to(root).as_posix() if path.is_relative_to(root) else path.name
+        if path in exact or any(h == inside or h.endswith("/" + inside) for h in spelled):
+            ids.append(i)
+    return ids
+
+
+def _data_summary(meta: dict, heldout: Examples | None, train: Examples | None) -> dict[str, Any]:
+    """How much music the model learned from and how much it is tested on."""
+    data = meta.get("data") if isinstance(meta.get("data"), dict) else {}
+
+    def files(ex: Examples | None) -> int:
+        return 0 if ex is None else int(len(np.unique(ex.file_ids)))
+
+    return {
+        "train_files": int(data.get("train_files") or files(train)),
+        "train_bars": int(data.get("train_bars") or 0),
+        "train_examples": int(data.get("train_examples") or (0 if train is None else len(train.file_ids))),
+        "heldout_files": files(heldout),
+        "heldout_examples": 0 if heldout is None else int(len(heldout.file_ids)),
+        "transposed": bool(data.get("transposed", False)),
+    }
+
+
+def evaluate(
+    model_dir: str | Path,
+    folder: str | Path,
+    *,
+    device: Any = "cpu",
+    seed: int = 0,
+    progress: Progress | None = None,
+    as_training_folder: bool = False,
+) -> Report:
+    """The report card of a model (folder or bundled name) against the MIDI files of `folder`.
+
+    If `folder` is the model's own training folder (or `as_training_folder` says it is, moved or copied),
+    only its held-out files are tested (and the rest count as training music); otherwise every usable
+    file is tested, against the training music if that folder is still there. Raises EvaluateError
+    with a one-line reason.
+    """
+    model, meta, model_name = _load(model_dir, device)
+    config = _config_name(meta)
+    examples = _examples(Path(folder), config)
+    train_folder = _training_folder(meta)
+    if as_training_folder or (train_folder is not None and _same(train_folder, Path(folder))):
+        held_files = _heldout_files(meta)
+        held_ids = _heldout_ids(examples.files, Path(folder), held_files)
+        if as_training_folder and not held_ids:
+            raise EvaluateError(
+                f"none of the {len(held_files)} held-out files recorded in the model's model.json "
+                f"is in {folder}, so it cannot be taken for the training folder"
+            )
+        held_mask = np.isin(examples.file_ids, held_ids)
+        heldout, train = examples.select(held_mask), examples.select(~held_mask)
+        source = f"the {len(held_files)} held-out files of its training folder"
+    else:
+        heldout, train = examples, None
+        if train_folder is not None and train_folder.is_dir():
+            train = _examples(train_folder, config, required=False)
+        source = f"all {len(np.unique(examples.file_ids))} usable files in {Path(folder).name}/"
+    with _cpu_threads(torch.device(device)):
+        report = report_for_training(
+            model, meta, heldout, train, device, seed=seed, source=source, progress=progress
+        )
+    report.model = model_name
+    return report
+
+
+@contextmanager
+def _cpu_threads(device: torch.device) -> Iterator[None]:
+    """On a CPU, use only the idle cores while evaluating (as training does): decoding runs many small
+    LSTM steps, and oversubscribed threads spin against other processes (4x slower on 2 busy cores)."""
+    from engine.training.train import cpu_threads
+
+    threads = torch.get_num_threads()
+    if device.type == "cpu":
+        torch.set_num_threads(cpu_threads())
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _load(model_dir: str | Path, device: Any) -> tuple[Any, dict, str]:
+    """(model, meta, name) of a model folder or bundled/user model name."""
+    from engine.registry import ModelNotFoundError, resolve_model
+    from models.checkpoint import CheckpointError, load_model
+
+    try:
+        folder = resolve_model(model_dir)
+        model, meta = load_model(folder, device=device)
+    except (ModelNotFoundError, CheckpointError) as e:
+        raise EvaluateError(str(e)) from e
+    return model, meta, folder.name
+
+
+def _examples(folder: Path, config: str, required: bool = True) -> Examples | None:
+    """The folder's examples, untransposed (we test the music as it is)."""
+    from engine.data.dataset import DatasetError, load_examples
+
+    if not folder.is_dir():
+        raise EvaluateError(f"{folder} is not a folder of MIDI files")
+    try:
+        return load_examples(folder, config, transpose=None)
+    except DatasetError as e:
+        if required:
+            raise EvaluateError(str(e)) from e
+        return None
+
+
+def _same(a: Path, b: Path) -> bool:
+    return a.expanduser().resolve() == b.expanduser().resolve()
+
+
+def write_report(model_dir: str | Path, report: Report) -> tuple[Path, Path]:
+    """Write report.json and report.md into the model folder (each atomically); returns both paths."""
+    folder = Path(model_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = folder / "report.json", folder / "report.md"
+    texts = json.dumps(report.to_dict(), indent=2) + "\n", render_markdown(report)
+    for path, text in zip(paths, texts, strict=True):
+        tmp = path.with_suffix(path.suffix + ".tmp")
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    return paths

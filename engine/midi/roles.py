@@ -1,0 +1,95 @@
+# SPDX-License-Identifier: MIT
+"""Which track plays which part: drums (channel 10), bass (GM 32-39, else the lowest line), lead, other."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from engine.music.pattern import Role, Track
+
+BASS_PROGRAMS = range(32, 40)
+LEAD_HINTS = ("melody", "lead", "vocal", "voice", "solo", "sopran", "tune")
+BASS_HINTS = ("bass",)
+MONOPHONIC_SHARE = 0.25  # at most this share of onsets may start while another note still sounds
+LOWEST_BASS_MEAN = 60.0  # "lowest-playing track" counts as bass only below middle C on average
+NOT_LEAD = {*range(88, 104), *range(112, 128)}  # pads, synth effects, percussive and sound effects
+
+
+@dataclass(frozen=True, slots=True)
+class TrackStats:
+    """What role assignment looks at: program, drum flag, name and the notes' (pitch, start, end)."""
+
+    program: int
+    is_drum: bool
+    name: str
+    notes: tuple[tuple[int, float, float], ...]
+
+    @property
+    def mean_pitch(self) -> float:
+        return sum(p for p, _, _ in self.notes) / len(self.notes) if self.notes else 0.0
+
+    def polyphony(self, tolerance: float) -> float:
+        """Share of onsets that start while an earlier note of this track still sounds."""
+        if len(self.notes) < 2:
+            return 0.0
+        overlapped, last_end = 0, float("-inf")
+        for _, start, end in sorted(self.notes, key=lambda n: n[1]):
+            overlapped += start < last_end - tolerance
+            last_end = max(last_end, end)
+        return overlapped / len(self.notes)
+
+
+def assign_roles(tracks: Sequence[TrackStats], tolerance: float = 0.5) -> list[Role]:
+    """One role per track: every drum track DRUMS, at most one BASS and one LEAD, the rest OTHER.
+
+    `tolerance` is the overlap (in the notes' time unit) still counted as monophonic.
+    """
+    roles = [Role.DRUMS if t.is_drum else Role.OTHER for t in tracks]
+    pitched = [i for i, t in enumerate(tracks) if not t.is_drum and t.notes]
+    bass = _pick_bass(tracks, pitched)
+    if bass is not None:
+        roles[bass] = Role.BASS
+    lead = _pick_lead(tracks, [i for i in pitched if i != bass], tolerance)
+    if lead is not None:
+        roles[lead] = Role.LEAD
+    return roles
+
+
+def _pick_bass(tracks: Sequence[TrackStats], pitched: list[int]) -> int | None:
+    named = [i for i in pitched if any(h in tracks[i].name.lower() for h in BASS_HINTS)]
+    by_program = [i for i in pitched if tracks[i].program in BASS_PROGRAMS]
+    for group in (by_program, named):
+        if group:
+            return min(group, key=lambda i: (tracks[i].mean_pitch, -len(tracks[i].notes)))
+    if len(pitched) < 2:
+        return None
+    lowest = min(pitched, key=lambda i: tracks[i].mean_pitch)
+    return lowest if tracks[lowest].mean_pitch < LOWEST_BASS_MEAN else None
+
+
+def _pick_lead(tracks: Sequence[TrackStats], candidates: list[int], tolerance: float) -> int | None:
+    candidates = [i for i in candidates if tracks[i].program not in NOT_LEAD] or candidates
+    if not candidates:
+        return None
+    named = [i for i in candidates if any(h in tracks[i].name.lower() for h in LEAD_HINTS)]
+    mono = [i for i in candidates if tracks[i].polyphony(tolerance) <= MONOPHONIC_SHARE]
+    group = named or mono or candidates
+    return max(group, key=lambda i: (tracks[i].mean_pitch, len(tracks[i].notes)))
+
+
+def stats_of(track: Track) -> TrackStats:
+    """TrackStats of a pattern track (times in steps)."""
+    return TrackStats(
+        track.program,
+        track.is_drum,
+        track.name,
+        tuple((n.pitch, float(n.start), float(n.end)) for n in track.notes),
+    )
+
+
+def with_roles(tracks: Sequence[Track]) -> tuple[Track, ...]:
+    """The tracks with roles assigned from their notes (for decoded patterns and user clips)."""
+    roles = assign_roles([stats_of(t) for t in tracks])
+    return tuple(dataclasses.replace(t, role=r) for t, r in zip(tracks, roles, strict=True))

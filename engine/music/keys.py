@@ -1,0 +1,139 @@
+# SPDX-License-Identifier: MIT
+"""Musical keys: parse "C:minor", detect a key (Krumhansl-Schmuckler), and build decoder logit masks.
+
+A mask is a bool array over a vocabulary: True = the decoder may pick that class. `--key` keeps pitched
+parts in a scale by masking the decoder's choices; drums are never masked.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+
+from engine.music.pattern import Pattern
+
+MELODY_VOCAB = 90  # 0 = no event, 1 = note off, 2 + (pitch - 21) = note-on of pitch 21..108
+MIN_PITCH = 21
+NOTE_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
+_LETTERS = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
+SCALES = {"major": (0, 2, 4, 5, 7, 9, 11), "minor": (0, 2, 3, 5, 7, 8, 10)}
+_MODE_ALIASES = {
+    "major": "major",
+    "maj": "major",
+    "ionian": "major",
+    "minor": "minor",
+    "min": "minor",
+    "m": "minor",
+    "aeolian": "minor",
+}
+# Krumhansl & Kessler (1982) key profiles, tonic first.
+MAJOR_PROFILE = (6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88)
+MINOR_PROFILE = (6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17)
+
+
+class KeyNameError(ValueError):
+    """A key name that cannot be read; str(e) says what is accepted."""
+
+
+@dataclass(frozen=True, slots=True)
+class Key:
+    """A major or (natural) minor key: tonic pitch class 0..11 (C = 0) and mode."""
+
+    tonic: int
+    mode: str = "major"
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.tonic <= 11:
+            raise ValueError(f"tonic {self.tonic} outside 0..11")
+        if self.mode not in SCALES:
+            raise ValueError(f"mode {self.mode!r} is not one of {', '.join(SCALES)}")
+
+    @property
+    def pitch_classes(self) -> frozenset[int]:
+        return frozenset((self.tonic + i) % 12 for i in SCALES[self.mode])
+
+    def contains(self, pitch: int) -> bool:
+        return pitch % 12 in self.pitch_classes
+
+    def __str__(self) -> str:
+        return f"{NOTE_NAMES[self.tonic]}:{self.mode}"
+
+
+_KEY_RE = re.compile(r"^\s*([A-Ga-g])([#b]*)\s*[:_\- ]?\s*([A-Za-z]*)\s*$")
+
+
+def parse_key(text: str) -> Key:
+    """Read "C:minor", "F#:major", "Bb minor", "Am", "eb:min" (case-insensitive, ♯/♭ allowed)."""
+    m = _KEY_RE.match(text.replace("♯", "#").replace("♭", "b"))
+    if m is None:
+        raise KeyNameError(f"cannot read the key {text!r}: write it like C:major, F#:minor or Bb:minor")
+    letter, accidentals, mode = m.groups()
+    mode_name = _MODE_ALIASES.get(mode.lower() or "major")
+    if mode_name is None:
+        raise KeyNameError(f"unknown mode {mode!r} in {text!r}: use major or minor")
+    tonic = _LETTERS[letter.upper()] + accidentals.count("#") - accidentals.count("b")
+    return Key(tonic % 12, mode_name)
+
+
+def pitch_class_histogram(pattern: Pattern) -> np.ndarray:
+    """Duration-weighted pitch-class histogram (12,) of the pitched (non-drum) tracks."""
+    hist = np.zeros(12, dtype=np.float64)
+    for track in pattern.tracks:
+        if track.is_drum:
+            continue
+        for note in track.notes:
+            hist[note.pitch % 12] += note.duration
+    return hist
+
+
+def key_from_histogram(hist: Iterable[float]) -> Key | None:
+    """The key whose Krumhansl-Kessler profile correlates best with `hist` (12,); None if it is empty."""
+    h = np.asarray(list(hist), dtype=np.float64)
+    if h.shape != (12,):
+        raise ValueError(f"a pitch-class histogram has 12 values, got {h.shape}")
+    if h.sum() <= 0 or np.ptp(h) == 0:
+        return None
+    best: tuple[float, Key] | None = None
+    for mode, profile in (("major", MAJOR_PROFILE), ("minor", MINOR_PROFILE)):
+        prof = np.asarray(profile)
+        for tonic in range(12):
+            r = float(np.corrcoef(h, np.roll(prof, tonic))[0, 1])
+            if best is None or r > best[0]:
+                best = (r, Key(tonic, mode))
+    return best[1] if best else None
+
+
+def detect_key(pattern: Pattern) -> Key | None:
+    """The most likely key of the pattern's pitched notes, or None when it has none."""
+    return key_from_histogram(pitch_class_histogram(pattern))
+
+
+def melody_mask(key: Key, vocab: int = MELODY_VOCAB) -> np.ndarray:
+    """Bool (vocab,): 0 and 1 always allowed, note-ons only for pitches in the key's scale.
+
+    Classes from MELODY_VOCAB on (the drum part of the multitrack vocabulary) stay allowed.
+    """
+    mask = np.ones(vocab, dtype=bool)
+    for cls in range(2, min(vocab, MELODY_VOCAB)):
+        mask[cls] = key.contains(cls - 2 + MIN_PITCH)
+    return mask
+
+
+# Which decoder outputs are pitched (melody vocabulary) for each config, and their vocabulary size.
+PITCHED_KEYS: dict[str, dict[str, int]] = {
+    "mel_2bar": {"melody": MELODY_VOCAB},
+    "trio_16bar": {"melody": MELODY_VOCAB, "bass": MELODY_VOCAB},
+    "multitrack_1bar": {"tokens": MELODY_VOCAB + 512},
+    "drums_2bar": {},
+}
+
+
+def logit_masks(config: str, key: Key | None) -> dict[str, np.ndarray] | None:
+    """The `logit_mask` argument for MusicVAE.decode for this config, or None (no key or drums only)."""
+    if key is None:
+        return None
+    masks = {name: melody_mask(key, vocab) for name, vocab in PITCHED_KEYS.get(config, {}).items()}
+    return masks or None

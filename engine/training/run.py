@@ -1,0 +1,203 @@
+# SPDX-License-Identifier: MIT
+"""One training session's moving parts for `engine.training.train`: model, optimizer, data, state, saving.
+
+`TrainingRun.open` decides between a fresh model, resuming the newest checkpoint in `out_dir`, and
+fine-tuning `from_model`; `step` runs one optimisation step; `evaluate` measures held-out accuracy.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from engine.training import distributed as ddp
+from engine.training.progress import TrainProgress
+from engine.training.trainset import Batches, TrainData, load_train_data, to_batch
+from models.checkpoint import (
+    CheckpointError,
+    config_of,
+    load_model,
+    load_training_state,
+    read_index,
+    save_checkpoint,
+    vocabulary,
+)
+from models.musicvae import MusicVAE
+from models.presets import ModelConfig, get_config
+
+EVAL_BATCH = 128
+
+
+@dataclass(slots=True)
+class TrainState:
+    """Saved in model.json's "training": where training stands."""
+
+    step: int = 0
+    epoch: int = 0
+    seed: int = 0
+    loss: float = math.nan
+    kl: float = math.nan
+    accuracy: float | None = None
+    best_accuracy: float | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in asdict(self).items()}
+
+    @classmethod
+    def from_json(cls, values: dict[str, Any]) -> TrainState:
+        known = {k: v for k, v in values.items() if k in cls.__slots__}  # type: ignore[attr-defined]
+        state = cls(**known)
+        state.loss = math.nan if state.loss is None else state.loss
+        state.kl = math.nan if state.kl is None else state.kl
+        return state
+
+
+class TrainingRun:
+    """Model, optimizer and data of one run; only rank 0 saves."""
+
+    def __init__(
+        self, model: MusicVAE, opt_state: dict[str, Any] | None, data: TrainData, state: TrainState,
+        out_dir: Path, device: torch.device, info: ddp.DistInfo, extra: dict[str, Any], batch_size: int,
+    ) -> None:  # fmt: skip
+        self.cfg: ModelConfig = model.cfg
+        self.model, self.data, self.state, self.out_dir = model.to(device), data, state, out_dir
+        self.device, self.info, self.extra = device, info, extra
+        self.net = ddp.wrap(self.model, info, device)
+        self.opt = torch.optim.Adam(self.model.parameters(), lr=self.cfg.learning_rate)
+        if opt_state is not None:
+            self.opt.load_state_dict(opt_state)
+        self.batches = Batches(len(data.train), batch_size, state.seed, info.world, info.rank)
+        rng = np.random.default_rng(state.seed)
+        self.eval_order = rng.permutation(len(data.heldout))
+
+    @classmethod
+    def open(
+        cls, folder: str | Path, config: str, out_dir: Path, *, size: str, from_model: str | Path | None,
+        device: torch.device, seed: int, batch_size: int | None, info: ddp.DistInfo,
+        progress: Callable[[TrainProgress], None] | None,
+    ) -> TrainingRun:  # fmt: skip
+        from engine.training.train import TrainError
+
+        say = progress or (lambda p: None)
+        model, opt_state, state, extra = _start(config, size, out_dir, from_model, device, seed)
+        how = f"resuming at step {state.step}" if state.step else "fine-tuning" if from_model else "training"
+        n = torch.get_num_threads()
+        where = f"{device} ({n} thread{'s' * (n > 1)})" if device.type == "cpu" else str(device)
+        where += f" x {info.world} processes" if info.enabled else ""
+        text = f"{how} {model.cfg.name} ({model.cfg.size}) on {where}"
+        say(TrainProgress(state.step, 0, math.nan, math.nan, None, 0.0, "loading", message=text))
+        say(TrainProgress(state.step, 0, math.nan, math.nan, None, 0.0, "loading", message="loading music"))
+        data = load_train_data(folder, model.cfg.name, seed=state.seed)
+        if len(data.train) == 0:
+            raise TrainError(
+                f"no {model.cfg.name} training examples left in {folder} after holding out files"
+            )
+        batch = batch_size or model.cfg.batch_size
+        return cls(model, opt_state, data, state, out_dir, device, info, extra, batch)
+
+    def step(self, index: np.ndarray) -> tuple[float, float]:
+        """One optimisation step on the training examples at `index`; returns (loss, kl)."""
+        cfg, st = self.cfg, self.state
+        self.model.train()
+        # reparameterisation noise seeded per step and rank, so a resumed run repeats an uninterrupted one
+        torch.manual_seed(st.seed * 1_000_003 + st.step * 7919 + self.info.rank)
+        batch = to_batch(self.data.train.arrays, index, self.device)
+        for group in self.opt.param_groups:
+            group["lr"] = cfg.learning_rate_at(st.step)
+        out = self.net(batch, beta=cfg.beta(st.step))
+        self.opt.zero_grad(set_to_none=True)
+        out.loss.backward()
+        torch.nn.utils.clip_grad_norm_(self.model.parameters(), cfg.grad_clip)
+        self.opt.step()
+        return float(out.loss.detach()), float(out.kl)
+
+    @torch.no_grad()
+    def evaluate(self, limit: int | None) -> float | None:
+        """Teacher-forced token accuracy (z = mu) on up to `limit` held-out examples; None without any."""
+        order = self.eval_order[: limit or 1024]
+        if len(order) == 0:
+            self.state.accuracy = None
+            return None
+        self.model.eval()
+        correct = 0.0
+        for start in range(0, len(order), EVAL_BATCH):
+            index = np.sort(order[start : start + EVAL_BATCH])
+            out = self.model(to_batch(self.data.heldout.arrays, index, self.device))
+            correct += float(out.accuracy) * len(index)
+        self.state.accuracy = correct / len(order)
+        return self.state.accuracy
+
+    def save(self, keep: int) -> Path:
+        st = self.state
+        improved = st.accuracy is None or st.best_accuracy is None or st.accuracy > st.best_accuracy
+        if st.accuracy is not None and improved:
+            st.best_accuracy = st.accuracy
+        meta = {
+            "name": self.out_dir.name,
+            "vocabulary": vocabulary(self.cfg),
+            "data": self.data.summary,
+            "training": {
+                **st.to_json(),
+                "device": str(self.device),
+                "world_size": self.info.world,
+                "batch_size": self.batches.batch_size,
+                "threads": torch.get_num_threads(),
+            },  # fmt: skip
+            **self.extra,
+        }
+        return save_checkpoint(
+            self.out_dir, self.model, step=st.step, optimizer_state=self.opt.state_dict(), meta=meta,
+            keep=keep, best=improved,
+        )  # fmt: skip
+
+    def report_seconds(self) -> float:
+        """Time to reserve for the report card (it samples and scores a few hundred clips): 2-9 s measured
+        for small configs on 2 idle cores; about 3x that covers a busy machine."""
+        return {"trio_16bar": 30.0, "multitrack_1bar": 30.0}.get(self.cfg.name, 15.0)
+
+    def write_report(self) -> Any:
+        from engine.evaluation.evaluate import report_for_training, write_report
+
+        model, meta = load_model(self.out_dir, self.device)
+        report = report_for_training(model, meta, self.data.heldout, self.data.train, self.device)
+        write_report(self.out_dir, report)
+        return report
+
+
+def _start(
+    config: str, size: str, out_dir: Path, from_model: str | Path | None, device: torch.device, seed: int
+) -> tuple[MusicVAE, dict[str, Any] | None, TrainState, dict[str, Any]]:
+    """(model, optimizer state, training state, extra meta) for a resume, a fine-tune or a fresh start."""
+    from engine.training.train import TrainError
+
+    if (out_dir / "model.json").exists():
+        model, index, opt_state = load_training_state(out_dir, device)
+        if (model.cfg.name, model.cfg.size) != (config, size):
+            raise TrainError(
+                f"{out_dir} already holds a {model.cfg.name} ({model.cfg.size}) model; "
+                f"use another --out, or --config {model.cfg.name} --size {model.cfg.size} to resume it"
+            )
+        extra = {k: index[k] for k in ("fine_tuned_from",) if k in index}
+        return model, opt_state, TrainState.from_json(index.get("training", {})), extra
+    if from_model is not None:
+        base, meta = load_model(from_model, device)
+        if base.cfg.name != config:
+            raise TrainError(
+                f"{from_model} is a {base.cfg.name} model; fine-tune it with --config {base.cfg.name}"
+            )
+        if meta.get("vocabulary", vocabulary(base.cfg)) != vocabulary(get_config(config)):
+            raise CheckpointError(f"{from_model} uses a different vocabulary than {config}")
+        return base.train(), None, TrainState(seed=seed), {"fine_tuned_from": str(from_model)}
+    torch.manual_seed(seed)
+    return MusicVAE(get_config(config, size)), None, TrainState(seed=seed), {}
+
+
+def stored_config(model_dir: Path) -> ModelConfig:
+    """The config of the model in `model_dir` (used by the CLI to default --config on resume/fine-tune)."""
+    return config_of(read_index(model_dir))

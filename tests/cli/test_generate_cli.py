@@ -1,0 +1,155 @@
+"""The generation commands end to end through main.py: files written, determinism, one-line errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import mido
+import pytest
+import torch
+
+import main
+from engine.midi.files import read_clip
+from models.checkpoint import save_checkpoint
+from models.musicvae import MusicVAE
+from models.presets import tiny_config
+from tests.conftest import MIDI_DIR
+
+FOLK = [MIDI_DIR / f"folk/jukedeck-nottingham-dataset/{n}.mid" for n in ("reelsa-c35", "reelsd-g8")]
+DRUM_DIR = MIDI_DIR / "drums/zharry29-drums-with-llm"
+DRUMS = [
+    DRUM_DIR / "drummer3/session2/31_hiphop_92_beat_4-4.mid",
+    DRUM_DIR / "drummer3/session2/32_hiphop_92_beat_4-4.mid",
+    DRUM_DIR / "drummer4/session1/4_latin-brazilian_92_beat_4-4.mid",
+    DRUM_DIR / "drummer4/session1/6_blues-shuffle_134_beat_4-4.mid",
+]
+WALTZ = MIDI_DIR / "bach_chorales/craigsapp-bach-370-chorales/chor001.mid"  # 3/4 only
+SUMMARY = {"velocity_mean": 90.0, "velocity_std": 12.0, "offset_std": 0.05, "key": "D:major"}
+
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
+
+@pytest.fixture(scope="module")
+def models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Tiny untrained models saved as real model folders."""
+    root = tmp_path_factory.mktemp("models")
+    out = {}
+    for config in ("mel_2bar", "drums_2bar"):
+        torch.manual_seed(0)
+        save_checkpoint(
+            root / config, MusicVAE(tiny_config(config)), step=1, meta={"data": SUMMARY}, best=True
+        )
+        out[config] = root / config
+    return out
+
+
+def run(*argv: str | Path) -> int:
+    return main.main([str(a) for a in argv])
+
+
+def written(out: Path) -> list[str]:
+    return sorted(p.name for p in out.glob("*.mid"))
+
+
+def test_sample_writes_n_files_deterministically(models: dict[str, Path], tmp_path: Path, capsys) -> None:
+    for name in ("a", "b"):
+        assert run("sample", models["mel_2bar"], "--n", 3, "--seed", 5, "--out", tmp_path / name) == 0
+    assert written(tmp_path / "a") == ["sample_01.mid", "sample_02.mid", "sample_03.mid"]
+    for f in written(tmp_path / "a"):
+        assert (tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes()
+    assert f"wrote {tmp_path / 'a' / 'sample_01.mid'}" in capsys.readouterr().out
+    assert run("sample", models["drums_2bar"], "--n", 1, "--bars", 8, "--out", tmp_path / "c") == 0
+    piece = read_clip(tmp_path / "c" / "sample_01.mid")
+    # a late hit on the last 16th may spill a few ticks into a 9th bar when the file is read back
+    assert piece.steps in (128, 144) and max(n.start for t in piece.tracks for n in t.notes) < 128
+    assert "add --seed" in capsys.readouterr().out
+
+
+def test_variations_interpolate_with_key(models: dict[str, Path], tmp_path: Path, capsys) -> None:
+    m = models["mel_2bar"]
+    assert run("variations", m, FOLK[0], "--n", 2, "--seed", 1, "--key", "auto", "--out", tmp_path) == 0
+    out = capsys.readouterr().out
+    assert "only the first 2 bars were used" in out and "--key auto: using" in out
+    assert written(tmp_path) == ["reelsa-c35_var_01.mid", "reelsa-c35_var_02.mid"]
+    assert (
+        run("interpolate", m, *FOLK, "--steps", 4, "--seed", 1, "--key", "A:minor", "--out", tmp_path / "i")
+        == 0
+    )
+    names = written(tmp_path / "i")
+    assert names == ["interp_01.mid", "interp_02.mid", "interp_03.mid", "interp_04.mid", "interp_all.mid"]
+    joined = read_clip(tmp_path / "i" / "interp_all.mid")
+    assert joined.steps == 4 * 32
+
+
+def test_blend_grid_and_point(models: dict[str, Path], tmp_path: Path) -> None:
+    m = models["drums_2bar"]
+    assert run("blend", m, *DRUMS, "--grid", 3, "--seed", 2, "--out", tmp_path) == 0
+    assert written(tmp_path) == [f"blend_x{i}_y{j}.mid" for i in range(3) for j in range(3)]
+    assert run("blend", m, *DRUMS, "--at", "0.25,0.75", "--out", tmp_path / "at") == 0
+    assert written(tmp_path / "at") == ["blend_at_0.25_0.75.mid"]
+    assert run("blend", m, *DRUMS, "--at", "half", "--out", tmp_path / "at") == 2
+
+
+def test_humanize_drums_and_melody(models: dict[str, Path], tmp_path: Path, capsys) -> None:
+    assert run("humanize", models["drums_2bar"], DRUMS[3], "--seed", 0, "--out", tmp_path / "h.mid") == 0
+    before, after = read_clip(DRUMS[3]), read_clip(tmp_path / "h.mid")
+    assert after.note_count == before.note_count
+    assert run("humanize", models["mel_2bar"], FOLK[1], "--seed", 0, "--out", tmp_path) == 0
+    assert (tmp_path / "reelsd-g8_humanized.mid").is_file()
+    assert "statistics of its training music" in capsys.readouterr().out
+
+
+def _empty_midi(path: Path) -> Path:
+    mid = mido.MidiFile()
+    mid.tracks.append(mido.MidiTrack([mido.MetaMessage("end_of_track", time=0)]))
+    mid.save(path)
+    return path
+
+
+def test_bad_input_is_one_line_and_exit_2(models: dict[str, Path], tmp_path: Path, capsys) -> None:
+    m = models["mel_2bar"]
+    cases = [
+        (("variations", m, DRUMS[0]), "only drums, but this is a melody model"),
+        (("variations", m, _empty_midi(tmp_path / "empty.mid")), "error: "),
+        (("variations", m, WALTZ), "4/4"),
+        (("variations", m, tmp_path / "missing.mid"), "no such file"),
+        (("sample", "no-such-model"), "no model called 'no-such-model'"),
+        (("sample", m, "--key", "H:dorian"), "cannot read the key"),
+        (("complete", m, FOLK[0]), "complete needs a model with several parts"),
+    ]
+    if not torch.cuda.is_available():
+        cases.append((("sample", m, "--device", "cuda"), "no CUDA GPU"))
+    for argv, message in cases:
+        capsys.readouterr()
+        assert run(*argv, "--out", tmp_path / "x") == 2, argv
+        err = capsys.readouterr().err.strip()
+        assert message in err and "\n" not in err and "Traceback" not in err, (argv, err)
+    assert not (tmp_path / "x").exists()
+
+
+def test_models_lists_user_models(
+    models: dict[str, Path], monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys
+) -> None:
+    home = tmp_path / "home"
+    (home / "models").mkdir(parents=True)
+    (home / "models" / "my-drums").symlink_to(models["drums_2bar"], target_is_directory=True)
+    monkeypatch.setenv("BANDMATE_HOME", str(home))
+    assert run("models") == 0
+    out = capsys.readouterr().out
+    assert "my-drums" in out and "drums_2bar" in out and "user" in out
+    assert run("sample", "my-drums", "--n", 1, "--seed", 0, "--out", tmp_path / "s") == 0
+
+
+def test_flat_writes_every_new_note_at_velocity_100_on_the_grid(
+    models: dict[str, Path], tmp_path: Path
+) -> None:
+    assert run("sample", models["mel_2bar"], "--n", 2, "--seed", 1, "--out", tmp_path / "feel") == 0
+    assert run("sample", models["mel_2bar"], "--n", 2, "--seed", 1, "--flat", "--out", tmp_path / "flat") == 0
+    feel = [read_clip(tmp_path / "feel" / f) for f in written(tmp_path / "feel")]
+    flat = [read_clip(tmp_path / "flat" / f) for f in written(tmp_path / "flat")]
+    assert {n.velocity for c in flat for t in c.tracks for n in t.notes} == {100}
+    assert len({n.velocity for c in feel for t in c.tracks for n in t.notes}) > 3
+    assert [[n.pitch for t in c.tracks for n in t.notes] for c in feel] == [
+        [n.pitch for t in c.tracks for n in t.notes] for c in flat
+    ]

@@ -1,0 +1,70 @@
+"""`python main.py prepare`: the table, the --json object, exit codes."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import main
+from tests.conftest import ROOT
+
+
+@pytest.fixture
+def folder(tmp_path: Path, midi_dir: Path) -> Path:
+    for name in ("d_dm14.mid", "chor207.mid"):
+        shutil.copy(next(midi_dir.rglob(name)), tmp_path / name)
+    (tmp_path / "broken.mid").write_bytes(b"MThd\x00")
+    return tmp_path
+
+
+def test_json_is_one_object_with_the_agreed_keys(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main.main(["prepare", str(folder), "--json"]) == 0
+    out = capsys.readouterr().out
+    payload = json.loads(out)  # exactly one JSON document on stdout
+    assert {"files_used", "files_skipped", "examples", "seconds"} <= set(payload)
+    assert payload["files_used"] == 1
+    assert set(payload["examples"]) == {"mel_2bar", "drums_2bar", "trio_16bar", "multitrack_1bar"}
+    assert all(n > 0 for n in payload["examples"].values())
+    skipped = {Path(s["path"]).name: s["reason"] for s in payload["files_skipped"]}
+    assert set(skipped) == {"chor207.mid", "broken.mid"} and "3/4" in skipped["chor207.mid"]
+    assert len(payload["files"]) == 3 and payload["seconds"] >= 0
+
+
+def test_one_config_and_no_cache(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main.main(["prepare", str(folder), "--json", "--config", "drums_2bar", "--no-cache"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert list(payload["examples"]) == ["drums_2bar"] and payload["examples"]["drums_2bar"] > 0
+
+
+def test_table_lists_every_file(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main.main(["prepare", str(folder)]) == 0
+    out = capsys.readouterr().out
+    lines = {line.split()[0]: line for line in out.splitlines() if line.endswith(".mid") or ".mid " in line}
+    assert "used" in lines["d_dm14.mid"] and "lead(" in lines["d_dm14.mid"] and "drums" in lines["d_dm14.mid"]
+    assert "skipped" in lines["broken.mid"] and "cut short" in lines["broken.mid"]
+    assert "1 of 3 files used, 2 skipped" in out
+
+
+@pytest.mark.parametrize("make", ["missing", "empty", "config"])
+def test_exit_code_2_with_a_clear_message(
+    tmp_path: Path, make: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "nope" if make == "missing" else tmp_path
+    extra = ["--config", "jazz_9bar"] if make == "config" else []
+    assert main.main(["prepare", str(target), *extra]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("prepare: ") and err.count("\n") == 1
+
+
+def test_runs_as_a_command(folder: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "main.py", "prepare", str(folder), "--json"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["files_used"] == 1

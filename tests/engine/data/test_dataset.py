@@ -1,0 +1,119 @@
+"""engine.data.dataset: scanning, per-file reports, the content-keyed cache, stacked examples."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import engine.data.dataset as dataset
+from engine.data.cache import PrepareCache
+from engine.data.dataset import DatasetError, load_examples, prepare, scan_folder
+
+FILES = ["d_dm01.mid", "101_dance-disco_120_beat_4-4.mid", "reelsa-c35.mid", "jigs49.mid"]
+
+
+@pytest.fixture
+def small(midi_dir: Path, tmp_path: Path) -> Path:
+    """A folder with four real files (one of them all in 6/8) in a sub-folder, under mixed-case names."""
+    folder = tmp_path / "songs"
+    (folder / "sub").mkdir(parents=True)
+    for i, name in enumerate(FILES):
+        target = folder / ("sub" if i % 2 else "") / (name.upper() if i == 2 else name)
+        shutil.copy(next(midi_dir.rglob(name)), target)
+    (folder / "notes.txt").write_text("not midi")
+    return folder
+
+
+def test_scan_is_recursive_and_case_insensitive(small: Path) -> None:
+    (small / "x.KAR").write_bytes(b"")
+    (small / "y.midi").write_bytes(b"")
+    names = sorted(p.name for p in scan_folder(small))
+    assert names == sorted(
+        ["d_dm01.mid", "101_dance-disco_120_beat_4-4.mid", "REELSA-C35.MID", "jigs49.mid", "x.KAR", "y.midi"]
+    )
+
+
+def test_prepare_reports_each_file(small: Path) -> None:
+    report = prepare(small)
+    assert len(report.files) == 4 and report.files_used == 3
+    (skipped,) = report.files_skipped
+    assert skipped.path.endswith("jigs49.mid") and "6/8" in skipped.reason
+    band = next(f for f in report.files if f.path.endswith("d_dm01.mid"))
+    assert band.bars == 64 and all(band.examples[c] > 0 for c in report.examples)
+    assert {t["role"] for t in band.tracks} == {"drums", "bass", "lead", "other"}
+    drums = next(f for f in report.files if "disco" in f.path)
+    assert drums.examples["mel_2bar"] == 0 and drums.examples["drums_2bar"] > 50
+    assert report.examples == {c: sum(f.examples.get(c, 0) for f in report.files) for c in report.examples}
+    payload = report.to_json()
+    assert payload["files_used"] == 3 and payload["files_skipped"][0]["reason"] == skipped.reason
+
+
+def test_second_prepare_reads_the_cache_not_the_files(small: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    first = prepare(small)
+
+    def boom(*_a: object, **_k: object) -> None:
+        raise AssertionError("parsed again")
+
+    monkeypatch.setattr(dataset, "read_song", boom)
+    second = prepare(small)
+    assert second.examples == first.examples and second.files == first.files
+    shutil.copy(small / "d_dm01.mid", small / "renamed copy.mid")  # same content, same cache entry
+    again = prepare(small)
+    assert again.examples == first.examples and again.files_used == first.files_used
+    assert next(f.reason for f in again.files if "renamed" in f.path) == "the same file as d_dm01.mid"
+    with pytest.raises(AssertionError, match="parsed again"):
+        prepare(small, use_cache=False)
+
+
+def test_cache_is_versioned_atomic_and_survives_corruption(small: Path) -> None:
+    first = prepare(small, ["drums_2bar"])
+    root = PrepareCache().root
+    assert root.is_dir() and str(root).startswith(str(Path(dataset.os.environ["BANDMATE_CACHE_DIR"])))
+    assert not list(root.rglob(".tmp*"))
+    for entry in root.rglob("*"):
+        if entry.is_file():
+            entry.write_bytes(b"garbage")
+    assert prepare(small, ["drums_2bar"]).examples == first.examples
+    wider = prepare(small)  # a config not cached yet is computed and added to the record
+    assert wider.examples["drums_2bar"] == first.examples["drums_2bar"] and wider.examples["mel_2bar"] > 0
+
+
+def test_load_examples_shapes_and_file_ids(small: Path) -> None:
+    ex = load_examples(small, "trio_16bar", transpose=None)
+    n = len(ex)
+    assert n > 0 and ex.arrays["melody"].shape == (n, 256) and ex.arrays["drums"].dtype == np.int64
+    assert ex.tempos.shape == (n,) and (ex.tempos > 0).all()
+    assert set(ex.file_ids.tolist()) <= set(range(len(ex.files)))
+    multi = load_examples(small, "multitrack_1bar", transpose=None)
+    assert multi.arrays["program"].shape[1:] == (8,) and multi.arrays["tokens"].shape[1:] == (8, 16)
+    assert multi.arrays["velocity"].dtype == np.float32
+    train, held = multi.split_by_file(0.3, seed=1)
+    assert len(train) + len(held) == len(multi) and len(held) > 0
+    assert not set(train.file_ids.tolist()) & set(held.file_ids.tolist())
+
+
+def test_transposition_moves_pitched_parts_only(small: Path) -> None:
+    plain = load_examples(small, "mel_2bar", transpose=None)
+    moved = load_examples(small, "mel_2bar", transpose=(-5, 6))
+    assert len(plain) < len(moved) <= 11 * len(plain)
+    assert np.array_equal(moved.arrays["melody"][: len(plain)], plain.arrays["melody"])
+    tokens = moved.arrays["melody"]
+    assert tokens.min() >= 0 and tokens.max() <= 89
+    assert len(np.unique(moved.file_ids)) == len(plain.files)
+    drums = load_examples(small, "drums_2bar", transpose=(-5, 6))
+    assert len(drums) == len(load_examples(small, "drums_2bar", transpose=None))
+
+
+def test_errors_for_folders_that_give_nothing(tmp_path: Path, midi_dir: Path) -> None:
+    with pytest.raises(DatasetError, match="no such folder"):
+        prepare(tmp_path / "missing")
+    with pytest.raises(DatasetError, match="no MIDI files"):
+        prepare(tmp_path)
+    shutil.copy(next(midi_dir.rglob("reelsa-c35.mid")), tmp_path / "tune.mid")
+    none = load_examples(tmp_path, "drums_2bar")
+    assert len(none) == 0 and none.arrays["hits"].shape == (0, 32, 9) and none.files == []
+    with pytest.raises(DatasetError, match="unknown config"):
+        prepare(tmp_path, ["mel_4bar"])

@@ -1,0 +1,268 @@
+"""The generation facade on real clips with tiny untrained models: determinism, latent geometry,
+completion that keeps the given parts, scale masks, humanize keeping the notes, clear errors."""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+import pytest
+import torch
+
+from engine.generation.chain import smooth_path
+from engine.generation.fit import GenerationError
+from engine.generation.generator import Generator
+from engine.midi.files import read_clip
+from engine.music.keys import parse_key
+from engine.music.pattern import Note, Pattern, Role, Track
+from models.musicvae import MusicVAE
+from models.presets import tiny_config
+from tests.conftest import MIDI_DIR
+
+FOLK = [f"folk/jukedeck-nottingham-dataset/{n}.mid" for n in ("reelsa-c35", "reelsd-g8", "reelsm-q4")]
+DRUMS = [
+    "drums/zharry29-drums-with-llm/drummer1/session1/101_dance-disco_120_beat_4-4.mid",
+    "drums/zharry29-drums-with-llm/drummer1/session2/10_country_114_beat_4-4.mid",
+    "drums/zharry29-drums-with-llm/drummer7/session3/65_funk_112_beat_4-4.mid",
+    "drums/zharry29-drums-with-llm/drummer8/session2/42_highlife_126_beat_4-4.mid",
+]
+BAND = "multitrack/freedoom-freedoom/d_dm15.mid"  # drums, bass, lead and more, 4/4
+SUMMARY = {"velocity_mean": 92.0, "velocity_std": 14.0, "offset_std": 0.06, "key": "G:major"}
+
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
+
+@pytest.fixture
+def quick_fit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A few latent-fit steps: what is tested here (given parts unchanged) does not depend on how many."""
+    monkeypatch.setattr("engine.generation.complete.FIT_STEPS", 4)
+
+
+@functools.cache
+def clip(rel: str) -> Pattern:
+    return read_clip(MIDI_DIR / rel)
+
+
+@functools.cache
+def tiny(config: str) -> Generator:
+    torch.manual_seed(0)
+    return Generator(MusicVAE(tiny_config(config)), {"data": dict(SUMMARY)})
+
+
+def onsets(p: Pattern) -> list[tuple[int, int, bool]]:
+    """(pitch, step, drum) of every note: what a batch size cannot change (velocities may, by ulps)."""
+    return sorted((n.pitch, n.start, t.is_drum) for t in p.tracks for n in t.notes)
+
+
+def pitches(p: Pattern, drums: bool = False) -> list[int]:
+    return [n.pitch for t in p.tracks if t.is_drum == drums for n in t.notes]
+
+
+def test_sample_is_deterministic_with_a_seed() -> None:
+    gen = tiny("mel_2bar")
+    a, b = gen.sample(3, 1.0, seed=7), gen.sample(3, 1.0, seed=7)
+    assert a == b and gen.last_seed == 7
+    assert gen.sample(3, 1.0, seed=8) != a
+    assert all(p.steps == 32 for p in a)
+
+
+def test_sample_bars_chains_clips_into_one_piece() -> None:
+    gen = tiny("drums_2bar")
+    (piece,) = gen.sample(1, 0.5, seed=3, bars=7)
+    assert piece.steps == 7 * 16 and piece.bars == 7
+    assert gen.sample(1, 0.5, seed=3, bars=7) == [piece]
+
+
+def test_smooth_path_neighbours_are_closer_than_random_points() -> None:
+    path = smooth_path(12, 64, torch.Generator().manual_seed(0))  # (12, Z)
+    steps = (path[1:] - path[:-1]).norm(dim=1)
+    random_gap = (torch.randn(200, 64) - torch.randn(200, 64)).norm(dim=1).mean()
+    assert path.shape == (12, 64)
+    assert steps.max() < 0.6 * random_gap
+
+
+def test_interpolation_moves_away_from_a_and_toward_b() -> None:
+    gen = tiny("mel_2bar")
+    a, b = clip(FOLK[0]), clip(FOLK[1])
+    mu = gen.encode([a, b])
+    path = gen.interpolation_path(a, b, 7)
+    from_a = (path - mu[0]).norm(dim=1)
+    to_b = (path - mu[1]).norm(dim=1)
+    assert torch.allclose(path[0], mu[0], atol=1e-5) and torch.allclose(path[-1], mu[1], atol=1e-5)
+    assert (from_a[1:] > from_a[:-1]).all() and (to_b[1:] < to_b[:-1]).all()
+    clips = gen.interpolate(a, b, 7, temperature=0.0)
+    assert len(clips) == 7 and onsets(clips[0]) == onsets(gen.decode(mu[:1], 0.0)[0])
+
+
+def test_blend_corners_reproduce_the_corner_encodings() -> None:
+    gen = tiny("drums_2bar")
+    corners = [clip(p) for p in DRUMS]
+    mu = gen.encode(corners)
+    at = gen.blend_codes(corners, [(0, 0), (1, 0), (0, 1), (1, 1)])
+    assert torch.allclose(at, mu, atol=1e-5)
+    grid = gen.blend_grid(corners, 3, temperature=0.0)
+    assert [len(col) for col in grid] == [3, 3, 3]
+    assert onsets(grid[2][0]) == onsets(gen.decode(mu[1:2], 0.0)[0])  # x = 1, y = 0 is corner B
+    assert onsets(gen.blend(corners, 0.0, 1.0, temperature=0.0)) == onsets(gen.decode(mu[2:3], 0.0)[0])
+    with pytest.raises(GenerationError, match="outside the square"):
+        gen.blend(corners, 1.5, 0.0)
+
+
+def test_variations_stay_near_and_are_deterministic() -> None:
+    gen = tiny("mel_2bar")
+    src = clip(FOLK[2])
+    same = gen.variations(src, 3, amount=0.0, seed=1, temperature=0.0)
+    assert [onsets(c) for c in same] == [onsets(gen.decode(gen.encode([src]), 0.0)[0])] * 3
+    assert gen.variations(src, 4, 0.5, seed=2) == gen.variations(src, 4, 0.5, seed=2)
+
+
+def test_complete_trio_keeps_bass_and_drums_unchanged(quick_fit: None) -> None:
+    gen = tiny("trio_16bar")
+    song = clip(BAND)
+    done = gen.complete(song, "melody", seed=4, temperature=1.0)
+    window = song.slice(0, 256)
+    given = [t for t in window.tracks if t.role in (Role.BASS, Role.DRUMS) or t.is_drum]
+    assert given and all(t in done.tracks for t in given)
+    assert window.track_for(Role.LEAD) not in done.tracks
+    assert any(t.name == "melody" and t.notes for t in done.tracks)
+    arrays_in, arrays_out = gen.converter.to_tensors(window), gen.converter.to_tensors(done)
+    np.testing.assert_array_equal(arrays_in["bass"], arrays_out["bass"])
+    np.testing.assert_array_equal(arrays_in["drums"], arrays_out["drums"])
+    assert any("the first 16 bars were used" in n for n in gen.take_notices())
+
+
+def test_complete_trio_from_a_melody_writes_drums_and_bass(quick_fit: None) -> None:
+    gen = tiny("trio_16bar")
+    tune = clip(FOLK[0])
+    lead = tune.with_tracks([t for t in tune.tracks if t.role == Role.LEAD])
+    done = gen.complete(lead, None, seed=5, temperature=1.0)
+    assert lead.slice(0, 256).tracks[0] in done.tracks
+    assert {t.name for t in done.tracks if t.notes} >= {"drums", "bass"}
+    with pytest.raises(GenerationError, match="already has"):
+        gen.complete(clip(BAND).slice(0, 256), None)
+
+
+def test_complete_multitrack_fills_an_empty_slot(quick_fit: None) -> None:
+    gen = tiny("multitrack_1bar")
+    window = clip(BAND).slice(0, 16)
+    kept = [t for t in window.tracks if t.role != Role.LEAD]
+    done = gen.complete(window.with_tracks(kept), "melody", seed=2, temperature=1.0)
+    assert all(t in done.tracks for t in kept if t.notes)
+    new = [t for t in done.tracks if t not in kept]
+    assert new and all(t.role == Role.LEAD and not t.is_drum for t in new)
+
+
+@pytest.mark.parametrize("config", ["mel_2bar", "trio_16bar"])
+def test_key_masking_leaves_only_scale_pitches(config: str) -> None:
+    gen = tiny(config)
+    key = parse_key("C:minor")
+    free = gen.sample(2, 2.0, seed=1)
+    assert any(not key.contains(p) for c in free for p in pitches(c))  # so the masked run can fail
+    masked = gen.sample(2, 2.0, seed=1, key="C:minor")
+    assert pitches(masked[0]) and all(key.contains(p) for c in masked for p in pitches(c))
+    if config == "trio_16bar":
+        assert any(pitches(c, drums=True) for c in masked)  # drums are never masked
+
+
+def test_key_auto_uses_the_clip_then_the_training_music() -> None:
+    gen = tiny("mel_2bar")
+    gen.take_notices()
+    gen.variations(clip(FOLK[0]), 1, 0.1, seed=0, key="auto")
+    assert any("--key auto: using" in n and "the clip" in n for n in gen.take_notices())
+    gen.sample(1, 0.5, seed=0, key="auto")
+    assert any("G:major, the key of the training music" in n for n in gen.take_notices())
+
+
+def test_bad_clips_get_one_line_errors() -> None:
+    mel, drums = tiny("mel_2bar"), tiny("drums_2bar")
+    with pytest.raises(GenerationError, match="no notes"):
+        mel.encode([Pattern((Track(),), 32)])
+    with pytest.raises(GenerationError, match="only drums, but this is a melody model"):
+        mel.variations(clip(DRUMS[0]), 2)
+    with pytest.raises(GenerationError, match="no drums"):
+        drums.variations(clip(FOLK[0]), 2)
+    with pytest.raises(GenerationError, match="temperature"):
+        mel.sample(1, 2.5)
+
+
+def test_humanize_drums_keeps_notes_and_moves_loudness_and_timing() -> None:
+    gen = tiny("drums_2bar")
+    beat = clip(DRUMS[2]).slice(0, 64)
+    flat = beat.with_tracks(
+        [t.with_notes(Note(n.pitch, n.start, n.end, 100, 0.0) for n in t.notes) for t in beat.tracks]
+    )
+    out = gen.humanize(flat, 1.0, seed=0)
+    assert [(n.pitch, n.start, n.end) for n in out.tracks[0].notes] == [
+        (n.pitch, n.start, n.end) for n in flat.tracks[0].notes
+    ]
+    assert len({n.velocity for n in out.tracks[0].notes}) > 3
+    assert any(n.offset != 0.0 for n in out.tracks[0].notes)
+    assert gen.humanize(flat, 0.0, seed=0) == flat
+
+
+def test_humanize_melody_uses_the_training_summary() -> None:
+    gen = tiny("mel_2bar")
+    tune = clip(FOLK[1])
+    out = gen.humanize(tune, 1.0, seed=0)
+    before = [(n.pitch, n.start, n.end) for t in tune.tracks for n in t.notes]
+    assert [(n.pitch, n.start, n.end) for t in out.tracks for n in t.notes] == before
+    vel = np.array([n.velocity for t in out.tracks for n in t.notes])
+    assert abs(vel.mean() - SUMMARY["velocity_mean"]) < 3 and abs(vel.std() - SUMMARY["velocity_std"]) < 3
+    assert any("statistics of its training music" in n for n in gen.take_notices())
+    bare = Generator(gen.model, {})
+    with pytest.raises(GenerationError, match="no velocity statistics"):
+        bare.humanize(tune, 1.0)
+
+
+def test_humanize_multitrack_uses_learned_velocities_per_instrument() -> None:
+    gen = tiny("multitrack_1bar")
+    song = clip(BAND).slice(0, 32)
+    out = gen.humanize(song, 1.0, seed=0)
+    assert [[(n.pitch, n.start, n.end) for n in t.notes] for t in out.tracks] == [
+        [(n.pitch, n.start, n.end) for n in t.notes] for t in song.tracks
+    ]
+    pairs = [
+        (a, b)
+        for s, o in zip(song.tracks, out.tracks, strict=True)
+        for a, b in zip(s.notes, o.notes, strict=True)
+    ]
+    changed = sum(a.velocity != b.velocity for a, b in pairs)
+    assert changed > song.note_count // 2
+    assert gen.humanize(song, 0.0, seed=0) == song
+    assert any("velocities from the model" in n for n in gen.take_notices())
+
+
+def _feel(clips: list[Pattern]) -> list[tuple[int, float]]:
+    return [(n.velocity, n.offset) for c in clips for t in c.tracks for n in t.notes]
+
+
+def test_generated_melodies_get_the_training_feel_scaled_by_temperature_or_stay_flat() -> None:
+    gen = tiny("mel_2bar")
+    hot = gen.sample(6, 1.0, seed=4)
+    gen.feel = False
+    try:
+        flat = gen.sample(6, 1.0, seed=4)
+    finally:
+        gen.feel = True
+    assert onsets_of(hot) == onsets_of(flat)  # feel moves only loudness and timing
+    assert {f for f in _feel(flat)} == {(100, 0.0)}
+    vel = np.array([v for v, _ in _feel(hot)], dtype=float)
+    off = np.array([o for _, o in _feel(hot)])
+    assert abs(vel.mean() - SUMMARY["velocity_mean"]) < 3 and abs(vel.std() - SUMMARY["velocity_std"]) < 3
+    assert abs(off.std() - SUMMARY["offset_std"]) < 0.02
+    cold = gen.sample(6, 0.0, seed=4)  # temperature 0: the training music's mean, no jitter
+    assert {f for f in _feel(cold)} == {(92, 0.0)}
+    assert gen.sample(6, 1.0, seed=4) == hot
+
+
+def onsets_of(clips: list[Pattern]) -> list[list[tuple[int, int, bool]]]:
+    return [onsets(c) for c in clips]
+
+
+def test_bundled_melody_samples_vary_as_the_training_music_does() -> None:
+    gen = Generator.load("mel_2bar")
+    vel = np.array([v for v, _ in _feel(gen.sample(16, 1.0, seed=2))], dtype=float)
+    train = gen.music_stats()
+    assert 0.75 < vel.std() / train["velocity_std"] < 1.3
+    assert abs(vel.mean() - train["velocity_mean"]) < 0.3 * train["velocity_std"]

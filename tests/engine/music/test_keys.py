@@ -1,0 +1,98 @@
+"""Key names, Krumhansl-Schmuckler key detection and the decoder's scale masks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from engine.music.keys import (
+    Key,
+    KeyNameError,
+    detect_key,
+    key_from_histogram,
+    logit_masks,
+    melody_mask,
+    parse_key,
+)
+from engine.music.pattern import Note, Pattern, Role, Track
+
+
+@pytest.mark.parametrize(
+    ("text", "tonic", "mode"),
+    [
+        ("C:minor", 0, "minor"),
+        ("F#:major", 6, "major"),
+        ("Bb minor", 10, "minor"),
+        ("Am", 9, "minor"),
+        ("eb:min", 3, "minor"),
+        ("G", 7, "major"),
+        ("D♭:major", 1, "major"),
+        ("Cb:major", 11, "major"),
+    ],
+)
+def test_parse_key(text: str, tonic: int, mode: str) -> None:
+    assert parse_key(text) == Key(tonic, mode)
+
+
+@pytest.mark.parametrize("text", ["H:major", "C:lydian", "", "C#x", "12"])
+def test_parse_key_rejects_with_a_readable_reason(text: str) -> None:
+    with pytest.raises(KeyNameError, match="key|mode"):
+        parse_key(text)
+
+
+def test_key_prints_as_it_parses() -> None:
+    for text in ("C:minor", "F#:major", "A:minor"):
+        assert str(parse_key(text)) == text
+
+
+def _scale_melody(key: Key, drums: bool = False) -> Pattern:
+    """Tonic-heavy melody walking the scale (tonic and fifth held longest, as in real tunes)."""
+    degrees = [0, 2, 4, 0, 4, 5, 4, 2, 0, 6, 4, 1, 0, 3, 4, 0]
+    scale = sorted(key.pitch_classes, key=lambda pc: (pc - key.tonic) % 12)
+    notes, t = [], 0
+    for d in degrees:
+        length = 4 if d in (0, 4) else 2
+        notes.append(Note(60 + (scale[d] - 0) % 12, t, t + length))
+        t += length
+    tracks = [Track(tuple(notes), program=0, role=Role.LEAD)]
+    if drums:
+        # Drums must not count: a loud kick on pitch 37 (C#) would pull a pitched-only detector off.
+        kicks = tuple(Note(37, s, s + 1) for s in range(0, t, 2))
+        tracks.append(Track(kicks, is_drum=True, role=Role.DRUMS))
+    return Pattern(tuple(tracks), steps=t)
+
+
+@pytest.mark.parametrize("name", ["C:major", "A:minor", "F#:major", "E:minor", "Bb:major", "G:minor"])
+def test_detect_key_on_scale_melodies(name: str) -> None:
+    key = parse_key(name)
+    assert detect_key(_scale_melody(key)) == key
+    assert detect_key(_scale_melody(key, drums=True)) == key
+
+
+def test_detect_key_without_pitched_notes_is_none() -> None:
+    drums = Pattern((Track((Note(36, 0, 1),), is_drum=True, role=Role.DRUMS),))
+    assert detect_key(drums) is None
+    assert key_from_histogram(np.zeros(12)) is None
+
+
+def test_melody_mask_allows_rest_hold_and_scale_note_ons_only() -> None:
+    key = parse_key("C:minor")
+    mask = melody_mask(key)
+    assert mask.shape == (90,) and mask.dtype == bool
+    assert mask[0] and mask[1]
+    for cls in range(2, 90):
+        pitch = cls - 2 + 21
+        assert mask[cls] == (pitch % 12 in {0, 2, 3, 5, 7, 8, 10}), pitch
+    assert mask[2:].sum() == sum(1 for p in range(21, 109) if p % 12 in key.pitch_classes)
+
+
+def test_logit_masks_per_config_never_mask_drums() -> None:
+    key = parse_key("D:major")
+    assert logit_masks("mel_2bar", None) is None
+    assert logit_masks("drums_2bar", key) is None
+    trio = logit_masks("trio_16bar", key)
+    assert trio is not None and set(trio) == {"melody", "bass"}
+    multi = logit_masks("multitrack_1bar", key)
+    assert multi is not None and multi["tokens"].shape == (602,)
+    assert multi["tokens"][90:].all()  # drum classes of the multitrack vocabulary stay allowed
+    np.testing.assert_array_equal(multi["tokens"][:90], melody_mask(key))

@@ -1,0 +1,38 @@
+"""Pattern values: validation, slicing and joining clips in a row."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.music.pattern import Note, Pattern, Role, Track
+
+
+def _clip(pitch: int, steps: int = 16) -> Pattern:
+    lead = Track((Note(pitch, 0, 4, 90), Note(pitch + 2, 8, 12, 70)), program=81, role=Role.LEAD)
+    return Pattern((lead,), steps, tempo=100.0)
+
+
+def test_note_validation() -> None:
+    with pytest.raises(ValueError):
+        Note(60, 4, 4)
+    with pytest.raises(ValueError):
+        Note(60, 0, 1, velocity=0)
+    with pytest.raises(ValueError):
+        Note(60, 0, 1, offset=0.5)
+
+
+def test_slice_clips_notes_to_the_window() -> None:
+    part = _clip(60).slice(2, 10)
+    assert part.steps == 8
+    assert [(n.pitch, n.start, n.end) for n in part.tracks[0].notes] == [(62, 6, 8)]
+
+
+def test_join_plays_clips_in_a_row_on_matching_tracks() -> None:
+    joined = Pattern.join([_clip(60), _clip(64), _clip(67)])
+    assert joined.steps == 48 and joined.tempo == 100.0
+    assert len(joined.tracks) == 1
+    assert [(n.pitch, n.start) for n in joined.tracks[0].notes] == [
+        (60, 0), (62, 8), (64, 16), (66, 24), (67, 32), (69, 40)
+    ]  # fmt: skip
+    with pytest.raises(ValueError):
+        Pattern.join([])
