@@ -9,6 +9,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings
 
+from models.vocab import DRUM_CHANNEL
+
 OUTPUTS = ("fluidsynth", "port", "virtual", "none")
 DEVICES = ("auto", "cpu", "cuda", "mps")
 
@@ -34,7 +36,7 @@ class AppSettings:
     midi_port: str = ""
     lead_channel: int = 1
     bass_channel: int = 2
-    drum_channel: int = 10
+    drum_channel: int = DRUM_CHANNEL + 1  # settings count channels from 1, as DAWs show them
     soundfont: str = ""
     device: str = "cpu"
     output_folder: str = str(Path.home() / "Music" / "Bandmate")

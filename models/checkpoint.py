@@ -26,6 +26,7 @@ from safetensors.torch import save as st_save
 from models.musicvae import MusicVAE
 from models.presets import ModelConfig
 from models.store import FORMAT, CheckpointError, atomic_write, optimizer_from_bytes, optimizer_to_bytes
+from models.vocab import PROGRAM_CLASSES
 
 __all__ = ["CheckpointError", "FORMAT", "load_model", "load_training_state", "save_checkpoint", "read_index"]
 
@@ -40,7 +41,7 @@ def vocabulary(cfg: ModelConfig) -> dict[str, Any]:
     """Token classes per array, as saved in model.json (a fine-tune must match them)."""
     vocab: dict[str, Any] = dict(zip(cfg.tracks, cfg.vocab, strict=True))
     if cfg.decoder == "multitrack":
-        vocab["program"] = 130
+        vocab["program"] = PROGRAM_CLASSES
     return vocab
 
 

@@ -11,9 +11,10 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from models.presets import PROGRAM_CLASSES, ModelConfig
+from models.presets import ModelConfig
+from models.vocab import DRUM_CLASSES, PROGRAM_CLASSES
 
-GROOVE_CHANNELS = 9  # drum classes with velocity and offset (GrooVAE)
+GROOVE_CHANNELS = DRUM_CLASSES  # drum classes with velocity and offset (GrooVAE)
 
 
 def last_states(rnn: nn.LSTM, x: Tensor) -> Tensor:

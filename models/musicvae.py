@@ -17,9 +17,9 @@ from torch import Tensor, nn
 
 from models.decoders import Conductor, CoreDecoder, pick
 from models.encoder import GROOVE_CHANNELS, Encoder
-from models.presets import MELODY_VOCAB, PROGRAM_CLASSES, ModelConfig
+from models.presets import ModelConfig
+from models.vocab import DRUM_KIT, EMPTY_SLOT, MELODY_VOCAB, PROGRAM_CLASSES
 
-EMPTY_SLOT, DRUM_KIT = 129, 128
 VELOCITY_SIGMA = 0.1  # scale of the Gaussian behind the velocity/offset squared errors in recon_log_prob
 
 

@@ -10,10 +10,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
-MELODY_VOCAB = 90  # Magenta's MelodyOneHotEncoding (CONTRIBUTING.md)
-DRUM_VOCAB = 512  # 9 drum classes as bits
-PROGRAM_CLASSES = 130  # 0..127 GM program, 128 drum kit, 129 empty slot
-MULTITRACK_VOCAB = MELODY_VOCAB + DRUM_VOCAB
+from models.vocab import DRUM_VOCAB, MELODY_VOCAB, MULTITRACK_VOCAB
+
 DECODERS = ("flat", "hier", "multitrack")
 SIZES = ("tiny", "small", "big")  # tiny: tests and smoke runs (seconds on a CPU)
 

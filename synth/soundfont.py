@@ -12,6 +12,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
 
+from models.vocab import DRUM_CHANNEL
+
+PERCUSSION_BANK = 128  # SoundFont 2 keeps General MIDI drum kits in bank 128
 ENV_VAR = "BANDMATE_SOUNDFONT"
 INSTALL_HINT = (
     "install one with `sudo apt-get install fluid-soundfont-gm` (or pass --soundfont FILE.sf2, "
@@ -79,5 +82,5 @@ def new_synth(
         synth.delete()
         raise SoundError(f"FluidSynth could not load the soundfont {soundfont}")
     for channel in range(16):
-        synth.program_select(channel, sfid, 128 if channel == 9 else 0, 0)
+        synth.program_select(channel, sfid, PERCUSSION_BANK if channel == DRUM_CHANNEL else 0, 0)
     return synth, sfid

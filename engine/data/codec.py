@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: MIT
 """Token codecs shared by the converters: monophonic lines ⇄ melody tokens, drum hits ⇄ 9-class tokens.
 
-Melody vocabulary (Magenta's MelodyOneHotEncoding): 0 no event, 1 note off, 2 + (pitch - 21) note-on.
-Drum vocabulary: Magenta's 9 General MIDI drum classes as the bits of a 0..511 token.
+The vocabularies themselves (token numbers, drum classes and their General MIDI keys) live in
+models/vocab.py.
 """
 
 from __future__ import annotations
@@ -12,25 +12,20 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 
 from engine.music.pattern import Note
-
-MIN_PITCH, MAX_PITCH = 21, 108
-NO_EVENT, NOTE_OFF, FIRST_PITCH_TOKEN = 0, 1, 2
-MELODY_VOCAB = 90
-DRUM_VOCAB = 512
-DRUM_PITCHES: tuple[tuple[int, ...], ...] = (
-    (36, 35),
-    (38, 27, 28, 31, 32, 33, 34, 37, 39, 40, 56, 65, 66, 75, 85),
-    (42, 44, 54, 68, 69, 70, 71, 73, 78, 80, 22),
-    (46, 67, 72, 74, 79, 81, 26),
-    (45, 29, 41, 43, 61, 64, 84),
-    (48, 47, 60, 63, 77, 86, 87),
-    (50, 30, 62, 76, 83),
-    (49, 52, 55, 57, 58),
-    (51, 53, 59, 82),
+from models.vocab import (
+    DRUM_CLASS_OF,
+    DRUM_CLASSES,
+    DRUM_PITCHES,
+    DRUM_VOCAB,
+    FIRST_PITCH_TOKEN,
+    MAX_PITCH,
+    MELODY_VOCAB,
+    MIN_PITCH,
+    NO_EVENT,
+    NOTE_OFF,
 )
-DRUM_CLASSES = len(DRUM_PITCHES)
-DRUM_CLASS_OF = {pitch: k for k, pitches in enumerate(DRUM_PITCHES) for pitch in pitches}
-DEFAULT_VELOCITY = 100
+
+DEFAULT_VELOCITY = 100  # what notes get where the model writes no velocity
 _BITS = 1 << np.arange(DRUM_CLASSES)
 
 

@@ -8,18 +8,11 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from engine.data.codec import (
-    FIRST_PITCH_TOKEN,
-    MAX_PITCH,
-    MIN_PITCH,
-    NO_EVENT,
-    NOTE_OFF,
-    monophonic,
-)
+from engine.data.codec import monophonic
 from engine.music.pattern import STEPS_PER_BAR, Note, Pattern, Role, Track
+from models.vocab import FIRST_PITCH_TOKEN, MAX_PITCH, MIN_PITCH, NO_EVENT, NOTE_OFF
 
 CONVERTER_VERSION = 2  # bump when any converter's output changes: it keys the prepare cache
-DRUM_PROGRAM, EMPTY_PROGRAM = 128, 129
 MAX_GAP_STEPS = STEPS_PER_BAR  # Magenta's gap_bars=1: a window with a whole bar of silence is skipped
 BASS_PROGRAM = 33  # GM electric bass (finger), what decoded bass lines play
 MULTI_SLOTS = 8

@@ -13,11 +13,6 @@ from collections.abc import Sequence
 import numpy as np
 
 from engine.data.codec import (
-    DRUM_CLASS_OF,
-    DRUM_PITCHES,
-    DRUM_VOCAB,
-    FIRST_PITCH_TOKEN,
-    MELODY_VOCAB,
     decode_line,
     drum_grid,
     drum_notes,
@@ -28,8 +23,6 @@ from engine.data.codec import (
 from engine.data.converter import (
     BASS_PROGRAM,
     CONVERTER_VERSION,
-    DRUM_PROGRAM,
-    EMPTY_PROGRAM,
     MAX_GAP_STEPS,
     MULTI_SLOTS,
     Converter,
@@ -42,18 +35,9 @@ from engine.data.converter import (
 )
 from engine.midi.roles import with_roles
 from engine.music.pattern import STEPS_PER_BAR, Pattern, Role, Track
+from models.vocab import DRUM_CLASS_OF, DRUM_KIT, EMPTY_SLOT, FIRST_PITCH_TOKEN, GM_PROGRAMS, MELODY_VOCAB
 
-__all__ = [
-    "CONVERTERS",
-    "Converter",
-    "MELODY_VOCAB",
-    "DRUM_VOCAB",
-    "DRUM_PITCHES",
-    "CONVERTER_VERSION",
-    "DRUM_PROGRAM",
-    "EMPTY_PROGRAM",
-    "MAX_GAP_STEPS",
-]
+__all__ = ["CONVERTERS", "Converter", "CONVERTER_VERSION", "MAX_GAP_STEPS"]
 
 
 class MelodyConverter(Converter):
@@ -185,14 +169,14 @@ class MultitrackConverter(Converter):
         return Pattern(tuple(tracks), self.steps, segment.tempo) if tracks else None
 
     def _encode(self, window: Pattern) -> dict[str, np.ndarray]:
-        program = np.full(MULTI_SLOTS, EMPTY_PROGRAM, dtype=np.int64)
+        program = np.full(MULTI_SLOTS, EMPTY_SLOT, dtype=np.int64)
         tokens = np.zeros((MULTI_SLOTS, self.steps), dtype=np.int64)
         velocity = np.zeros((MULTI_SLOTS, self.steps), dtype=np.float32)
         for slot, track in enumerate(_slot_tracks(window.tracks)):
             if track.is_drum:
                 hits, vel, _ = drum_grid(track.notes, self.steps)
                 program[slot], tokens[slot], velocity[slot] = (
-                    DRUM_PROGRAM,
+                    DRUM_KIT,
                     MELODY_VOCAB + drum_tokens(hits),
                     vel.max(1),
                 )
@@ -208,10 +192,10 @@ class MultitrackConverter(Converter):
             arrays["program"], arrays["tokens"], arrays["velocity"], strict=True
         ):
             program = int(program)
-            if program == DRUM_PROGRAM:
+            if program == DRUM_KIT:
                 notes = drum_notes(np.where(tokens >= MELODY_VOCAB, tokens - MELODY_VOCAB, 0), velocity)
                 tracks.append(Track(tuple(notes), 0, True, Role.DRUMS, "drums"))
-            elif 0 <= program < 128:
+            elif 0 <= program < GM_PROGRAMS:
                 notes = decode_line(np.where(tokens < MELODY_VOCAB, tokens, 0), velocity)
                 tracks.append(Track(tuple(notes), program, False, Role.OTHER, ""))
         return list(with_roles(tracks))  # the slots carry no roles: find drums, bass and lead by their notes
@@ -219,7 +203,7 @@ class MultitrackConverter(Converter):
     def transpose(
         self, arrays: dict[str, np.ndarray], shift: int
     ) -> tuple[dict[str, np.ndarray], np.ndarray]:
-        tokens, pitched_slot = arrays["tokens"], (arrays["program"] < DRUM_PROGRAM)[..., None]
+        tokens, pitched_slot = arrays["tokens"], (arrays["program"] < DRUM_KIT)[..., None]
         note_on = pitched_slot & (tokens >= FIRST_PITCH_TOKEN) & (tokens < MELODY_VOCAB)
         moved = np.where(note_on, tokens + shift, tokens)
         bad = note_on & ((moved < FIRST_PITCH_TOKEN) | (moved >= MELODY_VOCAB))

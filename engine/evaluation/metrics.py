@@ -8,12 +8,13 @@ against inter-set distances to the candidate set, smoothed by a Gaussian KDE, sc
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from engine.music.pattern import STEPS_PER_BAR, Pattern
+from models.vocab import DRUM_CLASS_OF, DRUM_CLASSES
 
 PITCHED_FEATURES = (
     "pitch_classes",
@@ -50,12 +51,6 @@ FEATURE_LABELS = {
 
 _MAX_DISTANCES = 20000  # a random subset keeps huge sets cheap; plenty for a smooth density
 _GRID = 512
-
-
-def _drum_class_of() -> dict[int, int]:
-    from engine.data.converters import DRUM_PITCHES  # lazy: the data contract lives in engine.data.converters
-
-    return {pitch: k for k, pitches in enumerate(DRUM_PITCHES) for pitch in pitches}
 
 
 def _mean_interval(onsets: Sequence[int]) -> float:
@@ -97,7 +92,7 @@ def pitched_features(pattern: Pattern) -> dict[str, np.ndarray]:
     }
 
 
-def drum_features(pattern: Pattern, drum_class: dict[int, int] | None = None) -> dict[str, np.ndarray]:
+def drum_features(pattern: Pattern, drum_class: Mapping[int, int] = DRUM_CLASS_OF) -> dict[str, np.ndarray]:
     """The drum-track features of one clip.
 
     Returns drum_hit_rate (9,) (share of steps on which each of the 9 drum classes plays), drum_groove
@@ -105,19 +100,22 @@ def drum_features(pattern: Pattern, drum_class: dict[int, int] | None = None) ->
     and scalars drum_density (hits per bar), drum_onset_interval (mean steps between distinct onsets),
     velocity_spread (standard deviation of hit velocities / 127; NaN without hits) and drum_repetition.
     """
-    classes = drum_class if drum_class is not None else _drum_class_of()
     notes = [n for t in pattern.tracks if t.is_drum for n in t.notes]
-    hit = np.zeros((9, pattern.steps), dtype=bool)
+    hit = np.zeros((DRUM_CLASSES, pattern.steps), dtype=bool)
     for n in notes:
-        if n.pitch in classes and n.start < pattern.steps:
-            hit[classes[n.pitch], n.start] = True
+        if n.pitch in drum_class and n.start < pattern.steps:
+            hit[drum_class[n.pitch], n.start] = True
     velocities = np.array([n.velocity for n in notes], dtype=np.float64) / 127.0
-    groove = hit.reshape(9, -1, 4).sum(axis=1).ravel().astype(np.float64) if pattern.steps % 4 == 0 else None
+    groove = (
+        hit.reshape(DRUM_CLASSES, -1, 4).sum(axis=1).ravel().astype(np.float64)
+        if pattern.steps % 4 == 0
+        else None
+    )
     total = hit.sum()
     events = [(int(k), int(st)) for k, st in zip(*np.nonzero(hit), strict=True)]
     return {
         "drum_hit_rate": hit.mean(axis=1),
-        "drum_groove": groove / total if groove is not None and total else np.full(36, np.nan),
+        "drum_groove": groove / total if groove is not None and total else np.full(DRUM_CLASSES * 4, np.nan),
         "drum_repetition": np.float64(repetition(events, pattern.steps)),
         "drum_density": np.float64(len(notes) / (pattern.steps / STEPS_PER_BAR)),
         "drum_onset_interval": np.float64(_mean_interval([n.start for n in notes])),
@@ -135,12 +133,11 @@ def feature_names(patterns: Sequence[Pattern]) -> tuple[str, ...]:
 def set_features(patterns: Sequence[Pattern], names: Sequence[str]) -> dict[str, np.ndarray]:
     """Stack each named feature over the set: name -> (N, D) float64; rows with NaN are dropped."""
     want_drums = any(name in DRUM_FEATURES for name in names)
-    classes = _drum_class_of() if want_drums else {}
     rows: dict[str, list[np.ndarray]] = {name: [] for name in names}
     for pattern in patterns:
         feats = pitched_features(pattern)
         if want_drums:
-            feats |= drum_features(pattern, classes)
+            feats |= drum_features(pattern)
         for name in names:
             rows[name].append(np.atleast_1d(feats[name]))
     out = {}

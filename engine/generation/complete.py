@@ -24,7 +24,6 @@ FIT_STEPS = 24  # two dozen: a trio fit is ~1 s per step on a busy laptop CPU
 FIT_LR = 0.1
 PARTS: dict[str, tuple[str, ...]] = {"trio_16bar": ("melody", "bass", "drums")}
 ROLE_OF = {"melody": Role.LEAD, "bass": Role.BASS, "drums": Role.DRUMS}
-EMPTY_SLOT = 129
 
 
 def parse_parts(text: str | Sequence[str] | None) -> list[str] | None:

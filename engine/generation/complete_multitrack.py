@@ -14,14 +14,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 import torch
 
-from engine.generation.complete import EMPTY_SLOT, ROLE_OF, fit_latent, part_of
+from engine.generation.complete import ROLE_OF, fit_latent, part_of
 from engine.generation.fit import GenerationError
 from engine.music.pattern import Pattern
+from models.vocab import DRUM_KIT, EMPTY_SLOT, PROGRAM_CLASSES
 
 if TYPE_CHECKING:
     from engine.generation.generator import Generator
 
-DRUM_KIT = 128
 PART_PROGRAMS = {
     "drums": [DRUM_KIT],
     "bass": list(range(32, 40)),
@@ -30,7 +30,7 @@ PART_PROGRAMS = {
 
 
 def program_mask(part: str) -> torch.Tensor:
-    mask = torch.zeros(EMPTY_SLOT + 1, dtype=torch.bool)
+    mask = torch.zeros(PROGRAM_CLASSES, dtype=torch.bool)
     mask[PART_PROGRAMS[part]] = True
     return mask
 

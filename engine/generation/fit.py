@@ -11,6 +11,7 @@ import numpy as np
 
 from engine.generation.chain import loop_to
 from engine.music.pattern import STEPS_PER_BAR, Pattern
+from models.vocab import EMPTY_SLOT
 
 PITCHED_ONLY = {"mel_2bar"}
 DRUMS_ONLY = {"drums_2bar"}
@@ -65,7 +66,7 @@ def fit_length(clip: Pattern, steps: int, label: str = "the clip") -> tuple[Patt
 def has_content(arrays: dict[str, np.ndarray], config: str) -> bool:
     """Whether the model's tensors of a clip hold any event."""
     if config == "multitrack_1bar":
-        return bool((arrays["program"] != 129).any() and (arrays["tokens"] != 0).any())
+        return bool((arrays["program"] != EMPTY_SLOT).any() and (arrays["tokens"] != 0).any())
     keys = [k for k in ("melody", "bass", "drums") if k in arrays]
     return any(bool((arrays[k] >= (2 if k != "drums" else 1)).any()) for k in keys)
 

@@ -19,7 +19,8 @@ from typing import Any
 
 import numpy as np
 
-DRUM_CLASSES = 9
+from models.vocab import DRUM_CLASSES
+
 MIN_HITS = 20  # a class with fewer held-out hits takes the spread of all classes together
 MAX_OFFSET = 0.499  # offsets stay inside (-0.5, 0.5) 16ths
 

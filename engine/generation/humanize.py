@@ -18,12 +18,12 @@ import numpy as np
 from engine.data.codec import DEFAULT_VELOCITY
 from engine.generation.fit import GenerationError, check_content
 from engine.music.pattern import STEPS_PER_BAR, Note, Pattern, Track
+from models.vocab import DRUM_CLASS_OF, DRUM_KIT
 
 if TYPE_CHECKING:
     from engine.generation.generator import Generator
 
 MAX_OFFSET = 0.499  # Note.offset must stay < 0.5
-DRUM_SLOT = 128  # the multitrack program of the drum kit
 
 
 def _move(note: Note, velocity: float, offset: float, amount: float) -> Note:
@@ -32,12 +32,6 @@ def _move(note: Note, velocity: float, offset: float, amount: float) -> Note:
     return dataclasses.replace(
         note, velocity=int(np.clip(round(v), 1, 127)), offset=float(np.clip(o, -0.5, MAX_OFFSET))
     )
-
-
-def drum_class_of() -> dict[int, int]:
-    from engine.data.converters import DRUM_PITCHES
-
-    return {pitch: cls for cls, pitches in enumerate(DRUM_PITCHES) for pitch in pitches}
 
 
 def _windows(clip: Pattern, steps: int) -> list[Pattern]:
@@ -60,7 +54,6 @@ def humanize_drums(gen: Generator, clip: Pattern, amount: float, seed: int) -> P
     # The hits are given, so temperature only scales the groove spread: 1.0 is the real playing's spread
     out = gen.decode_arrays(mu, 1.0, None, seed, given={"drums": batch["drums"]})
     vel, off = out["velocity"], out["offset"]  # (W, T, 9) each
-    classes = drum_class_of()
     tracks = []
     for track in clip.tracks:
         if not track.is_drum:
@@ -68,7 +61,7 @@ def humanize_drums(gen: Generator, clip: Pattern, amount: float, seed: int) -> P
             continue
         notes = []
         for n in track.notes:
-            cls = classes.get(n.pitch)
+            cls = DRUM_CLASS_OF.get(n.pitch)
             w, t = divmod(n.start, steps)
             if cls is None or w >= len(windows):
                 notes.append(n)
@@ -193,7 +186,7 @@ def humanize_multitrack(gen: Generator, clip: Pattern, amount: float, seed: int)
     rng = np.random.default_rng(seed)
     tracks = []
     for track in clip.tracks:
-        code = DRUM_SLOT if track.is_drum else track.program
+        code = DRUM_KIT if track.is_drum else track.program
         notes = []
         for n in track.notes:
             w, t = divmod(n.start, gen.steps)

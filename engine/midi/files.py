@@ -19,6 +19,7 @@ from engine.midi.roles import TrackStats, assign_roles
 from engine.midi.smf import MAX_FILE_BYTES, MAX_SECONDS, MidiError, RawMidi, parse_smf
 from engine.music import timing
 from engine.music.pattern import Pattern, Role
+from models.vocab import DRUM_CHANNEL
 
 __all__ = [
     "MidiError",
@@ -32,7 +33,6 @@ __all__ = [
 ]
 
 MAX_BARS = 5000
-DRUM_CHANNEL = 9
 PITCHED_CHANNELS = [c for c in range(16) if c != DRUM_CHANNEL]
 
 

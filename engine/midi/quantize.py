@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from engine.midi.smf import RawMidi, RawNote
 from engine.music import timing
 from engine.music.pattern import STEPS_PER_BAR, Note, Pattern, Role, Track
+from models.vocab import DRUM_CHANNEL
 
 MIN_BPM, MAX_BPM = 1.0, 1000.0
 
@@ -41,12 +42,14 @@ def instruments_of(raw: RawMidi) -> list[Instrument]:
     names: dict[tuple[int, int, int], str] = {}
     for index, track in enumerate(raw.tracks):
         for note in track.notes:
-            drum = note.channel == 9
+            drum = note.channel == DRUM_CHANNEL
             key = (index, note.channel, 0 if drum else note.program)
             groups.setdefault(key, []).append(note)
             names[key] = track.name
     return [
-        Instrument(names[key], key[2], key[1] == 9, tuple(sorted(notes, key=lambda n: (n.start, n.pitch))))
+        Instrument(
+            names[key], key[2], key[1] == DRUM_CHANNEL, tuple(sorted(notes, key=lambda n: (n.start, n.pitch)))
+        )
         for key, notes in sorted(groups.items())
     ]
 

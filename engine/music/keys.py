@@ -14,10 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from engine.music.pattern import Pattern
+from models.vocab import DRUM_VOCAB, FIRST_PITCH_TOKEN, MELODY_VOCAB, MIN_PITCH, NOTE_NAMES
 
-MELODY_VOCAB = 90  # 0 = no event, 1 = note off, 2 + (pitch - 21) = note-on of pitch 21..108
-MIN_PITCH = 21
-NOTE_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
 _LETTERS = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
 SCALES = {"major": (0, 2, 4, 5, 7, 9, 11), "minor": (0, 2, 3, 5, 7, 8, 10)}
 _MODE_ALIASES = {
@@ -117,8 +115,8 @@ def melody_mask(key: Key, vocab: int = MELODY_VOCAB) -> np.ndarray:
     Classes from MELODY_VOCAB on (the drum part of the multitrack vocabulary) stay allowed.
     """
     mask = np.ones(vocab, dtype=bool)
-    for cls in range(2, min(vocab, MELODY_VOCAB)):
-        mask[cls] = key.contains(cls - 2 + MIN_PITCH)
+    for cls in range(FIRST_PITCH_TOKEN, min(vocab, MELODY_VOCAB)):
+        mask[cls] = key.contains(cls - FIRST_PITCH_TOKEN + MIN_PITCH)
     return mask
 
 
@@ -126,7 +124,7 @@ def melody_mask(key: Key, vocab: int = MELODY_VOCAB) -> np.ndarray:
 PITCHED_KEYS: dict[str, dict[str, int]] = {
     "mel_2bar": {"melody": MELODY_VOCAB},
     "trio_16bar": {"melody": MELODY_VOCAB, "bass": MELODY_VOCAB},
-    "multitrack_1bar": {"tokens": MELODY_VOCAB + 512},
+    "multitrack_1bar": {"tokens": MELODY_VOCAB + DRUM_VOCAB},
     "drums_2bar": {},
 }
 

@@ -15,8 +15,8 @@ from pathlib import Path
 import mido
 
 from engine.music.pattern import STEPS_PER_QUARTER, Pattern
+from models.vocab import DRUM_CHANNEL
 
-DRUM_CHANNEL = 9
 _PITCHED_CHANNELS = tuple(c for c in range(16) if c != DRUM_CHANNEL)
 MAX_MIDI_BYTES = 8 * 2**20
 

@@ -18,11 +18,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.music.keys import NOTE_NAMES
 from engine.music.pattern import Pattern
 from gui.panels.clips import ClipsPanel
 from gui.session import Session
 from gui.widgets.thumbnails import CLIP_ROLE, ClipList
+from models.vocab import NOTE_NAMES
 
 
 class GeneratePanel(ClipsPanel):

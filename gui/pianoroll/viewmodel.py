@@ -11,23 +11,13 @@ import dataclasses
 from dataclasses import dataclass
 
 from engine.music.pattern import STEPS_PER_BAR, Note, Pattern
+from models.vocab import DRUM_CLASS_NAMES, DRUM_PITCHES, NOTE_NAMES
 
 RULER_H = 20
 KEYS_W = 72
 VEL_H = 56
-NOTE_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
-# Magenta's 9 drum classes (see CONTRIBUTING.md): lane name and GM keys, first key written back.
-DRUM_LANES: tuple[tuple[str, tuple[int, ...]], ...] = (
-    ("Kick", (36, 35)),
-    ("Snare", (38, 27, 28, 31, 32, 33, 34, 37, 39, 40, 56, 65, 66, 75, 85)),
-    ("Closed hat", (42, 44, 54, 68, 69, 70, 71, 73, 78, 80, 22)),
-    ("Open hat", (46, 67, 72, 74, 79, 81, 26)),
-    ("Low tom", (45, 29, 41, 43, 61, 64, 84)),
-    ("Mid tom", (48, 47, 60, 63, 77, 86, 87)),
-    ("High tom", (50, 30, 62, 76, 83)),
-    ("Crash", (49, 52, 55, 57, 58)),
-    ("Ride", (51, 53, 59, 82)),
-)
+# The model's 9 drum classes (models/vocab.py): lane name and GM keys, first key written back.
+DRUM_LANES: tuple[tuple[str, tuple[int, ...]], ...] = tuple(zip(DRUM_CLASS_NAMES, DRUM_PITCHES, strict=True))
 _LANE_OF = {p: i for i, (_, keys) in enumerate(DRUM_LANES) for p in keys}
 
 

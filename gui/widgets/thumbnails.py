@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QAbstractItemView, QListView, QListWidget, QListWi
 
 from engine.music.pattern import Pattern
 from gui.pianoroll.painter import DRUM_COLOUR, TRACK_COLOURS
-from gui.pianoroll.viewmodel import drum_lane
+from gui.pianoroll.viewmodel import DRUM_LANES, drum_lane
 
 CLIP_ROLE = Qt.ItemDataRole.UserRole + 1
 THUMB = QSize(132, 72)
@@ -27,7 +27,7 @@ def paint_thumbnail(pattern: Pattern, size: QSize = THUMB) -> QPixmap:
     image.fill(QColor("#1e2126"))
     p = QPainter(image)
     w, h = size.width(), size.height()
-    steps = max(1, pattern.steps)
+    steps, lanes = max(1, pattern.steps), len(DRUM_LANES)
     has_drums = any(t.is_drum for t in pattern.tracks)
     pitches = [n.pitch for t in pattern.tracks if not t.is_drum for n in t.notes]
     drum_h = (h * 0.4 if pitches else float(h)) if has_drums else 0.0
@@ -41,7 +41,7 @@ def paint_thumbnail(pattern: Pattern, size: QSize = THUMB) -> QPixmap:
             colour.setAlphaF(0.4 + 0.6 * n.velocity / 127)
             x = n.start / steps * w
             if track.is_drum:
-                rect = QRectF(x, drum_lane(n.pitch) / 9 * drum_h, max(1.5, w / steps), drum_h / 9)
+                rect = QRectF(x, drum_lane(n.pitch) / lanes * drum_h, max(1.5, w / steps), drum_h / lanes)
             else:
                 y = drum_h + (hi - n.pitch) / span * (h - drum_h - 2)
                 rect = QRectF(x, y, max(1.5, n.duration / steps * w), max(1.5, (h - drum_h) / span))

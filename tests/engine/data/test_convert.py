@@ -8,9 +8,10 @@ import numpy as np
 import pytest
 
 from engine.data.codec import monophonic
-from engine.data.converters import CONVERTERS, DRUM_PITCHES, DRUM_VOCAB, MELODY_VOCAB
+from engine.data.converters import CONVERTERS
 from engine.midi.files import midi_bytes, read_clip, read_song
 from engine.music.pattern import Note, Pattern, Role, Track
+from models.vocab import DRUM_PITCHES, DRUM_VOCAB, MELODY_VOCAB
 
 REAL = ["d_dm01.mid", "101_dance-disco_120_beat_4-4.mid", "chor066.mid", "reelsa-c35.mid"]
 
