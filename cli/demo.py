@@ -12,9 +12,10 @@ import sys
 from pathlib import Path
 
 from engine.music.pattern import STEPS_PER_BAR, Pattern
+from models.spec import DEFAULT_CONFIG
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "resources" / "examples" / "groove"
-CONFIG = "drums_2bar"
+CONFIG = DEFAULT_CONFIG  # the drum model: the example beats train it
 NAME = "demo"
 HELP = "train, generate and render headless, end to end"
 CLIP_BAR = 4  # take example clips from bar 4 on: past the count-in of a recorded groove

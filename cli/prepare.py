@@ -23,9 +23,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-cache", action="store_true", help="parse again, ignore the cache")
 
 
-SHORT = {"mel_2bar": "mel", "drums_2bar": "drums", "trio_16bar": "trio", "multitrack_1bar": "multi"}
-
-
 def run(args: argparse.Namespace) -> int:
     """Exit 0 when it ran (skipped files included), 2 for a missing folder, no MIDI or an unknown config."""
     from engine.data.dataset import DatasetError, prepare
@@ -52,8 +49,11 @@ def _progress(done: int, total: int) -> None:
 
 def format_table(report: PrepareReport) -> str:
     """One line per file (used or skipped with the reason), then a summary."""
+    from models.spec import SPECS
+
     configs = list(report.examples)
-    head = f"{'file':40} {'status':7} {'bars':>5} " + " ".join(f"{SHORT.get(c, c):>6}" for c in configs)
+    short = [SPECS[c].short_name if c in SPECS else c for c in configs]
+    head = f"{'file':40} {'status':7} {'bars':>5} " + " ".join(f"{s:>6}" for s in short)
     lines = [head + "  tracks (role)", "-" * (len(head) + 16)]
     for f in report.files:
         lines.append(_row(f, report.folder, configs))

@@ -16,7 +16,6 @@ from types import FrameType
 
 NAME = "train"
 HELP = "train a model on a MIDI folder"
-DEFAULT_CONFIG = "drums_2bar"
 
 
 def add_arguments(t: argparse.ArgumentParser) -> None:
@@ -48,6 +47,8 @@ def _choose(args: argparse.Namespace) -> tuple[str, str, Path]:
     if source is not None:
         stored = stored_config(source)
         config, size = config or stored.name, size or stored.size
+    from models.spec import DEFAULT_CONFIG
+
     config, size = config or DEFAULT_CONFIG, size or "small"
     if out is None:
         out = user_models_dir() / f"{config}-{Path(args.folder).resolve().name}"

@@ -25,6 +25,7 @@ from safetensors.torch import save as st_save
 
 from models.musicvae import MusicVAE
 from models.presets import ModelConfig
+from models.spec import DecoderKind
 from models.store import FORMAT, CheckpointError, atomic_write, optimizer_from_bytes, optimizer_to_bytes
 from models.vocab import PROGRAM_CLASSES
 
@@ -40,7 +41,7 @@ _OWN_FILE = re.compile(r"^(step-\d+(\.optim)?\.safetensors|\..+\.tmp-\d+)$")
 def vocabulary(cfg: ModelConfig) -> dict[str, Any]:
     """Token classes per array, as saved in model.json (a fine-tune must match them)."""
     vocab: dict[str, Any] = dict(zip(cfg.tracks, cfg.vocab, strict=True))
-    if cfg.decoder == "multitrack":
+    if cfg.decoder is DecoderKind.MULTITRACK:
         vocab["program"] = PROGRAM_CLASSES
     return vocab
 

@@ -12,6 +12,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from models.presets import ModelConfig
+from models.spec import DecoderKind
 from models.vocab import DRUM_CLASSES, PROGRAM_CLASSES
 
 GROOVE_CHANNELS = DRUM_CLASSES  # drum classes with velocity and offset (GrooVAE)
@@ -34,7 +35,7 @@ class Encoder(nn.Module):
         in_size = e * len(cfg.vocab)
         if cfg.groove:
             in_size += 2 * GROOVE_CHANNELS
-        if cfg.decoder == "multitrack":
+        if cfg.decoder is DecoderKind.MULTITRACK:
             self.program_embed = nn.Embedding(PROGRAM_CLASSES, e)
             in_size += e + 1
         self.rnn = nn.LSTM(in_size, cfg.enc_size, cfg.enc_layers, batch_first=True, bidirectional=True)
@@ -54,7 +55,7 @@ class Encoder(nn.Module):
             zeros = torch.zeros(*first.shape, GROOVE_CHANNELS, device=first.device)
             parts.append(batch.get("velocity", zeros).float())  # (B, S, 9)
             parts.append(batch.get("offset", zeros).float())  # (B, S, 9)
-        if cfg.decoder == "multitrack":
+        if cfg.decoder is DecoderKind.MULTITRACK:
             prog = self.program_embed(batch["program"])  # (B, 8, E)
             parts.append(prog.unsqueeze(2).expand(-1, -1, first.shape[2], -1))  # (B, 8, 16, E)
             vel = batch.get("velocity", torch.zeros(first.shape, device=first.device))

@@ -18,6 +18,7 @@ from torch import Tensor, nn
 from models.decoders import Conductor, CoreDecoder, pick
 from models.encoder import GROOVE_CHANNELS, Encoder
 from models.presets import ModelConfig
+from models.spec import DecoderKind
 from models.vocab import DRUM_KIT, EMPTY_SLOT, MELODY_VOCAB, PROGRAM_CLASSES
 
 VELOCITY_SIGMA = 0.1  # scale of the Gaussian behind the velocity/offset squared errors in recon_log_prob
@@ -67,12 +68,14 @@ class MusicVAE(nn.Module):
         self.cfg = cfg
         self.encoder = Encoder(cfg)
         e, h, layers = cfg.embed_size, cfg.dec_size, cfg.dec_layers
-        if cfg.decoder == "flat":
+        if cfg.decoder is DecoderKind.FLAT:
             head = 2 * GROOVE_CHANNELS if cfg.groove else 0
             self.decoders = nn.ModuleList(CoreDecoder(v, cfg.z_size, e, h, layers, head) for v in cfg.vocab)
             return
         self.conductor = Conductor(cfg.z_size, cfg.cond_size, cfg.cond_layers, cfg.bars)
-        if cfg.decoder == "hier":  # split multi-output: one decoder per track, sharing the bar embedding
+        if (
+            cfg.decoder is DecoderKind.HIER
+        ):  # split multi-output: a decoder per track, sharing the bar embedding
             self.decoders = nn.ModuleList(CoreDecoder(v, cfg.cond_size, e, h, layers) for v in cfg.vocab)
             return
         self.program_out = nn.Linear(cfg.cond_size, PROGRAM_CLASSES)
@@ -111,9 +114,8 @@ class MusicVAE(nn.Module):
         """
         terms, _, _ = self._nll_terms(z, batch, continuous_scale=0.5 / VELOCITY_SIGMA**2)
         if keys is None:
-            keys = (
-                [*self.cfg.tracks, "program"] if self.cfg.decoder == "multitrack" else list(self.cfg.tracks)
-            )
+            multitrack = self.cfg.decoder is DecoderKind.MULTITRACK
+            keys = [*self.cfg.tracks, "program"] if multitrack else list(self.cfg.tracks)
         unknown = [k for k in keys if k not in terms]
         if unknown:
             raise KeyError(f"{self.cfg.name} has no log-likelihood for {unknown}; it has {sorted(terms)}")
@@ -121,7 +123,7 @@ class MusicVAE(nn.Module):
 
     def _conditions(self, z: Tensor) -> Tensor:
         """Conditioning vector per decoded segment: (B * bars, C); z itself for flat decoders."""
-        if self.cfg.decoder == "flat":
+        if self.cfg.decoder is DecoderKind.FLAT:
             return z  # (B, Z)
         return self.conductor(z).reshape(z.shape[0] * self.cfg.bars, -1)  # (B * bars, C)
 
@@ -135,7 +137,7 @@ class MusicVAE(nn.Module):
         cfg, b = self.cfg, z.shape[0]
         cond = self._conditions(z)
         terms: dict[str, Tensor] = {}
-        if cfg.decoder == "multitrack":
+        if cfg.decoder is DecoderKind.MULTITRACK:
             program = batch["program"]  # (B, 8)
             prog_logits = self.program_out(cond)  # (B * 8, 130)
             terms["program"] = (
@@ -144,7 +146,8 @@ class MusicVAE(nn.Module):
             cond = torch.cat([cond, self.program_embed(program.reshape(-1))], dim=-1)  # (B * 8, C + E)
         correct, total = torch.zeros((), device=z.device), torch.zeros((), device=z.device)
         # accuracy counts played slots only (empty multitrack slots are trivially all zeros)
-        played = (batch["program"] != EMPTY_SLOT).reshape(-1, 1) if cfg.decoder == "multitrack" else None
+        multitrack = cfg.decoder is DecoderKind.MULTITRACK
+        played = (batch["program"] != EMPTY_SLOT).reshape(-1, 1) if multitrack else None
         for track, dec in zip(cfg.tracks, self.decoders, strict=True):
             target = self._segments(batch[track])  # (B * bars, L)
             logits, head = dec(target, cond)  # (B * bars, L, V)
@@ -204,7 +207,7 @@ class MusicVAE(nn.Module):
         b, mask, given = z.shape[0], logit_mask or {}, self.to_batch(given or {})
         cond = self._conditions(z)  # (B * bars, C)
         out: dict[str, Tensor] = {}
-        if cfg.decoder == "multitrack":
+        if cfg.decoder is DecoderKind.MULTITRACK:
             return self._decode_multitrack(cond, b, temperature, mask, given, generator)
         for track, dec in zip(cfg.tracks, self.decoders, strict=True):
             forced = self._segments(given[track]) if track in given else None

@@ -1,8 +1,10 @@
 # SPDX-License-Identifier: MIT
 """`ModelConfig` (frozen, validated) and the named presets: a small dict of values per (config, size).
 
-`small` is the CPU default (trains in minutes on a laptop); `big` follows the MusicVAE paper's sizes
-(Roberts et al. 2018) for a GPU. Presets are plain values, never constructed models.
+A config's shape (steps, tracks, vocabularies, decoder kind, segments, heads) comes from its `ModelSpec`
+(models/spec.py); the presets add the sizes. `small` is the CPU default (trains in minutes on a laptop);
+`big` follows the MusicVAE paper's sizes (Roberts et al. 2018) for a GPU. Presets are plain values, never
+constructed models.
 """
 
 from __future__ import annotations
@@ -10,9 +12,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
-from models.vocab import DRUM_VOCAB, MELODY_VOCAB, MULTITRACK_VOCAB
+from models.spec import CONFIG_NAMES, SPECS, DecoderKind, ModelSpec, spec_of
+from models.vocab import MELODY_VOCAB
 
-DECODERS = ("flat", "hier", "multitrack")
+__all__ = ["CONFIG_NAMES", "SIZES", "ModelConfig", "get_config", "tiny_config"]
+
 SIZES = ("tiny", "small", "big")  # tiny: tests and smoke runs (seconds on a CPU)
 
 
@@ -20,8 +24,9 @@ SIZES = ("tiny", "small", "big")  # tiny: tests and smoke runs (seconds on a CPU
 class ModelConfig:
     """Everything that defines a model and how it trains; saved in every checkpoint as `asdict(cfg)`.
 
-    The sequence of `steps` 16ths is cut into `bars` segments of `steps // bars` steps (for multitrack_1bar
-    the `bars` = 8 segments are the track slots, each `steps` long): the conductor emits one embedding per
+    The shape fields (steps ... groove) come from the config's `ModelSpec`: the sequence of `steps` 16ths
+    is cut into `bars` segments (the spec's `segments`) of `steps // bars` steps (for a multitrack decoder
+    the segments are the instrument slots, each `steps` long): the conductor emits one embedding per
     segment. `tracks[i]` has `vocab[i]` token classes.
     `free_bits` is in bits as in Magenta (converted to nats in the loss); beta follows
     `max_beta * (1 - beta_rate ** step)`.
@@ -32,9 +37,9 @@ class ModelConfig:
     steps: int = 32
     tracks: tuple[str, ...] = ("melody",)
     vocab: tuple[int, ...] = (MELODY_VOCAB,)
-    decoder: str = "flat"
+    decoder: DecoderKind = DecoderKind.FLAT
     bars: int = 1
-    groove: bool = False  # drums_2bar: per-step velocity and offset heads (GrooVAE)
+    groove: bool = False  # velocity and offset heads per drum class and step (GrooVAE)
     embed_size: int = 64
     enc_size: int = 256
     enc_layers: int = 1
@@ -55,15 +60,18 @@ class ModelConfig:
     def __post_init__(self) -> None:
         if self.size not in SIZES:
             raise ValueError(f"size must be one of {SIZES}, not {self.size!r}")
-        if self.decoder not in DECODERS:
-            raise ValueError(f"decoder must be one of {DECODERS}, not {self.decoder!r}")
+        kinds = [k.value for k in DecoderKind]
+        if self.decoder not in kinds:
+            raise ValueError(f"decoder must be one of {tuple(kinds)}, not {self.decoder!r}")
+        object.__setattr__(self, "decoder", DecoderKind(self.decoder))  # JSON gives the value as a string
         if len(self.tracks) != len(self.vocab) or not self.tracks:
             raise ValueError("tracks and vocab must be non-empty and of the same length")
-        if self.steps <= 0 or self.bars <= 0 or (self.decoder != "multitrack" and self.steps % self.bars):
+        multitrack = self.decoder is DecoderKind.MULTITRACK
+        if self.steps <= 0 or self.bars <= 0 or (not multitrack and self.steps % self.bars):
             raise ValueError(f"steps ({self.steps}) must be a positive multiple of bars ({self.bars})")
-        if self.decoder != "flat" and (self.cond_size <= 0 or self.cond_layers <= 0):
+        if self.decoder is not DecoderKind.FLAT and (self.cond_size <= 0 or self.cond_layers <= 0):
             raise ValueError(f"a {self.decoder} decoder needs cond_size and cond_layers > 0")
-        if self.decoder == "flat" and self.bars != 1:
+        if self.decoder is DecoderKind.FLAT and self.bars != 1:
             raise ValueError("a flat decoder has bars == 1")
         sizes = (self.embed_size, self.enc_size, self.enc_layers, self.dec_size, self.dec_layers)
         if min(sizes + (self.z_size, self.batch_size)) <= 0 or min(self.vocab) <= 1:
@@ -76,7 +84,12 @@ class ModelConfig:
     @property
     def bar_steps(self) -> int:
         """Steps per decoded segment: a bar of a 16-bar trio, or a whole track slot of multitrack_1bar."""
-        return self.steps if self.decoder == "multitrack" else self.steps // self.bars
+        return self.steps if self.decoder is DecoderKind.MULTITRACK else self.steps // self.bars
+
+    @property
+    def spec(self) -> ModelSpec:
+        """The spec of this config's name (ValueError for a name no spec has)."""
+        return spec_of(self.name)
 
     def beta(self, step: int) -> float:
         """KL weight at a training step (Magenta's annealing)."""
@@ -88,7 +101,8 @@ class ModelConfig:
         return decayed + self.min_learning_rate
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """`asdict`, JSON-ready: the decoder kind as its string value."""
+        return {**asdict(self), "decoder": self.decoder.value}
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> ModelConfig:
@@ -140,38 +154,35 @@ PRESETS: dict[tuple[str, str], dict[str, Any]] = {
     ),
 }  # fmt: skip
 
-# What each config's data looks like (CONTRIBUTING.md's contract); independent of size.
-_SHAPES: dict[str, dict[str, Any]] = {
-    "mel_2bar": dict(steps=32, tracks=("melody",), vocab=(MELODY_VOCAB,), decoder="flat", bars=1),
-    "drums_2bar": dict(steps=32, tracks=("drums",), vocab=(DRUM_VOCAB,), decoder="flat", bars=1, groove=True),
-    "trio_16bar": dict(
-        steps=256,
-        tracks=("melody", "bass", "drums"),
-        vocab=(MELODY_VOCAB, MELODY_VOCAB, DRUM_VOCAB),
-        decoder="hier",
-        bars=16,
-    ),
-    "multitrack_1bar": dict(
-        steps=16, tracks=("tokens",), vocab=(MULTITRACK_VOCAB,), decoder="multitrack", bars=8
-    ),
-}
-CONFIG_NAMES: tuple[str, ...] = tuple(_SHAPES)
+
+def shape_of(spec: ModelSpec) -> dict[str, Any]:
+    """The ModelConfig fields a spec fixes (what the data looks like, independent of size)."""
+    return dict(
+        steps=spec.steps, tracks=spec.tracks, vocab=spec.vocab, decoder=spec.decoder, bars=spec.segments,
+        groove=spec.has_groove,
+    )  # fmt: skip
+
+
+def _preset(name: str, size: str) -> dict[str, Any]:
+    """The tuned values of (name, size); a config without its own takes the first tuned config's with the
+    same decoder kind, so that a new spec trains before anyone tunes it."""
+    if size not in SIZES:
+        raise ValueError(f"unknown size {size!r}; choose one of {', '.join(SIZES)}")
+    kind = spec_of(name).decoder
+    tuned = [n for n, s in SPECS.items() if s.decoder is kind and (n, size) in PRESETS]
+    return PRESETS[(name, size)] if (name, size) in PRESETS else PRESETS[(tuned[0], size)]
 
 
 def get_config(name: str, size: str = "small", **overrides: Any) -> ModelConfig:
     """The named preset, e.g. `get_config("trio_16bar", "big")`; `overrides` replace single values."""
-    if name not in _SHAPES:
-        raise ValueError(f"unknown config {name!r}; choose one of {', '.join(CONFIG_NAMES)}")
-    if (name, size) not in PRESETS:
-        raise ValueError(f"unknown size {size!r}; choose one of {', '.join(SIZES)}")
-    cfg = ModelConfig(name=name, size=size, **_SHAPES[name], **PRESETS[(name, size)])
+    cfg = ModelConfig(name=name, size=size, **shape_of(spec_of(name)), **_preset(name, size))
     return replace(cfg, **overrides) if overrides else cfg
 
 
 _TINY = dict(embed_size=16, enc_size=32, dec_size=32, dec_layers=1, z_size=16, batch_size=16, beta_rate=0.99)
-for _name, _shape in _SHAPES.items():
-    _hier = dict(cond_size=32, cond_layers=1) if _shape["decoder"] != "flat" else {}
-    PRESETS[(_name, "tiny")] = {**PRESETS[(_name, "small")], **_TINY, **_hier}
+for _name, _spec in SPECS.items():
+    _hier = dict(cond_size=32, cond_layers=1) if _spec.decoder is not DecoderKind.FLAT else {}
+    PRESETS[(_name, "tiny")] = {**_preset(_name, "small"), **_TINY, **_hier}
 
 
 def tiny_config(name: str, **overrides: Any) -> ModelConfig:

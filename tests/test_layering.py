@@ -3,6 +3,7 @@ and main.py lists its subcommands."""
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
-from tests.import_graph import Edge, check, check_tree, collect_edges
+from tests.import_graph import Edge, check, check_tree, collect_edges, product_files
 
 
 @pytest.mark.xfail(reason="the cycles and the upward import go in the following commits", strict=True)
@@ -79,6 +80,22 @@ def test_checker_reads_imports_at_any_depth(tmp_path: Path) -> None:
     }
     findings = check(modules, edges)
     assert len(findings.violations) == 1 and len(findings.cycles) == 1
+
+
+def test_config_names_are_spelled_only_in_the_model_tables() -> None:
+    """Code asks a config's `ModelSpec` (models/spec.py) instead of testing its name; only the spec table
+    and the size presets (models/presets.py) spell names (docstrings and messages may mention them)."""
+    from models.spec import SPECS
+
+    tables = {ROOT / "models" / "spec.py", ROOT / "models" / "presets.py"}
+    found = []
+    for path in product_files(ROOT):
+        if path in tables:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and node.value in SPECS:
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.value!r}")
+    assert not found, "config names outside models/spec.py:\n" + "\n".join(found)
 
 
 def test_engine_models_synth_do_not_import_qt() -> None:

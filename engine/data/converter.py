@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-"""The Converter base class and the window helpers the four MusicVAE converters share."""
+"""The Converter base class and the window helpers the MusicVAE converters share."""
 
 from __future__ import annotations
 
@@ -10,12 +10,12 @@ import numpy as np
 
 from engine.data.codec import monophonic
 from engine.music.pattern import STEPS_PER_BAR, Note, Pattern, Role, Track
+from models.spec import ModelSpec
 from models.vocab import FIRST_PITCH_TOKEN, MAX_PITCH, MIN_PITCH, NO_EVENT, NOTE_OFF
 
 CONVERTER_VERSION = 2  # bump when any converter's output changes: it keys the prepare cache
 MAX_GAP_STEPS = STEPS_PER_BAR  # Magenta's gap_bars=1: a window with a whole bar of silence is skipped
 BASS_PROGRAM = 33  # GM electric bass (finger), what decoded bass lines play
-MULTI_SLOTS = 8
 
 
 def _start(note: Note) -> int:
@@ -79,16 +79,18 @@ def pitched_line(pattern: Pattern, role: Role, top: bool = True, bass_as_lead: b
 
 
 class Converter:
-    """Base: `name`, `steps`, `keys` (example arrays besides `tempo`), `pitched` (keys to transpose)."""
+    """Base: made for one config's `ModelSpec`; `name`, `steps` (the window) and `pitched` (the arrays
+    holding pitches, which `transpose` moves) come from it."""
 
-    name = ""
-    steps = 0
-    keys: tuple[str, ...] = ()
-    pitched: tuple[str, ...] = ()
+    def __init__(self, spec: ModelSpec) -> None:
+        self.spec = spec
+        self.name = spec.name
+        self.steps = spec.steps
+        self.pitched = spec.maskable
 
     @property
     def bars(self) -> int:
-        return self.steps // STEPS_PER_BAR
+        return self.spec.window_bars
 
     def to_tensors(self, window: Pattern) -> dict[str, np.ndarray]:
         """One example's arrays (shapes per CONTRIBUTING.md) plus `tempo` f32 ()."""

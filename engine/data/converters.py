@@ -3,12 +3,15 @@
 
 Each converter turns a window of exactly `steps` 16th steps into a dict of numpy arrays (the data contract
 in CONTRIBUTING.md), turns such arrays back into a Pattern, and cuts a 4/4 segment into training windows.
+One converter object per spec of models/spec.py; `spec.converter` names its class in `KINDS`, so a config
+of another length that reads like an existing one (a 4-bar melody) needs no new class.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from types import MappingProxyType
 
 import numpy as np
 
@@ -24,7 +27,6 @@ from engine.data.converter import (
     BASS_PROGRAM,
     CONVERTER_VERSION,
     MAX_GAP_STEPS,
-    MULTI_SLOTS,
     Converter,
     longest_gap,
     merged_drums,
@@ -35,15 +37,17 @@ from engine.data.converter import (
 )
 from engine.midi.roles import with_roles
 from engine.music.pattern import STEPS_PER_BAR, Pattern, Role, Track
+from models.spec import SPECS
 from models.vocab import DRUM_CLASS_OF, DRUM_KIT, EMPTY_SLOT, FIRST_PITCH_TOKEN, GM_PROGRAMS, MELODY_VOCAB
 
 __all__ = ["CONVERTERS", "Converter", "CONVERTER_VERSION", "MAX_GAP_STEPS"]
 
 
 class MelodyConverter(Converter):
-    """mel_2bar: one monophonic line, every pitched track's top line gives examples (as Magenta does)."""
+    """One monophonic line (mel_2bar); every pitched track's top line gives examples (as Magenta does).
 
-    name, steps, keys, pitched = "mel_2bar", 32, ("melody",), ("melody",)
+    Arrays: `melody` int64 (steps,).
+    """
 
     def windows(self, segment: Pattern) -> list[Pattern]:
         out = []
@@ -72,9 +76,10 @@ class MelodyConverter(Converter):
 
 
 class DrumsConverter(Converter):
-    """drums_2bar: 9-class hits as 512 tokens, with GrooVAE's velocity and micro-timing per hit."""
+    """Drums (drums_2bar): 9-class hits as 512 tokens, with GrooVAE's velocity and micro-timing per hit.
 
-    name, steps, keys = "drums_2bar", 32, ("drums", "hits", "velocity", "offset")
+    Arrays: `drums` int64 (steps,); `hits`, `velocity`, `offset` f32 (steps, 9).
+    """
 
     def _parts(self, segment: Pattern) -> Pattern:
         return segment.with_tracks([merged_drums(segment.tracks)])
@@ -96,9 +101,10 @@ class DrumsConverter(Converter):
 
 
 class TrioConverter(Converter):
-    """trio_16bar: lead top line, bass lowest line and drums over 16 bars; two of the three must play."""
+    """Lead top line, bass lowest line and drums (trio_16bar); two of the three must play.
 
-    name, steps, keys, pitched = "trio_16bar", 256, ("melody", "bass", "drums"), ("melody", "bass")
+    Arrays: `melody`, `bass`, `drums` int64 (steps,).
+    """
 
     def _parts(self, segment: Pattern) -> Pattern:
         parts = [pitched_line(segment, Role.LEAD), pitched_line(segment, Role.BASS, top=False)]
@@ -154,9 +160,11 @@ class TrioConverter(Converter):
 
 
 class MultitrackConverter(Converter):
-    """multitrack_1bar: up to 8 instruments (GM program, top line or drum classes, onset velocity)."""
+    """Up to `spec.segments` instruments (multitrack_1bar: 8): GM program, top line or drum classes, onset
+    velocity.
 
-    name, steps, keys = "multitrack_1bar", 16, ("program", "tokens", "velocity")
+    Arrays: `program` int64 (slots,); `tokens` int64 and `velocity` f32 (slots, steps).
+    """
 
     def _parts(self, segment: Pattern) -> Pattern:
         drums = merged_drums(segment.tracks)
@@ -169,10 +177,11 @@ class MultitrackConverter(Converter):
         return Pattern(tuple(tracks), self.steps, segment.tempo) if tracks else None
 
     def _encode(self, window: Pattern) -> dict[str, np.ndarray]:
-        program = np.full(MULTI_SLOTS, EMPTY_SLOT, dtype=np.int64)
-        tokens = np.zeros((MULTI_SLOTS, self.steps), dtype=np.int64)
-        velocity = np.zeros((MULTI_SLOTS, self.steps), dtype=np.float32)
-        for slot, track in enumerate(_slot_tracks(window.tracks)):
+        slots = self.spec.segments
+        program = np.full(slots, EMPTY_SLOT, dtype=np.int64)
+        tokens = np.zeros((slots, self.steps), dtype=np.int64)
+        velocity = np.zeros((slots, self.steps), dtype=np.float32)
+        for slot, track in enumerate(_slot_tracks(window.tracks, slots)):
             if track.is_drum:
                 hits, vel, _ = drum_grid(track.notes, self.steps)
                 program[slot], tokens[slot], velocity[slot] = (
@@ -210,17 +219,23 @@ class MultitrackConverter(Converter):
         return {**arrays, "tokens": moved}, ~bad.reshape(len(tokens), -1).any(axis=1)
 
 
-def _slot_tracks(tracks: Sequence[Track]) -> list[Track]:
-    """At most 8 instruments: drums merged into one, the busiest pitched tracks, sorted by program."""
+def _slot_tracks(tracks: Sequence[Track], slots: int) -> list[Track]:
+    """At most `slots` instruments: drums merged into one, the busiest pitched tracks, sorted by program."""
     pitched = sorted((t for t in tracks if not t.is_drum and t.notes), key=lambda t: -len(t.notes))
     drums = merged_drums(tracks)
-    room = MULTI_SLOTS - (1 if drums.notes else 0)
+    room = slots - (1 if drums.notes else 0)
     lines = [t.with_notes(monophonic(t.notes)) for t in pitched[:room]]
     # a total order on what the tokens keep, so that decoding and encoding again gives the same slots
     chosen = sorted(lines, key=lambda t: (t.program, [(-n.pitch, n.start, -n.end) for n in t.notes]))
     return chosen + ([drums] if drums.notes else [])
 
 
-CONVERTERS: dict[str, Converter] = {
-    c.name: c for c in (MelodyConverter(), DrumsConverter(), TrioConverter(), MultitrackConverter())
+KINDS: dict[str, type[Converter]] = {
+    "melody": MelodyConverter,
+    "drums": DrumsConverter,
+    "trio": TrioConverter,
+    "multitrack": MultitrackConverter,
 }
+CONVERTERS: Mapping[str, Converter] = MappingProxyType(
+    {name: KINDS[s.converter](s) for name, s in SPECS.items()}
+)

@@ -132,7 +132,7 @@ def _augment(
 ) -> dict[str, np.ndarray]:
     conv = CONVERTERS[name]
     shifts = [s for s in range(*transpose) if s != 0] if transpose else []
-    if not shifts or (not conv.pitched and name != "multitrack_1bar"):
+    if not shifts or not conv.pitched:
         return arrays
     copies = [arrays]
     for shift in shifts:

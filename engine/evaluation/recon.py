@@ -13,6 +13,7 @@ import torch
 
 from engine.generation.groove import SpreadSums
 from models.musicvae import head_outputs, multitrack_onsets
+from models.spec import DecoderKind
 
 BATCH = 256
 
@@ -50,14 +51,14 @@ def teacher_forced(
     cfg = model.cfg
     cond = model._conditions(z)  # (B * segments, C)
     tokens, heads = {}, {}
-    if cfg.decoder == "multitrack":
+    if cfg.decoder is DecoderKind.MULTITRACK:
         program = batch["program"]  # (B, 8)
         tokens["program"] = model.program_out(cond).argmax(-1).reshape(program.shape)
         cond = torch.cat([cond, model.program_embed(program.reshape(-1))], dim=-1)  # true programs
     for track, dec in zip(cfg.tracks, model.decoders, strict=True):
         logits, head = dec(model._segments(batch[track]), cond)  # (B * segments, L, V), (.., L, K)
         tokens[track] = logits.argmax(-1).reshape(batch[track].shape)
-        if head is not None and (cfg.groove or cfg.decoder == "multitrack"):
+        if head is not None and (cfg.groove or cfg.decoder is DecoderKind.MULTITRACK):
             head = head.reshape(*batch[track].shape, -1)  # (B, T, 18) or (B, 8, 16, 1)
             heads.update(head_outputs(head, batch[track], cfg.groove))
     return tokens, heads

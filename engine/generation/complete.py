@@ -16,13 +16,14 @@ import torch
 
 from engine.generation.fit import GenerationError
 from engine.music.pattern import Pattern, Role, Track
+from models.spec import SPECS, DecoderKind, ModelSpec
+from models.vocab import FIRST_PITCH_TOKEN
 
 if TYPE_CHECKING:
     from engine.generation.generator import Generator
 
 FIT_STEPS = 24  # two dozen: a trio fit is ~1 s per step on a busy laptop CPU
 FIT_LR = 0.1
-PARTS: dict[str, tuple[str, ...]] = {"trio_16bar": ("melody", "bass", "drums")}
 ROLE_OF = {"melody": Role.LEAD, "bass": Role.BASS, "drums": Role.DRUMS}
 
 
@@ -41,14 +42,16 @@ def part_of(track: Track) -> str:
     return "bass" if track.role == Role.BASS else "melody" if track.role == Role.LEAD else ""
 
 
-def plan_parts(config: str, arrays: dict[str, np.ndarray], parts: Sequence[str] | None) -> tuple[list, list]:
-    """(given, write) part names for a trio clip; raises GenerationError when there is nothing to do."""
-    names = PARTS.get(config)
-    if names is None:
-        raise GenerationError(
-            f"complete needs a model with several parts (trio_16bar or multitrack_1bar), not {config}"
-        )
-    present = [k for k in names if (arrays[k] >= (1 if k == "drums" else 2)).any()]
+def plan_parts(
+    spec: ModelSpec, arrays: dict[str, np.ndarray], parts: Sequence[str] | None
+) -> tuple[list, list]:
+    """(given, write) part names for a clip of a model with a track per part (trio_16bar); raises
+    GenerationError when there is nothing to do."""
+    names = spec.parts
+    if len(names) < 2:
+        several = " or ".join(n for n, s in SPECS.items() if len(s.parts) > 1)
+        raise GenerationError(f"complete needs a model with several parts ({several}), not {spec.name}")
+    present = [k for k in names if (arrays[k] >= (FIRST_PITCH_TOKEN if k in spec.maskable else 1)).any()]
     if parts is None:
         write = [k for k in names if k not in present]
         if not write:
@@ -90,13 +93,13 @@ def complete(
     key: object = None,
 ) -> Pattern:
     """See Generator.complete."""
-    if gen.config_name == "multitrack_1bar":
+    if gen.spec.decoder is DecoderKind.MULTITRACK:
         from engine.generation.complete_multitrack import complete_multitrack
 
         return complete_multitrack(gen, clip, parse_parts(parts), seed=seed, temperature=temperature, key=key)
     seed = gen._seed(seed)
     fitted = gen.fit(clip)
-    given, write = plan_parts(gen.config_name, fitted.arrays, parse_parts(parts))
+    given, write = plan_parts(gen.spec, fitted.arrays, parse_parts(parts))
     arrays = dict(fitted.arrays)
     for k in write:
         arrays[k] = np.zeros_like(arrays[k])

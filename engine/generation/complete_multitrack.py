@@ -22,10 +22,12 @@ from models.vocab import DRUM_KIT, EMPTY_SLOT, PROGRAM_CLASSES
 if TYPE_CHECKING:
     from engine.generation.generator import Generator
 
-PART_PROGRAMS = {
+GM_BASSES = range(32, 40)
+GM_SOUND_EFFECTS = range(112, 128)
+PART_PROGRAMS = {  # the program classes a slot may take to play each part
     "drums": [DRUM_KIT],
-    "bass": list(range(32, 40)),
-    "melody": [p for p in range(112) if not 32 <= p < 40],  # pitched instruments, no sound effects
+    "bass": list(GM_BASSES),
+    "melody": [p for p in range(GM_SOUND_EFFECTS.start) if p not in GM_BASSES],  # pitched, no effects
 }
 
 

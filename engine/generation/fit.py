@@ -9,12 +9,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from engine.data.converter import Converter
 from engine.generation.chain import loop_to
 from engine.music.pattern import STEPS_PER_BAR, Pattern
-from models.vocab import EMPTY_SLOT
-
-PITCHED_ONLY = {"mel_2bar"}
-DRUMS_ONLY = {"drums_2bar"}
+from models.spec import DecoderKind, ModelSpec
+from models.vocab import EMPTY_SLOT, FIRST_PITCH_TOKEN
 
 
 class GenerationError(ValueError):
@@ -35,19 +34,19 @@ def _bars(steps: int) -> str:
     return f"{bars:.3g} bar" + ("" if bars == 1 else "s")
 
 
-def check_content(clip: Pattern, config: str, label: str = "the clip") -> None:
-    """Raise GenerationError when `clip` has nothing the model `config` can read."""
+def check_content(clip: Pattern, spec: ModelSpec, label: str = "the clip") -> None:
+    """Raise GenerationError when `clip` has nothing a model of `spec` can read."""
     if clip.note_count == 0:
         raise GenerationError(f"{label} has no notes")
     pitched = sum(len(t.notes) for t in clip.tracks if not t.is_drum)
     drums = sum(len(t.notes) for t in clip.tracks if t.is_drum)
-    if config in PITCHED_ONLY and pitched == 0:
+    if not spec.reads_drums and pitched == 0:
         raise GenerationError(
-            f"{label} has only drums, but this is a melody model ({config}); give it a clip with a melody"
+            f"{label} has only drums, but this is a melody model ({spec.name}); give it a clip with a melody"
         )
-    if config in DRUMS_ONLY and drums == 0:
+    if not spec.reads_pitched and drums == 0:
         raise GenerationError(
-            f"{label} has no drums (MIDI channel 10), but this is a drum model ({config}); give it a beat"
+            f"{label} has no drums (MIDI channel 10), but this is a drum model ({spec.name}); give it a beat"
         )
 
 
@@ -63,20 +62,23 @@ def fit_length(clip: Pattern, steps: int, label: str = "the clip") -> tuple[Patt
     return loop_to(clip, steps), (note,)
 
 
-def has_content(arrays: dict[str, np.ndarray], config: str) -> bool:
-    """Whether the model's tensors of a clip hold any event."""
-    if config == "multitrack_1bar":
+def has_content(arrays: dict[str, np.ndarray], spec: ModelSpec) -> bool:
+    """Whether the model's tensors of a clip hold any event: a note-on in a pitched array, a hit in a
+    drum array (any token but 0), or a played slot with a token."""
+    if spec.decoder is DecoderKind.MULTITRACK:
         return bool((arrays["program"] != EMPTY_SLOT).any() and (arrays["tokens"] != 0).any())
-    keys = [k for k in ("melody", "bass", "drums") if k in arrays]
-    return any(bool((arrays[k] >= (2 if k != "drums" else 1)).any()) for k in keys)
+    return any(
+        bool((arrays[k] >= (FIRST_PITCH_TOKEN if k in spec.maskable else 1)).any()) for k in spec.tracks
+    )
 
 
-def fit_clip(clip: Pattern, converter, config: str, label: str = "the clip") -> FittedClip:  # noqa: ANN001
+def fit_clip(clip: Pattern, converter: Converter, label: str = "the clip") -> FittedClip:
     """Check, cut or loop `clip` to `converter.steps` and convert it to one example's arrays."""
-    check_content(clip, config, label)
+    spec = converter.spec
+    check_content(clip, spec, label)
     window, notices = fit_length(clip, converter.steps, label)
-    check_content(window, config, f"the part of {label} the model reads")
+    check_content(window, spec, f"the part of {label} the model reads")
     arrays = converter.to_tensors(window)
-    if not has_content(arrays, config):
-        raise GenerationError(f"{label} has no notes that a {config} model can read")
+    if not has_content(arrays, spec):
+        raise GenerationError(f"{label} has no notes that a {spec.name} model can read")
     return FittedClip(window, arrays, notices)

@@ -80,6 +80,7 @@ class Generator:
         if self.config_name not in CONVERTERS:
             raise GenerationError(f"model config {self.config_name!r} is unknown to this Bandmate")
         self.converter = CONVERTERS[self.config_name]
+        self.spec = self.converter.spec
         self.steps: int = self.converter.steps
         self.z_size: int = int(getattr(cfg, "z_size", 0) or meta.get("config", {}).get("z_size"))
         self.summary: dict = meta.get("data") or meta.get("data_summary") or {}
@@ -144,14 +145,14 @@ class Generator:
         return None
 
     def _jitter_spread(self) -> dict | None:
-        if self.config_name == "drums_2bar":
+        if self.spec.has_groove:
             drums = self.summary.get("drums") or {}
             if drums.get("velocity_jitter") is not None:
                 return {
                     "velocity": [float(drums["velocity_jitter"])] * DRUM_CLASSES,
                     "offset": [float(drums.get("offset_jitter") or 0.0)] * DRUM_CLASSES,
                 }
-        if self.config_name == "multitrack_1bar" and self.summary.get("velocity_jitter") is not None:
+        if self.spec.velocity_head and self.summary.get("velocity_jitter") is not None:
             return {"velocity": [float(self.summary["velocity_jitter"])]}
         return None
 
@@ -184,7 +185,7 @@ class Generator:
         return found
 
     def _masks(self, key: Key | None) -> dict[str, torch.Tensor] | None:
-        masks = logit_masks(self.config_name, key)
+        masks = logit_masks(self.spec, key)
         if key is not None and masks is None:
             self.notices.append(f"{self.config_name} writes drums only, so the key is ignored")
         if masks is None:
@@ -193,7 +194,7 @@ class Generator:
 
     def fit(self, clip: Pattern, label: str = "the clip") -> FittedClip:
         """The clip checked and cut/looped to the model's length (notes about it go to `notices`)."""
-        fitted = fit_clip(clip, self.converter, self.config_name, label)
+        fitted = fit_clip(clip, self.converter, label)
         self.notices.extend(fitted.notices)
         return fitted
 

@@ -18,6 +18,7 @@ import numpy as np
 from engine.data.codec import DEFAULT_VELOCITY
 from engine.generation.fit import GenerationError, check_content
 from engine.music.pattern import STEPS_PER_BAR, Note, Pattern, Track
+from models.spec import DecoderKind
 from models.vocab import DRUM_CLASS_OF, DRUM_KIT
 
 if TYPE_CHECKING:
@@ -119,13 +120,13 @@ def add_feel(gen: Generator, clips: list[Pattern], temperature: float, seed: int
     multitrack_1bar writes velocities but no timing, so only the timing moves; drums_2bar writes both.
     Clips stay as they are when the model records no statistics of its training music.
     """
-    if gen.config_name == "drums_2bar":
+    if gen.spec.has_groove:
         return clips
     stats = gen.music_stats()
     if stats.get("velocity_mean") is None or stats.get("velocity_std") is None:
         return clips
     scale = float(np.sqrt(max(temperature, 0.0)))
-    velocity = gen.config_name != "multitrack_1bar"
+    velocity = not gen.spec.velocity_head
     rng = np.random.default_rng(seed)
     return [_with_feel(clip, stats, 1.0, rng, scale, velocity) for clip in clips]
 
@@ -210,9 +211,9 @@ def humanize(gen: Generator, clip: Pattern, amount: float = 1.0, seed: int | Non
     if not 0.0 <= amount <= 2.0:
         raise GenerationError(f"--amount {amount} is outside 0..2")
     seed = gen._seed(seed)
-    check_content(clip, gen.config_name)
-    if gen.config_name == "drums_2bar":
+    check_content(clip, gen.spec)
+    if gen.spec.has_groove:
         return humanize_drums(gen, clip, amount, seed)
-    if gen.config_name == "multitrack_1bar":
+    if gen.spec.decoder is DecoderKind.MULTITRACK:
         return humanize_multitrack(gen, clip, amount, seed)
     return humanize_from_summary(gen, clip, amount, seed)

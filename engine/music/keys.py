@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from engine.music.pattern import Pattern
-from models.vocab import DRUM_VOCAB, FIRST_PITCH_TOKEN, MELODY_VOCAB, MIN_PITCH, NOTE_NAMES
+from models.spec import ModelSpec
+from models.vocab import FIRST_PITCH_TOKEN, MELODY_VOCAB, MIN_PITCH, NOTE_NAMES
 
 _LETTERS = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
 SCALES = {"major": (0, 2, 4, 5, 7, 9, 11), "minor": (0, 2, 3, 5, 7, 8, 10)}
@@ -120,18 +121,10 @@ def melody_mask(key: Key, vocab: int = MELODY_VOCAB) -> np.ndarray:
     return mask
 
 
-# Which decoder outputs are pitched (melody vocabulary) for each config, and their vocabulary size.
-PITCHED_KEYS: dict[str, dict[str, int]] = {
-    "mel_2bar": {"melody": MELODY_VOCAB},
-    "trio_16bar": {"melody": MELODY_VOCAB, "bass": MELODY_VOCAB},
-    "multitrack_1bar": {"tokens": MELODY_VOCAB + DRUM_VOCAB},
-    "drums_2bar": {},
-}
-
-
-def logit_masks(config: str, key: Key | None) -> dict[str, np.ndarray] | None:
-    """The `logit_mask` argument for MusicVAE.decode for this config, or None (no key or drums only)."""
+def logit_masks(spec: ModelSpec, key: Key | None) -> dict[str, np.ndarray] | None:
+    """The `logit_mask` argument for MusicVAE.decode: a mask per maskable array of `spec` (the arrays
+    holding melody-vocabulary pitches), or None (no key, or a model that writes drums only)."""
     if key is None:
         return None
-    masks = {name: melody_mask(key, vocab) for name, vocab in PITCHED_KEYS.get(config, {}).items()}
+    masks = {name: melody_mask(key, vocab) for name, vocab in spec.mask_vocab.items()}
     return masks or None

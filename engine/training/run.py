@@ -157,9 +157,8 @@ class TrainingRun:
         )  # fmt: skip
 
     def report_seconds(self) -> float:
-        """Time to reserve for the report card (it samples and scores a few hundred clips): 2-9 s measured
-        for small configs on 2 idle cores; about 3x that covers a busy machine."""
-        return {"trio_16bar": 30.0, "multitrack_1bar": 30.0}.get(self.cfg.name, 15.0)
+        """Time to reserve for the report card (it samples and scores a few hundred clips; see the spec)."""
+        return self.cfg.spec.report_seconds
 
     def write_report(self) -> Any:
         from engine.evaluation.evaluate import report_for_training, write_report

@@ -20,6 +20,7 @@ from torch.utils.data import DistributedSampler
 from engine.data.dataset import load_examples
 from engine.data.examples import Examples
 from engine.data.stats import folder_stats
+from models.spec import spec_of
 
 HELDOUT_SHARE = 0.1
 
@@ -63,7 +64,7 @@ def load_train_data(
 def _bars(examples: Examples, config: str) -> int:
     """Bars of music behind the windows: windows start on every bar, so count each file's starts plus the
     rest of its last window."""
-    window_bars = {"mel_2bar": 2, "drums_2bar": 2, "trio_16bar": 16, "multitrack_1bar": 1}[config]
+    window_bars = spec_of(config).window_bars
     files = len(np.unique(examples.file_ids))
     return int(len(examples) + files * (window_bars - 1))
 

@@ -38,8 +38,9 @@ from gui.session import Session
 from gui.train_runner import run_training
 from gui.widgets.curves import CurvePlot
 from gui.workers import Job
+from models.spec import CONFIG_NAMES, DEFAULT_CONFIG
 
-CONFIGS = ("drums_2bar", "mel_2bar", "trio_16bar", "multitrack_1bar")
+CONFIGS = (DEFAULT_CONFIG, *(name for name in CONFIG_NAMES if name != DEFAULT_CONFIG))
 
 
 class TrainPanel(QWidget):

@@ -15,6 +15,7 @@ from engine.music.keys import (
     parse_key,
 )
 from engine.music.pattern import Note, Pattern, Role, Track
+from models.spec import SPECS
 
 
 @pytest.mark.parametrize(
@@ -88,11 +89,11 @@ def test_melody_mask_allows_rest_hold_and_scale_note_ons_only() -> None:
 
 def test_logit_masks_per_config_never_mask_drums() -> None:
     key = parse_key("D:major")
-    assert logit_masks("mel_2bar", None) is None
-    assert logit_masks("drums_2bar", key) is None
-    trio = logit_masks("trio_16bar", key)
+    assert logit_masks(SPECS["mel_2bar"], None) is None
+    assert logit_masks(SPECS["drums_2bar"], key) is None
+    trio = logit_masks(SPECS["trio_16bar"], key)
     assert trio is not None and set(trio) == {"melody", "bass"}
-    multi = logit_masks("multitrack_1bar", key)
+    multi = logit_masks(SPECS["multitrack_1bar"], key)
     assert multi is not None and multi["tokens"].shape == (602,)
     assert multi["tokens"][90:].all()  # drum classes of the multitrack vocabulary stay allowed
     np.testing.assert_array_equal(multi["tokens"][:90], melody_mask(key))

@@ -1,0 +1,145 @@
+# SPDX-License-Identifier: MIT
+"""What each model config is: one frozen `ModelSpec` per config name in `SPECS`, the one table of them.
+
+A spec says what the model reads and writes (its window, token arrays, vocabularies, decoder kind, heads,
+the musical parts it knows) and how the app treats it. `ModelConfig` (models/presets.py) takes its shape
+fields from here and the converters (engine/data/converters.py) their window and arrays; everything else
+asks the spec (`spec.decoder is DecoderKind.MULTITRACK`, `spec.has_groove`, `spec.parts`...) instead of
+testing config names. A new config is one entry here plus, if no existing converter reads it, a converter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from types import MappingProxyType
+
+from models.vocab import DRUM_VOCAB, MELODY_VOCAB, MULTITRACK_VOCAB
+
+STEPS_PER_BAR = 16  # a 4/4 bar on the 16th grid, the default meter of a spec
+
+
+class DecoderKind(StrEnum):
+    """How a model decodes; the value is what model.json stores."""
+
+    FLAT = "flat"  # one LSTM over the whole window, conditioned on z
+    HIER = "hier"  # a conductor gives one embedding per bar; a decoder per track decodes every bar
+    MULTITRACK = "multitrack"  # a conductor per instrument slot; a program head picks each slot's instrument
+
+
+@dataclass(frozen=True, slots=True)
+class ModelSpec:
+    """One model config: what it reads and writes, and how the app uses it.
+
+    Attributes:
+        name: the config name ("drums_2bar"), as model.json and the command line spell it.
+        short_name: a column heading for tables ("drums").
+        converter: which converter of engine/data/converters.py turns its windows into arrays.
+        tracks: the token arrays its decoders write, one decoder per track ("tokens" for all slots).
+        vocab: token classes per track.
+        decoder: the decoder kind.
+        window_bars: bars in one example window.
+        steps_per_bar: 16th steps per bar (the meter).
+        segments: what the conductor cuts the output into: bars (HIER) or instrument slots (MULTITRACK).
+        velocity_head, offset_head: the decoder predicts each note's velocity / micro-timing.
+        parts: the musical parts it reads and writes, in the order `complete` writes them.
+        maskable: token arrays holding melody-vocabulary pitches: `--key` masks them, training transposes.
+        reads_pitched, reads_drums: whether it can use a clip's pitched notes / its drums.
+        report_seconds: time to reserve for the report card at the end of training (measured 2-9 s
+            for small configs on 2 idle cores; about 3x that covers a busy machine).
+    """
+
+    name: str
+    short_name: str
+    converter: str
+    tracks: tuple[str, ...]
+    vocab: tuple[int, ...]
+    decoder: DecoderKind
+    window_bars: int
+    parts: tuple[str, ...]
+    reads_pitched: bool
+    reads_drums: bool
+    steps_per_bar: int = STEPS_PER_BAR
+    segments: int = 1
+    velocity_head: bool = False
+    offset_head: bool = False
+    maskable: tuple[str, ...] = ()
+    report_seconds: float = 15.0
+
+    def __post_init__(self) -> None:
+        if len(self.tracks) != len(self.vocab) or not self.tracks:
+            raise ValueError(f"{self.name}: tracks and vocab must be non-empty and of the same length")
+        if self.window_bars <= 0 or self.steps_per_bar <= 0 or self.segments <= 0:
+            raise ValueError(f"{self.name}: window_bars, steps_per_bar and segments must be > 0")
+        if self.decoder is DecoderKind.FLAT and self.segments != 1:
+            raise ValueError(f"{self.name}: a flat decoder has one segment")
+        if self.decoder is DecoderKind.HIER and self.steps % self.segments:
+            raise ValueError(f"{self.name}: {self.steps} steps do not cut into {self.segments} segments")
+        if self.offset_head and not self.velocity_head:
+            raise ValueError(f"{self.name}: an offset head comes with a velocity head")
+        if not set(self.maskable) <= set(self.tracks):
+            raise ValueError(f"{self.name}: maskable {self.maskable} must be among the tracks {self.tracks}")
+        if not (self.parts and (self.reads_pitched or self.reads_drums)):
+            raise ValueError(f"{self.name}: a model reads at least one part")
+
+    @property
+    def steps(self) -> int:
+        """16th steps of one window (of one instrument slot for MULTITRACK)."""
+        return self.window_bars * self.steps_per_bar
+
+    @property
+    def segment_steps(self) -> int:
+        """Steps one decoder call writes: a bar (HIER), a whole slot (MULTITRACK) or the window (FLAT)."""
+        return self.steps if self.decoder is not DecoderKind.HIER else self.steps // self.segments
+
+    @property
+    def has_groove(self) -> bool:
+        """GrooVAE's heads: velocity and micro-timing of every drum class on every step."""
+        return self.velocity_head and self.offset_head
+
+    @property
+    def mask_vocab(self) -> dict[str, int]:
+        """The maskable token arrays and their vocabulary sizes."""
+        return {t: v for t, v in zip(self.tracks, self.vocab, strict=True) if t in self.maskable}
+
+
+SPECS: Mapping[str, ModelSpec] = MappingProxyType(
+    {
+        s.name: s
+        for s in (
+            ModelSpec(
+                name="mel_2bar", short_name="mel", converter="melody", tracks=("melody",),
+                vocab=(MELODY_VOCAB,), decoder=DecoderKind.FLAT, window_bars=2, parts=("melody",),
+                reads_pitched=True, reads_drums=False, maskable=("melody",),
+            ),
+            ModelSpec(
+                name="drums_2bar", short_name="drums", converter="drums", tracks=("drums",),
+                vocab=(DRUM_VOCAB,), decoder=DecoderKind.FLAT, window_bars=2, parts=("drums",),
+                reads_pitched=False, reads_drums=True, velocity_head=True, offset_head=True,
+            ),
+            ModelSpec(
+                name="trio_16bar", short_name="trio", converter="trio", tracks=("melody", "bass", "drums"),
+                vocab=(MELODY_VOCAB, MELODY_VOCAB, DRUM_VOCAB), decoder=DecoderKind.HIER, window_bars=16,
+                segments=16, parts=("melody", "bass", "drums"), reads_pitched=True, reads_drums=True,
+                maskable=("melody", "bass"), report_seconds=30.0,
+            ),
+            ModelSpec(
+                name="multitrack_1bar", short_name="multi", converter="multitrack", tracks=("tokens",),
+                vocab=(MULTITRACK_VOCAB,), decoder=DecoderKind.MULTITRACK, window_bars=1, segments=8,
+                parts=("drums", "bass", "melody"), reads_pitched=True, reads_drums=True, velocity_head=True,
+                maskable=("tokens",), report_seconds=30.0,
+            ),
+        )
+    }
+)  # fmt: skip
+CONFIG_NAMES: tuple[str, ...] = tuple(SPECS)
+DEFAULT_CONFIG = "drums_2bar"  # what `train` and the Train tab offer first: a beat is the quickest win
+
+
+def spec_of(name: str) -> ModelSpec:
+    """The spec of config `name`; ValueError naming the known configs otherwise."""
+    try:
+        return SPECS[name]
+    except KeyError:
+        raise ValueError(f"unknown config {name!r}; choose one of {', '.join(CONFIG_NAMES)}") from None
