@@ -26,7 +26,14 @@ from safetensors.torch import save as st_save
 from models.musicvae import MusicVAE
 from models.presets import ModelConfig
 from models.spec import DecoderKind
-from models.store import FORMAT, CheckpointError, atomic_write, optimizer_from_bytes, optimizer_to_bytes
+from models.store import (
+    FORMAT,
+    CheckpointError,
+    WriteError,
+    atomic_write,
+    optimizer_from_bytes,
+    optimizer_to_bytes,
+)
 from models.vocab import PROGRAM_CLASSES
 
 __all__ = ["CheckpointError", "FORMAT", "load_model", "load_training_state", "save_checkpoint", "read_index"]
@@ -35,7 +42,7 @@ VERSION = 1
 INDEX = "model.json"
 BEST = "best.safetensors"
 RESERVED = {"format", "version", "config", "checkpoints", "best"}
-_OWN_FILE = re.compile(r"^(step-\d+(\.optim)?\.safetensors|\..+\.tmp-\d+)$")
+_OWN_FILE = re.compile(r"^(step-\d+(\.optim)?\.safetensors|\..+\.tmp-[\w-]+)$")  # tmp: atomic_write's
 
 
 def vocabulary(cfg: ModelConfig) -> dict[str, Any]:
@@ -70,15 +77,15 @@ def save_checkpoint(
     cfg = model.cfg
     name = f"step-{step:08d}.safetensors"
     data = _weights_bytes(model, step)
-    atomic_write(folder / name, data)
+    _write(folder / name, data)
     entry: dict[str, Any] = {"step": step, "weights": name, "sha256": _sha(data)}
     if optimizer_state is not None:
         opt = optimizer_to_bytes(optimizer_state)
         entry["optimizer"] = name.replace(".safetensors", ".optim.safetensors")
         entry["optimizer_sha256"] = _sha(opt)
-        atomic_write(folder / entry["optimizer"], opt)
+        _write(folder / entry["optimizer"], opt)
     if best:
-        atomic_write(folder / BEST, data)
+        _write(folder / BEST, data)
     old = [e for e in index.get("checkpoints", []) if e["step"] != step]
     kept = sorted(old, key=lambda e: e["step"])[-max(keep, 1) + 1 :] if keep > 1 else []
     for e in kept:  # optimizer state only for the newest checkpoint
@@ -93,7 +100,7 @@ def save_checkpoint(
         "checkpoints": kept + [entry],
         "best": best_entry,
     }
-    atomic_write(folder / INDEX, json.dumps(new_index, indent=1).encode())
+    _write(folder / INDEX, json.dumps(new_index, indent=1).encode())
     _remove_unreferenced(folder, new_index)
     return folder / name
 
@@ -216,6 +223,14 @@ def _remove_unreferenced(folder: Path, index: dict[str, Any]) -> None:
     for path in folder.iterdir():
         if path.name not in used and _OWN_FILE.match(path.name):
             path.unlink(missing_ok=True)
+
+
+def _write(path: Path, data: bytes) -> None:
+    """atomic_write, its failure reported as a CheckpointError (the previous checkpoint stays intact)."""
+    try:
+        atomic_write(path, data)
+    except WriteError as e:
+        raise CheckpointError(str(e)) from e
 
 
 def _sha(data: bytes) -> str:

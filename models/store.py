@@ -1,10 +1,13 @@
 # SPDX-License-Identifier: MIT
-"""Low-level checkpoint storage: atomic file writes and optimizer state as safetensors (never pickle)."""
+"""Low-level storage: the one atomic file write (checkpoints, reports, MIDI files, the prepare cache) and
+optimizer state as safetensors (never pickle)."""
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -20,25 +23,38 @@ class CheckpointError(Exception):
     """A model file is missing, damaged, foreign, mismatched, or could not be written."""
 
 
-def atomic_write(path: Path, data: bytes) -> None:
+class WriteError(OSError):
+    """A file could not be written; str(e) is one line with the reason. The previous file is intact."""
+
+
+def atomic_write(path: str | Path, data: bytes, *, durable: bool = True) -> None:
     """Write `data` to `path` so that a crash or a full disk leaves either the old or the new file.
 
-    Temporary file in the same folder, fsync, os.replace, then fsync of the folder.
+    A temporary file in the same folder (a unique name per call, so threads and processes never share
+    one; created with the usual permissions, 0o666 less the umask), then os.replace. `durable` also fsyncs
+    the file before the rename and the folder after it, so that a power cut cannot lose a file that was
+    reported written (model files, reports, exports); caches pass False, as losing an entry only costs
+    time. Raises WriteError naming the file and the reason.
     """
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    path = Path(path)
+    tmp: Path | None = None
     try:
-        with open(tmp, "wb") as f:
+        tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+        with os.fdopen(fd, "wb") as f:
             f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
+            if durable:
+                f.flush()
+                os.fsync(f.fileno())
         os.replace(tmp, path)
     except OSError as e:
-        tmp.unlink(missing_ok=True)
-        reason = e.strerror or str(e)
-        raise CheckpointError(
-            f"could not write {path.name} ({reason}; is the disk full?); kept the previous one"
-        ) from e
-    _fsync_dir(path.parent)
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)
+        full = e.errno in (errno.ENOSPC, errno.EDQUOT)
+        reason = (e.strerror or str(e)) + ("; is the disk full?" if full else "")
+        raise WriteError(f"could not write {path.name} ({reason}); kept the previous one") from e
+    if durable:
+        _fsync_dir(path.parent)
 
 
 def _fsync_dir(folder: Path) -> None:

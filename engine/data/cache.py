@@ -1,22 +1,24 @@
 # SPDX-License-Identifier: MIT
 """The prepare cache: per-file records and example arrays, keyed by file content, config and version.
 
-Lives under $BANDMATE_CACHE_DIR (default ~/.cache/bandmate)/prepare/; every write is atomic (a temporary
-file in the same folder, then rename), so concurrent runs and crashes never leave half-written entries.
+Lives under $BANDMATE_CACHE_DIR (default ~/.cache/bandmate)/prepare/; every write is atomic
+(models.store.atomic_write, without fsync: a lost entry only costs time), so concurrent runs and crashes
+never leave half-written entries.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from engine.data.converters import CONVERTER_VERSION
+from models.store import atomic_write
 
 READER_VERSION = 2  # bump when reading/quantising changes what a file gives
 
@@ -49,7 +51,7 @@ class PrepareCache:
         return record if isinstance(record, dict) else None
 
     def save_record(self, key: str, record: dict[str, Any]) -> None:
-        self._atomic_write(self._path(key, ".json"), json.dumps(record).encode())
+        self._write(self._path(key, ".json"), json.dumps(record).encode())
 
     def load_arrays(self, key: str, config: str) -> dict[str, np.ndarray] | None:
         try:
@@ -62,14 +64,10 @@ class PrepareCache:
         return self._path(key, f".{config}.npz").exists()
 
     def save_arrays(self, key: str, config: str, arrays: dict[str, np.ndarray]) -> None:
-        path = self._path(key, f".{config}.npz")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".tmp", suffix=".npz", delete=False) as fh:
-            np.savez(fh, **arrays)
-        os.replace(fh.name, path)
+        buf = io.BytesIO()
+        np.savez(buf, **arrays)
+        self._write(self._path(key, f".{config}.npz"), buf.getvalue())
 
-    def _atomic_write(self, path: Path, data: bytes) -> None:
+    def _write(self, path: Path, data: bytes) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".tmp", delete=False) as fh:
-            fh.write(data)
-        os.replace(fh.name, path)
+        atomic_write(path, data, durable=False)

@@ -9,7 +9,6 @@ compare with the training music (Yang & Lerch overlap) beside a random baseline,
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -25,6 +24,7 @@ from engine.evaluation.recon import reconstruction
 from engine.evaluation.report import Report, render_markdown, verdict
 from engine.generation.groove import add_spread
 from engine.music.pattern import Pattern
+from models.store import atomic_write
 
 if TYPE_CHECKING:
     from engine.data.dataset import Examples
@@ -343,16 +343,12 @@ def _same(a: Path, b: Path) -> bool:
 
 
 def write_report(model_dir: str | Path, report: Report) -> tuple[Path, Path]:
-    """Write report.json and report.md into the model folder (each atomically); returns both paths."""
+    """Write report.json and report.md into the model folder (each atomically: models.store.atomic_write,
+    WriteError if it fails); returns both paths."""
     folder = Path(model_dir)
     folder.mkdir(parents=True, exist_ok=True)
     paths = folder / "report.json", folder / "report.md"
     texts = json.dumps(report.to_dict(), indent=2) + "\n", render_markdown(report)
     for path, text in zip(paths, texts, strict=True):
-        tmp = path.with_suffix(path.suffix + ".tmp")
-        with open(tmp, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
+        atomic_write(path, text.encode("utf-8"))
     return paths

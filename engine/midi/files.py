@@ -19,6 +19,7 @@ from engine.midi.roles import TrackStats, assign_roles
 from engine.midi.smf import MAX_FILE_BYTES, MAX_SECONDS, MidiError, RawMidi, parse_smf
 from engine.music import timing
 from engine.music.pattern import Pattern, Role
+from models.store import atomic_write
 from models.vocab import DRUM_CHANNEL
 
 __all__ = [
@@ -201,8 +202,5 @@ def midi_bytes(pattern: Pattern) -> bytes:
 
 
 def write_midi(pattern: Pattern, path: str | Path) -> None:
-    """Write the pattern as a .mid file (atomically: a temporary file, then rename)."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    tmp.write_bytes(midi_bytes(pattern))
-    os.replace(tmp, path)
+    """Write the pattern as a .mid file, atomically (models.store.atomic_write; WriteError if it fails)."""
+    atomic_write(path, midi_bytes(pattern))
