@@ -36,9 +36,10 @@ def _model(config: str, folder: Path) -> Path:
 
 
 def _one(config: str) -> list[Figure]:
+    from engine.device import training_threads
     from engine.evaluation.evaluate import evaluate
 
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, training_threads("cpu"):  # as `main.py evaluate` runs it
         model = _model(config, Path(tmp) / config)
         t0 = time.perf_counter()
         report = evaluate(model, MIDI, device="cpu")

@@ -62,9 +62,10 @@ def _figures(config: str, r: dict[str, Any]) -> list[Figure]:
 
 def one(config: str, seconds: float, report: bool, size: str = "small") -> dict[str, Any]:
     """Train one config for `seconds` of wall time (after loading) into a temp folder; the numbers."""
+    from engine.device import training_threads
     from engine.training.train import train
 
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, training_threads("cpu"):  # as `main.py train` runs it
         out = Path(tmp) / config
         t0 = time.monotonic()
         result = train(MIDI, config, out, size=size, minutes=seconds / 60.0, device="cpu", report=report)

@@ -41,22 +41,36 @@ def add_flat_option(p: argparse.ArgumentParser) -> None:
 
 
 def _user_errors() -> tuple[type[BaseException], ...]:
+    from engine.device import DeviceError
     from engine.generation.fit import GenerationError
     from engine.midi.files import MidiError
     from engine.music.keys import KeyNameError
     from engine.registry import ModelNotFoundError
     from models.checkpoint import CheckpointError
 
-    return (GenerationError, KeyNameError, MidiError, ModelNotFoundError, CheckpointError, OSError)
+    return (
+        GenerationError,
+        DeviceError,
+        KeyNameError,
+        MidiError,
+        ModelNotFoundError,
+        CheckpointError,
+        OSError,
+    )
 
 
 def guarded(func: Handler) -> Handler:
-    """Turns the musician's mistakes (bad file, unknown model, ...) into one line and exit code 2."""
+    """Runs a generation command with the decoding thread count of its --device (this entry point owns
+    it, engine.device.decoding_threads) and turns the musician's mistakes (bad file, unknown model, ...)
+    into one line and exit code 2."""
 
     @functools.wraps(func)
     def wrapper(args: argparse.Namespace) -> int:
+        from engine.device import decoding_threads, pick_device
+
         try:
-            return func(args)
+            with decoding_threads(pick_device(getattr(args, "device", "cpu"))):
+                return func(args)
         except _user_errors() as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
@@ -66,12 +80,8 @@ def guarded(func: Handler) -> Handler:
 
 def load(args: argparse.Namespace) -> Generator:
     """The Generator for args.model on args.device, with --flat applied; says which model it is."""
-    import torch
-
     from engine.generation.generator import Generator
 
-    if args.device == "cpu":
-        torch.set_num_threads(1)  # batch-of-one decoding: one thread is fastest, more spin against each other
     gen = Generator.load(args.model, device=args.device)
     gen.feel = not getattr(args, "flat", False)
     print(f"model: {gen.path} ({gen.config_name}, {bars(gen.steps // 16)} per clip)")

@@ -56,6 +56,7 @@ def _write(patterns: list[Pattern], folder: Path, stem: str) -> list[Path]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from engine.device import pick_device, training_threads
     from engine.generation.generator import Generator
     from engine.midi.files import write_midi
     from engine.training.progress import ProgressBar
@@ -66,9 +67,16 @@ def run(args: argparse.Namespace) -> int:
     budget = f"{args.steps} steps" if args.steps else f"{args.minutes:g} min"
     print(f"1/5 training a small {CONFIG} model on the example beats in {EXAMPLES} ({budget})")
     bar = ProgressBar()
-    result = train(
-        EXAMPLES, CONFIG, out / "model", minutes=args.minutes, steps=args.steps, device="auto", progress=bar
-    )
+    with training_threads(pick_device("auto")):
+        result = train(
+            EXAMPLES,
+            CONFIG,
+            out / "model",
+            minutes=args.minutes,
+            steps=args.steps,
+            device="auto",
+            progress=bar,
+        )
     gen = Generator.load(result.model_dir)
     print("2/5 sampling 4 new beats")
     samples = _write(gen.sample(4, temperature=0.5, seed=1), out / "samples", "sample")

@@ -32,26 +32,27 @@ def _progress(done: int, total: int) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Print the report (markdown, or one JSON object with --json); exit 2 on a bad model or folder."""
+    from engine.device import DeviceError, pick_device, training_threads
     from engine.evaluation.evaluate import EvaluateError, evaluate, write_report
     from engine.evaluation.report import render_markdown
-    from engine.training.train import TrainError, pick_device
 
     try:
         device = pick_device(args.device)
-        report = evaluate(
-            args.model,
-            args.folder,
-            device=device,
-            seed=args.seed,
-            progress=_progress,
-            as_training_folder=args.training_folder,
-        )
+        with training_threads(device):
+            report = evaluate(
+                args.model,
+                args.folder,
+                device=device,
+                seed=args.seed,
+                progress=_progress,
+                as_training_folder=args.training_folder,
+            )
         if args.save:
             from engine.registry import resolve_model
 
             saved = write_report(resolve_model(args.model), report)
             print(f"saved {saved[1]}", file=sys.stderr)
-    except (EvaluateError, TrainError, OSError) as e:
+    except (EvaluateError, DeviceError, OSError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     if args.json:

@@ -72,6 +72,7 @@ def _cancel_on_ctrl_c(cancel: threading.Event) -> object:
 def run(args: argparse.Namespace) -> int:
     """Train; print where the model and its report card are. Exit 1 with a one-line reason on errors."""
     from engine.data.dataset import DatasetError
+    from engine.device import pick_device, training_threads
     from engine.training.distributed import from_env
     from engine.training.progress import ProgressBar
     from engine.training.train import TrainError, train
@@ -86,11 +87,12 @@ def run(args: argparse.Namespace) -> int:
             from engine.registry import resolve_model
 
             from_model = resolve_model(args.from_model)
-        result = train(
-            args.folder, config, out, size=size, minutes=args.minutes, steps=args.steps,
-            from_model=from_model, keep=args.keep, device=args.device, seed=args.seed,
-            batch_size=args.batch_size, progress=ProgressBar(), cancel=cancel,
-        )  # fmt: skip
+        with training_threads(pick_device(args.device), from_env().world):
+            result = train(
+                args.folder, config, out, size=size, minutes=args.minutes, steps=args.steps,
+                from_model=from_model, keep=args.keep, device=args.device, seed=args.seed,
+                batch_size=args.batch_size, progress=ProgressBar(), cancel=cancel,
+            )  # fmt: skip
     except (TrainError, DatasetError, CheckpointError, ValueError, LookupError) as e:
         print(f"bandmate train: {e}", file=sys.stderr)
         return 1

@@ -97,8 +97,12 @@ class Session(QObject):
 
     @contextlib.contextmanager
     def using(self, gen: Any) -> Iterator[Any]:
-        """Hold the model lock (in a worker thread) with the window's generation settings applied."""
-        with self.model_lock:
+        """Hold the model lock (in a worker thread) with the window's generation settings applied and
+        the decoding thread count (engine.device.decoding_threads: this worker owns it; model calls
+        never overlap, as they all hold the lock)."""
+        from engine.device import decoding_threads
+
+        with self.model_lock, decoding_threads(gen.device):
             gen.feel = self.feel
             yield gen
 

@@ -35,9 +35,11 @@ class TrainOutcome:
 def _child(conn: Any, cancel: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
     """The child process: sends ("progress", TrainProgress)…, then ("done", outcome) or ("error", reason)."""
     try:
+        from engine.device import pick_device, training_threads
         from engine.training.train import train
 
-        result = train(*args, progress=lambda p: conn.send(("progress", p)), cancel=cancel, **kwargs)
+        with training_threads(pick_device(kwargs.get("device", "auto"))):  # this process owns its threads
+            result = train(*args, progress=lambda p: conn.send(("progress", p)), cancel=cancel, **kwargs)
         outcome = TrainOutcome(
             Path(result.model_dir), result.steps, result.cancelled, result.final_accuracy, result.seconds
         )

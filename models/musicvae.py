@@ -92,11 +92,23 @@ class MusicVAE(nn.Module):
 
     # ---- training -------------------------------------------------------------------------------------
     def forward(
-        self, batch: dict[str, Tensor], beta: float = 1.0, free_bits: float | None = None
+        self,
+        batch: dict[str, Tensor],
+        beta: float = 1.0,
+        free_bits: float | None = None,
+        generator: torch.Generator | None = None,
     ) -> VAEOutput:
-        """Teacher-forced pass; z is sampled (reparameterised) in training mode and is mu in eval mode."""
+        """Teacher-forced pass; z is sampled (reparameterised) in training mode and is mu in eval mode.
+
+        `generator` (on the model's device) draws the reparameterisation noise; None uses torch's global
+        generator.
+        """
         mu, sigma = self.encoder(batch)  # (B, Z)
-        z = mu + sigma * torch.randn_like(sigma) if self.training else mu  # (B, Z)
+        if self.training:
+            noise = torch.randn(sigma.shape, generator=generator, device=sigma.device, dtype=sigma.dtype)
+            z = mu + sigma * noise  # (B, Z)
+        else:
+            z = mu  # (B, Z)
         terms, correct, total = self._nll_terms(z, batch)
         recon = torch.stack(list(terms.values())).sum(0)  # (B,)
         kl = 0.5 * (mu.pow(2) + sigma.pow(2) - 1.0 - 2.0 * torch.log(sigma)).sum(-1)  # (B,)

@@ -94,11 +94,11 @@ ours() {  # $1: out folder, $2: python preset overrides (dict literal)
   (cd "$ROOT" && .venv/bin/python - "$MIDI" "$1" "$OURS_STEPS" "$2" <<'PYEOF'
 import ast, runpy, sys
 
-import engine.training.train
+import engine.device
 import models.presets as p
 
 midi, out, steps, over = sys.argv[1:5]
-engine.training.train.cpu_threads = lambda world=1: 1  # same single thread as Magenta's run
+engine.device.idle_threads = lambda world=1: 1  # same single thread as Magenta's run
 p.PRESETS[("mel_2bar", "small")].update(ast.literal_eval(over))
 sys.argv = ["main.py", "train", midi, "--config", "mel_2bar", "--steps", steps, "--device", "cpu", "--out", out]
 runpy.run_path("main.py", run_name="__main__")

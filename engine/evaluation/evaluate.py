@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -266,7 +265,8 @@ def evaluate(
     If `folder` is the model's own training folder (or `as_training_folder` says it is, moved or copied),
     only its held-out files are tested (and the rest count as training music); otherwise every usable
     file is tested, against the training music if that folder is still there. Raises EvaluateError
-    with a one-line reason.
+    with a one-line reason. On a CPU the caller picks the thread count: decoding runs many small LSTM
+    steps, and oversubscribed threads spin against other processes (engine.device.training_threads).
     """
     model, meta, model_name = _load(model_dir, device)
     config = _config_name(meta)
@@ -288,27 +288,11 @@ def evaluate(
         if train_folder is not None and train_folder.is_dir():
             train = _examples(train_folder, config, required=False)
         source = f"all {len(np.unique(examples.file_ids))} usable files in {Path(folder).name}/"
-    with _cpu_threads(torch.device(device)):
-        report = report_for_training(
-            model, meta, heldout, train, device, seed=seed, source=source, progress=progress
-        )
+    report = report_for_training(
+        model, meta, heldout, train, device, seed=seed, source=source, progress=progress
+    )
     report.model = model_name
     return report
-
-
-@contextmanager
-def _cpu_threads(device: torch.device) -> Iterator[None]:
-    """On a CPU, use only the idle cores while evaluating (as training does): decoding runs many small
-    LSTM steps, and oversubscribed threads spin against other processes (4x slower on 2 busy cores)."""
-    from engine.training.train import cpu_threads
-
-    threads = torch.get_num_threads()
-    if device.type == "cpu":
-        torch.set_num_threads(cpu_threads())
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
 
 
 def _load(model_dir: str | Path, device: Any) -> tuple[Any, dict, str]:

@@ -9,16 +9,16 @@ in `notices` until `take_notices()`.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 import secrets
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from engine.device import aten_lstm, pick_device
 from engine.generation.chain import chain, segments_needed, smooth_path
 from engine.generation.fit import FittedClip, GenerationError, fit_clip
 from engine.generation.groove import DRUM_CLASSES, add_spread
@@ -26,36 +26,9 @@ from engine.music.keys import Key, detect_key, key_from_histogram, logit_masks, 
 from engine.music.pattern import STEPS_PER_BAR, Pattern
 from engine.registry import config_name, list_models, resolve_model
 
-__all__ = ["Generator", "GenerationError", "list_models", "pick_device"]
+__all__ = ["Generator", "GenerationError", "list_models"]
 
 CACHE_SIZE = 16
-
-
-def pick_device(name: str = "cpu") -> torch.device:
-    """ "auto" picks CUDA, then Apple MPS, then the CPU; other names are taken as they are."""
-    if name.startswith("cuda") and not torch.cuda.is_available():
-        raise GenerationError("--device cuda: no CUDA GPU is available here (try --device auto)")
-    if name == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
-        raise GenerationError("--device mps: Apple Metal is not available here (try --device auto)")
-    if name != "auto":
-        return torch.device(name)
-    if torch.cuda.is_available():
-        return torch.device("cuda")
-    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
-        return torch.device("mps")
-    return torch.device("cpu")
-
-
-@contextlib.contextmanager
-def _aten_lstm() -> Iterator[None]:
-    """Step-by-step decoding without oneDNN: its LSTM costs about 3x ATen's for one step at batch 1
-    (measured 6 ms vs 2 ms for a 2-layer 256-unit step on a laptop-class CPU)."""
-    old = torch.backends.mkldnn.enabled
-    torch.backends.mkldnn.enabled = False
-    try:
-        yield
-    finally:
-        torch.backends.mkldnn.enabled = old
 
 
 def _check_count(n: int) -> None:
@@ -237,7 +210,7 @@ class Generator:
         masks = self._masks(self.resolve_key(key))
         rng = torch.Generator(device=self.device).manual_seed(self._seed(seed))
         z = z.to(self.device).float()
-        with _aten_lstm(), torch.inference_mode():
+        with aten_lstm(), torch.inference_mode():
             out = self.model.decode(z, temperature=temperature, logit_mask=masks, given=given, generator=rng)
         arrays = {k: v.detach().cpu().numpy() for k, v in out.items()}
         spread = self.groove_spread() if "velocity" in arrays else None

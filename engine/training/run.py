@@ -106,11 +106,12 @@ class TrainingRun:
         cfg, st = self.cfg, self.state
         self.model.train()
         # reparameterisation noise seeded per step and rank, so a resumed run repeats an uninterrupted one
-        torch.manual_seed(st.seed * 1_000_003 + st.step * 7919 + self.info.rank)
+        noise = torch.Generator(device=self.device)
+        noise.manual_seed(st.seed * 1_000_003 + st.step * 7919 + self.info.rank)
         batch = to_batch(self.data.train.arrays, index, self.device)
         for group in self.opt.param_groups:
             group["lr"] = cfg.learning_rate_at(st.step)
-        out = self.net(batch, beta=cfg.beta(st.step))
+        out = self.net(batch, beta=cfg.beta(st.step), generator=noise)
         self.opt.zero_grad(set_to_none=True)
         out.loss.backward()
         torch.nn.utils.clip_grad_norm_(self.model.parameters(), cfg.grad_clip)
@@ -193,8 +194,10 @@ def _start(
         if meta.get("vocabulary", vocabulary(base.cfg)) != vocabulary(get_config(config)):
             raise CheckpointError(f"{from_model} uses a different vocabulary than {config}")
         return base.train(), None, TrainState(seed=seed), {"fine_tuned_from": str(from_model)}
-    torch.manual_seed(seed)
-    return MusicVAE(get_config(config, size)), None, TrainState(seed=seed), {}
+    with torch.random.fork_rng(devices=[]):  # weights initialised from `seed`, the caller's RNG untouched
+        torch.manual_seed(seed)
+        model = MusicVAE(get_config(config, size))
+    return model, None, TrainState(seed=seed), {}
 
 
 def stored_config(model_dir: Path) -> ModelConfig:

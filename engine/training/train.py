@@ -9,7 +9,6 @@ again on the same folder), and writes the report card at the end.
 from __future__ import annotations
 
 import math
-import os
 import threading
 import time
 from collections.abc import Callable
@@ -19,11 +18,12 @@ from typing import Any
 
 import torch
 
+from engine.device import pick_device
 from engine.training import distributed as ddp
 from engine.training.progress import TrainProgress
 from engine.training.run import TrainingRun, TrainState
 
-__all__ = ["TrainProgress", "TrainResult", "pick_device", "train", "TrainError"]
+__all__ = ["TrainProgress", "TrainResult", "train", "TrainError"]
 
 DEFAULT_MINUTES = 10.0
 EVAL_SECONDS = 20.0  # held-out accuracy check at most this often...
@@ -53,19 +53,6 @@ class TrainResult:
     history: list[dict[str, float]] = field(default_factory=list)
 
 
-def pick_device(name: str = "auto") -> torch.device:
-    """ "auto": CUDA, then Apple MPS, then CPU; otherwise the named device (TrainError if missing)."""
-    mps = getattr(torch.backends, "mps", None)
-    has_mps = bool(mps and mps.is_available())
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "mps" if has_mps else "cpu")
-    if name.startswith("cuda") and not torch.cuda.is_available():
-        raise TrainError("--device cuda: no CUDA GPU is available here (try --device auto)")
-    if name == "mps" and not has_mps:
-        raise TrainError("--device mps: Apple Metal is not available here (try --device auto)")
-    return torch.device(name)
-
-
 def train(
     folder: str | Path,
     config: str,
@@ -76,7 +63,7 @@ def train(
     steps: int | None = None,
     from_model: str | Path | None = None,
     keep: int = 2,
-    device: str = "auto",
+    device: str | torch.device = "auto",
     seed: int = 0,
     batch_size: int | None = None,
     progress: Callable[[TrainProgress], None] | None = None,
@@ -87,7 +74,8 @@ def train(
 
     `steps` is the step to stop at, counted over all runs on `out_dir` (a resumed run with a larger
     `steps` continues from the saved step); otherwise `minutes` of wall time (default 10, report card
-    included). `report=False` skips the report card (tests, quick experiments).
+    included). `report=False` skips the report card (tests, quick experiments). The caller owns the CPU
+    thread count (engine.device.training_threads); `device` is a name or a torch.device.
     """
     started = time.monotonic()  # the budget counts loading the music too
     info = ddp.from_env()
@@ -95,9 +83,6 @@ def train(
     if info.enabled and dev.type == "cuda":
         dev = torch.device("cuda", info.local_rank)
     say = progress if info.is_main else None
-    threads = torch.get_num_threads()
-    if dev.type == "cpu":
-        torch.set_num_threads(cpu_threads(info.world))
     ddp.start(info, dev)
     try:
         session = TrainingRun.open(
@@ -109,25 +94,6 @@ def train(
         return _run(session, budget, keep, info, say, cancel, report)
     finally:
         ddp.stop(info)
-        torch.set_num_threads(threads)
-
-
-def cpu_threads(world: int = 1) -> int:
-    """Threads for CPU training: this process's share of the cores, fewer when the machine is busy.
-
-    Oversubscribed OpenMP threads spin against other processes: on 2 busy cores, 2 threads ran 4-10x
-    slower per step than 1 thread, so we only count cores that are idle right now (at most 8).
-    """
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        cores = os.cpu_count() or 1
-    share = max(1, cores // world)
-    try:
-        idle = cores - os.getloadavg()[0] / world
-    except (AttributeError, OSError):
-        idle = share
-    return int(max(1, min(share, 8, round(idle))))
 
 
 class _Budget:

@@ -14,7 +14,7 @@ import pytest
 import torch
 
 from engine.training.progress import ProgressBar, TrainProgress, describe
-from engine.training.train import TrainError, pick_device, train
+from engine.training.train import TrainError, train
 from engine.training.trainset import Batches, load_train_data
 from models.checkpoint import load_model, read_index
 from tests.conftest import ROOT
@@ -137,14 +137,6 @@ def test_report_card_is_written_at_the_end(drums: Path, tmp_path: Path) -> None:
     result = _train(drums, tmp_path / "m", 2, report=True)
     assert result.report is not None
     assert (tmp_path / "m" / "report.json").is_file() and (tmp_path / "m" / "report.md").is_file()
-
-
-def test_pick_device() -> None:
-    assert pick_device("cpu") == torch.device("cpu")
-    assert pick_device("auto").type in ("cuda", "mps", "cpu")
-    if not torch.cuda.is_available():
-        with pytest.raises(TrainError, match="no CUDA"):
-            pick_device("cuda")
 
 
 def test_progress_line_and_bar() -> None:
