@@ -34,6 +34,10 @@ from models.presets import ModelConfig, get_config
 EVAL_BATCH = 128
 
 
+class TrainError(Exception):
+    """Training cannot start or go on; one-line reason a musician understands."""
+
+
 @dataclass(slots=True)
 class TrainState:
     """Saved in model.json's "training": where training stands."""
@@ -82,8 +86,6 @@ class TrainingRun:
         device: torch.device, seed: int, batch_size: int | None, info: ddp.DistInfo,
         progress: Callable[[TrainProgress], None] | None,
     ) -> TrainingRun:  # fmt: skip
-        from engine.training.train import TrainError
-
         say = progress or (lambda p: None)
         model, opt_state, state, extra = _start(config, size, out_dir, from_model, device, seed)
         how = f"resuming at step {state.step}" if state.step else "fine-tuning" if from_model else "training"
@@ -174,8 +176,6 @@ def _start(
     config: str, size: str, out_dir: Path, from_model: str | Path | None, device: torch.device, seed: int
 ) -> tuple[MusicVAE, dict[str, Any] | None, TrainState, dict[str, Any]]:
     """(model, optimizer state, training state, extra meta) for a resume, a fine-tune or a fresh start."""
-    from engine.training.train import TrainError
-
     if (out_dir / "model.json").exists():
         model, index, opt_state = load_training_state(out_dir, device)
         if (model.cfg.name, model.cfg.size) != (config, size):

@@ -21,7 +21,7 @@ import torch
 from engine.device import pick_device
 from engine.training import distributed as ddp
 from engine.training.progress import TrainProgress
-from engine.training.run import TrainingRun, TrainState
+from engine.training.run import TrainError, TrainingRun, TrainState
 
 __all__ = ["TrainProgress", "TrainResult", "train", "TrainError"]
 
@@ -30,10 +30,6 @@ EVAL_SECONDS = 20.0  # held-out accuracy check at most this often...
 EVAL_SHARE = 0.1  # ... and using at most about this share of the time
 SAVE_SECONDS = 60.0  # checkpoint at least this often (what a kill -9 can lose)
 EVAL_EXAMPLES = 256
-
-
-class TrainError(Exception):
-    """Training cannot start or go on; one-line reason a musician understands."""
 
 
 @dataclass(frozen=True, slots=True)
