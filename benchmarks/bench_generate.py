@@ -49,7 +49,7 @@ def _blend_figure() -> Figure:
 
     gen = _generator("drums_2bar")
     corners = [read_clip(GROOVES / b) for b in BEATS[:4]]
-    gen.blend_grid(corners, 2, seed=0)  # warm-up
+    gen.blend_grid(corners, 2, seed=0)  # warm-up (the result is not needed)
     times = repeat(lambda: gen.blend_grid(corners, 5, 0.5, seed=0), 5)
     return Figure(
         "5x5 blend grid (drums_2bar, small; encode 4 corners + decode 25)",

@@ -87,8 +87,8 @@ def _interpolation_figures() -> list[Figure]:
     ):
         gen = Generator.load(config)
         pairs = list(itertools.combinations(clips, 2))
-        mine = [monotone_share(gen.interpolate(a, b, 7, temperature=0.0)) for a, b in pairs]
-        even = [monotone_share(gen.decode(gen.interpolation_path(a, b, 7), 0.0)) for a, b in pairs]
+        mine = [monotone_share(gen.interpolate(a, b, 7, temperature=0.0).clips) for a, b in pairs]
+        even = [monotone_share(gen.decode(gen.interpolation_path(a, b, 7), 0.0).clips) for a, b in pairs]
         note = f"bundled {config}; {what}, {len(pairs)} pairs, 7 steps, note space"
         out += [
             Figure(f"interpolation steps moving away from A and toward B ({config})", tuple(mine), "share",
@@ -112,7 +112,7 @@ def humanize_ratios(gen: Generator, beats: Sequence[Path], bars: int = 8) -> tup
     for path in beats:
         played = read_clip(path)
         played = played.slice(0, min(played.steps, bars * 16))
-        out = gen.humanize(_flat(played), 1.0, seed=0)
+        out = gen.humanize(_flat(played), 1.0, seed=0).clip
         mine = [n for t in out.tracks for n in t.notes]
         real = [n for t in played.tracks for n in t.notes]
         vel.append(float(np.std([n.velocity for n in mine]) / np.std([n.velocity for n in real])))
@@ -147,8 +147,10 @@ def _completion_figures(root: Path) -> list[Figure]:
     windows = [w for f in SONGS for seg in read_song(f).segments for w in conv.windows(seg)][::4]
     reference = _melodies([conv.from_tensors(conv.to_tensors(w)) for w in windows])
     given = [w for w in windows if w.track_for(Role.BASS) and any(t.is_drum for t in w.tracks)][:8]
-    completed = _melodies([gen.complete(w, "melody", seed=i, temperature=0.5) for i, w in enumerate(given)])
-    sampled = _melodies(gen.sample(len(given), 0.5, seed=0))
+    completed = _melodies(
+        [gen.complete(w, "melody", seed=i, temperature=0.5).clip for i, w in enumerate(given)]
+    )
+    sampled = _melodies(gen.sample(len(given), 0.5, seed=0).clips)
     from engine.evaluation.metrics import compare_sets, mean_area
 
     done, free = mean_area(compare_sets(reference, completed)), mean_area(compare_sets(reference, sampled))

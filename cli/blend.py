@@ -38,13 +38,13 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if args.at is not None:
         x, y = parse_point(args.at)
-        clip = gen.blend(corners, x, y, args.temperature, args.seed)
-        common.report(gen, args)
-        common.write(clip, out / f"blend_at_{x:.2f}_{y:.2f}.mid")
+        result = gen.blend(corners, x, y, args.temperature, args.seed)
+        common.report(result, args)
+        common.write(result.clip, out / f"blend_at_{x:.2f}_{y:.2f}.mid")
         return 0
-    grid = gen.blend_grid(corners, args.grid, args.temperature, args.seed)
-    common.report(gen, args)
-    for i, column in enumerate(grid):
-        for j, clip in enumerate(column):
-            common.write(clip, out / f"blend_x{i}_y{j}.mid")
+    result = gen.blend_grid(corners, args.grid, args.temperature, args.seed)
+    common.report(result, args)
+    for k, clip in enumerate(result.clips):
+        i, j = divmod(k, args.grid)  # clips[i * grid + j] is at x = i, y = j
+        common.write(clip, out / f"blend_x{i}_y{j}.mid")
     return 0

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from engine.generation.generator import Generator
+    from engine.generation.runner import Generated
     from engine.music.pattern import Pattern
 
 Handler = Callable[[argparse.Namespace], int]
@@ -110,9 +111,9 @@ def write(pattern: Pattern, path: Path) -> None:
     print(f"wrote {path} ({bars(pattern.bars)}, {pattern.note_count} notes)")
 
 
-def report(gen: Generator, args: argparse.Namespace) -> None:
-    """Print the generator's notices and, without --seed, the seed that reproduces the result."""
-    for line in gen.take_notices():
+def report(result: Generated, args: argparse.Namespace) -> None:
+    """Print the call's notes for the musician and, without --seed, the seed that reproduces the result."""
+    for line in result.notices:
         print(f"note: {line}")
     if getattr(args, "seed", None) is None:
-        print(f"seed {gen.last_seed} (add --seed {gen.last_seed} to get the same again)")
+        print(f"seed {result.seed} (add --seed {result.seed} to get the same again)")

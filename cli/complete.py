@@ -24,7 +24,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     gen = common.load(args)
     clip = common.read(args.clip)
-    done = gen.complete(clip, args.parts, args.seed, args.temperature, key=args.key)
-    common.report(gen, args)
-    common.write(done, Path(args.out) / f"{Path(args.clip).stem}_completed.mid")
+    result = gen.complete(clip, args.parts, args.seed, args.temperature, key=args.key)
+    common.report(result, args)
+    common.write(result.clip, Path(args.out) / f"{Path(args.clip).stem}_completed.mid")
     return 0

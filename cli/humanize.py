@@ -22,10 +22,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     gen = common.load(args)
     clip = common.read(args.clip)
-    done = gen.humanize(clip, args.amount, args.seed)
-    common.report(gen, args)
+    result = gen.humanize(clip, args.amount, args.seed)
+    common.report(result, args)
     out = Path(args.out)
     if out.suffix.lower() not in (".mid", ".midi"):
         out = out / f"{Path(args.clip).stem}_humanized.mid"
-    common.write(done, out)
+    common.write(result.clip, out)
     return 0

@@ -27,9 +27,9 @@ def run(args: argparse.Namespace) -> int:
 
     gen = common.load(args)
     a, b = common.read(args.a), common.read(args.b)
-    clips = gen.interpolate(a, b, args.steps, args.temperature, args.seed, key=args.key)
-    common.report(gen, args)
-    for i, clip in enumerate(clips, 1):
+    result = gen.interpolate(a, b, args.steps, args.temperature, args.seed, key=args.key)
+    common.report(result, args)
+    for i, clip in enumerate(result.clips, 1):
         common.write(clip, Path(args.out) / f"interp_{i:02d}.mid")
-    common.write(Pattern.join(clips), Path(args.out) / "interp_all.mid")
+    common.write(Pattern.join(result.clips), Path(args.out) / "interp_all.mid")
     return 0

@@ -23,8 +23,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 @common.guarded
 def run(args: argparse.Namespace) -> int:
     gen = common.load(args)
-    clips = gen.sample(args.n, args.temperature, args.seed, bars=args.bars, key=args.key)
-    common.report(gen, args)
-    for i, clip in enumerate(clips, 1):
+    result = gen.sample(args.n, args.temperature, args.seed, bars=args.bars, key=args.key)
+    common.report(result, args)
+    for i, clip in enumerate(result.clips, 1):
         common.write(clip, Path(args.out) / f"sample_{i:02d}.mid")
     return 0

@@ -25,8 +25,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     gen = common.load(args)
     clip = common.read(args.clip)
-    clips = gen.variations(clip, args.n, args.amount, args.seed, args.temperature, key=args.key)
-    common.report(gen, args)
-    for i, out in enumerate(clips, 1):
+    result = gen.variations(clip, args.n, args.amount, args.seed, args.temperature, key=args.key)
+    common.report(result, args)
+    for i, out in enumerate(result.clips, 1):
         common.write(out, Path(args.out) / f"{Path(args.clip).stem}_var_{i:02d}.mid")
     return 0

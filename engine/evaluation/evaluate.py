@@ -21,7 +21,7 @@ from engine.evaluation import metrics
 from engine.evaluation.baseline import baseline_patterns
 from engine.evaluation.recon import reconstruction
 from engine.evaluation.report import Report, render_markdown, verdict
-from engine.generation.groove import add_spread
+from engine.generation.runner import Runner
 from engine.music.pattern import Pattern
 from models.store import atomic_write
 
@@ -76,19 +76,12 @@ def _to_patterns(converter: Any, arrays: dict[str, np.ndarray]) -> list[Pattern]
     return out
 
 
-def _samples(
-    model: Any, converter: Any, temperature: float, seed: int, device: Any, spread: dict | None = None
-) -> list[Pattern]:
-    """Clips decoded from random z at `temperature`; the same z for every temperature (seeded). A drum
-    model's hits get the held-out `spread` of its groove head, as generation gives them (engine/groove)."""
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        z = torch.randn(_caps(converter.steps)[3], model.cfg.z_size)  # on the CPU: the same z on any device
-        out = model.decode(z.to(device), temperature=temperature)
-    arrays = {k: v.detach().cpu().numpy() for k, v in out.items()}
-    if spread:
-        arrays = add_spread(arrays, spread, temperature, np.random.default_rng(seed))
-    return _to_patterns(converter, arrays)
+def _samples(runner: Runner, temperature: float, seed: int) -> list[Pattern]:
+    """Clips at `temperature` as `sample` decodes them for the musician (the runner: prior codes and
+    sampling noise from `seed`, so the same codes at every temperature; a velocity/timing head's notes
+    with its held-out spread), before the training music's feel is put on notes without velocity."""
+    n = _caps(runner.converter.steps)[3]
+    return runner.to_patterns(runner.decode(runner.prior(n, seed), temperature, None, seed, []))
 
 
 def _scores(reference: list[Pattern], candidate: list[Pattern], seed: int) -> dict[str, Any]:
@@ -104,17 +97,11 @@ def _overlap_dict(o: metrics.Overlap) -> dict[str, float]:
 
 
 def style_scores(
-    model: Any,
-    converter: Any,
-    train: dict,
-    heldout: dict,
-    seed: int,
-    device: Any,
-    tick: Callable[[], None],
-    spread: dict | None = None,
+    runner: Runner, train: dict, heldout: dict, seed: int, tick: Callable[[], None]
 ) -> dict[str, Any]:
-    """Samples at each temperature, the baseline and the held-out music, each against the training music.
-    `spread` is the held-out groove spread of a drum model (see `_samples`)."""
+    """Samples at each temperature (see `_samples`), the baseline and the held-out music, each against
+    the training music."""
+    converter = runner.converter
     reference = _to_patterns(converter, train or heldout)
     if len(reference) < 3:
         return {
@@ -125,7 +112,7 @@ def style_scores(
         }
     temps = {}
     for t in TEMPERATURES:
-        temps[str(t)] = _scores(reference, _samples(model, converter, t, seed, device, spread), seed)
+        temps[str(t)] = _scores(reference, _samples(runner, t, seed), seed)
         tick()
     best = max(temps, key=lambda t: temps[t]["mean_overlap"] or 0.0)
     base = _scores(reference, baseline_patterns(reference, _caps(converter.steps)[3], seed), seed)
@@ -174,13 +161,16 @@ def report_for_training(
     max_held, max_train, max_ref, _ = _caps(converter.steps)
     held = _subset(heldout, max_held, seed)
     trained = _subset(train, max_train, seed)
-    recon_held = reconstruction(model, held, device)
+    recon_held = reconstruction(Runner(model, converter, device), held)
     tick()
-    recon_train = reconstruction(model, trained, device)
+    recon_train = reconstruction(Runner(model, converter, device), trained)
     tick()
     references = _subset(train, max_ref, seed), _subset(heldout, max_ref, seed)
-    spread = (recon_held or recon_train or {}).get("groove_spread")
-    style = style_scores(model, converter, *references, seed, device, tick, spread)
+    # the samples get the spread the musician's get once this report is saved: the held-out one, else
+    # the training music's jitter (Generator reads report.json's held_out.groove_spread)
+    spread = (recon_held or {}).get("groove_spread")
+    runner = Runner(model, converter, device, summary=meta.get("data") or {}, spread=spread)
+    style = style_scores(runner, *references, seed, tick)
     report = Report(
         model=str(meta.get("name") or config),
         config=config,

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: MIT
 """Held-out reconstruction, as in the MusicVAE paper: encode each example, decode it with teacher forcing
-and freely (argmax), and count the tokens it gets right per step; KL per example; for drums the
-velocity and micro-timing error of the humanize head given the true hits."""
+and freely (argmax, through the generation runner as the musician's clips are decoded), and count the
+tokens it gets right per step; KL per example; for drums the velocity and micro-timing error of the
+humanize head given the true hits."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import numpy as np
 import torch
 
 from engine.generation.groove import SpreadSums
+from engine.generation.runner import Runner
 from models.musicvae import head_outputs, multitrack_onsets
 from models.spec import DecoderKind
 
@@ -95,7 +97,7 @@ class _Sums:
 
 
 @torch.no_grad()
-def reconstruction(model: Any, arrays: dict[str, np.ndarray], device: Any) -> dict[str, Any] | None:
+def reconstruction(runner: Runner, arrays: dict[str, np.ndarray]) -> dict[str, Any] | None:
     """Reconstruction scores of `arrays` (examples stacked on axis 0); None when there are none.
 
     Returns teacher_forced and sampled token accuracy (means over all token keys), per-key details with
@@ -107,6 +109,7 @@ def reconstruction(model: Any, arrays: dict[str, np.ndarray], device: Any) -> di
     """
     if not arrays or len(next(iter(arrays.values()))) == 0:
         return None
+    model, device = runner.model, runner.device
     keys = token_keys(arrays)
     sums = {k: _Sums() for k in keys}
     kls, vel_err, off_err = [], [], []
@@ -116,9 +119,9 @@ def reconstruction(model: Any, arrays: dict[str, np.ndarray], device: Any) -> di
         mu, sigma = model.encode(batch)  # (B, Z) each
         kls.append(kl_per_example(mu, sigma).cpu())
         forced, human = teacher_forced(model, mu, batch)
-        free = model.decode(mu, temperature=0.0)
+        free = runner.decode(mu, 0.0, None, 0, [])  # argmax: no noise, no spread
         for k in keys:
-            sums[k].add(forced[k] == batch[k], free[k] == batch[k])
+            sums[k].add(forced[k] == batch[k], torch.as_tensor(free[k], device=device) == batch[k])
         if "offset" in human and "offset" in batch:
             hit = batch["hits"] > 0.5
             vel_diff, off_diff = batch["velocity"] - human["velocity"], batch["offset"] - human["offset"]

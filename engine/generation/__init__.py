@@ -1,6 +1,7 @@
 """Writing music with a trained model.
 
 generator           -- the facade the command line and the app call
+runner              -- fit, encode, masks, seeds, decode for a loaded model; Generated
 fit                 -- fitting a musician's clip to a model (length, content), GenerationError
 chain               -- longer pieces from short clips along a smooth latent path
 morph               -- interpolation steps that never step back

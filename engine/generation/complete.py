@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: MIT
-"""Completing a clip: keep the parts the musician gives, write the missing ones.
+"""Completing a clip: keep the parts the musician gives, write the missing ones (models with a track per
+part, trio_16bar; engine/generation/complete_multitrack.py does the instrument-slot models).
 
 Encode the clip with the missing parts empty, move z for a few dozen Adam steps to make the given parts
 likely (plus the prior's pull, so z stays where the decoder writes music), decode with the given parts
@@ -9,18 +10,17 @@ teacher-forced, then put the musician's own tracks back unchanged.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 
 from engine.generation.fit import GenerationError
+from engine.generation.humanize import finish
+from engine.generation.runner import Notices, Runner
+from engine.music.keys import Key
 from engine.music.pattern import Pattern, Role, Track
-from models.spec import SPECS, DecoderKind, ModelSpec
+from models.spec import SPECS, ModelSpec
 from models.vocab import FIRST_PITCH_TOKEN
-
-if TYPE_CHECKING:
-    from engine.generation.generator import Generator
 
 FIT_STEPS = 24  # two dozen: a trio fit is ~1 s per step on a busy laptop CPU
 FIT_LR = 0.1
@@ -69,46 +69,43 @@ def plan_parts(
     return given, write
 
 
-def fit_latent(gen: Generator, batch: dict[str, torch.Tensor], keys: list[str]) -> torch.Tensor:
+def fit_latent(runner: Runner, batch: dict[str, torch.Tensor], keys: list[str]) -> torch.Tensor:
     """z (1, Z) that makes batch[keys] likely: Adam from the encoder's mean, with a prior penalty."""
-    mu, _ = gen.model.encode(batch)
+    mu = runner.encode_batch(batch)
     z = mu.detach().clone().float().requires_grad_(True)
     opt = torch.optim.Adam([z], lr=FIT_LR)
     with torch.enable_grad():
         for _ in range(FIT_STEPS):
             opt.zero_grad()
-            loss = -gen.model.recon_log_prob(z, batch, keys=keys).sum() + 0.5 * (z**2).sum()
+            loss = -runner.model.recon_log_prob(z, batch, keys=keys).sum() + 0.5 * (z**2).sum()
             loss.backward()
             opt.step()
     return z.detach()
 
 
 def complete(
-    gen: Generator,
+    runner: Runner,
     clip: Pattern,
-    parts: str | Sequence[str] | None = None,
+    parts: Sequence[str] | None,
     *,
-    seed: int | None = None,
-    temperature: float = 0.5,
-    key: object = None,
+    seed: int,
+    temperature: float,
+    key: Key | str | None,
+    feel: bool,
+    notices: Notices,
 ) -> Pattern:
-    """See Generator.complete."""
-    if gen.spec.decoder is DecoderKind.MULTITRACK:
-        from engine.generation.complete_multitrack import complete_multitrack
-
-        return complete_multitrack(gen, clip, parse_parts(parts), seed=seed, temperature=temperature, key=key)
-    seed = gen._seed(seed)
-    fitted = gen.fit(clip)
-    given, write = plan_parts(gen.spec, fitted.arrays, parse_parts(parts))
+    """The clip with its missing parts (or `parts`) written; the given parts come back unchanged."""
+    fitted = runner.fit(clip, "the clip", notices)
+    given, write = plan_parts(runner.spec, fitted.arrays, parts)
     arrays = dict(fitted.arrays)
     for k in write:
         arrays[k] = np.zeros_like(arrays[k])
-    batch = gen.batch([arrays])
-    z = fit_latent(gen, batch, given)
-    resolved = gen.resolve_key(key, fitted.pattern)
-    out = gen.decode_arrays(z, temperature, resolved, seed, given={k: batch[k] for k in given})
-    made = gen.finish(gen.to_patterns(out, tempo=clip.tempo), temperature, seed)[0]
+    batch = runner.batch([arrays])
+    z = fit_latent(runner, batch, given)
+    resolved = runner.resolve_key(key, fitted.pattern, notices)
+    out = runner.decode(z, temperature, resolved, seed, notices, given={k: batch[k] for k in given})
+    made = finish(runner, runner.to_patterns(out, tempo=clip.tempo), temperature, seed, feel, notices)[0]
     kept = [t for t in fitted.pattern.tracks if part_of(t) not in write]
     new = [t for t in made.tracks if (t.name if t.name in ROLE_OF else part_of(t)) in write and t.notes]
-    gen.notices.append(f"kept {', '.join(given)}; wrote {', '.join(write)}")
+    notices.append(f"kept {', '.join(given)}; wrote {', '.join(write)}")
     return Pattern(tuple(kept + new), fitted.pattern.steps, clip.tempo)

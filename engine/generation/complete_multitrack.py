@@ -9,18 +9,17 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 
 from engine.generation.complete import ROLE_OF, fit_latent, part_of
 from engine.generation.fit import GenerationError
+from engine.generation.humanize import finish
+from engine.generation.runner import Notices, Runner
+from engine.music.keys import Key
 from engine.music.pattern import Pattern
 from models.vocab import DRUM_KIT, EMPTY_SLOT, PROGRAM_CLASSES
-
-if TYPE_CHECKING:
-    from engine.generation.generator import Generator
 
 GM_BASSES = range(32, 40)
 GM_SOUND_EFFECTS = range(112, 128)
@@ -53,36 +52,41 @@ def plan(clip: Pattern, parts: Sequence[str] | None) -> list[str]:
 
 
 def complete_multitrack(
-    gen: Generator,
+    runner: Runner,
     clip: Pattern,
     parts: Sequence[str] | None,
     *,
-    seed: int | None = None,
-    temperature: float = 0.5,
-    key: object = None,
+    seed: int,
+    temperature: float,
+    key: Key | str | None,
+    feel: bool,
+    notices: Notices,
 ) -> Pattern:
-    """The clip's own tracks unchanged plus one new instrument per missing (or requested) part."""
-    seed = gen._seed(seed)
-    fitted = gen.fit(clip)
+    """The clip's own tracks unchanged plus one new instrument per missing (or requested) part.
+
+    Each new part is decoded like any generated clip (the runner's decode: key mask, seed, velocity
+    spread), with the slot's program restricted to the part's instruments.
+    """
+    fitted = runner.fit(clip, "the clip", notices)
     write = plan(fitted.pattern, parts)
     kept = [t for t in fitted.pattern.tracks if part_of(t) not in write]
     if not any(t.notes for t in kept):
         raise GenerationError("nothing to keep: the clip has only the parts that are being written")
     window = Pattern(tuple(kept), fitted.pattern.steps, fitted.pattern.tempo)
-    arrays = gen.converter.to_tensors(window)
+    arrays = runner.converter.to_tensors(window)
     empty = [int(i) for i in np.flatnonzero(arrays["program"] == EMPTY_SLOT)]
     # slots decode independently given z, so with all 8 in use the last (least busy) ones are decoded again
     free = empty + [i for i in range(len(arrays["program"]) - 1, -1, -1) if i not in empty]
-    batch = gen.batch([arrays])
-    z = fit_latent(gen, batch, ["program", "tokens"])
-    resolved = gen.resolve_key(key, window)
+    batch = runner.batch([arrays])
+    z = fit_latent(runner, batch, ["program", "tokens"])
+    resolved = runner.resolve_key(key, window, notices)
     new = []
     for i, (part, slot) in enumerate(zip(write, free, strict=False)):
-        masks = gen._masks(resolved) or {}
-        masks["program"] = program_mask(part).to(gen.device)
-        rng = torch.Generator(device=gen.device).manual_seed(seed + i)
-        out = gen.model.decode(z, temperature=temperature, logit_mask=masks, generator=rng)
-        one = {k: v[0].detach().cpu().numpy() for k, v in out.items()}
+        programs = {"program": program_mask(part)}
+        one = {
+            k: v[0]
+            for k, v in runner.decode(z, temperature, resolved, seed + i, notices, masks=programs).items()
+        }
         single = {
             "program": np.full_like(one["program"], EMPTY_SLOT),
             "tokens": np.zeros_like(one["tokens"]),
@@ -90,7 +94,8 @@ def complete_multitrack(
         }
         for k in single:
             single[k][0] = one[k][slot]
-        made = gen.finish([gen.converter.from_tensors(single, tempo=clip.tempo)], temperature, seed + i)[0]
+        made = runner.converter.from_tensors(single, tempo=clip.tempo)
+        made = finish(runner, [made], temperature, seed + i, feel, notices)[0]
         new += [dataclasses.replace(t, role=ROLE_OF[part], name=part) for t in made.tracks if t.notes]
-    gen.notices.append(f"kept {len(kept)} track(s); wrote {', '.join(write)}")
+    notices.append(f"kept {len(kept)} track(s); wrote {', '.join(write)}")
     return Pattern(tuple(kept + new), fitted.pattern.steps, clip.tempo)

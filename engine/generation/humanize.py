@@ -11,18 +11,15 @@ input's values toward the new ones.
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from engine.data.codec import DEFAULT_VELOCITY
 from engine.generation.fit import GenerationError, check_content
+from engine.generation.runner import Notices, Runner
 from engine.music.pattern import STEPS_PER_BAR, Note, Pattern, Track
 from models.spec import DecoderKind
 from models.vocab import DRUM_CLASS_OF, DRUM_KIT
-
-if TYPE_CHECKING:
-    from engine.generation.generator import Generator
 
 MAX_OFFSET = 0.499  # Note.offset must stay < 0.5
 
@@ -44,16 +41,15 @@ def _windows(clip: Pattern, steps: int) -> list[Pattern]:
     return out
 
 
-def humanize_drums(gen: Generator, clip: Pattern, amount: float, seed: int) -> Pattern:
+def humanize_drums(runner: Runner, clip: Pattern, amount: float, seed: int, notices: Notices) -> Pattern:
     """Velocities and offsets predicted by the drum model for the clip's own hits, window by window, with
     the held-out spread of real playing around them."""
-    steps = gen.steps
+    steps = runner.converter.steps
     windows = _windows(clip, steps)
-    examples = [gen.converter.to_tensors(w) for w in windows]
-    batch = gen.batch(examples)
-    mu, _ = gen.model.encode(batch)
+    batch = runner.batch([runner.converter.to_tensors(w) for w in windows])
+    mu = runner.encode_batch(batch)
     # The hits are given, so temperature only scales the groove spread: 1.0 is the real playing's spread
-    out = gen.decode_arrays(mu, 1.0, None, seed, given={"drums": batch["drums"]})
+    out = runner.decode(mu, 1.0, None, seed, notices, given={"drums": batch["drums"]})
     vel, off = out["velocity"], out["offset"]  # (W, T, 9) each
     tracks = []
     for track in clip.tracks:
@@ -70,13 +66,13 @@ def humanize_drums(gen: Generator, clip: Pattern, amount: float, seed: int) -> P
             notes.append(_move(n, float(vel[w, t, cls]) * 127.0, float(off[w, t, cls]), amount))
         tracks.append(track.with_notes(notes))
     if any(not t.is_drum and t.notes for t in clip.tracks):
-        gen.notices.append("only the drums were humanized: this is a drum model")
+        notices.append("only the drums were humanized: this is a drum model")
     return clip.with_tracks(tracks)
 
 
-def training_stats(gen: Generator) -> dict:
+def training_stats(runner: Runner, notices: Notices) -> dict:
     """Velocity/timing statistics of the training music (model.json, else measured in its folder)."""
-    stats = gen.music_stats()
+    stats = runner.music_stats(notices)
     if stats.get("velocity_mean") is not None and stats.get("velocity_std") is not None:
         return stats
     raise GenerationError(
@@ -111,7 +107,9 @@ def _humanize_track(
     return track.with_notes(notes)
 
 
-def add_feel(gen: Generator, clips: list[Pattern], temperature: float, seed: int) -> list[Pattern]:
+def add_feel(
+    runner: Runner, clips: list[Pattern], temperature: float, seed: int, notices: Notices
+) -> list[Pattern]:
     """Generated clips played with the training music's loudness and timing where the model writes none.
 
     mel_2bar and trio_16bar write every note at velocity 100 on the grid: each note gets its beat
@@ -120,13 +118,13 @@ def add_feel(gen: Generator, clips: list[Pattern], temperature: float, seed: int
     multitrack_1bar writes velocities but no timing, so only the timing moves; drums_2bar writes both.
     Clips stay as they are when the model records no statistics of its training music.
     """
-    if gen.spec.has_groove:
+    if runner.spec.has_groove:
         return clips
-    stats = gen.music_stats()
+    stats = runner.music_stats(notices)
     if stats.get("velocity_mean") is None or stats.get("velocity_std") is None:
         return clips
     scale = float(np.sqrt(max(temperature, 0.0)))
-    velocity = not gen.spec.velocity_head
+    velocity = not runner.spec.velocity_head
     rng = np.random.default_rng(seed)
     return [_with_feel(clip, stats, 1.0, rng, scale, velocity) for clip in clips]
 
@@ -160,29 +158,32 @@ def flatten(clips: list[Pattern]) -> list[Pattern]:
     ]  # fmt: skip
 
 
-def humanize_from_summary(gen: Generator, clip: Pattern, amount: float, seed: int) -> Pattern:
+def humanize_from_summary(
+    runner: Runner, clip: Pattern, amount: float, seed: int, notices: Notices
+) -> Pattern:
     """Loudness and timing drawn from the training music's statistics (drum tracks from its drums')."""
-    stats = training_stats(gen)
+    stats = training_stats(runner, notices)
     out = _with_feel(clip, stats, amount, np.random.default_rng(seed))
-    gen.notices.append(
-        f"{gen.config_name} has no learned velocities: used the velocity and timing statistics of its "
+    notices.append(
+        f"{runner.spec.name} has no learned velocities: used the velocity and timing statistics of its "
         f"training music (velocity {float(stats['velocity_mean']):.0f} ± {float(stats['velocity_std']):.0f}, "
         f"timing spread {float(stats.get('offset_std') or 0.0):.2f} steps)"
     )
     return out
 
 
-def humanize_multitrack(gen: Generator, clip: Pattern, amount: float, seed: int) -> Pattern:
+def humanize_multitrack(runner: Runner, clip: Pattern, amount: float, seed: int, notices: Notices) -> Pattern:
     """Velocities predicted by the multitrack model for the clip's own notes (bar by bar, per instrument
     slot); its timing has no learned part, so offsets come from the training music's statistics if known."""
-    windows = _windows(clip, gen.steps)
-    batch = gen.batch([gen.converter.to_tensors(w) for w in windows])
-    mu, _ = gen.model.encode(batch)
+    steps = runner.converter.steps
+    windows = _windows(clip, steps)
+    batch = runner.batch([runner.converter.to_tensors(w) for w in windows])
+    mu = runner.encode_batch(batch)
     given = {"program": batch["program"], "tokens": batch["tokens"]}
     # the notes are given, so temperature only scales the velocity spread: 1.0 is the real playing's
-    vel = gen.decode_arrays(mu, 1.0, None, seed, given=given)["velocity"]  # (W, 8, 16)
+    vel = runner.decode(mu, 1.0, None, seed, notices, given=given)["velocity"]  # (W, 8, 16)
     programs = batch["program"].cpu().numpy()  # (W, 8)
-    stats = gen.music_stats()
+    stats = runner.music_stats(notices)
     o_by_pos = stats.get("offset_by_position")
     rng = np.random.default_rng(seed)
     tracks = []
@@ -190,7 +191,7 @@ def humanize_multitrack(gen: Generator, clip: Pattern, amount: float, seed: int)
         code = DRUM_KIT if track.is_drum else track.program
         notes = []
         for n in track.notes:
-            w, t = divmod(n.start, gen.steps)
+            w, t = divmod(n.start, steps)
             slots = np.flatnonzero(programs[w] == code)
             v = float(vel[w, slots, t].max()) * 127.0 if len(slots) else 0.0
             o = n.offset
@@ -200,20 +201,25 @@ def humanize_multitrack(gen: Generator, clip: Pattern, amount: float, seed: int)
                 )
             notes.append(_move(n, v, o, amount) if v >= 1.0 else n)
         tracks.append(track.with_notes(notes))
-    gen.notices.append(
-        "velocities from the model; timing " + ("from the training music" if o_by_pos else "kept")
-    )
+    notices.append("velocities from the model; timing " + ("from the training music" if o_by_pos else "kept"))
     return clip.with_tracks(tracks)
 
 
-def humanize(gen: Generator, clip: Pattern, amount: float = 1.0, seed: int | None = None) -> Pattern:
-    """See Generator.humanize."""
+def humanize(runner: Runner, clip: Pattern, amount: float, seed: int, notices: Notices) -> Pattern:
+    """Same notes, with velocities and micro-timing learned from the training music (see Generator)."""
     if not 0.0 <= amount <= 2.0:
         raise GenerationError(f"--amount {amount} is outside 0..2")
-    seed = gen._seed(seed)
-    check_content(clip, gen.spec)
-    if gen.spec.has_groove:
-        return humanize_drums(gen, clip, amount, seed)
-    if gen.spec.decoder is DecoderKind.MULTITRACK:
-        return humanize_multitrack(gen, clip, amount, seed)
-    return humanize_from_summary(gen, clip, amount, seed)
+    check_content(clip, runner.spec)
+    if runner.spec.has_groove:
+        return humanize_drums(runner, clip, amount, seed, notices)
+    if runner.spec.decoder is DecoderKind.MULTITRACK:
+        return humanize_multitrack(runner, clip, amount, seed, notices)
+    return humanize_from_summary(runner, clip, amount, seed, notices)
+
+
+def finish(
+    runner: Runner, clips: list[Pattern], temperature: float, seed: int, feel: bool, notices: Notices
+) -> list[Pattern]:
+    """Decoded clips as the musician gets them: with the training music's feel where the model writes
+    no loudness or timing (`feel`, the default), or every note flat on the grid (feel off)."""
+    return add_feel(runner, clips, temperature, seed, notices) if feel else flatten(clips)

@@ -84,7 +84,7 @@ class BlenderPanel(QWidget):
 
         def blend(_ctx: object) -> tuple[float, float, Pattern]:
             with self.session.using(gen):
-                return x, y, gen.blend(chosen, x, y, temperature=temp, seed=BLEND_SEED)
+                return x, y, gen.blend(chosen, x, y, temperature=temp, seed=BLEND_SEED).clip
 
         self.latest.request(blend)
 

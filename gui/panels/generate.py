@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.music.pattern import Pattern
+from engine.generation.runner import Generated
 from gui.panels.clips import ClipsPanel
 from gui.session import Session
 from gui.widgets.thumbnails import CLIP_ROLE, ClipList
@@ -118,9 +118,8 @@ class GeneratePanel(ClipsPanel):
         n, temp, seed = self.count.value(), self.temperature.value(), self._seed()
         bars, key = self.bars.value() or None, self.session.key
 
-        def work(gen: Any, _ctx: object) -> tuple[list[Pattern], int, list[str]]:
-            clips = gen.sample(n, temp, seed, bars=bars, key=key)
-            return clips, gen.last_seed, gen.take_notices()
+        def work(gen: Any, _ctx: object) -> Generated:
+            return gen.sample(n, temp, seed, bars=bars, key=key)
 
         self.session.with_model(work, self.show_candidates, f"Generating {n} clip(s)")
 
@@ -132,14 +131,13 @@ class GeneratePanel(ClipsPanel):
         n, temp, seed, key = self.count.value(), self.temperature.value(), self._seed(), self.session.key
         amount = self.amount.value()
 
-        def work(gen: Any, _ctx: object) -> tuple[list[Pattern], int, list[str]]:
-            clips = gen.variations(clip, n, amount, seed, temperature=temp, key=key)
-            return clips, gen.last_seed, gen.take_notices()
+        def work(gen: Any, _ctx: object) -> Generated:
+            return gen.variations(clip, n, amount, seed, temperature=temp, key=key)
 
         self.session.with_model(work, self.show_candidates, f"Making {n} variation(s)")
 
-    def show_candidates(self, result: tuple[list[Pattern], int, list[str]]) -> None:
-        clips, seed, notices = result
+    def show_candidates(self, result: Generated) -> None:
+        clips, seed, notices = result.clips, result.seed, result.notices
         self.candidates.clear()
         for i, clip in enumerate(clips):
             self.candidates.add_clip(clip, f"seed {seed} #{i + 1}")

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from engine.generation.runner import Generated
 from engine.music.pattern import Pattern
 from gui.panels.clips import ClipsPanel
 from gui.session import Session
@@ -104,7 +105,6 @@ class MorphPanel(ClipsPanel):
 
         def encode(gen: Any, _ctx: object) -> tuple[Any, Any, Any]:
             auto_key = gen.resolve_key("auto", a.concat(b))  # what Key "Auto" means for A and B
-            gen.take_notices()
             return gen, gen.interpolation_path(a, b, STEPS + 1), auto_key
 
         self.session.with_model(encode, self._encoded, "Encoding A and B")
@@ -129,9 +129,7 @@ class MorphPanel(ClipsPanel):
 
         def decode(_ctx: object) -> tuple[float, Pattern]:
             with self.session.using(gen):
-                clip = gen.decode(path[i : i + 1], temp, key, seed=MORPH_SEED, tempo=a.tempo)[0]
-                gen.take_notices()
-                return t, clip
+                return t, gen.decode(path[i : i + 1], temp, key, seed=MORPH_SEED, tempo=a.tempo).clip
 
         self.latest.request(decode)
 
@@ -147,13 +145,13 @@ class MorphPanel(ClipsPanel):
             return
         n, temp, key = self.steps.value(), self.session.temperature, self.session.key
 
-        def work(gen: Any, _ctx: object) -> tuple[list[Pattern], list[str]]:
-            return gen.interpolate(a, b, n, temperature=temp, seed=MORPH_SEED, key=key), gen.take_notices()
+        def work(gen: Any, _ctx: object) -> Generated:
+            return gen.interpolate(a, b, n, temperature=temp, seed=MORPH_SEED, key=key)
 
         self.session.with_model(work, self._show_steps, f"Morphing A into B in {n} steps")
 
-    def _show_steps(self, result: tuple[list[Pattern], list[str]]) -> None:
-        clips, notices = result
+    def _show_steps(self, result: Generated) -> None:
+        clips, notices = result.clips, list(result.notices)
         self.steps_list.clear()
         for i, clip in enumerate(clips):
             self.steps_list.add_clip(clip, f"step {i + 1}/{len(clips)}")

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from engine.generation.runner import Generated
 from engine.music.pattern import Pattern
 from gui.session import Session
 
@@ -82,8 +83,8 @@ class ToolsPanel(QWidget):
         temp, key = self.session.temperature, self.session.key
         name = self.session.doc.name
 
-        def work(gen: Any, _ctx: object) -> tuple[Pattern, list[str]]:
-            return gen.complete(clip, parts, temperature=temp, key=key), gen.take_notices()
+        def work(gen: Any, _ctx: object) -> Generated:
+            return gen.complete(clip, parts, temperature=temp, key=key)
 
         self.session.with_model(work, lambda r: self._show(r, f"{name} completed"), "Completing the clip")
 
@@ -94,12 +95,11 @@ class ToolsPanel(QWidget):
         amount = self.amount.value() / 100
         name = self.session.doc.name
 
-        def work(gen: Any, _ctx: object) -> tuple[Pattern, list[str]]:
-            return gen.humanize(clip, amount), gen.take_notices()
+        def work(gen: Any, _ctx: object) -> Generated:
+            return gen.humanize(clip, amount)
 
         self.session.with_model(work, lambda r: self._show(r, f"{name} humanized"), "Humanizing the clip")
 
-    def _show(self, result: tuple[Pattern, list[str]], name: str) -> None:
-        clip, notices = result
-        self.session.show_clip(clip, name)
-        self.session.status.emit(" ".join([f"{name} (Ctrl+Z undoes)", *notices]))
+    def _show(self, result: Generated, name: str) -> None:
+        self.session.show_clip(result.clip, name)
+        self.session.status.emit(" ".join([f"{name} (Ctrl+Z undoes)", *result.notices]))

@@ -30,6 +30,6 @@ def test_bundled_model_samples_notes_by_its_name(config: str) -> None:
     gen = Generator.load(config)
     assert Path(gen.path).resolve() == folder.resolve()
     assert gen.config_name == config
-    clips = gen.sample(2, temperature=0.5, seed=3)
+    clips = gen.sample(2, temperature=0.5, seed=3).clips
     assert all(clip.note_count > 0 for clip in clips)
     assert clips[0].steps == gen.steps

@@ -4,6 +4,7 @@ completion that keeps the given parts, scale masks, humanize keeping the notes, 
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 
 import numpy as np
 import pytest
@@ -62,16 +63,18 @@ def pitches(p: Pattern, drums: bool = False) -> list[int]:
 def test_sample_is_deterministic_with_a_seed() -> None:
     gen = tiny("mel_2bar")
     a, b = gen.sample(3, 1.0, seed=7), gen.sample(3, 1.0, seed=7)
-    assert a == b and gen.last_seed == 7
-    assert gen.sample(3, 1.0, seed=8) != a
-    assert all(p.steps == 32 for p in a)
+    assert a == b and a.seed == 7 and len(a.clips) == 3
+    assert gen.sample(3, 1.0, seed=8).clips != a.clips
+    assert all(p.steps == 32 for p in a.clips)
+    drawn = gen.sample(1, 1.0)  # no seed: a random one, given back to make the same clips again
+    assert gen.sample(1, 1.0, seed=drawn.seed) == drawn
 
 
 def test_sample_bars_chains_clips_into_one_piece() -> None:
     gen = tiny("drums_2bar")
-    (piece,) = gen.sample(1, 0.5, seed=3, bars=7)
+    (piece,) = gen.sample(1, 0.5, seed=3, bars=7).clips
     assert piece.steps == 7 * 16 and piece.bars == 7
-    assert gen.sample(1, 0.5, seed=3, bars=7) == [piece]
+    assert gen.sample(1, 0.5, seed=3, bars=7).clips == (piece,)
 
 
 def test_smooth_path_neighbours_are_closer_than_random_points() -> None:
@@ -91,8 +94,8 @@ def test_interpolation_moves_away_from_a_and_toward_b() -> None:
     to_b = (path - mu[1]).norm(dim=1)
     assert torch.allclose(path[0], mu[0], atol=1e-5) and torch.allclose(path[-1], mu[1], atol=1e-5)
     assert (from_a[1:] > from_a[:-1]).all() and (to_b[1:] < to_b[:-1]).all()
-    clips = gen.interpolate(a, b, 7, temperature=0.0)
-    assert len(clips) == 7 and onsets(clips[0]) == onsets(gen.decode(mu[:1], 0.0)[0])
+    clips = gen.interpolate(a, b, 7, temperature=0.0).clips
+    assert len(clips) == 7 and onsets(clips[0]) == onsets(gen.decode(mu[:1], 0.0).clip)
 
 
 def test_blend_corners_reproduce_the_corner_encodings() -> None:
@@ -101,10 +104,10 @@ def test_blend_corners_reproduce_the_corner_encodings() -> None:
     mu = gen.encode(corners)
     at = gen.blend_codes(corners, [(0, 0), (1, 0), (0, 1), (1, 1)])
     assert torch.allclose(at, mu, atol=1e-5)
-    grid = gen.blend_grid(corners, 3, temperature=0.0)
-    assert [len(col) for col in grid] == [3, 3, 3]
-    assert onsets(grid[2][0]) == onsets(gen.decode(mu[1:2], 0.0)[0])  # x = 1, y = 0 is corner B
-    assert onsets(gen.blend(corners, 0.0, 1.0, temperature=0.0)) == onsets(gen.decode(mu[2:3], 0.0)[0])
+    grid = gen.blend_grid(corners, 3, temperature=0.0).clips
+    assert len(grid) == 9
+    assert onsets(grid[2 * 3 + 0]) == onsets(gen.decode(mu[1:2], 0.0).clip)  # x = 1, y = 0 is corner B
+    assert onsets(gen.blend(corners, 0.0, 1.0, temperature=0.0).clip) == onsets(gen.decode(mu[2:3], 0.0).clip)
     with pytest.raises(GenerationError, match="outside the square"):
         gen.blend(corners, 1.5, 0.0)
 
@@ -112,15 +115,16 @@ def test_blend_corners_reproduce_the_corner_encodings() -> None:
 def test_variations_stay_near_and_are_deterministic() -> None:
     gen = tiny("mel_2bar")
     src = clip(FOLK[2])
-    same = gen.variations(src, 3, amount=0.0, seed=1, temperature=0.0)
-    assert [onsets(c) for c in same] == [onsets(gen.decode(gen.encode([src]), 0.0)[0])] * 3
+    same = gen.variations(src, 3, amount=0.0, seed=1, temperature=0.0).clips
+    assert [onsets(c) for c in same] == [onsets(gen.decode(gen.encode([src]), 0.0).clip)] * 3
     assert gen.variations(src, 4, 0.5, seed=2) == gen.variations(src, 4, 0.5, seed=2)
 
 
 def test_complete_trio_keeps_bass_and_drums_unchanged(quick_fit: None) -> None:
     gen = tiny("trio_16bar")
     song = clip(BAND)
-    done = gen.complete(song, "melody", seed=4, temperature=1.0)
+    result = gen.complete(song, "melody", seed=4, temperature=1.0)
+    done = result.clip
     window = song.slice(0, 256)
     given = [t for t in window.tracks if t.role in (Role.BASS, Role.DRUMS) or t.is_drum]
     assert given and all(t in done.tracks for t in given)
@@ -129,14 +133,14 @@ def test_complete_trio_keeps_bass_and_drums_unchanged(quick_fit: None) -> None:
     arrays_in, arrays_out = gen.converter.to_tensors(window), gen.converter.to_tensors(done)
     np.testing.assert_array_equal(arrays_in["bass"], arrays_out["bass"])
     np.testing.assert_array_equal(arrays_in["drums"], arrays_out["drums"])
-    assert any("the first 16 bars were used" in n for n in gen.take_notices())
+    assert any("the first 16 bars were used" in n for n in result.notices)
 
 
 def test_complete_trio_from_a_melody_writes_drums_and_bass(quick_fit: None) -> None:
     gen = tiny("trio_16bar")
     tune = clip(FOLK[0])
     lead = tune.with_tracks([t for t in tune.tracks if t.role == Role.LEAD])
-    done = gen.complete(lead, None, seed=5, temperature=1.0)
+    done = gen.complete(lead, None, seed=5, temperature=1.0).clip
     assert lead.slice(0, 256).tracks[0] in done.tracks
     assert {t.name for t in done.tracks if t.notes} >= {"drums", "bass"}
     with pytest.raises(GenerationError, match="already has"):
@@ -147,7 +151,7 @@ def test_complete_multitrack_fills_an_empty_slot(quick_fit: None) -> None:
     gen = tiny("multitrack_1bar")
     window = clip(BAND).slice(0, 16)
     kept = [t for t in window.tracks if t.role != Role.LEAD]
-    done = gen.complete(window.with_tracks(kept), "melody", seed=2, temperature=1.0)
+    done = gen.complete(window.with_tracks(kept), "melody", seed=2, temperature=1.0).clip
     assert all(t in done.tracks for t in kept if t.notes)
     new = [t for t in done.tracks if t not in kept]
     assert new and all(t.role == Role.LEAD and not t.is_drum for t in new)
@@ -157,9 +161,9 @@ def test_complete_multitrack_fills_an_empty_slot(quick_fit: None) -> None:
 def test_key_masking_leaves_only_scale_pitches(config: str) -> None:
     gen = tiny(config)
     key = parse_key("C:minor")
-    free = gen.sample(2, 2.0, seed=1)
+    free = gen.sample(2, 2.0, seed=1).clips
     assert any(not key.contains(p) for c in free for p in pitches(c))  # so the masked run can fail
-    masked = gen.sample(2, 2.0, seed=1, key="C:minor")
+    masked = gen.sample(2, 2.0, seed=1, key="C:minor").clips
     assert pitches(masked[0]) and all(key.contains(p) for c in masked for p in pitches(c))
     if config == "trio_16bar":
         assert any(pitches(c, drums=True) for c in masked)  # drums are never masked
@@ -167,11 +171,10 @@ def test_key_masking_leaves_only_scale_pitches(config: str) -> None:
 
 def test_key_auto_uses_the_clip_then_the_training_music() -> None:
     gen = tiny("mel_2bar")
-    gen.take_notices()
-    gen.variations(clip(FOLK[0]), 1, 0.1, seed=0, key="auto")
-    assert any("--key auto: using" in n and "the clip" in n for n in gen.take_notices())
-    gen.sample(1, 0.5, seed=0, key="auto")
-    assert any("G:major, the key of the training music" in n for n in gen.take_notices())
+    notices = gen.variations(clip(FOLK[0]), 1, 0.1, seed=0, key="auto").notices
+    assert any("--key auto: using" in n and "the clip" in n for n in notices)
+    notices = gen.sample(1, 0.5, seed=0, key="auto").notices
+    assert any("G:major, the key of the training music" in n for n in notices)
 
 
 def test_bad_clips_get_one_line_errors() -> None:
@@ -192,24 +195,25 @@ def test_humanize_drums_keeps_notes_and_moves_loudness_and_timing() -> None:
     flat = beat.with_tracks(
         [t.with_notes(Note(n.pitch, n.start, n.end, 100, 0.0) for n in t.notes) for t in beat.tracks]
     )
-    out = gen.humanize(flat, 1.0, seed=0)
+    out = gen.humanize(flat, 1.0, seed=0).clip
     assert [(n.pitch, n.start, n.end) for n in out.tracks[0].notes] == [
         (n.pitch, n.start, n.end) for n in flat.tracks[0].notes
     ]
     assert len({n.velocity for n in out.tracks[0].notes}) > 3
     assert any(n.offset != 0.0 for n in out.tracks[0].notes)
-    assert gen.humanize(flat, 0.0, seed=0) == flat
+    assert gen.humanize(flat, 0.0, seed=0).clip == flat
 
 
 def test_humanize_melody_uses_the_training_summary() -> None:
     gen = tiny("mel_2bar")
     tune = clip(FOLK[1])
-    out = gen.humanize(tune, 1.0, seed=0)
+    result = gen.humanize(tune, 1.0, seed=0)
+    out = result.clip
     before = [(n.pitch, n.start, n.end) for t in tune.tracks for n in t.notes]
     assert [(n.pitch, n.start, n.end) for t in out.tracks for n in t.notes] == before
     vel = np.array([n.velocity for t in out.tracks for n in t.notes])
     assert abs(vel.mean() - SUMMARY["velocity_mean"]) < 3 and abs(vel.std() - SUMMARY["velocity_std"]) < 3
-    assert any("statistics of its training music" in n for n in gen.take_notices())
+    assert any("statistics of its training music" in n for n in result.notices)
     bare = Generator(gen.model, {})
     with pytest.raises(GenerationError, match="no velocity statistics"):
         bare.humanize(tune, 1.0)
@@ -218,7 +222,8 @@ def test_humanize_melody_uses_the_training_summary() -> None:
 def test_humanize_multitrack_uses_learned_velocities_per_instrument() -> None:
     gen = tiny("multitrack_1bar")
     song = clip(BAND).slice(0, 32)
-    out = gen.humanize(song, 1.0, seed=0)
+    result = gen.humanize(song, 1.0, seed=0)
+    out = result.clip
     assert [[(n.pitch, n.start, n.end) for n in t.notes] for t in out.tracks] == [
         [(n.pitch, n.start, n.end) for n in t.notes] for t in song.tracks
     ]
@@ -229,20 +234,20 @@ def test_humanize_multitrack_uses_learned_velocities_per_instrument() -> None:
     ]
     changed = sum(a.velocity != b.velocity for a, b in pairs)
     assert changed > song.note_count // 2
-    assert gen.humanize(song, 0.0, seed=0) == song
-    assert any("velocities from the model" in n for n in gen.take_notices())
+    assert gen.humanize(song, 0.0, seed=0).clip == song
+    assert any("velocities from the model" in n for n in result.notices)
 
 
-def _feel(clips: list[Pattern]) -> list[tuple[int, float]]:
+def _feel(clips: Sequence[Pattern]) -> list[tuple[int, float]]:
     return [(n.velocity, n.offset) for c in clips for t in c.tracks for n in t.notes]
 
 
 def test_generated_melodies_get_the_training_feel_scaled_by_temperature_or_stay_flat() -> None:
     gen = tiny("mel_2bar")
-    hot = gen.sample(6, 1.0, seed=4)
+    hot = gen.sample(6, 1.0, seed=4).clips
     gen.feel = False
     try:
-        flat = gen.sample(6, 1.0, seed=4)
+        flat = gen.sample(6, 1.0, seed=4).clips
     finally:
         gen.feel = True
     assert onsets_of(hot) == onsets_of(flat)  # feel moves only loudness and timing
@@ -251,18 +256,18 @@ def test_generated_melodies_get_the_training_feel_scaled_by_temperature_or_stay_
     off = np.array([o for _, o in _feel(hot)])
     assert abs(vel.mean() - SUMMARY["velocity_mean"]) < 3 and abs(vel.std() - SUMMARY["velocity_std"]) < 3
     assert abs(off.std() - SUMMARY["offset_std"]) < 0.02
-    cold = gen.sample(6, 0.0, seed=4)  # temperature 0: the training music's mean, no jitter
+    cold = gen.sample(6, 0.0, seed=4).clips  # temperature 0: the training music's mean, no jitter
     assert {f for f in _feel(cold)} == {(92, 0.0)}
-    assert gen.sample(6, 1.0, seed=4) == hot
+    assert gen.sample(6, 1.0, seed=4).clips == hot
 
 
-def onsets_of(clips: list[Pattern]) -> list[list[tuple[int, int, bool]]]:
+def onsets_of(clips: Sequence[Pattern]) -> list[list[tuple[int, int, bool]]]:
     return [onsets(c) for c in clips]
 
 
 def test_bundled_melody_samples_vary_as_the_training_music_does() -> None:
     gen = Generator.load("mel_2bar")
-    vel = np.array([v for v, _ in _feel(gen.sample(16, 1.0, seed=2))], dtype=float)
+    vel = np.array([v for v, _ in _feel(gen.sample(16, 1.0, seed=2).clips)], dtype=float)
     train = gen.music_stats()
     assert 0.75 < vel.std() / train["velocity_std"] < 1.3
     assert abs(vel.mean() - train["velocity_mean"]) < 0.3 * train["velocity_std"]

@@ -76,7 +76,7 @@ def test_sampled_beats_vary_more_when_hotter_and_repeat_with_the_seed() -> None:
     gen = Generator.load("drums_2bar")
 
     def velocity_spread(temperature: float) -> float:
-        clips = gen.sample(6, temperature, seed=5)
+        clips = gen.sample(6, temperature, seed=5).clips
         return float(np.std([n.velocity for c in clips for t in c.tracks for n in t.notes]))
 
     assert gen.sample(2, 0.5, seed=9) == gen.sample(2, 0.5, seed=9)
@@ -107,8 +107,10 @@ def test_multitrack_velocities_get_one_spread_on_their_notes_only() -> None:
 def test_multitrack_report_measures_its_velocity_spread() -> None:
     import torch
 
+    from engine.data.converters import CONVERTERS
     from engine.data.dataset import load_examples
     from engine.evaluation.recon import reconstruction
+    from engine.generation.runner import Runner
     from models.musicvae import MusicVAE
     from models.presets import tiny_config
     from tests.conftest import MIDI_DIR
@@ -117,7 +119,7 @@ def test_multitrack_report_measures_its_velocity_spread() -> None:
     model = MusicVAE(tiny_config("multitrack_1bar")).eval()
     examples = load_examples(MIDI_DIR / "multitrack" / "freedoom-freedoom", "multitrack_1bar", transpose=None)
     arrays = {k: v[:64] for k, v in examples.arrays.items()}
-    recon = reconstruction(model, arrays, "cpu")
+    recon = reconstruction(Runner(model, CONVERTERS["multitrack_1bar"], torch.device("cpu")), arrays)
     assert recon is not None and recon["velocity_error"] > 0 and "offset_error" not in recon
     spread = recon["groove_spread"]
     assert len(spread["velocity"]) == 1 and spread["velocity"][0] > 0 and "offset" not in spread

@@ -55,9 +55,9 @@ def test_bundled_interpolations_move_steadily_from_a_to_b(config: str) -> None:
     clips = [read_clip(p) for p in validation_beats(4)] if config == "drums_2bar" else tunes(4)
     shares = []
     for a, b in itertools.combinations(clips, 2):
-        steps = gen.interpolate(a, b, 7, temperature=0.0, seed=0)
+        steps = gen.interpolate(a, b, 7, temperature=0.0, seed=0).clips
         assert len(steps) == 7
-        ends = gen.decode(gen.interpolation_path(a, b, 2), 0.0, seed=0)
+        ends = gen.decode(gen.interpolation_path(a, b, 2), 0.0, seed=0).clips
         assert note_distances([steps[0], ends[0]])[0][1] == 0  # the ends are A's and B's own codes
         assert note_distances([steps[-1], ends[1]])[0][1] == 0
         shares.append(monotone_share(steps))

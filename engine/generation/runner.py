@@ -1,0 +1,244 @@
+# SPDX-License-Identifier: MIT
+"""The generation runner: everything that turns clips into latent codes and codes into clips for one
+loaded model, in one place, so that every path decodes the same way.
+
+`Runner` owns fitting clips to the model, encoding (with a cache of recent codes), key masks, seeds and
+decoding (the decoder's sampling noise from a seeded `torch.Generator`, then the held-out spread of a
+velocity/timing head added back). The Generator facade, completion, humanize and the report card all
+decode through it, so the report card measures what the musician gets. A call's notes for the musician
+collect in a `Notices` list it is given, and come back in `Generated` with the seed.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from engine.data.converter import Converter
+from engine.device import aten_lstm
+from engine.generation.fit import FittedClip, GenerationError, fit_clip
+from engine.generation.groove import add_spread
+from engine.music.keys import Key, detect_key, key_from_histogram, logit_masks, parse_key
+from engine.music.pattern import Pattern
+from models.musicvae import MusicVAE
+from models.spec import ModelSpec
+from models.vocab import DRUM_CLASSES
+
+CACHE_SIZE = 16  # latent codes of recent clips kept: a blend pad or morph slider re-sends the same ones
+DEFAULT_TEMPO = 120.0
+
+Notices = list[str]  # one call's plain-language notes for the musician, in the order they arose
+
+
+@dataclass(frozen=True, slots=True)
+class Generated:
+    """What a generation call gives: the clips, the seed that makes them again, notes for the musician."""
+
+    clips: tuple[Pattern, ...]
+    seed: int
+    notices: tuple[str, ...] = ()
+
+    @property
+    def clip(self) -> Pattern:
+        """The clip of a call that writes one (blend, complete, humanize)."""
+        if len(self.clips) != 1:
+            raise ValueError(f"this call made {len(self.clips)} clips, not one")
+        return self.clips[0]
+
+
+def new_seed(seed: int | None) -> int:
+    """`seed`, or a fresh random one (the musician gets it back in `Generated.seed`)."""
+    return secrets.randbelow(2**31) if seed is None else int(seed)
+
+
+class Runner:
+    """A loaded model with its spec and converter: fit, encode, masks, decode, clips.
+
+    Args:
+        model: the network, in eval mode on `device` (its weights never change here).
+        summary: the training music's data summary (model.json's "data"): statistics, key, tempo.
+        spread: the held-out spread of the model's velocity/timing head (`SpreadSums.result()`) as the
+            report card measured it, or None: then the training music's jitter stands in for it.
+    """
+
+    def __init__(
+        self,
+        model: MusicVAE,
+        converter: Converter,
+        device: torch.device,
+        summary: dict[str, Any] | None = None,
+        spread: dict[str, Any] | None = None,
+    ) -> None:
+        self.model, self.converter, self.device = model, converter, device
+        self.spec: ModelSpec = converter.spec
+        self.summary: dict[str, Any] = dict(summary or {})
+        self._spread: dict[str, Any] | bool | None = spread  # False once known to be missing
+        self.tempo = float(self.summary.get("tempo_median") or DEFAULT_TEMPO)
+        self._measured = False  # music_stats() looked in the training folder already
+        self._codes: dict[Pattern, torch.Tensor] = {}  # clip -> latent mean (Z,), oldest first
+
+    @property
+    def z_size(self) -> int:
+        return int(self.model.cfg.z_size)
+
+    # ---- the training music ----------------------------------------------------------------------
+    def music_stats(self, notices: Notices) -> dict[str, Any]:
+        """The training music's data summary; statistics missing there are measured once in its folder."""
+        if self.summary.get("velocity_mean") is None and not self._measured:
+            self._measured = True
+            folder = self.summary.get("folder")
+            if folder and Path(folder).is_dir():
+                from engine.data.stats import folder_stats
+
+                stats = folder_stats(folder)
+                if stats:
+                    self.summary = {**self.summary, **stats}
+                    notices.append(f"measured the training music's loudness, timing and key in {folder}")
+        return self.summary
+
+    def training_key(self, notices: Notices) -> Key | None:
+        """The key of the training music recorded in the model's data summary, if any."""
+        key = self.music_stats(notices).get("key")
+        if isinstance(key, str) and key:
+            return parse_key(key)
+        hist = self.summary.get("pitch_classes")
+        return key_from_histogram(hist) if hist else None
+
+    def groove_spread(self) -> dict[str, Any] | None:
+        """How far real notes lie from the velocity/timing head's prediction (engine/generation/groove.py):
+        per drum class for a groove head, one figure for a per-note velocity head. The report card's
+        held-out measure, else the training music's jitter around each beat position's mean; None for
+        models without such a head or without either figure."""
+        if self._spread is None:
+            self._spread = self._jitter_spread() or False
+        return self._spread or None
+
+    def _jitter_spread(self) -> dict[str, Any] | None:
+        if self.spec.has_groove:  # per drum class
+            drums = self.summary.get("drums") or {}
+            if drums.get("velocity_jitter") is None:
+                return None
+            return {
+                "velocity": [float(drums["velocity_jitter"])] * DRUM_CLASSES,
+                "offset": [float(drums.get("offset_jitter") or 0.0)] * DRUM_CLASSES,
+            }
+        if self.spec.velocity_head and self.summary.get("velocity_jitter") is not None:  # one per note
+            return {"velocity": [float(self.summary["velocity_jitter"])]}
+        return None
+
+    # ---- keys and masks ---------------------------------------------------------------------------
+    def resolve_key(self, key: Key | str | None, clip: Pattern | None, notices: Notices) -> Key | None:
+        """None, a Key, a name like "C:minor", or "auto" (the clip's key, else the training music's)."""
+        if key is None or isinstance(key, Key):
+            return key
+        if key.strip().lower() != "auto":
+            return parse_key(key)
+        found = detect_key(clip) if clip is not None else None
+        source = "the clip"
+        if found is None:
+            found, source = self.training_key(notices), "the training music"
+        if found is None:
+            notices.append(
+                "--key auto: no key found in the clip or the model's training summary; not masking"
+            )
+        else:
+            notices.append(f"--key auto: using {found}, the key of {source}")
+        return found
+
+    def masks(self, key: Key | None, notices: Notices) -> dict[str, torch.Tensor] | None:
+        """The decoder's logit masks for `key` (None: no key, or a model that writes drums only)."""
+        masks = logit_masks(self.spec, key)
+        if key is not None and masks is None:
+            notices.append(f"{self.spec.name} writes drums only, so the key is ignored")
+        if masks is None:
+            return None
+        return {k: torch.as_tensor(v, device=self.device) for k, v in masks.items()}
+
+    # ---- clips -> codes ---------------------------------------------------------------------------
+    def fit(self, clip: Pattern, label: str, notices: Notices) -> FittedClip:
+        """The clip checked and cut/looped to the model's length (notes about it go to `notices`)."""
+        fitted = fit_clip(clip, self.converter, label)
+        notices.extend(fitted.notices)
+        return fitted
+
+    def batch(self, examples: Sequence[dict[str, np.ndarray]]) -> dict[str, torch.Tensor]:
+        """Stack per-example arrays into model tensors (B, ...) on the device."""
+        keys = examples[0].keys()
+        return {
+            k: torch.as_tensor(np.stack([np.asarray(e[k]) for e in examples])).to(self.device) for k in keys
+        }
+
+    def encode_batch(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        """Posterior means (B, Z) of a batch of the converter's arrays, on the device."""
+        mu, _ = self.model.encode(batch)
+        return mu
+
+    def encode(self, patterns: Sequence[Pattern], notices: Notices) -> torch.Tensor:
+        """Latent means (B, Z) on the CPU of the clips, each fitted to the model's length first.
+
+        The codes of the last CACHE_SIZE clips are kept, so a blend pad or morph slider that sends the
+        same corners again only decodes.
+        """
+        labels = [f"clip {i + 1}" if len(patterns) > 1 else "the clip" for i in range(len(patterns))]
+        todo = [i for i, p in enumerate(patterns) if p not in self._codes]
+        if todo:
+            fitted = [self.fit(patterns[i], labels[i], notices) for i in todo]
+            mu = self.encode_batch(self.batch([f.arrays for f in fitted]))
+            for i, code in zip(todo, mu.detach().float().cpu(), strict=True):
+                self._codes[patterns[i]] = code
+            while len(self._codes) > CACHE_SIZE:
+                self._codes.pop(next(iter(self._codes)))
+        return torch.stack([self._codes[p] for p in patterns])  # (B, Z)
+
+    def prior(self, n: int, seed: int) -> torch.Tensor:
+        """n codes (n, Z) drawn from the prior N(0, I) with `seed`, on the CPU (the same on any device)."""
+        return torch.randn(n, self.z_size, generator=torch.Generator().manual_seed(seed))
+
+    # ---- codes -> clips ---------------------------------------------------------------------------
+    def decode(
+        self,
+        z: torch.Tensor,
+        temperature: float,
+        key: Key | None,
+        seed: int,
+        notices: Notices,
+        given: dict[str, torch.Tensor] | None = None,
+        masks: dict[str, torch.Tensor] | None = None,
+    ) -> dict[str, np.ndarray]:
+        """The decoder's arrays (B, ...) for codes z (B, Z), as the musician gets them.
+
+        Sampling noise comes from a torch.Generator seeded with `seed` on the model's device; `key`
+        masks the pitched arrays, `masks` adds or replaces masks of single arrays (a slot's programs);
+        `given` teacher-forces arrays. A velocity/timing head's held-out spread is added back, scaled by
+        sqrt(temperature) (engine/generation/groove.py).
+        """
+        if not 0.0 <= temperature <= 2.0:
+            raise GenerationError(f"temperature {temperature} is outside 0..2")
+        logit_mask = self.masks(key, notices)
+        if masks:
+            logit_mask = {**(logit_mask or {}), **{k: v.to(self.device) for k, v in masks.items()}}
+        rng = torch.Generator(device=self.device).manual_seed(seed)
+        z = z.to(self.device).float()
+        with aten_lstm(), torch.inference_mode():
+            out = self.model.decode(
+                z, temperature=temperature, logit_mask=logit_mask, given=given, generator=rng
+            )
+        arrays = {k: v.detach().cpu().numpy() for k, v in out.items()}
+        spread = self.groove_spread() if "velocity" in arrays else None
+        if spread:  # the spread of real playing around the head's mean velocity and timing
+            arrays = add_spread(arrays, spread, temperature, np.random.default_rng(seed))
+        return arrays
+
+    def to_patterns(self, arrays: dict[str, np.ndarray], tempo: float | None = None) -> list[Pattern]:
+        """One clip per example of decoded arrays (B, ...), at `tempo` (default: the training music's)."""
+        n = next(iter(arrays.values())).shape[0]
+        return [
+            self.converter.from_tensors({k: v[i] for k, v in arrays.items()}, tempo=tempo or self.tempo)
+            for i in range(n)
+        ]
