@@ -123,6 +123,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     command = args.command or "gui"
+    if command == "gui":  # frontdoor: one line naming a missing Qt system library, before Qt aborts
+        importlib.import_module("gui.preflight").exit_if_qt_cannot_start()
     module_name, func_name = COMMANDS[command][0].split(":")
     handler = getattr(importlib.import_module(module_name), func_name)
     return int(handler(args) or 0)
