@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: MIT
 """Derives the Debian packages Qt's xcb platform plugin needs, from the plugin itself (no hand list).
 
-`ldd` on PySide6's libqxcb.so and on the GL-integration plugins it loads at run time gives the whole
-dependency closure (ldd already follows the Qt libraries inside PySide6); every library outside the
+`ldd` on PySide6's libqxcb.so and on the plugins it loads at run time gives the whole dependency
+closure (ldd already follows the Qt libraries inside PySide6); every library outside the
 wheel is mapped to its package with `dpkg-query -S`. Run it with the venv's Python:
     .venv/bin/python scripts/qt_system_libs.py            print the list
     .venv/bin/python scripts/qt_system_libs.py --write    rewrite scripts/qt-xcb-packages.txt
@@ -31,8 +31,9 @@ Entries = dict[str, list[str]]  # package -> the sonames it provides to the plug
 
 
 def plugin_roots(pyside: Path) -> list[Path]:
-    """libqxcb.so, and the xcbglintegrations plugins: the xcb plugin loads one of them for every window
-    it creates (QXcbConnection::glIntegration), a dlopen that ldd on libqxcb.so cannot see.
+    """libqxcb.so and the plugins it dlopens at run time, which ldd on it cannot see: the compose input
+    context (every start on X11; ibus where QT_IM_MODULE=ibus) and the xcbglintegrations (a window that
+    uses OpenGL; Bandmate's widgets paint in software today, the GLX one adds only libxcb-glx0).
 
     Raises:
         FileNotFoundError: PySide6 has no xcb plugin.
@@ -40,8 +41,13 @@ def plugin_roots(pyside: Path) -> list[Path]:
     plugin = xcb_plugin(pyside)
     if plugin is None:
         raise FileNotFoundError(f"no Qt xcb platform plugin under {pyside}")
-    gl = sorted((pyside / "Qt" / "plugins" / "xcbglintegrations").glob("*.so"))
-    return [plugin, *gl]
+    plugins = pyside / "Qt" / "plugins"
+    inputs = [
+        plugins / "platforminputcontexts" / f"lib{n}platforminputcontextplugin.so"
+        for n in ("compose", "ibus")
+    ]
+    gl = sorted((plugins / "xcbglintegrations").glob("*.so"))
+    return [plugin, *[p for p in inputs if p.is_file()], *gl]
 
 
 def system_libraries(roots: list[Path], shipped: Path) -> dict[str, str | None]:
@@ -103,8 +109,9 @@ def render(entries: Entries, pyside_version: str) -> str:
         "# Debian packages Qt's xcb platform plugin needs: one per line, then the libraries it provides.",
         "# scripts/setup_system.sh installs them; gui/preflight.py names them when one is missing.",
         "# Derived, not written by hand: .venv/bin/python scripts/qt_system_libs.py --write",
-        "# (ldd on PySide6/Qt/plugins/platforms/libqxcb.so and on the xcbglintegrations plugins it loads",
-        "# at run time; libraries shipped in the wheel are left out; dpkg-query -S maps the rest).",
+        "# (ldd on PySide6/Qt/plugins/platforms/libqxcb.so and on the input-context and xcbglintegrations",
+        "# plugins it loads at run time; libraries shipped in the wheels are left out; dpkg-query -S maps",
+        "# the rest).",
         "# libxcb-cursor0 is linked by the plugin since Qt 6.5; Qt's abort names it whatever is missing.",
         f"# Derived with PySide6 {pyside_version} on {system}.",
         "# tests/gui/test_qt_system_libs.py re-derives it and fails when it is stale.",
