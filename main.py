@@ -17,10 +17,12 @@ from cli import COMMANDS
 def build_parser() -> argparse.ArgumentParser:
     """The whole command line: `gui` (the default) and one subparser per module of `cli.COMMANDS`."""
     parser = argparse.ArgumentParser(prog="bandmate", description="Bandmate: MusicVAE for musicians.")
-    parser.add_argument("--smoke", action="store_true", help="show the window, then quit")
+    smoke = "open the window, load the model, generate once, then quit (a self-test)"
+    parser.add_argument("--smoke", action="store_true", help=smoke)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    gui = sub.add_parser("gui", help="open the app (the default)")
-    gui.add_argument("--smoke", action="store_true", help="show the window, then quit")
+    sub.add_parser("gui", help="open the app (the default)").add_argument(
+        "--smoke", action="store_true", help=smoke
+    )
     for command in COMMANDS:
         p = sub.add_parser(command.NAME, help=command.HELP)
         command.add_arguments(p)
@@ -33,6 +35,9 @@ def main(argv: list[str] | None = None) -> int:
     handler = getattr(args, "handler", None)
     if handler is not None:
         return int(handler(args) or 0)
+    from gui.preflight import exit_if_qt_cannot_start
+
+    exit_if_qt_cannot_start()  # one line naming a missing Qt system library, before Qt would abort
     from gui.app import run
 
     return run(args)

@@ -7,7 +7,7 @@ import argparse
 import os
 import sys
 
-from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
 from engine.playback.player import Player
@@ -16,6 +16,7 @@ from gui.outputs import ChannelMap, open_output
 from gui.qt_player import QtPlayer
 from gui.session import Session
 from gui.settings import load_settings, open_store
+from gui.smoke import SmokeRun
 from gui.workers import Executor, PoolExecutor
 
 
@@ -43,8 +44,7 @@ def run(args: argparse.Namespace) -> int:
     window = build_window(store, PoolExecutor())
     window.show()
     if getattr(args, "smoke", False):
-        QTimer.singleShot(300, window.close)
-        QTimer.singleShot(400, app.quit)
+        SmokeRun(app, window).start()
     code = int(app.exec())
     PoolExecutor().wait(5000)
     return code

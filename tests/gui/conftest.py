@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 
 from engine.music.pattern import Note, Pattern, Role, Track
@@ -34,6 +37,19 @@ def make_beat(variant: int, bars: int = 2) -> Pattern:
     notes += [Note(42 if variant < 2 else 51, s, s + 1, 60 + 15 * variant) for s in range(0, steps, every)]
     notes += [Note(38, s, s + 1, 95) for s in range(4 + variant % 2 * 2, steps, 8)]
     return Pattern((Track(tuple(notes), 0, True, Role.DRUMS, "drums"),), steps, 120.0)
+
+
+def smoke_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    """Environment for `main.py --smoke` in a subprocess: a temporary HOME, BANDMATE_HOME and settings
+    file (no sound, the bundled drums_2bar model), so a run never reads or writes a developer's own."""
+    from gui.settings import AppSettings, open_store, save_settings
+
+    settings = tmp_path / "settings.ini"
+    chosen = AppSettings(output="none", model="drums_2bar", output_folder=str(tmp_path / "out"))
+    save_settings(open_store(settings), chosen)
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    home = {"HOME": tmp_path / "home", "BANDMATE_HOME": tmp_path / "bandmate", "BANDMATE_SETTINGS": settings}
+    return {**env, **{k: str(v) for k, v in home.items()}, **extra}
 
 
 @pytest.fixture
