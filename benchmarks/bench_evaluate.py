@@ -31,7 +31,7 @@ def _model(config: str, folder: Path) -> Path:
 
     torch.manual_seed(0)
     data = load_train_data(MIDI, config)  # warms the cache and records the held-out split
-    save_checkpoint(folder, MusicVAE(get_config(config)), step=0, meta={"data": data.summary}, best=True)
+    save_checkpoint(folder, MusicVAE(get_config(config)), step=0, data=data.summary, best=True)
     return folder
 
 
@@ -45,14 +45,16 @@ def _one(config: str) -> list[Figure]:
         report = evaluate(model, MIDI, device="cpu")
         seconds = time.perf_counter() - t0
     style = report.style
-    note = f"{report.held_out['examples']} held-out + {report.train['examples']} training examples"
+    held, trained = (side.examples if side else 0 for side in (report.held_out, report.train))
+    note = f"{held} held-out + {trained} training examples"
     return [
         Figure(f"{config} small: `evaluate` report card on the sample folder", (seconds,), "s", "< 30 s", CMD,
                note=note),
         Figure(f"{config}: random baseline's mean overlap with the training music",
-               (style["baseline"]["mean_overlap"],), "overlap", "reported", CMD),
+               (style.baseline.mean_overlap if style.baseline else None,), "overlap", "reported", CMD),
         Figure(f"{config}: real held-out music's mean overlap with the training music",
-               (style["held_out_music"]["mean_overlap"],), "overlap", "reported", CMD),
+               (style.held_out_music.mean_overlap if style.held_out_music else None,), "overlap", "reported",
+               CMD),
     ]  # fmt: skip
 
 

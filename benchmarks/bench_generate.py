@@ -23,7 +23,7 @@ COMMAND = "python -m benchmarks.run generate"
 
 def _generator(config: str) -> Generator:
     torch.manual_seed(0)
-    return Generator(MusicVAE(get_config(config, "small")), {})
+    return Generator(MusicVAE(get_config(config, "small")))
 
 
 def _decode_figure(config: str) -> Figure:
@@ -74,6 +74,7 @@ def quick_model(folder: Path, config: str, out: Path, steps: int, batch: int = 3
     """
     from engine.data.dataset import load_examples
     from engine.data.stats import folder_stats
+    from models.card import DataSummary
     from models.checkpoint import save_checkpoint
     from models.presets import tiny_config
 
@@ -89,8 +90,8 @@ def quick_model(folder: Path, config: str, out: Path, steps: int, batch: int = 3
             opt.zero_grad()
             loss.backward()
             opt.step()
-    meta = {"data": {"folder": str(folder), "files": len(ex.files), **folder_stats(folder)}}
-    save_checkpoint(out, model.eval(), step=steps, meta=meta, best=True)
+    data = DataSummary(folder=str(folder), files=len(ex.files), music=folder_stats(folder))
+    save_checkpoint(out, model.eval(), step=steps, data=data, best=True)
     return out
 
 

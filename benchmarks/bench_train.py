@@ -64,13 +64,14 @@ def one(config: str, seconds: float, report: bool, size: str = "small") -> dict[
     """Train one config for `seconds` of wall time (after loading) into a temp folder; the numbers."""
     from engine.device import training_threads
     from engine.training.train import train
+    from models.card import read_card
 
     with tempfile.TemporaryDirectory() as tmp, training_threads("cpu"):  # as `main.py train` runs it
         out = Path(tmp) / config
         t0 = time.monotonic()
         result = train(MIDI, config, out, size=size, minutes=seconds / 60.0, device="cpu", report=report)
-        index = json.loads((out / "model.json").read_text())
-        entry = index["checkpoints"][-1]
+        card = read_card(out)
+        entry = card.checkpoints[-1]
         return {
             "config": config,
             "size": size,
@@ -80,12 +81,12 @@ def one(config: str, seconds: float, report: bool, size: str = "small") -> dict[
             "steps_per_s": result.steps / max(result.seconds, 1e-9),
             "heldout_accuracy": result.final_accuracy,
             "best_accuracy": result.best_accuracy,
-            "batch_size": index["training"]["batch_size"],
-            "threads": index["training"].get("threads"),
-            "train_examples": index["data"]["train_examples"],
-            "heldout_examples": index["data"]["heldout_examples"],
-            "weights_mb": (out / entry["weights"]).stat().st_size / 2**20,
-            "optimizer_mb": (out / entry["optimizer"]).stat().st_size / 2**20,
+            "batch_size": card.training.batch_size,
+            "threads": card.training.threads,
+            "train_examples": card.data.train_examples,
+            "heldout_examples": card.data.heldout_examples,
+            "weights_mb": (out / entry.weights).stat().st_size / 2**20,
+            "optimizer_mb": (out / (entry.optimizer or entry.weights)).stat().st_size / 2**20,
             "folder_mb": sum(p.stat().st_size for p in out.iterdir()) / 2**20,
             "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,  # Linux: KiB
         }

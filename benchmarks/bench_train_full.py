@@ -8,7 +8,6 @@ the benchmark). Records wall time to the report card, steps, held-out teacher-fo
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -43,11 +42,13 @@ def _finish(proc: subprocess.Popen[str]) -> tuple[str, int, float]:
 
 
 def _figures(config: str, out: Path, seconds: float, peak_mb: float) -> list[Figure]:
-    report = json.loads((out / "report.json").read_text())
-    index = json.loads((out / "model.json").read_text())
-    acc = report["held_out"]["teacher_forced"]
+    from models.card import read_card
+    from models.report import read_report
+
+    report = read_report(out / "report.json")
+    acc = report.held_out.teacher_forced if report.held_out else float("nan")
     cmd = f"python main.py train ../shared/data/midi --config {config} --device cpu  (taskset 1 core)"
-    steps = index["training"].get("step")
+    steps = read_card(out).training.step
     return [
         Figure(f"{config} small: default train to a finished report card, 1 CPU core", (seconds / 60,), "min",
                "<= 10 min on 2 cores", cmd, note=f"{steps} steps"),

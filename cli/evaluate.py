@@ -56,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 2
     if args.json:
-        print(json.dumps(report.to_dict()))
+        print(json.dumps(report.to_json()))
     else:
         print(render_markdown(report))
     return 0

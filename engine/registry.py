@@ -7,10 +7,11 @@ Bundled models: `resources/models/<config>/` (named after their config). User mo
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
+
+from models.card import CardError, DataSummary, read_card
 
 ROOT = Path(__file__).resolve().parent.parent
 BUNDLED_DIR = ROOT / "resources" / "models"
@@ -42,63 +43,29 @@ def user_models_dir() -> Path:
     return bandmate_home() / "models"
 
 
-def read_meta(folder: Path) -> dict:
-    """model.json of a model folder as a dict ({} when it cannot be read)."""
-    try:
-        data = json.loads((folder / "model.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def config_name(meta: dict) -> str:
-    """The config name recorded in a model's meta ("" when absent)."""
-    cfg = meta.get("config", "")
-    if isinstance(cfg, dict):
-        cfg = cfg.get("name") or cfg.get("config") or ""
-    return str(cfg or meta.get("config_name", ""))
-
-
-def trained_on(meta: dict) -> str:
-    """A short human description of the training music recorded in meta."""
-    data = meta.get("data") or meta.get("data_summary") or {}
-    if isinstance(data, dict):
-        folder = data.get("folder") or data.get("path") or ""
-        files = data.get("files") or data.get("n_files")
-        if isinstance(files, list):
-            files = len(files)
-        examples = data.get("examples") or data.get("n_examples")
-        parts = [str(Path(str(folder)).name)] if folder else []
-        if files:
-            parts.append(f"{files} files")
-        if examples:
-            parts.append(f"{examples} examples")
-        if parts:
-            return ", ".join(parts)
-    return str(meta.get("trained_on", "") or "")
-
-
-def _steps(meta: dict) -> int:
-    checkpoints = meta.get("checkpoints")
-    if isinstance(checkpoints, list) and checkpoints and isinstance(checkpoints[-1], dict):
-        return int(checkpoints[-1].get("step", 0) or 0)
-    training = meta.get("training")
-    if isinstance(training, dict) and training.get("step"):
-        return int(training["step"])
-    return int(meta.get("step", 0) or 0)
+def trained_on(data: DataSummary) -> str:
+    """A short human description of the training music: its folder's name and how many files."""
+    parts = [Path(data.folder).name] if data.folder else []
+    if data.files:
+        parts.append(f"{data.files} files")
+    return ", ".join(parts)
 
 
 def model_info(folder: Path, where: str, name: str | None = None) -> ModelInfo:
-    meta = read_meta(folder)
-    cfg = meta.get("config") if isinstance(meta.get("config"), dict) else {}
+    """What the model card of `folder` says; a folder whose model.json cannot be read is still listed
+    (by its name), so that one damaged model never hides the others."""
+    try:
+        card = read_card(folder)
+    except CardError:
+        return ModelInfo(name=name or folder.name, path=folder, config=folder.name, where=where)
     return ModelInfo(
         name=name or folder.name,
         path=folder,
-        config=config_name(meta) or folder.name,
+        config=card.config.name,
         where=where,
-        trained_on=trained_on(meta),
-        steps=_steps(meta),
-        size=str(meta.get("size", cfg.get("size", "")) or ""),
+        trained_on=trained_on(card.data),
+        steps=card.checkpoints[-1].step,
+        size=card.config.size,
     )
 
 

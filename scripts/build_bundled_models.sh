@@ -27,4 +27,4 @@ train trio_16bar "$DATA/midi/multitrack/freedoom-freedoom" &
 train multitrack_1bar "$DATA/midi/multitrack/freedoom-freedoom" &
 train mel_2bar "$WORK/melodies" &
 wait
-"$PY" scripts/install_bundled.py "$WORK" resources/models
+"$PY" -m scripts.install_bundled "$WORK" resources/models

@@ -3,15 +3,18 @@
 
 Only the best weights are kept (no optimizer state, no older checkpoints), local paths are dropped from
 model.json, and a licence note naming the training data is written beside each model.
-Usage: python scripts/install_bundled.py WORK_DIR resources/models
+Usage: python -m scripts.install_bundled WORK_DIR resources/models
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 import sys
 from pathlib import Path
+
+from models.card import ModelCard, read_card
 
 DATA_NOTES = {
     "drums_2bar": "the Groove MIDI Dataset v1.0.0 train split (Gillick, Roberts, Engel, Eck, Bamman, "
@@ -35,16 +38,16 @@ def _scrub(value: object) -> object:
 
 
 def install(src: Path, dst: Path, config: str) -> None:
-    index = json.loads((src / "model.json").read_text())
-    best = index.get("best") or index["checkpoints"][-1]
-    entry = {k: v for k, v in best.items() if not k.startswith("optimizer")}
-    entry["weights"] = "best.safetensors"
+    card = read_card(src)
+    best = card.best or card.checkpoints[-1]
+    entry = dataclasses.replace(best, weights="best.safetensors", optimizer=None, optimizer_sha256=None)
     if dst.exists():
         shutil.rmtree(dst)
     dst.mkdir(parents=True)
-    shutil.copyfile(src / best["weights"], dst / "best.safetensors")
-    index.update(checkpoints=[entry], best=entry, name=config)
-    (dst / "model.json").write_text(json.dumps(_scrub(index), indent=1))
+    shutil.copyfile(src / best.weights, dst / "best.safetensors")
+    slim = dataclasses.replace(card, checkpoints=(entry,), best=entry, name=config)
+    index = ModelCard.from_json(_scrub(slim.to_json())).to_json()  # still a valid card without the paths
+    (dst / "model.json").write_text(json.dumps(index, indent=1))
     for name in ("report.json", "report.md"):
         if (src / name).is_file():
             shutil.copyfile(src / name, dst / name)

@@ -20,9 +20,19 @@ import torch
 from engine.evaluation import metrics
 from engine.evaluation.baseline import baseline_patterns
 from engine.evaluation.recon import reconstruction
-from engine.evaluation.report import Report, render_markdown, verdict
+from engine.evaluation.report import (
+    FeatureScore,
+    Report,
+    ReportData,
+    SetScores,
+    StyleScores,
+    render_markdown,
+    with_verdict,
+)
 from engine.generation.runner import Runner
 from engine.music.pattern import Pattern
+from models.card import DataSummary, ModelCard
+from models.musicvae import MusicVAE
 from models.store import atomic_write
 
 if TYPE_CHECKING:
@@ -84,70 +94,71 @@ def _samples(runner: Runner, temperature: float, seed: int) -> list[Pattern]:
     return runner.to_patterns(runner.decode(runner.prior(n, seed), temperature, None, seed, []))
 
 
-def _scores(reference: list[Pattern], candidate: list[Pattern], seed: int) -> dict[str, Any]:
+def _scores(reference: list[Pattern], candidate: list[Pattern], seed: int) -> SetScores:
     scores = metrics.compare_sets(reference, candidate, seed)
-    return {
-        "mean_overlap": metrics.mean_area(scores),
-        "features": {k: (None if v is None else _overlap_dict(v)) for k, v in scores.items()},
-    }
+    return SetScores(
+        metrics.mean_area(scores), {k: None if v is None else _feature(v) for k, v in scores.items()}
+    )
 
 
-def _overlap_dict(o: metrics.Overlap) -> dict[str, float]:
-    return {"overlap": o.area, "kld": o.kld, "reference_mean": o.reference_mean, "mean": o.candidate_mean}
+def _feature(o: metrics.Overlap) -> FeatureScore:
+    return FeatureScore(o.area, o.kld, o.reference_mean, o.candidate_mean)
 
 
 def style_scores(
-    runner: Runner, train: dict, heldout: dict, seed: int, tick: Callable[[], None]
-) -> dict[str, Any]:
+    runner: Runner,
+    train: dict[str, np.ndarray],
+    heldout: dict[str, np.ndarray],
+    seed: int,
+    tick: Callable[[], None],
+) -> StyleScores:
     """Samples at each temperature (see `_samples`), the baseline and the held-out music, each against
     the training music."""
     converter = runner.converter
     reference = _to_patterns(converter, train or heldout)
     if len(reference) < 3:
-        return {
-            "reference_clips": len(reference),
-            "temperatures": {},
-            "baseline": None,
-            "held_out_music": None,
-        }
+        return StyleScores(len(reference), "", {}, None, None, None)
     temps = {}
     for t in TEMPERATURES:
         temps[str(t)] = _scores(reference, _samples(runner, t, seed), seed)
         tick()
-    best = max(temps, key=lambda t: temps[t]["mean_overlap"] or 0.0)
+    best = max(temps, key=lambda t: temps[t].mean_overlap or 0.0)
     base = _scores(reference, baseline_patterns(reference, _caps(converter.steps)[3], seed), seed)
     real = _scores(reference, _to_patterns(converter, heldout), seed) if train and heldout else None
     tick()
-    return {
-        "reference_clips": len(reference),
-        "reference": "training music" if train else "the evaluated music",
-        "temperatures": temps,
-        "best_temperature": float(best),
-        "baseline": base,
-        "held_out_music": real,
-    }
+    return StyleScores(
+        reference_clips=len(reference),
+        reference="training music" if train else "the evaluated music",
+        temperatures=temps,
+        best_temperature=float(best),
+        baseline=base,
+        held_out_music=real,
+    )
 
 
 def report_for_training(
-    model: Any,
-    meta: dict,
+    model: MusicVAE,
+    data: DataSummary | None,
     heldout: Examples | None,
     train: Examples | None,
-    device: Any = "cpu",
+    device: str | torch.device = "cpu",
     *,
+    name: str = "",
     seed: int = 0,
     source: str = "held-out files of the training folder",
     progress: Progress | None = None,
 ) -> Report:
     """The report card of `model` given its held-out and training examples (arrays as in CONTRIBUTING).
 
+    `data` is the training music's summary from the model card (None: unknown), `name` the model's.
     Either side may be None or empty: its numbers are then None. `source` says in the report which music
     was held out; `progress(done, total)` is called after each stage.
     """
     from engine.data.converters import CONVERTERS
 
     t0 = time.perf_counter()
-    config = _config_name(meta)
+    data = data or DataSummary()
+    config = model.cfg.name
     converter = CONVERTERS[config]
     total, done = 4 + len(TEMPERATURES), [0]
 
@@ -168,45 +179,22 @@ def report_for_training(
     references = _subset(train, max_ref, seed), _subset(heldout, max_ref, seed)
     # the samples get the spread the musician's get once this report is saved: the held-out one, else
     # the training music's jitter (Generator reads report.json's held_out.groove_spread)
-    spread = (recon_held or {}).get("groove_spread")
-    runner = Runner(model, converter, device, summary=meta.get("data") or {}, spread=spread)
-    style = style_scores(runner, *references, seed, tick)
+    spread = recon_held.groove_spread if recon_held else None
+    style = style_scores(Runner(model, converter, device, data, spread), *references, seed, tick)
     report = Report(
-        model=str(meta.get("name") or config),
+        model=name or config,
         config=config,
         source=source,
-        data=_data_summary(meta, heldout, train),
+        data=_data_summary(data, heldout, train),
         held_out=recon_held,
         train=recon_train,
         style=style,
         seed=seed,
         device=str(device),
-        seconds=0.0,
     )
-    report.verdict = verdict(report)
-    report.seconds = round(time.perf_counter() - t0, 2)
+    report = with_verdict(report, round(time.perf_counter() - t0, 2))
     tick()
     return report
-
-
-def _config_name(meta: dict) -> str:
-    from engine.registry import config_name
-
-    name = config_name(meta)
-    if not name:
-        raise EvaluateError("the model's model.json names no config, so it cannot be evaluated")
-    return name
-
-
-def _training_folder(meta: dict) -> Path | None:
-    data = meta.get("data") if isinstance(meta.get("data"), dict) else {}
-    folder = data.get("folder")
-    return Path(folder) if folder else None
-
-
-def _heldout_files(meta: dict) -> list[str]:
-    data = meta.get("data") if isinstance(meta.get("data"), dict) else {}
-    return [str(f) for f in data.get("heldout_files") or []]
 
 
 def _heldout_ids(files: list[str], folder: Path, held: list[str]) -> list[int]:
@@ -224,21 +212,21 @@ def _heldout_ids(files: list[str], folder: Path, held: list[str]) -> list[int]:
     return ids
 
 
-def _data_summary(meta: dict, heldout: Examples | None, train: Examples | None) -> dict[str, Any]:
-    """How much music the model learned from and how much it is tested on."""
-    data = meta.get("data") if isinstance(meta.get("data"), dict) else {}
+def _data_summary(data: DataSummary, heldout: Examples | None, train: Examples | None) -> ReportData:
+    """How much music the model learned from (the card's summary, else what `train` holds) and how much
+    it is tested on."""
 
     def files(ex: Examples | None) -> int:
         return 0 if ex is None else int(len(np.unique(ex.file_ids)))
 
-    return {
-        "train_files": int(data.get("train_files") or files(train)),
-        "train_bars": int(data.get("train_bars") or 0),
-        "train_examples": int(data.get("train_examples") or (0 if train is None else len(train.file_ids))),
-        "heldout_files": files(heldout),
-        "heldout_examples": 0 if heldout is None else int(len(heldout.file_ids)),
-        "transposed": bool(data.get("transposed", False)),
-    }
+    return ReportData(
+        train_files=data.train_files or files(train),
+        train_bars=data.train_bars,
+        train_examples=data.train_examples or (0 if train is None else len(train.file_ids)),
+        heldout_files=files(heldout),
+        heldout_examples=0 if heldout is None else int(len(heldout.file_ids)),
+        transposed=data.transposed,
+    )
 
 
 def evaluate(
@@ -258,12 +246,12 @@ def evaluate(
     with a one-line reason. On a CPU the caller picks the thread count: decoding runs many small LSTM
     steps, and oversubscribed threads spin against other processes (engine.device.training_threads).
     """
-    model, meta, model_name = _load(model_dir, device)
-    config = _config_name(meta)
+    model, card, model_name = _load(model_dir, device)
+    config = model.cfg.name
     examples = _examples(Path(folder), config)
-    train_folder = _training_folder(meta)
+    train_folder = Path(card.data.folder) if card.data.folder else None
     if as_training_folder or (train_folder is not None and _same(train_folder, Path(folder))):
-        held_files = _heldout_files(meta)
+        held_files = list(card.data.heldout_files)
         held_ids = _heldout_ids(examples.files, Path(folder), held_files)
         if as_training_folder and not held_ids:
             raise EvaluateError(
@@ -278,24 +266,22 @@ def evaluate(
         if train_folder is not None and train_folder.is_dir():
             train = _examples(train_folder, config, required=False)
         source = f"all {len(np.unique(examples.file_ids))} usable files in {Path(folder).name}/"
-    report = report_for_training(
-        model, meta, heldout, train, device, seed=seed, source=source, progress=progress
+    return report_for_training(
+        model, card.data, heldout, train, device, name=model_name, seed=seed, source=source, progress=progress
     )
-    report.model = model_name
-    return report
 
 
-def _load(model_dir: str | Path, device: Any) -> tuple[Any, dict, str]:
-    """(model, meta, name) of a model folder or bundled/user model name."""
+def _load(model_dir: str | Path, device: Any) -> tuple[MusicVAE, ModelCard, str]:
+    """(model, card, name) of a model folder or bundled/user model name."""
     from engine.registry import ModelNotFoundError, resolve_model
     from models.checkpoint import CheckpointError, load_model
 
     try:
         folder = resolve_model(model_dir)
-        model, meta = load_model(folder, device=device)
+        model, card = load_model(folder, device=device)
     except (ModelNotFoundError, CheckpointError) as e:
         raise EvaluateError(str(e)) from e
-    return model, meta, folder.name
+    return model, card, folder.name
 
 
 def _examples(folder: Path, config: str, required: bool = True) -> Examples | None:
@@ -322,7 +308,7 @@ def write_report(model_dir: str | Path, report: Report) -> tuple[Path, Path]:
     folder = Path(model_dir)
     folder.mkdir(parents=True, exist_ok=True)
     paths = folder / "report.json", folder / "report.md"
-    texts = json.dumps(report.to_dict(), indent=2) + "\n", render_markdown(report)
+    texts = json.dumps(report.to_json(), indent=2) + "\n", render_markdown(report)
     for path, text in zip(paths, texts, strict=True):
         atomic_write(path, text.encode("utf-8"))
     return paths

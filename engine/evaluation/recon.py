@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from engine.evaluation.report import KeyScores, Reconstruction
 from engine.generation.groove import SpreadSums
 from engine.generation.runner import Runner
 from models.musicvae import head_outputs, multitrack_onsets
@@ -85,24 +86,24 @@ class _Sums:
         self.free = self.free + _per_step(free) * rows
         self.rows += rows
 
-    def result(self) -> dict[str, Any]:
+    def result(self) -> KeyScores:
         forced = (torch.as_tensor(self.forced) / self.rows).cpu().numpy()
         free = (torch.as_tensor(self.free) / self.rows).cpu().numpy()
-        return {
-            "teacher_forced": float(forced.mean()),
-            "sampled": float(free.mean()),
-            "per_step_teacher_forced": [round(float(x), 4) for x in forced],
-            "per_step_sampled": [round(float(x), 4) for x in free],
-        }
+        return KeyScores(
+            teacher_forced=float(forced.mean()),
+            sampled=float(free.mean()),
+            per_step_teacher_forced=tuple(round(float(x), 4) for x in forced),
+            per_step_sampled=tuple(round(float(x), 4) for x in free),
+        )
 
 
 @torch.no_grad()
-def reconstruction(runner: Runner, arrays: dict[str, np.ndarray]) -> dict[str, Any] | None:
+def reconstruction(runner: Runner, arrays: dict[str, np.ndarray]) -> Reconstruction | None:
     """Reconstruction scores of `arrays` (examples stacked on axis 0); None when there are none.
 
-    Returns teacher_forced and sampled token accuracy (means over all token keys), per-key details with
-    per-step curves, kl (mean nats per example), examples, and for drums velocity_error (MIDI velocity
-    units) and offset_error (fractions of a 16th) of the predicted humanization given the true hits, and
+    Teacher-forced and sampled token accuracy (means over all token keys), per-key details with per-step
+    curves, KL (mean nats per example), and for drums velocity_error (MIDI velocity units) and
+    offset_error (fractions of a 16th) of the predicted humanization given the true hits, with
     groove_spread: per drum class, the standard deviation of those errors (engine/generation/groove.py
     adds it back); for multitrack_1bar velocity_error and groove_spread of the predicted velocities of
     the true notes.
@@ -137,18 +138,15 @@ def reconstruction(runner: Runner, arrays: dict[str, np.ndarray]) -> dict[str, A
             vel_err.append(vel_diff.abs()[note].cpu())
             spread.add(note.cpu().numpy()[..., None], {"velocity": vel_diff.cpu().numpy()[..., None] * 127})
     per_key = {k: s.result() for k, s in sums.items()}
-    out: dict[str, Any] = {
-        "examples": int(len(arrays[keys[0]])),
-        "teacher_forced": float(np.mean([v["teacher_forced"] for v in per_key.values()])),
-        "sampled": float(np.mean([v["sampled"] for v in per_key.values()])),
-        "kl": float(torch.cat(kls).mean()),
-        "keys": per_key,
-    }
-    if vel_err:
-        vel = torch.cat(vel_err)
-        out["velocity_error"] = float(vel.mean() * 127) if vel.numel() else None
-        if off_err:
-            off = torch.cat(off_err)
-            out["offset_error"] = float(off.mean()) if off.numel() else None
-        out["groove_spread"] = spread.result()
-    return out
+    vel = torch.cat(vel_err) if vel_err else torch.zeros(0)
+    off = torch.cat(off_err) if off_err else torch.zeros(0)
+    return Reconstruction(
+        examples=int(len(arrays[keys[0]])),
+        teacher_forced=float(np.mean([v.teacher_forced for v in per_key.values()])),
+        sampled=float(np.mean([v.sampled for v in per_key.values()])),
+        kl=float(torch.cat(kls).mean()),
+        keys=per_key,
+        velocity_error=float(vel.mean() * 127) if vel.numel() else None,
+        offset_error=float(off.mean()) if off.numel() else None,
+        groove_spread=spread.result() if vel_err else None,
+    )

@@ -9,11 +9,9 @@ cut, a key was guessed). The work is done by the model's `Runner` (engine/genera
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import torch
@@ -28,9 +26,11 @@ from engine.generation.morph import REFINE, monotone_steps, note_distances
 from engine.generation.runner import Generated, Notices, Runner, new_seed
 from engine.music.keys import Key
 from engine.music.pattern import STEPS_PER_BAR, Pattern
-from engine.registry import config_name, list_models, resolve_model
+from engine.registry import list_models, resolve_model
+from models.card import DataSummary, MusicStats
 from models.latent import bilinear, slerp
 from models.musicvae import MusicVAE
+from models.report import REPORT, GrooveSpread, ReportError, read_report
 from models.spec import DecoderKind
 
 __all__ = ["Generated", "Generator", "GenerationError", "list_models"]
@@ -51,17 +51,18 @@ class Generator:
     def __init__(
         self,
         model: MusicVAE,
-        meta: dict[str, Any],
+        data: DataSummary | None = None,
         path: Path | None = None,
         device: str | torch.device = "cpu",
     ) -> None:
+        """`data` is the model card's summary of the training music; `path` the model folder (its
+        report.json gives the groove spread)."""
         self.device = pick_device(device)
         self.model = model.to(self.device).eval()
         for p in self.model.parameters():  # inference only: gradients flow to latent codes, never to weights
             p.requires_grad_(False)
-        self.meta = meta
         self.path = path
-        self.config_name: str = model.cfg.name or config_name(meta)
+        self.config_name: str = model.cfg.name
         from engine.data.converters import CONVERTERS
 
         if self.config_name not in CONVERTERS:
@@ -70,8 +71,7 @@ class Generator:
         self.spec = self.converter.spec
         self.steps: int = self.converter.steps
         self.z_size: int = int(model.cfg.z_size)
-        summary = meta.get("data") or {}
-        self.runner = Runner(self.model, self.converter, self.device, summary, self._measured_spread())
+        self.runner = Runner(self.model, self.converter, self.device, data, self._measured_spread())
         self.feel = True
 
     @classmethod
@@ -81,23 +81,24 @@ class Generator:
 
         folder = resolve_model(model)
         dev = pick_device(device)
-        net, meta = load_model(folder, device=str(dev))
-        return cls(net, meta, folder, dev)
+        net, card = load_model(folder, device=str(dev))
+        return cls(net, card.data, folder, dev)
 
-    def _measured_spread(self) -> dict[str, Any] | None:
-        """The groove spread the report card measured on held-out music (report.json), if any."""
-        report = self.path / "report.json" if self.path is not None else None
+    def _measured_spread(self) -> GrooveSpread | None:
+        """The groove spread the report card measured on held-out music (report.json), if any. The report
+        only refines the feel, so a missing or unreadable one leaves the training music's jitter."""
+        path = self.path / REPORT if self.path is not None else None
+        if path is None or not path.is_file():
+            return None
         try:
-            if report is not None and report.is_file():
-                spread = (json.loads(report.read_text()).get("held_out") or {}).get("groove_spread")
-                return spread or None
-        except (OSError, ValueError, AttributeError):
-            pass
-        return None
+            report = read_report(path)
+        except (OSError, ReportError):
+            return None
+        return report.held_out.groove_spread if report.held_out else None
 
     # ---- what the model knows about its training music -------------------------------------------
     @property
-    def summary(self) -> dict[str, Any]:
+    def summary(self) -> DataSummary:
         """The training music's data summary (with statistics measured in its folder, once asked for)."""
         return self.runner.summary
 
@@ -105,11 +106,11 @@ class Generator:
     def tempo(self) -> float:
         return self.runner.tempo
 
-    def music_stats(self) -> dict[str, Any]:
+    def music_stats(self) -> MusicStats:
         """The training music's statistics (measured in its folder when model.json records none)."""
         return self.runner.music_stats([])
 
-    def groove_spread(self) -> dict[str, Any] | None:
+    def groove_spread(self) -> GrooveSpread | None:
         """The spread added to a velocity/timing head's notes (see Runner.groove_spread)."""
         return self.runner.groove_spread()
 

@@ -15,10 +15,9 @@ by T, so the noise is scaled by sqrt(T); temperature 0 gives the head's mean.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
+from models.report import GrooveSpread
 from models.vocab import DRUM_CLASSES
 
 MIN_HITS = 20  # a class with fewer held-out hits takes the spread of all classes together
@@ -46,21 +45,21 @@ class SpreadSums:
             self.sums[key] += e.sum(0)
             self.squares[key] += (e**2).sum(0)
 
-    def result(self) -> dict[str, Any] | None:
-        """{"velocity": [classes] MIDI units, ("offset": [classes] 16ths,) "hits": [classes]}, or None
-        without enough notes."""
+    def result(self) -> GrooveSpread | None:
+        """The spread per class (a class with too few notes takes the pooled one), or None without
+        enough notes."""
         total = self.n.sum()
         if total < MIN_HITS:
             return None
-        out: dict[str, Any] = {"hits": [int(h) for h in self.n]}
+        out: dict[str, tuple[float, ...]] = {}
         for key in self.keys:
             pooled = _std(self.sums[key].sum(), self.squares[key].sum(), total)
             per = [
                 _std(s, q, n) if n >= MIN_HITS else pooled
                 for s, q, n in zip(self.sums[key], self.squares[key], self.n, strict=True)
             ]
-            out[key] = [round(float(v), 4) for v in per]
-        return out
+            out[key] = tuple(round(float(v), 4) for v in per)
+        return GrooveSpread(tuple(int(h) for h in self.n), out["velocity"], out.get("offset"))
 
 
 def _std(total: float, squares: float, n: float) -> float:
@@ -69,12 +68,12 @@ def _std(total: float, squares: float, n: float) -> float:
 
 
 def add_spread(
-    arrays: dict[str, np.ndarray], spread: dict[str, Any], temperature: float, rng: np.random.Generator
+    arrays: dict[str, np.ndarray], spread: GrooveSpread, temperature: float, rng: np.random.Generator
 ) -> dict[str, np.ndarray]:
     """Decoded arrays with each note's velocity (and offset) moved by N(0, spread * sqrt(T)).
 
     drums_2bar arrays carry hits/velocity/offset (B, T, 9) and a spread per drum class; multitrack_1bar
-    arrays carry velocity (B, 8, 16), nonzero at onsets, and one spread. `spread` is `SpreadSums.result()`.
+    arrays carry velocity (B, 8, 16), nonzero at onsets, and one spread.
     Returns new arrays; notes and tokens are untouched, velocity stays in [1/127, 1] and offset in
     (-0.5, 0.5).
     """
@@ -84,9 +83,10 @@ def add_spread(
     notes = arrays["hits"] > 0.5 if "hits" in arrays else arrays["velocity"] > 0.0
     out = dict(arrays)
     for key, low, high in (("velocity", 1.0 / 127.0, 1.0), ("offset", -0.5, MAX_OFFSET)):
-        if key not in arrays or key not in spread:
+        values = spread.velocity if key == "velocity" else spread.offset
+        if key not in arrays or values is None:
             continue
-        sd = np.asarray(spread[key], dtype=np.float32) * scale  # (classes,): broadcasts on the last axis
+        sd = np.asarray(values, dtype=np.float32) * scale  # (classes,): broadcasts on the last axis
         if key == "velocity":
             sd = sd / 127.0
         if sd.size == 1:

@@ -18,6 +18,7 @@ from engine.data.codec import DEFAULT_VELOCITY
 from engine.generation.fit import GenerationError, check_content
 from engine.generation.runner import Notices, Runner
 from engine.music.pattern import STEPS_PER_BAR, Note, Pattern, Track
+from models.card import TimingStats
 from models.spec import DecoderKind
 from models.vocab import DRUM_CLASS_OF, DRUM_KIT
 
@@ -70,11 +71,12 @@ def humanize_drums(runner: Runner, clip: Pattern, amount: float, seed: int, noti
     return clip.with_tracks(tracks)
 
 
-def training_stats(runner: Runner, notices: Notices) -> dict:
-    """Velocity/timing statistics of the training music (model.json, else measured in its folder)."""
+def training_stats(runner: Runner, notices: Notices) -> tuple[TimingStats, TimingStats | None]:
+    """The training music's timing statistics, (pitched notes, drums), from model.json, else measured in
+    its folder."""
     stats = runner.music_stats(notices)
-    if stats.get("velocity_mean") is not None and stats.get("velocity_std") is not None:
-        return stats
+    if stats.pitched is not None:
+        return stats.pitched, stats.drums
     raise GenerationError(
         "this model has no learned velocities and its model.json records no velocity statistics "
         "of its training music (and its training folder is gone); use a drums_2bar model"
@@ -83,26 +85,19 @@ def training_stats(runner: Runner, notices: Notices) -> dict:
 
 def _humanize_track(
     track: Track,
-    stats: dict,
+    stats: TimingStats,
     amount: float,
     rng: np.random.Generator,
     scale: float = 1.0,
     velocity: bool = True,
 ) -> Track:
     """Each note moved toward its beat position's mean velocity and offset plus the music's jitter
-    (times `scale`); with velocity=False only the timing moves."""
-    v_mean, o_mean = float(stats["velocity_mean"]), float(stats.get("offset_mean") or 0.0)
-    by_pos = stats.get("velocity_by_position")
-    o_by_pos = stats.get("offset_by_position")
-    v_jit = float(stats.get("velocity_jitter", stats["velocity_std"]) if by_pos else stats["velocity_std"])
-    o_jit = float(
-        stats.get("offset_jitter", stats.get("offset_std", 0.0)) if o_by_pos else stats.get("offset_std", 0.0)
-    )
+    around those means (times `scale`); with velocity=False only the timing moves."""
     notes = []
     for n in track.notes:
         pos = n.start % STEPS_PER_BAR
-        v = (float(by_pos[pos]) if by_pos else v_mean) + rng.normal(0.0, v_jit * scale)
-        o = (float(o_by_pos[pos]) if o_by_pos else o_mean) + rng.normal(0.0, o_jit * scale)
+        v = stats.velocity_by_position[pos] + rng.normal(0.0, stats.velocity_jitter * scale)
+        o = stats.offset_by_position[pos] + rng.normal(0.0, stats.offset_jitter * scale)
         notes.append(_move(n, v if velocity else n.velocity, o, amount))
     return track.with_notes(notes)
 
@@ -121,27 +116,29 @@ def add_feel(
     if runner.spec.has_groove:
         return clips
     stats = runner.music_stats(notices)
-    if stats.get("velocity_mean") is None or stats.get("velocity_std") is None:
+    if stats.pitched is None:
         return clips
     scale = float(np.sqrt(max(temperature, 0.0)))
     velocity = not runner.spec.velocity_head
     rng = np.random.default_rng(seed)
-    return [_with_feel(clip, stats, 1.0, rng, scale, velocity) for clip in clips]
+    return [_with_feel(clip, stats.pitched, stats.drums, 1.0, rng, scale, velocity) for clip in clips]
 
 
 def _with_feel(
     clip: Pattern,
-    stats: dict,
+    pitched: TimingStats,
+    drums: TimingStats | None,
     amount: float,
     rng: np.random.Generator,
     scale: float = 1.0,
     velocity: bool = True,
 ) -> Pattern:
-    """Every track moved by `_humanize_track`, drum tracks by the drums' statistics."""
-    drum_stats = stats.get("drums") or stats
+    """Every track moved by `_humanize_track`: pitched tracks by the pitched notes' statistics, drum
+    tracks by the drums' (the pitched ones when the training music had no drums)."""
+    beat = drums or pitched
     return clip.with_tracks(
         [
-            _humanize_track(t, drum_stats if t.is_drum else stats, amount, rng, scale, velocity)
+            _humanize_track(t, beat if t.is_drum else pitched, amount, rng, scale, velocity)
             for t in clip.tracks
         ]
     )
@@ -162,12 +159,12 @@ def humanize_from_summary(
     runner: Runner, clip: Pattern, amount: float, seed: int, notices: Notices
 ) -> Pattern:
     """Loudness and timing drawn from the training music's statistics (drum tracks from its drums')."""
-    stats = training_stats(runner, notices)
-    out = _with_feel(clip, stats, amount, np.random.default_rng(seed))
+    p, drums = training_stats(runner, notices)
+    out = _with_feel(clip, p, drums, amount, np.random.default_rng(seed))
     notices.append(
         f"{runner.spec.name} has no learned velocities: used the velocity and timing statistics of its "
-        f"training music (velocity {float(stats['velocity_mean']):.0f} ± {float(stats['velocity_std']):.0f}, "
-        f"timing spread {float(stats.get('offset_std') or 0.0):.2f} steps)"
+        f"training music (velocity {p.velocity_mean:.0f} ± {p.velocity_std:.0f}, "
+        f"timing spread {p.offset_std:.2f} steps)"
     )
     return out
 
@@ -183,8 +180,7 @@ def humanize_multitrack(runner: Runner, clip: Pattern, amount: float, seed: int,
     # the notes are given, so temperature only scales the velocity spread: 1.0 is the real playing's
     vel = runner.decode(mu, 1.0, None, seed, notices, given=given)["velocity"]  # (W, 8, 16)
     programs = batch["program"].cpu().numpy()  # (W, 8)
-    stats = runner.music_stats(notices)
-    o_by_pos = stats.get("offset_by_position")
+    timing = runner.music_stats(notices).pitched  # the offsets of the training music's notes, if known
     rng = np.random.default_rng(seed)
     tracks = []
     for track in clip.tracks:
@@ -195,13 +191,11 @@ def humanize_multitrack(runner: Runner, clip: Pattern, amount: float, seed: int,
             slots = np.flatnonzero(programs[w] == code)
             v = float(vel[w, slots, t].max()) * 127.0 if len(slots) else 0.0
             o = n.offset
-            if o_by_pos:
-                o = float(o_by_pos[n.start % STEPS_PER_BAR]) + rng.normal(
-                    0.0, float(stats.get("offset_jitter", 0.0))
-                )
+            if timing is not None:
+                o = timing.offset_by_position[n.start % STEPS_PER_BAR] + rng.normal(0.0, timing.offset_jitter)
             notes.append(_move(n, v, o, amount) if v >= 1.0 else n)
         tracks.append(track.with_notes(notes))
-    notices.append("velocities from the model; timing " + ("from the training music" if o_by_pos else "kept"))
+    notices.append("velocities from the model; timing " + ("from the training music" if timing else "kept"))
     return clip.with_tracks(tracks)
 
 

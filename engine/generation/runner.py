@@ -13,9 +13,8 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import torch
@@ -23,9 +22,10 @@ import torch
 from engine.data.converter import Converter
 from engine.device import aten_lstm
 from engine.generation.fit import FittedClip, GenerationError, fit_clip
-from engine.generation.groove import add_spread
+from engine.generation.groove import GrooveSpread, add_spread
 from engine.music.keys import Key, detect_key, key_from_histogram, logit_masks, parse_key
 from engine.music.pattern import Pattern
+from models.card import DataSummary, MusicStats
 from models.musicvae import MusicVAE
 from models.spec import ModelSpec
 from models.vocab import DRUM_CLASSES
@@ -62,9 +62,9 @@ class Runner:
 
     Args:
         model: the network, in eval mode on `device` (its weights never change here).
-        summary: the training music's data summary (model.json's "data"): statistics, key, tempo.
-        spread: the held-out spread of the model's velocity/timing head (`SpreadSums.result()`) as the
-            report card measured it, or None: then the training music's jitter stands in for it.
+        summary: the model card's summary of its training music: statistics, key, tempo.
+        spread: the held-out spread of the model's velocity/timing head as the report card measured it,
+            or None: then the training music's jitter stands in for it.
     """
 
     def __init__(
@@ -72,14 +72,14 @@ class Runner:
         model: MusicVAE,
         converter: Converter,
         device: torch.device,
-        summary: dict[str, Any] | None = None,
-        spread: dict[str, Any] | None = None,
+        summary: DataSummary | None = None,
+        spread: GrooveSpread | None = None,
     ) -> None:
         self.model, self.converter, self.device = model, converter, device
         self.spec: ModelSpec = converter.spec
-        self.summary: dict[str, Any] = dict(summary or {})
-        self._spread: dict[str, Any] | bool | None = spread  # False once known to be missing
-        self.tempo = float(self.summary.get("tempo_median") or DEFAULT_TEMPO)
+        self.summary = summary or DataSummary()
+        self._spread: GrooveSpread | bool | None = spread  # False once known to be missing
+        self.tempo = float(self.summary.music.tempo_median or DEFAULT_TEMPO)
         self._measured = False  # music_stats() looked in the training folder already
         self._codes: dict[Pattern, torch.Tensor] = {}  # clip -> latent mean (Z,), oldest first
 
@@ -88,29 +88,29 @@ class Runner:
         return int(self.model.cfg.z_size)
 
     # ---- the training music ----------------------------------------------------------------------
-    def music_stats(self, notices: Notices) -> dict[str, Any]:
-        """The training music's data summary; statistics missing there are measured once in its folder."""
-        if self.summary.get("velocity_mean") is None and not self._measured:
+    def music_stats(self, notices: Notices) -> MusicStats:
+        """The training music's statistics; when the card has none for its pitched notes, they are
+        measured once in the training folder (if it is still there)."""
+        if self.summary.music.pitched is None and not self._measured:
             self._measured = True
-            folder = self.summary.get("folder")
+            folder = self.summary.folder
             if folder and Path(folder).is_dir():
                 from engine.data.stats import folder_stats
 
                 stats = folder_stats(folder)
                 if stats:
-                    self.summary = {**self.summary, **stats}
+                    self.summary = replace(self.summary, music=stats.over(self.summary.music))
                     notices.append(f"measured the training music's loudness, timing and key in {folder}")
-        return self.summary
+        return self.summary.music
 
     def training_key(self, notices: Notices) -> Key | None:
         """The key of the training music recorded in the model's data summary, if any."""
-        key = self.music_stats(notices).get("key")
-        if isinstance(key, str) and key:
-            return parse_key(key)
-        hist = self.summary.get("pitch_classes")
-        return key_from_histogram(hist) if hist else None
+        music = self.music_stats(notices)
+        if music.key:
+            return parse_key(music.key)
+        return key_from_histogram(music.pitch_classes) if music.pitch_classes else None
 
-    def groove_spread(self) -> dict[str, Any] | None:
+    def groove_spread(self) -> GrooveSpread | None:
         """How far real notes lie from the velocity/timing head's prediction (engine/generation/groove.py):
         per drum class for a groove head, one figure for a per-note velocity head. The report card's
         held-out measure, else the training music's jitter around each beat position's mean; None for
@@ -119,17 +119,17 @@ class Runner:
             self._spread = self._jitter_spread() or False
         return self._spread or None
 
-    def _jitter_spread(self) -> dict[str, Any] | None:
+    def _jitter_spread(self) -> GrooveSpread | None:
+        music = self.summary.music
         if self.spec.has_groove:  # per drum class
-            drums = self.summary.get("drums") or {}
-            if drums.get("velocity_jitter") is None:
+            drums = music.drums
+            if drums is None:
                 return None
-            return {
-                "velocity": [float(drums["velocity_jitter"])] * DRUM_CLASSES,
-                "offset": [float(drums.get("offset_jitter") or 0.0)] * DRUM_CLASSES,
-            }
-        if self.spec.velocity_head and self.summary.get("velocity_jitter") is not None:  # one per note
-            return {"velocity": [float(self.summary["velocity_jitter"])]}
+            return GrooveSpread(
+                (), (drums.velocity_jitter,) * DRUM_CLASSES, (drums.offset_jitter,) * DRUM_CLASSES
+            )
+        if self.spec.velocity_head and music.pitched is not None:  # one figure for every note
+            return GrooveSpread((), (music.pitched.velocity_jitter,))
         return None
 
     # ---- keys and masks ---------------------------------------------------------------------------

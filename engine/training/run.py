@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,15 +19,8 @@ import torch
 from engine.training import distributed as ddp
 from engine.training.progress import TrainProgress
 from engine.training.trainset import Batches, TrainData, load_train_data, to_batch
-from models.checkpoint import (
-    CheckpointError,
-    config_of,
-    load_model,
-    load_training_state,
-    read_index,
-    save_checkpoint,
-    vocabulary,
-)
+from models.card import TrainState, plain_float, read_card, vocabulary
+from models.checkpoint import CheckpointError, load_model, load_training_state, save_checkpoint
 from models.musicvae import MusicVAE
 from models.presets import ModelConfig, get_config
 
@@ -39,8 +32,9 @@ class TrainError(Exception):
 
 
 @dataclass(slots=True)
-class TrainState:
-    """Saved in model.json's "training": where training stands."""
+class RunState:
+    """The loop's live counters, which it advances every step (NaN: no loss yet); saved as the model
+    card's frozen `TrainState`."""
 
     step: int = 0
     epoch: int = 0
@@ -50,28 +44,31 @@ class TrainState:
     accuracy: float | None = None
     best_accuracy: float | None = None
 
-    def to_json(self) -> dict[str, Any]:
-        return {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in asdict(self).items()}
-
     @classmethod
-    def from_json(cls, values: dict[str, Any]) -> TrainState:
-        known = {k: v for k, v in values.items() if k in cls.__slots__}  # type: ignore[attr-defined]
-        state = cls(**known)
-        state.loss = math.nan if state.loss is None else state.loss
-        state.kl = math.nan if state.kl is None else state.kl
-        return state
+    def from_card(cls, saved: TrainState) -> RunState:
+        nan = math.nan
+        loss, kl = (nan if x is None else x for x in (saved.loss, saved.kl))
+        return cls(saved.step, saved.epoch, saved.seed, loss, kl, saved.accuracy, saved.best_accuracy)
+
+    def to_card(self, device: torch.device, world: int, batch_size: int) -> TrainState:
+        """The card's record of this state, with how the run goes (device, processes, batch, threads)."""
+        return TrainState(
+            step=self.step, epoch=self.epoch, seed=self.seed, loss=plain_float(self.loss),
+            kl=plain_float(self.kl), accuracy=self.accuracy, best_accuracy=self.best_accuracy,
+            device=str(device), world_size=world, batch_size=batch_size, threads=torch.get_num_threads(),
+        )  # fmt: skip
 
 
 class TrainingRun:
     """Model, optimizer and data of one run; only rank 0 saves."""
 
     def __init__(
-        self, model: MusicVAE, opt_state: dict[str, Any] | None, data: TrainData, state: TrainState,
-        out_dir: Path, device: torch.device, info: ddp.DistInfo, extra: dict[str, Any], batch_size: int,
+        self, model: MusicVAE, opt_state: dict[str, Any] | None, data: TrainData, state: RunState,
+        out_dir: Path, device: torch.device, info: ddp.DistInfo, fine_tuned_from: str | None, batch_size: int,
     ) -> None:  # fmt: skip
         self.cfg: ModelConfig = model.cfg
         self.model, self.data, self.state, self.out_dir = model.to(device), data, state, out_dir
-        self.device, self.info, self.extra = device, info, extra
+        self.device, self.info, self.fine_tuned_from = device, info, fine_tuned_from
         self.net = ddp.wrap(self.model, info, device)
         self.opt = torch.optim.Adam(self.model.parameters(), lr=self.cfg.learning_rate)
         if opt_state is not None:
@@ -87,7 +84,7 @@ class TrainingRun:
         progress: Callable[[TrainProgress], None] | None,
     ) -> TrainingRun:  # fmt: skip
         say = progress or (lambda p: None)
-        model, opt_state, state, extra = _start(config, size, out_dir, from_model, device, seed)
+        model, opt_state, state, tuned_from = _start(config, size, out_dir, from_model, device, seed)
         how = f"resuming at step {state.step}" if state.step else "fine-tuning" if from_model else "training"
         n = torch.get_num_threads()
         where = f"{device} ({n} thread{'s' * (n > 1)})" if device.type == "cpu" else str(device)
@@ -101,7 +98,7 @@ class TrainingRun:
                 f"no {model.cfg.name} training examples left in {folder} after holding out files"
             )
         batch = batch_size or model.cfg.batch_size
-        return cls(model, opt_state, data, state, out_dir, device, info, extra, batch)
+        return cls(model, opt_state, data, state, out_dir, device, info, tuned_from, batch)
 
     def step(self, index: np.ndarray) -> tuple[float, float]:
         """One optimisation step on the training examples at `index`; returns (loss, kl)."""
@@ -141,22 +138,11 @@ class TrainingRun:
         improved = st.accuracy is None or st.best_accuracy is None or st.accuracy > st.best_accuracy
         if st.accuracy is not None and improved:
             st.best_accuracy = st.accuracy
-        meta = {
-            "name": self.out_dir.name,
-            "vocabulary": vocabulary(self.cfg),
-            "data": self.data.summary,
-            "training": {
-                **st.to_json(),
-                "device": str(self.device),
-                "world_size": self.info.world,
-                "batch_size": self.batches.batch_size,
-                "threads": torch.get_num_threads(),
-            },  # fmt: skip
-            **self.extra,
-        }
         return save_checkpoint(
-            self.out_dir, self.model, step=st.step, optimizer_state=self.opt.state_dict(), meta=meta,
-            keep=keep, best=improved,
+            self.out_dir, self.model, step=st.step, optimizer_state=self.opt.state_dict(),
+            name=self.out_dir.name, data=self.data.summary,
+            training=st.to_card(self.device, self.info.world, self.batches.batch_size),
+            fine_tuned_from=self.fine_tuned_from, keep=keep, best=improved,
         )  # fmt: skip
 
     def report_seconds(self) -> float:
@@ -166,40 +152,42 @@ class TrainingRun:
     def write_report(self) -> Any:
         from engine.evaluation.evaluate import report_for_training, write_report
 
-        model, meta = load_model(self.out_dir, self.device)
-        report = report_for_training(model, meta, self.data.heldout, self.data.train, self.device)
+        model, card = load_model(self.out_dir, self.device)
+        report = report_for_training(
+            model, card.data, self.data.heldout, self.data.train, self.device, name=card.name
+        )
         write_report(self.out_dir, report)
         return report
 
 
 def _start(
     config: str, size: str, out_dir: Path, from_model: str | Path | None, device: torch.device, seed: int
-) -> tuple[MusicVAE, dict[str, Any] | None, TrainState, dict[str, Any]]:
-    """(model, optimizer state, training state, extra meta) for a resume, a fine-tune or a fresh start."""
+) -> tuple[MusicVAE, dict[str, Any] | None, RunState, str | None]:
+    """(model, optimizer state, run state, the model it was fine-tuned from) for a resume, a fine-tune or
+    a fresh start."""
     if (out_dir / "model.json").exists():
-        model, index, opt_state = load_training_state(out_dir, device)
+        model, card, opt_state = load_training_state(out_dir, device)
         if (model.cfg.name, model.cfg.size) != (config, size):
             raise TrainError(
                 f"{out_dir} already holds a {model.cfg.name} ({model.cfg.size}) model; "
                 f"use another --out, or --config {model.cfg.name} --size {model.cfg.size} to resume it"
             )
-        extra = {k: index[k] for k in ("fine_tuned_from",) if k in index}
-        return model, opt_state, TrainState.from_json(index.get("training", {})), extra
+        return model, opt_state, RunState.from_card(card.training), card.fine_tuned_from
     if from_model is not None:
-        base, meta = load_model(from_model, device)
+        base, base_card = load_model(from_model, device)
         if base.cfg.name != config:
             raise TrainError(
                 f"{from_model} is a {base.cfg.name} model; fine-tune it with --config {base.cfg.name}"
             )
-        if meta.get("vocabulary", vocabulary(base.cfg)) != vocabulary(get_config(config)):
+        if dict(base_card.vocabulary) != vocabulary(get_config(config)):
             raise CheckpointError(f"{from_model} uses a different vocabulary than {config}")
-        return base.train(), None, TrainState(seed=seed), {"fine_tuned_from": str(from_model)}
+        return base.train(), None, RunState(seed=seed), str(from_model)
     with torch.random.fork_rng(devices=[]):  # weights initialised from `seed`, the caller's RNG untouched
         torch.manual_seed(seed)
         model = MusicVAE(get_config(config, size))
-    return model, None, TrainState(seed=seed), {}
+    return model, None, RunState(seed=seed), None
 
 
 def stored_config(model_dir: Path) -> ModelConfig:
     """The config of the model in `model_dir` (used by the CLI to default --config on resume/fine-tune)."""
-    return config_of(read_index(model_dir))
+    return read_card(model_dir).config

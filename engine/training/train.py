@@ -21,7 +21,7 @@ import torch
 from engine.device import pick_device
 from engine.training import distributed as ddp
 from engine.training.progress import TrainProgress
-from engine.training.run import TrainError, TrainingRun, TrainState
+from engine.training.run import RunState, TrainError, TrainingRun
 
 __all__ = ["TrainProgress", "TrainResult", "train", "TrainError"]
 
@@ -192,7 +192,7 @@ def _notify(
     report(TrainProgress(st.step, total, loss, kl, st.accuracy, left, phase, st.epoch, message))
 
 
-def _summary(s: TrainingRun, st: TrainState, start: int, seconds: float, cancelled: bool) -> str:
+def _summary(s: TrainingRun, st: RunState, start: int, seconds: float, cancelled: bool) -> str:
     acc = "n/a (no held-out files)" if st.accuracy is None else f"{100 * st.accuracy:.1f}%"
     verb = "stopped (cancelled)" if cancelled else "finished"
     rate = (st.step - start) / max(seconds, 1e-6)

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import torch
@@ -20,6 +19,7 @@ from torch.utils.data import DistributedSampler
 from engine.data.dataset import load_examples
 from engine.data.examples import Examples
 from engine.data.stats import folder_stats
+from models.card import DataSummary
 from models.spec import spec_of
 
 HELDOUT_SHARE = 0.1
@@ -27,11 +27,11 @@ HELDOUT_SHARE = 0.1
 
 @dataclass(frozen=True, slots=True)
 class TrainData:
-    """The split: `train` (augmented) and `heldout` (original) examples, and a JSON summary for meta."""
+    """The split: `train` (augmented) and `heldout` (original) examples, and the model card's summary."""
 
     train: Examples
     heldout: Examples
-    summary: dict[str, Any]
+    summary: DataSummary
 
 
 def load_train_data(
@@ -45,19 +45,19 @@ def load_train_data(
     augmented = load_examples(folder, config)
     keep = ~np.isin(np.asarray(augmented.files, dtype=object)[augmented.file_ids], held_files)
     train = augmented.select(keep)
-    summary = {
-        "folder": str(Path(folder).resolve()),
-        "files": len(original.files),
-        "train_files": len(original.files) - len(held_files),
-        "heldout_files": held_files,
-        "train_examples": len(train),
-        "train_windows": len(train_orig),
-        "train_bars": _bars(train_orig, config),
-        "heldout_examples": len(heldout),
-        "transposed": len(train) != len(train_orig),
+    summary = DataSummary(
+        folder=str(Path(folder).resolve()),
+        files=len(original.files),
+        train_files=len(original.files) - len(held_files),
+        heldout_files=tuple(held_files),
+        train_examples=len(train),
+        train_windows=len(train_orig),
+        train_bars=_bars(train_orig, config),
+        heldout_examples=len(heldout),
+        transposed=len(train) != len(train_orig),
         # loudness/timing per beat position, key, tempo of the training files: humanize and --key auto
-        **folder_stats(folder, [f for f in original.files if f not in held_files]),
-    }
+        music=folder_stats(folder, [f for f in original.files if f not in held_files]),
+    )
     return TrainData(train, heldout, summary)
 
 

@@ -13,6 +13,7 @@ from engine.midi.files import read_clip
 from models.checkpoint import save_checkpoint
 from models.musicvae import MusicVAE
 from models.presets import tiny_config
+from tests.cards import summary
 from tests.conftest import MIDI_DIR
 
 FOLK = [MIDI_DIR / f"folk/jukedeck-nottingham-dataset/{n}.mid" for n in ("reelsa-c35", "reelsd-g8")]
@@ -24,7 +25,7 @@ DRUMS = [
     DRUM_DIR / "drummer4/session1/6_blues-shuffle_134_beat_4-4.mid",
 ]
 WALTZ = MIDI_DIR / "bach_chorales/craigsapp-bach-370-chorales/chor001.mid"  # 3/4 only
-SUMMARY = {"velocity_mean": 90.0, "velocity_std": 12.0, "offset_std": 0.05, "key": "D:major"}
+SUMMARY = summary(velocity_mean=90.0, velocity_std=12.0, offset_std=0.05, key="D:major")
 
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
@@ -37,9 +38,7 @@ def models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     out = {}
     for config in ("mel_2bar", "drums_2bar"):
         torch.manual_seed(0)
-        save_checkpoint(
-            root / config, MusicVAE(tiny_config(config)), step=1, meta={"data": SUMMARY}, best=True
-        )
+        save_checkpoint(root / config, MusicVAE(tiny_config(config)), step=1, data=SUMMARY, best=True)
         out[config] = root / config
     return out
 

@@ -83,7 +83,7 @@ def use_tiny_model(window, name: str = "drums_2bar"):  # noqa: ANN001, ANN201
     from models.presets import tiny_config
 
     torch.manual_seed(0)
-    gen = Generator(MusicVAE(tiny_config(name)), {"config": name})
+    gen = Generator(MusicVAE(tiny_config(name)))
     window.session.generator = gen
     window.session.model_changed.emit(gen)
     return gen

@@ -51,7 +51,7 @@ def test_model_picker_lists_and_loads_a_user_model(window: MainWindow, tmp_path:
     from models.presets import tiny_config
 
     folder = user_models_dir() / "drums-test"
-    save_checkpoint(folder, MusicVAE(tiny_config("drums_2bar")), step=1, meta={}, best=True)
+    save_checkpoint(folder, MusicVAE(tiny_config("drums_2bar")), step=1, best=True)
     window.files.refresh_models(select=str(folder))
     labels = [window.model_box.itemText(i) for i in range(window.model_box.count())]
     assert any(label.startswith("drums-test") for label in labels)

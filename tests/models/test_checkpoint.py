@@ -11,12 +11,13 @@ import torch
 from safetensors.torch import save_file
 
 from models import store
-from models.checkpoint import CheckpointError, load_model, load_training_state, read_index, save_checkpoint
+from models.card import DataSummary, TrainState, read_card
+from models.checkpoint import CheckpointError, load_model, load_training_state, save_checkpoint
 from models.musicvae import MusicVAE
 from models.presets import tiny_config
 from tests.models.helpers import fake_batch
 
-META = {"data": {"files": 3}, "training": {"epoch": 1, "best_accuracy": 0.5, "seed": 0}}
+META = {"data": DataSummary(files=3), "training": TrainState(epoch=1, best_accuracy=0.5, seed=0)}
 
 
 def _trained(name: str = "drums_2bar") -> tuple[MusicVAE, torch.optim.Optimizer]:
@@ -35,12 +36,12 @@ def _same_weights(a: MusicVAE, b: MusicVAE) -> bool:
 
 def test_round_trip_with_optimizer_state(tmp_path: Path) -> None:
     model, opt = _trained()
-    path = save_checkpoint(tmp_path, model, step=7, optimizer_state=opt.state_dict(), meta=META, best=True)
+    path = save_checkpoint(tmp_path, model, step=7, optimizer_state=opt.state_dict(), **META, best=True)
     assert path.name == "step-00000007.safetensors" and path.stat().st_size < 25 * 2**20
-    loaded, meta = load_model(tmp_path)
+    loaded, card = load_model(tmp_path)
     assert _same_weights(model, loaded) and not loaded.training
-    assert meta["training"]["epoch"] == 1 and meta["vocabulary"] == {"drums": 512}
-    assert meta["checkpoints"][-1]["step"] == 7
+    assert card.training.epoch == 1 and card.vocabulary == {"drums": 512} and card.data.files == 3
+    assert card.checkpoints[-1].step == 7
     resumed, _, opt_state = load_training_state(tmp_path)
     assert opt_state is not None and resumed.training
     opt2 = torch.optim.Adam(resumed.parameters(), lr=1e-3)
@@ -58,9 +59,7 @@ def test_round_trip_with_optimizer_state(tmp_path: Path) -> None:
 def test_keeps_last_k_and_the_best(tmp_path: Path) -> None:
     model, opt = _trained("mel_2bar")
     for step in (10, 20, 30, 40):
-        save_checkpoint(
-            tmp_path, model, step=step, optimizer_state=opt.state_dict(), meta=META, best=step == 20
-        )
+        save_checkpoint(tmp_path, model, step=step, optimizer_state=opt.state_dict(), **META, best=step == 20)
     names = sorted(p.name for p in tmp_path.iterdir())
     assert names == [
         "best.safetensors",
@@ -69,17 +68,18 @@ def test_keeps_last_k_and_the_best(tmp_path: Path) -> None:
         "step-00000040.optim.safetensors",
         "step-00000040.safetensors",
     ]
-    index = read_index(tmp_path)
-    assert index["best"]["step"] == 20 and [e["step"] for e in index["checkpoints"]] == [30, 40]
-    _, meta = load_model(tmp_path / "step-00000030.safetensors")
-    assert meta["best"]["step"] == 20
+    card = read_card(tmp_path)
+    assert card.best is not None and card.best.step == 20 and [e.step for e in card.checkpoints] == [30, 40]
+    assert card.checkpoints[0].optimizer is None and card.checkpoints[1].optimizer  # newest only
+    _, card = load_model(tmp_path / "step-00000030.safetensors")
+    assert card.best is not None and card.best.step == 20
 
 
 def test_full_disk_never_destroys_the_previous_checkpoint(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     model, opt = _trained("mel_2bar")
-    save_checkpoint(tmp_path, model, step=1, optimizer_state=opt.state_dict(), meta=META, best=True)
+    save_checkpoint(tmp_path, model, step=1, optimizer_state=opt.state_dict(), **META, best=True)
     before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
 
     def no_space(fd: int) -> None:
@@ -89,16 +89,16 @@ def test_full_disk_never_destroys_the_previous_checkpoint(
     with torch.no_grad():
         next(model.parameters()).add_(1.0)
     with pytest.raises(CheckpointError, match="No space left"):
-        save_checkpoint(tmp_path, model, step=2, optimizer_state=opt.state_dict(), meta=META, best=True)
+        save_checkpoint(tmp_path, model, step=2, optimizer_state=opt.state_dict(), **META, best=True)
     monkeypatch.undo()
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before  # no temp files left either
-    loaded, meta = load_model(tmp_path, which="latest")
-    assert meta["checkpoints"][-1]["step"] == 1
+    loaded, card = load_model(tmp_path, which="latest")
+    assert card.checkpoints[-1].step == 1
 
 
 def test_truncated_weights_are_refused(tmp_path: Path) -> None:
     model, _ = _trained("mel_2bar")
-    path = save_checkpoint(tmp_path, model, step=1, meta=META, best=False)
+    path = save_checkpoint(tmp_path, model, step=1, **META, best=False)
     path.write_bytes(path.read_bytes()[:1000])
     with pytest.raises(CheckpointError, match="damaged"):
         load_model(tmp_path)
@@ -110,7 +110,7 @@ def test_truncated_weights_are_refused(tmp_path: Path) -> None:
 
 def test_flipped_byte_fails_the_checksum(tmp_path: Path) -> None:
     model, _ = _trained("mel_2bar")
-    path = save_checkpoint(tmp_path, model, step=1, meta=META, best=False)
+    path = save_checkpoint(tmp_path, model, step=1, **META, best=False)
     data = bytearray(path.read_bytes())
     data[-5] ^= 0xFF
     path.write_bytes(bytes(data))
@@ -120,7 +120,7 @@ def test_flipped_byte_fails_the_checksum(tmp_path: Path) -> None:
 
 def test_bad_json_and_foreign_files_are_refused(tmp_path: Path) -> None:
     model, _ = _trained("mel_2bar")
-    save_checkpoint(tmp_path, model, step=1, meta=META, best=False)
+    save_checkpoint(tmp_path, model, step=1, **META, best=False)
     index = tmp_path / "model.json"
     index.write_text("{not json")
     with pytest.raises(CheckpointError, match="damaged"):
@@ -138,7 +138,7 @@ def test_bad_json_and_foreign_files_are_refused(tmp_path: Path) -> None:
 
 def test_foreign_safetensors_is_refused(tmp_path: Path) -> None:
     model, _ = _trained("mel_2bar")
-    save_checkpoint(tmp_path, model, step=1, meta=META, best=False)
+    save_checkpoint(tmp_path, model, step=1, **META, best=False)
     foreign = tmp_path / "other.safetensors"
     save_file({k: v.contiguous() for k, v in model.state_dict().items()}, foreign)
     with pytest.raises(CheckpointError, match="foreign"):
@@ -147,7 +147,7 @@ def test_foreign_safetensors_is_refused(tmp_path: Path) -> None:
 
 def test_mismatched_config_is_refused(tmp_path: Path) -> None:
     model, _ = _trained("mel_2bar")
-    save_checkpoint(tmp_path, model, step=1, meta=META, best=False)
+    save_checkpoint(tmp_path, model, step=1, **META, best=False)
     index = json.loads((tmp_path / "model.json").read_text())
     index["config"]["z_size"] = 24  # the weights were trained with z_size 16
     (tmp_path / "model.json").write_text(json.dumps(index))
@@ -165,5 +165,5 @@ def test_leftover_temp_files_are_cleaned(tmp_path: Path) -> None:
     (tmp_path).mkdir(exist_ok=True)
     stale = tmp_path / f".step-00000002.safetensors.tmp-{os.getpid() + 1}"
     stale.write_bytes(b"partial write from a killed run")
-    save_checkpoint(tmp_path, model, step=1, meta=META, best=False)
+    save_checkpoint(tmp_path, model, step=1, **META, best=False)
     assert not stale.exists()

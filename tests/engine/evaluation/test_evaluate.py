@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -17,7 +18,17 @@ import main
 from engine.data.dataset import load_examples
 from engine.evaluation import evaluate as ev
 from engine.evaluation.recon import teacher_forced
-from engine.evaluation.report import Report, render_markdown, verdict
+from engine.evaluation.report import (
+    FeatureScore,
+    Reconstruction,
+    Report,
+    ReportData,
+    SetScores,
+    StyleScores,
+    render_markdown,
+    verdict,
+)
+from models.card import DataSummary
 from models.checkpoint import save_checkpoint
 from models.musicvae import MusicVAE
 from models.presets import tiny_config
@@ -60,8 +71,8 @@ def drums(tmp_path_factory: pytest.TempPathFactory, midi_dir: Path) -> tuple[Pat
     model = MusicVAE(tiny_config("drums_2bar"))
     _train(model, train.arrays, 20)
     model_dir = tmp_path_factory.mktemp("model")
-    meta = {"data": {"folder": str(folder), "heldout_files": [heldout_file], "train_files": 5}}
-    save_checkpoint(model_dir, model, step=20, meta=meta, best=True)
+    data = DataSummary(folder=str(folder), heldout_files=(heldout_file,), train_files=5)
+    save_checkpoint(model_dir, model, step=20, data=data, best=True)
     return model_dir, folder, model
 
 
@@ -70,27 +81,28 @@ def test_report_for_training_has_every_number(drums: tuple[Path, Path, MusicVAE]
     examples = load_examples(folder, "drums_2bar", transpose=None)
     train, held = examples.split_by_file(0.2, seed=1)
     ticks: list[tuple[int, int]] = []
-    r = ev.report_for_training(
-        model, {"config": model.cfg.to_dict()}, held, train, "cpu", progress=lambda *a: ticks.append(a)
-    )
+    r = ev.report_for_training(model, None, held, train, "cpu", progress=lambda *a: ticks.append(a))
     assert ticks[-1][0] == ticks[-1][1]
     for side in (r.held_out, r.train):
         assert side is not None
-        assert 0 <= side["teacher_forced"] <= 1 and 0 <= side["sampled"] <= 1 and side["kl"] >= 0
-        assert len(side["keys"]["drums"]["per_step_teacher_forced"]) == 32
-        assert side["velocity_error"] >= 0 and 0 <= side["offset_error"] <= 1
-        spread = side["groove_spread"]  # per drum class, the spread generation adds back
-        assert len(spread["velocity"]) == len(spread["offset"]) == len(spread["hits"]) == 9
-        assert all(v > 0 for v in spread["velocity"]) and all(0 < o < 0.5 for o in spread["offset"])
+        assert 0 <= side.teacher_forced <= 1 and 0 <= side.sampled <= 1 and side.kl >= 0
+        assert len(side.keys["drums"].per_step_teacher_forced) == 32
+        assert side.velocity_error is not None and side.velocity_error >= 0
+        assert side.offset_error is not None and 0 <= side.offset_error <= 1
+        spread = side.groove_spread  # per drum class, the spread generation adds back
+        assert spread is not None and spread.offset is not None
+        assert len(spread.velocity) == len(spread.offset) == len(spread.hits) == 9
+        assert all(v > 0 for v in spread.velocity) and all(0 < o < 0.5 for o in spread.offset)
+    assert r.held_out is not None and r.train is not None and r.held_out.groove_spread is not None
     held_hits = int(held.arrays["hits"][: ev.MAX_HELDOUT].sum())
-    assert sum(r.held_out["groove_spread"]["hits"]) == held_hits
-    assert r.train["teacher_forced"] > 0.05  # untrained: ~1/512; 20 steps learn the common tokens
-    assert set(r.style["temperatures"]) == {str(t) for t in ev.TEMPERATURES}
-    assert float(r.style["best_temperature"]) in ev.TEMPERATURES
-    assert r.style["baseline"]["mean_overlap"] is not None
-    assert "drum_groove" in r.style["baseline"]["features"]
-    assert r.data["train_files"] == len(set(train.file_ids)) and r.data["heldout_files"] == 1
-    assert r.verdict[0].startswith(f"Learned from {r.data['train_files']} files")
+    assert sum(r.held_out.groove_spread.hits) == held_hits
+    assert r.train.teacher_forced > 0.05  # untrained: ~1/512; 20 steps learn the common tokens
+    assert set(r.style.temperatures) == {str(t) for t in ev.TEMPERATURES}
+    assert r.style.best_temperature in ev.TEMPERATURES
+    assert r.style.baseline is not None and r.style.baseline.mean_overlap is not None
+    assert "drum_groove" in r.style.baseline.features
+    assert r.data.train_files == len(set(train.file_ids)) and r.data.heldout_files == 1
+    assert r.verdict[0].startswith(f"Learned from {r.data.train_files} files")
     assert any("--from drums_2bar" in line for line in r.verdict)  # few files: suggest fine-tuning
 
 
@@ -111,10 +123,9 @@ def test_teacher_forced_pass_matches_step_by_step_decoding(drums: tuple[Path, Pa
 def test_same_seed_same_report(drums: tuple[Path, Path, MusicVAE]) -> None:
     model_dir, folder, _ = drums
     a, b = ev.evaluate(model_dir, folder, seed=3), ev.evaluate(model_dir, folder, seed=3)
-    a.seconds = b.seconds = 0.0
-    assert a.to_dict() == b.to_dict()
+    assert dataclasses.replace(a, seconds=0.0).to_json() == dataclasses.replace(b, seconds=0.0).to_json()
     assert a.source == "the 1 held-out files of its training folder"
-    assert a.data["heldout_files"] == 1 and a.data["train_files"] == 5
+    assert a.data.heldout_files == 1 and a.data.train_files == 5
 
 
 def test_a_moved_training_folder_still_tests_only_the_held_out_files(
@@ -124,7 +135,7 @@ def test_a_moved_training_folder_still_tests_only_the_held_out_files(
     moved = tmp_path / "moved"
     shutil.copytree(folder, moved)
     as_other_music = ev.evaluate(model_dir, moved)
-    assert as_other_music.data["heldout_files"] == 6
+    assert as_other_music.data.heldout_files == 6
     report = ev.evaluate(model_dir, moved, as_training_folder=True)
     assert report.source == "the 1 held-out files of its training folder"
     assert report.held_out == ev.evaluate(model_dir, folder).held_out
@@ -139,7 +150,9 @@ def test_write_report_files(drums: tuple[Path, Path, MusicVAE], tmp_path: Path) 
     report = ev.evaluate(model_dir, folder)
     json_path, md_path = ev.write_report(tmp_path, report)
     data = json.loads(json_path.read_text())
-    assert data["held_out"]["teacher_forced"] == report.held_out["teacher_forced"]
+    assert (
+        report.held_out is not None and data["held_out"]["teacher_forced"] == report.held_out.teacher_forced
+    )
     md = md_path.read_text()
     assert md.startswith("# Report card") and f"**{report.verdict[0]}**" in md
     assert "| guided accuracy (teacher-forced) |" in md and "random baseline" in md
@@ -149,21 +162,24 @@ def test_write_report_files(drums: tuple[Path, Path, MusicVAE], tmp_path: Path) 
 def _report(
     train_files: int, held_tf: float, train_tf: float, best: float = 0.6, base: float = 0.4
 ) -> Report:
-    side = {"teacher_forced": held_tf, "sampled": held_tf / 2, "kl": 10.0}
-    style = {
-        "temperatures": {"0.5": {"mean_overlap": best, "features": {}}},
-        "best_temperature": 0.5,
-        "baseline": {"mean_overlap": base, "features": {}},
-        "held_out_music": {"mean_overlap": 0.7, "features": {}},
-    }
-    data = {
-        "train_files": train_files,
-        "train_bars": 0,
-        "train_examples": 900,
-        "heldout_files": 4,
-        "heldout_examples": 9,
-    }
-    return Report("m", "mel_2bar", "x", data, side, {**side, "teacher_forced": train_tf}, style)
+    side = Reconstruction(examples=9, teacher_forced=held_tf, sampled=held_tf / 2, kl=10.0, keys={})
+    style = StyleScores(
+        reference_clips=100,
+        reference="training music",
+        temperatures={"0.5": SetScores(best, {})},
+        best_temperature=0.5,
+        baseline=SetScores(base, {}),
+        held_out_music=SetScores(0.7, {}),
+    )
+    data = ReportData(
+        train_files=train_files, train_bars=0, train_examples=900, heldout_files=4, heldout_examples=9,
+        transposed=False,
+    )  # fmt: skip
+    return Report("m", "mel_2bar", "x", data, side, dataclasses.replace(side, teacher_forced=train_tf), style)
+
+
+def _overlap(area: float) -> FeatureScore:
+    return FeatureScore(overlap=area, kld=0.0, reference_mean=0.0, mean=0.0)
 
 
 def test_verdict_in_plain_words() -> None:
@@ -177,13 +193,13 @@ def test_verdict_in_plain_words() -> None:
     assert "not yet more like your music" in " ".join(verdict(_report(200, 0.9, 0.9, best=0.3, base=0.5)))
     unknown = verdict(_report(0, 0.9, 0.92))
     assert unknown[0].startswith("Tested on 4 files") and not any("--from" in s for s in unknown)
-    mixed = _report(200, 0.9, 0.92)
-    mixed.style["temperatures"]["0.5"]["features"] = {
-        "repetition": {"overlap": 0.9},
-        "pitch_range": {"overlap": 0.2},
-    }
-    mixed.style["baseline"]["features"] = {"repetition": {"overlap": 0.3}, "pitch_range": {"overlap": 0.5}}
-    line = verdict(mixed)[1]
+    plain = _report(200, 0.9, 0.92)
+    style = dataclasses.replace(
+        plain.style,
+        temperatures={"0.5": SetScores(0.6, {"repetition": _overlap(0.9), "pitch_range": _overlap(0.2)})},
+        baseline=SetScores(0.4, {"repetition": _overlap(0.3), "pitch_range": _overlap(0.5)}),
+    )
+    line = verdict(dataclasses.replace(plain, style=style))[1]
     assert "Better than random on: how much each bar repeats the last" in line
     assert "Random is closer on: pitch range (semitones)" in line
     md = render_markdown(_report(200, 0.9, 0.92))

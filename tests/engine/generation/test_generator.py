@@ -18,6 +18,7 @@ from engine.music.keys import parse_key
 from engine.music.pattern import Note, Pattern, Role, Track
 from models.musicvae import MusicVAE
 from models.presets import tiny_config
+from tests.cards import summary
 from tests.conftest import MIDI_DIR
 
 FOLK = [f"folk/jukedeck-nottingham-dataset/{n}.mid" for n in ("reelsa-c35", "reelsd-g8", "reelsm-q4")]
@@ -28,7 +29,8 @@ DRUMS = [
     "drums/zharry29-drums-with-llm/drummer8/session2/42_highlife_126_beat_4-4.mid",
 ]
 BAND = "multitrack/freedoom-freedoom/d_dm15.mid"  # drums, bass, lead and more, 4/4
-SUMMARY = {"velocity_mean": 92.0, "velocity_std": 14.0, "offset_std": 0.06, "key": "G:major"}
+SUMMARY = summary(velocity_mean=92.0, velocity_std=14.0, offset_std=0.06, key="G:major")
+PITCHED = SUMMARY.music.pitched
 
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
@@ -48,7 +50,7 @@ def clip(rel: str) -> Pattern:
 @functools.cache
 def tiny(config: str) -> Generator:
     torch.manual_seed(0)
-    return Generator(MusicVAE(tiny_config(config)), {"data": dict(SUMMARY)})
+    return Generator(MusicVAE(tiny_config(config)), SUMMARY)
 
 
 def onsets(p: Pattern) -> list[tuple[int, int, bool]]:
@@ -212,9 +214,9 @@ def test_humanize_melody_uses_the_training_summary() -> None:
     before = [(n.pitch, n.start, n.end) for t in tune.tracks for n in t.notes]
     assert [(n.pitch, n.start, n.end) for t in out.tracks for n in t.notes] == before
     vel = np.array([n.velocity for t in out.tracks for n in t.notes])
-    assert abs(vel.mean() - SUMMARY["velocity_mean"]) < 3 and abs(vel.std() - SUMMARY["velocity_std"]) < 3
+    assert abs(vel.mean() - PITCHED.velocity_mean) < 3 and abs(vel.std() - PITCHED.velocity_std) < 3
     assert any("statistics of its training music" in n for n in result.notices)
-    bare = Generator(gen.model, {})
+    bare = Generator(gen.model)
     with pytest.raises(GenerationError, match="no velocity statistics"):
         bare.humanize(tune, 1.0)
 
@@ -254,8 +256,8 @@ def test_generated_melodies_get_the_training_feel_scaled_by_temperature_or_stay_
     assert {f for f in _feel(flat)} == {(100, 0.0)}
     vel = np.array([v for v, _ in _feel(hot)], dtype=float)
     off = np.array([o for _, o in _feel(hot)])
-    assert abs(vel.mean() - SUMMARY["velocity_mean"]) < 3 and abs(vel.std() - SUMMARY["velocity_std"]) < 3
-    assert abs(off.std() - SUMMARY["offset_std"]) < 0.02
+    assert abs(vel.mean() - PITCHED.velocity_mean) < 3 and abs(vel.std() - PITCHED.velocity_std) < 3
+    assert abs(off.std() - PITCHED.offset_std) < 0.02
     cold = gen.sample(6, 0.0, seed=4).clips  # temperature 0: the training music's mean, no jitter
     assert {f for f in _feel(cold)} == {(92, 0.0)}
     assert gen.sample(6, 1.0, seed=4).clips == hot
@@ -268,6 +270,7 @@ def onsets_of(clips: Sequence[Pattern]) -> list[list[tuple[int, int, bool]]]:
 def test_bundled_melody_samples_vary_as_the_training_music_does() -> None:
     gen = Generator.load("mel_2bar")
     vel = np.array([v for v, _ in _feel(gen.sample(16, 1.0, seed=2).clips)], dtype=float)
-    train = gen.music_stats()
-    assert 0.75 < vel.std() / train["velocity_std"] < 1.3
-    assert abs(vel.mean() - train["velocity_mean"]) < 0.3 * train["velocity_std"]
+    train = gen.music_stats().pitched
+    assert train is not None
+    assert 0.75 < vel.std() / train.velocity_std < 1.3
+    assert abs(vel.mean() - train.velocity_mean) < 0.3 * train.velocity_std

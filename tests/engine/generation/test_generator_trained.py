@@ -74,13 +74,14 @@ def test_humanize_moves_a_flat_beat_toward_the_training_feel(drums: Generator) -
     assert [(n.pitch, n.start, n.end) for n in out.tracks[0].notes] == [
         (n.pitch, n.start, n.end) for n in flat.tracks[0].notes
     ]
-    train = drums.summary["drums"]
+    train = drums.summary.music.drums
+    assert train is not None
     vel = np.array([n.velocity for n in out.tracks[0].notes], dtype=float)
-    assert abs(vel.mean() - train["velocity_mean"]) < abs(100 - train["velocity_mean"])
-    assert 0 < vel.std() < 2 * train["velocity_std"]
+    assert abs(vel.mean() - train.velocity_mean) < abs(100 - train.velocity_mean)
+    assert 0 < vel.std() < 2 * train.velocity_std
     # the head's mean timing, under the spread that is added back (averaged over a few draws)
     offsets = [n.offset for s in range(6) for n in drums.humanize(flat, 1.0, seed=s).clip.tracks[0].notes]
-    assert abs(np.mean(offsets) - train["offset_mean"]) < abs(0.0 - train["offset_mean"])
+    assert abs(np.mean(offsets) - train.offset_mean) < abs(0.0 - train.offset_mean)
     half = drums.humanize(flat, 0.5, seed=0).clip
     half_vel = np.array([n.velocity for n in half.tracks[0].notes], dtype=float)
     assert np.abs(half_vel - (100 + vel) / 2).max() <= 1.0  # --amount scales the move
@@ -97,8 +98,9 @@ def test_humanize_melody_takes_the_training_music_statistics(melody: Generator) 
         (n.pitch, n.start) for t in flat.tracks for n in t.notes
     ]
     vel = np.array([n.velocity for t in out.tracks for n in t.notes], dtype=float)
-    stats = melody.summary
-    assert abs(vel.mean() - stats["velocity_mean"]) <= 2 and abs(vel.std() - stats["velocity_std"]) <= 2
+    stats = melody.summary.music.pitched
+    assert stats is not None
+    assert abs(vel.mean() - stats.velocity_mean) <= 2 and abs(vel.std() - stats.velocity_std) <= 2
     assert any("statistics of its training music" in n for n in result.notices)
 
 

@@ -3,12 +3,17 @@ that humanized and sampled beats vary as much as real playing (the bundled model
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
 from benchmarks.generate_quality import humanize_ratios, validation_beats
 from engine.generation.generator import Generator
 from engine.generation.groove import MIN_HITS, SpreadSums, add_spread
+from models.card import DataSummary, MusicStats
+from models.report import GrooveSpread
+from tests.cards import flat_timing
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
@@ -25,12 +30,12 @@ def test_spread_sums_give_the_std_per_class_and_pool_rare_classes() -> None:
     sums.add(hits[:150], {"velocity": vel[:150], "offset": off[:150]})
     sums.add(hits[150:], {"velocity": vel[150:], "offset": off[150:]})
     out = sums.result()
-    assert out is not None and out["hits"][:3] == [400, 200, 5]
-    assert out["velocity"][0] == pytest.approx(np.std(vel[:, 0]), rel=1e-3)  # the mean error is taken out
-    assert out["velocity"][1] == pytest.approx(np.std(vel[:200, 1]), rel=1e-3)
+    assert out is not None and out.hits[:3] == (400, 200, 5) and out.offset is not None
+    assert out.velocity[0] == pytest.approx(np.std(vel[:, 0]), rel=1e-3)  # the mean error is taken out
+    assert out.velocity[1] == pytest.approx(np.std(vel[:200, 1]), rel=1e-3)
     pooled = np.concatenate([vel[:, 0], vel[:200, 1], vel[:5, 2]])
-    assert out["velocity"][2] == pytest.approx(np.std(pooled), rel=1e-3) == out["velocity"][8]
-    assert out["offset"][0] == pytest.approx(np.std(off[:, 0]), rel=1e-3)
+    assert out.velocity[2] == pytest.approx(np.std(pooled), rel=1e-3) == out.velocity[8]
+    assert out.offset[0] == pytest.approx(np.std(off[:, 0]), rel=1e-3)
     empty = SpreadSums()
     few = MIN_HITS // 2
     empty.add(hits[:few] & (np.arange(9) == 0), {"velocity": vel[:few], "offset": off[:few]})
@@ -47,7 +52,7 @@ def test_add_spread_moves_only_hits_by_the_spread_times_sqrt_temperature() -> No
         "velocity": hits * 0.6,
         "offset": hits * 0.0,
     }
-    spread = {"velocity": [12.7, 25.4] + [5.0] * 7, "offset": [0.05, 0.1] + [0.01] * 7}
+    spread = GrooveSpread((), (12.7, 25.4) + (5.0,) * 7, (0.05, 0.1) + (0.01,) * 7)
     assert add_spread(arrays, spread, 0.0, np.random.default_rng(0)) is arrays
     for temperature in (1.0, 0.25):
         out = add_spread(arrays, spread, temperature, np.random.default_rng(1))
@@ -65,7 +70,7 @@ def test_add_spread_moves_only_hits_by_the_spread_times_sqrt_temperature() -> No
 def test_bundled_drums_humanize_like_the_drummer_on_beats_it_never_saw() -> None:
     gen = Generator.load("drums_2bar")
     spread = gen.groove_spread()
-    assert spread is not None and len(spread["hits"]) == 9  # measured on held-out music by the report card
+    assert spread is not None and len(spread.hits) == 9  # measured on held-out music by the report card
     vel, off = humanize_ratios(gen, validation_beats(8))
     # the head alone gives about 0.7x the velocity spread and 0.4x the timing spread of the drummer
     assert 0.8 <= float(np.median(vel)) <= 1.3, vel
@@ -87,10 +92,10 @@ def test_without_a_report_the_training_music_jitter_is_used() -> None:
     from models.musicvae import MusicVAE
     from models.presets import tiny_config
 
-    drums = {"velocity_jitter": 11.0, "offset_jitter": 0.07}
-    gen = Generator(MusicVAE(tiny_config("drums_2bar")), {"data": {"drums": drums}})
-    assert gen.groove_spread() == {"velocity": [11.0] * 9, "offset": [0.07] * 9}
-    assert Generator(MusicVAE(tiny_config("drums_2bar")), {}).groove_spread() is None
+    drums = dataclasses.replace(flat_timing(80.0, 20.0, 0.1), velocity_jitter=11.0, offset_jitter=0.07)
+    gen = Generator(MusicVAE(tiny_config("drums_2bar")), DataSummary(music=MusicStats(drums=drums)))
+    assert gen.groove_spread() == GrooveSpread((), (11.0,) * 9, (0.07,) * 9)
+    assert Generator(MusicVAE(tiny_config("drums_2bar"))).groove_spread() is None
 
 
 def test_multitrack_velocities_get_one_spread_on_their_notes_only() -> None:
@@ -98,7 +103,7 @@ def test_multitrack_velocities_get_one_spread_on_their_notes_only() -> None:
     velocity[:, :3, ::2] = 0.7  # notes in three slots
     arrays = {"program": np.zeros((500, 8), np.int64), "tokens": np.zeros((500, 8, 16), np.int64)}
     arrays["velocity"] = velocity
-    out = add_spread(arrays, {"velocity": [12.7], "hits": [100]}, 1.0, np.random.default_rng(0))
+    out = add_spread(arrays, GrooveSpread((100,), (12.7,)), 1.0, np.random.default_rng(0))
     notes = velocity > 0
     assert np.std(out["velocity"][notes]) * 127 == pytest.approx(12.7, rel=0.03)
     assert np.all(out["velocity"][~notes] == 0) and "offset" not in out
@@ -120,7 +125,11 @@ def test_multitrack_report_measures_its_velocity_spread() -> None:
     examples = load_examples(MIDI_DIR / "multitrack" / "freedoom-freedoom", "multitrack_1bar", transpose=None)
     arrays = {k: v[:64] for k, v in examples.arrays.items()}
     recon = reconstruction(Runner(model, CONVERTERS["multitrack_1bar"], torch.device("cpu")), arrays)
-    assert recon is not None and recon["velocity_error"] > 0 and "offset_error" not in recon
-    spread = recon["groove_spread"]
-    assert len(spread["velocity"]) == 1 and spread["velocity"][0] > 0 and "offset" not in spread
-    assert spread["hits"][0] > 100
+    assert (
+        recon is not None and recon.velocity_error and recon.velocity_error > 0 and recon.offset_error is None
+    )
+    spread = recon.groove_spread
+    assert (
+        spread is not None and len(spread.velocity) == 1 and spread.velocity[0] > 0 and spread.offset is None
+    )
+    assert spread.hits[0] > 100

@@ -11,6 +11,7 @@ from engine.generation.runner import Generated, new_seed
 from engine.music.pattern import Pattern
 from models.musicvae import MusicVAE
 from models.presets import tiny_config
+from models.report import GrooveSpread
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
@@ -19,9 +20,8 @@ def test_the_report_card_samples_what_the_musician_gets() -> None:
     """Same prior codes, sampling noise and groove spread as `sample` (a drum model writes its own
     loudness and timing, so the training music's feel adds nothing to its clips)."""
     torch.manual_seed(0)
-    spread = {"velocity": [9.0] * 9, "offset": [0.05] * 9}
-    gen = Generator(MusicVAE(tiny_config("drums_2bar")), {"data": {"drums": {}}})
-    gen.runner._spread = spread  # as if report.json had measured it
+    gen = Generator(MusicVAE(tiny_config("drums_2bar")))
+    gen.runner._spread = GrooveSpread((50,) * 9, (9.0,) * 9, (0.05,) * 9)  # as report.json would have it
     n = _caps(gen.steps)[3]
     assert _samples(gen.runner, 0.8, seed=3) == list(gen.sample(n, 0.8, seed=3).clips)
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from engine.training.distributed import from_env
-from models.checkpoint import read_index
+from models.card import read_card
 from tests.conftest import ROOT
 from tests.engine.training.train_helpers import DRUM_FILES, copy_files
 
@@ -37,8 +37,8 @@ def test_two_processes_train_the_same_model(midi_dir: Path, tmp_path: Path) -> N
     rank0, rank1 = (hashes / "rank0.txt").read_text().split(), (hashes / "rank1.txt").read_text().split()
     assert rank0[0] == rank1[0] == "4"  # both stopped at the same step
     assert rank0[1] == rank1[1]  # ... with identical weights
-    index = read_index(out)
-    assert index["training"]["step"] == 4 and index["training"]["world_size"] == 2
+    card = read_card(out)
+    assert card.training.step == 4 and card.training.world_size == 2
     assert (out / "report.json").is_file()
     assert proc.stdout.count("model: ") == 1  # only rank 0 prints
     assert "x 2 processes" in proc.stderr

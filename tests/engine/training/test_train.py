@@ -16,7 +16,8 @@ import torch
 from engine.training.progress import ProgressBar, TrainProgress, describe
 from engine.training.train import TrainError, train
 from engine.training.trainset import Batches, load_train_data
-from models.checkpoint import load_model, read_index
+from models.card import read_card
+from models.checkpoint import load_model
 from tests.conftest import ROOT
 from tests.engine.training.train_helpers import DRUM_FILES, copy_files
 
@@ -37,8 +38,8 @@ def _weights(out: Path) -> dict[str, torch.Tensor]:
 
 def test_split_is_by_file(drums: Path) -> None:
     data = load_train_data(drums, "drums_2bar", seed=0)
-    held = data.summary["heldout_files"]
-    assert len(held) == 1 and data.summary["train_files"] == 3  # 10% of 4 files, at least one
+    held = data.summary.heldout_files
+    assert len(held) == 1 and data.summary.train_files == 3  # 10% of 4 files, at least one
     train_files = {data.train.files[i] for i in np.unique(data.train.file_ids)}
     assert not train_files & set(held)
     assert {data.heldout.files[i] for i in np.unique(data.heldout.file_ids)} == set(held)
@@ -60,15 +61,15 @@ def test_loss_falls_and_progress_is_reported(drums: Path, tmp_path: Path) -> Non
     assert np.mean(losses[-8:]) < 0.8 * np.mean(losses[:8])
     assert seen[0].phase == "loading" and seen[-1].phase == "done" and "step 40" in seen[-1].message
     assert result.steps == 40 and result.final_accuracy is not None and 0 < result.final_accuracy <= 1
-    index = read_index(tmp_path / "m")
-    assert index["training"]["step"] == 40 and index["data"]["heldout_files"]
-    assert index["config"]["name"] == "drums_2bar" and index["vocabulary"] == {"drums": 512}
+    card = read_card(tmp_path / "m")
+    assert card.training.step == 40 and card.data.heldout_files
+    assert card.config.name == "drums_2bar" and card.vocabulary == {"drums": 512}
 
 
 def test_resume_continues_from_the_saved_step_exactly(drums: Path, tmp_path: Path) -> None:
     _train(drums, tmp_path / "straight", 8)
     first = _train(drums, tmp_path / "resumed", 5)
-    assert first.steps == 5 and read_index(tmp_path / "resumed")["training"]["step"] == 5
+    assert first.steps == 5 and read_card(tmp_path / "resumed").training.step == 5
     second = _train(drums, tmp_path / "resumed", 8)
     assert (second.start_step, second.steps) == (5, 8)
     a, b = _weights(tmp_path / "straight"), _weights(tmp_path / "resumed")
@@ -84,7 +85,7 @@ def test_cancel_saves_and_a_rerun_continues(drums: Path, tmp_path: Path) -> None
 
     result = _train(drums, tmp_path / "m", 100, progress=stop_at_3, cancel=cancel)
     assert result.cancelled and result.steps == 3
-    assert read_index(tmp_path / "m")["training"]["step"] == 3
+    assert read_card(tmp_path / "m").training.step == 3
     again = _train(drums, tmp_path / "m", 5)
     assert (again.start_step, again.steps, again.cancelled) == (3, 5, False)
 
@@ -112,7 +113,7 @@ def test_resume_after_kill_9(drums: Path, tmp_path: Path) -> None:
 
 def _saved_step(out: Path) -> int:
     try:
-        return int(read_index(out)["training"]["step"])
+        return read_card(out).training.step
     except Exception:  # noqa: BLE001 - not written yet
         return -1
 
@@ -120,9 +121,9 @@ def _saved_step(out: Path) -> int:
 def test_fine_tune_from_a_model(drums: Path, tmp_path: Path) -> None:
     _train(drums, tmp_path / "base", 3)
     result = _train(drums, tmp_path / "tuned", 2, from_model=tmp_path / "base")
-    index = read_index(tmp_path / "tuned")
-    assert result.start_step == 0 and index["training"]["step"] == 2
-    assert index["fine_tuned_from"] == str(tmp_path / "base")
+    card = read_card(tmp_path / "tuned")
+    assert result.start_step == 0 and card.training.step == 2
+    assert card.fine_tuned_from == str(tmp_path / "base")
     with pytest.raises(TrainError, match="is a drums_2bar model"):
         train(drums, "mel_2bar", tmp_path / "other", size="tiny", steps=1, from_model=tmp_path / "base")
 
