@@ -1,15 +1,17 @@
 """The model card and the report card as typed values: strict version-2 reading, version-1 files of the
-previous release."""
+previous release, and every bundled model's files."""
 
 from __future__ import annotations
 
 import copy
 import json
+from pathlib import Path
 
 import pytest
 
-from models.card import CARD_VERSION, CardError, ModelCard
-from models.report import Report, ReportError, read_report
+from engine.evaluation.report import render_markdown
+from models.card import CARD_VERSION, CardError, ModelCard, read_card
+from models.report import REPORT_VERSION, Report, ReportError, read_report
 from tests.conftest import ROOT
 
 BUNDLED = sorted(p for p in (ROOT / "resources" / "models").iterdir() if p.is_dir())
@@ -71,6 +73,19 @@ def test_unknown_or_missing_keys_name_the_file_and_the_key() -> None:
         ModelCard.from_json({**v2, "version": CARD_VERSION + 1})
     with pytest.raises(CardError, match=r"data\.files: expected int"):
         ModelCard.from_json({**v2, "data": {**v2["data"], "files": ["a.mid"]}})
+
+
+@pytest.mark.parametrize("folder", BUNDLED, ids=lambda p: p.name)
+def test_bundled_models_carry_version_2_cards_and_reports(folder: Path) -> None:
+    raw = json.loads((folder / "model.json").read_text())
+    assert raw["version"] == CARD_VERSION
+    card = read_card(folder)
+    assert card.config.name == folder.name and card.best is not None
+    assert card.to_json() == raw  # read and written again, byte for byte the same object
+    report = read_report(folder / "report.json")
+    assert json.loads((folder / "report.json").read_text()) == report.to_json()
+    assert report.to_json()["version"] == REPORT_VERSION
+    assert render_markdown(report) == (folder / "report.md").read_text()  # report.md as it was written
 
 
 def test_version_1_reports_are_read_and_bad_ones_named() -> None:
