@@ -1,24 +1,58 @@
 # SPDX-License-Identifier: MIT
-"""The app's working state shared by the panels: the loaded model, the current clip, the player, jobs.
+"""The app's working state shared by the panels: the loaded model, the generation settings, the current
+clip, jobs.
 
 Every model call goes through `Session.with_model`, which runs it in a worker (the GUI thread never calls
 the model) and reports what runs on the status line; workers of their own (morph, blend) hold
-`Session.using(gen)`.
+`Session.using(gen)`. Every panel reads the same `GenerationSettings` from `Session.generation`.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import threading
 from collections.abc import Callable, Iterator
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtCore import QObject, Signal
 
+from engine.music.keys import parse_key
 from engine.music.pattern import Pattern
 from gui.document import ClipDocument
 from gui.settings import AppSettings
 from gui.workers import Executor, Job, JobContext, run_task
+
+if TYPE_CHECKING:  # the generator (and torch) load in a worker, never at start-up
+    from engine.generation.generator import Generator
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class GenerationSettings:
+    """How the model writes, the same for every panel.
+
+    Attributes:
+        temperature: 0 = the most likely notes, up to 2 = wild.
+        key: None (any notes), "auto" (the clip's key, else the training music's) or a name like "C:minor".
+        feel: new notes get the training music's loudness and timing (False: velocity 100 on the grid).
+        amount: how far variations move from the current clip, 0 (the same) to 1 (far).
+    """
+
+    temperature: float = 0.5
+    key: str | None = None
+    feel: bool = True
+    amount: float = 0.3
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.temperature <= 2.0:
+            raise ValueError(f"temperature {self.temperature} is outside 0..2")
+        if not 0.0 <= self.amount <= 1.0:
+            raise ValueError(f"amount {self.amount} is outside 0..1")
+        if self.key not in (None, "auto"):
+            parse_key(self.key)  # KeyNameError (a ValueError) for a name it cannot read
 
 
 class Session(QObject):
@@ -28,11 +62,13 @@ class Session(QObject):
         status(str): a line for the status bar.
         model_changed(object): the loaded Generator, or None.
         busy_changed(bool): whether any job runs.
+        generation_changed(object): the new GenerationSettings.
     """
 
     status = Signal(str)
     model_changed = Signal(object)
     busy_changed = Signal(bool)
+    generation_changed = Signal(object)
 
     def __init__(
         self,
@@ -45,25 +81,28 @@ class Session(QObject):
         self.executor = executor
         self.settings = settings
         self.doc = doc or ClipDocument(parent=self)
-        self.generator: Any = None
+        self.generator: Generator | None = None
         self.model_name = ""
-        self.temperature = 0.5
-        self.feel = True  # new notes get the training music's loudness and timing (Generator.feel)
-        self.key: str | None = None  # None: any notes; "auto"; or a name like "C:minor" (resolve_key)
+        self.generation = GenerationSettings()
         self._jobs = 0
         self.model_lock = threading.Lock()  # one model call at a time (the generator keeps RNG state)
 
+    def set_generation(self, **changes: Any) -> None:
+        """Change some generation settings (validated); `generation_changed` tells the panels."""
+        self.generation = dataclasses.replace(self.generation, **changes)
+        self.generation_changed.emit(self.generation)
+
     # --- model ---------------------------------------------------------------------------------
-    def load_model(self, model: str, done: Callable[[Any], None] | None = None) -> Job:
+    def load_model(self, model: str, done: Callable[[Generator], None] | None = None) -> Job:
         """Load a bundled name or a model folder in a worker; `model_changed` fires when it is ready."""
         device = self.settings.device
 
-        def work(_ctx: JobContext) -> Any:
+        def work(_ctx: JobContext) -> Generator:
             from engine.generation.generator import Generator
 
             return Generator.load(model, device=device)
 
-        def loaded(gen: Any) -> None:
+        def loaded(gen: Generator) -> None:
             self.generator, self.model_name = gen, str(model)
             self.status.emit(f"Model {self._short(model)} ready ({gen.config_name}, {gen.device})")
             self.model_changed.emit(gen)
@@ -78,8 +117,8 @@ class Session(QObject):
 
     def with_model(
         self,
-        fn: Callable[[Any, JobContext], Any],
-        done: Callable[[Any], None],
+        fn: Callable[[Generator, JobContext], T],
+        done: Callable[[T], None],
         what: str,
         failed: Callable[[str], None] | None = None,
     ) -> Job | None:
@@ -89,21 +128,21 @@ class Session(QObject):
             self.status.emit("Pick a model first (Model: at the top), or train one in the Train tab")
             return None
 
-        def call(ctx: JobContext) -> Any:
+        def call(ctx: JobContext) -> T:
             with self.using(gen):
                 return fn(gen, ctx)
 
         return self.run(call, done, what, failed)
 
     @contextlib.contextmanager
-    def using(self, gen: Any) -> Iterator[Any]:
-        """Hold the model lock (in a worker thread) with the window's generation settings applied and
-        the decoding thread count (engine.device.decoding_threads: this worker owns it; model calls
-        never overlap, as they all hold the lock)."""
+    def using(self, gen: Generator) -> Iterator[Generator]:
+        """Hold the model lock (in a worker thread) with the generation settings' feel applied and the
+        decoding thread count (engine.device.decoding_threads: this worker owns it; model calls never
+        overlap, as they all hold the lock)."""
         from engine.device import decoding_threads
 
         with self.model_lock, decoding_threads(gen.device):
-            gen.feel = self.feel
+            gen.feel = self.generation.feel  # a frozen value: reading it from a worker is safe
             yield gen
 
     # --- jobs ----------------------------------------------------------------------------------

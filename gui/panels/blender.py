@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
@@ -79,8 +78,8 @@ class BlenderPanel(QWidget):
                 "Pick a model first" if gen is None else f"Fill corner(s) {missing} first"
             )
             return
-        temp = self.session.temperature
-        chosen: list[Any] = list(corners)
+        temp = self.session.generation.temperature
+        chosen = [c for c in corners if c is not None]  # all four: checked above
 
         def blend(_ctx: object) -> tuple[float, float, Pattern]:
             with self.session.using(gen):

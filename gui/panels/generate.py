@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -20,9 +20,12 @@ from PySide6.QtWidgets import (
 
 from engine.generation.runner import Generated
 from gui.panels.clips import ClipsPanel
-from gui.session import Session
+from gui.session import GenerationSettings, Session
 from gui.widgets.thumbnails import CLIP_ROLE, ClipList
 from models.vocab import NOTE_NAMES
+
+if TYPE_CHECKING:
+    from engine.generation.generator import Generator
 
 
 class GeneratePanel(ClipsPanel):
@@ -77,9 +80,11 @@ class GeneratePanel(ClipsPanel):
         self.info = QLabel("")
         self.info.setWordWrap(True)
         self._build()
-        self.temperature.valueChanged.connect(self._set_temperature)
-        self.feel.toggled.connect(self._set_feel)
-        self.key.currentIndexChanged.connect(lambda _i: setattr(self.session, "key", self.key.currentData()))
+        self._show_generation(session.generation)
+        self.temperature.valueChanged.connect(lambda v: session.set_generation(temperature=v))
+        self.feel.toggled.connect(lambda on: session.set_generation(feel=on))
+        self.key.currentIndexChanged.connect(lambda _i: session.set_generation(key=self.key.currentData()))
+        self.amount.valueChanged.connect(lambda v: session.set_generation(amount=v))
         self.generate_button.clicked.connect(self.generate)
         self.vary_button.clicked.connect(self.variations)
         self.keep_button.clicked.connect(self.keep_selected)
@@ -105,21 +110,26 @@ class GeneratePanel(ClipsPanel):
         layout.addWidget(self.keep_button)
         layout.addWidget(self.info)
 
-    def _set_temperature(self, value: float) -> None:
-        self.session.temperature = value
-
-    def _set_feel(self, on: bool) -> None:
-        self.session.feel = on
+    def _show_generation(self, g: GenerationSettings) -> None:
+        """The session's generation settings in this panel's controls (which edit them)."""
+        self.temperature.setValue(g.temperature)
+        self.feel.setChecked(g.feel)
+        self.key.setCurrentIndex(max(0, self.key.findData(g.key)))
+        self.amount.setValue(g.amount)
 
     def _seed(self) -> int | None:
         return None if self.seed.value() < 0 else self.seed.value()
 
     def generate(self) -> None:
-        n, temp, seed = self.count.value(), self.temperature.value(), self._seed()
-        bars, key = self.bars.value() or None, self.session.key
+        n, seed, bars, g = (
+            self.count.value(),
+            self._seed(),
+            self.bars.value() or None,
+            self.session.generation,
+        )
 
-        def work(gen: Any, _ctx: object) -> Generated:
-            return gen.sample(n, temp, seed, bars=bars, key=key)
+        def work(gen: Generator, _ctx: object) -> Generated:
+            return gen.sample(n, g.temperature, seed, bars=bars, key=g.key)
 
         self.session.with_model(work, self.show_candidates, f"Generating {n} clip(s)")
 
@@ -128,11 +138,10 @@ class GeneratePanel(ClipsPanel):
         if not clip.note_count:
             self.session.status.emit("The current clip is empty: generate or open one first")
             return
-        n, temp, seed, key = self.count.value(), self.temperature.value(), self._seed(), self.session.key
-        amount = self.amount.value()
+        n, seed, g = self.count.value(), self._seed(), self.session.generation
 
-        def work(gen: Any, _ctx: object) -> Generated:
-            return gen.variations(clip, n, amount, seed, temperature=temp, key=key)
+        def work(gen: Generator, _ctx: object) -> Generated:
+            return gen.variations(clip, n, g.amount, seed, temperature=g.temperature, key=g.key)
 
         self.session.with_model(work, self.show_candidates, f"Making {n} variation(s)")
 

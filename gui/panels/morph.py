@@ -8,7 +8,7 @@ one code in a worker, and `Latest` drops stale positions so only the newest one 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import (
     QGridLayout,
@@ -28,6 +28,12 @@ from gui.widgets.latent_slider import STEPS, LatentSlider
 from gui.widgets.thumbnails import ClipList, paint_thumbnail
 from gui.workers import Latest
 
+if TYPE_CHECKING:
+    import torch
+
+    from engine.generation.generator import Generator
+    from engine.music.keys import Key
+
 MORPH_SEED = 7  # one seed for all positions, so neighbouring positions differ only by the code
 
 
@@ -39,9 +45,9 @@ class MorphPanel(ClipsPanel):
         super().__init__(session, parent)
         self.clips: list[Pattern | None] = [None, None]
         self.names = ["", ""]
-        self.path: Any = None  # (STEPS + 1, Z) codes from A to B
-        self.path_gen: Any = None  # the Generator that encoded `path`
-        self.auto_key: Any = None  # Key "Auto" for A and B (their key, else the training music's)
+        self.path: torch.Tensor | None = None  # (STEPS + 1, Z) codes from A to B
+        self.path_gen: Generator | None = None  # the Generator that encoded `path`
+        self.auto_key: Key | None = None  # Key "Auto" for A and B (their key, else the training music's)
         self.latest = Latest(session.executor, self)
         self.slider = LatentSlider()
         self.slider.setEnabled(False)
@@ -103,13 +109,13 @@ class MorphPanel(ClipsPanel):
         if a is None or b is None:
             return
 
-        def encode(gen: Any, _ctx: object) -> tuple[Any, Any, Any]:
+        def encode(gen: Generator, _ctx: object) -> tuple[Generator, torch.Tensor, Key | None]:
             auto_key = gen.resolve_key("auto", a.concat(b))  # what Key "Auto" means for A and B
             return gen, gen.interpolation_path(a, b, STEPS + 1), auto_key
 
         self.session.with_model(encode, self._encoded, "Encoding A and B")
 
-    def _encoded(self, result: tuple[Any, Any, Any]) -> None:
+    def _encoded(self, result: tuple[Generator, torch.Tensor, Key | None]) -> None:
         gen, path, auto_key = result
         if gen is not self.session.generator:  # the model changed meanwhile: its own encoding follows
             return
@@ -123,13 +129,14 @@ class MorphPanel(ClipsPanel):
         if gen is None or path is None or a is None or gen is not self.session.generator:
             return
         i = round(t * STEPS)
-        temp, key = self.session.temperature, self.session.key
+        temp, key = self.session.generation.temperature, self.session.generation.key
+        resolved: Key | str | None = key
         if key == "auto":
-            key = self.auto_key  # resolved once when A and B were encoded, not on every drag position
+            resolved = self.auto_key  # resolved once when A and B were encoded, not on every drag position
 
         def decode(_ctx: object) -> tuple[float, Pattern]:
             with self.session.using(gen):
-                return t, gen.decode(path[i : i + 1], temp, key, seed=MORPH_SEED, tempo=a.tempo).clip
+                return t, gen.decode(path[i : i + 1], temp, resolved, seed=MORPH_SEED, tempo=a.tempo).clip
 
         self.latest.request(decode)
 
@@ -143,10 +150,10 @@ class MorphPanel(ClipsPanel):
         if a is None or b is None:
             self.session.status.emit("Set clips A and B first")
             return
-        n, temp, key = self.steps.value(), self.session.temperature, self.session.key
+        n, g = self.steps.value(), self.session.generation
 
-        def work(gen: Any, _ctx: object) -> Generated:
-            return gen.interpolate(a, b, n, temperature=temp, seed=MORPH_SEED, key=key)
+        def work(gen: Generator, _ctx: object) -> Generated:
+            return gen.interpolate(a, b, n, temperature=g.temperature, seed=MORPH_SEED, key=g.key)
 
         self.session.with_model(work, self._show_steps, f"Morphing A into B in {n} steps")
 

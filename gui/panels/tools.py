@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -20,6 +20,9 @@ from PySide6.QtWidgets import (
 from engine.generation.runner import Generated
 from engine.music.pattern import Pattern
 from gui.session import Session
+
+if TYPE_CHECKING:
+    from engine.generation.generator import Generator
 
 PARTS = ("melody", "bass", "drums")
 
@@ -80,11 +83,10 @@ class ToolsPanel(QWidget):
         if clip is None:
             return
         parts = [p for p, box in self.part_boxes.items() if box.isChecked()] or None
-        temp, key = self.session.temperature, self.session.key
-        name = self.session.doc.name
+        g, name = self.session.generation, self.session.doc.name
 
-        def work(gen: Any, _ctx: object) -> Generated:
-            return gen.complete(clip, parts, temperature=temp, key=key)
+        def work(gen: Generator, _ctx: object) -> Generated:
+            return gen.complete(clip, parts, temperature=g.temperature, key=g.key)
 
         self.session.with_model(work, lambda r: self._show(r, f"{name} completed"), "Completing the clip")
 
@@ -95,7 +97,7 @@ class ToolsPanel(QWidget):
         amount = self.amount.value() / 100
         name = self.session.doc.name
 
-        def work(gen: Any, _ctx: object) -> Generated:
+        def work(gen: Generator, _ctx: object) -> Generated:
             return gen.humanize(clip, amount)
 
         self.session.with_model(work, lambda r: self._show(r, f"{name} humanized"), "Humanizing the clip")

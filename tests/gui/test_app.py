@@ -38,7 +38,7 @@ def test_key_box_keeps_generated_and_morphed_melodies_in_the_scale(qtbot: QtBot,
     use_tiny_model(window, "mel_2bar")  # untrained: without a key it plays any of the 88 notes
     c_major = {0, 2, 4, 5, 7, 9, 11}
     window.generate.key.setCurrentIndex(window.generate.key.findData("C:major"))
-    assert window.session.key == "C:major"
+    assert window.session.generation.key == "C:major"
     window.generate.count.setValue(4)
     window.generate.seed.setValue(1)
     qtbot.mouseClick(window.generate.generate_button, Qt.MouseButton.LeftButton)
@@ -56,7 +56,7 @@ def test_key_box_keeps_generated_and_morphed_melodies_in_the_scale(qtbot: QtBot,
     morphed = window.session.doc.pattern
     assert morphed.note_count and all(n.pitch % 12 in c_major for t in morphed.tracks for n in t.notes)
     window.generate.key.setCurrentIndex(0)
-    assert window.session.key is None
+    assert window.session.generation.key is None
     qtbot.mouseClick(window.generate.generate_button, Qt.MouseButton.LeftButton)
     free = {n.pitch % 12 for c in window.generate.candidates.clips() for t in c.tracks for n in t.notes}
     assert not free <= c_major
