@@ -3,36 +3,62 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from PySide6.QtWidgets import QDialog, QFileDialog
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QComboBox, QDialog, QFileDialog, QWidget
 
 from engine.midi.files import read_clip, write_midi
 from engine.music.pattern import Pattern
 from engine.registry import list_models
 from gui.dnd import safe_name
-from gui.outputs import open_output, output_choices
-from gui.settings import save_settings
+from gui.outputs import ChannelMap, open_output, output_choices
+from gui.qt_player import QtPlayer
+from gui.session import Session
+from gui.settings import AppSettings, save_settings
 from gui.settings_dialog import SettingsDialog
-
-if TYPE_CHECKING:
-    from gui.mainwindow import MainWindow
+from gui.transport import TransportBar
 
 
 class FileActions:
-    """Actions that touch files, ports and settings on behalf of the main window."""
+    """Actions that touch files, ports and settings: the model list, opening and exporting clips, the
+    settings dialog and the sound output. It works on the collaborators it is given, not on a window.
 
-    def __init__(self, window: MainWindow) -> None:
-        self.w = window
+    Args:
+        session: the shared state (settings, the clip, jobs).
+        player, output: the playback and the channel map around the open sound output.
+        store: where settings are saved.
+        model_box: the model picker it fills; `load_model(path)` loads the picked model.
+        transport: gets the list of sound outputs.
+        status: shows a line on the status bar.
+        parent: the widget dialogs open over.
+    """
+
+    def __init__(
+        self,
+        *,
+        session: Session,
+        player: QtPlayer,
+        output: ChannelMap,
+        store: QSettings,
+        model_box: QComboBox,
+        load_model: Callable[[str], None],
+        transport: TransportBar,
+        status: Callable[[str], None],
+        parent: QWidget,
+    ) -> None:
+        self.session, self.player, self.output, self.store = session, player, output, store
+        self.model_box, self.load_model, self.transport = model_box, load_model, transport
+        self.status, self.parent = status, parent
 
     @property
-    def settings(self):  # noqa: ANN201 - AppSettings, kept on the session
-        return self.w.session.settings
+    def settings(self) -> AppSettings:
+        return self.session.settings
 
     def refresh_models(self, select: str | None = None) -> None:
         """Fill the model picker (bundled, then user models) and load `select` or the first one."""
-        box = self.w.model_box
+        box = self.model_box
         current = select or box.currentData()
         box.clear()
         for info in list_models():
@@ -48,12 +74,12 @@ class FileActions:
                 (i for i in range(box.count()) if Path(box.itemData(i)).name == Path(current).name), 0
             )
         box.setCurrentIndex(index)
-        self.w.load_model(box.itemData(index))
+        self.load_model(box.itemData(index))
 
     def refresh_outputs(self) -> None:
         s = self.settings
         key = f"port:{s.midi_port}" if s.output == "port" else s.output
-        self.w.transport.set_outputs(output_choices(), key)
+        self.transport.set_outputs(output_choices(), key)
 
     def switch_output(self, key: str) -> None:
         """Close the current sound output and open the chosen one (NullOutput with a reason if it fails)."""
@@ -61,28 +87,29 @@ class FileActions:
         new = self.settings.replace(output=kind, midi_port=port or self.settings.midi_port)
         self.apply_settings(new)
 
-    def apply_settings(self, new: object) -> None:
-        w = self.w
-        w.player.stop()
-        opened = open_output(new)  # type: ignore[arg-type]
-        w.output.output.close()
-        w.output.output = opened.output
-        w.output.settings = new  # type: ignore[assignment]
-        w.output.set_pattern(w.session.doc.pattern)
-        w.session.settings = new  # type: ignore[assignment]
-        save_settings(w.store, new)  # type: ignore[arg-type]
+    def apply_settings(self, new: AppSettings) -> None:
+        self.player.stop()
+        opened = open_output(new)
+        self.output.output.close()
+        self.output.output = opened.output
+        self.output.settings = new
+        self.output.set_pattern(self.session.doc.pattern)
+        self.session.settings = new
+        save_settings(self.store, new)
         note = f"Sound: {opened.description}" + (f" ({opened.problem})" if opened.problem else "")
-        w.show_status(note)
+        self.status(note)
 
     def edit_settings(self) -> None:
         ports = [k.partition(":")[2] for k, _ in output_choices() if k.startswith("port:")]
-        dialog = SettingsDialog(self.settings, ports, self.w)
+        dialog = SettingsDialog(self.settings, ports, self.parent)
         if dialog.exec() == QDialog.DialogCode.Accepted:
             self.apply_settings(dialog.result_settings())
             self.refresh_outputs()
 
     def open_clip(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self.w, "Open a MIDI clip", "", "MIDI (*.mid *.midi *.kar)")
+        path, _ = QFileDialog.getOpenFileName(
+            self.parent, "Open a MIDI clip", "", "MIDI (*.mid *.midi *.kar)"
+        )
         if path:
             self.load_clip(path)
 
@@ -90,29 +117,29 @@ class FileActions:
         try:
             clip = read_clip(path)
         except Exception as exc:  # noqa: BLE001 - unreadable files are reported on the status line
-            self.w.show_status(f"{Path(path).name}: {exc}")
+            self.status(f"{Path(path).name}: {exc}")
             return
-        self.w.session.show_clip(clip, Path(path).stem)
-        self.w.show_status(f"Opened {Path(path).name}: {clip.bars} bars, {clip.note_count} notes")
+        self.session.show_clip(clip, Path(path).stem)
+        self.status(f"Opened {Path(path).name}: {clip.bars} bars, {clip.note_count} notes")
 
     def export(self, pattern: Pattern, kind: str) -> None:
         """Ask where, then write MIDI here or render WAV with FluidSynth in a worker."""
         if not pattern.note_count:
-            self.w.show_status("Nothing to export: the clip is empty")
+            self.status("Nothing to export: the clip is empty")
             return
         folder = Path(self.settings.output_folder).expanduser()
         folder.mkdir(parents=True, exist_ok=True)
         suffix = ".mid" if kind == "midi" else ".wav"
-        default = str(folder / f"{safe_name(self.w.session.doc.name)}{suffix}")
+        default = str(folder / f"{safe_name(self.session.doc.name)}{suffix}")
         filt = "MIDI (*.mid)" if kind == "midi" else "WAV audio (*.wav)"
-        path, _ = QFileDialog.getSaveFileName(self.w, f"Export {kind.upper()}", default, filt)
+        path, _ = QFileDialog.getSaveFileName(self.parent, f"Export {kind.upper()}", default, filt)
         if path:
             self.export_to(pattern, kind, path)
 
     def export_to(self, pattern: Pattern, kind: str, path: str) -> None:
         if kind == "midi":
             write_midi(pattern, path)
-            self.w.show_status(f"Wrote {path}")
+            self.status(f"Wrote {path}")
             return
         soundfont = self.settings.soundfont or None
 
@@ -122,4 +149,4 @@ class FileActions:
             render_wav(pattern, path, soundfont=soundfont)
             return path
 
-        self.w.session.run(render, lambda p: self.w.show_status(f"Wrote {p}"), "Rendering WAV")
+        self.session.run(render, lambda p: self.status(f"Wrote {p}"), "Rendering WAV")

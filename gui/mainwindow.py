@@ -69,9 +69,12 @@ class MainWindow(QMainWindow):
         self.blender = BlenderPanel(session)
         self.tools = ToolsPanel(session)
         self.train = TrainPanel(session)
-        self.files = FileActions(self)
         self.model_box = QComboBox()
         self.model_box.setMinimumContentsLength(28)
+        self.files = FileActions(
+            session=session, player=player, output=output, store=store, model_box=self.model_box,
+            load_model=self.load_model, transport=self.transport, status=self.show_status, parent=self,
+        )  # fmt: skip
         self.status_label = QLabel()
         self.busy = QProgressBar()
         self._build()
