@@ -1,19 +1,29 @@
 # SPDX-License-Identifier: MIT
-"""Undoable edits of the clip: each QUndoCommand swaps one immutable Pattern for another."""
+"""Undoable edits of the clip: each QUndoCommand swaps one immutable Pattern for another.
+
+The commands edit anything with a `pattern` and a `set_pattern` (`PatternHolder`): gui/document.py's
+ClipDocument, which pushes them, is one.
+"""
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from PySide6.QtGui import QUndoCommand
 
 from engine.music.pattern import Note, Pattern
 from gui.pianoroll.viewmodel import NoteRef
 
-if TYPE_CHECKING:
-    from gui.document import ClipDocument
+
+class PatternHolder(Protocol):
+    """What a command edits: the current clip and the one way to change it."""
+
+    @property
+    def pattern(self) -> Pattern: ...
+
+    def set_pattern(self, pattern: Pattern) -> None: ...
 
 
 def edit_notes(pattern: Pattern, removed: Iterable[NoteRef], added: Iterable[NoteRef]) -> Pattern:
@@ -40,7 +50,7 @@ def edit_notes(pattern: Pattern, removed: Iterable[NoteRef], added: Iterable[Not
 class SetPatternCommand(QUndoCommand):
     """Replace the whole clip (a generated candidate, a completion, a humanized take)."""
 
-    def __init__(self, doc: ClipDocument, pattern: Pattern, text: str) -> None:
+    def __init__(self, doc: PatternHolder, pattern: Pattern, text: str) -> None:
         super().__init__(text)
         self.doc = doc
         self.before = doc.pattern
@@ -56,7 +66,7 @@ class SetPatternCommand(QUndoCommand):
 class EditNotesCommand(QUndoCommand):
     """Remove some notes and add others in one step (add, delete, move, change velocity)."""
 
-    def __init__(self, doc: ClipDocument, removed: list[NoteRef], added: list[NoteRef], text: str) -> None:
+    def __init__(self, doc: PatternHolder, removed: list[NoteRef], added: list[NoteRef], text: str) -> None:
         super().__init__(text)
         self.doc = doc
         self.removed = list(removed)
@@ -69,16 +79,16 @@ class EditNotesCommand(QUndoCommand):
         self.doc.set_pattern(edit_notes(self.doc.pattern, self.added, self.removed))
 
 
-def add_note(doc: ClipDocument, ref: NoteRef) -> EditNotesCommand:
+def add_note(doc: PatternHolder, ref: NoteRef) -> EditNotesCommand:
     return EditNotesCommand(doc, [], [ref], "add note")
 
 
-def delete_notes(doc: ClipDocument, refs: Iterable[NoteRef]) -> EditNotesCommand:
+def delete_notes(doc: PatternHolder, refs: Iterable[NoteRef]) -> EditNotesCommand:
     refs = list(refs)
     return EditNotesCommand(doc, refs, [], f"delete {len(refs)} note(s)")
 
 
-def move_notes(doc: ClipDocument, moves: list[tuple[NoteRef, Note]]) -> EditNotesCommand:
+def move_notes(doc: PatternHolder, moves: list[tuple[NoteRef, Note]]) -> EditNotesCommand:
     old = [ref for ref, _ in moves]
     new = [NoteRef(ref.track, note) for ref, note in moves]
     return EditNotesCommand(doc, old, new, f"move {len(moves)} note(s)")
