@@ -16,26 +16,13 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
-
-from benchmarks.bench_generate import COMMAND, quick_model
+from benchmarks.bench_generate import COMMAND
 from benchmarks.common import Figure
 from engine.generation.generator import Generator
-from engine.generation.morph import note_distances
-from engine.midi.files import MidiError, read_clip, read_song
-from engine.music.pattern import Note, Pattern, Role
+from engine.midi.files import read_clip, read_song
+from engine.music.pattern import Pattern, Role
+from tests.realmusic import MIDI, humanize_ratios, monotone_share, quick_model, tunes, validation_beats
 
-MIDI = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "midi"
-GROOVES = MIDI / "drums" / "zharry29-drums-with-llm"
-GROOVE_VALIDATION = MIDI.parent / "train" / "groove" / "validation"
-BEATS = [  # real grooves: the tiny test models learn from them; the first four are the blend corners
-    "drummer3/session2/31_hiphop_92_beat_4-4.mid",
-    "drummer3/session2/32_hiphop_92_beat_4-4.mid",
-    "drummer4/session1/4_latin-brazilian_92_beat_4-4.mid",
-    "drummer4/session1/6_blues-shuffle_134_beat_4-4.mid",
-    "drummer7/session3/91_neworleans-funk_93_beat_4-4.mid",
-    "drummer3/session1/16_jazz_120_beat_4-4.mid",
-]
 SONGS = [
     MIDI / "multitrack" / "freedoom-freedoom" / f"{n}.mid" for n in ("d_dm15", "d_dm25", "d_dm28", "d_map03")
 ]
@@ -47,34 +34,6 @@ def _folder(root: Path, name: str, files: Sequence[Path]) -> Path:
     for f in files:
         (folder / f.name).symlink_to(f)
     return folder
-
-
-def monotone_share(clips: Sequence[Pattern]) -> float:
-    """Share of steps whose note distance from the first clip does not shrink and to the last does not
-    grow (notes as (pitch, step, drum))."""
-    from_a, to_b = note_distances(clips)
-    return float(
-        np.mean([from_a[i + 1] >= from_a[i] and to_b[i + 1] <= to_b[i] for i in range(len(clips) - 1)])
-    )
-
-
-def _flat(p: Pattern) -> Pattern:
-    return p.with_tracks(
-        [t.with_notes(Note(n.pitch, n.start, n.end, 100, 0.0) for n in t.notes) for t in p.tracks]
-    )
-
-
-def tunes(count: int) -> list[Pattern]:
-    """The first `count` tunes with 4/4 bars: the folk tunes, then Bach chorales (their soprano leads)."""
-    tunes = []
-    for path in sorted((MIDI / "folk").rglob("*.mid")) + sorted((MIDI / "bach_chorales").rglob("*.mid")):
-        try:
-            tunes.append(read_clip(path))
-        except MidiError:
-            continue
-        if len(tunes) == count:
-            break
-    return tunes
 
 
 def _interpolation_figures() -> list[Figure]:
@@ -97,27 +56,6 @@ def _interpolation_figures() -> list[Figure]:
                    note=note),
         ]  # fmt: skip
     return out
-
-
-def validation_beats(count: int) -> list[Path]:
-    """`count` 4/4 beats spread evenly over the Groove validation split (the bundled drum model never
-    trained on them)."""
-    beats = sorted(GROOVE_VALIDATION.rglob("*_beat_4-4.mid"))
-    return beats[:: max(1, len(beats) // count)][:count]
-
-
-def humanize_ratios(gen: Generator, beats: Sequence[Path], bars: int = 8) -> tuple[list[float], list[float]]:
-    """Per beat: the velocity and timing spread of its humanized flat copy over the drummer's own."""
-    vel, off = [], []
-    for path in beats:
-        played = read_clip(path)
-        played = played.slice(0, min(played.steps, bars * 16))
-        out = gen.humanize(_flat(played), 1.0, seed=0).clip
-        mine = [n for t in out.tracks for n in t.notes]
-        real = [n for t in played.tracks for n in t.notes]
-        vel.append(float(np.std([n.velocity for n in mine]) / np.std([n.velocity for n in real])))
-        off.append(float(np.std([n.offset for n in mine]) / np.std([n.offset for n in real])))
-    return vel, off
 
 
 def _humanize_figures() -> list[Figure]:

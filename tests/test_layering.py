@@ -95,6 +95,20 @@ def test_config_names_are_spelled_only_in_the_model_tables() -> None:
     assert not found, "config names outside models/spec.py:\n" + "\n".join(found)
 
 
+def test_tests_never_import_the_benchmarks() -> None:
+    """One direction only: benchmarks may import test fixtures (tests/realmusic.py, jack_helpers), tests
+    never import benchmarks, so the suite runs without them."""
+    found = []
+    for path in sorted((ROOT / "tests").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            names += [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            found += [
+                f"{path.relative_to(ROOT)}:{node.lineno}" for n in names if n.split(".")[0] == "benchmarks"
+            ]
+    assert not found, "tests importing benchmarks: " + ", ".join(found)
+
+
 def test_engine_models_synth_do_not_import_qt() -> None:
     code = (
         "import sys, pkgutil, importlib\n"

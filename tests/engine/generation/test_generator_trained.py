@@ -9,13 +9,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from benchmarks.bench_generate import quick_model
-from benchmarks.generate_quality import BEATS
-from benchmarks.generate_quality import GROOVES as DRUM_DIR
 from engine.generation.generator import Generator
 from engine.midi.files import read_clip
 from engine.music.pattern import Note, Pattern
 from tests.conftest import MIDI_DIR
+from tests.realmusic import BEATS, quick_model
+from tests.realmusic import GROOVES as DRUM_DIR
 
 TUNES = [
     MIDI_DIR / f"folk/jukedeck-nottingham-dataset/{n}.mid" for n in ("reelsa-c35", "reelsd-g8", "reelsm-q4")

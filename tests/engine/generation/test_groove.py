@@ -8,12 +8,12 @@ import dataclasses
 import numpy as np
 import pytest
 
-from benchmarks.generate_quality import humanize_ratios, validation_beats
 from engine.generation.generator import Generator
 from engine.generation.groove import MIN_HITS, SpreadSums, add_spread
 from models.card import DataSummary, MusicStats
 from models.report import GrooveSpread
 from tests.cards import flat_timing
+from tests.realmusic import humanize_ratios, validation_beats
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 

@@ -8,11 +8,11 @@ import itertools
 import numpy as np
 import pytest
 
-from benchmarks.generate_quality import monotone_share, tunes, validation_beats
 from engine.generation.generator import Generator
 from engine.generation.morph import REFINE, monotone_steps, note_distances
 from engine.midi.files import read_clip
 from engine.music.pattern import Note, Pattern, Track
+from tests.realmusic import monotone_share, tunes, validation_beats
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
