@@ -6,8 +6,10 @@ Never imports Qt, `synth` or `gui`. Wings, lowest first (a wing imports only win
     music/      -- Note, Track, Pattern, timing, keys: the domain values
     midi/       -- reading and writing Standard MIDI Files, quantising, track roles
     data/       -- token codecs, per-config converters, the prepare cache, datasets, music statistics
-    generation/ -- the Generator facade and what it does: sample, vary, morph, blend, complete, humanize
+    generation/ -- the Generator facade over the Runner: sample, vary, morph, blend, complete, humanize
     evaluation/ -- the report card: reconstruction, Yang & Lerch metrics, the random baseline
     training/   -- the training loop, its run state, batching, DDP, progress
-    playback/   -- timelines of MIDI messages, the real-time player, clock following
+    playback/   -- timelines of MIDI messages, the real-time player, clock following (beside the
+                   ladder: imports only music, midi, device and registry)
+Enforced, with the package rules, by tests/test_layering.py (docs/ARCHITECTURE.md draws it).
 """
