@@ -7,6 +7,7 @@ augmentation) for training and evaluation. Parsed files are cached by content (s
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -26,6 +27,7 @@ __all__ = [
     "Examples",
     "FileReport",
     "PrepareReport",
+    "file_weights",
     "load_examples",
     "prepare",
     "scan_folder",
@@ -107,6 +109,7 @@ def load_examples(
 
     `transpose=(lo, hi)` adds copies moved by every shift in range(lo, hi) semitones (pitched arrays only;
     copies that would leave 21..108 are dropped); drums_2bar is never transposed. None: no copies.
+    Each example carries its file's weight from the folder's corpus.json (`file_weights`).
     """
     (name,) = _configs([config])
     paths, cache, seen = _midi_files(folder), PrepareCache(), {}
@@ -124,7 +127,30 @@ def load_examples(
     stacked = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
     stacked = _augment(name, stacked, transpose)
     ids = stacked.pop("file_id")
-    return Examples(name, stacked, ids, files, stacked["tempo"].astype(np.float32))
+    weights = file_weights(folder, files)[ids] if len(files) else np.zeros(0, dtype=np.float32)
+    return Examples(name, stacked, ids, files, stacked["tempo"].astype(np.float32), weights)
+
+
+def file_weights(folder: str | Path, files: Sequence[str]) -> np.ndarray:
+    """float32 (len(files),): each file's sampling weight from `folder/corpus.json` (written by
+    scripts/corpus: {"files": [{"file": relative path, "weight": w}, ...]}); 1.0 for files it does not
+    list, and for all when there is no corpus.json. A corpus.json that cannot be read raises DatasetError.
+    """
+    weights = np.ones(len(files), dtype=np.float32)
+    path = Path(folder) / "corpus.json"
+    if not path.is_file():
+        return weights
+    try:
+        listed = {e["file"]: float(e["weight"]) for e in json.loads(path.read_text())["files"]}
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise DatasetError(f"{path} cannot be read ({type(exc).__name__}: {exc})") from None
+    for i, file in enumerate(files):
+        rel = Path(file).relative_to(folder).as_posix() if Path(file).is_relative_to(folder) else file
+        weight = listed.get(rel, 1.0)
+        if not weight >= 0:  # also catches NaN
+            raise DatasetError(f"{path}: the weight of {rel} is {weight}; weights are 0 or more")
+        weights[i] = weight
+    return weights
 
 
 def _augment(

@@ -87,6 +87,8 @@ class Examples:
     Attributes:
         file_ids: int64 (N,), index into `files` (split train/held-out by file, not by example).
         tempos: float32 (N,) BPM (also in arrays["tempo"]).
+        weights: float32 (N,) sampling weight of each example's file (1.0 unless the folder's corpus.json
+            says otherwise; see engine.data.dataset.file_weights).
     """
 
     config: str
@@ -94,6 +96,11 @@ class Examples:
     file_ids: np.ndarray
     files: list[str]
     tempos: np.ndarray
+    weights: np.ndarray = None  # type: ignore[assignment]  # None: all 1.0, filled in below
+
+    def __post_init__(self) -> None:
+        if self.weights is None:
+            object.__setattr__(self, "weights", np.ones(len(self.file_ids), dtype=np.float32))
 
     def __len__(self) -> int:
         return len(self.file_ids)
@@ -101,7 +108,9 @@ class Examples:
     def select(self, index: np.ndarray) -> Examples:
         """The examples at `index` (int indices or a bool mask of length N); `files` stays the same."""
         arrays = {k: v[index] for k, v in self.arrays.items()}
-        return Examples(self.config, arrays, self.file_ids[index], self.files, self.tempos[index])
+        return Examples(
+            self.config, arrays, self.file_ids[index], self.files, self.tempos[index], self.weights[index]
+        )
 
     def split_by_file(self, heldout_share: float = 0.1, seed: int = 0) -> tuple[Examples, Examples]:
         """(train, held-out), about `heldout_share` of the files held out (at least one of two or more)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -117,3 +118,38 @@ def test_errors_for_folders_that_give_nothing(tmp_path: Path, midi_dir: Path) ->
     assert len(none) == 0 and none.arrays["hits"].shape == (0, 32, 9) and none.files == []
     with pytest.raises(DatasetError, match="unknown config"):
         prepare(tmp_path, ["mel_4bar"])
+
+
+def test_examples_carry_their_files_weight_from_corpus_json(small: Path) -> None:
+    """scripts/corpus writes corpus.json beside the files; each example gets its file's weight."""
+    plain = load_examples(small, "drums_2bar", transpose=None)
+    assert plain.weights.dtype == np.float32 and (plain.weights == 1.0).all()
+    listed = [{"file": "sub/101_dance-disco_120_beat_4-4.mid", "weight": 0.3}]
+    (small / "corpus.json").write_text(json.dumps({"files": listed}))
+    weighted = load_examples(small, "drums_2bar", transpose=None)
+    names = [Path(weighted.files[i]).name for i in weighted.file_ids]
+    expected = [0.3 if n == "101_dance-disco_120_beat_4-4.mid" else 1.0 for n in names]
+    assert np.allclose(weighted.weights, expected) and 0.3 in expected and 1.0 in expected
+    train, held = weighted.split_by_file(0.5)
+    assert len(train.weights) == len(train) and len(held.weights) == len(held)
+
+
+def test_transposed_copies_keep_the_weight(small: Path) -> None:
+    (small / "corpus.json").write_text(json.dumps({"files": [{"file": "d_dm01.mid", "weight": 0.5}]}))
+    ex = load_examples(small, "mel_2bar", transpose=(-1, 2))
+    from_dm01 = np.array([Path(ex.files[i]).name == "d_dm01.mid" for i in ex.file_ids])
+    assert from_dm01.any() and (ex.weights[from_dm01] == 0.5).all() and (ex.weights[~from_dm01] == 1).all()
+
+
+BAD_CORPUS_JSON = [
+    "{not json",
+    '{"files": [{"file": "d_dm01.mid"}]}',
+    '{"files": [{"file": "d_dm01.mid", "weight": -1}]}',
+]
+
+
+@pytest.mark.parametrize("text", BAD_CORPUS_JSON)
+def test_a_bad_corpus_json_is_a_plain_error(small: Path, text: str) -> None:
+    (small / "corpus.json").write_text(text)
+    with pytest.raises(DatasetError, match="corpus.json"):
+        load_examples(small, "mel_2bar", transpose=None)
