@@ -127,7 +127,8 @@ def write_midi(piece: Piece) -> bytes:
             events.append((0, 0, mido.Message("program_change", channel=channel, program=part.program)))
         for start, dur, pitch, vel in part.notes:
             on, off = _tick(start), max(_tick(start + dur), _tick(start) + 1)
-            events.append((on, 2, mido.Message("note_on", channel=channel, note=pitch, velocity=vel)))
+            velocity = min(max(vel, 1), 127)
+            events.append((on, 2, mido.Message("note_on", channel=channel, note=pitch, velocity=velocity)))
             events.append((off, 1, mido.Message("note_off", channel=channel, note=pitch, velocity=0)))
         mid.tracks.append(_track(events))
     buf = io.BytesIO()
