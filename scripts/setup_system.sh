@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Installs the Debian packages Bandmate needs (FluidSynth, a GM soundfont, JACK, Xvfb, and every library
-# Qt's xcb platform plugin needs, from scripts/qt-xcb-packages.txt) when it can (root + apt-get);
+# Installs the Debian packages Bandmate needs (FluidSynth, a GM soundfont, JACK, Xvfb, mma for the corpus
+# scripts' tests, and every library Qt's xcb platform plugin needs, from scripts/qt-xcb-packages.txt) when
+# it can (root + apt-get);
 # otherwise prints the exact apt-get line. Exit status 0 either way, unless STRICT=1 (CI), where anything
 # missing is an error. Needs no venv: the Qt list is derived and committed (scripts/qt_system_libs.py).
 set -u
 here="$(cd "$(dirname "$0")" && pwd)"
-PKGS=(libfluidsynth3 fluid-soundfont-gm timgm6mb-soundfont jackd2 xvfb xauth)
+PKGS=(libfluidsynth3 fluid-soundfont-gm timgm6mb-soundfont jackd2 xvfb xauth mma)
 # first word of each non-comment line: the package (the rest names the libraries it provides)
 while read -r pkg _ || [ -n "${pkg:-}" ]; do
   [ -n "$pkg" ] && [ "${pkg:0:1}" != "#" ] && PKGS+=("$pkg")
