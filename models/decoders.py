@@ -17,6 +17,8 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from models import fast_decode
+
 
 def sampling_noise(
     shape: tuple[int, ...],
@@ -106,7 +108,8 @@ class CoreDecoder(nn.Module):
         """Autoregressive decoding: cond (N, C) -> tokens (N, L), head (N, L, K) or None.
 
         `allowed` (V,) or (N, V) masks classes; `given` (N, L) teacher-forces the tokens instead.
-        On the CPU the step loop runs in NumPy unless `backend` is "torch" (see `_decode_steps`).
+        `backend` picks the step loop for CPU float32: "auto" is the C kernel (models/fast_decode.py)
+        where it was built, else "numpy"; "torch" runs the loop in torch ops (the path for GPUs).
         """
         n = cond.shape[0]
         h, c = self.initial_state(cond)  # (layers, N, H) each
@@ -115,25 +118,32 @@ class CoreDecoder(nn.Module):
         if given is None:  # every step's sampling noise at once, with out's bias folded in
             noise = sampling_noise((length, n, self.vocab), temperature, allowed, generator, cond.device)
             noise += self.out.bias
-        start = torch.full((n,), self.vocab, dtype=torch.long, device=cond.device)  # (N,)
-        arrays = _StepArrays(
-            embed=self.embed.weight,
-            w_embed=w_embed,
-            cond_gates=cond_gates,
-            w_ih=[self._w_ih(k).t() for k in range(self.layers)],  # layers x (in, 4H); [0] is unused
-            w_hh=[self._w_hh(k).t() for k in range(self.layers)],  # layers x (H, 4H)
-            bias=[self._bias(k) for k in range(self.layers)],  # layers x (4H,)
-            w_out=self.out.weight.t(),  # (H, V)
-            h=list(h.unbind(0)),
-            c=list(c.unbind(0)),
-            start=start,
-            noise=noise,
-            given=None if given is None else given.to(cond.device),
-        )
-        if cond.device.type == "cpu" and cond.dtype == torch.float32 and backend != "torch":
-            toks, outputs = (torch.from_numpy(a) for a in _decode_steps(arrays.numpy(), _NUMPY, length))
         else:
-            toks, outputs = _decode_steps(arrays, _TORCH, length)
+            given = given.to(cond.device)
+        cpu = cond.device.type == "cpu" and cond.dtype == torch.float32
+        if cpu and backend == "auto" and fast_decode.available():
+            steps = fast_decode.decode_steps(self, cond_gates, h, c, length, noise, given)
+            toks, outputs = (torch.from_numpy(a) for a in steps)
+        else:
+            start = torch.full((n,), self.vocab, dtype=torch.long, device=cond.device)  # (N,)
+            arrays = _StepArrays(
+                embed=self.embed.weight,
+                w_embed=w_embed,
+                cond_gates=cond_gates,
+                w_ih=[self._w_ih(k).t() for k in range(self.layers)],  # layers x (in, 4H); [0] is unused
+                w_hh=[self._w_hh(k).t() for k in range(self.layers)],  # layers x (H, 4H)
+                bias=[self._bias(k) for k in range(self.layers)],  # layers x (4H,)
+                w_out=self.out.weight.t(),  # (H, V)
+                h=list(h.unbind(0)),
+                c=list(c.unbind(0)),
+                start=start,
+                noise=noise,
+                given=given,
+            )
+            if cpu and backend != "torch":
+                toks, outputs = (torch.from_numpy(a) for a in _decode_steps(arrays.numpy(), _NUMPY, length))
+            else:
+                toks, outputs = _decode_steps(arrays, _TORCH, length)
         head = None
         if self.head is not None:  # the head does not feed back, so it runs once over all steps
             head = self.head(torch.cat([outputs, self.embed(toks)], dim=-1))  # (N, L, K)
