@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-/* The CPU step loop of CoreDecoder.sample in C (models/fast_decode.py packs the weights and calls it).
+/* CoreDecoder.sample on the CPU in C: initial state, step loop and regression head in one call
+(models/fast_decode.py packs the weights and calls it).
 
 At batch 1 a decoding step is a matrix-vector product over weights that do not fit the L2 cache
 (drums_2bar: 1.5 MB per step), so the loop is memory-bound: the kernel reads each weight once per step,
@@ -123,16 +124,56 @@ INLINE void lstm_cell(const float *restrict rec, const float *restrict x0, const
 }
 
 typedef struct {
-    int layers, n, hid, vocab, length, sample; /* sample: 1 draws tokens with noise, 0 takes `given` */
-    const int *head_cols;                        /* per layer: padded columns before the recurrent ones */
-} Dims;
+    int layers, n, hid, vocab, length, sample, cond_size, embed_size, head_size;
+    const int *head_cols;                    /* per layer: padded columns before the recurrent ones */
+    const float *w, *table, *bias;           /* the loop's blocks, layer 0's token projection, biases */
+    const float *cond_w, *cond_b;            /* blocks of [W_init | W_ih_0's conditioning part], biases */
+    const float *head_w, *head_b, *embed;    /* the head's blocks (H + E rows) and bias, the embeddings */
+    const float *cond, *noise;               /* cond (n, C); noise (L, n, V) with W_out's bias in it */
+    const int64_t *given;                    /* (n, L) when not sampling */
+    int64_t *tokens;                         /* out: (n, L) */
+    float *head_out;                         /* out: (n, L, K) */
+} Job;
+
+static size_t padded(size_t cols) { return (cols + BW - 1) / BW * BW; }
+
+/* The initial state h, c (layers, n, H) = tanh(cond @ W_init^T + b), as `CoreDecoder.initial_state`, and
+   layer 0's per-sequence gates (n, 4H) = b_ih + b_hh + cond @ W_ih_0[:, E:]^T, as `_step_inputs`. */
+INLINE void start_state(const Job *d, float *scratch, float *h, float *c, float *cond_gates) {
+    const int hid = d->hid, n = d->n, g4 = 4 * hid, lh = d->layers * hid;
+    const size_t init_cols = padded(2 * (size_t)lh), cols = init_cols + padded(g4);
+    layer_pass(d->cond_w, (int)(cols / BW), d->cond_size, d->cond, n, scratch, (int)cols, 0);
+    for (int r = 0; r < n; r++) {
+        const float *o = scratch + (size_t)r * cols;
+        for (int k = 0; k < d->layers; k++)
+            for (int j = 0; j < hid; j++) { /* state (n, 2, layers, H): h first, then c */
+                int i = k * hid + j;
+                h[((size_t)k * n + r) * hid + j] = tanh_approx(o[i] + d->cond_b[i]);
+                c[((size_t)k * n + r) * hid + j] = tanh_approx(o[lh + i] + d->cond_b[lh + i]);
+            }
+        for (int j = 0; j < g4; j++)
+            cond_gates[(size_t)r * g4 + j] = d->cond_b[2 * lh + j] + o[init_cols + j];
+    }
+}
+
+/* The regression head over every step at once: b + [output, embed(token)] @ W_head^T -> (n, L, K). */
+INLINE void head_pass(const Job *d, const float *outputs, float *x, float *scratch) {
+    const size_t rows = (size_t)d->n * d->length, in = (size_t)d->hid + d->embed_size;
+    const size_t kpad = padded(d->head_size);
+    for (size_t i = 0; i < rows; i++) {
+        memcpy(x + i * in, outputs + i * d->hid, d->hid * sizeof(float));
+        memcpy(x + i * in + d->hid, d->embed + d->tokens[i] * d->embed_size, d->embed_size * sizeof(float));
+    }
+    layer_pass(d->head_w, (int)(kpad / BW), (int)in, x, (int)rows, scratch, (int)kpad, 0);
+    for (size_t i = 0; i < rows; i++)
+        for (int j = 0; j < d->head_size; j++)
+            d->head_out[i * d->head_size + j] = d->head_b[j] + scratch[i * kpad + j];
+}
 
 /* The whole decode. Layer k's packed weights are [head | W_hh] by columns, head = W_ih of layer k + 1,
-   or W_out for the last layer; layer 0's input projection is a row of `table` plus `cond_gates`. */
-CLONES static int decode_loop(const Dims *d, const float *w, const float *table, const float *cond_gates,
-                              const float *bias, float *h, float *c, const float *noise, const int64_t *given,
-                              int64_t *tokens, float *outputs) {
-    const int hid = d->hid, n = d->n, g4 = 4 * hid, gpad = (g4 + BW - 1) / BW * BW;
+   or W_out for the last layer; layer 0's input projection is a row of `table` plus the cond gates. */
+CLONES static int decode_loop(const Job *d) {
+    const int hid = d->hid, n = d->n, g4 = 4 * hid, gpad = (int)padded(g4), last = d->layers - 1;
     size_t offsets[64], out_off[64], cols[64], total = 0, wpos = 0;
     for (int k = 0; k < d->layers; k++) {
         offsets[k] = wpos;
@@ -141,20 +182,27 @@ CLONES static int decode_loop(const Dims *d, const float *w, const float *table,
         wpos += cols[k] * hid;
         total += cols[k] * n;
     }
-    float *out = malloc(total * sizeof(float)); /* per layer (n, head | recurrent part) */
-    float *act = malloc((size_t)g4 * sizeof(float));
+    const size_t state = (size_t)d->layers * n * hid, steps = (size_t)n * d->length;
+    const size_t start_cols = padded(2 * (size_t)d->layers * hid) + gpad;
+    const size_t in = (size_t)hid + d->embed_size, kpad = padded(d->head_size);
+    size_t scratch = n * start_cols;
+    if (d->head_size && steps * kpad > scratch) scratch = steps * kpad;
+    /* all buffers once per call: per layer (n, head | recurrent part), h, c, the cond gates, a cell's
+       activations, the previous tokens; with a head, every step's output and the head's inputs */
+    float *out = malloc(total * sizeof(float)), *tmp = malloc(scratch * sizeof(float));
+    float *h = malloc(state * sizeof(float)), *c = malloc(state * sizeof(float));
+    float *cond_gates = malloc((size_t)n * g4 * sizeof(float)), *act = malloc((size_t)g4 * sizeof(float));
     int64_t *prev = malloc((size_t)n * sizeof(int64_t));
-    if (!out || !act || !prev) {
-        free(out);
-        free(act);
-        free(prev);
-        return -1;
-    }
-    const int last = d->layers - 1;
+    float *outputs = d->head_size ? malloc(steps * hid * sizeof(float)) : NULL;
+    float *x = d->head_size ? malloc(steps * in * sizeof(float)) : NULL;
+    int status = -1;
+    if (!out || !tmp || !h || !c || !cond_gates || !act || !prev || (d->head_size && (!outputs || !x)))
+        goto done;
+    start_state(d, tmp, h, c, cond_gates);
     for (int k = 0; k < d->layers; k++) { /* the recurrent part of step 0 from the initial state */
         int head_blocks = d->head_cols[k] / BW;
-        layer_pass(w + offsets[k] + (size_t)head_blocks * BW * hid, gpad / BW, hid, h + (size_t)k * n * hid,
-                   n, out + out_off[k] + (size_t)head_blocks * BW, (int)cols[k], 0);
+        layer_pass(d->w + offsets[k] + (size_t)head_blocks * BW * hid, gpad / BW, hid,
+                   h + (size_t)k * n * hid, n, out + out_off[k] + (size_t)head_blocks * BW, (int)cols[k], 0);
     }
     for (int r = 0; r < n; r++) prev[r] = d->vocab; /* the start token */
     for (int t = 0; t < d->length; t++) {
@@ -165,11 +213,11 @@ CLONES static int decode_loop(const Dims *d, const float *w, const float *table,
                 const float *rec = ok + (size_t)r * cols[k] + (size_t)head_blocks * BW;
                 const float *x0, *x1;
                 if (k == 0) {
-                    x0 = table + (size_t)prev[r] * g4;
+                    x0 = d->table + (size_t)prev[r] * g4;
                     x1 = cond_gates + (size_t)r * g4;
                 } else {
                     x0 = out + out_off[k - 1] + (size_t)r * cols[k - 1];
-                    x1 = bias + (size_t)k * g4;
+                    x1 = d->bias + (size_t)k * g4;
                 }
                 lstm_cell(rec, x0, x1, ck + (size_t)r * hid, hk + (size_t)r * hid, act, hid);
             }
@@ -178,7 +226,7 @@ CLONES static int decode_loop(const Dims *d, const float *w, const float *table,
             int first = (k == last && !d->sample) ? head_blocks : 0;
             int end = t + 1 < d->length ? (int)(cols[k] / BW) : head_blocks;
             if (end > first)
-                layer_pass(w + offsets[k] + (size_t)first * BW * hid, end - first, hid, hk, n,
+                layer_pass(d->w + offsets[k] + (size_t)first * BW * hid, end - first, hid, hk, n,
                            ok + (size_t)first * BW, (int)cols[k], t & 1);
         }
         const float *hl = h + (size_t)last * n * hid, *ol = out + out_off[last];
@@ -186,7 +234,7 @@ CLONES static int decode_loop(const Dims *d, const float *w, const float *table,
             int64_t tok;
             if (d->sample) { /* Gumbel-max: the first largest of logits + noise (noise has out's bias) */
                 const float *lr = ol + (size_t)r * cols[last];
-                const float *nz = noise + ((size_t)t * n + r) * d->vocab;
+                const float *nz = d->noise + ((size_t)t * n + r) * d->vocab;
                 float best = -INFINITY;
                 tok = 0;
                 for (int j = 0; j < d->vocab; j++) {
@@ -197,17 +245,28 @@ CLONES static int decode_loop(const Dims *d, const float *w, const float *table,
                     }
                 }
             } else {
-                tok = given[(size_t)r * d->length + t];
+                tok = d->given[(size_t)r * d->length + t];
             }
             prev[r] = tok;
-            tokens[(size_t)r * d->length + t] = tok;
-            memcpy(outputs + ((size_t)r * d->length + t) * hid, hl + (size_t)r * hid, hid * sizeof(float));
+            d->tokens[(size_t)r * d->length + t] = tok;
+            if (outputs) /* the head's input */
+                memcpy(outputs + ((size_t)r * d->length + t) * hid, hl + (size_t)r * hid,
+                       hid * sizeof(float));
         }
     }
+    if (d->head_size) head_pass(d, outputs, x, tmp); /* it does not feed back: once, after the loop */
+    status = 0;
+done:
     free(out);
+    free(tmp);
+    free(h);
+    free(c);
+    free(cond_gates);
     free(act);
     free(prev);
-    return 0;
+    free(outputs);
+    free(x);
+    return status;
 }
 
 static int need(Py_buffer *b, Py_ssize_t items, Py_ssize_t size, const char *name) {
@@ -220,17 +279,19 @@ static int need(Py_buffer *b, Py_ssize_t items, Py_ssize_t size, const char *nam
 
 static PyObject *decode(PyObject *self, PyObject *args) {
     (void)self;
-    Py_buffer w, table, cond, bias, h, c, noise, given, tokens, outputs, head;
-    int layers, n, hid, vocab, length, sample;
-    if (!PyArg_ParseTuple(args, "y*y*y*y*w*w*y*y*w*w*y*iiiiii", &w, &table, &cond, &bias, &h, &c, &noise,
-                          &given, &tokens, &outputs, &head, &layers, &n, &hid, &vocab, &length, &sample))
+    Py_buffer b[14];
+    int layers, n, hid, vocab, length, sample, cond_size, embed_size, head_size;
+    if (!PyArg_ParseTuple(args, "y*y*y*y*y*y*y*y*y*y*y*y*w*w*iiiiiiiii", &b[0], &b[1], &b[2], &b[3],
+                          &b[4], &b[5], &b[6], &b[7], &b[8], &b[9], &b[10], &b[11], &b[12], &b[13], &layers,
+                          &n, &hid, &vocab, &length, &sample, &cond_size, &embed_size, &head_size))
         return NULL;
-    Py_buffer *all[] = {&w, &table, &cond, &bias, &h, &c, &noise, &given, &tokens, &outputs, &head};
     PyObject *result = NULL;
-    const int *head_cols = head.buf;
-    Py_ssize_t g4 = 4 * (Py_ssize_t)hid, gpad = (g4 + BW - 1) / BW * BW, wsize = 0;
+    const int *head_cols = b[0].buf;
+    const Py_ssize_t g4 = 4 * (Py_ssize_t)hid, gpad = (Py_ssize_t)padded(g4), nl = (Py_ssize_t)n * length;
+    Py_ssize_t wsize = 0;
     int ok = layers >= 1 && layers <= 64 && n >= 1 && hid >= 1 && vocab >= 1 && length >= 1 &&
-             need(&head, layers, sizeof(int), "head_cols");
+             cond_size >= 1 && embed_size >= 1 && head_size >= 0 &&
+             need(&b[0], layers, sizeof(int), "head_cols");
     for (int k = 0; ok && k < layers; k++) {
         ok = head_cols[k] >= 0 && head_cols[k] % BW == 0 &&
              head_cols[k] >= (k < layers - 1 ? g4 : (Py_ssize_t)vocab);
@@ -240,27 +301,31 @@ static PyObject *decode(PyObject *self, PyObject *args) {
         if (!PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "bad decoder dimensions");
         goto done;
     }
-    if (!need(&w, wsize, 4, "weights") || !need(&table, (vocab + 1) * g4, 4, "table") ||
-        !need(&cond, n * g4, 4, "cond_gates") || !need(&bias, layers * g4, 4, "bias") ||
-        !need(&h, (Py_ssize_t)layers * n * hid, 4, "h") || !need(&c, (Py_ssize_t)layers * n * hid, 4, "c") ||
-        !need(&tokens, (Py_ssize_t)n * length, 8, "tokens") ||
-        !need(&outputs, (Py_ssize_t)n * length * hid, 4, "outputs") ||
-        (sample && !need(&noise, (Py_ssize_t)length * n * vocab, 4, "noise")) ||
-        (!sample && !need(&given, (Py_ssize_t)n * length, 8, "given")))
+    const Py_ssize_t start_cols = (Py_ssize_t)padded(2 * (size_t)layers * hid) + gpad;
+    const Py_ssize_t kpad = (Py_ssize_t)padded(head_size), in = (Py_ssize_t)hid + embed_size;
+    if (!need(&b[1], wsize, 4, "weights") || !need(&b[2], (vocab + 1) * g4, 4, "table") ||
+        !need(&b[3], layers * g4, 4, "bias") || !need(&b[4], cond_size * start_cols, 4, "cond_w") ||
+        !need(&b[5], 2 * (Py_ssize_t)layers * hid + g4, 4, "cond_b") ||
+        !need(&b[6], in * kpad, 4, "head_w") || !need(&b[7], head_size, 4, "head_b") ||
+        !need(&b[8], head_size ? (vocab + 1) * (Py_ssize_t)embed_size : 0, 4, "embed") ||
+        !need(&b[9], (Py_ssize_t)n * cond_size, 4, "cond") ||
+        !need(&b[10], sample ? nl * vocab : 0, 4, "noise") || !need(&b[11], sample ? 0 : nl, 8, "given") ||
+        !need(&b[12], nl, 8, "tokens") || !need(&b[13], nl * head_size, 4, "head_out"))
         goto done;
     if (!sample) { /* a bad token would index outside the table */
-        const int64_t *g = given.buf;
-        for (Py_ssize_t i = 0; i < (Py_ssize_t)n * length; i++)
+        const int64_t *g = b[11].buf;
+        for (Py_ssize_t i = 0; i < nl; i++)
             if (g[i] < 0 || g[i] > vocab) {
                 PyErr_Format(PyExc_IndexError, "given token %lld outside 0..%d", (long long)g[i], vocab);
                 goto done;
             }
     }
-    Dims d = {layers, n, hid, vocab, length, sample, head_cols};
+    Job d = {layers,    n,         hid,       vocab,     length,    sample,    cond_size, embed_size,
+             head_size, head_cols, b[1].buf,  b[2].buf,  b[3].buf,  b[4].buf,  b[5].buf,  b[6].buf,
+             b[7].buf,  b[8].buf,  b[9].buf,  b[10].buf, b[11].buf, b[12].buf, b[13].buf};
     int status;
     Py_BEGIN_ALLOW_THREADS /* the GUI thread runs on while a worker decodes */
-    status = decode_loop(&d, w.buf, table.buf, cond.buf, bias.buf, h.buf, c.buf, noise.buf, given.buf,
-                         tokens.buf, outputs.buf);
+    status = decode_loop(&d);
     Py_END_ALLOW_THREADS
     if (status) {
         PyErr_NoMemory();
@@ -268,14 +333,15 @@ static PyObject *decode(PyObject *self, PyObject *args) {
     }
     result = Py_NewRef(Py_None);
 done:
-    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) PyBuffer_Release(all[i]);
+    for (int i = 0; i < 14; i++) PyBuffer_Release(&b[i]);
     return result;
 }
 
 static PyMethodDef methods[] = {
     {"decode", decode, METH_VARARGS,
-     "decode(weights, table, cond_gates, bias, h, c, noise, given, tokens, outputs, head_cols, layers, n, "
-     "hidden, vocab, length, sample): the step loop; see models/fast_decode.py"},
+     "decode(head_cols, weights, table, bias, cond_w, cond_b, head_w, head_b, embed, cond, noise, given, "
+     "tokens, head_out, layers, n, hidden, vocab, length, sample, cond_size, embed_size, head_size): "
+     "CoreDecoder.sample; see models/fast_decode.py"},
     {NULL, NULL, 0, NULL},
 };
 

@@ -111,39 +111,45 @@ class CoreDecoder(nn.Module):
         `backend` picks the step loop for CPU float32: "auto" is the C kernel (models/fast_decode.py)
         where it was built, else "numpy"; "torch" runs the loop in torch ops (the path for GPUs).
         """
-        n = cond.shape[0]
-        h, c = self.initial_state(cond)  # (layers, N, H) each
-        w_embed, cond_gates = self._step_inputs(cond)  # (E, 4H), (N, 4H)
         noise = None
         if given is None:  # every step's sampling noise at once, with out's bias folded in
-            noise = sampling_noise((length, n, self.vocab), temperature, allowed, generator, cond.device)
+            shape = (length, cond.shape[0], self.vocab)
+            noise = sampling_noise(shape, temperature, allowed, generator, cond.device)
             noise += self.out.bias
         else:
             given = given.to(cond.device)
         cpu = cond.device.type == "cpu" and cond.dtype == torch.float32
         if cpu and backend == "auto" and fast_decode.available():
-            steps = fast_decode.decode_steps(self, cond_gates, h, c, length, noise, given)
-            toks, outputs = (torch.from_numpy(a) for a in steps)
+            toks, head = fast_decode.sample(self, cond, length, noise, given)
+            return torch.from_numpy(toks), None if head is None else torch.from_numpy(head)
+        return self._sample_steps(cond, length, noise, given, numpy=cpu and backend != "torch")
+
+    def _sample_steps(
+        self, cond: Tensor, length: int, noise: Tensor | None, given: Tensor | None, numpy: bool
+    ) -> tuple[Tensor, Tensor | None]:
+        """The reference: `_decode_steps` in NumPy or torch ops, and the head in torch."""
+        n = cond.shape[0]
+        h, c = self.initial_state(cond)  # (layers, N, H) each
+        w_embed, cond_gates = self._step_inputs(cond)  # (E, 4H), (N, 4H)
+        start = torch.full((n,), self.vocab, dtype=torch.long, device=cond.device)  # (N,)
+        arrays = _StepArrays(
+            embed=self.embed.weight,
+            w_embed=w_embed,
+            cond_gates=cond_gates,
+            w_ih=[self._w_ih(k).t() for k in range(self.layers)],  # layers x (in, 4H); [0] is unused
+            w_hh=[self._w_hh(k).t() for k in range(self.layers)],  # layers x (H, 4H)
+            bias=[self._bias(k) for k in range(self.layers)],  # layers x (4H,)
+            w_out=self.out.weight.t(),  # (H, V)
+            h=list(h.unbind(0)),
+            c=list(c.unbind(0)),
+            start=start,
+            noise=noise,
+            given=given,
+        )
+        if numpy:
+            toks, outputs = (torch.from_numpy(a) for a in _decode_steps(arrays.numpy(), _NUMPY, length))
         else:
-            start = torch.full((n,), self.vocab, dtype=torch.long, device=cond.device)  # (N,)
-            arrays = _StepArrays(
-                embed=self.embed.weight,
-                w_embed=w_embed,
-                cond_gates=cond_gates,
-                w_ih=[self._w_ih(k).t() for k in range(self.layers)],  # layers x (in, 4H); [0] is unused
-                w_hh=[self._w_hh(k).t() for k in range(self.layers)],  # layers x (H, 4H)
-                bias=[self._bias(k) for k in range(self.layers)],  # layers x (4H,)
-                w_out=self.out.weight.t(),  # (H, V)
-                h=list(h.unbind(0)),
-                c=list(c.unbind(0)),
-                start=start,
-                noise=noise,
-                given=given,
-            )
-            if cpu and backend != "torch":
-                toks, outputs = (torch.from_numpy(a) for a in _decode_steps(arrays.numpy(), _NUMPY, length))
-            else:
-                toks, outputs = _decode_steps(arrays, _TORCH, length)
+            toks, outputs = _decode_steps(arrays, _TORCH, length)
         head = None
         if self.head is not None:  # the head does not feed back, so it runs once over all steps
             head = self.head(torch.cat([outputs, self.embed(toks)], dim=-1))  # (N, L, K)

@@ -25,7 +25,7 @@ except ImportError:  # not compiled here (no C compiler at install time)
 if TYPE_CHECKING:
     from models.decoders import CoreDecoder
 
-BLOCK = 64  # columns per weight block; models/_lstm_kernel.c's BW
+BLOCK = 64 if _lstm_kernel is None else _lstm_kernel.BLOCK  # columns per weight block (the C file's BW)
 _NO_NOISE = np.zeros(0, dtype=np.float32)
 _NO_TOKENS = np.zeros(0, dtype=np.int64)
 
@@ -39,34 +39,49 @@ def available() -> bool:
 class PackedDecoder:
     """A CoreDecoder's weights as the kernel reads them (float32, C order).
 
-    Layer k's matrix is [head | W_hh_k^T] by columns, each part zero-padded to a multiple of BLOCK columns
-    and stored block by block, (blocks, H, BLOCK), so a block is one contiguous run of memory. The head is
-    W_ih_{k+1}^T (H, 4H) below the top layer and W_out^T (H, V) on top.
+    Each weight matrix is transposed to (inputs, outputs), its parts zero-padded to a multiple of BLOCK
+    columns and stored block by block, (blocks, inputs, BLOCK), so a block is one contiguous run of memory.
+    Layer k of the loop is [head | W_hh_k^T], the head being W_ih_{k+1}^T (H, 4H) below the top layer and
+    W_out^T (H, V) on top; the start is [W_init^T | W_ih_0[:, E:]^T] over the conditioning vector.
     """
 
-    key: tuple[tuple[int, int], ...]  # (data_ptr, version) per parameter: any weight change repacks
-    weights: np.ndarray  # (sum of blocks, H, BLOCK)
-    table: np.ndarray  # (V + 1, 4H): embed @ W_ih_0[:, :E]^T, layer 0's input projection per token
-    bias: np.ndarray  # (layers, 4H): b_ih + b_hh of layers >= 1 (layer 0's is in cond_gates)
+    key: tuple[tuple[int, int, int], ...]  # (id, data_ptr, version) per parameter: a change repacks
     head_cols: np.ndarray  # (layers,) int32: padded head columns per layer
+    weights: np.ndarray  # (sum of blocks, H, BLOCK): the loop
+    table: np.ndarray  # (V + 1, 4H): embed @ W_ih_0[:, :E]^T, layer 0's input projection per token
+    bias: np.ndarray  # (layers, 4H): b_ih + b_hh of layers >= 1 (layer 0's goes with the start)
+    cond_w: np.ndarray  # (blocks, C, BLOCK): the start state and layer 0's per-sequence gates
+    cond_b: np.ndarray  # (2 layers H + 4H,): b_init, then b_ih_0 + b_hh_0
+    head_w: np.ndarray  # (blocks, H + E, BLOCK): the regression head, or empty
+    head_b: np.ndarray  # (K,)
+    embed: np.ndarray  # (V + 1, E) when there is a head (it reads the step's token), else empty
 
 
 def _padded(w: Tensor) -> np.ndarray:
-    """(H, C) -> (H, C rounded up to BLOCK) float32, zeros on the right."""
+    """(inputs, C) -> (inputs, C rounded up to BLOCK) float32, zeros on the right."""
     cols = -(-w.shape[1] // BLOCK) * BLOCK
     out = np.zeros((w.shape[0], cols), dtype=np.float32)
     out[:, : w.shape[1]] = w.detach().float().cpu().numpy()
     return out
 
 
-def _blocks(matrix: np.ndarray) -> np.ndarray:
-    """(H, C) with C % BLOCK == 0 -> (C / BLOCK, H, BLOCK), each block contiguous."""
-    hid, cols = matrix.shape
-    return np.ascontiguousarray(matrix.reshape(hid, cols // BLOCK, BLOCK).transpose(1, 0, 2))
+def _blocks(*parts: Tensor) -> np.ndarray:
+    """Matrices (inputs, C_i), each padded, side by side -> (blocks, inputs, BLOCK), each block contiguous."""
+    matrix = np.concatenate([_padded(p) for p in parts], axis=1)
+    rows, cols = matrix.shape
+    return np.ascontiguousarray(matrix.reshape(rows, cols // BLOCK, BLOCK).transpose(1, 0, 2))
 
 
-def _key(dec: CoreDecoder) -> tuple[tuple[int, int], ...]:
-    return tuple((p.data_ptr(), p._version) for p in dec.parameters())
+def _numpy(t: Tensor) -> np.ndarray:
+    return np.ascontiguousarray(t.detach().float().cpu().numpy())
+
+
+def _key(dec: CoreDecoder) -> tuple[tuple[int, int, int], ...]:
+    """Identity, storage and in-place version of every parameter (a few us; `parameters()`, which walks
+    the module tree, costs 11 us of a 1 ms decode)."""
+    mods = (dec.embed, dec.init, dec.rnn, dec.out, dec.head)
+    params = (p for m in mods if m is not None for p in m._parameters.values())
+    return tuple((id(p), p.data_ptr(), p._version) for p in params if p is not None)
 
 
 def pack(dec: CoreDecoder) -> PackedDecoder:
@@ -75,59 +90,64 @@ def pack(dec: CoreDecoder) -> PackedDecoder:
     cached: PackedDecoder | None = dec.__dict__.get("_packed")
     if cached is not None and cached.key == key:
         return cached
+    embed_size, layers = dec.embed.embedding_dim, dec.layers
     with torch.no_grad():
-        heads = [dec._w_ih(k + 1).t() for k in range(dec.layers - 1)] + [dec.out.weight.t()]
-        parts = [np.concatenate([_padded(heads[k]), _padded(dec._w_hh(k).t())], 1) for k in range(dec.layers)]
-        embed_size = dec.embed.embedding_dim
-        table = dec.embed.weight @ dec._w_ih(0)[:, :embed_size].t()  # (V + 1, 4H)
-        bias = torch.stack([torch.zeros_like(dec._bias(0))] + [dec._bias(k) for k in range(1, dec.layers)])
+        heads = [dec._w_ih(k + 1).t() for k in range(layers - 1)] + [dec.out.weight.t()]
+        w_in = dec._w_ih(0)  # (4H, E + C)
+        bias = torch.stack([torch.zeros_like(dec._bias(0))] + [dec._bias(k) for k in range(1, layers)])
+        head = dec.head
         packed = PackedDecoder(
             key=key,
-            weights=np.concatenate([_blocks(p) for p in parts]),
-            table=np.ascontiguousarray(table.float().cpu().numpy()),
-            bias=np.ascontiguousarray(bias.float().cpu().numpy()),
             head_cols=np.array([-(-h.shape[1] // BLOCK) * BLOCK for h in heads], dtype=np.int32),
+            weights=np.concatenate([_blocks(heads[k], dec._w_hh(k).t()) for k in range(layers)]),
+            table=_numpy(dec.embed.weight @ w_in[:, :embed_size].t()),
+            bias=_numpy(bias),
+            cond_w=_blocks(dec.init.weight.t(), w_in[:, embed_size:].t()),
+            cond_b=_numpy(torch.cat([dec.init.bias, dec._bias(0)])),
+            head_w=_blocks(head.weight.t()) if head is not None else np.zeros(0, np.float32),
+            head_b=_numpy(head.bias) if head is not None else np.zeros(0, np.float32),
+            embed=_numpy(dec.embed.weight) if head is not None else np.zeros(0, np.float32),
         )
     dec.__dict__["_packed"] = packed  # a plain attribute: not a parameter, buffer or state_dict entry
     return packed
 
 
-def decode_steps(
-    dec: CoreDecoder,
-    cond_gates: Tensor,
-    h: Tensor,
-    c: Tensor,
-    length: int,
-    noise: Tensor | None,
-    given: Tensor | None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """The step loop on CPU float32 tensors -> tokens int64 (N, L), last-layer outputs float32 (N, L, H).
+def sample(
+    dec: CoreDecoder, cond: Tensor, length: int, noise: Tensor | None, given: Tensor | None
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """`CoreDecoder.sample` for CPU float32: cond (N, C) -> tokens int64 (N, L), head float32 (N, L, K)
+    or None.
 
-    cond_gates (N, 4H) is layer 0's input projection of the conditioning plus its biases; h, c
-    (layers, N, H) the initial state; noise (L, N, V) the Gumbel noise with W_out's bias added, or
-    None when `given` (N, L) sets the tokens.
+    noise (L, N, V) is the Gumbel noise with W_out's bias added (`sampling_noise`), or None when `given`
+    (N, L) sets the tokens.
     """
     packed = pack(dec)
-    n = cond_gates.shape[0]
+    n, k = cond.shape[0], 0 if dec.head is None else dec.head.out_features
     tokens = np.empty((n, length), dtype=np.int64)
-    outputs = np.empty((n, length, dec.hidden), dtype=np.float32)
+    head = np.empty((n, length, k), dtype=np.float32)
     _lstm_kernel.decode(
+        packed.head_cols,
         packed.weights,
         packed.table,
-        np.ascontiguousarray(cond_gates.numpy(), dtype=np.float32),
         packed.bias,
-        h.numpy().astype(np.float32),  # copies: the kernel updates the state in place
-        c.numpy().astype(np.float32),
-        _NO_NOISE if noise is None else np.ascontiguousarray(noise.numpy(), dtype=np.float32),
-        _NO_TOKENS if given is None else np.ascontiguousarray(given.numpy(), dtype=np.int64),
+        packed.cond_w,
+        packed.cond_b,
+        packed.head_w,
+        packed.head_b,
+        packed.embed,
+        _numpy(cond),
+        _NO_NOISE if noise is None else _numpy(noise),
+        _NO_TOKENS if given is None else np.ascontiguousarray(given.detach().cpu().numpy(), dtype=np.int64),
         tokens,
-        outputs,
-        packed.head_cols,
+        head,
         dec.layers,
         n,
         dec.hidden,
         dec.vocab,
         length,
         int(noise is not None),
+        cond.shape[1],
+        dec.embed.embedding_dim,
+        k,
     )
-    return tokens, outputs
+    return tokens, head if k else None
