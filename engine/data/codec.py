@@ -32,6 +32,7 @@ DRUM_CLASSES = len(DRUM_PITCHES)
 DRUM_CLASS_OF = {pitch: k for k, pitches in enumerate(DRUM_PITCHES) for pitch in pitches}
 DEFAULT_VELOCITY = 100
 _BITS = 1 << np.arange(DRUM_CLASSES)
+_FIRST_PITCH = np.array([pitches[0] for pitches in DRUM_PITCHES])  # what a decoded hit of a class plays
 
 
 def fit_pitch(pitch: int) -> int:
@@ -141,13 +142,19 @@ def drum_notes(
     """Drum tokens (steps,) back to one-step notes on each class's first pitch.
 
     velocity/offset are (steps, 9) per class or (steps,) per step; missing ones give 100 and 0.
+    Velocity 0 (no prediction) also gives 100. Vectorised: this runs on every decoded clip.
     """
-    hits = token_hits(np.clip(tokens, 0, DRUM_VOCAB - 1))
-    notes = []
-    for step, k in zip(*np.nonzero(hits), strict=True):
-        v = None if velocity is None else (velocity[step] if velocity.ndim == 1 else velocity[step, k])
-        o = 0.0 if offset is None else float(offset[step] if offset.ndim == 1 else offset[step, k])
-        vel = DEFAULT_VELOCITY if v is None or v <= 0 else min(max(int(round(float(v) * 127)), 1), 127)
-        o = min(max(o, -0.5), 0.499)
-        notes.append(Note(DRUM_PITCHES[k][0], int(step), int(step) + 1, vel, o))
-    return notes
+    steps, classes = np.nonzero(np.clip(tokens, 0, DRUM_VOCAB - 1)[:, None] & _BITS)  # by step, then class
+    vel = [DEFAULT_VELOCITY] * len(steps)
+    if velocity is not None:
+        v = np.asarray(velocity[steps] if velocity.ndim == 1 else velocity[steps, classes], dtype=np.float64)
+        scaled = np.clip(np.rint(v * 127), 1, 127)  # rint rounds half to even, as round() does
+        vel = np.where(v > 0, scaled, DEFAULT_VELOCITY).astype(np.int64).tolist()
+    off = [0.0] * len(steps)
+    if offset is not None:
+        o = np.asarray(offset[steps] if offset.ndim == 1 else offset[steps, classes], dtype=np.float64)
+        off = np.clip(o, -0.5, 0.499).tolist()
+    return [
+        Note(p, s, s + 1, v, o)
+        for p, s, v, o in zip(_FIRST_PITCH[classes].tolist(), steps.tolist(), vel, off, strict=True)
+    ]
