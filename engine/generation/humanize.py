@@ -108,13 +108,22 @@ def _humanize_track(
     o_jit = float(
         stats.get("offset_jitter", stats.get("offset_std", 0.0)) if o_by_pos else stats.get("offset_std", 0.0)
     )
-    notes = []
-    for n in track.notes:
-        pos = n.start % STEPS_PER_BAR
-        v = (float(by_pos[pos]) if by_pos else v_mean) + rng.normal(0.0, v_jit * scale)
-        o = (float(o_by_pos[pos]) if o_by_pos else o_mean) + rng.normal(0.0, o_jit * scale)
-        notes.append(_move(n, v if velocity else n.velocity, o, amount))
-    return track.with_notes(notes)
+    if not track.notes:
+        return track
+    # all notes at once (this runs on every generated clip): the draws alternate velocity, offset per note,
+    # the order the note-by-note loop drew them in, so a seed gives the same feel
+    now = np.array([(n.start % STEPS_PER_BAR, n.velocity, n.offset) for n in track.notes])  # (notes, 3)
+    pos = now[:, 0].astype(np.int64)
+    draws = rng.normal(0.0, np.tile([v_jit * scale, o_jit * scale], len(pos))).reshape(-1, 2)
+    v = (np.asarray(by_pos, dtype=np.float64)[pos] if by_pos else v_mean) + draws[:, 0]
+    o = (np.asarray(o_by_pos, dtype=np.float64)[pos] if o_by_pos else o_mean) + draws[:, 1]
+    v = now[:, 1] + amount * ((v if velocity else now[:, 1]) - now[:, 1])  # as _move
+    o = now[:, 2] + amount * (o - now[:, 2])
+    vel = np.clip(np.rint(v), 1, 127).astype(np.int64).tolist()  # rint rounds half to even, as round()
+    off = np.clip(o, -0.5, MAX_OFFSET).tolist()
+    return track.with_notes(
+        Note(n.pitch, n.start, n.end, vv, oo) for n, vv, oo in zip(track.notes, vel, off, strict=True)
+    )
 
 
 def add_feel(gen: Generator, clips: list[Pattern], temperature: float, seed: int) -> list[Pattern]:
