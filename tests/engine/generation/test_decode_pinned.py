@@ -1,5 +1,6 @@
 """The bundled models decode to the very clips they decoded before the fast decoder (issue 17): note tuples
-for a few latent codes, seeds, temperatures, a key mask and humanize, recorded from the reference code.
+for a few latent codes, seeds, temperatures, a key mask and humanize, recorded from the reference code;
+and at their real sizes the C kernel samples the NumPy loop's tokens.
 
 `python -m tests.engine.generation.test_decode_pinned` records them again (only after a change that is
 meant to change what a model writes).
@@ -75,3 +76,23 @@ if __name__ == "__main__":
     torch.set_num_threads(1)
     PINS.write_text(json.dumps({c: _decoded(c) for c in sorted(CASES)}, separators=(",", ":")) + "\n")
     print(f"wrote {PINS}", file=sys.stderr)
+
+
+@pytest.mark.parametrize("config", sorted(CASES))
+def test_kernel_samples_the_numpy_loops_tokens_on_bundled_models(config: str) -> None:
+    """Each decoder of the bundled model, fed its own conditioning sizes: batches 1, 3 and 16 (trio's
+    bars), temperatures 0..1.5, with and without the regression head's teacher forcing."""
+    model = Generator.load(config).model
+    for dec in model.decoders:
+        for seed in range(12):
+            cond = torch.randn(
+                (1, 3, 16)[seed % 3], dec.init.in_features, generator=torch.Generator().manual_seed(seed)
+            )
+            temperature = (0.5, 1.0, 0.0, 1.5)[seed % 4]
+            fast, slow = (
+                dec.sample(cond, 16, temperature, None, None, torch.Generator().manual_seed(seed), b)
+                for b in ("auto", "numpy")
+            )
+            assert torch.equal(fast[0], slow[0]), (config, seed)
+            if fast[1] is not None:
+                assert torch.allclose(fast[1], slow[1], atol=1e-5), (config, seed)
