@@ -144,16 +144,18 @@ def drum_notes(
     velocity/offset are (steps, 9) per class or (steps,) per step; missing ones give 100 and 0.
     Velocity 0 (no prediction) also gives 100. Vectorised: this runs on every decoded clip.
     """
-    steps, classes = np.nonzero(np.clip(tokens, 0, DRUM_VOCAB - 1)[:, None] & _BITS)  # by step, then class
+    # np.minimum/np.maximum, not np.clip: the same values at a third of the call cost (numpy 2)
+    tokens = np.minimum(np.maximum(tokens, 0), DRUM_VOCAB - 1)
+    steps, classes = np.nonzero(tokens[:, None] & _BITS)  # by step, then class
     vel = [DEFAULT_VELOCITY] * len(steps)
     if velocity is not None:
         v = np.asarray(velocity[steps] if velocity.ndim == 1 else velocity[steps, classes], dtype=np.float64)
-        scaled = np.clip(np.rint(v * 127), 1, 127)  # rint rounds half to even, as round() does
+        scaled = np.minimum(np.maximum(np.rint(v * 127), 1), 127)  # rint: half to even, as round() does
         vel = np.where(v > 0, scaled, DEFAULT_VELOCITY).astype(np.int64).tolist()
     off = [0.0] * len(steps)
     if offset is not None:
         o = np.asarray(offset[steps] if offset.ndim == 1 else offset[steps, classes], dtype=np.float64)
-        off = np.clip(o, -0.5, 0.499).tolist()
+        off = np.minimum(np.maximum(o, -0.5), 0.499).tolist()
     return [
         Note(p, s, s + 1, v, o)
         for p, s, v, o in zip(_FIRST_PITCH[classes].tolist(), steps.tolist(), vel, off, strict=True)
