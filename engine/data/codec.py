@@ -80,27 +80,26 @@ def encode_line(line: Sequence[Note], steps: int) -> np.ndarray:
 
 
 def decode_line(tokens: np.ndarray, velocity: np.ndarray | None = None) -> list[Note]:
-    """Melody tokens (steps,) back to notes; velocity (steps,) in [0,1] at onsets, else 100."""
-    notes: list[Note] = []
-    pitch, start = -1, 0
-    steps = len(tokens)
-    for step in range(steps + 1):
-        token = int(tokens[step]) if step < steps else NOTE_OFF
-        if token == NO_EVENT or token >= MELODY_VOCAB or token < 0:
-            continue
-        if pitch >= 0:
-            notes.append(Note(pitch, start, step, _velocity(velocity, start)))
-            pitch = -1
-        if token >= FIRST_PITCH_TOKEN:
-            pitch, start = token - FIRST_PITCH_TOKEN + MIN_PITCH, step
-    return notes
+    """Melody tokens (steps,) back to notes; velocity (steps,) in [0,1] at onsets, else 100.
 
-
-def _velocity(velocity: np.ndarray | None, step: int) -> int:
-    if velocity is None:
-        return DEFAULT_VELOCITY
-    value = int(round(float(velocity[step]) * 127))
-    return min(max(value, 1), 127) if value > 0 else DEFAULT_VELOCITY
+    A note runs from its pitch token to the next note-off or pitch token (or the end); other tokens
+    (no event, out of range) are skipped. Vectorised: this runs on every decoded clip.
+    """
+    tokens = np.asarray(tokens)
+    events = np.flatnonzero((tokens >= NOTE_OFF) & (tokens < MELODY_VOCAB))  # note-offs and note-ons
+    ons = np.flatnonzero(tokens[events] >= FIRST_PITCH_TOKEN)  # indices into events
+    starts = events[ons]
+    ends = np.append(events, len(tokens))[ons + 1]  # the next event, else the end
+    pitches = tokens[starts] - FIRST_PITCH_TOKEN + MIN_PITCH
+    vel = [DEFAULT_VELOCITY] * len(starts)
+    if velocity is not None:
+        value = np.rint(np.asarray(velocity[starts], dtype=np.float64) * 127)  # half to even, as round()
+        vel = np.where(value > 0, np.minimum(np.maximum(value, 1), 127), DEFAULT_VELOCITY)
+        vel = vel.astype(np.int64).tolist()
+    return [
+        Note(p, s, e, v)
+        for p, s, e, v in zip(pitches.tolist(), starts.tolist(), ends.tolist(), vel, strict=True)
+    ]
 
 
 def drum_grid(notes: Iterable[Note], steps: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

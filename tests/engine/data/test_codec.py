@@ -1,12 +1,12 @@
-"""engine/data/codec.py: decoded drum tokens become the notes the reference loop made (the vectorised
-`drum_notes` against that loop, on random tokens, velocities and offsets, per class and per step)."""
+"""engine/data/codec.py: decoded tokens become the notes the reference loops made (the vectorised
+`drum_notes` and `decode_line` against those loops, on random tokens, velocities and offsets)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from engine.data.codec import DEFAULT_VELOCITY, DRUM_PITCHES, drum_notes, token_hits
+from engine.data.codec import DEFAULT_VELOCITY, DRUM_PITCHES, decode_line, drum_notes, token_hits
 from engine.music.pattern import Note
 
 
@@ -35,3 +35,38 @@ def test_drum_notes_match_the_reference_loop(per_class: bool) -> None:
             got = drum_notes(tokens, vel, off)
             assert got == _reference(tokens, vel, off)
             assert all(type(n.velocity) is int and type(n.offset) is float for n in got)
+
+
+def _reference_line(tokens: np.ndarray, velocity: np.ndarray | None) -> list[Note]:
+    """Step by step, as decode_line did before it was vectorised."""
+    notes: list[Note] = []
+    pitch, start = -1, 0
+    for step in range(len(tokens) + 1):
+        token = int(tokens[step]) if step < len(tokens) else 1
+        if token == 0 or token >= 90 or token < 0:
+            continue
+        if pitch >= 0:
+            v = DEFAULT_VELOCITY
+            if velocity is not None:
+                value = int(round(float(velocity[start]) * 127))
+                v = min(max(value, 1), 127) if value > 0 else DEFAULT_VELOCITY
+            notes.append(Note(pitch, start, step, v))
+            pitch = -1
+        if token >= 2:
+            pitch, start = token - 2 + 21, step
+    return notes
+
+
+def test_decode_line_matches_the_reference_loop() -> None:
+    rng = np.random.default_rng(1)
+    for trial in range(200):
+        steps = (16, 32, 256)[trial % 3]
+        tokens = rng.choice([-1, 0, 0, 0, 1, 1, 2, 40, 89, 90, 95], steps)  # silence, offs, notes, junk
+        tokens = np.where(rng.random(steps) < 0.3, rng.integers(2, 90, steps), tokens)
+        velocity = rng.uniform(-0.1, 1.1, steps).astype(np.float32)
+        velocity[rng.random(steps) < 0.2] = 0.0
+        velocity[:3] = np.array([0.5, 1.5, 0.003]) / 127  # halves round to even; rounding to 0 gives 100
+        for vel in (None, velocity):
+            got = decode_line(tokens, vel)
+            assert got == _reference_line(tokens, vel)
+            assert all(type(n.velocity) is int and type(n.pitch) is int for n in got)
