@@ -1,38 +1,40 @@
 # SPDX-License-Identifier: MIT
-"""The CPU step loop of `CoreDecoder.sample` in C (models/_lstm_kernel.c), and its weights packed once.
+"""`CoreDecoder.sample` on the CPU in C (models/_lstm_kernel.c): the weights packed once, one call a decode.
 
 At batch 1 a step is a few matrix-vector products whose weights do not fit the L2 cache, so the loop is
 memory-bound: the kernel reads each weight once per step from 64-column blocks (`pack`), looks the
-token's input projection up in a (V + 1, 4H) table, and never returns to Python between steps. Built by
-`pip install` where a C compiler exists (optional: without one `available()` is False and the NumPy loop
-in models/decoders.py runs, with the same results up to float32 rounding).
+token's input projection up in a (V + 1, 4H) table, and never returns to Python between steps; the start
+state and the regression head run in the same call. Built by `pip install` where a C compiler exists
+(optional: without one `available()` is False and the NumPy loop in models/decoders.py runs, with the
+same results up to float32 rounding).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
 from torch import Tensor
 
+_kernel: Any
 try:
-    from models import _lstm_kernel
+    from models import _lstm_kernel as _kernel
 except ImportError:  # not compiled here (no C compiler at install time)
-    _lstm_kernel = None
+    _kernel = None
 
 if TYPE_CHECKING:
     from models.decoders import CoreDecoder
 
-BLOCK = 64 if _lstm_kernel is None else _lstm_kernel.BLOCK  # columns per weight block (the C file's BW)
+BLOCK = 64 if _kernel is None else _kernel.BLOCK  # columns per weight block (the C file's BW)
 _NO_NOISE = np.zeros(0, dtype=np.float32)
 _NO_TOKENS = np.zeros(0, dtype=np.int64)
 
 
 def available() -> bool:
     """True when the C kernel was built for this interpreter."""
-    return _lstm_kernel is not None
+    return _kernel is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +127,7 @@ def sample(
     n, k = cond.shape[0], 0 if dec.head is None else dec.head.out_features
     tokens = np.empty((n, length), dtype=np.int64)
     head = np.empty((n, length, k), dtype=np.float32)
-    _lstm_kernel.decode(
+    _kernel.decode(
         packed.head_cols,
         packed.weights,
         packed.table,
