@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-/* CoreDecoder.sample on the CPU in C: initial state, step loop and regression head in one call
-(models/fast_decode.py packs the weights and calls it).
+/* CoreDecoder.sample on the CPU in C: initial state, step loop and regression head in one call; the
+Conductor (the same LSTM without tokens) too. models/fast_decode.py packs the weights and calls it.
 
 At batch 1 a decoding step is a matrix-vector product over weights that do not fit the L2 cache
 (drums_2bar: 1.5 MB per step), so the loop is memory-bound: the kernel reads each weight once per step,
@@ -133,6 +133,7 @@ typedef struct {
     const int64_t *given;                    /* (n, L) when not sampling */
     int64_t *tokens;                         /* out: (n, L) */
     float *head_out;                         /* out: (n, L, K) */
+    float *hidden_out;                       /* out: (n, L, H), the top layer per step; or NULL */
 } Job;
 
 static size_t padded(size_t cols) { return (cols + BW - 1) / BW * BW; }
@@ -193,7 +194,8 @@ CLONES static int decode_loop(const Job *d) {
     float *h = malloc(state * sizeof(float)), *c = malloc(state * sizeof(float));
     float *cond_gates = malloc((size_t)n * g4 * sizeof(float)), *act = malloc((size_t)g4 * sizeof(float));
     int64_t *prev = malloc((size_t)n * sizeof(int64_t));
-    float *outputs = d->head_size ? malloc(steps * hid * sizeof(float)) : NULL;
+    float *own = d->head_size && !d->hidden_out ? malloc(steps * hid * sizeof(float)) : NULL;
+    float *outputs = d->hidden_out ? d->hidden_out : own; /* every step's top layer, for the head */
     float *x = d->head_size ? malloc(steps * in * sizeof(float)) : NULL;
     int status = -1;
     if (!out || !tmp || !h || !c || !cond_gates || !act || !prev || (d->head_size && (!outputs || !x)))
@@ -249,7 +251,7 @@ CLONES static int decode_loop(const Job *d) {
             }
             prev[r] = tok;
             d->tokens[(size_t)r * d->length + t] = tok;
-            if (outputs) /* the head's input */
+            if (outputs) /* the head's input, or what the caller asked for */
                 memcpy(outputs + ((size_t)r * d->length + t) * hid, hl + (size_t)r * hid,
                        hid * sizeof(float));
         }
@@ -264,7 +266,7 @@ done:
     free(cond_gates);
     free(act);
     free(prev);
-    free(outputs);
+    free(own);
     free(x);
     return status;
 }
@@ -279,18 +281,19 @@ static int need(Py_buffer *b, Py_ssize_t items, Py_ssize_t size, const char *nam
 
 static PyObject *decode(PyObject *self, PyObject *args) {
     (void)self;
-    Py_buffer b[14];
+    Py_buffer b[15];
     int layers, n, hid, vocab, length, sample, cond_size, embed_size, head_size;
-    if (!PyArg_ParseTuple(args, "y*y*y*y*y*y*y*y*y*y*y*y*w*w*iiiiiiiii", &b[0], &b[1], &b[2], &b[3],
-                          &b[4], &b[5], &b[6], &b[7], &b[8], &b[9], &b[10], &b[11], &b[12], &b[13], &layers,
-                          &n, &hid, &vocab, &length, &sample, &cond_size, &embed_size, &head_size))
+    if (!PyArg_ParseTuple(args, "y*y*y*y*y*y*y*y*y*y*y*y*w*w*w*iiiiiiiii", &b[0], &b[1], &b[2], &b[3],
+                          &b[4], &b[5], &b[6], &b[7], &b[8], &b[9], &b[10], &b[11], &b[12], &b[13], &b[14],
+                          &layers, &n, &hid, &vocab, &length, &sample, &cond_size, &embed_size, &head_size))
         return NULL;
     PyObject *result = NULL;
     const int *head_cols = b[0].buf;
     const Py_ssize_t g4 = 4 * (Py_ssize_t)hid, gpad = (Py_ssize_t)padded(g4), nl = (Py_ssize_t)n * length;
     Py_ssize_t wsize = 0;
-    int ok = layers >= 1 && layers <= 64 && n >= 1 && hid >= 1 && vocab >= 1 && length >= 1 &&
-             cond_size >= 1 && embed_size >= 1 && head_size >= 0 &&
+    /* vocab 0: an LSTM without tokens (the conductor), its tokens given as the one class 0 */
+    int ok = layers >= 1 && layers <= 64 && n >= 1 && hid >= 1 && vocab >= (sample ? 1 : 0) && length >= 1 &&
+             cond_size >= 1 && embed_size >= 0 && head_size >= 0 &&
              need(&b[0], layers, sizeof(int), "head_cols");
     for (int k = 0; ok && k < layers; k++) {
         ok = head_cols[k] >= 0 && head_cols[k] % BW == 0 &&
@@ -310,7 +313,8 @@ static PyObject *decode(PyObject *self, PyObject *args) {
         !need(&b[8], head_size ? (vocab + 1) * (Py_ssize_t)embed_size : 0, 4, "embed") ||
         !need(&b[9], (Py_ssize_t)n * cond_size, 4, "cond") ||
         !need(&b[10], sample ? nl * vocab : 0, 4, "noise") || !need(&b[11], sample ? 0 : nl, 8, "given") ||
-        !need(&b[12], nl, 8, "tokens") || !need(&b[13], nl * head_size, 4, "head_out"))
+        !need(&b[12], nl, 8, "tokens") || !need(&b[13], nl * head_size, 4, "head_out") ||
+        (b[14].len && !need(&b[14], nl * hid, 4, "hidden_out")))
         goto done;
     if (!sample) { /* a bad token would index outside the table */
         const int64_t *g = b[11].buf;
@@ -322,7 +326,8 @@ static PyObject *decode(PyObject *self, PyObject *args) {
     }
     Job d = {layers,    n,         hid,       vocab,     length,    sample,    cond_size, embed_size,
              head_size, head_cols, b[1].buf,  b[2].buf,  b[3].buf,  b[4].buf,  b[5].buf,  b[6].buf,
-             b[7].buf,  b[8].buf,  b[9].buf,  b[10].buf, b[11].buf, b[12].buf, b[13].buf};
+             b[7].buf,  b[8].buf,  b[9].buf,  b[10].buf, b[11].buf, b[12].buf, b[13].buf,
+             b[14].len ? b[14].buf : NULL};
     int status;
     Py_BEGIN_ALLOW_THREADS /* the GUI thread runs on while a worker decodes */
     status = decode_loop(&d);
@@ -333,15 +338,15 @@ static PyObject *decode(PyObject *self, PyObject *args) {
     }
     result = Py_NewRef(Py_None);
 done:
-    for (int i = 0; i < 14; i++) PyBuffer_Release(&b[i]);
+    for (int i = 0; i < 15; i++) PyBuffer_Release(&b[i]);
     return result;
 }
 
 static PyMethodDef methods[] = {
     {"decode", decode, METH_VARARGS,
      "decode(head_cols, weights, table, bias, cond_w, cond_b, head_w, head_b, embed, cond, noise, given, "
-     "tokens, head_out, layers, n, hidden, vocab, length, sample, cond_size, embed_size, head_size): "
-     "CoreDecoder.sample; see models/fast_decode.py"},
+     "tokens, head_out, hidden_out, layers, n, hidden, vocab, length, sample, cond_size, embed_size, "
+     "head_size): CoreDecoder.sample and Conductor.forward; see models/fast_decode.py"},
     {NULL, NULL, 0, NULL},
 };
 

@@ -244,6 +244,9 @@ class Conductor(nn.Module):
 
     def forward(self, z: Tensor) -> Tensor:
         b = z.shape[0]
+        if z.device.type == "cpu" and z.dtype == torch.float32 and not torch.is_grad_enabled():
+            if fast_decode.available():  # decoding: the same LSTM in C, 5-10x faster than nn.LSTM at batch 1
+                return torch.from_numpy(fast_decode.conductor(self, z))  # (B, bars, C)
         state = torch.tanh(self.init(z)).view(b, 2, self.layers, self.hidden)  # (B, 2, layers, C)
         h0 = state[:, 0].transpose(0, 1).contiguous()  # (layers, B, C)
         c0 = state[:, 1].transpose(0, 1).contiguous()  # (layers, B, C)

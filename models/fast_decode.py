@@ -1,12 +1,12 @@
 # SPDX-License-Identifier: MIT
-"""`CoreDecoder.sample` on the CPU in C (models/_lstm_kernel.c): the weights packed once, one call a decode.
+"""`CoreDecoder.sample` and `Conductor.forward` on the CPU in C (models/_lstm_kernel.c), weights packed once.
 
 At batch 1 a step is a few matrix-vector products whose weights do not fit the L2 cache, so the loop is
 memory-bound: the kernel reads each weight once per step from 64-column blocks (`pack`), looks the
 token's input projection up in a (V + 1, 4H) table, and never returns to Python between steps; the start
 state and the regression head run in the same call. Built by `pip install` where a C compiler exists
-(optional: without one `available()` is False and the NumPy loop in models/decoders.py runs, with the
-same results up to float32 rounding).
+(optional: without one `available()` is False and the NumPy loop in models/decoders.py and nn.LSTM run,
+with the same results up to float32 rounding).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
-from torch import Tensor
+from torch import Tensor, nn
 
 _kernel: Any
 try:
@@ -25,11 +25,11 @@ except ImportError:  # not compiled here (no C compiler at install time)
     _kernel = None
 
 if TYPE_CHECKING:
-    from models.decoders import CoreDecoder
+    from models.decoders import Conductor, CoreDecoder
 
 BLOCK = 64 if _kernel is None else _kernel.BLOCK  # columns per weight block (the C file's BW)
-_NO_NOISE = np.zeros(0, dtype=np.float32)
-_NO_TOKENS = np.zeros(0, dtype=np.int64)
+_EMPTY_F32 = np.zeros(0, dtype=np.float32)  # an argument the kernel does not use this time
+_EMPTY_I64 = np.zeros(0, dtype=np.int64)
 
 
 def available() -> bool:
@@ -39,12 +39,13 @@ def available() -> bool:
 
 @dataclass(frozen=True, slots=True)
 class PackedDecoder:
-    """A CoreDecoder's weights as the kernel reads them (float32, C order).
+    """A CoreDecoder's or Conductor's weights as the kernel reads them (float32, C order).
 
     Each weight matrix is transposed to (inputs, outputs), its parts zero-padded to a multiple of BLOCK
     columns and stored block by block, (blocks, inputs, BLOCK), so a block is one contiguous run of memory.
     Layer k of the loop is [head | W_hh_k^T], the head being W_ih_{k+1}^T (H, 4H) below the top layer and
-    W_out^T (H, V) on top; the start is [W_init^T | W_ih_0[:, E:]^T] over the conditioning vector.
+    W_out^T (H, V) on top (none for the conductor); the start is [W_init^T | W_ih_0[:, E:]^T] over the
+    conditioning vector.
     """
 
     key: tuple[tuple[int, int, int], ...]  # (id, data_ptr, version) per parameter: a change repacks
@@ -78,39 +79,46 @@ def _numpy(t: Tensor) -> np.ndarray:
     return np.ascontiguousarray(t.detach().float().cpu().numpy())
 
 
-def _key(dec: CoreDecoder) -> tuple[tuple[int, int, int], ...]:
+def _key(module: nn.Module) -> tuple[tuple[int, int, int], ...]:
     """Identity, storage and in-place version of every parameter (a few us; `parameters()`, which walks
     the module tree, costs 11 us of a 1 ms decode)."""
-    mods = (dec.embed, dec.init, dec.rnn, dec.out, dec.head)
+    mods = (getattr(module, name, None) for name in ("embed", "init", "rnn", "out", "head"))
     params = (p for m in mods if m is not None for p in m._parameters.values())
     return tuple((id(p), p.data_ptr(), p._version) for p in params if p is not None)
 
 
-def pack(dec: CoreDecoder) -> PackedDecoder:
-    """The kernel's weights for `dec`, cached on it until a parameter changes (training, loading)."""
-    key = _key(dec)
-    cached: PackedDecoder | None = dec.__dict__.get("_packed")
+def pack(module: CoreDecoder | Conductor) -> PackedDecoder:
+    """The kernel's weights for a CoreDecoder or a Conductor (an LSTM without tokens: no embedding, no
+    output layer, its input z in every step), cached on it until a parameter changes (training, loading)."""
+    key = _key(module)
+    cached: PackedDecoder | None = module.__dict__.get("_packed")
     if cached is not None and cached.key == key:
         return cached
-    embed_size, layers = dec.embed.embedding_dim, dec.layers
+    rnn, layers = module.rnn, module.layers
+    embed, out, head = (getattr(module, name, None) for name in ("embed", "out", "head"))
+    embed_size = 0 if embed is None else embed.embedding_dim
     with torch.no_grad():
-        heads = [dec._w_ih(k + 1).t() for k in range(layers - 1)] + [dec.out.weight.t()]
-        w_in = dec._w_ih(0)  # (4H, E + C)
-        bias = torch.stack([torch.zeros_like(dec._bias(0))] + [dec._bias(k) for k in range(1, layers)])
-        head = dec.head
+        w_ih = [getattr(rnn, f"weight_ih_l{k}") for k in range(layers)]
+        w_hh = [getattr(rnn, f"weight_hh_l{k}").t() for k in range(layers)]
+        biases = [getattr(rnn, f"bias_ih_l{k}") + getattr(rnn, f"bias_hh_l{k}") for k in range(layers)]
+        last = out.weight.t() if out is not None else w_ih[0].new_zeros(module.hidden, 0)  # (H, V)
+        heads = [w_ih[k + 1].t() for k in range(layers - 1)] + [last]
+        table = w_ih[0].new_zeros(1, 4 * module.hidden)  # no tokens: a zero input projection
+        if embed is not None:
+            table = embed.weight @ w_ih[0][:, :embed_size].t()  # (V + 1, 4H)
         packed = PackedDecoder(
             key=key,
             head_cols=np.array([-(-h.shape[1] // BLOCK) * BLOCK for h in heads], dtype=np.int32),
-            weights=np.concatenate([_blocks(heads[k], dec._w_hh(k).t()) for k in range(layers)]),
-            table=_numpy(dec.embed.weight @ w_in[:, :embed_size].t()),
-            bias=_numpy(bias),
-            cond_w=_blocks(dec.init.weight.t(), w_in[:, embed_size:].t()),
-            cond_b=_numpy(torch.cat([dec.init.bias, dec._bias(0)])),
-            head_w=_blocks(head.weight.t()) if head is not None else np.zeros(0, np.float32),
-            head_b=_numpy(head.bias) if head is not None else np.zeros(0, np.float32),
-            embed=_numpy(dec.embed.weight) if head is not None else np.zeros(0, np.float32),
+            weights=np.concatenate([_blocks(heads[k], w_hh[k]) for k in range(layers)]),
+            table=_numpy(table),
+            bias=_numpy(torch.stack([torch.zeros_like(biases[0]), *biases[1:]])),
+            cond_w=_blocks(module.init.weight.t(), w_ih[0][:, embed_size:].t()),
+            cond_b=_numpy(torch.cat([module.init.bias, biases[0]])),
+            head_w=_blocks(head.weight.t()) if head is not None else _EMPTY_F32,
+            head_b=_numpy(head.bias) if head is not None else _EMPTY_F32,
+            embed=_numpy(embed.weight) if head is not None and embed is not None else _EMPTY_F32,
         )
-    dec.__dict__["_packed"] = packed  # a plain attribute: not a parameter, buffer or state_dict entry
+    module.__dict__["_packed"] = packed  # a plain attribute: not a parameter, buffer or state_dict entry
     return packed
 
 
@@ -123,10 +131,39 @@ def sample(
     noise (L, N, V) is the Gumbel noise with W_out's bias added (`sampling_noise`), or None when `given`
     (N, L) sets the tokens.
     """
-    packed = pack(dec)
-    n, k = cond.shape[0], 0 if dec.head is None else dec.head.out_features
-    tokens = np.empty((n, length), dtype=np.int64)
-    head = np.empty((n, length, k), dtype=np.float32)
+    k = 0 if dec.head is None else dec.head.out_features
+    tokens = np.empty((cond.shape[0], length), dtype=np.int64)
+    head = np.empty((cond.shape[0], length, k), dtype=np.float32)
+    _run(dec, cond, length, noise, given, tokens, head, dec.embed.embedding_dim, k, _EMPTY_F32)
+    return tokens, head if k else None
+
+
+def conductor(cond: Conductor, z: Tensor) -> np.ndarray:
+    """`Conductor.forward` for CPU float32 without gradients: z (B, Z) -> (B, segments, C) float32, the
+    top layer's output per segment."""
+    b, steps = z.shape[0], cond.segments
+    hidden = np.empty((b, steps, cond.hidden), dtype=np.float32)
+    zeros = np.zeros((b, steps), dtype=np.int64)  # the one "token" of a module without tokens
+    tokens = np.empty((b, steps), dtype=np.int64)
+    _run(cond, z, steps, None, zeros, tokens, _EMPTY_F32, 1, 0, hidden)
+    return hidden
+
+
+def _run(
+    module: CoreDecoder | Conductor,
+    cond: Tensor,
+    length: int,
+    noise: Tensor | None,
+    given: Tensor | np.ndarray | None,
+    tokens: np.ndarray,
+    head: np.ndarray,
+    embed_size: int,
+    head_size: int,
+    hidden: np.ndarray,
+) -> None:
+    packed = pack(module)
+    if isinstance(given, Tensor):
+        given = given.detach().cpu().numpy()
     _kernel.decode(
         packed.head_cols,
         packed.weights,
@@ -138,18 +175,18 @@ def sample(
         packed.head_b,
         packed.embed,
         _numpy(cond),
-        _NO_NOISE if noise is None else _numpy(noise),
-        _NO_TOKENS if given is None else np.ascontiguousarray(given.detach().cpu().numpy(), dtype=np.int64),
+        _EMPTY_F32 if noise is None else _numpy(noise),
+        _EMPTY_I64 if given is None else np.ascontiguousarray(given, dtype=np.int64),
         tokens,
         head,
-        dec.layers,
-        n,
-        dec.hidden,
-        dec.vocab,
+        hidden,
+        module.layers,
+        cond.shape[0],
+        module.hidden,
+        packed.table.shape[0] - 1,  # V; 0 for the conductor
         length,
         int(noise is not None),
         cond.shape[1],
-        dec.embed.embedding_dim,
-        k,
+        embed_size,
+        head_size,
     )
-    return tokens, head if k else None

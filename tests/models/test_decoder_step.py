@@ -129,3 +129,21 @@ def test_mask_keeps_rows_with_nothing_allowed_unmasked() -> None:
     assert torch.isinf(noise[0, 1:]).all() and torch.isfinite(noise[0, 0])
     assert torch.isfinite(noise[1]).all()
     assert pick(torch.zeros(2, 3), 0.0, allowed=allowed)[0].item() == 0
+
+
+@pytest.mark.parametrize("layers", [1, 2])
+def test_conductor_in_c_matches_nn_lstm(layers: int) -> None:
+    """Without gradients the conductor runs in the C kernel; with them (training, recon_log_prob) in
+    nn.LSTM, and both give the same embeddings to float32 rounding."""
+    from models.decoders import Conductor
+
+    torch.manual_seed(layers)
+    cond = Conductor(z_size=12, hidden=40, layers=layers, segments=6).eval()
+    z = torch.randn(3, 12, requires_grad=True)
+    with torch.no_grad():
+        fast = cond(z)
+    slow = cond(z)
+    assert fast.shape == slow.shape == (3, 6, 40)
+    assert torch.allclose(fast, slow, atol=1e-5)
+    slow.sum().backward()  # the gradient path is nn.LSTM's
+    assert z.grad is not None and torch.isfinite(z.grad).all()
