@@ -80,10 +80,9 @@ def _numpy(t: Tensor) -> np.ndarray:
 
 
 def _key(module: nn.Module) -> tuple[tuple[int, int, int], ...]:
-    """Identity, storage and in-place version of every parameter (a few us; `parameters()`, which walks
-    the module tree, costs 11 us of a 1 ms decode)."""
-    mods = (getattr(module, name, None) for name in ("embed", "init", "rnn", "out", "head"))
-    params = (p for m in mods if m is not None for p in m._parameters.values())
+    """Identity, storage and in-place version of every parameter of the module's children (embed, init,
+    rnn, out, head): 2-3 us, where `parameters()`, which walks the module tree, costs 11 us."""
+    params = (p for m in module._modules.values() if m is not None for p in m._parameters.values())
     return tuple((id(p), p.data_ptr(), p._version) for p in params if p is not None)
 
 
