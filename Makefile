@@ -6,7 +6,7 @@ STRICT := $(if $(CI),1,0)
 
 .PHONY: run test bench lint system corpora clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml models/_lstm_kernel.c
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q -e '.[test]'
 	touch $(STAMP)

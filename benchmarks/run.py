@@ -34,9 +34,11 @@ def machine() -> str:
 
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "none"
+    # timings on a shared machine depend on what else runs: say how busy it was
+    load = f"; load average {os.getloadavg()[0]:.1f} at the start" if hasattr(os, "getloadavg") else ""
     return (
         f"{cpu}, {os.cpu_count()} cores, {mem:.0f} GiB RAM, GPU: {gpu}; Python {platform.python_version()}, "
-        f"torch {torch.__version__}, {platform.system()} {platform.release()}"
+        f"torch {torch.__version__}, {platform.system()} {platform.release()}{load}"
     )
 
 

@@ -10,6 +10,7 @@ Imports nothing else of Bandmate: everyone may import it. Sub-modules:
     card        -- model.json as ModelCard (config, data summary, training state, checkpoints)
     report      -- report.json as Report (reconstruction, style scores, groove spread)
     plain       -- frozen dataclasses <-> plain JSON, strictly
+    fast_decode -- CoreDecoder's CPU step loop in C (_lstm_kernel.c), weights packed once per model
     checkpoint  -- safetensors + model.json model folders; CheckpointError
     store       -- the one atomic file write (WriteError) and optimizer state as safetensors
     latent      -- slerp, lerp, bilinear

@@ -17,6 +17,8 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from models import fast_decode
+
 
 def sampling_noise(
     shape: tuple[int, ...],
@@ -106,15 +108,29 @@ class CoreDecoder(nn.Module):
         """Autoregressive decoding: cond (N, C) -> tokens (N, L), head (N, L, K) or None.
 
         `allowed` (V,) or (N, V) masks classes; `given` (N, L) teacher-forces the tokens instead.
-        On the CPU the step loop runs in NumPy unless `backend` is "torch" (see `_decode_steps`).
+        `backend` picks the step loop for CPU float32: "auto" is the C kernel (models/fast_decode.py)
+        where it was built, else "numpy"; "torch" runs the loop in torch ops (the path for GPUs).
         """
+        noise = None
+        if given is None:  # every step's sampling noise at once, with out's bias folded in
+            shape = (length, cond.shape[0], self.vocab)
+            noise = sampling_noise(shape, temperature, allowed, generator, cond.device)
+            noise += self.out.bias
+        else:
+            given = given.to(cond.device)
+        cpu = cond.device.type == "cpu" and cond.dtype == torch.float32
+        if cpu and backend == "auto" and fast_decode.available():
+            toks, head = fast_decode.sample(self, cond, length, noise, given)
+            return torch.from_numpy(toks), None if head is None else torch.from_numpy(head)
+        return self._sample_steps(cond, length, noise, given, numpy=cpu and backend != "torch")
+
+    def _sample_steps(
+        self, cond: Tensor, length: int, noise: Tensor | None, given: Tensor | None, numpy: bool
+    ) -> tuple[Tensor, Tensor | None]:
+        """The reference: `_decode_steps` in NumPy or torch ops, and the head in torch."""
         n = cond.shape[0]
         h, c = self.initial_state(cond)  # (layers, N, H) each
         w_embed, cond_gates = self._step_inputs(cond)  # (E, 4H), (N, 4H)
-        noise = None
-        if given is None:  # every step's sampling noise at once, with out's bias folded in
-            noise = sampling_noise((length, n, self.vocab), temperature, allowed, generator, cond.device)
-            noise += self.out.bias
         start = torch.full((n,), self.vocab, dtype=torch.long, device=cond.device)  # (N,)
         arrays = _StepArrays(
             embed=self.embed.weight,
@@ -128,9 +144,9 @@ class CoreDecoder(nn.Module):
             c=list(c.unbind(0)),
             start=start,
             noise=noise,
-            given=None if given is None else given.to(cond.device),
+            given=given,
         )
-        if cond.device.type == "cpu" and cond.dtype == torch.float32 and backend != "torch":
+        if numpy:
             toks, outputs = (torch.from_numpy(a) for a in _decode_steps(arrays.numpy(), _NUMPY, length))
         else:
             toks, outputs = _decode_steps(arrays, _TORCH, length)
@@ -228,6 +244,9 @@ class Conductor(nn.Module):
 
     def forward(self, z: Tensor) -> Tensor:
         b = z.shape[0]
+        if z.device.type == "cpu" and z.dtype == torch.float32 and not torch.is_grad_enabled():
+            if fast_decode.available():  # decoding: the same LSTM in C, 5-10x faster than nn.LSTM at batch 1
+                return torch.from_numpy(fast_decode.conductor(self, z))  # (B, bars, C)
         state = torch.tanh(self.init(z)).view(b, 2, self.layers, self.hidden)  # (B, 2, layers, C)
         h0 = state[:, 0].transpose(0, 1).contiguous()  # (layers, B, C)
         c0 = state[:, 1].transpose(0, 1).contiguous()  # (layers, B, C)

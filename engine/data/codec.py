@@ -27,6 +27,7 @@ from models.vocab import (
 
 DEFAULT_VELOCITY = 100  # what notes get where the model writes no velocity
 _BITS = 1 << np.arange(DRUM_CLASSES)
+_FIRST_PITCH = np.array([pitches[0] for pitches in DRUM_PITCHES])  # what a decoded hit of a class plays
 
 
 def fit_pitch(pitch: int) -> int:
@@ -74,27 +75,26 @@ def encode_line(line: Sequence[Note], steps: int) -> np.ndarray:
 
 
 def decode_line(tokens: np.ndarray, velocity: np.ndarray | None = None) -> list[Note]:
-    """Melody tokens (steps,) back to notes; velocity (steps,) in [0,1] at onsets, else 100."""
-    notes: list[Note] = []
-    pitch, start = -1, 0
-    steps = len(tokens)
-    for step in range(steps + 1):
-        token = int(tokens[step]) if step < steps else NOTE_OFF
-        if token == NO_EVENT or token >= MELODY_VOCAB or token < 0:
-            continue
-        if pitch >= 0:
-            notes.append(Note(pitch, start, step, _velocity(velocity, start)))
-            pitch = -1
-        if token >= FIRST_PITCH_TOKEN:
-            pitch, start = token - FIRST_PITCH_TOKEN + MIN_PITCH, step
-    return notes
+    """Melody tokens (steps,) back to notes; velocity (steps,) in [0,1] at onsets, else 100.
 
-
-def _velocity(velocity: np.ndarray | None, step: int) -> int:
-    if velocity is None:
-        return DEFAULT_VELOCITY
-    value = int(round(float(velocity[step]) * 127))
-    return min(max(value, 1), 127) if value > 0 else DEFAULT_VELOCITY
+    A note runs from its pitch token to the next note-off or pitch token (or the end); other tokens
+    (no event, out of range) are skipped. Vectorised: this runs on every decoded clip.
+    """
+    tokens = np.asarray(tokens)
+    events = np.flatnonzero((tokens >= NOTE_OFF) & (tokens < MELODY_VOCAB))  # note-offs and note-ons
+    ons = np.flatnonzero(tokens[events] >= FIRST_PITCH_TOKEN)  # indices into events
+    starts = events[ons]
+    ends = np.append(events, len(tokens))[ons + 1]  # the next event, else the end
+    pitches = tokens[starts] - FIRST_PITCH_TOKEN + MIN_PITCH
+    vel = [DEFAULT_VELOCITY] * len(starts)
+    if velocity is not None:
+        value = np.rint(np.asarray(velocity[starts], dtype=np.float64) * 127)  # half to even, as round()
+        vel = np.where(value > 0, np.minimum(np.maximum(value, 1), 127), DEFAULT_VELOCITY)
+        vel = vel.astype(np.int64).tolist()
+    return [
+        Note(p, s, e, v)
+        for p, s, e, v in zip(pitches.tolist(), starts.tolist(), ends.tolist(), vel, strict=True)
+    ]
 
 
 def drum_grid(notes: Iterable[Note], steps: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -136,13 +136,21 @@ def drum_notes(
     """Drum tokens (steps,) back to one-step notes on each class's first pitch.
 
     velocity/offset are (steps, 9) per class or (steps,) per step; missing ones give 100 and 0.
+    Velocity 0 (no prediction) also gives 100. Vectorised: this runs on every decoded clip.
     """
-    hits = token_hits(np.clip(tokens, 0, DRUM_VOCAB - 1))
-    notes = []
-    for step, k in zip(*np.nonzero(hits), strict=True):
-        v = None if velocity is None else (velocity[step] if velocity.ndim == 1 else velocity[step, k])
-        o = 0.0 if offset is None else float(offset[step] if offset.ndim == 1 else offset[step, k])
-        vel = DEFAULT_VELOCITY if v is None or v <= 0 else min(max(int(round(float(v) * 127)), 1), 127)
-        o = min(max(o, -0.5), 0.499)
-        notes.append(Note(DRUM_PITCHES[k][0], int(step), int(step) + 1, vel, o))
-    return notes
+    # np.minimum/np.maximum, not np.clip: the same values at a third of the call cost (numpy 2)
+    tokens = np.minimum(np.maximum(tokens, 0), DRUM_VOCAB - 1)
+    steps, classes = np.nonzero(tokens[:, None] & _BITS)  # by step, then class
+    vel = [DEFAULT_VELOCITY] * len(steps)
+    if velocity is not None:
+        v = np.asarray(velocity[steps] if velocity.ndim == 1 else velocity[steps, classes], dtype=np.float64)
+        scaled = np.minimum(np.maximum(np.rint(v * 127), 1), 127)  # rint: half to even, as round() does
+        vel = np.where(v > 0, scaled, DEFAULT_VELOCITY).astype(np.int64).tolist()
+    off = [0.0] * len(steps)
+    if offset is not None:
+        o = np.asarray(offset[steps] if offset.ndim == 1 else offset[steps, classes], dtype=np.float64)
+        off = np.minimum(np.maximum(o, -0.5), 0.499).tolist()
+    return [
+        Note(p, s, s + 1, v, o)
+        for p, s, v, o in zip(_FIRST_PITCH[classes].tolist(), steps.tolist(), vel, off, strict=True)
+    ]

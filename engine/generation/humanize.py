@@ -93,13 +93,24 @@ def _humanize_track(
 ) -> Track:
     """Each note moved toward its beat position's mean velocity and offset plus the music's jitter
     around those means (times `scale`); with velocity=False only the timing moves."""
-    notes = []
-    for n in track.notes:
-        pos = n.start % STEPS_PER_BAR
-        v = stats.velocity_by_position[pos] + rng.normal(0.0, stats.velocity_jitter * scale)
-        o = stats.offset_by_position[pos] + rng.normal(0.0, stats.offset_jitter * scale)
-        notes.append(_move(n, v if velocity else n.velocity, o, amount))
-    return track.with_notes(notes)
+    if not track.notes:
+        return track
+    # all notes at once (this runs on every generated clip): the draws alternate velocity, offset per note,
+    # the order the note-by-note loop drew them in, so a seed gives the same feel
+    now = np.array([(n.start % STEPS_PER_BAR, n.velocity, n.offset) for n in track.notes])  # (notes, 3)
+    pos = now[:, 0].astype(np.int64)
+    jitter = [stats.velocity_jitter * scale, stats.offset_jitter * scale]
+    draws = rng.normal(0.0, np.tile(jitter, len(pos))).reshape(-1, 2)
+    v = np.asarray(stats.velocity_by_position, dtype=np.float64)[pos] + draws[:, 0]
+    o = np.asarray(stats.offset_by_position, dtype=np.float64)[pos] + draws[:, 1]
+    v = now[:, 1] + amount * ((v if velocity else now[:, 1]) - now[:, 1])  # as _move
+    o = now[:, 2] + amount * (o - now[:, 2])
+    vel = np.clip(np.rint(v), 1, 127).astype(np.int64).tolist()  # rint rounds half to even, as round()
+    off = np.clip(o, -0.5, MAX_OFFSET).tolist()
+    return track.with_notes(
+        dataclasses.replace(n, velocity=vv, offset=oo)
+        for n, vv, oo in zip(track.notes, vel, off, strict=True)
+    )
 
 
 def add_feel(

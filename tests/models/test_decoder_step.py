@@ -1,11 +1,12 @@
-"""The fast step loop of CoreDecoder.sample (NumPy on the CPU, torch elsewhere) computes exactly what
-nn.LSTM computes, and its Gumbel-max sampling draws from softmax(logits / T) within the allowed classes."""
+"""The step loops of CoreDecoder.sample (the C kernel and NumPy on the CPU, torch elsewhere) compute what
+nn.LSTM computes, and their Gumbel-max sampling draws from softmax(logits / T) within the allowed classes."""
 
 from __future__ import annotations
 
 import pytest
 import torch
 
+from models import fast_decode
 from models.decoders import CoreDecoder, pick, sampling_noise
 
 
@@ -22,7 +23,7 @@ def _reference_greedy(dec: CoreDecoder, cond: torch.Tensor, length: int) -> torc
     return torch.stack(out, dim=1)
 
 
-@pytest.mark.parametrize("backend", ["auto", "torch"])
+@pytest.mark.parametrize("backend", ["auto", "numpy", "torch"])
 @pytest.mark.parametrize("layers", [1, 2])
 def test_step_loop_matches_nn_lstm(backend: str, layers: int) -> None:
     torch.manual_seed(0)
@@ -39,6 +40,13 @@ def test_step_loop_matches_nn_lstm(backend: str, layers: int) -> None:
     assert torch.allclose(head, head_tf, atol=1e-5)
 
 
+def test_the_c_kernel_is_built() -> None:
+    assert fast_decode.available(), (
+        "models/_lstm_kernel.c is not compiled: `pip install -e .` (or `python -c 'from setuptools import "
+        "setup; setup()' build_ext --inplace`) builds it; without it decoding falls back to the NumPy loop"
+    )
+
+
 def test_numpy_and_torch_loops_sample_the_same_tokens() -> None:
     torch.manual_seed(1)
     dec = CoreDecoder(vocab=30, cond_size=6, embed_size=4, hidden=16, layers=2).eval()
@@ -47,10 +55,52 @@ def test_numpy_and_torch_loops_sample_the_same_tokens() -> None:
     with torch.no_grad():
         runs = [
             dec.sample(cond, 32, 1.0, allowed, generator=torch.Generator().manual_seed(7), backend=b)[0]
-            for b in ("auto", "torch")
+            for b in ("auto", "numpy", "torch")
         ]
-    assert torch.equal(runs[0], runs[1])
+    assert torch.equal(runs[0], runs[1]) and torch.equal(runs[0], runs[2])
     assert bool((runs[0] % 3 == 0).all())  # masked classes never come out
+
+
+@pytest.mark.parametrize("layers", [1, 2, 3])
+def test_kernel_samples_the_numpy_loops_tokens(layers: int) -> None:
+    """Same noise, same tokens, over many draws; the head's outputs agree to float32 rounding. Widths are
+    not multiples of the kernel's 64-column blocks, and batches are not multiples of its 4 rows."""
+    torch.manual_seed(layers)
+    dec = CoreDecoder(vocab=70, cond_size=10, embed_size=6, hidden=40, layers=layers, head_size=5).eval()
+    with torch.no_grad():
+        for seed in range(24):
+            cond = torch.randn(1 + seed % 6, 10, generator=torch.Generator().manual_seed(seed)) * 2
+            temperature = (0.0, 0.5, 1.0, 2.0)[seed % 4]
+            allowed = (torch.arange(70) % (2 + seed % 3) == 0) if seed % 5 == 0 else None
+            fast, slow = (
+                dec.sample(cond, 24, temperature, allowed, None, torch.Generator().manual_seed(seed), b)
+                for b in ("auto", "numpy")
+            )
+            assert torch.equal(fast[0], slow[0]), seed
+            assert torch.allclose(fast[1], slow[1], atol=1e-5), seed
+            given = torch.randint(0, 70, fast[0].shape, generator=torch.Generator().manual_seed(seed))
+            fast, slow = (dec.sample(cond, 24, 1.0, None, given, backend=b) for b in ("auto", "numpy"))
+            assert torch.equal(fast[0], given)
+            assert torch.allclose(fast[1], slow[1], atol=1e-5), seed
+
+
+def test_kernel_repacks_changed_weights() -> None:
+    """The packed weights are cached on the decoder and rebuilt when a parameter changes in place."""
+    torch.manual_seed(3)
+    dec = CoreDecoder(vocab=20, cond_size=4, embed_size=4, hidden=16, layers=1).eval()
+    cond = torch.randn(2, 4)
+    with torch.no_grad():
+        before = dec.sample(cond, 16, 0.0)[0]
+        assert fast_decode.pack(dec) is fast_decode.pack(dec)
+        dec.out.weight.mul_(-1.0)  # what an optimizer step or load_state_dict does: an in-place write
+        after, reference = (dec.sample(cond, 16, 0.0, backend=b)[0] for b in ("auto", "numpy"))
+    assert torch.equal(after, reference) and not torch.equal(after, before)
+
+
+def test_kernel_rejects_tokens_outside_the_vocabulary() -> None:
+    dec = CoreDecoder(vocab=20, cond_size=4, embed_size=4, hidden=16, layers=1).eval()
+    with torch.no_grad(), pytest.raises(IndexError):
+        dec.sample(torch.randn(1, 4), 8, 1.0, given=torch.full((1, 8), 21))
 
 
 def test_pick_follows_the_distribution_and_the_seed() -> None:
@@ -79,3 +129,21 @@ def test_mask_keeps_rows_with_nothing_allowed_unmasked() -> None:
     assert torch.isinf(noise[0, 1:]).all() and torch.isfinite(noise[0, 0])
     assert torch.isfinite(noise[1]).all()
     assert pick(torch.zeros(2, 3), 0.0, allowed=allowed)[0].item() == 0
+
+
+@pytest.mark.parametrize("layers", [1, 2])
+def test_conductor_in_c_matches_nn_lstm(layers: int) -> None:
+    """Without gradients the conductor runs in the C kernel; with them (training, recon_log_prob) in
+    nn.LSTM, and both give the same embeddings to float32 rounding."""
+    from models.decoders import Conductor
+
+    torch.manual_seed(layers)
+    cond = Conductor(z_size=12, hidden=40, layers=layers, segments=6).eval()
+    z = torch.randn(3, 12, requires_grad=True)
+    with torch.no_grad():
+        fast = cond(z)
+    slow = cond(z)
+    assert fast.shape == slow.shape == (3, 6, 40)
+    assert torch.allclose(fast, slow, atol=1e-5)
+    slow.sum().backward()  # the gradient path is nn.LSTM's
+    assert z.grad is not None and torch.isfinite(z.grad).all()

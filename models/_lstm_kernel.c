@@ -1,0 +1,361 @@
+// SPDX-License-Identifier: MIT
+/* CoreDecoder.sample on the CPU in C: initial state, step loop and regression head in one call; the
+Conductor (the same LSTM without tokens) too. models/fast_decode.py packs the weights and calls it.
+
+At batch 1 a decoding step is a matrix-vector product over weights that do not fit the L2 cache
+(drums_2bar: 1.5 MB per step), so the loop is memory-bound: the kernel reads each weight once per step,
+in 64-column blocks laid out contiguously, with the accumulators in registers, and does the LSTM cell,
+the argmax and the bookkeeping in between without returning to Python. Same arithmetic as the NumPy loop
+(models/decoders.py `_decode_steps`) up to float32 rounding: each output is summed over k in order, and
+tanh is a polynomial (Cephes) within 1 ulp that vectorises, where libm's tanhf is a scalar call.
+*/
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BW 64 /* columns per weight block: 4 AVX-512 or 8 AVX2 registers of accumulators */
+#define ROWS 4 /* batch rows sharing one read of a block */
+
+/* One clone per instruction set, picked at load time, so one build runs well on any x86-64 CPU. */
+#if defined(__x86_64__) && defined(__ELF__) && defined(__has_attribute)
+#if __has_attribute(target_clones)
+#define CLONES __attribute__((target_clones("avx512f", "fma", "default")))
+#endif
+#endif
+#ifndef CLONES
+#define CLONES
+#endif
+#define INLINE static inline __attribute__((always_inline))
+
+INLINE float exp_approx(float x) {
+    /* Cephes expf: 2^n * e^r with |r| <= ln2 / 2 and a degree-6 polynomial; n by the 1.5 * 2^23 trick */
+    x = x < -87.0f ? -87.0f : (x > 88.0f ? 88.0f : x); /* not fminf: a libm call, no vectors */
+    const float magic = 12582912.0f;
+    float t = x * 1.44269504088896341f + magic;
+    float n = t - magic;
+    float r = x - n * 0.693359375f + n * 2.12194440e-4f;
+    float y = 1.9875691500e-4f;
+    y = y * r + 1.3981999507e-3f;
+    y = y * r + 8.3334519073e-3f;
+    y = y * r + 4.1665795894e-2f;
+    y = y * r + 1.6666665459e-1f;
+    y = y * r + 5.0000001201e-1f;
+    y = y * r * r + r + 1.0f;
+    int32_t bits = ((int32_t)n + 127) << 23;
+    float scale;
+    memcpy(&scale, &bits, sizeof scale);
+    return y * scale;
+}
+
+INLINE float tanh_approx(float x) {
+    /* Cephes tanhf: an odd polynomial below 0.625, else 1 - 2 / (e^2|x| + 1); both, then select */
+    float a = fabsf(x), z = x * x;
+    float p = -5.70498872745e-3f;
+    p = p * z + 2.06390887954e-2f;
+    p = p * z - 5.37397155531e-2f;
+    p = p * z + 1.33314422036e-1f;
+    p = p * z - 3.33332819422e-1f;
+    float small = p * z * x + x;
+    float big = 1.0f - 2.0f / (exp_approx(2.0f * a) + 1.0f);
+    big = copysignf(big, x);
+    return a < 0.625f ? small : big;
+}
+
+INLINE float sigmoid_approx(float x) {
+    return 0.5f * tanh_approx(0.5f * x) + 0.5f; /* as the NumPy loop: no overflow for large |x| */
+}
+
+/* out[cols of block wb] = x @ wb, wb (hid, BW); the accumulators stay in registers */
+INLINE void block1(const float *wb, int hid, const float *x, float *out) {
+    float acc[BW] = {0};
+    for (int k = 0; k < hid; k++) {
+        const float *row = wb + (size_t)k * BW;
+        for (int j = 0; j < BW; j++) acc[j] += x[k] * row[j];
+    }
+    memcpy(out, acc, sizeof acc);
+}
+
+/* the same for ROWS rows of x (stride hid) and out (stride ostride), sharing each read of a block row */
+INLINE void block4(const float *wb, int hid, const float *x, float *out, int ostride) {
+    float a0[BW] = {0}, a1[BW] = {0}, a2[BW] = {0}, a3[BW] = {0};
+    const float *x0 = x, *x1 = x + hid, *x2 = x + 2 * hid, *x3 = x + 3 * hid;
+    for (int k = 0; k < hid; k++) {
+        const float *row = wb + (size_t)k * BW;
+        for (int j = 0; j < BW; j++) {
+            a0[j] += x0[k] * row[j];
+            a1[j] += x1[k] * row[j];
+            a2[j] += x2[k] * row[j];
+            a3[j] += x3[k] * row[j];
+        }
+    }
+    memcpy(out, a0, sizeof a0);
+    memcpy(out + ostride, a1, sizeof a1);
+    memcpy(out + 2 * (size_t)ostride, a2, sizeof a2);
+    memcpy(out + 3 * (size_t)ostride, a3, sizeof a3);
+}
+
+/* One layer's pass: out (n, cols) = x (n, hid) @ the layer's first `blocks` blocks; odd steps walk the
+   blocks backwards, so the blocks read last (still in L2) are read first (same sums, another order). */
+INLINE void layer_pass(const float *w, int blocks, int hid, const float *x, int n, float *out, int cols,
+                       int backwards) {
+    for (int i = 0; i < blocks; i++) {
+        int b = backwards ? blocks - 1 - i : i;
+        const float *wb = w + (size_t)b * hid * BW;
+        int r = 0;
+        for (; r + ROWS <= n; r += ROWS)
+            block4(wb, hid, x + (size_t)r * hid, out + (size_t)r * cols + (size_t)b * BW, cols);
+        for (; r < n; r++) block1(wb, hid, x + (size_t)r * hid, out + (size_t)r * cols + (size_t)b * BW);
+    }
+}
+
+/* gates (4H) = rec + (x0 + x1) in PyTorch's order (i, f, g, o) -> new c, h (H); act is scratch (4H).
+   Simple loops over restrict pointers, so that each one vectorises. */
+INLINE void lstm_cell(const float *restrict rec, const float *restrict x0, const float *restrict x1,
+                      float *restrict c, float *restrict h, float *restrict act, int hid) {
+    for (int j = 0; j < 4 * hid; j++) act[j] = rec[j] + (x0[j] + x1[j]);
+    for (int j = 0; j < 2 * hid; j++) act[j] = sigmoid_approx(act[j]); /* i, f */
+    for (int j = 2 * hid; j < 3 * hid; j++) act[j] = tanh_approx(act[j]); /* g */
+    for (int j = 3 * hid; j < 4 * hid; j++) act[j] = sigmoid_approx(act[j]); /* o */
+    for (int j = 0; j < hid; j++) c[j] = act[hid + j] * c[j] + act[j] * act[2 * hid + j];
+    for (int j = 0; j < hid; j++) h[j] = act[3 * hid + j] * tanh_approx(c[j]);
+}
+
+typedef struct {
+    int layers, n, hid, vocab, length, sample, cond_size, embed_size, head_size;
+    const int *head_cols;                    /* per layer: padded columns before the recurrent ones */
+    const float *w, *table, *bias;           /* the loop's blocks, layer 0's token projection, biases */
+    const float *cond_w, *cond_b;            /* blocks of [W_init | W_ih_0's conditioning part], biases */
+    const float *head_w, *head_b, *embed;    /* the head's blocks (H + E rows) and bias, the embeddings */
+    const float *cond, *noise;               /* cond (n, C); noise (L, n, V) with W_out's bias in it */
+    const int64_t *given;                    /* (n, L) when not sampling */
+    int64_t *tokens;                         /* out: (n, L) */
+    float *head_out;                         /* out: (n, L, K) */
+    float *hidden_out;                       /* out: (n, L, H), the top layer per step; or NULL */
+} Job;
+
+static size_t padded(size_t cols) { return (cols + BW - 1) / BW * BW; }
+
+/* The initial state h, c (layers, n, H) = tanh(cond @ W_init^T + b), as `CoreDecoder.initial_state`, and
+   layer 0's per-sequence gates (n, 4H) = b_ih + b_hh + cond @ W_ih_0[:, E:]^T, as `_step_inputs`. */
+INLINE void start_state(const Job *d, float *scratch, float *h, float *c, float *cond_gates) {
+    const int hid = d->hid, n = d->n, g4 = 4 * hid, lh = d->layers * hid;
+    const size_t init_cols = padded(2 * (size_t)lh), cols = init_cols + padded(g4);
+    layer_pass(d->cond_w, (int)(cols / BW), d->cond_size, d->cond, n, scratch, (int)cols, 0);
+    for (int r = 0; r < n; r++) {
+        const float *o = scratch + (size_t)r * cols;
+        for (int k = 0; k < d->layers; k++)
+            for (int j = 0; j < hid; j++) { /* state (n, 2, layers, H): h first, then c */
+                int i = k * hid + j;
+                h[((size_t)k * n + r) * hid + j] = tanh_approx(o[i] + d->cond_b[i]);
+                c[((size_t)k * n + r) * hid + j] = tanh_approx(o[lh + i] + d->cond_b[lh + i]);
+            }
+        for (int j = 0; j < g4; j++)
+            cond_gates[(size_t)r * g4 + j] = d->cond_b[2 * lh + j] + o[init_cols + j];
+    }
+}
+
+/* The regression head over every step at once: b + [output, embed(token)] @ W_head^T -> (n, L, K). */
+INLINE void head_pass(const Job *d, const float *outputs, float *x, float *scratch) {
+    const size_t rows = (size_t)d->n * d->length, in = (size_t)d->hid + d->embed_size;
+    const size_t kpad = padded(d->head_size);
+    for (size_t i = 0; i < rows; i++) {
+        memcpy(x + i * in, outputs + i * d->hid, d->hid * sizeof(float));
+        memcpy(x + i * in + d->hid, d->embed + d->tokens[i] * d->embed_size, d->embed_size * sizeof(float));
+    }
+    layer_pass(d->head_w, (int)(kpad / BW), (int)in, x, (int)rows, scratch, (int)kpad, 0);
+    for (size_t i = 0; i < rows; i++)
+        for (int j = 0; j < d->head_size; j++)
+            d->head_out[i * d->head_size + j] = d->head_b[j] + scratch[i * kpad + j];
+}
+
+/* The whole decode. Layer k's packed weights are [head | W_hh] by columns, head = W_ih of layer k + 1,
+   or W_out for the last layer; layer 0's input projection is a row of `table` plus the cond gates. */
+CLONES static int decode_loop(const Job *d) {
+    const int hid = d->hid, n = d->n, g4 = 4 * hid, gpad = (int)padded(g4), last = d->layers - 1;
+    size_t offsets[64], out_off[64], cols[64], total = 0, wpos = 0;
+    for (int k = 0; k < d->layers; k++) {
+        offsets[k] = wpos;
+        cols[k] = (size_t)d->head_cols[k] + gpad;
+        out_off[k] = total;
+        wpos += cols[k] * hid;
+        total += cols[k] * n;
+    }
+    const size_t state = (size_t)d->layers * n * hid, steps = (size_t)n * d->length;
+    const size_t start_cols = padded(2 * (size_t)d->layers * hid) + gpad;
+    const size_t in = (size_t)hid + d->embed_size, kpad = padded(d->head_size);
+    size_t scratch = n * start_cols;
+    if (d->head_size && steps * kpad > scratch) scratch = steps * kpad;
+    /* all buffers once per call: per layer (n, head | recurrent part), h, c, the cond gates, a cell's
+       activations, the previous tokens; with a head, every step's output and the head's inputs */
+    float *out = malloc(total * sizeof(float)), *tmp = malloc(scratch * sizeof(float));
+    float *h = malloc(state * sizeof(float)), *c = malloc(state * sizeof(float));
+    float *cond_gates = malloc((size_t)n * g4 * sizeof(float)), *act = malloc((size_t)g4 * sizeof(float));
+    int64_t *prev = malloc((size_t)n * sizeof(int64_t));
+    float *own = d->head_size && !d->hidden_out ? malloc(steps * hid * sizeof(float)) : NULL;
+    float *outputs = d->hidden_out ? d->hidden_out : own; /* every step's top layer, for the head */
+    float *x = d->head_size ? malloc(steps * in * sizeof(float)) : NULL;
+    int status = -1;
+    if (!out || !tmp || !h || !c || !cond_gates || !act || !prev || (d->head_size && (!outputs || !x)))
+        goto done;
+    start_state(d, tmp, h, c, cond_gates);
+    for (int k = 0; k < d->layers; k++) { /* the recurrent part of step 0 from the initial state */
+        int head_blocks = d->head_cols[k] / BW;
+        layer_pass(d->w + offsets[k] + (size_t)head_blocks * BW * hid, gpad / BW, hid,
+                   h + (size_t)k * n * hid, n, out + out_off[k] + (size_t)head_blocks * BW, (int)cols[k], 0);
+    }
+    for (int r = 0; r < n; r++) prev[r] = d->vocab; /* the start token */
+    for (int t = 0; t < d->length; t++) {
+        for (int k = 0; k < d->layers; k++) {
+            float *hk = h + (size_t)k * n * hid, *ck = c + (size_t)k * n * hid, *ok = out + out_off[k];
+            int head_blocks = d->head_cols[k] / BW;
+            for (int r = 0; r < n; r++) {
+                const float *rec = ok + (size_t)r * cols[k] + (size_t)head_blocks * BW;
+                const float *x0, *x1;
+                if (k == 0) {
+                    x0 = d->table + (size_t)prev[r] * g4;
+                    x1 = cond_gates + (size_t)r * g4;
+                } else {
+                    x0 = out + out_off[k - 1] + (size_t)r * cols[k - 1];
+                    x1 = d->bias + (size_t)k * g4;
+                }
+                lstm_cell(rec, x0, x1, ck + (size_t)r * hid, hk + (size_t)r * hid, act, hid);
+            }
+            /* the head (next layer's input, or the logits when sampling), then next step's recurrent part;
+               when the tokens are given, the last layer's logits are never needed */
+            int first = (k == last && !d->sample) ? head_blocks : 0;
+            int end = t + 1 < d->length ? (int)(cols[k] / BW) : head_blocks;
+            if (end > first)
+                layer_pass(d->w + offsets[k] + (size_t)first * BW * hid, end - first, hid, hk, n,
+                           ok + (size_t)first * BW, (int)cols[k], t & 1);
+        }
+        const float *hl = h + (size_t)last * n * hid, *ol = out + out_off[last];
+        for (int r = 0; r < n; r++) {
+            int64_t tok;
+            if (d->sample) { /* Gumbel-max: the first largest of logits + noise (noise has out's bias) */
+                const float *lr = ol + (size_t)r * cols[last];
+                const float *nz = d->noise + ((size_t)t * n + r) * d->vocab;
+                float best = -INFINITY;
+                tok = 0;
+                for (int j = 0; j < d->vocab; j++) {
+                    float v = lr[j] + nz[j];
+                    if (v > best) {
+                        best = v;
+                        tok = j;
+                    }
+                }
+            } else {
+                tok = d->given[(size_t)r * d->length + t];
+            }
+            prev[r] = tok;
+            d->tokens[(size_t)r * d->length + t] = tok;
+            if (outputs) /* the head's input, or what the caller asked for */
+                memcpy(outputs + ((size_t)r * d->length + t) * hid, hl + (size_t)r * hid,
+                       hid * sizeof(float));
+        }
+    }
+    if (d->head_size) head_pass(d, outputs, x, tmp); /* it does not feed back: once, after the loop */
+    status = 0;
+done:
+    free(out);
+    free(tmp);
+    free(h);
+    free(c);
+    free(cond_gates);
+    free(act);
+    free(prev);
+    free(own);
+    free(x);
+    return status;
+}
+
+static int need(Py_buffer *b, Py_ssize_t items, Py_ssize_t size, const char *name) {
+    if (b->len != items * size) {
+        PyErr_Format(PyExc_ValueError, "%s: %zd bytes, expected %zd", name, b->len, items * size);
+        return 0;
+    }
+    return 1;
+}
+
+static PyObject *decode(PyObject *self, PyObject *args) {
+    (void)self;
+    Py_buffer b[15];
+    int layers, n, hid, vocab, length, sample, cond_size, embed_size, head_size;
+    if (!PyArg_ParseTuple(args, "y*y*y*y*y*y*y*y*y*y*y*y*w*w*w*iiiiiiiii", &b[0], &b[1], &b[2], &b[3],
+                          &b[4], &b[5], &b[6], &b[7], &b[8], &b[9], &b[10], &b[11], &b[12], &b[13], &b[14],
+                          &layers, &n, &hid, &vocab, &length, &sample, &cond_size, &embed_size, &head_size))
+        return NULL;
+    PyObject *result = NULL;
+    const int *head_cols = b[0].buf;
+    const Py_ssize_t g4 = 4 * (Py_ssize_t)hid, gpad = (Py_ssize_t)padded(g4), nl = (Py_ssize_t)n * length;
+    Py_ssize_t wsize = 0;
+    /* vocab 0: an LSTM without tokens (the conductor), its tokens given as the one class 0 */
+    int ok = layers >= 1 && layers <= 64 && n >= 1 && hid >= 1 && vocab >= (sample ? 1 : 0) && length >= 1 &&
+             cond_size >= 1 && embed_size >= 0 && head_size >= 0 &&
+             need(&b[0], layers, sizeof(int), "head_cols");
+    for (int k = 0; ok && k < layers; k++) {
+        ok = head_cols[k] >= 0 && head_cols[k] % BW == 0 &&
+             head_cols[k] >= (k < layers - 1 ? g4 : (Py_ssize_t)vocab);
+        wsize += ((Py_ssize_t)head_cols[k] + gpad) * hid;
+    }
+    if (!ok) {
+        if (!PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "bad decoder dimensions");
+        goto done;
+    }
+    const Py_ssize_t start_cols = (Py_ssize_t)padded(2 * (size_t)layers * hid) + gpad;
+    const Py_ssize_t kpad = (Py_ssize_t)padded(head_size), in = (Py_ssize_t)hid + embed_size;
+    if (!need(&b[1], wsize, 4, "weights") || !need(&b[2], (vocab + 1) * g4, 4, "table") ||
+        !need(&b[3], layers * g4, 4, "bias") || !need(&b[4], cond_size * start_cols, 4, "cond_w") ||
+        !need(&b[5], 2 * (Py_ssize_t)layers * hid + g4, 4, "cond_b") ||
+        !need(&b[6], in * kpad, 4, "head_w") || !need(&b[7], head_size, 4, "head_b") ||
+        !need(&b[8], head_size ? (vocab + 1) * (Py_ssize_t)embed_size : 0, 4, "embed") ||
+        !need(&b[9], (Py_ssize_t)n * cond_size, 4, "cond") ||
+        !need(&b[10], sample ? nl * vocab : 0, 4, "noise") || !need(&b[11], sample ? 0 : nl, 8, "given") ||
+        !need(&b[12], nl, 8, "tokens") || !need(&b[13], nl * head_size, 4, "head_out") ||
+        (b[14].len && !need(&b[14], nl * hid, 4, "hidden_out")))
+        goto done;
+    if (!sample) { /* a bad token would index outside the table */
+        const int64_t *g = b[11].buf;
+        for (Py_ssize_t i = 0; i < nl; i++)
+            if (g[i] < 0 || g[i] > vocab) {
+                PyErr_Format(PyExc_IndexError, "given token %lld outside 0..%d", (long long)g[i], vocab);
+                goto done;
+            }
+    }
+    Job d = {layers,    n,         hid,       vocab,     length,    sample,    cond_size, embed_size,
+             head_size, head_cols, b[1].buf,  b[2].buf,  b[3].buf,  b[4].buf,  b[5].buf,  b[6].buf,
+             b[7].buf,  b[8].buf,  b[9].buf,  b[10].buf, b[11].buf, b[12].buf, b[13].buf,
+             b[14].len ? b[14].buf : NULL};
+    int status;
+    Py_BEGIN_ALLOW_THREADS /* the GUI thread runs on while a worker decodes */
+    status = decode_loop(&d);
+    Py_END_ALLOW_THREADS
+    if (status) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    result = Py_NewRef(Py_None);
+done:
+    for (int i = 0; i < 15; i++) PyBuffer_Release(&b[i]);
+    return result;
+}
+
+static PyMethodDef methods[] = {
+    {"decode", decode, METH_VARARGS,
+     "decode(head_cols, weights, table, bias, cond_w, cond_b, head_w, head_b, embed, cond, noise, given, "
+     "tokens, head_out, hidden_out, layers, n, hidden, vocab, length, sample, cond_size, embed_size, "
+     "head_size): CoreDecoder.sample and Conductor.forward; see models/fast_decode.py"},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "_lstm_kernel", NULL, -1, methods, NULL, NULL, NULL, NULL,
+};
+
+PyMODINIT_FUNC PyInit__lstm_kernel(void) {
+    PyObject *m = PyModule_Create(&module);
+    if (m) PyModule_AddIntConstant(m, "BLOCK", BW);
+    return m;
+}

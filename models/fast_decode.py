@@ -1,0 +1,216 @@
+# SPDX-License-Identifier: MIT
+"""`CoreDecoder.sample` and `Conductor.forward` on the CPU in C (models/_lstm_kernel.c), weights packed once.
+
+At batch 1 a step is a few matrix-vector products whose weights do not fit the L2 cache, so the loop is
+memory-bound: the kernel reads each weight once per step from 64-column blocks (`pack`), looks the
+token's input projection up in a (V + 1, 4H) table, and never returns to Python between steps; the start
+state and the regression head run in the same call. Built by `pip install` where a C compiler exists
+(optional: without one `available()` is False and the NumPy loop in models/decoders.py and nn.LSTM run,
+with the same results up to float32 rounding).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+_kernel: Any
+try:
+    from models import _lstm_kernel as _kernel
+except ImportError:  # not compiled here (no C compiler at install time)
+    _kernel = None
+
+
+class LSTMStack(Protocol):
+    """What the kernel reads of a Conductor: an initial-state layer and a stacked LSTM (structural, so
+    that models.decoders, which calls this module, is not imported back)."""
+
+    rnn: nn.LSTM
+    init: nn.Linear
+    layers: int
+    hidden: int
+    _modules: dict[str, nn.Module | None]
+    __dict__: dict[str, Any]
+
+
+class TokenLSTM(LSTMStack, Protocol):
+    """What the kernel reads of a CoreDecoder: an LSTMStack with a token embedding, an output layer and
+    an optional regression head."""
+
+    embed: nn.Embedding
+    out: nn.Linear
+    head: nn.Linear | None
+
+
+class Conductor(LSTMStack, Protocol):
+    """An LSTMStack run for `segments` steps with z as every input."""
+
+    segments: int
+
+
+BLOCK = 64 if _kernel is None else _kernel.BLOCK  # columns per weight block (the C file's BW)
+_EMPTY_F32 = np.zeros(0, dtype=np.float32)  # an argument the kernel does not use this time
+_EMPTY_I64 = np.zeros(0, dtype=np.int64)
+
+
+def available() -> bool:
+    """True when the C kernel was built for this interpreter."""
+    return _kernel is not None
+
+
+@dataclass(frozen=True, slots=True)
+class PackedDecoder:
+    """A CoreDecoder's or Conductor's weights as the kernel reads them (float32, C order).
+
+    Each weight matrix is transposed to (inputs, outputs), its parts zero-padded to a multiple of BLOCK
+    columns and stored block by block, (blocks, inputs, BLOCK), so a block is one contiguous run of memory.
+    Layer k of the loop is [head | W_hh_k^T], the head being W_ih_{k+1}^T (H, 4H) below the top layer and
+    W_out^T (H, V) on top (none for the conductor); the start is [W_init^T | W_ih_0[:, E:]^T] over the
+    conditioning vector.
+    """
+
+    key: tuple[tuple[int, int, int], ...]  # (id, data_ptr, version) per parameter: a change repacks
+    head_cols: np.ndarray  # (layers,) int32: padded head columns per layer
+    weights: np.ndarray  # (sum of blocks, H, BLOCK): the loop
+    table: np.ndarray  # (V + 1, 4H): embed @ W_ih_0[:, :E]^T, layer 0's input projection per token
+    bias: np.ndarray  # (layers, 4H): b_ih + b_hh of layers >= 1 (layer 0's goes with the start)
+    cond_w: np.ndarray  # (blocks, C, BLOCK): the start state and layer 0's per-sequence gates
+    cond_b: np.ndarray  # (2 layers H + 4H,): b_init, then b_ih_0 + b_hh_0
+    head_w: np.ndarray  # (blocks, H + E, BLOCK): the regression head, or empty
+    head_b: np.ndarray  # (K,)
+    embed: np.ndarray  # (V + 1, E) when there is a head (it reads the step's token), else empty
+
+
+def _padded(w: Tensor) -> np.ndarray:
+    """(inputs, C) -> (inputs, C rounded up to BLOCK) float32, zeros on the right."""
+    cols = -(-w.shape[1] // BLOCK) * BLOCK
+    out = np.zeros((w.shape[0], cols), dtype=np.float32)
+    out[:, : w.shape[1]] = w.detach().float().cpu().numpy()
+    return out
+
+
+def _blocks(*parts: Tensor) -> np.ndarray:
+    """Matrices (inputs, C_i), each padded, side by side -> (blocks, inputs, BLOCK), each block contiguous."""
+    matrix = np.concatenate([_padded(p) for p in parts], axis=1)
+    rows, cols = matrix.shape
+    return np.ascontiguousarray(matrix.reshape(rows, cols // BLOCK, BLOCK).transpose(1, 0, 2))
+
+
+def _numpy(t: Tensor) -> np.ndarray:
+    return np.ascontiguousarray(t.detach().float().cpu().numpy())
+
+
+def _key(module: nn.Module) -> tuple[tuple[int, int, int], ...]:
+    """Identity, storage and in-place version of every parameter of the module's children (embed, init,
+    rnn, out, head): 2-3 us, where `parameters()`, which walks the module tree, costs 11 us."""
+    params = (p for m in module._modules.values() if m is not None for p in m._parameters.values())
+    return tuple((id(p), p.data_ptr(), p._version) for p in params if p is not None)
+
+
+def pack(module: LSTMStack) -> PackedDecoder:
+    """The kernel's weights for a CoreDecoder or a Conductor (an LSTM without tokens: no embedding, no
+    output layer, its input z in every step), cached on it until a parameter changes (training, loading)."""
+    key = _key(module)
+    cached: PackedDecoder | None = module.__dict__.get("_packed")
+    if cached is not None and cached.key == key:
+        return cached
+    rnn, layers = module.rnn, module.layers
+    embed, out, head = (getattr(module, name, None) for name in ("embed", "out", "head"))
+    embed_size = 0 if embed is None else embed.embedding_dim
+    with torch.no_grad():
+        w_ih = [getattr(rnn, f"weight_ih_l{k}") for k in range(layers)]
+        w_hh = [getattr(rnn, f"weight_hh_l{k}").t() for k in range(layers)]
+        biases = [getattr(rnn, f"bias_ih_l{k}") + getattr(rnn, f"bias_hh_l{k}") for k in range(layers)]
+        last = out.weight.t() if out is not None else w_ih[0].new_zeros(module.hidden, 0)  # (H, V)
+        heads = [w_ih[k + 1].t() for k in range(layers - 1)] + [last]
+        table = w_ih[0].new_zeros(1, 4 * module.hidden)  # no tokens: a zero input projection
+        if embed is not None:
+            table = embed.weight @ w_ih[0][:, :embed_size].t()  # (V + 1, 4H)
+        packed = PackedDecoder(
+            key=key,
+            head_cols=np.array([-(-h.shape[1] // BLOCK) * BLOCK for h in heads], dtype=np.int32),
+            weights=np.concatenate([_blocks(heads[k], w_hh[k]) for k in range(layers)]),
+            table=_numpy(table),
+            bias=_numpy(torch.stack([torch.zeros_like(biases[0]), *biases[1:]])),
+            cond_w=_blocks(module.init.weight.t(), w_ih[0][:, embed_size:].t()),
+            cond_b=_numpy(torch.cat([module.init.bias, biases[0]])),
+            head_w=_blocks(head.weight.t()) if head is not None else _EMPTY_F32,
+            head_b=_numpy(head.bias) if head is not None else _EMPTY_F32,
+            embed=_numpy(embed.weight) if head is not None and embed is not None else _EMPTY_F32,
+        )
+    module.__dict__["_packed"] = packed  # a plain attribute: not a parameter, buffer or state_dict entry
+    return packed
+
+
+def sample(
+    dec: TokenLSTM, cond: Tensor, length: int, noise: Tensor | None, given: Tensor | None
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """`CoreDecoder.sample` for CPU float32: cond (N, C) -> tokens int64 (N, L), head float32 (N, L, K)
+    or None.
+
+    noise (L, N, V) is the Gumbel noise with W_out's bias added (`sampling_noise`), or None when `given`
+    (N, L) sets the tokens.
+    """
+    k = 0 if dec.head is None else dec.head.out_features
+    tokens = np.empty((cond.shape[0], length), dtype=np.int64)
+    head = np.empty((cond.shape[0], length, k), dtype=np.float32)
+    _run(dec, cond, length, noise, given, tokens, head, dec.embed.embedding_dim, k, _EMPTY_F32)
+    return tokens, head if k else None
+
+
+def conductor(cond: Conductor, z: Tensor) -> np.ndarray:
+    """`Conductor.forward` for CPU float32 without gradients: z (B, Z) -> (B, segments, C) float32, the
+    top layer's output per segment."""
+    b, steps = z.shape[0], cond.segments
+    hidden = np.empty((b, steps, cond.hidden), dtype=np.float32)
+    zeros = np.zeros((b, steps), dtype=np.int64)  # the one "token" of a module without tokens
+    tokens = np.empty((b, steps), dtype=np.int64)
+    _run(cond, z, steps, None, zeros, tokens, _EMPTY_F32, 1, 0, hidden)
+    return hidden
+
+
+def _run(
+    module: LSTMStack,
+    cond: Tensor,
+    length: int,
+    noise: Tensor | None,
+    given: Tensor | np.ndarray | None,
+    tokens: np.ndarray,
+    head: np.ndarray,
+    embed_size: int,
+    head_size: int,
+    hidden: np.ndarray,
+) -> None:
+    packed = pack(module)
+    if isinstance(given, Tensor):
+        given = given.detach().cpu().numpy()
+    _kernel.decode(
+        packed.head_cols,
+        packed.weights,
+        packed.table,
+        packed.bias,
+        packed.cond_w,
+        packed.cond_b,
+        packed.head_w,
+        packed.head_b,
+        packed.embed,
+        _numpy(cond),
+        _EMPTY_F32 if noise is None else _numpy(noise),
+        _EMPTY_I64 if given is None else np.ascontiguousarray(given, dtype=np.int64),
+        tokens,
+        head,
+        hidden,
+        module.layers,
+        cond.shape[0],
+        module.hidden,
+        packed.table.shape[0] - 1,  # V; 0 for the conductor
+        length,
+        int(noise is not None),
+        cond.shape[1],
+        embed_size,
+        head_size,
+    )

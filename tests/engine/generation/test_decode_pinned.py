@@ -1,0 +1,105 @@
+"""The bundled models decode to the very clips they decoded before the fast decoder (issue 17): note tuples
+for a few latent codes, seeds, temperatures, a key mask and humanize, recorded from the reference code;
+and at their real sizes the C kernel samples the NumPy loop's tokens.
+
+`python -m tests.engine.generation.test_decode_pinned` records them again (only after a change that is
+meant to change what a model writes).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from engine.generation.generator import Generator
+from engine.music.pattern import Pattern
+from models import fast_decode
+
+PINS = Path(__file__).with_name("decode_pins.json")
+# (config, batch, temperature, seed, key): the slider's case (batch 1, T 0.5), a batch, argmax, a key mask
+CASES: dict[str, list[tuple[int, float, int, str | None]]] = {
+    "drums_2bar": [(1, 0.5, 0, None), (1, 0.5, 1, None), (3, 1.0, 2, None), (1, 0.0, 3, None)],
+    "mel_2bar": [
+        (1, 0.5, 0, None),
+        (1, 0.5, 1, None),
+        (3, 1.0, 2, None),
+        (1, 0.5, 4, "C:major"),
+        (2, 1.0, 5, "A:minor"),
+    ],
+    "multitrack_1bar": [(1, 0.5, 0, None), (2, 1.0, 1, None)],
+    "trio_16bar": [(1, 0.5, 0, None)],
+}
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
+
+def _notes(clip: Pattern) -> list[list]:
+    """[track index, program, is_drum, pitch, start, end, velocity, offset] per note."""
+    return [
+        [i, t.program, t.is_drum, n.pitch, n.start, n.end, n.velocity, n.offset]
+        for i, t in enumerate(clip.tracks)
+        for n in t.notes
+    ]
+
+
+def _decoded(config: str) -> dict[str, list]:
+    """Every pinned case of one bundled model: clips as note lists, keyed by the case."""
+    gen = Generator.load(config)
+    out: dict[str, list] = {}
+    for batch, temperature, seed, key in CASES[config]:
+        z = torch.randn(batch, gen.z_size, generator=torch.Generator().manual_seed(100 + seed))
+        clips = gen.decode(z, temperature, key, seed=seed).clips
+        out[f"decode b{batch} t{temperature} s{seed} k{key}"] = [_notes(c) for c in clips]
+    if config in ("drums_2bar", "multitrack_1bar"):  # the regression head with teacher-forced tokens
+        z = torch.randn(1, gen.z_size, generator=torch.Generator().manual_seed(7))
+        clip = gen.decode(z, 0.5, seed=7).clips[0]
+        out["humanize s7"] = [_notes(gen.humanize(clip, 1.0, seed=7).clips[0])]
+    return out
+
+
+@pytest.mark.parametrize("kernel", [True, False], ids=["c-kernel", "numpy-fallback"])
+@pytest.mark.parametrize("config", sorted(CASES))
+def test_bundled_model_decodes_its_pinned_clips(
+    config: str, kernel: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if not kernel:  # as on a machine where the C kernel could not be compiled
+        monkeypatch.setattr(fast_decode, "_kernel", None)
+    expected = json.loads(PINS.read_text())[config]
+    got = _decoded(config)
+    assert sorted(got) == sorted(expected)
+    for case, clips in expected.items():
+        assert len(got[case]) == len(clips), case
+        for g, e in zip(got[case], clips, strict=True):
+            assert [n[:7] for n in g] == [n[:7] for n in e], case  # tracks, pitches, times, velocities
+            # offsets come from float32 head outputs: equal up to float32 rounding
+            assert [n[7] for n in g] == pytest.approx([n[7] for n in e], abs=1e-6), case
+
+
+if __name__ == "__main__":
+    torch.set_num_threads(1)
+    PINS.write_text(json.dumps({c: _decoded(c) for c in sorted(CASES)}, separators=(",", ":")) + "\n")
+    print(f"wrote {PINS}", file=sys.stderr)
+
+
+@pytest.mark.parametrize("config", sorted(CASES))
+def test_kernel_samples_the_numpy_loops_tokens_on_bundled_models(config: str) -> None:
+    """Each decoder of the bundled model, fed its own conditioning sizes: batches 1, 3 and 16 (trio's
+    bars), temperatures 0..1.5, with and without the regression head's teacher forcing."""
+    model = Generator.load(config).model
+    for dec in model.decoders:
+        for seed in range(12):
+            cond = torch.randn(
+                (1, 3, 16)[seed % 3], dec.init.in_features, generator=torch.Generator().manual_seed(seed)
+            )
+            temperature = (0.5, 1.0, 0.0, 1.5)[seed % 4]
+            fast, slow = (
+                dec.sample(cond, 16, temperature, None, None, torch.Generator().manual_seed(seed), b)
+                for b in ("auto", "numpy")
+            )
+            assert torch.equal(fast[0], slow[0]), (config, seed)
+            if fast[1] is not None:
+                assert torch.allclose(fast[1], slow[1], atol=1e-5), (config, seed)
