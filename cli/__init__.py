@@ -18,6 +18,7 @@ from cli import (
     evaluate,
     humanize,
     interpolate,
+    jam,
     models,
     play,
     ports,
@@ -55,4 +56,5 @@ COMMANDS: tuple[Command, ...] = (
     render,
     ports,
     play,
+    jam,
 )  # type: ignore[assignment]

@@ -67,6 +67,7 @@ class JamPlanner:
             for bars planned while the song ran; the target is >= 16, one bar).
         phrases: (first bar, bars, x, y, angle) of each phrase planned, in order.
         on_error: called with a reason when planning a phrase fails (the jam plays on silently).
+        on_phrase: called on the planning thread after each phrase is planned, with its first bar.
     """
 
     def __init__(
@@ -93,6 +94,7 @@ class JamPlanner:
         self.ready_margin: dict[int, float] = {}
         self.phrases: list[tuple[int, int, float, float, float]] = []
         self.on_error: Callable[[str], None] | None = None
+        self.on_phrase: Callable[[int], None] | None = None
         self._bars: dict[int, Bar] = {}
         self._planned = 0  # bars [0, _planned) are planned
         self._playhead = -1
@@ -152,6 +154,8 @@ class JamPlanner:
                     self.ready_margin[start + i] = (start + i) * STEPS_PER_BAR - song
             self._planned = start + len(bars)
             self.phrases.append((start, len(bars), *where))
+        if self.on_phrase is not None:
+            self.on_phrase(start)
         return True
 
     def prepare(self) -> None:
