@@ -12,6 +12,7 @@ import argparse
 from typing import Protocol
 
 from cli import (
+    answer,
     blend,
     complete,
     demo,
@@ -57,4 +58,5 @@ COMMANDS: tuple[Command, ...] = (
     ports,
     play,
     jam,
+    answer,
 )  # type: ignore[assignment]

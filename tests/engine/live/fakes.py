@@ -40,6 +40,24 @@ class FakeModels:
         notes = tuple(Note(base + (s // 4) % 3, s, s + 3, 90) for s in range(0, 32, 4))
         return Pattern((Track(notes, 81, False, Role.LEAD),), 32, tempo)
 
+    def vary(self, clip: Pattern, amount: float, seed: int, key) -> Pattern:
+        """The clip a whole tone up (so the test can tell the answer from the phrase)."""
+        self.calls.append(("vary", clip))
+        moved = [
+            t.with_notes(n.__class__(n.pitch + 2, n.start, n.end, n.velocity, n.offset) for n in t.notes)
+            for t in clip.tracks
+        ]
+        return clip.with_tracks(moved)
+
+    def continue_(self, clip: Pattern, seed: int, key) -> Pattern:
+        self.calls.append(("continue", clip))
+        return self.vary(clip, 0.0, seed, key)
+
+    def band_around(self, clip: Pattern, seed: int) -> Pattern:
+        self.calls.append(("band", clip))
+        kit = Track(tuple(Note(36, s, s + 1, 100) for s in range(0, clip.steps, 4)), 0, True, Role.DRUMS)
+        return clip.with_tracks((*clip.tracks, kit))
+
     def take_notices(self) -> list[str]:
         return []
 
@@ -50,8 +68,10 @@ def stream_on_fake_time(
     until: float = 10.0,
     on_wait: Callable[[float], None] | None = None,
     send_clock: bool = False,
+    setup: Callable[[StreamPlayer, InternalTransport], None] | None = None,
 ) -> tuple[StreamPlayer, RecordingOutput, InternalTransport]:
-    """Play `source` from song step 0 on simulated time until `until` seconds, then stop."""
+    """Play `source` from song step 0 on simulated time until `until` seconds, then stop; `setup` sees
+    the stream and transport before the start."""
     stream: StreamPlayer | None = None
 
     def hook(now: float) -> None:
@@ -68,6 +88,8 @@ def stream_on_fake_time(
     stream = StreamPlayer(out, transport, source, timer, send_clock=send_clock)
     if hasattr(source, "position"):
         source.position = stream.position  # readiness is timed against the song
+    if setup is not None:
+        setup(stream, transport)
     transport.start()
     stream.play()
     assert stream.wait(120), "the stream did not stop"

@@ -1,0 +1,205 @@
+# SPDX-License-Identifier: MIT
+"""Answers to what you play: when a phrase ends (a bar after a rest, or a pedal), Bandmate plays back a
+variation of it, a continuation, or the band around it, starting on the bar where the phrase ended.
+
+The answer is computed speculatively while the rest is still running (the last `rest` steps before the
+boundary, a beat by default), so it is ready when the boundary comes; a note played in that last beat
+means the phrase goes on, and the guess is thrown away. `Answerer` is the stream's `BarSource`; `pump()`
+does the work (a worker thread calls it every few ms, tests call it from a fake clock's hook).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+import mido
+
+from engine.live.bars import clip_bars, merge
+from engine.live.mixer import Mix
+from engine.live.models import LiveModels, key_of
+from engine.live.phrase import PhraseCapture
+from engine.live.recorder import Recorder
+from engine.live.stream import Bar, LiveNote, StreamPlayer
+from engine.music.pattern import STEPS_PER_BAR, Pattern, Role
+from engine.playback.output import MidiOutput
+from engine.playback.timer import Timer
+from engine.playback.transport import InternalTransport, Transport
+
+MODES = ("variation", "continuation", "band")
+POLL = 0.005  # seconds between the worker's looks at the song position
+
+
+class Answerer:
+    """Listens through `capture` and answers in `mode` (see MODES).
+
+    Attributes:
+        answers: (boundary bar, bars, the phrase caught, the answer) of each answer played, in order.
+        on_answer: called on the stream's thread with the boundary bar when an answer starts.
+        on_error: called with a reason when an answer fails (the phrase is dropped, listening goes on).
+    """
+
+    def __init__(
+        self,
+        models: LiveModels,
+        capture: PhraseCapture,
+        mode: str = "variation",
+        *,
+        seed: int = 0,
+        amount: float = 0.3,
+        key: str | None = None,
+        tempo: float = 120.0,
+        position: Callable[[], float | None] | None = None,
+    ) -> None:
+        if mode not in MODES:
+            raise ValueError(f"answer mode {mode!r}: use one of {', '.join(MODES)}")
+        self.models, self.capture, self.mode = models, capture, mode
+        self.seed, self.amount, self.key, self.tempo = seed, amount, key_of(key), tempo
+        self.position = position
+        self.mix = Mix()
+        self.answers: list[tuple[int, int, Pattern, Pattern]] = []
+        self.on_answer: Callable[[int], None] | None = None
+        self.on_error: Callable[[str], None] | None = None
+        self._lock = threading.Lock()
+        # boundary, capture version, bars, phrase, answer
+        self._guess: tuple[int, int, list[Bar], Pattern, Pattern] | None = None
+        self._queued: dict[int, Bar] = {}
+        self._quit = threading.Event()
+        self._worker: threading.Thread | None = None
+        self._started_at = -1  # the bar where the latest answer starts
+
+    # ----- BarSource -----------------------------------------------------------------------------
+    def bar(self, index: int) -> Bar:
+        with self._lock:
+            guess = self._guess
+            if guess is not None and guess[0] == index:
+                self._guess = None
+                if guess[1] == self.capture.version and self.capture.ends_at(index):
+                    self._commit(index, *guess[2:])
+            for old in [k for k in self._queued if k < index]:
+                del self._queued[old]
+            bar = self._queued.pop(index, None)
+        if bar is not None and index == self._started_at and self.on_answer is not None:
+            self.on_answer(index)
+        return bar or Bar()
+
+    def admit(self, note: LiveNote) -> int | None:
+        return self.mix.admit(note)
+
+    def _commit(self, boundary: int, bars: list[Bar], phrase: Pattern, answer: Pattern) -> None:
+        self.capture.clear(boundary)
+        for i, bar in enumerate(bars):
+            self._queued[boundary + i] = bar
+        self._started_at = boundary
+        self.answers.append((boundary, len(bars), phrase, answer))
+
+    # ----- the work ------------------------------------------------------------------------------
+    def pump(self) -> bool:
+        """If a phrase is about to end, compute its answer now; True if it did."""
+        song = self.position() if self.position is not None else None
+        if song is None:
+            return False
+        boundary = self.capture.pending_end(song)
+        with self._lock:
+            if boundary is None or (
+                self._guess is not None and self._guess[:2] == (boundary, self.capture.version)
+            ):
+                return False
+            version = self.capture.version
+        clip = self.capture.clip(boundary, self.tempo)
+        if clip is None:
+            return False
+        try:
+            answer, bars = self._answer(clip, boundary)
+        except Exception as e:  # noqa: BLE001 - a failed answer must not stop listening
+            self.capture.clear(boundary)
+            if self.on_error is not None:
+                self.on_error(str(e) or type(e).__name__)
+            return False
+        with self._lock:
+            self._guess = (boundary, version, bars, clip, answer)
+        return True
+
+    def _answer(self, clip: Pattern, boundary: int) -> tuple[Pattern, list[Bar]]:
+        seed = self.seed * 100_003 + boundary
+        bars = clip.steps // STEPS_PER_BAR
+        if self.mode == "band":
+            full = self.models.band_around(clip, seed)
+            given = {t.notes for t in clip.tracks}
+            new = [t for t in full.tracks if t.notes and t.notes not in given]
+            parts = [clip_bars(full.with_tracks([t]), _part(t.role), bars, seed) for t in new]
+            return full, [merge(*(p[i] for p in parts)) for i in range(bars)]
+        made = (
+            self.models.vary(clip, self.amount, seed, self.key)
+            if self.mode == "variation"
+            else self.models.continue_(clip, seed, self.key)
+        )
+        part = "drums" if all(t.is_drum for t in made.tracks if t.notes) else "answer"
+        return made, clip_bars(made, part, bars, seed)
+
+    def start_worker(self) -> None:
+        if self._worker is not None:
+            return
+        self._quit.clear()
+        self._worker = threading.Thread(target=self._work, name="bandmate-answer", daemon=True)
+        self._worker.start()
+
+    def stop_worker(self) -> None:
+        self._quit.set()
+        if self._worker is not None:
+            self._worker.join()
+            self._worker = None
+
+    def _work(self) -> None:
+        while not self._quit.wait(POLL):
+            self.pump()
+
+
+def _part(role: Role) -> str:
+    return {Role.DRUMS: "drums", Role.BASS: "bass"}.get(role, "answer")
+
+
+class LiveAnswer:
+    """Listening and answering live: a PhraseCapture fed by a MIDI input (`feed`), the Answerer on its
+    worker, a StreamPlayer on `output`, a Recorder; an InternalTransport starts and stops with it."""
+
+    def __init__(
+        self,
+        models: LiveModels,
+        output: MidiOutput,
+        transport: Transport,
+        mode: str = "variation",
+        *,
+        seed: int = 0,
+        amount: float = 0.3,
+        key: str | None = None,
+        rest: float = 4.0,
+        end_cc: int | None = None,
+        tempo: float = 120.0,
+        timer: Timer | None = None,
+        send_clock: bool = False,
+    ) -> None:
+        self.transport = transport
+        self.capture = PhraseCapture(transport, rest=rest, end_cc=end_cc)
+        self.answerer = Answerer(models, self.capture, mode, seed=seed, amount=amount, key=key, tempo=tempo)
+        self.stream = StreamPlayer(output, transport, self.answerer, timer, send_clock=send_clock)
+        self.answerer.position = self.stream.position
+        self.recorder = Recorder(tempo)
+        self.stream.on_note = self.recorder.add
+
+    def feed(self, msg: mido.Message, t: float) -> None:
+        """A message played in at time `t` (seconds, the transport's axis): the MIDI input's callback."""
+        self.capture.feed(msg, t)
+
+    def start(self) -> None:
+        self.answerer.start_worker()
+        self.stream.play()
+        if isinstance(self.transport, InternalTransport) and not self.transport.running:
+            self.transport.start()
+
+    def stop(self) -> None:
+        """Stop answering; every sounding note is released."""
+        if isinstance(self.transport, InternalTransport):
+            self.transport.stop()
+        self.stream.stop()
+        self.answerer.stop_worker()
