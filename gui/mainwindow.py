@@ -26,6 +26,7 @@ from gui.files import FileActions
 from gui.outputs import ChannelMap
 from gui.panels.blender import BlenderPanel
 from gui.panels.generate import GeneratePanel
+from gui.panels.jam import JamPanel
 from gui.panels.morph import MorphPanel
 from gui.panels.tools import ToolsPanel
 from gui.panels.train import TrainPanel
@@ -69,6 +70,10 @@ class MainWindow(QMainWindow):
         self.blender = BlenderPanel(session)
         self.tools = ToolsPanel(session)
         self.train = TrainPanel(session)
+        # the jam plays the raw output (its parts have their own channels) and stops the clip player first
+        self.jam = JamPanel(
+            session, lambda: self.output.output, self.player.stop, lambda: self.blender.corners
+        )
         self.files = FileActions(self)
         self.model_box = QComboBox()
         self.model_box.setMinimumContentsLength(28)
@@ -122,6 +127,7 @@ class MainWindow(QMainWindow):
         tabs.addTab(self.blender, "Blend")
         tabs.addTab(self.tools, "Complete")
         tabs.addTab(self.train, "Train")
+        tabs.addTab(self.jam, "Jam")
         self.tabs = tabs
         dock = QDockWidget("Tools")
         dock.setObjectName("tools-dock")
@@ -294,6 +300,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
         self.train.stop()
+        self.jam.stop()
         self.player.close()
         self.output.close()  # a virtual port must not outlive the window
         save_settings(self.store, self.session.settings)
