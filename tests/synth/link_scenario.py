@@ -80,7 +80,7 @@ def main() -> None:
     quit_ = threading.Event()
 
     def poll() -> None:
-        while not quit_.wait(0.0005):
+        while not quit_.wait(0.005):  # often enough for a beat, rarely enough not to crowd the player
             bpm = follower.tempo
             if not tempos or abs(tempos[-1][1] - bpm) > 1e-6:
                 tempos.append((raw(), bpm))

@@ -4,6 +4,7 @@ never leaves this machine nor touches the host's interfaces."""
 from __future__ import annotations
 
 import fcntl
+import os
 import shutil
 import socket
 import struct
@@ -16,11 +17,14 @@ _SIOCGIFFLAGS, _SIOCSIFFLAGS, _IFF_UP = 0x8913, 0x8914, 0x1
 
 
 def run_isolated(module: str, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    """`python -m module args` in a new user + network namespace (`unshare -rn`, util-linux)."""
+    """`python -m module args` in a new network namespace (`unshare`, util-linux): as root a plain one,
+    so the players may still ask for real-time scheduling as on a studio machine; otherwise inside a new
+    user namespace too (`unshare -rn`), which needs no privileges."""
     unshare = shutil.which("unshare")
     if unshare is None:
         raise RuntimeError("`unshare` (util-linux) is missing: the Link tests need a network namespace")
-    cmd = [unshare, "--user", "--map-root-user", "--net", sys.executable, "-m", module, *args]
+    user = [] if os.geteuid() == 0 else ["--user", "--map-root-user"]
+    cmd = [unshare, *user, "--net", sys.executable, "-m", module, *args]
     return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
 
 

@@ -62,6 +62,7 @@ def play_phrase(jack: str, mode: str = "variation") -> dict:
     finally:
         rx.close()
         player.close_port()
+        player.delete()  # the JACK client goes too, so the next run's "player" gets the same name
         port.close()
         out.close()
     ons = [(t, m) for t, m in got if m.type == "note_on" and m.velocity]
