@@ -64,6 +64,7 @@ class FileActions:
     def apply_settings(self, new: object) -> None:
         w = self.w
         w.player.stop()
+        w.jam.stop()  # the jam plays the output about to close: end its notes there first
         opened = open_output(new)  # type: ignore[arg-type]
         w.output.output.close()
         w.output.output = opened.output

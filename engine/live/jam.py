@@ -99,6 +99,7 @@ class JamPlanner:
         self._planned = 0  # bars [0, _planned) are planned
         self._playhead = -1
         self._lock = threading.Lock()
+        self._pumping = threading.Lock()
         self._wake = threading.Event()
         self._worker: threading.Thread | None = None
         self._quit = threading.Event()
@@ -134,7 +135,12 @@ class JamPlanner:
 
     # ----- planning ------------------------------------------------------------------------------
     def pump(self) -> bool:
-        """Plan the next phrase if the playhead needs it; True if it did some work."""
+        """Plan the next phrase if the playhead needs it; True if it did some work (one caller at a
+        time: the worker and a test's inline pump never plan the same phrase twice)."""
+        with self._pumping:
+            return self._pump()
+
+    def _pump(self) -> bool:
         with self._lock:
             due = self._planned <= max(self._playhead, 0) + self.ahead
             start, settings = self._planned, self.settings

@@ -7,7 +7,9 @@ from __future__ import annotations
 import contextlib
 from pathlib import Path
 
+from engine.live.bars import CHANNELS
 from engine.live.jam import JamPlanner
+from engine.live.mixer import Mix
 from engine.live.recorder import Recorder
 from engine.live.stream import StreamPlayer
 from engine.playback.output import MidiOutput
@@ -59,10 +61,18 @@ class LiveJam:
         self.planner.stop_worker()
         self.save()
 
+    def set_mix(self, mix: Mix) -> None:
+        """New live controls, heard from the next note; a part switched off stops sounding at once."""
+        muted = self.planner.mix.parts - mix.parts
+        self.planner.mix = mix
+        if muted:
+            self.stream.release({CHANNELS[p] for p in muted})
+
     def save(self) -> Path | None:
         """Write the recording so far (nothing before the first note); the path written, or None."""
         if self.record_to is None or not self.recorder.pattern().note_count:
             return None
+        self.recorder.tempo = self.transport.tempo or self.recorder.tempo  # Link's or the DAW's tempo
         self.recorder.save(self.record_to)
         return self.record_to
 

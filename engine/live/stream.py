@@ -141,6 +141,14 @@ class StreamPlayer:
         self._wake.set()
         self._join()
 
+    def release(self, channels: set[int]) -> None:
+        """End now the notes sounding on `channels` (a part switched off), keeping everything else."""
+        with self._lock:
+            keep = {k: v for k, v in self._notes.sounding.items() if k[0] not in channels}
+            self._notes.sounding = {k: v for k, v in self._notes.sounding.items() if k[0] in channels}
+            self._notes.release(None)
+            self._notes.sounding = keep
+
     def wake(self) -> None:
         """Look at the transport again now (after a control change that must be heard at once)."""
         self._wake.set()

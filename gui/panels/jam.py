@@ -197,8 +197,10 @@ class JamPanel(QWidget):
         if self.live is None:
             return
         mix = self.mix()
-        target = getattr(self.live, "planner", None) or self.live.answerer
-        target.mix = mix
+        if hasattr(self.live, "set_mix"):
+            self.live.set_mix(mix)  # a part switched off stops sounding at once
+        else:
+            self.live.answerer.mix = mix
 
     def _tempo_changed(self, bpm: float) -> None:
         from engine.playback.transport import InternalTransport

@@ -7,6 +7,7 @@ import pytest
 
 from engine.live.jam import JamPlanner, JamSettings
 from engine.live.mixer import Mix
+from engine.midi.files import read_clip
 from engine.music.pattern import STEPS_PER_BAR
 from tests.engine.live.fakes import FakeModels, balance, stream_on_fake_time
 
@@ -99,3 +100,35 @@ def test_bad_settings_are_refused() -> None:
         Mix(parts=frozenset({"tuba"}))
     with pytest.raises(ValueError, match="4 corner"):
         JamPlanner(FakeModels(), CORNERS[:3])
+
+
+def test_switching_a_part_off_ends_its_sounding_notes_at_once(tmp_path) -> None:
+    from engine.live.live_jam import LiveJam
+    from engine.playback.timer import FakeTimer
+    from engine.playback.transport import InternalTransport
+    from synth.null_out import RecordingOutput
+
+    timer = FakeTimer()
+    out = RecordingOutput(timer.now)
+    transport = InternalTransport(120.0, clock=timer.now)
+    planner = JamPlanner(FakeModels(), CORNERS, JamSettings(tempo=97.0), seed=1)
+    jam = LiveJam(planner, out, transport, timer=timer, record_to=tmp_path / "rec.mid")
+    moved: list[float] = []
+
+    def on_wait(now: float) -> None:
+        planner.pump()
+        if now >= 2.1 and not moved:  # a lead note (steps 16-19) sounds from 2.0 to 2.375 s
+            moved.append(now)
+            jam.set_mix(Mix(parts=frozenset({"drums", "bass"})))
+        if now >= 4.0:
+            jam.stream.stop()
+
+    timer.on_wait = on_wait
+    jam.start()
+    assert jam.stream.wait(10)
+    jam.stop()
+    offs = [t for t, m in out.sent if m.type == "note_off" and m.channel == 0]
+    assert moved and offs[-1] == pytest.approx(moved[0]), "the lead rang on after its part was switched off"
+    assert not [m for t, m in out.sent if m.type == "note_on" and m.channel == 0 and t > moved[0]]
+    assert not balance(out.messages)
+    assert read_clip(tmp_path / "rec.mid").tempo == pytest.approx(120.0)  # the transport's, not the setting's
