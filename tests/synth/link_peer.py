@@ -1,8 +1,8 @@
 """Another Link app (as Ableton Live would be) for the Link tests: `python -m tests.synth.link_peer BPM`.
 
-It joins at once and obeys lines on stdin: `tempo BPM`, `start`, `stop`, `report`
-(one JSON line: tempo, playing, and its beat grid sampled every 2 ms as [micros, beat] pairs, plus
-when each command took effect), `quit`. Times are Link's clock (CLOCK_MONOTONIC_RAW, microseconds).
+It joins at once and obeys lines on stdin: `tempo BPM`, `start`, `stop`, `state` (one JSON line:
+tempo, playing, peers), `report` (the same plus its beat grid sampled every 2 ms as [micros, beat]
+pairs and when each command took effect), `quit`. Times are Link's clock (CLOCK_MONOTONIC_RAW, microseconds).
 """
 
 from __future__ import annotations
@@ -41,9 +41,11 @@ def main() -> None:
             state.setIsPlayingAndRequestBeatAtTime(True, now, 0.0, QUANTUM)
         elif word == "stop":
             state.setIsPlaying(False, now)
-        elif word == "report":
+        elif word in ("state", "report"):  # the state alone is small: parsing it never stalls a player
             report = {"tempo": state.tempo(), "playing": state.isPlaying(), "peers": peer.numPeers()}
-            print(json.dumps({**report, "samples": samples[-20000:], "events": events}), flush=True)
+            if word == "report":
+                report = {**report, "samples": samples[-20000:], "events": events}
+            print(json.dumps(report), flush=True)
             continue
         elif word == "quit":
             break

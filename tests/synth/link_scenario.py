@@ -73,7 +73,7 @@ def main() -> None:
     follower = LinkFollower(ours)
     joined = ours.joined.wait(10)
     time.sleep(0.5)
-    join = {"joined": joined, "our_tempo": follower.tempo, "session_tempo": peer.say("report")["tempo"]}
+    join = {"joined": joined, "our_tempo": follower.tempo, "session_tempo": peer.say("state")["tempo"]}
     out = RecordingOutput(raw)
     stream = StreamPlayer(out, follower, Metronome())
     tempos: list[tuple[float, float]] = []
@@ -103,16 +103,16 @@ def main() -> None:
     lead = {}
     follower.request_tempo(140.0)
     time.sleep(1.0)
-    lead["tempo"] = peer.say("report")["tempo"]
+    lead["tempo"] = peer.say("state")["tempo"]
     follower.request_playing(False)
     time.sleep(1.0)
-    lead["stopped"] = not peer.say("report")["playing"]
+    lead["stopped"] = not peer.say("state")["playing"]
     lead["notes_after_our_stop"] = sum(1 for t, m in out.sent if m.type == "note_on" and t > raw() - 0.6)
     follower.request_playing(True)
     time.sleep(1.5)
-    report = peer.say("report")
-    lead["started"] = report["playing"]
+    lead["started"] = peer.say("state")["playing"]
     stream.stop()
+    report = peer.say("report")  # the big one, once nothing plays any more
     quit_.set()
     ours.close()
     peer.close()

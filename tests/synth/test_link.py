@@ -49,6 +49,30 @@ def test_the_sessions_stop_and_start_reach_bandmate(scenario: dict) -> None:
     assert abs(scenario["first_note_phase_beats"]) < 0.01, "the restart did not land on the session's bar"
 
 
+@pytest.fixture(scope="module")
+def apps(jack: str, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    pytest.importorskip("link", reason="the [link] extra (LinkPython-extern) is installed by `make test`")
+    folder = tmp_path_factory.mktemp("link-apps")
+    done = run_isolated("tests.synth.link_apps_scenario", str(folder), timeout=110)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize("app", ["jam", "play", "gui"])
+def test_jam_play_and_the_jam_tab_follow_a_link_session(apps: dict, app: str) -> None:
+    run = apps[app]
+    assert run.get("error", "") == "" and run.get("code", 130) == 130, run
+    assert run["before_start"] == 0, "played before the session started"
+    assert run["while_playing"] > 10, "did not play while the session played"
+    assert run["after_stop"] == 0 and run["stuck"] == 0, "played on, or left notes sounding, after the stop"
+
+
+def test_recordings_under_link_carry_the_session_tempo(apps: dict) -> None:
+    assert apps["jam"]["recorded_tempo"] == pytest.approx(140.0, abs=0.5)
+    assert apps["gui"]["started"] and apps["gui"]["recorded_notes"] > 10
+    assert apps["gui"]["recorded_tempo"] == pytest.approx(140.0, abs=0.5)
+
+
 def test_bandmate_leads_tempo_stop_and_start(scenario: dict) -> None:
     lead = scenario["lead"]
     assert lead["tempo"] == pytest.approx(140.0, abs=0.01)
