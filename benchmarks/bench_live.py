@@ -51,19 +51,22 @@ def answer_figures() -> list[Figure]:
     from tests.synth.test_answer_jack import play_phrase
 
     torch.set_num_threads(1)
-    latencies = []
+    figures = []
     with jack_server(period=64) as name:
-        for _ in range(ANSWER_RUNS):
-            run = play_phrase(name)
-            if not run["answers"] or not run["answer_ons"]:
-                raise RuntimeError("no answer came")
-            latencies.append(run["answer_ons"][0] - run["phrase_end"])
-    return [
-        Figure("answer latency: phrase end (bar line after a beat's rest) to the answer's first note",
-               tuple(latencies), "s", "<= 2.0 s (one bar at 120 BPM)", CMD,
-               "JACK dummy -p 64 loopback; a folk phrase sent into 'Bandmate In', bundled mel_2bar variation",
-               stat="max"),
-    ]  # fmt: skip
+        for mode, model in (("variation", "mel_2bar"), ("band", "multitrack_1bar")):
+            latencies = []
+            for _ in range(ANSWER_RUNS):
+                run = play_phrase(name, mode)
+                if not run["answers"] or not run["answer_ons"]:
+                    raise RuntimeError(f"no {mode} answer came")
+                latencies.append(run["answer_ons"][0] - run["phrase_end"])
+            figures.append(
+                Figure(f"answer latency ({mode}): phrase end (a bar line after a rest) to the first note",
+                       tuple(latencies), "s", "<= 2.0 s (one bar at 120 BPM)", CMD,
+                       f"JACK dummy -p 64 loopback; a folk phrase sent into 'Bandmate In'; bundled {model}",
+                       stat="max")
+            )  # fmt: skip
+    return figures
 
 
 def jam_figures(bars: int = 24, tempo: float = 240.0) -> list[Figure]:

@@ -21,7 +21,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--mode", default="variation", choices=("variation", "continuation", "band"))
     p.add_argument("--melody", default="mel_2bar", help="melody model for pitched phrases")
     p.add_argument("--drums", default="drums_2bar", help="drum model for phrases on channel 10")
-    p.add_argument("--band", default="trio_16bar", help="band model for --mode band")
+    p.add_argument("--band", default="multitrack_1bar", help="band model for --mode band (or trio_16bar)")
     p.add_argument("--amount", type=float, default=0.3, help="variation: 0 = the same, 1 = far")
     p.add_argument("--key", default=None, help="keep answers in this key, e.g. D:major")
     p.add_argument(

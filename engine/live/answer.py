@@ -10,6 +10,7 @@ does the work (a worker thread calls it every few ms, tests call it from a fake 
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable
 
@@ -28,6 +29,8 @@ from engine.playback.transport import InternalTransport, Transport
 
 MODES = ("variation", "continuation", "band")
 POLL = 0.005  # seconds between the worker's looks at the song position
+BAND_LEAD = 8.0  # steps: the band takes ~0.55 s to write (multitrack_1bar, one CPU thread), more than a
+# beat at 120 BPM, so its guesses start half a bar before the boundary, whenever nothing sounds
 
 
 class Answerer:
@@ -56,6 +59,7 @@ class Answerer:
         self.models, self.capture, self.mode = models, capture, mode
         self.seed, self.amount, self.key, self.tempo = seed, amount, key_of(key), tempo
         self.position = position
+        self.lead = BAND_LEAD if mode == "band" else capture.rest if capture is not None else 4.0
         self.mix = Mix()
         self.answers: list[tuple[int, int, Pattern, Pattern]] = []
         self.on_answer: Callable[[int], None] | None = None
@@ -99,7 +103,7 @@ class Answerer:
         song = self.position() if self.position is not None else None
         if song is None:
             return False
-        boundary = self.capture.pending_end(song)
+        boundary = self.capture.pending_end(song, self.lead)
         with self._lock:
             if boundary is None or (
                 self._guess is not None and self._guess[:2] == (boundary, self.capture.version)
@@ -137,7 +141,16 @@ class Answerer:
         part = "drums" if all(t.is_drum for t in made.tracks if t.notes) else "answer"
         return made, clip_bars(made, part, bars, seed)
 
+    def warm_up(self, tempo: float = 120.0) -> None:
+        """Answer a one-bar phrase once and forget it: a model's first call is several times slower."""
+        from engine.music.pattern import Note, Track
+
+        notes = tuple(Note(60 + 2 * i, 4 * i, 4 * i + 3, 90) for i in range(4))
+        with contextlib.suppress(Exception):
+            self._answer(Pattern((Track(notes, 0, False, Role.LEAD, "warm-up"),), STEPS_PER_BAR, tempo), 0)
+
     def start_worker(self) -> None:
+        """Warm the model up, then look at the song position every POLL seconds on a thread."""
         if self._worker is not None:
             return
         self._quit.clear()
@@ -151,6 +164,7 @@ class Answerer:
             self._worker = None
 
     def _work(self) -> None:
+        self.warm_up(self.tempo)
         while not self._quit.wait(POLL):
             self.pump()
 

@@ -23,7 +23,8 @@ CONTINUE_STEP = 0.35  # slerp share from the phrase's code toward a fresh prior 
 
 class LiveModels:
     """The models a jam or an answer uses: a drum model, a melody model, optionally a band model
-    (trio_16bar or multitrack_1bar) for "the band around" a phrase. Any may be None if unused."""
+    (multitrack_1bar, the quicker to answer, or trio_16bar) for "the band around" a phrase. Any may be
+    None if unused."""
 
     def __init__(
         self, drums: Generator | None = None, melody: Generator | None = None, band: Generator | None = None

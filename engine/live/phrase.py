@@ -92,15 +92,25 @@ class PhraseCapture:
             return True
         return not self._held and self._last_event <= at - self.rest
 
-    def pending_end(self, position: float) -> int | None:
-        """The bar boundary the phrase will end at, seen from song step `position`: the next boundary
-        if the rest before it has begun (or the pedal was pressed), else None."""
+    def pending_end(self, position: float, lead: float | None = None) -> int | None:
+        """The bar boundary the phrase may end at, seen from song step `position`, or None.
+
+        Within `rest` steps of the next boundary (default) it is that boundary if the rest has begun.
+        A larger `lead` (steps) guesses earlier, for answers that take longer to compute: then any
+        moment with nothing sounding counts, and `ends_at` decides at the boundary. A pressed pedal
+        names the next boundary at once.
+        """
         boundary = math.floor(position / STEPS_PER_BAR) + 1
+        at = boundary * STEPS_PER_BAR
+        lead = self.rest if lead is None else max(lead, self.rest)
         with self._lock:
-            pressed = self._ended_at is not None
-            if pressed or position >= boundary * STEPS_PER_BAR - self.rest:
+            if self._ended_at is not None:
                 return boundary if self._ends_at(boundary) else None
-        return None
+            if position < at - lead or not self._notes or self._held:
+                return None
+            if position >= at - self.rest:
+                return boundary if self._ends_at(boundary) else None
+            return boundary  # early guess: nothing sounds now; more notes would make it stale
 
     def clip(self, boundary: int, tempo: float) -> Pattern | None:
         """The phrase ending at bar `boundary` as a clip (None without notes): from the bar of its first

@@ -234,7 +234,7 @@ class JamPanel(QWidget):
             self.mix(),
             secrets.randbelow(2**31),
         )
-        band = "trio_16bar" if not jam and self.answer_mode.currentText() == "band" else None
+        band = "multitrack_1bar" if not jam and self.answer_mode.currentText() == "band" else None
         cached = self._models
 
         def prepare(_ctx: object) -> tuple[Any, Any]:

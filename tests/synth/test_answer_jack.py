@@ -31,10 +31,12 @@ def connect(source: str, sink: str) -> None:
 
 def play_phrase(jack: str, mode: str = "variation") -> dict:
     """Send bars 1-2 of the tune (a beat's rest before bar 3) and listen; times on one JACK clock."""
-    models = LiveModels.load(drums=None, melody="mel_2bar", band="trio_16bar" if mode == "band" else None)
+    band = "multitrack_1bar" if mode == "band" else None
+    models = LiveModels.load(drums=None, melody="mel_2bar", band=band)
     transport = InternalTransport(120.0)
     out = RtMidiOutput.open(virtual=True, api="jack")
     live = LiveAnswer(models, out, transport, mode, seed=1)
+    live.answerer.warm_up()  # before the clock starts (the worker would do it in its first moments)
     port = MidiInput.open(live.feed, api="jack")
     player = rtmidi.MidiOut(rtmidi.API_UNIX_JACK, "player")
     player.open_virtual_port("out")
@@ -92,3 +94,11 @@ def test_a_played_phrase_is_answered_on_the_next_bar(jack: str) -> None:
     assert len(run["answer_ons"]) >= 4
     assert not unmatched(run["notes"]), "an answer note was left sounding"
     assert 2 in run["cc123"]
+
+
+def test_the_band_answers_on_the_bar_where_the_phrase_ended(jack: str) -> None:
+    run = play_phrase(jack, mode="band")
+    assert [a[0] for a in run["answers"]] == [3], "the band came late or not at all"
+    first = run["answer_ons"][0] - run["phrase_end"]
+    assert -0.01 < first <= 2.0 + 0.1, f"the band's first note came {first:.3f} s after the phrase end"
+    assert not unmatched(run["notes"])
