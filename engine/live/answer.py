@@ -71,6 +71,7 @@ class Answerer:
         self._quit = threading.Event()
         self._worker: threading.Thread | None = None
         self._started_at = -1  # the bar where the latest answer starts
+        self._made: dict[tuple[Pattern, int], Pattern] = {}  # (window, seed) -> the model's answer
 
     # ----- BarSource -----------------------------------------------------------------------------
     def bar(self, index: int) -> Bar:
@@ -99,22 +100,27 @@ class Answerer:
 
     # ----- the work ------------------------------------------------------------------------------
     def pump(self) -> bool:
-        """If a phrase is about to end, compute its answer now; True if it did."""
+        """If a phrase is about to end, compute its answer now; True if it did some work.
+
+        While a phrase goes on, the part the model reads (its own length from the phrase's start: one
+        bar for multitrack_1bar) is answered as soon as it is complete, so a slow model's answer is
+        ready when the phrase ends however short the rest.
+        """
         song = self.position() if self.position is not None else None
         if song is None:
             return False
         boundary = self.capture.pending_end(song, self.lead)
+        if boundary is None:
+            return self._early(song)
         with self._lock:
-            if boundary is None or (
-                self._guess is not None and self._guess[:2] == (boundary, self.capture.version)
-            ):
+            if self._guess is not None and self._guess[:2] == (boundary, self.capture.version):
                 return False
             version = self.capture.version
         clip = self.capture.clip(boundary, self.tempo)
         if clip is None:
             return False
         try:
-            answer, bars = self._answer(clip, boundary)
+            answer, bars = self._answer(clip)
         except Exception as e:  # noqa: BLE001 - a failed answer must not stop listening
             self.capture.clear(boundary)
             if self.on_error is not None:
@@ -124,20 +130,51 @@ class Answerer:
             self._guess = (boundary, version, bars, clip, answer)
         return True
 
-    def _answer(self, clip: Pattern, boundary: int) -> tuple[Pattern, list[Bar]]:
-        seed = self.seed * 100_003 + boundary
-        bars = clip.steps // STEPS_PER_BAR
+    def _early(self, song: float) -> bool:
+        clip = self.capture.clip(int(song // STEPS_PER_BAR), self.tempo)  # the bars complete so far
+        if clip is None:
+            return False
+        try:
+            window = self._window(clip)
+            if window.steps < self.models.window_steps(clip, self.mode) or self._key(window) in self._made:
+                return False
+            self._make(window)
+        except Exception:  # noqa: BLE001 - the answer at the phrase's end will say what went wrong
+            return False
+        return True
+
+    def _window(self, clip: Pattern) -> Pattern:
+        """The part of the phrase the answering model reads (it cuts longer clips to its length)."""
+        steps = self.models.window_steps(clip, self.mode)
+        return clip.slice(0, steps) if clip.steps > steps else clip
+
+    def _key(self, window: Pattern) -> tuple[Pattern, int]:
+        return window, self.seed * 100_003 + len(self.answers)  # one seed per phrase, early or late
+
+    def _make(self, window: Pattern) -> Pattern:
+        key = self._key(window)
+        made = self._made.get(key)
+        if made is None:
+            seed = key[1]
+            if self.mode == "band":
+                made = self.models.band_around(window, seed)
+            elif self.mode == "variation":
+                made = self.models.vary(window, self.amount, seed, self.key)
+            else:
+                made = self.models.continue_(window, seed, self.key)
+            self._made = {**dict(list(self._made.items())[-3:]), key: made}
+        return made
+
+    def _answer(self, clip: Pattern) -> tuple[Pattern, list[Bar]]:
+        """The answer to the phrase `clip` and its bars (as many as the phrase has)."""
+        window = self._window(clip)
+        made = self._make(window)
+        seed, bars = self._key(window)[1], clip.steps // STEPS_PER_BAR
         if self.mode == "band":
-            full = self.models.band_around(clip, seed)
-            given = {t.notes for t in clip.tracks}
-            new = [t for t in full.tracks if t.notes and t.notes not in given]
-            parts = [clip_bars(full.with_tracks([t]), _part(t.role), bars, seed) for t in new]
-            return full, [merge(*(p[i] for p in parts)) for i in range(bars)]
-        made = (
-            self.models.vary(clip, self.amount, seed, self.key)
-            if self.mode == "variation"
-            else self.models.continue_(clip, seed, self.key)
-        )
+            given = {t.notes for t in window.tracks}
+            new = [t for t in made.tracks if t.notes and t.notes not in given]
+            parts = [clip_bars(made.with_tracks([t]), _part(t.role), bars, seed) for t in new]
+            return made, [merge(*(p[i] for p in parts)) for i in range(bars)]
         part = "drums" if all(t.is_drum for t in made.tracks if t.notes) else "answer"
         return made, clip_bars(made, part, bars, seed)
 
@@ -147,7 +184,8 @@ class Answerer:
 
         notes = tuple(Note(60 + 2 * i, 4 * i, 4 * i + 3, 90) for i in range(4))
         with contextlib.suppress(Exception):
-            self._answer(Pattern((Track(notes, 0, False, Role.LEAD, "warm-up"),), STEPS_PER_BAR, tempo), 0)
+            self._answer(Pattern((Track(notes, 0, False, Role.LEAD, "warm-up"),), STEPS_PER_BAR, tempo))
+        self._made = {}
 
     def start_worker(self) -> None:
         """Warm the model up, then look at the song position every POLL seconds on a thread."""

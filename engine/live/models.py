@@ -88,6 +88,10 @@ class LiveModels:
         """The clip with the band model's drums and bass (and other missing parts) written around it."""
         return self._need(self.band, "band").complete(clip, seed=seed)
 
+    def window_steps(self, clip: Pattern, mode: str) -> int:
+        """How many steps of a phrase the model answering it in `mode` reads (its length)."""
+        return (self._need(self.band, "band") if mode == "band" else self._for(clip)).steps
+
     def take_notices(self) -> list[str]:
         """What the models said (a clip cut to length, a key guessed), oldest first."""
         out: list[str] = []

@@ -40,6 +40,9 @@ class FakeModels:
         notes = tuple(Note(base + (s // 4) % 3, s, s + 3, 90) for s in range(0, 32, 4))
         return Pattern((Track(notes, 81, False, Role.LEAD),), 32, tempo)
 
+    def window_steps(self, clip: Pattern, mode: str) -> int:
+        return 32  # two bars, as mel_2bar and drums_2bar
+
     def vary(self, clip: Pattern, amount: float, seed: int, key) -> Pattern:
         """The clip a whole tone up (so the test can tell the answer from the phrase)."""
         self.calls.append(("vary", clip))
