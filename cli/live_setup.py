@@ -53,7 +53,7 @@ def open_transport(args: argparse.Namespace) -> tuple[Transport, Callable[[], No
         peer = open_link(args.tempo)
         follower = LinkFollower(peer)
         if args.lead:
-            follower.request_tempo(args.tempo)  # proposed once joined; dropped if the session answers first
+            follower.request_tempo(args.tempo)  # proposed once joined and settled (synth/link.py)
         return follower, peer.close, "following the Ableton Link session (start it from any Link app)"
     if args.follow:
         from engine.playback.clock_follow import ClockFollower

@@ -5,8 +5,8 @@ GPLv2+, so the core stays MIT without it). Implements `engine.live.link_clock.Li
 Joining never hijacks the session: a Link peer enabled right after it is created can reset the tempo of
 every peer already playing (Ableton/link#146, artfwo/aalink#7: 500 ms between creating and enabling
 fixed it there; measured here, 5 of 8 joins reset the session without a pause, 0 of 8 with 1 s). So the
-peer is enabled `JOIN_DELAY` after creation, and a tempo asked for before the first session state
-arrives is proposed only once joined (when no peer answered: we lead) or dropped (the session's wins).
+peer is enabled `JOIN_DELAY` after creation and proposes nothing by itself; a tempo asked for before the
+first session state arrives (leading: `--lead`) is proposed once joined and settled, never before.
 Link's clock is CLOCK_MONOTONIC_RAW; snapshots are moved onto time.monotonic, the players' axis.
 """
 
@@ -80,8 +80,8 @@ class LinkPeer:
             if self._closed:
                 return
             pending, self._pending_tempo = self._pending_tempo, None
-        if pending is not None and self._link.numPeers() == 0:
-            self._commit_tempo(pending)  # alone in the session: ours is the session tempo
+        if pending is not None:
+            self._commit_tempo(pending)  # asked to lead: now a deliberate change, not a join reset
         self.joined.set()
         self._changed()
 

@@ -58,6 +58,23 @@ def cli(rx: Receiver, peer: Peer, *args: str) -> dict:
     return {**result, "code": proc.returncode, "error": err[-500:] if "Traceback" in err else ""}
 
 
+def lead(peer: Peer) -> dict:
+    """`jam --link --lead --tempo 133`: the session takes Bandmate's tempo once it has joined."""
+    env = {**os.environ, "BANDMATE_MIDI_API": "jack"}
+    args = ["jam", "--link", "--lead", "--tempo", "133", "--port", "listener"]
+    proc = subprocess.Popen([sys.executable, "main.py", *args], cwd=ROOT, env=env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)  # fmt: skip
+    assert proc.stdout is not None
+    while "Ctrl-C" not in (line := proc.stdout.readline()):
+        assert line, proc.communicate(timeout=10)
+    before = peer.say("state")["tempo"]
+    time.sleep(JOIN + 0.5)
+    after = peer.say("state")["tempo"]
+    proc.send_signal(signal.SIGINT)
+    proc.communicate(timeout=30)
+    return {"before": before, "after": after, "code": proc.returncode}
+
+
 def gui(rx: Receiver, peer: Peer, folder: str) -> dict:
     from PySide6.QtWidgets import QApplication
 
@@ -97,6 +114,7 @@ def main() -> None:
             "jam": cli(rx, peer, "jam", "--link", "--port", "listener", "--record", f"{folder}/jam.mid"),
             "play": cli(rx, peer, "play", str(CLIP), "--link", "--loop", "--port", "listener"),
             "gui": gui(rx, peer, folder),
+            "lead": lead(peer),
         }
     finally:
         rx.close()

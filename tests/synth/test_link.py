@@ -73,6 +73,12 @@ def test_recordings_under_link_carry_the_session_tempo(apps: dict) -> None:
     assert apps["gui"]["recorded_tempo"] == pytest.approx(140.0, abs=0.5)
 
 
+def test_jam_link_lead_sets_the_session_tempo_once_joined(apps: dict) -> None:
+    lead = apps["lead"]
+    assert lead["before"] == pytest.approx(140.0, abs=0.01), "proposed a tempo before joining"
+    assert lead["after"] == pytest.approx(133.0, abs=0.01) and lead["code"] == 130
+
+
 def test_bandmate_leads_tempo_stop_and_start(scenario: dict) -> None:
     lead = scenario["lead"]
     assert lead["tempo"] == pytest.approx(140.0, abs=0.01)
