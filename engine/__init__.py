@@ -9,5 +9,6 @@ Never imports Qt, `synth` or `gui`. Wings, lowest first (a wing imports only win
     generation/ -- the Generator facade and what it does: sample, vary, morph, blend, complete, humanize
     evaluation/ -- the report card: reconstruction, Yang & Lerch metrics, the random baseline
     training/   -- the training loop, its run state, batching, DDP, progress
-    playback/   -- timelines of MIDI messages, the real-time player, clock following
+    playback/   -- timelines of MIDI messages, the real-time player, clock following, transports
+    live/       -- the endless jam, answers to what you play, following Ableton Link
 """

@@ -2,10 +2,12 @@
 """Answers to what you play: when a phrase ends (a bar after a rest, or a pedal), Bandmate plays back a
 variation of it, a continuation, or the band around it, starting on the bar where the phrase ended.
 
-The answer is computed speculatively while the rest is still running (the last `rest` steps before the
-boundary, a beat by default), so it is ready when the boundary comes; a note played in that last beat
-means the phrase goes on, and the guess is thrown away. `Answerer` is the stream's `BarSource`; `pump()`
-does the work (a worker thread calls it every few ms, tests call it from a fake clock's hook).
+The answer is computed ahead: the part of the phrase the model reads (its own length) is answered as
+soon as it is complete, and the answer's bars are laid out while the rest is still running (the last
+`rest` steps before the boundary, a beat by default), so it is ready when the boundary comes; a note
+played in that last beat means the phrase goes on, and the guess is thrown away. `Answerer` is the
+stream's `BarSource`; `pump()` does the work (a worker thread calls it every few ms, tests call it from a
+fake clock's hook).
 """
 
 from __future__ import annotations

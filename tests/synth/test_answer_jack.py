@@ -30,7 +30,8 @@ def connect(source: str, sink: str) -> None:
 
 
 def play_phrase(jack: str, mode: str = "variation") -> dict:
-    """Send bars 1-2 of the tune (a beat's rest before bar 3) and listen; times on one JACK clock."""
+    """Send the tune's first bar and a half from bar 1 (the last note ends 10 steps before bar 3: clearly
+    more than the beat's rest, however late a busy machine sends it) and listen; times on one JACK clock."""
     band = "multitrack_1bar" if mode == "band" else None
     models = LiveModels.load(drums=None, melody="mel_2bar", band=band)
     transport = InternalTransport(120.0)
@@ -48,7 +49,7 @@ def play_phrase(jack: str, mode: str = "variation") -> dict:
         time.sleep(0.1)
         live.start()
         t0 = transport.time_of(0.0, time.monotonic())
-        notes = [n for n in read_clip(TUNE).tracks[0].notes if n.start < 28]
+        notes = [n for n in read_clip(TUNE).tracks[0].notes if n.start < 22]
         events = sorted([(16 + n.start, 1, n) for n in notes] + [(16 + n.end - 0.2, 0, n) for n in notes])
         sent: list[float] = []
         for step, on, n in events:
