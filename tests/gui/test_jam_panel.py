@@ -76,5 +76,6 @@ def test_answer_mode_listens_on_bandmate_in(window, qtbot, jack: str, monkeypatc
         sender.send_message(mido.Message("note_off", note=n.pitch).bytes())
     qtbot.waitUntil(lambda: bool(jam.live.answerer.answers), timeout=20000)
     sender.close_port()
+    sender.delete()  # no idle JACK client left behind for the tests after this one
     jam.stop()
     assert not jam.running
