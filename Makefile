@@ -8,7 +8,7 @@ STRICT := $(if $(CI),1,0)
 
 $(STAMP): pyproject.toml models/_lstm_kernel.c
 	test -x $(PY) || python3 -m venv $(VENV)
-	$(PY) -m pip install -q -e '.[test]'
+	$(PY) -m pip install -q -e '.[test,link]'
 	touch $(STAMP)
 
 system:

@@ -12,12 +12,14 @@ import argparse
 from typing import Protocol
 
 from cli import (
+    answer,
     blend,
     complete,
     demo,
     evaluate,
     humanize,
     interpolate,
+    jam,
     models,
     play,
     ports,
@@ -55,4 +57,6 @@ COMMANDS: tuple[Command, ...] = (
     render,
     ports,
     play,
+    jam,
+    answer,
 )  # type: ignore[assignment]

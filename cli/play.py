@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MIT
-"""`python main.py play IN.mid [--port NAME | --virtual] [--loop] [--clock] [--follow PORT]`: live MIDI
-to a port or FluidSynth; Ctrl-C stops cleanly (every sounding note released)."""
+"""`python main.py play IN.mid [--port NAME | --virtual] [--loop] [--clock] [--follow PORT | --link]`:
+live MIDI to a port or FluidSynth, on Bandmate's tempo, a DAW's MIDI clock or an Ableton Link session;
+Ctrl-C stops cleanly (every sounding note released)."""
 
 from __future__ import annotations
 
@@ -15,9 +16,9 @@ from typing import TYPE_CHECKING
 from cli.sound import expected_errors, fail
 
 if TYPE_CHECKING:
-    from engine.playback.clock_follow import ClockFollower
     from engine.playback.output import MidiOutput
     from engine.playback.timeline import Timeline
+    from engine.playback.transport import Transport
 
 NAME = "play"
 HELP = "play MIDI live to a port or FluidSynth"
@@ -30,7 +31,9 @@ def add_arguments(pl: argparse.ArgumentParser) -> None:
     pl.add_argument("--loop", action="store_true")
     pl.add_argument("--soundfont", default=None)
     pl.add_argument("--clock", action="store_true", help="send MIDI clock and start/stop")
-    pl.add_argument("--follow", default=None, metavar="PORT", help="follow a DAW's MIDI clock on PORT")
+    sync = pl.add_mutually_exclusive_group()
+    sync.add_argument("--follow", default=None, metavar="PORT", help="follow a DAW's MIDI clock on PORT")
+    sync.add_argument("--link", action="store_true", help="follow the Ableton Link session (needs [link])")
 
 
 def _open_output(args: argparse.Namespace) -> MidiOutput:
@@ -62,14 +65,20 @@ def run(args: argparse.Namespace) -> int:
         return fail("play", e)
     clock_in = None
     try:
-        follower = None
+        follower: Transport | None = None
         if args.follow:
             from synth.clock import ClockInput
 
             follower = ClockFollower()
             clock_in = ClockInput.open(follower, None if args.follow == "virtual" else args.follow)
+        elif args.link:
+            from engine.live.link_clock import LinkFollower
+            from synth.link import open_link
+
+            clock_in = open_link(timeline.tempo_at(0))
+            follower = LinkFollower(clock_in)
         return _play(args, timeline, output, follower)
-    except expected_errors() as e:
+    except (*expected_errors(), _link_unavailable()) as e:
         return fail("play", e)
     finally:
         if clock_in is not None:
@@ -78,8 +87,14 @@ def run(args: argparse.Namespace) -> int:
         output.close()
 
 
+def _link_unavailable() -> type[Exception]:
+    from synth.link import LinkUnavailable
+
+    return LinkUnavailable
+
+
 def _play(
-    args: argparse.Namespace, timeline: Timeline, output: MidiOutput, follower: ClockFollower | None
+    args: argparse.Namespace, timeline: Timeline, output: MidiOutput, follower: Transport | None
 ) -> int:
     from engine.playback.player import Player
 
@@ -91,7 +106,8 @@ def _play(
     previous = {s: signal.signal(s, lambda *_: quit_.set()) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
         where = getattr(output, "name", type(output).__name__)
-        wait = "waiting for the DAW to start; " if follower else ""
+        wait = "waiting for the Link session to start; " if args.link else "waiting for the DAW to start; "
+        wait = wait if follower else ""
         print(f"playing {Path(args.midi).name} ({timeline.duration:.1f} s) to {where}; {wait}Ctrl-C stops")
         player.play()
         while player.playing and not quit_.wait(0.05):

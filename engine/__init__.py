@@ -9,7 +9,9 @@ Never imports Qt, `synth` or `gui`. Wings, lowest first (a wing imports only win
     generation/ -- the Generator facade over the Runner: sample, vary, morph, blend, complete, humanize
     evaluation/ -- the report card: reconstruction, Yang & Lerch metrics, the random baseline
     training/   -- the training loop, its run state, batching, DDP, progress
-    playback/   -- timelines of MIDI messages, the real-time player, clock following (beside the
-                   ladder: imports only music, midi, device and registry)
+    playback/   -- timelines of MIDI messages, the real-time player, clock following, transports (beside
+                   the ladder: imports only music, midi, device and registry)
+    live/       -- the endless jam, answers to what you play, following Ableton Link (on top: imports
+                   generation, playback and what they import)
 Enforced, with the package rules, by tests/test_layering.py (docs/ARCHITECTURE.md draws it).
 """

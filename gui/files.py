@@ -32,6 +32,7 @@ class FileActions:
         model_box: the model picker it fills; `load_model(path)` loads the picked model.
         transport: gets the list of sound outputs.
         status: shows a line on the status bar.
+        stop_jam: stops the endless jam (it plays the output that a settings change closes).
         parent: the widget dialogs open over.
     """
 
@@ -46,11 +47,12 @@ class FileActions:
         load_model: Callable[[str], None],
         transport: TransportBar,
         status: Callable[[str], None],
+        stop_jam: Callable[[], None],
         parent: QWidget,
     ) -> None:
         self.session, self.player, self.output, self.store = session, player, output, store
         self.model_box, self.load_model, self.transport = model_box, load_model, transport
-        self.status, self.parent = status, parent
+        self.status, self.stop_jam, self.parent = status, stop_jam, parent
 
     @property
     def settings(self) -> AppSettings:
@@ -89,6 +91,7 @@ class FileActions:
 
     def apply_settings(self, new: AppSettings) -> None:
         self.player.stop()
+        self.stop_jam()  # the jam plays the output about to close: end its notes there first
         opened = open_output(new)
         self.output.output.close()
         self.output.output = opened.output

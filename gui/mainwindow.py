@@ -26,6 +26,7 @@ from gui.files import FileActions
 from gui.outputs import ChannelMap
 from gui.panels.blender import BlenderPanel
 from gui.panels.generate import GeneratePanel
+from gui.panels.jam import JamPanel
 from gui.panels.morph import MorphPanel
 from gui.panels.tools import ToolsPanel
 from gui.panels.train import TrainPanel
@@ -69,11 +70,16 @@ class MainWindow(QMainWindow):
         self.blender = BlenderPanel(session)
         self.tools = ToolsPanel(session)
         self.train = TrainPanel(session)
+        # the jam plays the raw output (its parts have their own channels) and stops the clip player first
+        self.jam = JamPanel(
+            session, lambda: self.output.output, self.player.stop, lambda: self.blender.corners
+        )
         self.model_box = QComboBox()
         self.model_box.setMinimumContentsLength(28)
         self.files = FileActions(
             session=session, player=player, output=output, store=store, model_box=self.model_box,
-            load_model=self.load_model, transport=self.transport, status=self.show_status, parent=self,
+            load_model=self.load_model, transport=self.transport, status=self.show_status,
+            stop_jam=self.jam.stop, parent=self,
         )  # fmt: skip
         self.status_label = QLabel()
         self.busy = QProgressBar()
@@ -125,6 +131,7 @@ class MainWindow(QMainWindow):
         tabs.addTab(self.blender, "Blend")
         tabs.addTab(self.tools, "Complete")
         tabs.addTab(self.train, "Train")
+        tabs.addTab(self.jam, "Jam")
         self.tabs = tabs
         dock = QDockWidget("Tools")
         dock.setObjectName("tools-dock")
@@ -297,6 +304,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
         self.train.stop()
+        self.jam.stop()
         self.player.close()
         self.output.close()  # a virtual port must not outlive the window
         save_settings(self.store, self.session.settings)

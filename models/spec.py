@@ -135,6 +135,10 @@ SPECS: Mapping[str, ModelSpec] = MappingProxyType(
 )  # fmt: skip
 CONFIG_NAMES: tuple[str, ...] = tuple(SPECS)
 DEFAULT_CONFIG = "drums_2bar"  # what `train` and the Train tab offer first: a beat is the quickest win
+# The bundled model each live role plays by default (the jam, answers to what you play): drums for beats,
+# a melody model for bass and lead lines, and the band model that answers quickest (0.55 s a phrase,
+# against 0.85 s for trio_16bar, measured on the jam benchmark's 2-core machine).
+LIVE_DRUMS, LIVE_MELODY, LIVE_BAND = "drums_2bar", "mel_2bar", "multitrack_1bar"
 
 
 def spec_of(name: str) -> ModelSpec:

@@ -34,8 +34,12 @@ WING_RANK: dict[str, int] = {
     "evaluation": 5,
     "training": 6,
 }
-# playback stands beside the ladder: it schedules MIDI messages and needs no data, models or training.
-SIDE_WINGS: dict[str, frozenset[str]] = {"playback": frozenset({"music", "midi", "device", "registry"})}
+# Beside the ladder, with what each may import: playback schedules MIDI messages and needs no data,
+# models or training; live (the jam, answers, Link) plays generated music through playback, on top of both.
+SIDE_WINGS: dict[str, frozenset[str]] = {
+    "playback": frozenset({"music", "midi", "device", "registry"}),
+    "live": frozenset({"music", "midi", "data", "generation", "playback", "device", "registry"}),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,7 +141,7 @@ def rule_violation(edge: Edge) -> str | None:
         return (
             None if b in SIDE_WINGS[a] else f"engine.{a} may import only {', '.join(sorted(SIDE_WINGS[a]))}"
         )
-    if b in SIDE_WINGS or a not in WING_RANK or b not in WING_RANK:
+    if b in SIDE_WINGS or a not in WING_RANK or b not in WING_RANK:  # nothing imports live or playback up
         return f"engine.{b} is not below engine.{a}"
     if WING_RANK[b] >= WING_RANK[a]:
         return f"engine.{b} is not below engine.{a} (wings, lowest first: {', '.join(WING_RANK)})"

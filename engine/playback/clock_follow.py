@@ -7,6 +7,7 @@ position in 16th steps, estimated between clock pulses from the tempo (the media
 
 from __future__ import annotations
 
+import math
 import statistics
 import threading
 from collections import deque
@@ -21,7 +22,10 @@ class ClockFollower:
 
     Attributes:
         on_change: called (from the feeding thread) after every message, so the player can wake up.
+        drives_clock: False: a player following a DAW's clock never sends clock back to it.
     """
+
+    drives_clock = False
 
     def __init__(self, window: int = 24) -> None:
         self._lock = threading.Lock()
@@ -107,6 +111,10 @@ class ClockFollower:
             ahead = max(0.0, now - self._last_t) * tempo * 4 / 60
             # never run past the next pulse: if the DAW slows down we wait for it
             return base + min(ahead, 0.999 / PULSES_PER_STEP)
+
+    def wake_at(self, now: float) -> float:
+        """A DAW's clock starts only with a message (which calls `on_change`): never by itself."""
+        return math.inf
 
     def time_of(self, position: float, now: float) -> float:
         """When the song should reach `position` (steps), predicted from the last pulse and the tempo."""

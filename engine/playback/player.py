@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: MIT
 """The playback transport: plays a Timeline (or a Pattern) to any `MidiOutput` on its own thread.
 
-Play, stop, seek, loop a region, change the tempo, send MIDI clock or follow an external one. The GUI
+Play, stop, seek, loop a region, change the tempo, send MIDI clock or follow an external transport (a
+DAW's MIDI clock, an Ableton Link session: engine/playback/transport.py). The GUI
 reads `position()` (a thread-safe snapshot, in steps) from a 30-60 Hz timer. Every way playing ends
 (stop, seek, reload, loop wrap, an output error) releases each sounding note.
 """
@@ -17,10 +18,11 @@ from collections.abc import Callable
 import mido
 
 from engine.music.pattern import Pattern
-from engine.playback.clock_follow import PULSES_PER_STEP, ClockFollower
+from engine.playback.clock_follow import PULSES_PER_STEP
 from engine.playback.output import MidiOutput, NoteGuard
 from engine.playback.timeline import Timeline, timeline_from_pattern
 from engine.playback.timer import MonotonicTimer, Timer, try_realtime
+from engine.playback.transport import Transport
 
 _TEMPO, _EVENT, _TICK, _BOUNDARY = 0, 1, 2, 3  # the order of items that fall on the same position
 _CATCH_UP = 4.0  # steps (a beat): how late the player may notice a DAW start and still play from it
@@ -40,7 +42,7 @@ class Player:
         timer: Timer | None = None,
         *,
         send_clock: bool = False,
-        follow: ClockFollower | None = None,
+        follow: Transport | None = None,
         realtime: bool = True,
     ) -> None:
         self._notes = NoteGuard(output)
@@ -68,6 +70,7 @@ class Player:
         self._exhausted = False
         self._generation = -1
         self._follow_live = False
+        self._clock_started = False  # a start went out to follow a driving transport; a stop is owed
         if follow is not None:
             follow.on_change = self._wake.set
 
@@ -237,6 +240,7 @@ class Player:
                 self._silence(all_notes_off=True)
                 if self.send_clock and self.follower is None:
                     self.output.send(mido.Message("stop"))
+                self._clock_out_stop()
             except Exception as e:  # noqa: BLE001
                 error = error or str(e) or type(e).__name__
                 self._notes.sounding.clear()
@@ -264,17 +268,36 @@ class Player:
                 self._silence(all_notes_off=True)
             self._follow_live = False
         if song is None:
-            return math.inf
+            self._clock_out_stop()
+            return self.follower.wake_at(now)
         if not self._follow_live:
             self._generation, self._follow_live = generation, True
             start = self.follower.start_position
             # woken a little late after the DAW started: play the first notes late rather than never
             begin = start if 0 <= song - start < _CATCH_UP else song
             self._jump(self._into_region(begin) if self._loop else begin, lin=begin)
+            self._clock_out_start(begin)
         self._dispatch(song)
         due = self.follower.time_of(self._next_item()[0], now)
         # due already: the item sits on a pulse that has not arrived; that pulse wakes us (no busy loop)
         return now + 0.25 if due <= now else min(due, now + 0.25)
+
+    def _clocks_out(self) -> bool:
+        """MIDI clock goes out on our own tempo or a driving transport (Link), never echoing a DAW's."""
+        return self.send_clock and (self.follower is None or self.follower.drives_clock)
+
+    def _clock_out_start(self, song: float) -> None:
+        """Following a transport that drives the clock: song position and start, pulses from `song` on."""
+        self._tick_n = math.ceil(song * PULSES_PER_STEP - 1e-9)
+        if self._clocks_out() and self.follower is not None:
+            self.output.send(mido.Message("songpos", pos=min(max(int(song), 0), 16383)))
+            self.output.send(mido.Message("start" if song <= 0 else "continue"))
+            self._clock_started = True
+
+    def _clock_out_stop(self) -> None:
+        if self._clock_started:
+            self._clock_started = False
+            self.output.send(mido.Message("stop"))
 
     def _dispatch(self, lin: float) -> bool:
         """Send every item up to linear position `lin`; False when the (unlooped) end is passed."""
@@ -312,8 +335,8 @@ class Player:
         if self.follower is None:
             if self._tidx < len(self._tempo_positions) and self._tempo_positions[self._tidx] < end:
                 items.append((self._tempo_positions[self._tidx] + self._off, _TEMPO))
-            if self.send_clock:
-                items.append((self._tick_n / PULSES_PER_STEP, _TICK))
+        if self._clocks_out() and (self.follower is None or self._follow_live):
+            items.append((self._tick_n / PULSES_PER_STEP, _TICK))
         return min(items)
 
     # ----- helpers (called with the lock held) --------------------------------------------------------
