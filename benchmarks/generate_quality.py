@@ -69,9 +69,12 @@ def tunes(count: int) -> list[Pattern]:
     tunes = []
     for path in sorted((MIDI / "folk").rglob("*.mid")) + sorted((MIDI / "bach_chorales").rglob("*.mid")):
         try:
-            tunes.append(read_clip(path))
+            segments = read_song(path).segments  # the first run of 4/4 bars: 6/8 and 3/4 tunes give none
         except MidiError:
             continue
+        if not segments:
+            continue
+        tunes.append(segments[0])
         if len(tunes) == count:
             break
     return tunes

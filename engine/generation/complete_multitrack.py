@@ -14,7 +14,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 import torch
 
-from engine.generation.complete import EMPTY_SLOT, ROLE_OF, fit_latent, part_of
+from engine.generation.complete import (
+    EMPTY_SLOT,
+    ROLE_OF,
+    NothingToWrite,
+    fit_latent,
+    part_of,
+    with_new_parts,
+)
 from engine.generation.fit import GenerationError
 from engine.music.pattern import Pattern
 
@@ -40,14 +47,18 @@ def plan(clip: Pattern, parts: Sequence[str] | None) -> list[str]:
     if parts is None:
         write = [p for p in PART_PROGRAMS if p not in present]
         if not write:
-            raise GenerationError(
-                "the clip already has drums, bass and melody; say which to rewrite with --parts"
+            raise NothingToWrite(
+                "the clip already has drums, bass and melody, so nothing was written; "
+                "say which to rewrite with --parts"
             )
         return write
     unknown = [p for p in parts if p not in PART_PROGRAMS]
     if unknown:
         raise GenerationError(f"unknown part {unknown[0]!r}; choose from {', '.join(PART_PROGRAMS)}")
-    return [p for p in PART_PROGRAMS if p in parts]
+    write = [p for p in PART_PROGRAMS if p in parts]
+    if not write:
+        raise NothingToWrite("no part was asked for, so nothing was written")
+    return write
 
 
 def complete_multitrack(
@@ -62,7 +73,11 @@ def complete_multitrack(
     """The clip's own tracks unchanged plus one new instrument per missing (or requested) part."""
     seed = gen._seed(seed)
     fitted = gen.fit(clip)
-    write = plan(fitted.pattern, parts)
+    try:
+        write = plan(fitted.pattern, parts)
+    except NothingToWrite as e:
+        gen.notices.append(str(e))
+        return clip
     kept = [t for t in fitted.pattern.tracks if part_of(t) not in write]
     if not any(t.notes for t in kept):
         raise GenerationError("nothing to keep: the clip has only the parts that are being written")
@@ -91,4 +106,4 @@ def complete_multitrack(
         made = gen.finish([gen.converter.from_tensors(single, tempo=clip.tempo)], temperature, seed + i)[0]
         new += [dataclasses.replace(t, role=ROLE_OF[part], name=part) for t in made.tracks if t.notes]
     gen.notices.append(f"kept {len(kept)} track(s); wrote {', '.join(write)}")
-    return Pattern(tuple(kept + new), fitted.pattern.steps, clip.tempo)
+    return with_new_parts(clip, fitted, write, new)

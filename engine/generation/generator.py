@@ -20,7 +20,7 @@ import numpy as np
 import torch
 
 from engine.generation.chain import chain, segments_needed, smooth_path
-from engine.generation.fit import FittedClip, GenerationError, fit_clip
+from engine.generation.fit import FittedClip, GenerationError, carry_maps, fit_clip
 from engine.generation.groove import DRUM_CLASSES, add_spread
 from engine.music.keys import Key, detect_key, key_from_histogram, logit_masks, parse_key
 from engine.music.pattern import STEPS_PER_BAR, Pattern
@@ -309,7 +309,8 @@ class Generator:
         mu = self.encode([clip])  # (1, Z)
         d = torch.randn(n, self.z_size, generator=torch.Generator().manual_seed(seed))
         d = d / d.norm(dim=1, keepdim=True) * math.sqrt(self.z_size)  # prior samples have norm ~ sqrt(Z)
-        return self.decode(mu + amount * d, temperature, key, seed, tempo=clip.tempo)
+        clips = self.decode(mu + amount * d, temperature, key, seed, tempo=clip.tempo)
+        return carry_maps(clips, fit_clip(clip, self.converter, self.config_name).pattern)
 
     def interpolation_path(self, a: Pattern, b: Pattern, steps: int = 8) -> torch.Tensor:
         """(steps, Z) codes from A's mean to B's by spherical interpolation, both ends included."""

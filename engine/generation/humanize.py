@@ -5,18 +5,21 @@ Drum models (drums_2bar) predict velocity and offset for given drum hits: decode
 teacher-forced, plus the spread real playing has around those predictions (engine/generation/groove.py);
 multitrack_1bar predicts velocity the same way. Other models use the velocity/timing
 statistics of their training music (model.json's data summary). `amount` scales the move from the
-input's values toward the new ones.
+input's values toward the new ones. Only the notes in the clip's 4/4 bars move (the models read 4/4):
+every other note and event of the clip comes back as it was (its source is kept, so a file written from
+the result differs from the original only in the moved notes).
 """
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from engine.data.codec import DEFAULT_VELOCITY
-from engine.generation.fit import GenerationError, check_content
+from engine.generation.fit import GenerationError, check_content, readable_spans
 from engine.music.pattern import STEPS_PER_BAR, Note, Pattern, Track
 
 if TYPE_CHECKING:
@@ -27,6 +30,8 @@ DRUM_SLOT = 128  # the multitrack program of the drum kit
 
 
 def _move(note: Note, velocity: float, offset: float, amount: float) -> Note:
+    if amount == 0.0:
+        return note
     v = note.velocity + amount * (velocity - note.velocity)
     o = note.offset + amount * (offset - note.offset)
     return dataclasses.replace(
@@ -40,21 +45,34 @@ def drum_class_of() -> dict[int, int]:
     return {pitch: cls for cls, pitches in enumerate(DRUM_PITCHES) for pitch in pitches}
 
 
-def _windows(clip: Pattern, steps: int) -> list[Pattern]:
-    """The clip cut into model-length windows; the last one padded with silence."""
-    out = []
-    for start in range(0, clip.steps, steps):
-        w = clip.slice(start, min(start + steps, clip.steps))
-        out.append(w if w.steps == steps else Pattern(w.tracks, steps, w.tempo))
-    return out
+class _Windows:
+    """The clip's 4/4 runs cut into model-length windows (the last of each run padded with silence), and
+    which window and step each note falls in."""
+
+    def __init__(self, clip: Pattern, steps: int, spans: list[tuple[int, int]]) -> None:
+        self.steps = steps
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        self.patterns: list[Pattern] = []
+        for lo, hi in spans:
+            for start in range(lo, hi, steps):
+                w = clip.slice(start, min(start + steps, hi))
+                self.patterns.append(w if w.steps == steps else Pattern(w.tracks, steps, w.tempo))
+                self.starts.append(start)
+                self.ends.append(min(start + steps, hi))
+
+    def find(self, note: Note) -> tuple[int, int] | None:
+        """(window, step in it) of the note's onset, or None outside the 4/4 runs."""
+        i = bisect.bisect_right(self.starts, note.start) - 1
+        if i < 0 or note.start >= self.ends[i]:
+            return None
+        return i, note.start - self.starts[i]
 
 
-def humanize_drums(gen: Generator, clip: Pattern, amount: float, seed: int) -> Pattern:
+def humanize_drums(gen: Generator, clip: Pattern, amount: float, seed: int, windows: _Windows) -> Pattern:
     """Velocities and offsets predicted by the drum model for the clip's own hits, window by window, with
     the held-out spread of real playing around them."""
-    steps = gen.steps
-    windows = _windows(clip, steps)
-    examples = [gen.converter.to_tensors(w) for w in windows]
+    examples = [gen.converter.to_tensors(w) for w in windows.patterns]
     batch = gen.batch(examples)
     mu, _ = gen.model.encode(batch)
     # The hits are given, so temperature only scales the groove spread: 1.0 is the real playing's spread
@@ -68,11 +86,11 @@ def humanize_drums(gen: Generator, clip: Pattern, amount: float, seed: int) -> P
             continue
         notes = []
         for n in track.notes:
-            cls = classes.get(n.pitch)
-            w, t = divmod(n.start, steps)
-            if cls is None or w >= len(windows):
+            cls, where = classes.get(n.pitch), windows.find(n)
+            if cls is None or where is None:
                 notes.append(n)
                 continue
+            w, t = where
             notes.append(_move(n, float(vel[w, t, cls]) * 127.0, float(off[w, t, cls]), amount))
         tracks.append(track.with_notes(notes))
     if any(not t.is_drum and t.notes for t in clip.tracks):
@@ -98,9 +116,11 @@ def _humanize_track(
     rng: np.random.Generator,
     scale: float = 1.0,
     velocity: bool = True,
+    spans: list[tuple[int, int]] | None = None,
 ) -> Track:
     """Each note moved toward its beat position's mean velocity and offset plus the music's jitter
-    (times `scale`); with velocity=False only the timing moves."""
+    (times `scale`); with velocity=False only the timing moves. With `spans` only notes starting in them
+    move (beat positions counted from each span's start)."""
     v_mean, o_mean = float(stats["velocity_mean"]), float(stats.get("offset_mean") or 0.0)
     by_pos = stats.get("velocity_by_position")
     o_by_pos = stats.get("offset_by_position")
@@ -110,7 +130,11 @@ def _humanize_track(
     )
     notes = []
     for n in track.notes:
-        pos = n.start % STEPS_PER_BAR
+        origin = 0 if spans is None else next((lo for lo, hi in spans if lo <= n.start < hi), None)
+        if origin is None:
+            notes.append(n)
+            continue
+        pos = (n.start - origin) % STEPS_PER_BAR
         v = (float(by_pos[pos]) if by_pos else v_mean) + rng.normal(0.0, v_jit * scale)
         o = (float(o_by_pos[pos]) if o_by_pos else o_mean) + rng.normal(0.0, o_jit * scale)
         notes.append(_move(n, v if velocity else n.velocity, o, amount))
@@ -144,12 +168,13 @@ def _with_feel(
     rng: np.random.Generator,
     scale: float = 1.0,
     velocity: bool = True,
+    spans: list[tuple[int, int]] | None = None,
 ) -> Pattern:
     """Every track moved by `_humanize_track`, drum tracks by the drums' statistics."""
     drum_stats = stats.get("drums") or stats
     return clip.with_tracks(
         [
-            _humanize_track(t, drum_stats if t.is_drum else stats, amount, rng, scale, velocity)
+            _humanize_track(t, drum_stats if t.is_drum else stats, amount, rng, scale, velocity, spans)
             for t in clip.tracks
         ]
     )
@@ -166,10 +191,12 @@ def flatten(clips: list[Pattern]) -> list[Pattern]:
     ]  # fmt: skip
 
 
-def humanize_from_summary(gen: Generator, clip: Pattern, amount: float, seed: int) -> Pattern:
+def humanize_from_summary(
+    gen: Generator, clip: Pattern, amount: float, seed: int, spans: list[tuple[int, int]]
+) -> Pattern:
     """Loudness and timing drawn from the training music's statistics (drum tracks from its drums')."""
     stats = training_stats(gen)
-    out = _with_feel(clip, stats, amount, np.random.default_rng(seed))
+    out = _with_feel(clip, stats, amount, np.random.default_rng(seed), spans=spans)
     gen.notices.append(
         f"{gen.config_name} has no learned velocities: used the velocity and timing statistics of its "
         f"training music (velocity {float(stats['velocity_mean']):.0f} ± {float(stats['velocity_std']):.0f}, "
@@ -178,11 +205,12 @@ def humanize_from_summary(gen: Generator, clip: Pattern, amount: float, seed: in
     return out
 
 
-def humanize_multitrack(gen: Generator, clip: Pattern, amount: float, seed: int) -> Pattern:
+def humanize_multitrack(
+    gen: Generator, clip: Pattern, amount: float, seed: int, windows: _Windows
+) -> Pattern:
     """Velocities predicted by the multitrack model for the clip's own notes (bar by bar, per instrument
     slot); its timing has no learned part, so offsets come from the training music's statistics if known."""
-    windows = _windows(clip, gen.steps)
-    batch = gen.batch([gen.converter.to_tensors(w) for w in windows])
+    batch = gen.batch([gen.converter.to_tensors(w) for w in windows.patterns])
     mu, _ = gen.model.encode(batch)
     given = {"program": batch["program"], "tokens": batch["tokens"]}
     # the notes are given, so temperature only scales the velocity spread: 1.0 is the real playing's
@@ -196,12 +224,16 @@ def humanize_multitrack(gen: Generator, clip: Pattern, amount: float, seed: int)
         code = DRUM_SLOT if track.is_drum else track.program
         notes = []
         for n in track.notes:
-            w, t = divmod(n.start, gen.steps)
+            where = windows.find(n)
+            if where is None:
+                notes.append(n)
+                continue
+            w, t = where
             slots = np.flatnonzero(programs[w] == code)
             v = float(vel[w, slots, t].max()) * 127.0 if len(slots) else 0.0
             o = n.offset
             if o_by_pos:
-                o = float(o_by_pos[n.start % STEPS_PER_BAR]) + rng.normal(
+                o = float(o_by_pos[t % STEPS_PER_BAR]) + rng.normal(
                     0.0, float(stats.get("offset_jitter", 0.0))
                 )
             notes.append(_move(n, v, o, amount) if v >= 1.0 else n)
@@ -218,8 +250,10 @@ def humanize(gen: Generator, clip: Pattern, amount: float = 1.0, seed: int | Non
         raise GenerationError(f"--amount {amount} is outside 0..2")
     seed = gen._seed(seed)
     check_content(clip, gen.config_name)
+    spans, notices = readable_spans(clip)
+    gen.notices.extend(notices)
     if gen.config_name == "drums_2bar":
-        return humanize_drums(gen, clip, amount, seed)
+        return humanize_drums(gen, clip, amount, seed, _Windows(clip, gen.steps, spans))
     if gen.config_name == "multitrack_1bar":
-        return humanize_multitrack(gen, clip, amount, seed)
-    return humanize_from_summary(gen, clip, amount, seed)
+        return humanize_multitrack(gen, clip, amount, seed, _Windows(clip, gen.steps, spans))
+    return humanize_from_summary(gen, clip, amount, seed, spans)
