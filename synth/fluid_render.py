@@ -68,13 +68,21 @@ def as_timeline(source: str | Path | Pattern | Timeline) -> Timeline:
 
 
 def render_audio(
-    source: str | Path | Pattern | Timeline, soundfont: str | Path | None = None, rate: int = 44100
+    source: str | Path | Pattern | Timeline,
+    soundfont: str | Path | None = None,
+    rate: int = 44100,
+    limit: float | None = None,
 ) -> tuple[np.ndarray, float]:
     """Stereo int16 audio, shape (frames, 2), and the music's length in seconds (to its last note-off,
-    before the tail). RenderTooLong when that passes MAX_RENDER_SECONDS."""
+    before the tail). RenderTooLong when that passes MAX_RENDER_SECONDS; with `limit` (seconds) only the
+    music's start is rendered (a preview)."""
     timeline = as_timeline(source)
     last = timeline.last_sound
     music = timeline.seconds(last)
+    if limit is not None and music > limit:
+        steps = next((p for p, _ in timeline.events if timeline.seconds(p) > limit), timeline.steps)
+        timeline = timeline.head(steps)
+        last, music = timeline.last_sound, timeline.seconds(timeline.last_sound)
     if music > MAX_RENDER_SECONDS:
         raise RenderTooLong(
             f"the music lasts {music / 60:.0f} minutes; renders stop at {MAX_RENDER_SECONDS / 60:.0f} minutes"
