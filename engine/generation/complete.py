@@ -121,11 +121,14 @@ def complete(
     key: object = None,
 ) -> Pattern:
     """See Generator.complete."""
-    if gen.config_name == "multitrack_1bar":
+    if gen.config_name == "multitrack_1bar" and parse_parts(parts) != []:
         from engine.generation.complete_multitrack import complete_multitrack
 
         return complete_multitrack(gen, clip, parse_parts(parts), seed=seed, temperature=temperature, key=key)
     seed = gen._seed(seed)
+    if parse_parts(parts) == []:
+        gen.notices.append("no part was asked for, so nothing was written")
+        return clip
     fitted = gen.fit(clip)
     try:
         given, write = plan_parts(gen.config_name, fitted.arrays, parse_parts(parts))

@@ -250,7 +250,11 @@ def humanize(gen: Generator, clip: Pattern, amount: float = 1.0, seed: int | Non
         raise GenerationError(f"--amount {amount} is outside 0..2")
     seed = gen._seed(seed)
     check_content(clip, gen.config_name)
-    spans, notices = readable_spans(clip)
+    try:
+        spans, notices = readable_spans(clip)
+    except GenerationError as e:  # no 4/4 bar: every bar is left as it was
+        gen.notices.append(f"{e}: nothing was humanized")
+        return clip
     gen.notices.extend(notices)
     if gen.config_name == "drums_2bar":
         return humanize_drums(gen, clip, amount, seed, _Windows(clip, gen.steps, spans))
