@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QDialog, QFileDialog
 
-from engine.midi.files import read_clip, write_midi
+from engine.midi.files import read_midi, write_midi
 from engine.music.pattern import Pattern
 from engine.registry import list_models
 from gui.dnd import safe_name
@@ -88,12 +88,14 @@ class FileActions:
 
     def load_clip(self, path: str) -> None:
         try:
-            clip = read_clip(path)
+            result = read_midi(path)
         except Exception as exc:  # noqa: BLE001 - unreadable files are reported on the status line
             self.w.show_status(f"{Path(path).name}: {exc}")
             return
+        clip = result.pattern
         self.w.session.show_clip(clip, Path(path).stem)
-        self.w.show_status(f"Opened {Path(path).name}: {clip.bars} bars, {clip.note_count} notes")
+        said = f" ({'; '.join(result.notices)})" if result.notices else ""
+        self.w.show_status(f"Opened {Path(path).name}: {clip.bars} bars, {clip.note_count} notes{said}")
 
     def export(self, pattern: Pattern, kind: str) -> None:
         """Ask where, then write MIDI here or render WAV with FluidSynth in a worker."""
