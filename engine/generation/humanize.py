@@ -69,6 +69,12 @@ class _Windows:
         return i, note.start - self.starts[i]
 
 
+def _span_start(spans: list[tuple[int, int]], step: int) -> int | None:
+    """The start of the span (sorted, disjoint) holding `step`, or None."""
+    i = bisect.bisect_right(spans, step, key=lambda s: s[0]) - 1
+    return spans[i][0] if i >= 0 and step < spans[i][1] else None
+
+
 def humanize_drums(gen: Generator, clip: Pattern, amount: float, seed: int, windows: _Windows) -> Pattern:
     """Velocities and offsets predicted by the drum model for the clip's own hits, window by window, with
     the held-out spread of real playing around them."""
@@ -130,7 +136,7 @@ def _humanize_track(
     )
     notes = []
     for n in track.notes:
-        origin = 0 if spans is None else next((lo for lo, hi in spans if lo <= n.start < hi), None)
+        origin = 0 if spans is None else _span_start(spans, n.start)
         if origin is None:
             notes.append(n)
             continue

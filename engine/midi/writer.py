@@ -263,54 +263,70 @@ def _ordered(events: list[_Event], kept: set[int]) -> list[_Event]:
 
 def order_instants(events: list, kept: frozenset[int] | set[int] = frozenset()) -> list:
     """`events` (sorted by tick; each with .tick, .pair, .on, .data) with every instant in a safe order;
-    an off of a `kept` pair is not moved before the onset of another `kept` pair."""
+    an off of a `kept` pair is not moved before the onset of another `kept` pair. Linear in the events
+    (plus the notes of one key sounding at once)."""
     out: list = []
-    sounding: set[int] = set()
+    sounding: dict[tuple[int, int], set[int]] = {}
     i = 0
     while i < len(events):
         j = i
         while j < len(events) and events[j].tick == events[i].tick:
             j += 1
-        out += _order_group(events[i:j], sounding, kept) if j - i > 1 else _single(events[i], sounding)
+        out += _order_group(events[i:j], sounding, kept)
         i = j
     return out
 
 
-def _single(e, sounding: set[int]) -> list:  # noqa: ANN001
-    if e.pair >= 0:
-        (sounding.add if e.on else sounding.discard)(e.pair)
-    return [e]
+def _key(e) -> tuple[int, int]:  # noqa: ANN001 - an event with raw `data`
+    return (e.data[0] & 0x0F, e.data[1])
 
 
-def _order_group(group: list, sounding: set[int], kept: frozenset[int] | set[int]) -> list:
-    out: list = []
+def _order_group(
+    group: list, sounding: dict[tuple[int, int], set[int]], kept: frozenset[int] | set[int]
+) -> list:
+    """One instant: an off whose note sounds from before goes ahead of a new onset of its key; an off
+    whose own onset comes later in the instant waits for it (a zero-length note)."""
+    if len(group) == 1 and group[0].pair < 0:
+        return group
+    later_offs: dict[tuple[int, int], dict[int, int]] = {}  # key -> pair -> index of its off here
+    for idx, e in enumerate(group):
+        if e.pair >= 0 and not e.on:
+            later_offs.setdefault(_key(e), {})[e.pair] = idx
+    done = [False] * len(group)
     deferred: dict[int, object] = {}
-    rest = list(group)
-    while rest:
-        e = rest.pop(0)
-        if e.pair >= 0 and not e.on and e.pair not in sounding:
+    out: list = []
+
+    def emit(idx: int) -> None:
+        e = group[idx]
+        done[idx] = True
+        out.append(e)
+        if e.pair < 0:
+            return
+        key = _key(e)
+        if e.on:
+            sounding.setdefault(key, set()).add(e.pair)
+            if e.pair in deferred:
+                out.append(deferred.pop(e.pair))
+                sounding[key].discard(e.pair)
+        else:
+            sounding.get(key, set()).discard(e.pair)
+            later_offs.get(key, {}).pop(e.pair, None)
+
+    for idx, e in enumerate(group):
+        if done[idx]:
+            continue
+        if e.pair >= 0 and not e.on and e.pair not in sounding.get(_key(e), ()):
+            done[idx] = True
             deferred[e.pair] = e  # its own note-on comes later in this instant
+            later_offs[_key(e)].pop(e.pair, None)
             continue
         if e.pair >= 0 and e.on:
-            key = (e.data[0] & 0x0F, e.data[1])
-            early = [
-                r
-                for r in rest
-                if r.pair in sounding
-                and not r.on
-                and (r.data[0] & 0x0F, r.data[1]) == key
-                and not (r.pair in kept and e.pair in kept)
-            ]
-            for r in early:
-                rest.remove(r)
-                sounding.discard(r.pair)
-                out.append(r)
-        out.append(e)
-        if e.pair >= 0:
-            (sounding.add if e.on else sounding.discard)(e.pair)
-            if e.on and e.pair in deferred:
-                out.append(deferred.pop(e.pair))
-                sounding.discard(e.pair)
+            offs, now = later_offs.get(_key(e)), sounding.get(_key(e))
+            if offs and now:
+                small, big = (offs, now) if len(offs) <= len(now) else (now, offs)
+                for pair in [p for p in small if p in big and not (p in kept and e.pair in kept)]:
+                    emit(offs[pair])
+        emit(idx)
     return out + list(deferred.values())
 
 

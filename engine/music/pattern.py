@@ -178,12 +178,12 @@ class Pattern:
 
     def tempo_at(self, step: float) -> float:
         """BPM in effect at `step`."""
-        i = bisect.bisect_right([s for s, _ in self.tempo_map], step)
+        i = bisect.bisect_right(self.tempo_map, step, key=_step)
         return self.tempo if i == 0 else self.tempo_map[i - 1][1]
 
     def meter_at(self, step: float) -> Meter:
         """The meter in effect at `step`."""
-        i = bisect.bisect_right([s for s, _ in self.meter_map], step)
+        i = bisect.bisect_right(self.meter_map, step, key=_step)
         return self.meter if i == 0 else self.meter_map[i - 1][1]
 
     def meter_regions(self) -> list[tuple[float, float, Meter]]:
@@ -219,11 +219,12 @@ class Pattern:
         if (start, end) == (0, self.steps):
             return self
         tracks = []
-        for track in self.tracks:
+        for track in self.tracks:  # notes are sorted by start: cut by bisection, not by a full scan
+            lo = bisect.bisect_left(track.notes, start, key=_start)
+            hi = bisect.bisect_left(track.notes, end, lo, key=_start)
             notes = [
                 dataclasses.replace(n, start=n.start - start, end=min(n.end, end) - start)
-                for n in track.notes
-                if start <= n.start < end
+                for n in track.notes[lo:hi]
             ]
             tracks.append(track.with_notes(notes))
         return Pattern(
@@ -231,8 +232,8 @@ class Pattern:
             end - start,
             self.tempo_at(start),
             self.meter_at(start),
-            tuple((s - start, b) for s, b in self.tempo_map if start < s < end),
-            tuple((s - start, m) for s, m in self.meter_map if start < s < end),
+            tuple((s - start, b) for s, b in _between(self.tempo_map, start, end)),
+            tuple((s - start, m) for s, m in _between(self.meter_map, start, end)),
         )
 
     @staticmethod
@@ -272,3 +273,18 @@ class Pattern:
             tuple(tempos) + tuple((s + at, b) for s, b in other.tempo_map),
             tuple(meters) + tuple((s + at, m) for s, m in other.meter_map),
         )
+
+
+def _start(note: Note) -> int:
+    return note.start
+
+
+def _step(change: tuple) -> float:
+    return change[0]
+
+
+def _between(changes: tuple, start: float, end: float) -> tuple:
+    """The (step, value) changes with start < step < end (changes sorted by step)."""
+    lo = bisect.bisect_right(changes, start, key=_step)
+    hi = bisect.bisect_left(changes, end, lo, key=_step)
+    return changes[lo:hi]

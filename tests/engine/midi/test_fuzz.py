@@ -12,8 +12,8 @@ SLICE, SEED = 64, 12
 def test_every_mutation_kind_changes_the_file() -> None:
     data = next(SAMPLES.rglob("d_dm01.mid")).read_bytes()
     rng = random.Random(0)
-    for kind in KINDS:
-        assert mutate(data, rng, kind) != data, kind
+    for kind in KINDS:  # a single draw may rewrite a byte with its own value: most draws must not
+        assert sum(mutate(data, rng, kind) != data for _ in range(10)) >= 8, kind
 
 
 def test_the_corpus_is_fixed_by_its_seed() -> None:
