@@ -278,3 +278,26 @@ def test_a_loop_wrap_lifts_a_held_pedal() -> None:
     assert mido.Message("control_change", channel=2, control=64, value=0) in at_wrap
     assert mido.Message("pitchwheel", channel=2, pitch=0) in at_wrap
     assert not _balance(out.messages)
+
+
+def test_starting_mid_clip_sends_the_programs_and_controllers_in_force_there() -> None:
+    events = [
+        (0.0, mido.Message("control_change", channel=1, control=0, value=1)),
+        (0.0, mido.Message("program_change", channel=1, program=33)),
+        (0.0, mido.Message("control_change", channel=1, control=7, value=90)),
+        (0.0, mido.Message("control_change", channel=1, control=64, value=127)),
+        (2.0, mido.Message("control_change", channel=1, control=7, value=70)),
+        (0.0, mido.Message("note_on", channel=1, note=40, velocity=90)),
+        (12.0, mido.Message("note_off", channel=1, note=40)),
+    ]
+    timer = FakeTimer()
+    out = RecordingOutput(timer.now)
+    player = Player(out, timer)
+    player.load(Timeline(tuple(events), ((0.0, 120.0),), 16.0))
+    player.play(8.0)
+    assert player.wait(10)
+    assert out.messages[:3] == [
+        mido.Message("control_change", channel=1, control=0, value=1),
+        mido.Message("program_change", channel=1, program=33),
+        mido.Message("control_change", channel=1, control=7, value=70),
+    ]  # the bank before the program, the latest volume, the pedal left up
