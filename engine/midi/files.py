@@ -48,8 +48,9 @@ class Song:
 
     Attributes:
         tracks: every instrument of the file with its role (across all segments).
-        skipped: the bars in other meters ("bars 1-21 are in 3/4") and what reading had to drop.
+        skipped: the bars in other meters ("bars 1-21 are in 3/4").
         notes_in_segments: notes of the file whose onsets lie in the segments' bars.
+        notices: what reading dropped or guessed (an unreadable event, drums found by name).
     """
 
     path: Path
@@ -57,6 +58,7 @@ class Song:
     skipped: tuple[str, ...]
     tracks: tuple[TrackInfo, ...] = ()
     notes_in_segments: int = 0
+    notices: tuple[str, ...] = ()
 
     @property
     def bars(self) -> int:
@@ -74,7 +76,7 @@ def read_song(path: str | Path, data: bytes | None = None) -> Song:
     segments, skipped = common_time_segments(pattern)
     infos = tuple(TrackInfo(t.name, t.program, t.is_drum, t.role, len(t.notes)) for t in pattern.tracks)
     onsets = sum(s.note_count for s in segments)
-    return Song(path, tuple(segments), tuple(skipped) + result.notices, infos, onsets)
+    return Song(path, tuple(segments), tuple(skipped), infos, onsets, result.notices)
 
 
 def read_clip(path: str | Path) -> Pattern:

@@ -107,7 +107,7 @@ def test_each_bad_file_gets_a_one_line_reason_and_the_run_carries_on(bad_folder:
     assert set(used) == {"good.mid", "truncated.mid", "corrupt.mid", "crazy_length.mid"}
     assert report.examples["mel_2bar"] > 0
     for name, word in salvaged_files(folder.parent, Path(used["good.mid"].path)).items():
-        assert any(word in part for part in used[name].skipped_parts), (name, used[name].skipped_parts)
+        assert any(word in part for part in used[name].notices), (name, used[name].notices)
     assert set(reasons) == set(expected)
     for name, word in expected.items():
         assert word in reasons[name], (name, reasons[name])
