@@ -3,8 +3,9 @@
 
 Mutations: bit flips, truncation, header fields, chunk lengths, delta-times, running status, meta lengths,
 huge counts. Each copy runs in a worker process (restarted after a hang): every outcome must be a read
-(possibly with notices) or a one-line refusal, never a traceback, within HANG_SECONDS, within MAX_RSS_MB.
-`python -m benchmarks.fuzz_midi N [SEED]` prints the counts; tests run a small fixed-seed slice and
+(possibly with notices) or a one-line refusal, never a traceback; each operation (as the musician runs
+each command on its own) within HANG_SECONDS, the worker within MAX_RSS_MB.
+`python -m benchmarks.fuzz_midi N [SEED [WORKERS]]` prints the counts; tests run a small fixed-seed slice and
 `python -m benchmarks.run fuzz` the full run.
 """
 
@@ -140,6 +141,7 @@ class _Worker:
         from synth.fluid_render import render_audio
 
         out: dict = {}
+        t0 = time.perf_counter()
         try:
             song = read_song(path)
             for config in ("mel_2bar", "drums_2bar", "trio_16bar", "multitrack_1bar"):
@@ -147,11 +149,13 @@ class _Worker:
             out["prepare"] = "read"
         except MidiError as e:
             out["prepare"] = f"refused: {e}"
+        t1 = time.perf_counter()
         try:
             render_audio(path, self.soundfont, 8000, limit=2.0)
             out["render"] = "read"
         except TimelineError as e:
             out["render"] = f"refused: {e}"
+        t2 = time.perf_counter()
         try:
             clip = read_clip(path)
             drums = all(t.is_drum for t in clip.tracks)
@@ -165,6 +169,7 @@ class _Worker:
             out["humanize"] = "read"
         except (MidiError, GenerationError) as e:
             out["humanize"] = f"refused: {e}"
+        out["op_seconds"] = {"prepare": t1 - t0, "render": t2 - t1, "humanize": time.perf_counter() - t2}
         return out
 
 
@@ -207,7 +212,9 @@ class FuzzReport:
         for op, c in self.outcomes.items():
             parts.append(f"{op}: {c['read']} read, {c['refused']} refused")
         parts.append(f"{len(self.tracebacks)} tracebacks, {len(self.hangs)} hangs over {HANG_SECONDS:.0f} s")
-        parts.append(f"slowest {self.slowest:.2f} s, peak {self.peak_mb:.0f} MB, {self.seconds:.0f} s in all")
+        parts.append(
+            f"slowest operation {self.slowest:.2f} s, peak {self.peak_mb:.0f} MB, {self.seconds:.0f} s in all"
+        )
         return "; ".join(parts)
 
 
@@ -240,7 +247,7 @@ class _Pool:
         assert self.proc is not None and self.proc.stdin is not None
         self.proc.stdin.write(f"{path}\n")
         self.proc.stdin.flush()
-        answer = self._read(HANG_SECONDS)
+        answer = self._read(3 * HANG_SECONDS + 5)  # the three operations, each within HANG_SECONDS
         if answer is None or "traceback" in answer and answer["traceback"] == "the worker died":
             self.close()
         return answer
@@ -252,36 +259,59 @@ class _Pool:
             self.proc = None
 
 
-def run_fuzz(n: int, seed: int = 0, keep: Path | None = None) -> FuzzReport:
-    """Fuzz `n` damaged copies (fixed by `seed`); files that fail are copied into `keep` if given."""
-    report, pool, t0 = FuzzReport(), _Pool(), time.perf_counter()
-    with tempfile.TemporaryDirectory() as tmp:
+def _record(report: FuzzReport, label: str, answer: dict | None) -> bool:
+    """Count one file's answer; True when it failed (a traceback, a hang or an operation over the limit)."""
+    if answer is None:
+        report.hangs.append(label)
+        return True
+    if "traceback" in answer:
+        report.tracebacks.append(f"{label}: {answer['traceback'].strip().splitlines()[-1]}")
+        return True
+    slow = [op for op, sec in answer["op_seconds"].items() if sec > HANG_SECONDS]
+    if slow:
+        report.hangs.append(f"{label}: {', '.join(slow)}")
+    report.slowest = max(report.slowest, *answer["op_seconds"].values())
+    report.peak_mb = max(report.peak_mb, answer["rss_mb"])
+    for op in report.outcomes:
+        outcome = answer[op]
+        report.outcomes[op]["read" if outcome == "read" else "refused"] += 1
+        if "\n" in outcome:
+            report.multi_line.append(label)
+    return bool(slow)
+
+
+def run_fuzz(n: int, seed: int = 0, keep: Path | None = None, workers: int = 1) -> FuzzReport:
+    """Fuzz `n` damaged copies (fixed by `seed`) on `workers` worker processes; files that fail are
+    copied into `keep` if given."""
+    import threading
+
+    report, lock, t0 = FuzzReport(), threading.Lock(), time.perf_counter()
+    items = list(enumerate(corpus(n, seed)))
+
+    def work(share: list, tmp: str) -> None:
+        pool = _Pool()
         try:
-            for i, (name, kind, data) in enumerate(corpus(n, seed)):
+            for i, (name, kind, data) in share:
                 path = Path(tmp) / f"{i:05d}_{name}"
                 path.write_bytes(data)
                 answer = pool.ask(path)
-                report.files += 1
-                report.by_kind[kind] += 1
-                label = f"{path.name} ({kind})"
-                if answer is None:
-                    report.hangs.append(label)
-                elif "traceback" in answer:
-                    report.tracebacks.append(f"{label}: {answer['traceback'].strip().splitlines()[-1]}")
-                else:
-                    report.slowest = max(report.slowest, answer["seconds"])
-                    report.peak_mb = max(report.peak_mb, answer["rss_mb"])
-                    for op in report.outcomes:
-                        outcome = answer[op]
-                        report.outcomes[op]["read" if outcome == "read" else "refused"] += 1
-                        if "\n" in outcome:
-                            report.multi_line.append(label)
-                if keep is not None and (answer is None or "traceback" in answer):
+                with lock:
+                    report.files += 1
+                    report.by_kind[kind] += 1
+                    failed = _record(report, f"{path.name} ({kind})", answer)
+                if keep is not None and failed:
                     keep.mkdir(parents=True, exist_ok=True)
                     (keep / path.name).write_bytes(data)
                 path.unlink()
         finally:
             pool.close()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        threads = [threading.Thread(target=work, args=(items[k::workers], tmp)) for k in range(workers)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
     report.seconds = time.perf_counter() - t0
     return report
 
@@ -291,7 +321,8 @@ if __name__ == "__main__":
         worker_main()
     else:
         count = int(sys.argv[1]) if len(sys.argv) > 1 else 200
-        result = run_fuzz(count, int(sys.argv[2]) if len(sys.argv) > 2 else 0, ROOT / "fuzz-failures")
+        seed = int(sys.argv[2]) if len(sys.argv) > 2 else 0
+        result = run_fuzz(count, seed, ROOT / "fuzz-failures", int(sys.argv[3]) if len(sys.argv) > 3 else 1)
         print(result.summary())
         for line in result.tracebacks[:20] + result.hangs[:20]:
             print(line)

@@ -92,6 +92,7 @@ def render_audio(
     try:
         chunks: list[np.ndarray] = []
         done = 0
+        struck: set[tuple[int, int]] = set()  # keys struck in the current audio frame
         for step, msg in timeline.events:
             if step > last:
                 break
@@ -99,6 +100,13 @@ def render_audio(
             if frame > done:
                 chunks.append(synth.get_samples(frame - done))
                 done = frame
+                struck.clear()
+            if msg.type == "note_on" and msg.velocity:
+                # the same key struck again within one sample is inaudible, but thousands of such strikes
+                # (a damaged file) would take FluidSynth minutes of voice allocation
+                if (msg.channel, msg.note) in struck:
+                    continue
+                struck.add((msg.channel, msg.note))
             apply_message(synth, msg)
         end = int(round(music * rate))
         if end > done:

@@ -6,6 +6,7 @@ meters), its length (cut or loop, with a note saying so) and clear errors for cl
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 from dataclasses import dataclass
 
@@ -13,7 +14,7 @@ import numpy as np
 
 from engine.generation.chain import loop_to
 from engine.midi.regions import regions
-from engine.music.pattern import STEPS_PER_BAR, Pattern
+from engine.music.pattern import FOUR_FOUR, STEPS_PER_BAR, Note, Pattern, Track
 
 PITCHED_ONLY = {"mel_2bar"}
 DRUMS_ONLY = {"drums_2bar"}
@@ -36,6 +37,16 @@ class FittedClip:
     start: int = 0
 
 
+def _has_onset(track: Track, start: int, end: int) -> bool:
+    """Whether a note of `track` (sorted by start) begins in [start, end): by bisection."""
+    i = bisect.bisect_left(track.notes, start, key=_start)
+    return i < len(track.notes) and track.notes[i].start < end
+
+
+def _start(note: Note) -> int:
+    return note.start
+
+
 def readable_spans(clip: Pattern, label: str = "the clip") -> tuple[list[tuple[int, int]], tuple[str, ...]]:
     """The clip's runs of 4/4 bars with notes as step spans [start, end), and a notice naming the bars in
     other meters (left as they were). GenerationError when no 4/4 bar holds a note."""
@@ -43,7 +54,7 @@ def readable_spans(clip: Pattern, label: str = "the clip") -> tuple[list[tuple[i
     for region in regions(clip):
         if not region.common_time:
             other.append(region.describe())
-        elif region.bars and any(region.start <= n.start < region.end for t in clip.tracks for n in t.notes):
+        elif region.bars and any(_has_onset(t, region.start, region.end) for t in clip.tracks):
             spans.append((region.start, min(region.end, clip.steps)))
     if not spans:
         why = "; ".join(other) or "no notes in 4/4 bars"
@@ -115,7 +126,8 @@ def fit_clip(clip: Pattern, converter, config: str, label: str = "the clip") -> 
     check_content(clip, config, label)
     spans, notices = readable_spans(clip, label)
     start, end = spans[0]
-    region = clip.slice(start, end)
+    # the run is all 4/4 (a meter change a fraction of a step before its first bar is not a bar of it)
+    region = dataclasses.replace(clip.slice(start, end), meter=FOUR_FOUR, meter_map=())
     if len(spans) > 1:
         notices += (f"{label} has {len(spans)} runs of 4/4 bars; the model reads the first",)
     window, cut = fit_length(region, converter.steps, label)

@@ -4,6 +4,7 @@ the bars left out ("bars 3-5 are in 3/4")."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
@@ -58,6 +59,8 @@ def common_time_segments(pattern: Pattern) -> tuple[list[Pattern], list[str]]:
         if steps <= 0:
             continue
         segment = _window(pattern, region.start, steps)
+        # all 4/4: a meter change a fraction of a step before the run's first bar is not one of its bars
+        segment = dataclasses.replace(segment, meter=region.meter, meter_map=())
         if segment.note_count:
             segments.append(segment)
     return segments, skipped
