@@ -58,6 +58,20 @@ def longest_gap(onsets: Sequence[tuple[int, int]], steps: int) -> int:
     return int(np.max(np.diff(edges)) - 1) if len(edges) > 1 else steps
 
 
+def longest_gaps(covered: np.ndarray) -> np.ndarray:
+    """int64 (W,): for each row of a bool (W, steps) coverage, the longest run of uncovered steps; the
+    same number `longest_gap` gives for that window's spans, for many windows at once."""
+    if covered.shape[1] == 0:
+        return np.zeros(len(covered), dtype=np.int64)
+    run = np.cumsum(~covered, axis=1)
+    return (run - np.maximum.accumulate(np.where(covered, run, 0), axis=1)).max(axis=1)
+
+
+def window_starts(bars: int, window_bars: int) -> np.ndarray:
+    """int64 (W,): the first step of each window of `window_bars` bars, sliding by one bar over `bars`."""
+    return np.arange(max(0, bars - window_bars + 1), dtype=np.int64) * STEPS_PER_BAR
+
+
 def merged_drums(tracks: Sequence[Track]) -> Track:
     """All drum tracks as one drum track."""
     notes = [n for t in tracks if t.is_drum for n in t.notes]

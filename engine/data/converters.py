@@ -29,11 +29,13 @@ from engine.data.converter import (
     MAX_GAP_STEPS,
     Converter,
     longest_gap,
+    longest_gaps,
     merged_drums,
     pitched_line,
     slice_track,
     starts_between,
     window_line,
+    window_starts,
 )
 from engine.midi.roles import with_roles
 from engine.music.pattern import STEPS_PER_BAR, Pattern, Role, Track
@@ -56,6 +58,34 @@ class MelodyConverter(Converter):
                 continue
             line = dataclasses.replace(track, notes=tuple(monophonic(track.notes)), role=Role.LEAD)
             out += super().windows(Pattern((line,), segment.steps, segment.tempo))
+        return out
+
+    def examples(self, segment: Pattern) -> list[dict[str, np.ndarray]]:
+        """`to_tensors` of every window, computed per line: each line is encoded once and its tokens are
+        sliced (what encoding a window alone gives: `window_line`), the gap test runs on all windows at
+        once. Same examples, same order as `windows`."""
+        out: list[dict[str, np.ndarray]] = []
+        starts = window_starts(segment.bars, self.bars)
+        if not len(starts):
+            return out
+        total = max(segment.steps, int(starts[-1]) + self.steps)
+        tempo = np.float32(segment.tempo)
+        offsets = np.arange(self.steps)
+        for track in segment.tracks:
+            if track.is_drum or not track.notes:
+                continue
+            line = monophonic(track.notes)
+            onsets = np.array([n.start for n in line], dtype=np.int64)
+            owner = np.full(total, -1, dtype=np.int64)  # the line's note sounding at each step (one at most)
+            for i, n in enumerate(line):
+                owner[n.start : n.end] = i
+            lo = np.searchsorted(onsets, starts)
+            hi = np.searchsorted(onsets, starts + self.steps)
+            covered = owner[starts[:, None] + offsets] >= lo[:, None]  # by the window's own notes
+            keep = (hi > lo) & (longest_gaps(covered) < MAX_GAP_STEPS)
+            tokens = encode_line(line, total)
+            for start in starts[keep].tolist():
+                out.append({"melody": window_line(tokens, start, start + self.steps), "tempo": tempo})
         return out
 
     def _window(self, segment: Pattern, start: int, end: int) -> Pattern | None:
@@ -83,6 +113,26 @@ class DrumsConverter(Converter):
 
     def _parts(self, segment: Pattern) -> Pattern:
         return segment.with_tracks([merged_drums(segment.tracks)])
+
+    def examples(self, segment: Pattern) -> list[dict[str, np.ndarray]]:
+        """`to_tensors` of every window, from one grid of the whole segment sliced per window (a step's
+        loudest hit per class is the same in both); same examples, same order as `windows`."""
+        starts = window_starts(segment.bars, self.bars)
+        if not len(starts):
+            return []
+        total = max(segment.steps, int(starts[-1]) + self.steps)
+        hits, velocity, offset = drum_grid(self._parts(segment).tracks[0].notes, total)
+        tokens = drum_tokens(hits)
+        covered = (tokens > 0)[starts[:, None] + np.arange(self.steps)]
+        keep = covered.any(axis=1) & (longest_gaps(covered) < MAX_GAP_STEPS)
+        tempo, out = np.float32(segment.tempo), []
+        for start in starts[keep].tolist():
+            end = start + self.steps
+            out.append({
+                "drums": tokens[start:end], "hits": hits[start:end], "velocity": velocity[start:end],
+                "offset": offset[start:end], "tempo": tempo,
+            })  # fmt: skip
+        return out
 
     def _window(self, segment: Pattern, start: int, end: int) -> Pattern | None:
         drums = slice_track(segment.tracks[0], start, end)
