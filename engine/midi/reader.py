@@ -13,10 +13,12 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import hashlib
+import math
 import statistics
-from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
 
 from engine.midi.roles import TrackStats, assign_roles
 from engine.midi.smf import MAX_SECONDS, MidiError, load_bytes, parse_smf
@@ -53,33 +55,85 @@ def read_midi(source: str | Path | bytes) -> ReadResult:
         raise MidiError("has no notes" + (f" that could be read ({notices[0]})" if notices else ""))
     src = MidiSource(smf.tpq, smf.format, tuple(tracks), tuple(pairs), hashlib.sha256(data).hexdigest())
     last = max(p.off for p in pairs)
-    tempos = _tempo_changes(tracks)
+    controls = _controls(tracks)
+    tempos = _tempo_changes(controls)
     _check_length(last, smf.tpq, tempos)
-    return ReadResult(_pattern(src, tempos, notices), tuple(notices))
+    return ReadResult(_pattern(src, tempos, controls, notices), tuple(notices))
+
+
+_Controls = list[list[tuple[int, int, bytes]]]  # per track: (tick, event index, raw) of metas and programs
+
+
+def _controls(tracks: tuple[SourceTrack, ...] | list[SourceTrack]) -> _Controls:
+    """The meta events and program changes of each track, found in one pass over the events."""
+    return [
+        [(tick, i, raw) for i, (tick, raw) in enumerate(t.events) if raw[0] == 0xFF or 0xC0 <= raw[0] < 0xD0]
+        for t in tracks
+    ]
 
 
 def pair_notes(tracks: tuple[SourceTrack, ...] | list[SourceTrack], tpq: int) -> list[NotePair]:
     """Each note-on with the note-off that closes it (first on, first off, per channel and pitch); a note
-    the track never ends lasts to the track's end (at least a 16th)."""
+    the track never ends lasts to the track's end (at least a 16th). In the order of (track, note-on).
+
+    Vectorised per track (NumPy): a note-off closes the oldest sounding note of its key, or nothing when
+    none sounds; so, per key in event order, the k-th note-off that closes something closes the k-th
+    note-on, and a note-off closes nothing exactly when it takes the key's running count of (ons - offs)
+    below every earlier value and below 0.
+    """
     pairs: list[NotePair] = []
     for index, track in enumerate(tracks):
-        sounding: dict[tuple[int, int], deque[tuple[int, int, int]]] = {}
-        for i, (tick, raw) in enumerate(track.events):
-            kind = raw[0] & 0xF0
-            if kind not in (0x80, 0x90):
-                continue
-            key = (raw[0] & 0x0F, raw[1])
-            if kind == 0x90 and raw[2] > 0:
-                sounding.setdefault(key, deque()).append((tick, raw[2], i))
-            elif sounding.get(key):
-                on, velocity, at = sounding[key].popleft()
-                off_velocity = raw[2] if kind == 0x80 else 0
-                pairs.append(NotePair(index, key[0], key[1], on, tick, velocity, off_velocity, at, i))
-        for (channel, pitch), waiting in sounding.items():
-            for on, velocity, at in waiting:
-                end = max(track.end, on + max(1, tpq // 4))
-                pairs.append(NotePair(index, channel, pitch, on, end, velocity, 0, at, -1))
-    pairs.sort(key=lambda p: (p.track, p.on_index))
+        events = track.events
+        at = [
+            i for i, (_, raw) in enumerate(events) if 0x80 <= raw[0] < 0xA0
+        ]  # note-on and note-off: 3 bytes
+        if not at:
+            continue
+        raw = (
+            np.frombuffer(b"".join([events[i][1] for i in at]), dtype=np.uint8)
+            .reshape(-1, 3)
+            .astype(np.int64)
+        )
+        index_of = np.array(at, dtype=np.int64)
+        tick = np.array([events[i][0] for i in at], dtype=np.int64)
+        channel, pitch, value = raw[:, 0] & 0x0F, raw[:, 1], raw[:, 2]
+        on = (raw[:, 0] & 0xF0 == 0x90) & (value > 0)
+        order = np.argsort(channel * 128 + pitch, kind="stable")  # by key, then in event order
+        key = (channel * 128 + pitch)[order]
+        is_on = on[order]
+        first = np.r_[True, key[1:] != key[:-1]]  # the first event of each key
+        group = np.cumsum(first) - 1
+        count = np.cumsum(np.where(is_on, 1, -1))
+        count -= np.repeat(
+            count[first] - np.where(is_on[first], 1, -1), np.diff(np.r_[np.flatnonzero(first), len(key)])
+        )
+        # the lowest count so far within each key, at most 0: later keys are shifted below earlier ones
+        shift = group * (2 * len(key) + 2)
+        low = np.minimum(np.minimum.accumulate(count - shift) + shift, 0)
+        before = np.where(first, 0, np.r_[0, low[:-1]])
+        closes = ~is_on & ~(low < before)  # a note-off with something sounding
+        ons_at = np.flatnonzero(is_on)
+        ons_before = np.r_[0, np.cumsum(is_on)][np.flatnonzero(first)]  # note-ons of earlier keys
+        closed_rank = np.cumsum(closes) - 1
+        closed_before = np.r_[0, np.cumsum(closes)][np.flatnonzero(first)]
+        off_at = np.flatnonzero(closes)
+        opener = ons_at[ons_before[group[off_at]] + closed_rank[off_at] - closed_before[group[off_at]]]
+        end = np.full(len(key), -1, dtype=np.int64)  # for each sorted note-on: the sorted note-off
+        end[opener] = off_at
+        starts = ons_at
+        closer = end[starts]
+        src_on, src_off = order[starts], order[np.maximum(closer, 0)]
+        done = closer >= 0
+        off_tick = np.where(done, tick[src_off], np.maximum(track.end, tick[src_on] + max(1, tpq // 4)))
+        off_velocity = np.where(done & (raw[src_off, 0] & 0xF0 == 0x80), value[src_off], 0)
+        off_index = np.where(done, index_of[src_off], -1)
+        by_on = np.argsort(src_on, kind="stable")
+        columns = (
+            channel[src_on], pitch[src_on], tick[src_on], off_tick, value[src_on], off_velocity,
+            index_of[src_on], off_index,
+        )  # fmt: skip
+        for c, p, t0, t1, v, ov, i0, i1 in zip(*(c[by_on].tolist() for c in columns), strict=True):
+            pairs.append(NotePair(index, c, p, t0, t1, v, ov, i0, i1))
     return pairs
 
 
@@ -91,11 +145,11 @@ def grid_note(pair: NotePair, tpq: int, ref: int = -1) -> Note:
     return Note(pair.pitch, step, end, pair.velocity, offset, ref)
 
 
-def _tempo_changes(tracks: tuple[SourceTrack, ...] | list[SourceTrack]) -> list[tuple[int, int]]:
+def _tempo_changes(controls: _Controls) -> list[tuple[int, int]]:
     """(tick, microseconds per quarter) of every valid tempo event, in time order (ties: later track)."""
     found = []
-    for index, track in enumerate(tracks):
-        for i, (tick, raw) in enumerate(track.events):
+    for index, events in enumerate(controls):
+        for tick, i, raw in events:
             if raw[:3] == b"\xff\x51\x03" and len(raw) == 6:
                 value = int.from_bytes(raw[3:6], "big")
                 if value > 0:
@@ -104,10 +158,10 @@ def _tempo_changes(tracks: tuple[SourceTrack, ...] | list[SourceTrack]) -> list[
     return [(tick, value) for tick, _, _, value in found]
 
 
-def _meter_changes(tracks: tuple[SourceTrack, ...], notices: list[str]) -> list[tuple[int, Meter]]:
+def _meter_changes(controls: _Controls, notices: list[str]) -> list[tuple[int, Meter]]:
     found, bad = [], 0
-    for index, track in enumerate(tracks):
-        for i, (tick, raw) in enumerate(track.events):
+    for index, events in enumerate(controls):
+        for tick, i, raw in events:
             if raw[:2] == b"\xff\x58" and len(raw) >= 5:
                 num, exp = raw[3], raw[4]
                 if 1 <= num and exp <= 6:
@@ -147,11 +201,11 @@ def _check_length(last_tick: int, tpq: int, tempos: list[tuple[int, int]]) -> No
         raise MidiError(f"is {bars:,.0f} bars long; the limit is {MAX_BARS:,} bars")
 
 
-def _programs(tracks: tuple[SourceTrack, ...]) -> list[tuple[list[int], list[int]]]:
+def _programs(controls: _Controls) -> list[tuple[list[int], list[int]]]:
     """Per channel: the ticks of its program changes (any track, in time order) and the programs."""
     changes: list[list[tuple[int, int, int, int]]] = [[] for _ in range(16)]
-    for index, track in enumerate(tracks):
-        for i, (tick, raw) in enumerate(track.events):
+    for index, events in enumerate(controls):
+        for tick, i, raw in events:
             if raw[0] & 0xF0 == 0xC0:
                 changes[raw[0] & 0x0F].append((tick, index, i, raw[1]))
     out = []
@@ -161,19 +215,46 @@ def _programs(tracks: tuple[SourceTrack, ...]) -> list[tuple[list[int], list[int
     return out
 
 
-def _pattern(src: MidiSource, tempos: list[tuple[int, int]], notices: list[str]) -> Pattern:
+def grid_notes(pairs: tuple[NotePair, ...], tpq: int) -> list[Note]:
+    """`grid_note` of every pair (ref: its index), vectorised: the same numbers (float64 division,
+    floor, rint = round half to even)."""
+    if not pairs:
+        return []
+    tps = timing.ticks_per_step(tpq)
+    on = np.array([p.on for p in pairs], dtype=np.float64) / tps
+    step = np.floor(on + 0.5)
+    offset = np.minimum(np.maximum(on - step, -0.5), math.nextafter(0.5, 0.0))
+    end = np.maximum(step + 1, np.rint(np.array([p.off for p in pairs], dtype=np.float64) / tps))
+    return [
+        Note(p.pitch, s, e, p.velocity, o, ref)
+        for ref, (p, s, e, o) in enumerate(
+            zip(
+                pairs,
+                step.astype(np.int64).tolist(),
+                end.astype(np.int64).tolist(),
+                offset.tolist(),
+                strict=True,
+            )
+        )
+    ]
+
+
+def _pattern(
+    src: MidiSource, tempos: list[tuple[int, int]], controls: _Controls, notices: list[str]
+) -> Pattern:
     tps = timing.ticks_per_step(src.tpq)
     groups: dict[tuple[int, int], list[int]] = {}
     for ref, pair in enumerate(src.notes):
         groups.setdefault((pair.track, pair.channel), []).append(ref)
-    programs = _programs(src.tracks)
+    programs = _programs(controls)
+    grid = grid_notes(src.notes, src.tpq)
     tracks = []
     for (index, channel), refs in sorted(groups.items()):
         first = src.notes[refs[0]]
         ticks, values = programs[channel]
         at = bisect.bisect_right(ticks, first.on) - 1  # a change at the note's own tick applies to it
         program = values[at] if at >= 0 else 0
-        notes = tuple(grid_note(src.notes[r], src.tpq, r) for r in refs)
+        notes = tuple(grid[r] for r in refs)
         name = src.tracks[index].name
         drum = channel == DRUM_CHANNEL or _looks_like_drums(name, [src.notes[r] for r in refs], src.tpq)
         if drum and channel != DRUM_CHANNEL:
@@ -181,7 +262,7 @@ def _pattern(src: MidiSource, tempos: list[tuple[int, int]], notices: list[str])
         program = 0 if drum else program  # on channel 10 a program picks a kit; the source keeps it
         tracks.append(Track(notes, program, drum, name=name, channel=channel))
     end = max(n.end for t in tracks for n in t.notes)
-    meter, meters = _maps(_meter_changes(src.tracks, notices), tps, FOUR_FOUR, end)
+    meter, meters = _maps(_meter_changes(controls, notices), tps, FOUR_FOUR, end)
     steps = _whole_bars(end, meter, meters)
     bpm = [(tick, min(max(timing.tempo2bpm(us), MIN_BPM), MAX_BPM)) for tick, us in tempos]
     tempo, tempo_map = _maps(bpm, tps, 120.0, steps)
