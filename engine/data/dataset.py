@@ -7,13 +7,15 @@ augmentation) for training and evaluation. Parsed files are cached by content (s
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import json
 import multiprocessing
 import multiprocessing.context
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -259,7 +261,7 @@ def _run_jobs(jobs: list[_Job], workers: int, tick: Callable[[], None]) -> list[
     chunks = [jobs[i : i + size] for i in range(0, len(jobs), size)]
     results_of: dict[int, list[_Result]] = {}
     try:
-        with ProcessPoolExecutor(workers, mp_context=_context()) as pool:
+        with ProcessPoolExecutor(workers, mp_context=_context(), initializer=_worker_start) as pool:
             futures = {pool.submit(_prepare_chunk, chunk): n for n, chunk in enumerate(chunks)}
             for future in as_completed(futures):
                 results_of[futures[future]] = future.result()
@@ -288,6 +290,27 @@ def _prepare_chunk(jobs: list[_Job]) -> list[_Result]:
     return [_prepare_job(job) for job in jobs]
 
 
+def _worker_start() -> None:
+    """A worker's set-up: what it inherited (every imported module: tens of thousands of objects) is
+    left out of garbage collection for good, which also keeps those pages shared with the parent."""
+    gc.freeze()
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection while a file is parsed: reading makes ~10^5 short-lived objects
+    without cycles (notes, events), whose allocations would start full collections that walk every
+    object of the process (torch's included); measured 1.4-1.8x faster. Reference counting still frees
+    them; the collector's previous state is restored."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 def _prepare_job(job: _Job) -> _Result:
     """Parse one file (read again here: only the path travels between processes), fill the cache."""
     path, names, use_cache, want, root = job
@@ -298,7 +321,8 @@ def _prepare_job(job: _Job) -> _Result:
         return FileReport.skipped(path, str(exc)), None
     key = content_key(data)
     old = cache.load_record(key) if use_cache else None
-    record, computed = _parse(path, data, names, old or {})
+    with _gc_paused():
+        record, computed = _parse(path, data, names, old or {})
     for config, arrays in computed.items():
         _try(cache.save_arrays, key, config, arrays)
     _try(cache.save_record, key, record)
