@@ -48,6 +48,14 @@ def window_line(tokens: np.ndarray, start: int, end: int) -> np.ndarray:
     return window
 
 
+def window_lines(tokens: np.ndarray, starts: np.ndarray, steps: int) -> np.ndarray:
+    """`window_line` of every window [start, start + steps) of a whole line at once: int64 (W, steps)."""
+    windows = tokens[starts[:, None] + np.arange(steps)]
+    before_first = ~np.logical_or.accumulate(windows >= FIRST_PITCH_TOKEN, axis=1)
+    windows[before_first & (windows == NOTE_OFF)] = NO_EVENT
+    return windows
+
+
 def longest_gap(onsets: Sequence[tuple[int, int]], steps: int) -> int:
     """Longest run of steps covered by no (start, end) span in a window of `steps`."""
     covered = np.zeros(steps + 2, dtype=bool)

@@ -36,6 +36,7 @@ from engine.data.converter import (
     slice_track,
     starts_between,
     window_line,
+    window_lines,
     window_starts,
 )
 from engine.midi.roles import with_roles
@@ -94,9 +95,8 @@ class MelodyConverter(Converter):
             hi = np.searchsorted(onsets, starts + self.steps)
             covered = owner[starts[:, None] + offsets] >= lo[:, None]  # by the window's own notes
             keep = (hi > lo) & (longest_gaps(covered) < MAX_GAP_STEPS)
-            tokens = encode_line(line, total)
-            for start in starts[keep].tolist():
-                out.append({"melody": window_line(tokens, start, start + self.steps), "tempo": tempo})
+            for melody in window_lines(encode_line(line, total), starts[keep], self.steps):
+                out.append({"melody": melody, "tempo": tempo})
         return out
 
     def _window(self, segment: Pattern, start: int, end: int) -> Pattern | None:
@@ -253,6 +253,9 @@ class MultitrackConverter(Converter):
                 hits, vel, _ = drum_grid(track.notes, total)
                 drum_tokens_full, drum_velocity = MELODY_VOCAB + drum_tokens(hits), vel.max(1)
         tempo, out = np.float32(parts.tempo), []
+        programs = np.full((len(starts), slots), EMPTY_SLOT, dtype=np.int64)  # rows are the windows' arrays
+        all_tokens = np.zeros((len(starts), slots, steps), dtype=np.int64)
+        velocities = np.zeros((len(starts), slots, steps), dtype=np.float32)
         for w, start in enumerate(starts.tolist()):
             end = start + steps
             here = [k for k, (lo, hi) in enumerate(ranges) if hi[w] > lo[w]]
@@ -271,9 +274,7 @@ class MultitrackConverter(Converter):
                 ]
                 lines.append((parts.tracks[k].program, _line(window)))
             lines.sort(key=lambda pl: (pl[0], [(-p, s, -e) for p, s, e, _ in pl[1]]))
-            program = np.full(slots, EMPTY_SLOT, dtype=np.int64)
-            tokens = np.zeros((slots, steps), dtype=np.int64)
-            velocity = np.zeros((slots, steps), dtype=np.float32)
+            program, tokens, velocity = programs[w], all_tokens[w], velocities[w]
             for slot, (prog, line) in enumerate(lines):
                 program[slot], tokens[slot] = prog, _line_tokens(line, steps)
                 for _, s, _, v in line:

@@ -362,19 +362,24 @@ def _parse(
 
 
 def song_arrays(song: Song, config: str) -> dict[str, np.ndarray]:
-    """The distinct examples of one song for `config`, stacked (N, ...), with `tempo` (N,)."""
+    """The distinct examples of one song for `config`, stacked (N, ...), with `tempo` (N,), in the order
+    they first occur (repeated sections and doubled tracks give one example)."""
     conv = CONVERTERS[config]
-    seen: set[bytes] = set()
-    examples = []
-    for segment in song.segments:
-        for arrays in conv.examples(segment):
-            fingerprint = b"".join(np.ascontiguousarray(a).tobytes() for a in arrays.values())
-            if fingerprint not in seen:  # repeated sections and doubled tracks give one example
-                seen.add(fingerprint)
-                examples.append(arrays)
+    examples = [arrays for segment in song.segments for arrays in conv.examples(segment)]
     if not examples:
         return _empty(conv)
-    return {k: np.stack([e[k] for e in examples]) for k in examples[0]}
+    stacked = {k: np.stack([e[k] for e in examples]) for k in examples[0]}
+    # each example's bytes, all arrays side by side: equal rows are equal examples
+    rows = np.concatenate(
+        [np.ascontiguousarray(v).reshape(len(examples), -1).view(np.uint8) for v in stacked.values()], axis=1
+    )
+    _, first = np.unique(
+        np.ascontiguousarray(rows).view(np.dtype((np.void, rows.shape[1]))).ravel(), return_index=True
+    )
+    if len(first) == len(examples):
+        return stacked
+    keep = np.sort(first)
+    return {k: v[keep] for k, v in stacked.items()}
 
 
 def _empty(conv: Converter) -> dict[str, np.ndarray]:
