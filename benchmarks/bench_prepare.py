@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 MIDI = ROOT.parent / "shared" / "data" / "midi"
 TRAIN = ROOT.parent / "shared" / "data" / "train"
 BIG_FILES = 1000
-COLD_RUNS, CACHED_RUNS = 3, 5
+COLD_RUNS, BIG_RUNS, CACHED_RUNS = 3, 2, 5
 COMMAND = "python -m benchmarks.run prepare"
 SUFFIXES = (".mid", ".midi", ".kar")
 
@@ -110,13 +110,14 @@ def run() -> list[Figure]:
     figures = []
     with tempfile.TemporaryDirectory() as tmp:
         big = thousand_files(Path(tmp))
-        for folder, label, runs in ((MIDI, "sample", COLD_RUNS), (big, "1000", 1)):
+        for folder, label, runs in ((MIDI, "sample", COLD_RUNS), (big, "1000", BIG_RUNS)):
             files = sum(1 for p in folder.rglob("*") if p.suffix.lower() in SUFFIXES)
-            what = (
-                f"{files} files of ../shared/data/midi, all 4 configs"
+            where = (
+                f"{files} files of ../shared/data/midi"
                 if label == "sample"
-                else f"{files} files from ../shared/data/train (Groove, POP909, Hydrogen); all 4 configs"
+                else f"{files} files from ../shared/data/train (Groove, POP909, Hydrogen)"
             )
+            what = f"{where}, all 4 configs"
             prep, pm, ratio, failed = _pairs(folder, tmp, runs, label)
             shared = os.path.join(tmp, f"{label}-shared")
             prepare_seconds(folder, shared)  # fill the cache once

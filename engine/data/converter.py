@@ -72,7 +72,8 @@ def longest_gaps(covered: np.ndarray) -> np.ndarray:
     if covered.shape[1] == 0:
         return np.zeros(len(covered), dtype=np.int64)
     run = np.cumsum(~covered, axis=1)
-    return (run - np.maximum.accumulate(np.where(covered, run, 0), axis=1)).max(axis=1)
+    gaps: np.ndarray = (run - np.maximum.accumulate(np.where(covered, run, 0), axis=1)).max(axis=1)
+    return gaps
 
 
 def window_starts(bars: int, window_bars: int) -> np.ndarray:

@@ -81,7 +81,7 @@ class MelodyConverter(Converter):
         if not len(starts):
             return out
         total = max(segment.steps, int(starts[-1]) + self.steps)
-        tempo = np.float32(segment.tempo)
+        tempo = np.array(segment.tempo, dtype=np.float32)  # shape ()
         offsets = np.arange(self.steps)
         for track in segment.tracks:
             if track.is_drum or not track.notes:
@@ -136,7 +136,7 @@ class DrumsConverter(Converter):
         tokens = drum_tokens(hits)
         covered = (tokens > 0)[starts[:, None] + np.arange(self.steps)]
         keep = covered.any(axis=1) & (longest_gaps(covered) < MAX_GAP_STEPS)
-        tempo, out = np.float32(segment.tempo), []
+        tempo, out = np.array(segment.tempo, dtype=np.float32), []  # tempo: shape ()
         for start in starts[keep].tolist():
             end = start + self.steps
             out.append({
@@ -242,7 +242,9 @@ class MultitrackConverter(Converter):
             return []
         steps, slots = self.steps, self.spec.segments
         total = max(parts.steps, int(starts[-1]) + steps)
-        ranges, notes, drum_tokens_full, drum_velocity = [], [], None, None
+        ranges: list[tuple[list[int], list[int]]] = []
+        notes: list[list[_Tuple]] = []
+        drum_tokens_full = drum_velocity = np.zeros((0,), dtype=np.int64)
         for track in parts.tracks:
             onsets = np.array([n.start for n in track.notes], dtype=np.int64)
             ranges.append(
@@ -252,7 +254,7 @@ class MultitrackConverter(Converter):
             if track.is_drum:
                 hits, vel, _ = drum_grid(track.notes, total)
                 drum_tokens_full, drum_velocity = MELODY_VOCAB + drum_tokens(hits), vel.max(1)
-        tempo, out = np.float32(parts.tempo), []
+        tempo, out = np.array(parts.tempo, dtype=np.float32), []  # tempo: shape ()
         programs = np.full((len(starts), slots), EMPTY_SLOT, dtype=np.int64)  # rows are the windows' arrays
         all_tokens = np.zeros((len(starts), slots, steps), dtype=np.int64)
         velocities = np.zeros((len(starts), slots, steps), dtype=np.float32)
@@ -261,7 +263,7 @@ class MultitrackConverter(Converter):
             here = [k for k, (lo, hi) in enumerate(ranges) if hi[w] > lo[w]]
             if not here:
                 continue
-            drums = any(parts.tracks[k].is_drum for k in here)
+            drums = any(parts.tracks[k].is_drum for k in here)  # then drum_tokens_full was made
             pitched = sorted(
                 (k for k in here if not parts.tracks[k].is_drum),
                 key=lambda k: ranges[k][0][w] - ranges[k][1][w],

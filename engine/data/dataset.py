@@ -13,6 +13,7 @@ import json
 import multiprocessing
 import multiprocessing.context
 import os
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -196,7 +197,8 @@ def _prepare_files(
     that the same music never lands in both the training and the held-out files. The result does not
     depend on the number of processes.
     """
-    cache, seen = PrepareCache(), {}
+    cache = PrepareCache()
+    seen: dict[str, Path] = {}
     out: list[tuple[FileReport, dict[str, np.ndarray] | None] | None] = [None] * len(paths)
     todo: list[int] = []
     done = 0
@@ -278,10 +280,11 @@ def _run_jobs(jobs: list[_Job], workers: int, tick: Callable[[], None]) -> list[
 
 def _context() -> multiprocessing.context.BaseContext:
     """fork (cheap: the workers start with every module already imported) when this process runs no
-    other thread; forkserver otherwise (forking a process with running threads, such as the app's, can
-    deadlock the child)."""
+    other thread; forkserver otherwise (forking a process with running threads, such as the app's worker
+    pool or Qt's own, can deadlock the child)."""
     methods = multiprocessing.get_all_start_methods()
-    if "fork" in methods and threading.active_count() == 1:
+    alone = threading.current_thread() is threading.main_thread() and threading.active_count() == 1
+    if "fork" in methods and alone and "PySide6.QtCore" not in sys.modules:  # Qt runs threads of its own
         return multiprocessing.get_context("fork")
     return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
 
