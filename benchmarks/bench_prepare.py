@@ -131,7 +131,7 @@ def run() -> list[Figure]:
                     "s",
                     "",
                     COMMAND,
-                    f"{what}; {failed} it could not parse",
+                    f"{where}; {failed} it could not parse; timed in a fresh process",
                 ),  # fmt: skip
                 Figure(
                     f"{label}: cold prepare / pretty_midi parse (in the same run)",
