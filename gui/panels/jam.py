@@ -167,8 +167,8 @@ class JamPanel(QWidget):
         if any(c is None for c in corners):
             self.session.status.emit("Fill the four corners of the Blend pad first")
             return
-        for i, clip in enumerate(corners):
-            self._set_corner(i, clip, f"blend {'ABCD'[i]}")  # type: ignore[arg-type]
+        for i, clip in enumerate(c for c in corners if c is not None):  # all four, checked above
+            self._set_corner(i, clip, f"blend {'ABCD'[i]}")
 
     def _load_corner(self, index: int, path: str) -> None:
         try:
