@@ -16,6 +16,7 @@ import math
 import statistics
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
@@ -223,9 +224,15 @@ def _meter_changes(controls: _Controls, notices: list[str]) -> list[tuple[int, M
     return [(tick, meter) for tick, _, _, meter in found]
 
 
-def _maps(changes: list, tps: float, first: object, steps: int) -> tuple[object, list]:
+_V = TypeVar("_V")  # the value of a (tick, value) change: BPM or Meter
+
+
+def _maps(
+    changes: list[tuple[int, _V]], tps: float, first: _V, steps: int
+) -> tuple[_V, list[tuple[float, _V]]]:
     """The value at tick 0 and the later changes as (step, value) before `steps`, repeats dropped."""
-    at_zero, later = first, []
+    at_zero = first
+    later: list[tuple[float, _V]] = []
     for tick, value in changes:
         if tick == 0:
             at_zero = value
