@@ -188,9 +188,7 @@ class Arrangement:
         if not 0 <= start_bar < end_bar:
             raise ArrangementError(f"bad bar range {start_bar + 1}..{end_bar} (bars are 1..{self.bars})")
         if tempo is None:
-            first = min(
-                (p for lane in self.lanes for p in lane.placements), key=lambda p: p.start_bar
-            )
+            first = min((p for lane in self.lanes for p in lane.placements), key=lambda p: p.start_bar)
             tempo = first.clip.tempo
         tracks: dict[tuple[int, Role, int, bool], Track] = {}
         for li, lane in enumerate(self.lanes):

@@ -46,7 +46,7 @@ def pattern_from_dict(data: dict[str, Any]) -> Pattern:
     """
     try:
         if data.get("format", CLIP_FORMAT) > CLIP_FORMAT:
-            raise ValueError(f"clip format {data['format']} is newer than this Bandmate reads ({CLIP_FORMAT})")
+            raise ValueError(f"clip format {data['format']} is newer than this Bandmate reads")
         tracks = tuple(
             Track(
                 tuple(Note(int(p), int(s), int(e), int(v), float(o)) for p, s, e, v, o in t["notes"]),
