@@ -64,7 +64,9 @@ class MainWindow(QMainWindow):
         self.pane = PianoRollPane(session.doc)
         self.roll = self.pane.view
         self.transport = TransportBar()
-        self.arrangement = ArrangementStrip(lambda: self.session.settings.output_folder)
+        self.arrangement = ArrangementStrip(
+            lambda: self.session.settings.output_folder, session.doc.undo_stack
+        )
         self.generate = GeneratePanel(session)
         self.morph = MorphPanel(session)
         self.blender = BlenderPanel(session)
@@ -123,7 +125,7 @@ class MainWindow(QMainWindow):
         split.addWidget(self.pane)
         split.addWidget(self.arrangement)
         split.setStretchFactor(0, 1)
-        split.setSizes([600, 190])
+        split.setSizes([560, 230])
         self.setCentralWidget(split)
         tabs = QTabWidget()
         tabs.addTab(self.generate, "Generate")
@@ -165,13 +167,10 @@ class MainWindow(QMainWindow):
         self.morph.keep.connect(self.arrangement.add)
         self.arrangement.play_requested.connect(self._play_arrangement)
         self.arrangement.export_requested.connect(self.files.export)
-        self.arrangement.list.itemClicked.connect(
-            lambda it: self.session.show_clip(
-                self.arrangement.list.clip(self.arrangement.list.row(it)), it.text()
-            )
-        )
-        self.generate.candidates.mime_factory = self.arrangement.list.mime_factory
-        self.morph.steps_list.mime_factory = self.arrangement.list.mime_factory
+        self.arrangement.clip_opened.connect(self.session.show_clip)
+        self.arrangement.status.connect(self.show_status)
+        self.generate.candidates.mime_factory = self.arrangement.mime_factory
+        self.morph.steps_list.mime_factory = self.arrangement.mime_factory
         self.blender.fill_button.clicked.connect(self._corners_from_candidates)
         self.generate.candidates.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.generate.candidates.customContextMenuRequested.connect(self._candidate_menu)
