@@ -152,6 +152,7 @@ class MainWindow(QMainWindow):
         s.status.connect(self.show_status)
         s.busy_changed.connect(self.busy.setVisible)
         s.doc.changed.connect(self._clip_changed)
+        self.pane.mix_changed.connect(lambda: self._clip_changed(self.session.doc.pattern))
         s.model_changed.connect(self._model_loaded)
         self.model_box.activated.connect(lambda i: self.load_model(self.model_box.itemData(i)))
         self.transport.play_toggled.connect(self.toggle_play)
@@ -227,6 +228,7 @@ class MainWindow(QMainWindow):
 
     def _clip_changed(self, pattern: Pattern) -> None:
         """The loop follows the clip: the player gets each new version (also while playing)."""
+        pattern = self.pane.audible(pattern)  # mute and solo in the track list
         if pattern.tracks:
             self.output.set_pattern(pattern)
             self.player.load(pattern)
