@@ -153,6 +153,10 @@ class MainWindow(QMainWindow):
         s.busy_changed.connect(self.busy.setVisible)
         s.doc.changed.connect(self._clip_changed)
         self.pane.mix_changed.connect(lambda: self._clip_changed(self.session.doc.pattern))
+        rec = self.pane.record  # the metronome clicks on the sound output at the transport tempo
+        rec.click, rec.tempo = (lambda: self.output.output), self.transport.tempo.value
+        rec.status.connect(self.show_status)
+        rec.use_as.connect(lambda t: self.use_clip(self.session.doc.pattern, self.session.doc.name, t))
         s.model_changed.connect(self._model_loaded)
         self.model_box.activated.connect(lambda i: self.load_model(self.model_box.itemData(i)))
         self.transport.play_toggled.connect(self.toggle_play)
@@ -258,7 +262,10 @@ class MainWindow(QMainWindow):
 
     def use_candidate(self, row: int, target: str) -> None:
         """Send candidate `row` to "A"/"B" (morph) or a corner "0".."3" (blend)."""
-        clip, name = self.generate.candidates.clip(row), self.generate.candidates.item(row).text()
+        self.use_clip(self.generate.candidates.clip(row), self.generate.candidates.item(row).text(), target)
+
+    def use_clip(self, clip: Pattern, name: str, target: str) -> None:
+        """Send a clip to "A"/"B" (morph) or a corner "0".."3" (blend)."""
         if target in ("A", "B"):
             self.morph.set_clip("AB".index(target), clip, name)
         else:
@@ -304,6 +311,7 @@ class MainWindow(QMainWindow):
             event.acceptProposedAction()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        self.pane.record.close_input()
         self.train.stop()
         self.jam.stop()
         self.player.close()

@@ -22,6 +22,7 @@ from gui.document import ClipDocument
 from gui.pianoroll.tracks import TrackList
 from gui.pianoroll.view import PianoRollView
 from gui.pianoroll.viewmodel import KEYS_W, RULER_H, VEL_H
+from gui.record import RecordBar
 
 
 class PianoRollPane(QWidget):
@@ -67,6 +68,8 @@ class PianoRollPane(QWidget):
                 edit_bar.addWidget(QLabel(label))
             edit_bar.addWidget(widget)
         edit_bar.addStretch(1)
+        self.record = RecordBar(doc)
+        edit_bar.addWidget(self.record)
         self.edit_bar = edit_bar
         self.hbar = QScrollBar(Qt.Orientation.Horizontal)
         self.vbar = QScrollBar(Qt.Orientation.Vertical)
