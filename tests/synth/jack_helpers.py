@@ -56,7 +56,7 @@ def _start_free(jackd: str, period: int, rate: int, realtime: bool) -> tuple[sub
     errors = []
     for slot in range(SLOTS):
         name = f"bandmate-test-{slot}"
-        if subprocess.run(["jack_lsp", "-s", name], capture_output=True, env=_no_start()).returncode == 0:
+        if _taken(name):
             continue  # another test run holds this one
         # --sync: the server waits for late clients (a busy machine) instead of dropping their MIDI
         cmd = [jackd, "--realtime" if realtime else "--no-realtime", "--sync", "-n", name]
@@ -74,6 +74,15 @@ def _start_free(jackd: str, period: int, rate: int, realtime: bool) -> tuple[sub
                 proc.kill()
                 proc.wait()
     raise RuntimeError("could not start jackd: " + " | ".join(errors))
+
+
+def _taken(name: str) -> bool:
+    """Whether a server answers (or hangs: a wedged server of another run) under `name`."""
+    try:
+        probe = subprocess.run(["jack_lsp", "-s", name], capture_output=True, env=_no_start(), timeout=5)
+    except subprocess.TimeoutExpired:
+        return True
+    return probe.returncode == 0
 
 
 def _no_start() -> dict[str, str]:
