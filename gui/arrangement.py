@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -75,6 +76,8 @@ class ArrangementStrip(QWidget):
             clips, self.folder(), name
         )
         self.summary = QLabel(EMPTY_TEXT)
+        self.summary.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # may elide
+        self.summary.setMinimumWidth(120)
         self.play_button = QPushButton("Play")
         self.play_button.setToolTip(
             "Play from the green cursor (click the bar ruler), or loop the marked range"

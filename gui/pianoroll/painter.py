@@ -151,20 +151,20 @@ def _paint_velocity(p: QPainter, m: PianoRollModel) -> None:
 def _paint_velocity_values(p: QPainter, m: PianoRollModel, base: float) -> None:
     """The velocity as a number beside its bar: for selected notes, and for all when zoomed in enough."""
     sel = m.selection
-    every = m.px_per_step >= 18
+    every = m.px_per_step >= 28
     if not sel and not every:
         return
     font = p.font()
     font.setPixelSize(9)
     p.setFont(font)
-    shown: set[int] = set()  # one number per pixel column (chords and drum hits share a step)
-    for ref in m.notes():
-        if not (every or ref in sel):
-            continue
+    last = -1e9  # numbers need ~26 px: closer ones are left out (chords and drum hits share a step)
+    for ref in sorted(
+        (r for r in m.notes() if every or r in sel), key=lambda r: r.note.start + r.note.offset
+    ):
         x = m.x_of(ref.note.start + ref.note.offset) + 1
-        if not KEYS_W <= x <= m.width or int(x) in shown:
+        if not KEYS_W <= x <= m.width or x - last < 26:
             continue
-        shown.add(int(x))
+        last = x
         y = base - (VEL_H - 6) * ref.note.velocity / 127
         p.setPen(QColor("#ffffff" if ref in sel else TEXT))
         p.drawText(

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QScrollBar,
+    QSizePolicy,
     QSpinBox,
     QToolButton,
     QWidget,
@@ -69,7 +70,6 @@ class PianoRollPane(QWidget):
             edit_bar.addWidget(widget)
         edit_bar.addStretch(1)
         self.record = RecordBar(doc)
-        edit_bar.addWidget(self.record)
         self.edit_bar = edit_bar
         self.hbar = QScrollBar(Qt.Orientation.Horizontal)
         self.vbar = QScrollBar(Qt.Orientation.Vertical)
@@ -77,7 +77,9 @@ class PianoRollPane(QWidget):
         self.info.setStyleSheet("color: #7d848d;")
         tools = QHBoxLayout()
         tools.setContentsMargins(4, 0, 4, 0)
+        self.info.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # long names elide
         tools.addWidget(self.info, 1)
+        tools.addWidget(self.record)
         for text, tip, slot in (
             ("−", "Zoom out (Ctrl+wheel)", lambda: self.view.model.zoom_x(0.8)),
             ("+", "Zoom in (Ctrl+wheel)", lambda: self.view.model.zoom_x(1.25)),

@@ -61,8 +61,8 @@ class TrackList(QTableWidget):
         header = self.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        self.setMinimumWidth(230)
-        self.setMaximumWidth(300)
+        self.setMinimumWidth(200)
+        self.setMaximumWidth(260)
         self.cellClicked.connect(lambda row, _col: self.track_chosen.emit(row))
 
     def show_pattern(self, pattern: Pattern) -> None:
