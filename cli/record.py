@@ -38,6 +38,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     click = None
     port = None
+    errors: tuple[type[BaseException], ...] = (ValueError, *live_setup.live_errors())
     try:
         take = Take(args.bars, args.tempo, args.count_in)
         if not args.no_click:
@@ -46,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
         from synth.midi_in import MidiInput
 
         port = MidiInput.open(take.feed, args.input)
-    except (ValueError, *live_setup.live_errors()) as e:
+    except errors as e:
         print(f"bandmate record: {e}", file=sys.stderr)
         if click is not None:
             click.close()

@@ -89,8 +89,8 @@ class ArrangementStrip(QWidget):
         self.lane_button.setToolTip("Add a lane")
         self.midi_button = QPushButton("Export MIDI…")
         self.wav_button = QPushButton("Export WAV…")
-        for b in (self.midi_button, self.wav_button):
-            b.setToolTip("Export the marked range (drag on the bar ruler), or the whole arrangement")
+        for export in (self.midi_button, self.wav_button):
+            export.setToolTip("Export the marked range (drag on the bar ruler), or the whole arrangement")
         self.drag = DragOut("⇲ drag to DAW", self._drag_clips, folder, "arrangement")
         self.drag.setToolTip("Drag the range (or the whole arrangement) into your DAW as one .mid file")
         head = QHBoxLayout()
@@ -98,21 +98,21 @@ class ArrangementStrip(QWidget):
         for b in (self.play_button, self.remove_button, self.lane_button, self.midi_button, self.wav_button):
             head.addWidget(b)
         head.addWidget(self.drag)
-        self.scroll = QScrollArea()
-        self.scroll.setWidget(self.view)
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setMinimumHeight(RULER_H + 2 * LANE_H + 4)
+        self.scroll_area = QScrollArea()
+        self.scroll_area.setWidget(self.view)
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setMinimumHeight(RULER_H + 2 * LANE_H + 4)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 0, 4, 0)
         layout.addLayout(head)
-        layout.addWidget(self.scroll, 1)
+        layout.addWidget(self.scroll_area, 1)
         self.play_button.clicked.connect(self.play)
         self.remove_button.clicked.connect(self.remove_selected)
         self.lane_button.clicked.connect(self._add_lane)
         self.midi_button.clicked.connect(lambda: self.export("midi"))
         self.wav_button.clicked.connect(lambda: self.export("wav"))
         v = self.view
-        v.move_requested.connect(self.move)
+        v.move_requested.connect(self.move_clip)
         v.remove_requested.connect(self.remove)
         v.mute_requested.connect(self.set_muted)
         v.rename_requested.connect(self._rename)
@@ -139,7 +139,8 @@ class ArrangementStrip(QWidget):
         after, lane = self.arrangement.add(clip, name)
         self.edit(after, f"keep {name} in {after.lanes[lane].name}")
 
-    def move(self, lane: int, index: int, to_lane: int, start_bar: int) -> None:
+    def move_clip(self, lane: int, index: int, to_lane: int, start_bar: int) -> None:
+        """Move a placed clip to `to_lane` at `start_bar` (see Arrangement.move), one undo step."""
         moving = self.arrangement.placement(lane, index)
         after = self.arrangement.move(lane, index, to_lane, start_bar)
         self.edit(after, f"move {moving.name} to bar {start_bar + 1}")

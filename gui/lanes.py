@@ -10,7 +10,7 @@ rename it. Edits are not applied here: the view asks (signals) and `ArrangementS
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPen, QWheelEvent
+from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPen, QPixmap, QWheelEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from engine.music.arrangement import Arrangement
@@ -59,7 +59,7 @@ class LaneView(QWidget):
         self._grab: tuple[int, int, float] | None = None  # lane, index, bar offset inside the clip
         self._drop: tuple[int, int] | None = None  # lane, bar while dragging
         self._ruler_from: int | None = None
-        self._thumbs: dict[int, object] = {}
+        self._thumbs: dict[int, QPixmap] = {}
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setMouseTracking(False)
@@ -131,10 +131,10 @@ class LaneView(QWidget):
             for i in range(len(lane.placements)):
                 self._paint_clip(p, li, i)
         if self._drop is not None and self._grab is not None:
-            lane, bar = self._drop
+            to_lane, bar = self._drop
             placed = arr.lanes[self._grab[0]].placements[self._grab[1]]
             ghost = QRectF(
-                self.x_of(bar), RULER_H + lane * LANE_H + 2, placed.bars * self.px_per_bar, LANE_H - 4
+                self.x_of(bar), RULER_H + to_lane * LANE_H + 2, placed.bars * self.px_per_bar, LANE_H - 4
             )
             p.setPen(QPen(QColor("#ffffff"), 1.5, Qt.PenStyle.DashLine))
             p.setBrush(QColor(255, 255, 255, 40))
@@ -185,7 +185,7 @@ class LaneView(QWidget):
         thumb = self._thumbs.get(key)
         if thumb is None:
             thumb = self._thumbs[key] = paint_thumbnail(placed.clip)
-        p.drawPixmap(r.toRect(), thumb)  # type: ignore[arg-type]
+        p.drawPixmap(r.toRect(), thumb)
         if self.arrangement.lanes[li].muted:
             p.fillRect(r, QColor(30, 33, 38, 170))
         chosen = self.selected == (li, i)

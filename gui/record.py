@@ -72,7 +72,7 @@ class RecordBar(QWidget):
         self.use_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         menu = QMenu(self.use_button)
         for target, text in USE_TARGETS.items():
-            menu.addAction(text, lambda t=target: self.use_as.emit(t))
+            menu.addAction(text, self._use_later(target))
         self.use_button.setMenu(menu)
         self.state = QLabel()
         layout = QHBoxLayout(self)
@@ -92,6 +92,9 @@ class RecordBar(QWidget):
         self.timer.timeout.connect(self._tick)
         self.rec_button.clicked.connect(self.toggle)
         self.input_box.showPopup = self._popup  # type: ignore[method-assign]
+
+    def _use_later(self, target: str) -> Callable[[], None]:
+        return lambda: self.use_as.emit(target)
 
     def _popup(self) -> None:
         """List the MIDI inputs each time the menu opens (devices come and go)."""

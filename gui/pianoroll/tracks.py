@@ -8,7 +8,6 @@ from __future__ import annotations
 from functools import cache
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -120,6 +119,3 @@ class TrackList(QTableWidget):
     def silent(self, count: int) -> set[int]:
         """Track indexes that do not sound (to paint faint)."""
         return {i for i in range(count) if (i not in self.solo if self.solo else i in self.muted)}
-
-    def colour(self, row: int) -> QColor:
-        return self.item(row, 0).background().color()

@@ -60,7 +60,7 @@ def test_dragging_a_clip_before_its_neighbour_reorders_and_writes_no_file(
     strip = window.arrangement
     for i in range(3):
         strip.add(make_beat(i), f"beat {i}")
-    strip.scroll.widget().resize(strip.view.sizeHint())
+    strip.scroll_area.widget().resize(strip.view.sizeHint())
     assert strip.arrangement.lanes[0].names() == ["beat 0", "beat 1", "beat 2"]
     out = tmp_path / "out"
     before = files_in(out)
@@ -90,7 +90,7 @@ def test_remove_is_undone_and_redone(qtbot: QtBot, window: MainWindow) -> None:
     strip.add(make_beat(0), "beat 0")
     strip.add(make_beat(1), "beat 1")
     kept = strip.arrangement
-    strip.scroll.widget().resize(strip.view.sizeHint())
+    strip.scroll_area.widget().resize(strip.view.sizeHint())
     qtbot.mouseClick(strip.view, Qt.MouseButton.LeftButton, pos=centre(strip, 0, 1))
     strip.remove_button.click()
     assert strip.names() == ["beat 0"]
@@ -105,7 +105,7 @@ def test_play_from_a_bar_and_loop_a_range(qtbot: QtBot, window: MainWindow) -> N
     beat, tune = real(DRUMS, 0, 4), real(TUNE, 0, 4, melody_only=True)
     strip.add(beat, "beat")
     strip.add(tune, "tune")
-    strip.scroll.widget().resize(strip.view.sizeHint())
+    strip.scroll_area.widget().resize(strip.view.sizeHint())
     view = strip.view
     qtbot.mouseClick(view, Qt.MouseButton.LeftButton, pos=QPoint(int(view.x_of(2) + 5), 5))
     assert view.cursor_bar == 2 and "play from bar 3" in strip.summary.text()
@@ -133,7 +133,7 @@ def test_mute_a_lane_and_export_an_empty_arrangement_says_why(qtbot: QtBot, wind
     strip.midi_button.click()
     assert "Nothing to export" in window.status_label.text() and "empty" in window.status_label.text()
     strip.add(make_beat(0), "beat")
-    strip.scroll.widget().resize(strip.view.sizeHint())
+    strip.scroll_area.widget().resize(strip.view.sizeHint())
     qtbot.mouseClick(strip.view, Qt.MouseButton.LeftButton, pos=strip.view.mute_rect(0).center().toPoint())
     assert strip.arrangement.lanes[0].muted
     strip.wav_button.click()
