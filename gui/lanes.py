@@ -9,7 +9,7 @@ rename it. Edits are not applied here: the view asks (signals) and `ArrangementS
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPen, QPixmap, QWheelEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
@@ -267,6 +267,15 @@ class LaneView(QWidget):
         hit = self.clip_at(pos)
         if hit is not None:
             self.clip_opened.emit(*hit)
+
+    def event(self, event: QEvent) -> bool:
+        """Delete and Backspace belong to the lanes while they have focus (not the window's "delete
+        selected notes" shortcut)."""
+        if event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent):
+            if event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
+                event.accept()
+                return True
+        return super().event(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
         if event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace) and self.selected is not None:

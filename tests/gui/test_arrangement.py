@@ -98,6 +98,14 @@ def test_remove_is_undone_and_redone(qtbot: QtBot, window: MainWindow) -> None:
     assert strip.arrangement == kept and strip.names() == ["beat 0", "beat 1"]
     window.session.doc.undo_stack.redo()
     assert strip.names() == ["beat 0"]
+    # Delete with the lanes focused removes the clip, not the roll's selected notes
+    window.session.show_clip(make_beat(2), "in the roll")
+    window.roll.model.select(set(window.roll.model.notes()))
+    notes = window.session.doc.pattern.note_count
+    qtbot.mouseClick(strip.view, Qt.MouseButton.LeftButton, pos=centre(strip, 0, 0))
+    strip.view.setFocus()
+    qtbot.keyClick(strip.view, Qt.Key.Key_Delete)
+    assert strip.names() == [] and window.session.doc.pattern.note_count == notes
 
 
 def test_play_from_a_bar_and_loop_a_range(qtbot: QtBot, window: MainWindow) -> None:
