@@ -10,6 +10,7 @@ order they were made (one history, as in a DAW).
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from PySide6.QtCore import QMimeData, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
@@ -118,6 +119,7 @@ class ArrangementStrip(QWidget):
         v.rename_requested.connect(self._rename)
         v.clip_opened.connect(lambda lane, i: self.clip_opened.emit(*self._clip(lane, i)))
         v.cursor_changed.connect(self._summarise)
+        v.files_dropped.connect(self.place_files)
         self.set_arrangement(self.arrangement)
 
     # --- the value -----------------------------------------------------------------------------
@@ -147,6 +149,27 @@ class ArrangementStrip(QWidget):
         placed = after.lanes[to_lane].placements
         self.view.selected = next((to_lane, i) for i, p in enumerate(placed) if p.clip is moving.clip)
         self.view.update()
+
+    def place_files(self, lane: int, start_bar: int, paths: list[str]) -> None:
+        """Read .mid files and place them one after another in `lane` from `start_bar` (one undo step);
+        a file that cannot be read is named in the status line and skipped."""
+        from engine.midi.files import MidiError, read_clip
+
+        after, at, placed = self.arrangement, start_bar, []
+        for path in paths:
+            try:
+                clip = read_clip(path)
+            except (MidiError, OSError) as e:
+                self._say(f"Cannot place {Path(path).name}: {e}")
+                continue
+            if not clip.note_count:
+                self._say(f"Cannot place {Path(path).name}: it has no notes")
+                continue
+            after = after.place(lane, clip, Path(path).stem, at)
+            at = max(p.end_bar for p in after.lanes[lane].placements if p.clip is clip)
+            placed.append(Path(path).stem)
+        if placed:
+            self.edit(after, f"place {', '.join(placed)}")
 
     def remove(self, lane: int, index: int) -> None:
         name = self.arrangement.placement(lane, index).name

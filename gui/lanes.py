@@ -10,12 +10,25 @@ rename it. Edits are not applied here: the view asks (signals) and `ArrangementS
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPen, QPixmap, QWheelEvent
+from PySide6.QtGui import (
+    QColor,
+    QDragEnterEvent,
+    QDragMoveEvent,
+    QDropEvent,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPen,
+    QPixmap,
+    QWheelEvent,
+)
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from engine.music.arrangement import Arrangement
 from gui.pianoroll.painter import DRUM_COLOUR, TRACK_COLOURS
 from gui.widgets.thumbnails import paint_thumbnail
+from gui.widgets.xypad import midi_paths
 
 HEAD_W = 112
 RULER_H = 18
@@ -39,6 +52,8 @@ class LaneView(QWidget):
         rename_requested(int): the lane whose name was double-clicked.
         clip_opened(int, int): (lane, index) double-clicked.
         cursor_changed(): the play-from bar or the range changed.
+        files_dropped(int, int, list): .mid files dropped on (lane, bar), e.g. candidates or from a file
+            manager.
     """
 
     move_requested = Signal(int, int, int, int)
@@ -47,6 +62,7 @@ class LaneView(QWidget):
     rename_requested = Signal(int)
     clip_opened = Signal(int, int)
     cursor_changed = Signal()
+    files_dropped = Signal(int, int, list)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -63,6 +79,7 @@ class LaneView(QWidget):
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setMouseTracking(False)
+        self.setAcceptDrops(True)
 
     # --- content and geometry --------------------------------------------------------------------
     def set_arrangement(self, arrangement: Arrangement) -> None:
@@ -267,6 +284,26 @@ class LaneView(QWidget):
         hit = self.clip_at(pos)
         if hit is not None:
             self.clip_opened.emit(*hit)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt override
+        if midi_paths(event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:  # noqa: N802 - Qt override
+        if midi_paths(event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt override
+        """Dropped .mid files go to the lane under the pointer (the nearest one) at the bar under it."""
+        paths = midi_paths(event.mimeData().urls())
+        if not paths:
+            return
+        pos = event.position()
+        last = max(0, len(self.arrangement.lanes) - 1)
+        lane = self.lane_at(pos.y())
+        lane = (0 if pos.y() < RULER_H else last) if lane is None else lane
+        self.files_dropped.emit(lane, max(0, int(self.bar_at(pos.x()))), paths)
+        event.acceptProposedAction()
 
     def event(self, event: QEvent) -> bool:
         """Delete and Backspace belong to the lanes while they have focus (not the window's "delete

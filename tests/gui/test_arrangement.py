@@ -148,3 +148,28 @@ def test_mute_a_lane_and_export_an_empty_arrangement_says_why(qtbot: QtBot, wind
     assert "Nothing to export" in window.status_label.text()
     window.session.doc.undo_stack.undo()
     assert not strip.arrangement.lanes[0].muted
+
+
+def test_mid_files_dropped_on_a_lane_land_at_that_bar(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
+) -> None:
+    from PySide6.QtCore import QMimeData, QPointF, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    strip = window.arrangement
+    strip.scroll_area.widget().resize(strip.view.sizeHint())
+    bad = tmp_path / "broken.mid"
+    bad.write_bytes(b"MThd nonsense")
+    data = QMimeData()
+    data.setUrls([QUrl.fromLocalFile(str(p)) for p in (TUNE, bad)])
+    at = QPointF(strip.view.x_of(3) + 10, RULER_H + 2.5 * LANE_H)  # the Lead lane, bar 4
+    event = QDropEvent(
+        at, Qt.DropAction.CopyAction, data, Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier
+    )
+    strip.view.dropEvent(event)
+    lead = strip.arrangement.lanes[2]
+    assert lead.names() == [TUNE.stem] and lead.placements[0].start_bar == 3
+    assert lead.placements[0].clip.note_count == read_clip(TUNE).note_count
+    assert "broken.mid" in window.status_label.text()
+    window.session.doc.undo_stack.undo()
+    assert strip.arrangement.is_empty()
