@@ -4,7 +4,7 @@ below it, tool panels in a dock on the right, and a status line saying what runs
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, QSettings, Qt
+from PySide6.QtCore import QPoint, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
@@ -156,6 +156,7 @@ class MainWindow(QMainWindow):
         rec = self.pane.record  # the metronome clicks on the sound output at the transport tempo
         rec.click, rec.tempo = (lambda: self.output.output), self.transport.tempo.value
         rec.status.connect(self.show_status)
+        rec.bar_one.connect(self._play_along)
         rec.use_as.connect(lambda t: self.use_clip(self.session.doc.pattern, self.session.doc.name, t))
         s.model_changed.connect(self._model_loaded)
         self.model_box.activated.connect(lambda i: self.load_model(self.model_box.itemData(i)))
@@ -277,6 +278,12 @@ class MainWindow(QMainWindow):
             self.show_status("Generate at least 4 candidates first (Generate tab)")
             return
         self.blender.set_corners([(c.clip(i), c.item(i).text()) for i in range(4)])
+
+    def _play_along(self, delay_ms: int) -> None:
+        """While recording, the clip starts from its top on the first recorded bar (after the count-in)."""
+        self.player.stop()
+        if self.session.doc.pattern.note_count:
+            QTimer.singleShot(delay_ms, self.play)
 
     def _play_arrangement(self, joined: Pattern) -> None:
         self.session.show_clip(joined, "arrangement")

@@ -6,12 +6,15 @@ morph A/B, a blend corner, or the start for variations and Complete (engine.live
 
 from __future__ import annotations
 
+import dataclasses
+import time
 from collections.abc import Callable
 
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QMenu, QSpinBox, QToolButton, QWidget
 
 from engine.live.take import Take
+from engine.music.pattern import Pattern
 from engine.playback.output import MidiOutput
 from gui.document import ClipDocument
 
@@ -31,12 +34,15 @@ class RecordBar(QWidget):
         tempo: gives the transport tempo in BPM, set by the window.
 
     Signals:
-        recorded(object): the take (a Pattern), already the current clip.
+        recorded(object): the take (a Pattern), already the current clip (or added to it: overdub).
+        bar_one(int): milliseconds from now until the first recorded bar (the window starts the clip
+            there, so you play along with it).
         use_as(str): "A"/"B" (morph) or "0".."3" (blend corner): use the current clip there.
         status(str): a one-line message (the port error, nothing played, the take).
     """
 
     recorded = Signal(object)
+    bar_one = Signal(int)
     use_as = Signal(str)
     status = Signal(str)
 
@@ -62,6 +68,8 @@ class RecordBar(QWidget):
         self.count_in.setPrefix("count-in ")
         self.metronome = QCheckBox("click")
         self.metronome.setChecked(True)
+        self.overdub = QCheckBox("overdub")
+        self.overdub.setToolTip("Add the take to the clip as a new part (else the take becomes the clip)")
         self.rec_button = QToolButton()
         self.rec_button.setText("● Rec")
         self.rec_button.setToolTip(
@@ -83,6 +91,7 @@ class RecordBar(QWidget):
             self.bars,
             self.count_in,
             self.metronome,
+            self.overdub,
             self.state,
             self.use_button,
         ):
@@ -140,6 +149,8 @@ class RecordBar(QWidget):
             return False
         self.take = take
         take.start()
+        to_bar_one = take.transport.time_of(0.0, time.monotonic()) - time.monotonic()
+        self.bar_one.emit(max(0, round(1000 * to_bar_one)))
         self.rec_button.setText("■ Stop")
         self.timer.start()
         self.status.emit(
@@ -182,9 +193,15 @@ class RecordBar(QWidget):
                 "Nothing was recorded: no notes arrived (is your keyboard connected to the input?)"
             )
             return
-        self.doc.replace(clip, "recorded take")
+        current = self.doc.pattern
+        if self.overdub.isChecked() and current.note_count:
+            clip = overdubbed(current, clip)
+            self.doc.replace(clip, f"{self.doc.name} + take")
+            self.status.emit(f"Recorded {take.notes_in} notes, added to the clip as a new part")
+        else:
+            self.doc.replace(clip, "recorded take")
+            self.status.emit(f"Recorded {clip.note_count} notes in {clip.bars} bars: it is the clip now")
         self.recorded.emit(clip)
-        self.status.emit(f"Recorded {clip.note_count} notes in {clip.bars} bars: it is the clip now")
 
     def close_input(self) -> None:
         if self.take is not None:
@@ -193,3 +210,13 @@ class RecordBar(QWidget):
         if self._port is not None:
             self._port.close()  # type: ignore[attr-defined]
             self._port = None
+
+
+def overdubbed(clip: Pattern, take: Pattern) -> Pattern:
+    """`clip` with the take's parts added as tracks "take" / "take drums" (channels left to the writer),
+    as long as the longer of the two; the clip's tempo and maps are kept."""
+    steps = max(clip.steps, take.steps)
+    added = [
+        dataclasses.replace(t, name="take drums" if t.is_drum else "take", channel=None) for t in take.tracks
+    ]
+    return Pattern((*clip.tracks, *added), steps, clip.tempo, clip.meter, clip.tempo_map, clip.meter_map)

@@ -3,6 +3,7 @@ the take becomes the clip (one undo step) and can be morph A."""
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
@@ -40,3 +41,37 @@ def test_the_rec_button_records_into_the_clip_and_it_can_be_morph_a(
     assert window.morph.clips[0] == clip
     window.session.doc.undo_stack.undo()
     assert window.session.doc.pattern != clip
+
+
+def test_overdub_adds_the_take_to_a_beat_that_plays_along(
+    jack: str, qtbot, monkeypatch, window: MainWindow
+) -> None:  # noqa: ANN001
+    from tests.gui.conftest import make_beat
+
+    monkeypatch.setenv("BANDMATE_MIDI_API", "jack")
+    beat = make_beat(1)
+    window.session.show_clip(beat, "beat")
+    rec = window.pane.record
+    window.transport.tempo.setValue(TEMPO)
+    rec.bars.setValue(2)
+    rec.overdub.setChecked(True)
+    sender = Sender()
+    try:
+        assert rec.start()
+        t0 = rec.take.transport.time_of(0.0, time.monotonic())
+        sender.connect()
+        notes = riff()
+        player = threading.Thread(target=sender.play, args=(notes[:8], t0))  # the event loop runs meanwhile
+        player.start()
+        qtbot.waitUntil(lambda: window.player.playing, timeout=5000)  # the beat plays along
+        assert time.monotonic() >= t0 - 0.1, "the beat started before the first recorded bar"
+        qtbot.waitUntil(lambda: not rec.recording, timeout=15000)
+        player.join()
+    finally:
+        sender.close()
+        rec.close_input()
+        window.player.stop()
+    clip = window.session.doc.pattern
+    assert [t.name for t in clip.tracks] == ["drums", "take"] and clip.tracks[0] == beat.tracks[0]
+    assert [n.pitch for n in clip.tracks[1].notes] == [n.pitch for n in notes[:8]]
+    assert window.session.doc.name == "beat + take"
