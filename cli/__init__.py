@@ -61,4 +61,4 @@ COMMANDS: tuple[Command, ...] = (
     jam,
     answer,
     record,
-)  # type: ignore[assignment]
+)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QMenu, QSpinBox, QToolButton, QWidget
@@ -17,6 +18,9 @@ from engine.live.take import Take
 from engine.music.pattern import Pattern
 from engine.playback.output import MidiOutput
 from gui.document import ClipDocument
+
+if TYPE_CHECKING:
+    from synth.midi_in import MidiInput
 
 BANDMATE_IN = "Bandmate In"
 USE_TARGETS = {
@@ -52,7 +56,7 @@ class RecordBar(QWidget):
         self.click: Callable[[], MidiOutput | None] = lambda: None
         self.tempo: Callable[[], float] = lambda: 120.0
         self.take: Take | None = None
-        self._port: object | None = None
+        self._port: MidiInput | None = None
         self.input_box = QComboBox()
         self.input_box.addItem(BANDMATE_IN, None)
         self.input_box.setToolTip(
@@ -183,12 +187,12 @@ class RecordBar(QWidget):
         take, self.take = self.take, None
         self.timer.stop()
         if self._port is not None:
-            self._port.close()  # type: ignore[attr-defined]
+            self._port.close()
             self._port = None
         self.rec_button.setText("● Rec")
         self.state.setText("")
         clip = take.clip() if take is not None else None
-        if clip is None:
+        if take is None or clip is None:
             self.status.emit(
                 "Nothing was recorded: no notes arrived (is your keyboard connected to the input?)"
             )
@@ -208,7 +212,7 @@ class RecordBar(QWidget):
             self.take.stop()
             self.take = None
         if self._port is not None:
-            self._port.close()  # type: ignore[attr-defined]
+            self._port.close()
             self._port = None
 
 

@@ -4,6 +4,8 @@ quantize with strength) and the track list (gui.pianoroll.tracks) around it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
@@ -116,8 +118,8 @@ class PianoRollPane(QWidget):
         doc.changed.connect(lambda _p: self.sync())
         self.sync()
 
-    def apply(self, action: object) -> None:
-        action()  # type: ignore[operator]
+    def apply(self, action: Callable[[], object]) -> None:
+        action()
         self.view.update()
         self.sync()
 
