@@ -24,6 +24,7 @@ from cli import (
     play,
     ports,
     prepare,
+    record,
     render,
     sample,
     train,
@@ -59,4 +60,5 @@ COMMANDS: tuple[Command, ...] = (
     play,
     jam,
     answer,
+    record,
 )

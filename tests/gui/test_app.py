@@ -147,7 +147,7 @@ def test_keep_chains_clips_into_the_arrangement(window: MainWindow) -> None:
     for seed in range(2):
         window.session.show_clip(make_clip(2, seed=seed), f"clip {seed}")
         window.generate.keep_selected()
-    assert window.arrangement.list.count() == 2
+    assert window.arrangement.count() == 2
     joined = window.arrangement.joined()
     assert joined is not None and joined.steps == 64
 
