@@ -1,10 +1,12 @@
 # SPDX-License-Identifier: MIT
 """The model card, model.json, as frozen values: `ModelCard` with its config, the training music's
-`DataSummary` (and its `MusicStats`), the `TrainState` and the `Checkpoint` list. One reader, `read_card`.
+`DataSummary` (and its `MusicStats`, with the `GateStats` the sample-quality check measures clips
+against), the `TrainState` and the `Checkpoint` list. One reader, `read_card`.
 
-model.json version 2 writes every key (null where there is nothing); reading it, a missing or unknown
-key is a `CardError` naming the file and the key. Version-1 files of the previous release (which left
-out keys it had no value for and kept the music statistics flat in "data") are read too.
+model.json version 3 writes every key (null where there is nothing); reading it, a missing or unknown
+key is a `CardError` naming the file and the key. Version-2 files (no gate statistics) and version-1
+files of an older release (which left out keys it had no value for and kept the music statistics flat
+in "data") are read too.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from models.store import FORMAT, CheckpointError
 from models.vocab import PROGRAM_CLASSES
 
 CARD = "model.json"
-CARD_VERSION = 2
+CARD_VERSION = 3
 
 
 class CardError(CheckpointError):
@@ -47,15 +49,51 @@ class TimingStats:
 
 
 @dataclass(frozen=True, slots=True)
+class PartStats:
+    """What one part of the training music does in the model's windows, on its grid (measured by
+    engine/data/gate_stats.py).
+
+    Attributes:
+        part: the role ("lead", "bass", "drums", "other").
+        presence: share of the windows in which it plays, 0..1.
+        densest_bar: the 99th percentile over those windows of its most note onsets in one bar.
+        longest_note: its longest note in 16th steps (drum hits count 1).
+        lowest, highest: its pitch range (MIDI; None for drums), as written, before transposition.
+    """
+
+    part: str
+    presence: float
+    densest_bar: float
+    longest_note: int
+    lowest: int | None
+    highest: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class GateStats:
+    """The training music as the sample-quality check sees it: how many windows were measured, the
+    longest stretch (16ths) in which nothing sounds, and each part's `PartStats`."""
+
+    windows: int
+    longest_silence: int
+    parts: tuple[PartStats, ...]
+
+    def part(self, name: str) -> PartStats | None:
+        return next((p for p in self.parts if p.part == name), None)
+
+
+@dataclass(frozen=True, slots=True)
 class MusicStats:
     """What generation reuses of the training music: timing of its pitched notes and of its drums, its
-    key ("D:major") and pitch-class weights (12), its median tempo in BPM; None where it had none."""
+    key ("D:major") and pitch-class weights (12), its median tempo in BPM, the statistics the
+    sample-quality check uses; None where it had none."""
 
     pitched: TimingStats | None = None
     drums: TimingStats | None = None
     key: str | None = None
     pitch_classes: tuple[float, ...] | None = None
     tempo_median: float | None = None
+    gate: GateStats | None = None
 
     def __bool__(self) -> bool:
         return any(getattr(self, f.name) is not None for f in fields(self))
@@ -131,12 +169,12 @@ class ModelCard:
             raise ValueError("it lists no checkpoints")
 
     def to_json(self) -> dict[str, Any]:
-        """The version-2 JSON object: every key, null where there is nothing."""
+        """The version-3 JSON object: every key, null where there is nothing."""
         return {"format": FORMAT, "version": CARD_VERSION, **to_plain(self)}
 
     @classmethod
     def from_json(cls, values: Any, source: str = CARD) -> ModelCard:
-        """Read a version-1 or -2 object; CardError naming `source` and the key for anything else."""
+        """Read a version-1, -2 or -3 object; CardError naming `source` and the key for anything else."""
         if not isinstance(values, dict) or values.get("format") != FORMAT:
             raise CardError(f"{source} is not a Bandmate model file (foreign format)")
         version = values.get("version")
@@ -146,7 +184,8 @@ class ModelCard:
             raise CardError(f"{source} was written by a newer Bandmate (version {version})")
         body = {k: v for k, v in values.items() if k not in ("format", "version")}
         try:
-            return from_plain(cls, body if version == CARD_VERSION else _upgrade_v1(body))
+            body = _upgrade_v1(body) if version == 1 else body
+            return from_plain(cls, body if version == CARD_VERSION else _upgrade_v2(body))
         except PlainError as e:
             raise CardError(f"{source}: {e}") from e
 
@@ -176,7 +215,16 @@ def plain_float(x: float | None) -> float | None:
     return None if x is None or math.isnan(x) else float(x)
 
 
-# ---- version 1 (the previous release) ------------------------------------------------------------------
+# ---- versions 2 and 1 (earlier releases) ---------------------------------------------------------------
+def _upgrade_v2(body: dict[str, Any]) -> dict[str, Any]:
+    """A version-2 model.json in the version-3 layout: it had no gate statistics (null)."""
+    data = body.get("data")
+    music = data.get("music") if isinstance(data, dict) else None
+    if not isinstance(music, dict) or "gate" in music:
+        return body  # from_plain names what is wrong with it
+    return {**body, "data": {**data, "music": {**music, "gate": None}}}
+
+
 _V1_TOP = {"name", "config", "vocabulary", "data", "training", "fine_tuned_from", "checkpoints", "best"}
 _TIMING = tuple(f.name for f in fields(TimingStats))
 _MUSIC = ("key", "pitch_classes", "tempo_median")

@@ -1,5 +1,5 @@
-"""The model card and the report card as typed values: strict version-2 reading, version-1 files of the
-previous release, and every bundled model's files."""
+"""The model card and the report card as typed values: strict version-3 reading, version-1 and -2 files of
+earlier releases, and every bundled model's files."""
 
 from __future__ import annotations
 
@@ -47,8 +47,9 @@ def test_version_1_files_are_read_into_the_typed_card() -> None:
     )
     assert card.training.step == 5 and card.training.loss is None and card.fine_tuned_from is None
     assert card.checkpoints[0].optimizer is None and card.best is not None
-    again = ModelCard.from_json(json.loads(json.dumps(card.to_json())))  # written as version 2
-    assert again == card and card.to_json()["version"] == CARD_VERSION == 2
+    again = ModelCard.from_json(json.loads(json.dumps(card.to_json())))  # written as version 3
+    assert again == card and card.to_json()["version"] == CARD_VERSION == 3
+    assert card.data.music.gate is None  # version 1 measured nothing for the sample-quality gate
 
 
 def test_unknown_or_missing_keys_name_the_file_and_the_key() -> None:
@@ -75,8 +76,18 @@ def test_unknown_or_missing_keys_name_the_file_and_the_key() -> None:
         ModelCard.from_json({**v2, "data": {**v2["data"], "files": ["a.mid"]}})
 
 
+def test_version_2_files_are_read_without_gate_statistics() -> None:
+    raw = json.loads((BUNDLED[0] / "model.json").read_text())
+    assert raw["data"]["music"]["gate"]["parts"]  # the bundled models' music is measured
+    del raw["data"]["music"]["gate"]
+    card = ModelCard.from_json({**raw, "version": 2})
+    assert card.data.music.gate is None and card.config.name == BUNDLED[0].name
+    with pytest.raises(CardError, match=r"missing key data\.music\.gate"):
+        ModelCard.from_json(raw)  # version 3 writes every key
+
+
 @pytest.mark.parametrize("folder", BUNDLED, ids=lambda p: p.name)
-def test_bundled_models_carry_version_2_cards_and_reports(folder: Path) -> None:
+def test_bundled_models_carry_current_cards_and_reports(folder: Path) -> None:
     raw = json.loads((folder / "model.json").read_text())
     assert raw["version"] == CARD_VERSION
     card = read_card(folder)
