@@ -137,6 +137,10 @@ class Converter:
             out[key] = moved
         return out, ok
 
+    def parts(self, segment: Pattern) -> Pattern:
+        """The segment as the tracks windows are cut from: the lines and drums the model reads."""
+        return self._parts(segment)
+
     def _parts(self, segment: Pattern) -> Pattern:
         """The segment as the tracks windows are cut from (done once per segment, not per window)."""
         return segment
