@@ -10,7 +10,7 @@ cut, a key was guessed). The work is done by the model's `Runner` (engine/genera
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +18,7 @@ import torch
 
 from engine.device import pick_device
 from engine.generation.chain import chain, segments_needed, smooth_path
+from engine.generation.checking import Checked, ClipChecker
 from engine.generation.complete import complete, parse_parts
 from engine.generation.complete_multitrack import complete_multitrack
 from engine.generation.fit import FittedClip, GenerationError
@@ -72,6 +73,7 @@ class Generator:
         self.steps: int = self.converter.steps
         self.z_size: int = int(model.cfg.z_size)
         self.runner = Runner(self.model, self.converter, self.device, data, self._measured_spread())
+        self.checker = ClipChecker(self.spec, lambda: self.runner.summary, path)
         self.feel = True
 
     @classmethod
@@ -165,19 +167,31 @@ class Generator:
         seed: int | None = None,
         bars: int | None = None,
         key: Key | str | None = None,
+        *,
+        checked: bool = True,
+        novel: bool = False,
     ) -> Generated:
-        """n new clips from the prior; with `bars`, each is a chain of clips along a smooth latent path."""
+        """n new clips from the prior; with `bars`, each is a chain of clips along a smooth latent path.
+
+        `checked` (the default) redraws clips that fail the sample-quality gate, `novel` also those that
+        copy a bar of the training music (engine/generation/checking.py); `Generated.checked` says what
+        was set aside. Fewer than n clips come back when too few pass within the draws allowed.
+        """
         _check_count(n)
         seed, notices = new_seed(seed), []
         resolved = self.runner.resolve_key(key, None, notices)
-        if bars is None or bars * STEPS_PER_BAR == self.steps:
-            clips = self._decode(self.runner.prior(n, seed), temperature, resolved, seed, None, notices)
-            return _generated(clips, seed, notices)
-        segs = segments_needed(bars, self.steps)
-        gen = torch.Generator().manual_seed(seed)
-        z = torch.cat([smooth_path(segs, self.z_size, gen) for _ in range(n)])  # (n * segs, Z)
-        clips = self._decode(z, temperature, resolved, seed, None, notices)
-        return _generated([chain(clips[i * segs : (i + 1) * segs], bars) for i in range(n)], seed, notices)
+
+        def draw(count: int, draw_seed: int) -> list[Pattern]:
+            if bars is None or bars * STEPS_PER_BAR == self.steps:
+                z = self.runner.prior(count, draw_seed)
+                return self._decode(z, temperature, resolved, draw_seed, None, notices)
+            segs = segments_needed(bars, self.steps)
+            gen = torch.Generator().manual_seed(draw_seed)
+            z = torch.cat([smooth_path(segs, self.z_size, gen) for _ in range(count)])  # (count * segs, Z)
+            clips = self._decode(z, temperature, resolved, draw_seed, None, notices)
+            return [chain(clips[i * segs : (i + 1) * segs], bars) for i in range(count)]
+
+        return self._checked(draw, n, seed, notices, checked, novel)
 
     def variations(
         self,
@@ -187,18 +201,40 @@ class Generator:
         seed: int | None = None,
         temperature: float = 0.5,
         key: Key | str | None = None,
+        *,
+        checked: bool = True,
+        novel: bool = False,
     ) -> Generated:
-        """n clips near `clip`: its code moved by `amount` x random directions as long as a prior sample."""
+        """n clips near `clip`: its code moved by `amount` x random directions as long as a prior sample.
+        `checked` and `novel` as for `sample`."""
         _check_count(n)
         if amount < 0:
             raise GenerationError(f"--amount {amount} must be 0 or more (0 = the clip itself)")
         seed, notices = new_seed(seed), []
         resolved = self.runner.resolve_key(key, clip, notices)
         mu = self.runner.encode([clip], notices)  # (1, Z)
-        d = self.runner.prior(n, seed)
-        d = d / d.norm(dim=1, keepdim=True) * math.sqrt(self.z_size)  # prior samples have norm ~ sqrt(Z)
-        clips = self._decode(mu + amount * d, temperature, resolved, seed, clip.tempo, notices)
-        return _generated(clips, seed, notices)
+
+        def draw(count: int, draw_seed: int) -> list[Pattern]:
+            d = self.runner.prior(count, draw_seed)
+            d = d / d.norm(dim=1, keepdim=True) * math.sqrt(self.z_size)  # prior samples have norm ~ sqrt(Z)
+            return self._decode(mu + amount * d, temperature, resolved, draw_seed, clip.tempo, notices)
+
+        return self._checked(draw, n, seed, notices, checked, novel)
+
+    def _checked(
+        self,
+        draw: Callable[[int, int], list[Pattern]],
+        n: int,
+        seed: int,
+        notices: Notices,
+        checked: bool,
+        novel: bool,
+    ) -> Generated:
+        """`draw(n, seed)`'s clips, or with `checked` up to n that pass the checks (see `sample`)."""
+        if not checked:
+            return _generated(draw(n, seed), seed, notices)
+        clips, record = self.checker.run(draw, n, seed, novel, notices)
+        return _generated(clips, seed, notices, record)
 
     def interpolation_path(self, a: Pattern, b: Pattern, steps: int = 8) -> torch.Tensor:
         """(steps, Z) codes from A's mean to B's by spherical interpolation, both ends included."""
@@ -297,5 +333,8 @@ class Generator:
         return _generated([humanize(self.runner, clip, amount, seed, notices)], seed, notices)
 
 
-def _generated(clips: Sequence[Pattern], seed: int, notices: Notices) -> Generated:
-    return Generated(tuple(clips), seed, tuple(notices))
+def _generated(
+    clips: Sequence[Pattern], seed: int, notices: Notices, checked: Checked | None = None
+) -> Generated:
+    """The call's result; a note repeated by several draws is given once."""
+    return Generated(tuple(clips), seed, tuple(dict.fromkeys(notices)), checked)

@@ -21,6 +21,7 @@ import torch
 
 from engine.data.converter import Converter
 from engine.device import aten_lstm
+from engine.generation.checking import Checked
 from engine.generation.fit import FittedClip, GenerationError, fit_clip
 from engine.generation.groove import GrooveSpread, add_spread
 from engine.music.keys import Key, detect_key, key_from_histogram, logit_masks, parse_key
@@ -38,11 +39,13 @@ Notices = list[str]  # one call's plain-language notes for the musician, in the 
 
 @dataclass(frozen=True, slots=True)
 class Generated:
-    """What a generation call gives: the clips, the seed that makes them again, notes for the musician."""
+    """What a generation call gives: the clips, the seed that makes them again, notes for the musician,
+    and what the sample-quality gate and the copy check did (None: the call does not check its clips)."""
 
     clips: tuple[Pattern, ...]
     seed: int
     notices: tuple[str, ...] = ()
+    checked: Checked | None = None
 
     @property
     def clip(self) -> Pattern:

@@ -22,6 +22,7 @@ from engine.device import pick_device
 from engine.training import distributed as ddp
 from engine.training.progress import TrainProgress
 from engine.training.run import RunState, TrainError, TrainingRun
+from engine.training.trainset import index_training_bars
 
 __all__ = ["TrainProgress", "TrainResult", "train", "TrainError"]
 
@@ -85,6 +86,8 @@ def train(
             folder, config, Path(out_dir), size=size, from_model=from_model, device=dev, seed=seed,
             batch_size=batch_size, info=info, progress=say,
         )  # fmt: skip
+        if info.is_main:
+            index_training_bars(session.data, session.out_dir)  # the copy check's training bars
         reserve = session.report_seconds() if report else 0.0
         budget = _Budget(minutes, steps, session.state.step, reserve, started)
         return _run(session, budget, keep, info, say, cancel, report)
