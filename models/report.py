@@ -6,7 +6,8 @@ report.json sits in the model folder beside model.json, so its types live here w
 (the generation wing reads the groove spread and may not import the evaluation wing, which measures
 and renders the report: engine/evaluation/). Version 2 writes every key (null where there is
 nothing); reading it, a missing or unknown key is a `ReportError` naming the file and the key.
-Version-1 files of the previous release (which left out keys it had no value for) are read too.
+Version-2 files (without the sample checks) and version-1 files of an older release (which left out
+keys it had no value for) are read too.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Any
 from models.plain import PlainError, from_plain, to_plain
 
 REPORT = "report.json"
-REPORT_VERSION = 2
+REPORT_VERSION = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +98,32 @@ class StyleScores:
 
 
 @dataclass(frozen=True, slots=True)
+class CheckedSamples:
+    """The sample-quality gate and the copy check on one temperature's samples: how many were drawn,
+    the share that passes the gate, the first fault of those that fail (label -> count), and the share
+    of their bars (all instruments together; one instrument) that copy a bar of the training music
+    (None: no training bars to compare with, or no bar telling enough)."""
+
+    temperature: float
+    samples: int
+    passed: float
+    faults: Mapping[str, int]
+    copied_bars: float | None
+    copied_instrument_bars: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class SampleChecks:
+    """The gate and the copy check on the report card's samples, per temperature, beside the same
+    figures for real unseen music (the shares any song of the band would get); `general_limits` when
+    the gate had no statistics of the training music."""
+
+    general_limits: bool
+    temperatures: tuple[CheckedSamples, ...]
+    real: CheckedSamples | None
+
+
+@dataclass(frozen=True, slots=True)
 class ReportData:
     """How much music the model learned from and how much it was tested on."""
 
@@ -123,22 +150,24 @@ class Report:
     device: str = "cpu"
     seconds: float = 0.0
     verdict: tuple[str, ...] = ()
+    checks: SampleChecks | None = None
 
     def to_json(self) -> dict[str, Any]:
-        """The version-2 JSON object: every key, null where there is nothing."""
+        """The version-3 JSON object: every key, null where there is nothing."""
         return {"version": REPORT_VERSION, **to_plain(self)}
 
     @classmethod
     def from_json(cls, values: Any, source: str = "report.json") -> Report:
-        """Read a version-1 or -2 object; ReportError naming `source` and the key for anything else."""
+        """Read a version-1, -2 or -3 object; ReportError naming `source` and the key for anything else."""
         if not isinstance(values, dict):
             raise ReportError(f"{source} is not a report card")
         version = values.get("version", 1)  # version 1 wrote no version
-        if version not in (1, REPORT_VERSION):
-            raise ReportError(f"{source} has version {version!r}; this Bandmate reads 1 and {REPORT_VERSION}")
+        if version not in (1, 2, REPORT_VERSION):
+            raise ReportError(f"{source} has version {version!r}; this Bandmate reads 1 to {REPORT_VERSION}")
         body = {k: v for k, v in values.items() if k != "version"}
         try:
-            return from_plain(cls, body if version == REPORT_VERSION else _upgrade_v1(body))
+            body = _upgrade_v1(body) if version == 1 else body
+            return from_plain(cls, body if version == REPORT_VERSION else {"checks": None, **body})
         except PlainError as e:
             raise ReportError(f"{source}: {e}") from e
 

@@ -19,6 +19,7 @@ import torch
 
 from engine.evaluation import metrics
 from engine.evaluation.baseline import baseline_patterns
+from engine.evaluation.checks import sample_checks
 from engine.evaluation.recon import reconstruction
 from engine.evaluation.report import (
     FeatureScore,
@@ -29,6 +30,7 @@ from engine.evaluation.report import (
     render_markdown,
     with_verdict,
 )
+from engine.generation.gate import limits_for
 from engine.generation.runner import Runner
 from engine.music.pattern import Pattern
 from models.card import DataSummary, ModelCard
@@ -36,6 +38,7 @@ from models.musicvae import MusicVAE
 from models.store import atomic_write
 
 if TYPE_CHECKING:
+    from engine.data.bar_index import BarIndex
     from engine.data.dataset import Examples
 
 TEMPERATURES = (0.3, 0.5, 0.8, 1.0)
@@ -147,12 +150,14 @@ def report_for_training(
     seed: int = 0,
     source: str = "held-out files of the training folder",
     progress: Progress | None = None,
+    index: BarIndex | None = None,
 ) -> Report:
     """The report card of `model` given its held-out and training examples (arrays as in CONTRIBUTING).
 
     `data` is the training music's summary from the model card (None: unknown), `name` the model's.
     Either side may be None or empty: its numbers are then None. `source` says in the report which music
-    was held out; `progress(done, total)` is called after each stage.
+    was held out; `progress(done, total)` is called after each stage; `index` holds the training bars
+    for the copy check (None: copies are not measured).
     """
     from engine.data.converters import CONVERTERS
 
@@ -160,7 +165,7 @@ def report_for_training(
     data = data or DataSummary()
     config = model.cfg.name
     converter = CONVERTERS[config]
-    total, done = 4 + len(TEMPERATURES), [0]
+    total, done = 5 + len(TEMPERATURES), [0]
 
     def tick() -> None:
         done[0] += 1
@@ -180,7 +185,10 @@ def report_for_training(
     # the samples get the spread the musician's get once this report is saved: the held-out one, else
     # the training music's jitter (Generator reads report.json's held_out.groove_spread)
     spread = recon_held.groove_spread if recon_held else None
-    style = style_scores(Runner(model, converter, device, data, spread), *references, seed, tick)
+    runner = Runner(model, converter, device, data, spread)
+    style = style_scores(runner, *references, seed, tick)
+    checks = report_checks(runner, data, train, references[1], index, seed)
+    tick()
     report = Report(
         model=name or config,
         config=config,
@@ -191,10 +199,31 @@ def report_for_training(
         style=style,
         seed=seed,
         device=str(device),
+        checks=checks,
     )
     report = with_verdict(report, round(time.perf_counter() - t0, 2))
     tick()
     return report
+
+
+def report_checks(
+    runner: Runner,
+    data: DataSummary,
+    train: Examples | None,
+    heldout: dict[str, np.ndarray],
+    index: BarIndex | None,
+    seed: int,
+) -> Any:
+    """The sample checks (engine/evaluation/checks.py) against the card's statistics of the training
+    music, else those of the training examples at hand, else general limits."""
+    from engine.data.gate_stats import examples_gate_stats
+
+    stats = data.music.gate
+    if stats is None and train is not None and len(train):
+        stats = examples_gate_stats(train, seed)
+    limits = limits_for(runner.spec, stats, data.transposed)
+    real = _to_patterns(runner.converter, heldout)
+    return sample_checks(runner, limits, index, real, _caps(runner.converter.steps)[3], seed, TEMPERATURES)
 
 
 def _heldout_ids(files: list[str], folder: Path, held: list[str]) -> list[int]:
@@ -266,9 +295,21 @@ def evaluate(
         if train_folder is not None and train_folder.is_dir():
             train = _examples(train_folder, config, required=False)
         source = f"all {len(np.unique(examples.file_ids))} usable files in {Path(folder).name}/"
+    index = _index(model_dir, card)
     return report_for_training(
-        model, card.data, heldout, train, device, name=model_name, seed=seed, source=source, progress=progress
-    )
+        model, card.data, heldout, train, device, name=model_name, seed=seed, source=source,
+        progress=progress, index=index,
+    )  # fmt: skip
+
+
+def _index(model_dir: str | Path, card: ModelCard) -> BarIndex | None:
+    """The model's training bars for the copy check: its folder's index, else built from its training
+    folder when that is still there (engine/generation/checking.py)."""
+    from engine.generation.checking import ClipChecker
+    from engine.registry import resolve_model
+    from models.spec import spec_of
+
+    return ClipChecker(spec_of(card.config.name), lambda: card.data, resolve_model(model_dir)).index()
 
 
 def _load(model_dir: str | Path, device: Any) -> tuple[MusicVAE, ModelCard, str]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 
+from engine.evaluation.checks import check_lines, check_section
 from engine.evaluation.metrics import FEATURE_LABELS
 from models.report import (
     FeatureScore,
@@ -130,7 +131,7 @@ def verdict(r: Report) -> tuple[str, ...]:
     """Plain sentences for a musician; the first is the headline."""
     style = _style_line(r)
     headline = f"{_learned_from(r)}. {_accuracy_line(r)}."
-    lines = [headline] + ([style + "."] if style else []) + _fit_lines(r)
+    lines = [headline] + ([style + "."] if style else []) + check_lines(r) + _fit_lines(r)
     if r.style.best_temperature is not None:
         t = r.style.best_temperature
         lines.append(
@@ -191,6 +192,7 @@ def render_markdown(r: Report) -> str:
             "Overlap 0..1 per feature (Yang & Lerch 2018): 1 means the samples vary the way your music does.",
             "",
         ] + _style_rows(r.style)
+    lines += check_section(r)
     d = r.data
     lines += [
         "",

@@ -150,12 +150,14 @@ class TrainingRun:
         return self.cfg.spec.report_seconds
 
     def write_report(self) -> Any:
+        from engine.data.bar_index import read_index
         from engine.evaluation.evaluate import report_for_training, write_report
 
         model, card = load_model(self.out_dir, self.device)
         report = report_for_training(
-            model, card.data, self.data.heldout, self.data.train, self.device, name=card.name
-        )
+            model, card.data, self.data.heldout, self.data.train, self.device, name=card.name,
+            index=read_index(self.out_dir, self.cfg.name),
+        )  # fmt: skip
         write_report(self.out_dir, report)
         return report
 
