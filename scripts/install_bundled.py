@@ -2,7 +2,8 @@
 """Copies freshly trained models into resources/models/<config>/ as slim bundled models.
 
 Only the best weights are kept (no optimizer state, no older checkpoints), local paths are dropped from
-model.json, and a licence note naming the training data is written beside each model.
+model.json and the index of training bars, and a licence note naming the training data is written beside
+each model.
 Usage: python -m scripts.install_bundled WORK_DIR resources/models
 """
 
@@ -14,6 +15,7 @@ import shutil
 import sys
 from pathlib import Path
 
+from engine.data.bar_index import read_index, write_index
 from models.card import ModelCard, read_card
 
 DATA_NOTES = {
@@ -51,6 +53,9 @@ def install(src: Path, dst: Path, config: str) -> None:
     for name in ("report.json", "report.md"):
         if (src / name).is_file():
             shutil.copyfile(src / name, dst / name)
+    index = read_index(src, config)  # the copy check's training bars, with file names only
+    if index is not None:
+        write_index(dst, dataclasses.replace(index, files=tuple(Path(f).name for f in index.files)))
     (dst / "LICENSE.md").write_text(
         f"# {config}: licence note\n\nBundled Bandmate model trained on {DATA_NOTES[config]}.\n"
         "The weights are distributed under the same terms as that training data; keep this attribution.\n"
