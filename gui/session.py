@@ -39,12 +39,16 @@ class GenerationSettings:
         key: None (any notes), "auto" (the clip's key, else the training music's) or a name like "C:minor".
         feel: new notes get the training music's loudness and timing (False: velocity 100 on the grid).
         amount: how far variations move from the current clip, 0 (the same) to 1 (far).
+        checked: clips that fail the quality check are redrawn (engine/generation/gate.py).
+        novel: clips with a bar that copies the training music are redrawn too.
     """
 
     temperature: float = 0.5
     key: str | None = None
     feel: bool = True
     amount: float = 0.3
+    checked: bool = True
+    novel: bool = False
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.temperature <= 2.0:
