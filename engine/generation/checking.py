@@ -55,7 +55,8 @@ class Checked:
 
 
 def copy_words(copies: Sequence[BarCopy]) -> str:
-    """ "bars 3-4 are bars 12-13 of d_dm05.mid; bar 9 is bar 2 of riff.mid" (runs of bars together)."""
+    """ "bars 3-4 are bars 12-13 of d_dm05.mid; bars 1, 6 and 9 are bar 11 of riff.mid": runs of bars
+    that copy a run of a song together, then bars that copy one and the same bar together."""
     runs: list[list[BarCopy]] = []
     for c in copies:
         last = runs[-1][-1] if runs else None
@@ -63,15 +64,25 @@ def copy_words(copies: Sequence[BarCopy]) -> str:
             runs[-1].append(c)
         else:
             runs.append([c])
-    parts = []
+    same: dict[tuple[str, int], list[int]] = {}  # (file, source bar) -> our bars, for runs of one bar
+    parts: list[tuple[int, str]] = []
     for run in runs:
-        name = Path(run[0].file).name
+        first, last = run[0], run[-1]
         if len(run) == 1:
-            parts.append(f"bar {run[0].bar + 1} is bar {run[0].source_bar} of {name}")
+            same.setdefault((first.file, first.source_bar), []).append(first.bar + 1)
         else:
-            ours, theirs = f"{run[0].bar + 1}-{run[-1].bar + 1}", f"{run[0].source_bar}-{run[-1].source_bar}"
-            parts.append(f"bars {ours} are bars {theirs} of {name}")
-    return "; ".join(parts)
+            name, ours = Path(first.file).name, f"{first.bar + 1}-{last.bar + 1}"
+            parts.append((first.bar, f"bars {ours} are bars {first.source_bar}-{last.source_bar} of {name}"))
+    for (file, source), ours in same.items():
+        which = f"bar {ours[0]} is" if len(ours) == 1 else f"bars {_listed(ours)} are"
+        parts.append((ours[0] - 1, f"{which} bar {source} of {Path(file).name}"))
+    return "; ".join(text for _, text in sorted(parts))
+
+
+def _listed(numbers: Sequence[int]) -> str:
+    """1, 6 and 9."""
+    words = [str(n) for n in numbers]
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
 class ClipChecker:

@@ -74,7 +74,7 @@ class GeneratePanel(ClipsPanel):
         self.novel.setToolTip(
             "Also draw again any clip with a bar that copies a bar of the music the model learned from, "
             "note for note (pitch and 16th of every instrument; moved to another key counts too). "
-            "Copies are marked ⧉ in the list either way: hover one to see which file and bar it copies."
+            "Copies are marked (copy) in the list either way: hover one to see which file and bar it copies."
         )
         self.bars = QSpinBox()
         self.bars.setRange(0, 64)
@@ -115,10 +115,8 @@ class GeneratePanel(ClipsPanel):
         form.addRow("Variation amount", self.amount)
         form.addRow("Key", self.key)
         form.addRow("Feel", self.feel)
-        checks = QHBoxLayout()
-        checks.addWidget(self.checked)
-        checks.addWidget(self.novel)
-        form.addRow("Checks", checks)
+        form.addRow("Checks", self.checked)
+        form.addRow("", self.novel)
         buttons = QHBoxLayout()
         for b in (self.generate_button, self.vary_button):
             buttons.addWidget(b)

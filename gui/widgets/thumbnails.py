@@ -50,12 +50,12 @@ def paint_thumbnail(pattern: Pattern, size: QSize = THUMB) -> QPixmap:
     return QPixmap.fromImage(image)
 
 
-COPY_MARK = "⧉"
+COPY_MARK = "(copy)"
 
 
 def mark_copy(item: QListWidgetItem, why: str) -> None:
-    """Mark a candidate that copies the training music: a badge on its thumbnail, ⧉ in its name, `why`
-    (which file and bar) as its tooltip."""
+    """Mark a candidate that copies the training music: a "copy" badge on its thumbnail, COPY_MARK after
+    its name, `why` (which file and bar) as its tooltip."""
     picture = item.icon().pixmap(THUMB)
     p = QPainter(picture)
     p.setRenderHint(QPainter.RenderHint.Antialiasing)

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from engine.data.bar_index import INDEX_FILE, build_index, write_index
+from engine.data.bar_index import INDEX_FILE, BarCopy, build_index, write_index
+from engine.generation.checking import copy_words
 from engine.generation.gate import Defect
 from engine.generation.generator import Generator
 from engine.generation.redraw import MAX_DRAWS_PER_CLIP, keep_passing, redraw_note
@@ -66,7 +67,15 @@ def test_draws_are_bounded_and_what_passed_is_given() -> None:
     note = redraw_note(3, len(kept.clips), kept.drawn, kept.rejected)
     assert note == (
         "only 1 of 3 clips passed the checks in 12 draws; 11 set aside: bass out of range (11). "
-        "A lower temperature gives steadier clips"
+        "Another temperature may pass more (the report card lists each one's share)"
+    )
+
+
+def test_copies_in_words_group_runs_and_repeats_of_one_bar() -> None:
+    copies = [BarCopy(0, "a/x.mid", 11), BarCopy(1, "a/x.mid", 11), BarCopy(2, "a/y.mid", 5),
+              BarCopy(3, "a/y.mid", 6), BarCopy(5, "a/x.mid", 11), BarCopy(7, "a/y.mid", 1)]  # fmt: skip
+    assert copy_words(copies) == (
+        "bars 1, 2 and 6 are bar 11 of x.mid; bars 3-4 are bars 5-6 of y.mid; bar 8 is bar 1 of y.mid"
     )
 
 
@@ -127,7 +136,7 @@ def test_when_too_few_pass_it_gives_those_and_says_so(drums: Generator) -> None:
     assert checked is not None and len(result.clips) < 8 and checked.drawn == 32
     said = re.fullmatch(
         r"only (\d+) of 8 clips passed the checks in 32 draws; (\d+) set aside: (.+)\. "
-        r"A lower temperature gives steadier clips",
+        r"Another temperature may pass more \(the report card lists each one's share\)",
         checked.note or "",
     )
     assert said is not None and int(said[1]) == len(result.clips) and counted(said[3]) == int(said[2])
