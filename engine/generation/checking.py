@@ -31,6 +31,10 @@ from engine.music.pattern import Pattern
 from models.card import DataSummary, GateStats
 from models.spec import ModelSpec
 
+NO_INDEX = (
+    f"copies cannot be checked: the model's training music is not here (or has more than {MAX_INDEX_FILES} "
+    "files, too many to index)"
+)
 Notices = list[str]  # as engine/generation/runner.py (which imports this module)
 
 
@@ -182,7 +186,7 @@ class ClipChecker:
         self.limits(), self.index()
         notices.extend(self.notes)
         if novel and self.index() is None:
-            notices.append("copies cannot be checked: the model's training music is not here")
+            notices.append(NO_INDEX)
         kept = keep_passing(draw, n, seed, lambda clip: self.defects(clip, novel))
         return kept.clips, Checked(n, kept.drawn, kept.rejected, self.copies(kept.clips))
 
