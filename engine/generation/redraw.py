@@ -85,5 +85,5 @@ def redraw_note(asked: int, given: int, drawn: int, rejected: Sequence[Defect]) 
         return f"{len(rejected)} of {drawn} drawn clips were redrawn: {why}"
     return (
         f"only {given} of {asked} clips passed the checks in {drawn} draws; {len(rejected)} set aside: "
-        f"{why}. A lower temperature gives steadier clips"
+        f"{why}. Another temperature may pass more (the report card lists each one's share)"
     )
