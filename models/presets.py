@@ -29,7 +29,12 @@ class ModelConfig:
     the segments are the instrument slots, each `steps` long): the conductor emits one embedding per
     segment. `tracks[i]` has `vocab[i]` token classes.
     `free_bits` is in bits as in Magenta (converted to nats in the loss); beta follows
-    `max_beta * (1 - beta_rate ** step)`.
+    `max_beta * (1 - beta_rate ** step)`. `dropout` drops decoder and encoder inputs and the decoder's
+    LSTM outputs in training (Magenta's `dropout_keep_prob` on the LSTM cells' inputs); `weight_decay` is
+    AdamW's decoupled decay. `bar_link` (hierarchical decoders): each bar's first input is the previous
+    bar's last token, as Magenta's HierarchicalLstmDecoder feeds it (`start_inputs`), instead of a learned
+    start token; bars then decode one after another. The defaults of these three are what models
+    trained before them used, so their model.json still reads the same.
     """
 
     name: str
@@ -56,6 +61,9 @@ class ModelConfig:
     min_learning_rate: float = 1e-5
     batch_size: int = 64
     grad_clip: float = 1.0
+    dropout: float = 0.0
+    weight_decay: float = 0.0
+    bar_link: bool = False
 
     def __post_init__(self) -> None:
         if self.size not in SIZES:
@@ -80,6 +88,10 @@ class ModelConfig:
             raise ValueError("max_beta, free_bits >= 0 and 0 <= beta_rate < 1")
         if not (0.0 < self.min_learning_rate <= self.learning_rate and 0.0 < self.decay_rate <= 1.0):
             raise ValueError("need 0 < min_learning_rate <= learning_rate and 0 < decay_rate <= 1")
+        if not (0.0 <= self.dropout < 1.0 and self.weight_decay >= 0.0):
+            raise ValueError("need 0 <= dropout < 1 and weight_decay >= 0")
+        if self.bar_link and self.decoder is not DecoderKind.HIER:
+            raise ValueError("bar_link links the bars of a hierarchical (hier) decoder")
 
     @property
     def bar_steps(self) -> int:
@@ -174,8 +186,13 @@ def _preset(name: str, size: str) -> dict[str, Any]:
 
 
 def get_config(name: str, size: str = "small", **overrides: Any) -> ModelConfig:
-    """The named preset, e.g. `get_config("trio_16bar", "big")`; `overrides` replace single values."""
-    cfg = ModelConfig(name=name, size=size, **shape_of(spec_of(name)), **_preset(name, size))
+    """The named preset, e.g. `get_config("trio_16bar", "big")`; `overrides` replace single values.
+
+    Every hierarchical config links its bars (`bar_link`), as Magenta's hierarchical decoder does.
+    """
+    spec = spec_of(name)
+    linked = {"bar_link": spec.decoder is DecoderKind.HIER}
+    cfg = ModelConfig(name=name, size=size, **shape_of(spec), **linked, **_preset(name, size))
     return replace(cfg, **overrides) if overrides else cfg
 
 
