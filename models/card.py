@@ -1,10 +1,12 @@
 # SPDX-License-Identifier: MIT
 """The model card, model.json, as frozen values: `ModelCard` with its config, the training music's
-`DataSummary` (and its `MusicStats`), the `TrainState` and the `Checkpoint` list. One reader, `read_card`.
+`DataSummary` (and its `MusicStats`), the `TrainState`, the `Checkpoint` list and the Gaussian of the
+training codes that generation samples from (`LatentFit`, models/latent.py). One reader, `read_card`.
 
-model.json version 2 writes every key (null where there is nothing); reading it, a missing or unknown
-key is a `CardError` naming the file and the key. Version-1 files of the previous release (which left
-out keys it had no value for and kept the music statistics flat in "data") are read too.
+model.json version 3 writes every key (null where there is nothing); reading it, a missing or unknown
+key is a `CardError` naming the file and the key. Older files are read too: version 2 (no latent fit,
+no held-out likelihood: such a model samples from N(0, I) as it always did) and version 1 of the
+release before (which left out keys it had no value for and kept the music statistics flat in "data").
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from models.latent import LatentFit
 from models.plain import PlainError, from_plain, to_plain
 from models.presets import ModelConfig
 from models.spec import DecoderKind
@@ -23,7 +26,7 @@ from models.store import FORMAT, CheckpointError
 from models.vocab import PROGRAM_CLASSES
 
 CARD = "model.json"
-CARD_VERSION = 2
+CARD_VERSION = 3
 
 
 class CardError(CheckpointError):
@@ -85,8 +88,9 @@ class DataSummary:
 
 @dataclass(frozen=True, slots=True)
 class TrainState:
-    """Where training stands: step, epoch, seed, the last loss/KL and held-out accuracy (None before
-    they are measured), and how it ran (device, processes, batch size, CPU threads)."""
+    """Where training stands: step, epoch, seed, the last loss/KL, held-out accuracy and held-out bits per
+    step (the negative ELBO, engine/evaluation/likelihood.py; the best checkpoint has the lowest), None
+    before they are measured, and how it ran (device, processes, batch size, CPU threads)."""
 
     step: int = 0
     epoch: int = 0
@@ -95,6 +99,8 @@ class TrainState:
     kl: float | None = None
     accuracy: float | None = None
     best_accuracy: float | None = None
+    bits: float | None = None
+    best_bits: float | None = None
     device: str = ""
     world_size: int = 1
     batch_size: int = 0
@@ -114,8 +120,9 @@ class Checkpoint:
 
 @dataclass(frozen=True, slots=True)
 class ModelCard:
-    """Everything model.json says: what the model is, what it learned from, where training stands, and
-    its weights files (the last `checkpoints` and the `best`)."""
+    """Everything model.json says: what the model is, what it learned from, where training stands, its
+    weights files (the last `checkpoints` and the `best`), and `latent`: the Gaussian of the training
+    windows' codes under the best weights (None: sample from N(0, I))."""
 
     name: str
     config: ModelConfig
@@ -125,18 +132,19 @@ class ModelCard:
     fine_tuned_from: str | None
     checkpoints: tuple[Checkpoint, ...]
     best: Checkpoint | None
+    latent: LatentFit | None = None
 
     def __post_init__(self) -> None:
         if not self.checkpoints:
             raise ValueError("it lists no checkpoints")
 
     def to_json(self) -> dict[str, Any]:
-        """The version-2 JSON object: every key, null where there is nothing."""
+        """The version-3 JSON object: every key, null where there is nothing."""
         return {"format": FORMAT, "version": CARD_VERSION, **to_plain(self)}
 
     @classmethod
     def from_json(cls, values: Any, source: str = CARD) -> ModelCard:
-        """Read a version-1 or -2 object; CardError naming `source` and the key for anything else."""
+        """Read a version-1, -2 or -3 object; CardError naming `source` and the key for anything else."""
         if not isinstance(values, dict) or values.get("format") != FORMAT:
             raise CardError(f"{source} is not a Bandmate model file (foreign format)")
         version = values.get("version")
@@ -146,7 +154,11 @@ class ModelCard:
             raise CardError(f"{source} was written by a newer Bandmate (version {version})")
         body = {k: v for k, v in values.items() if k not in ("format", "version")}
         try:
-            return from_plain(cls, body if version == CARD_VERSION else _upgrade_v1(body))
+            if version == 1:
+                body = _upgrade_v1(body)
+            if version <= 2:
+                body = _upgrade_v2(body)
+            return from_plain(cls, body)
         except PlainError as e:
             raise CardError(f"{source}: {e}") from e
 
@@ -176,7 +188,15 @@ def plain_float(x: float | None) -> float | None:
     return None if x is None or math.isnan(x) else float(x)
 
 
-# ---- version 1 (the previous release) ------------------------------------------------------------------
+# ---- versions 1 and 2 (earlier releases) ---------------------------------------------------------------
+def _upgrade_v2(body: dict[str, Any]) -> dict[str, Any]:
+    """A version-2 model.json in the version-3 layout: no latent fit, no held-out bits."""
+    training = body.get("training")
+    if isinstance(training, dict):
+        training = {"bits": None, "best_bits": None, **training}
+    return {"latent": None, **body, "training": training}
+
+
 _V1_TOP = {"name", "config", "vocabulary", "data", "training", "fine_tuned_from", "checkpoints", "best"}
 _TIMING = tuple(f.name for f in fields(TimingStats))
 _MUSIC = ("key", "pitch_classes", "tempo_median")

@@ -85,3 +85,26 @@ def test_bilinear_corners_and_center() -> None:
     assert torch.allclose(bilinear(corners, 0.5, 0.5), torch.full((4,), 0.25))
     with pytest.raises(ValueError):
         bilinear(corners[:3], 0.5, 0.5)
+
+
+def test_latent_fit_keeps_the_codes_mean_and_covariance() -> None:
+    """Codes that move together along a few directions: the fit's mean, covariance and its draws follow
+    them (cov(mu) plus the mean posterior variance, the aggregate posterior's covariance)."""
+    from models.latent import fit_latent
+
+    g = torch.Generator().manual_seed(0)
+    basis = torch.randn(3, 12, generator=g) * 2.0  # 3 directions carry most of the spread
+    mu = 1.5 + torch.randn(4000, 3, generator=g) @ basis + 0.1 * torch.randn(4000, 12, generator=g)
+    sigma = torch.full((4000, 12), 0.3)
+    fit = fit_latent(mu, sigma, rank=3)
+    assert fit.codes == 4000 and len(fit.components) == 3 and fit.source_size == 15
+    target = torch.cov(mu.T) + 0.09 * torch.eye(12)
+    w, noise = torch.tensor(fit.components), torch.tensor(fit.noise)
+    model = w.T @ w + torch.diag(noise)
+    assert torch.allclose(torch.diag(model), torch.diag(target), rtol=1e-3)  # the diagonal exactly
+    assert (model - target).abs().max() < 0.05 * target.abs().max()
+    draws = fit.sample(20000, torch.Generator().manual_seed(1))
+    assert torch.allclose(draws.mean(0), torch.tensor(fit.mean), atol=0.1)
+    assert (torch.cov(draws.T) - target).abs().max() < 0.1 * target.abs().max()
+    with pytest.raises(ValueError):
+        dataclasses.replace(fit, noise=(0.0,) * 12)
