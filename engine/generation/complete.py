@@ -16,7 +16,7 @@ import torch
 
 from engine.generation.fit import GenerationError
 from engine.generation.humanize import finish
-from engine.generation.runner import Notices, Runner
+from engine.generation.runner import Notices, Runner, Temperature
 from engine.music.keys import Key
 from engine.music.pattern import Pattern, Role, Track
 from models.spec import SPECS, ModelSpec
@@ -89,7 +89,7 @@ def complete(
     parts: Sequence[str] | None,
     *,
     seed: int,
-    temperature: float,
+    temperature: Temperature,
     key: Key | str | None,
     feel: bool,
     notices: Notices,
@@ -104,7 +104,14 @@ def complete(
     z = fit_latent(runner, batch, given)
     resolved = runner.resolve_key(key, fitted.pattern, notices)
     out = runner.decode(z, temperature, resolved, seed, notices, given={k: batch[k] for k in given})
-    made = finish(runner, runner.to_patterns(out, tempo=clip.tempo), temperature, seed, feel, notices)[0]
+    made = finish(
+        runner,
+        runner.to_patterns(out, tempo=clip.tempo),
+        runner.feel_temperature(temperature),
+        seed,
+        feel,
+        notices,
+    )[0]
     kept = [t for t in fitted.pattern.tracks if part_of(t) not in write]
     new = [t for t in made.tracks if (t.name if t.name in ROLE_OF else part_of(t)) in write and t.notes]
     notices.append(f"kept {', '.join(given)}; wrote {', '.join(write)}")
