@@ -39,7 +39,15 @@ from models.store import (
     optimizer_to_bytes,
 )
 
-__all__ = ["CardError", "CheckpointError", "FORMAT", "load_model", "load_training_state", "save_checkpoint"]
+__all__ = [
+    "CardError",
+    "CheckpointError",
+    "FORMAT",
+    "load_model",
+    "load_training_state",
+    "save_checkpoint",
+    "write_latent",
+]
 
 BEST = "best.safetensors"
 _OWN_FILE = re.compile(r"^(step-\d+(\.optim)?\.safetensors|\..+\.tmp-[\w-]+)$")  # tmp: atomic_write's
@@ -101,6 +109,14 @@ def save_checkpoint(
     _write(folder / CARD, json.dumps(card.to_json(), indent=1).encode())
     _remove_unreferenced(folder, card)
     return folder / weights
+
+
+def write_latent(model_dir: str | Path, latent: LatentFit | None) -> None:
+    """Record the Gaussian of the training codes under the best weights in the model card (atomically;
+    CheckpointError if it cannot be written)."""
+    folder = Path(model_dir)
+    card = dataclasses.replace(read_card(folder), latent=latent)
+    _write(folder / CARD, json.dumps(card.to_json(), indent=1).encode())
 
 
 def load_model(

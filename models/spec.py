@@ -47,8 +47,8 @@ class ModelSpec:
         parts: the musical parts it reads and writes, in the order `complete` writes them.
         maskable: token arrays holding melody-vocabulary pitches: `--key` masks them, training transposes.
         reads_pitched, reads_drums: whether it can use a clip's pitched notes / its drums.
-        report_seconds: time to reserve for the report card at the end of training (measured 2-9 s
-            for small configs on 2 idle cores; about 3x that covers a busy machine).
+        report_seconds: time to reserve for the latent fit and the report card at the end of training
+            (measured 4-17 s for small configs on one busy core; about 2-3x that covers a busier one).
         temperatures: each part's sampling temperature when nothing else says (a model's report card
             recommends its own), in the order of `parts`.
     """
@@ -68,7 +68,7 @@ class ModelSpec:
     velocity_head: bool = False
     offset_head: bool = False
     maskable: tuple[str, ...] = ()
-    report_seconds: float = 15.0
+    report_seconds: float = 20.0
     temperatures: tuple[float, ...] = ()
 
     def __post_init__(self) -> None:
@@ -135,13 +135,13 @@ SPECS: Mapping[str, ModelSpec] = MappingProxyType(
                 name="trio_16bar", short_name="trio", converter="trio", tracks=("melody", "bass", "drums"),
                 vocab=(MELODY_VOCAB, MELODY_VOCAB, DRUM_VOCAB), decoder=DecoderKind.HIER, window_bars=16,
                 segments=16, parts=("melody", "bass", "drums"), reads_pitched=True, reads_drums=True,
-                maskable=("melody", "bass"), report_seconds=30.0,
+                maskable=("melody", "bass"), report_seconds=40.0,
             ),
             ModelSpec(
                 name="multitrack_1bar", short_name="multi", converter="multitrack", tracks=("tokens",),
                 vocab=(MULTITRACK_VOCAB,), decoder=DecoderKind.MULTITRACK, window_bars=1, segments=8,
                 parts=("drums", "bass", "melody"), reads_pitched=True, reads_drums=True, velocity_head=True,
-                maskable=("tokens",), report_seconds=30.0,
+                maskable=("tokens",), report_seconds=40.0,
             ),
         )
     }

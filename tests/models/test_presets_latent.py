@@ -108,3 +108,19 @@ def test_latent_fit_keeps_the_codes_mean_and_covariance() -> None:
     assert (torch.cov(draws.T) - target).abs().max() < 0.1 * target.abs().max()
     with pytest.raises(ValueError):
         dataclasses.replace(fit, noise=(0.0,) * 12)
+
+
+def test_a_fresh_model_is_sized_to_its_music() -> None:
+    """The latent follows the data: at most log2(bars) free bits, z the power of two nearest
+    2 sqrt(bars) (at least 32, at most the preset's); unknown data leaves the preset alone."""
+    from models.presets import sized_for
+
+    trio = get_config("trio_16bar")
+    small = sized_for(trio, 1078)  # 15 band songs
+    assert (small.z_size, small.free_bits) == (64, 10.1) and small.dec_size == trio.dec_size
+    assert sized_for(trio, 0) == trio
+    assert sized_for(get_config("drums_2bar"), 235).z_size == 32
+    assert sized_for(get_config("mel_2bar"), 10**6).z_size == 128  # the preset's at most
+    assert sized_for(get_config("mel_2bar", "big"), 10**6).z_size == 512
+    assert sized_for(get_config("mel_2bar"), 864).free_bits == 0.0  # never more than the preset's
+    assert trio.dropout > 0 and trio.weight_decay > 0 and trio.bar_link
