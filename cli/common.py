@@ -128,12 +128,16 @@ def bars(n: int) -> str:
 
 
 def read(path: str) -> Pattern:
-    """The clip in the MIDI file at `path` (MidiError with a reason, FileNotFoundError)."""
-    from engine.midi.files import read_clip
+    """The whole clip in the MIDI file at `path`, saying what reading had to drop or guess (MidiError with
+    a reason, FileNotFoundError)."""
+    from engine.midi.files import read_midi
 
     if not Path(path).is_file():
         raise FileNotFoundError(f"no such file: {path}")
-    return read_clip(path)
+    result = read_midi(path)
+    for line in result.notices:
+        print(f"note: {Path(path).name}: {line}")
+    return result.pattern
 
 
 def write(pattern: Pattern, path: Path) -> None:

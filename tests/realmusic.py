@@ -16,7 +16,7 @@ import torch
 
 from engine.generation.generator import Generator
 from engine.generation.morph import note_distances
-from engine.midi.files import MidiError, read_clip
+from engine.midi.files import MidiError, read_clip, read_song
 from engine.music.pattern import Note, Pattern
 from models.musicvae import MusicVAE
 
@@ -53,9 +53,12 @@ def tunes(count: int) -> list[Pattern]:
     tunes = []
     for path in sorted((MIDI / "folk").rglob("*.mid")) + sorted((MIDI / "bach_chorales").rglob("*.mid")):
         try:
-            tunes.append(read_clip(path))
+            segments = read_song(path).segments  # the first run of 4/4 bars: 6/8 and 3/4 tunes give none
         except MidiError:
             continue
+        if not segments:
+            continue
+        tunes.append(segments[0])
         if len(tunes) == count:
             break
     return tunes

@@ -222,7 +222,13 @@ def _parse(
         {"name": t.name, "program": t.program, "drums": t.is_drum, "role": t.role.value, "notes": t.notes}
         for t in song.tracks
     ]
-    record = {"reason": None, "bars": song.bars, "tracks": tracks, "skipped_parts": list(song.skipped)}
+    record = {
+        "reason": None,
+        "bars": song.bars,
+        "tracks": tracks,
+        "skipped_parts": list(song.skipped),
+        "notices": list(song.notices),
+    }
     return {**record, "examples": examples}, computed
 
 

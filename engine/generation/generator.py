@@ -20,7 +20,7 @@ from engine.device import pick_device
 from engine.generation.chain import chain, segments_needed, smooth_path
 from engine.generation.complete import complete, parse_parts
 from engine.generation.complete_multitrack import complete_multitrack
-from engine.generation.fit import FittedClip, GenerationError
+from engine.generation.fit import FittedClip, GenerationError, carry_maps
 from engine.generation.humanize import finish, humanize
 from engine.generation.morph import REFINE, monotone_steps, note_distances
 from engine.generation.runner import Generated, Notices, Runner, Temperature, new_seed
@@ -212,7 +212,8 @@ class Generator:
         d = self.runner.directions(n, seed)
         d = d / d.norm(dim=1, keepdim=True) * math.sqrt(self.z_size)  # prior samples have norm ~ sqrt(Z)
         clips = self._decode(mu + amount * d, temperature, resolved, seed, clip.tempo, notices)
-        return _generated(clips, seed, notices)
+        window = self.runner.fit(clip, "the clip", []).pattern  # its notes are in `notices` already
+        return _generated(carry_maps(clips, window), seed, notices)
 
     def interpolation_path(self, a: Pattern, b: Pattern, steps: int = 8) -> torch.Tensor:
         """(steps, Z) codes from A's mean to B's by spherical interpolation, both ends included."""
