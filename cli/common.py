@@ -21,10 +21,20 @@ DEVICES = ("auto", "cpu", "cuda", "mps")
 
 
 def add_generation_options(p: argparse.ArgumentParser, out_default: str = "bandmate-out") -> None:
-    """MODEL, --seed, --temperature, --out, --device: every generation command takes these."""
+    """MODEL, --seed, --temperature, --part-temperature, --out, --device: every generation command takes
+    these."""
     p.add_argument("model", help="trained model directory or bundled model name")
     p.add_argument("--seed", type=int, default=None)
-    p.add_argument("--temperature", type=float, default=0.5)
+    p.add_argument(
+        "--temperature", type=float, default=None,
+        help="0 = the most likely notes, up to 2; for every part (default: each part's own, as the "
+        "model's report card recommends)",
+    )  # fmt: skip
+    p.add_argument(
+        "--part-temperature", type=_part_temperatures, default=None, metavar="PART=T,...",
+        help="single parts' temperatures, e.g. melody=0.9,drums=0.6 (the others: --temperature, else "
+        "the model's own)",
+    )  # fmt: skip
     p.add_argument("--out", default=out_default, help="output folder")
     p.add_argument("--device", default="cpu", choices=DEVICES)
 
@@ -55,6 +65,15 @@ def add_check_options(p: argparse.ArgumentParser) -> None:
         help="keep every clip drawn, even one that fails the quality check (a silent part, noise, "
         "notes far out of the part's range, a note held far too long, long silence)",
     )
+
+
+def _part_temperatures(text: str) -> dict[str, float]:
+    from engine.generation.runner import parse_part_temperatures
+
+    try:
+        return parse_part_temperatures(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
 
 
 def _user_errors() -> tuple[type[BaseException], ...]:
@@ -102,7 +121,22 @@ def load(args: argparse.Namespace) -> Generator:
     gen = Generator.load(args.model, device=args.device)
     gen.feel = not getattr(args, "flat", False)
     print(f"model: {gen.path} ({gen.config_name}, {bars(gen.steps // 16)} per clip)")
+    if hasattr(args, "temperature"):
+        args.temperature = temperature(args, gen)
     return gen
+
+
+def temperature(args: argparse.Namespace, gen: Generator) -> float | dict[str, float] | None:
+    """What --temperature and --part-temperature ask of `gen`: None (each part's own), one number, or
+    one per part (--part-temperature over --temperature over the model's own); says which it uses."""
+    base, parts = args.temperature, getattr(args, "part_temperature", None)
+    chosen: float | dict[str, float] | None = base
+    if parts:
+        chosen = {**({p: base for p in gen.spec.parts} if base is not None else {}), **parts}
+    if chosen is None:
+        each = ", ".join(f"{p} {t:g}" for p, t in gen.temperatures.items())
+        print(f"temperature: {each} (the model's own; --temperature or --part-temperature to change)")
+    return chosen
 
 
 def bars(n: int) -> str:
@@ -110,12 +144,16 @@ def bars(n: int) -> str:
 
 
 def read(path: str) -> Pattern:
-    """The clip in the MIDI file at `path` (MidiError with a reason, FileNotFoundError)."""
-    from engine.midi.files import read_clip
+    """The whole clip in the MIDI file at `path`, saying what reading had to drop or guess (MidiError with
+    a reason, FileNotFoundError)."""
+    from engine.midi.files import read_midi
 
     if not Path(path).is_file():
         raise FileNotFoundError(f"no such file: {path}")
-    return read_clip(path)
+    result = read_midi(path)
+    for line in result.notices:
+        print(f"note: {Path(path).name}: {line}")
+    return result.pattern
 
 
 def write(pattern: Pattern, path: Path) -> None:

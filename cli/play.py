@@ -47,10 +47,8 @@ def _open_output(args: argparse.Namespace) -> MidiOutput:
 
 
 def _loop_region(timeline: Timeline) -> tuple[float, float]:
-    """The whole file, rounded up to whole bars so each pass starts on a bar."""
-    from engine.music.pattern import STEPS_PER_BAR
-
-    return (0.0, float(math.ceil(timeline.steps / STEPS_PER_BAR) * STEPS_PER_BAR))
+    """The whole file: a file's timeline lasts whole bars of its own meters, so each pass starts on a bar."""
+    return (0.0, float(math.ceil(timeline.steps)))
 
 
 def run(args: argparse.Namespace) -> int:

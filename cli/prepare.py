@@ -78,6 +78,7 @@ def _row(f: FileReport, folder: str, configs: list[str]) -> str:
     status = "used" if f.used else "skipped"
     notes = [f.reason] if f.reason else []
     notes += [f"left out: {'; '.join(f.skipped_parts)}"] if f.skipped_parts else []
+    notes += [f"read: {'; '.join(f.notices)}"] if f.notices else []
     extra = f"  [{' / '.join(notes)}]" if notes else ""
     return f"{name:40} {status:7} {f.bars:>5} {cells}  {_tracks(f)}{extra}"
 

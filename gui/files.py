@@ -9,7 +9,7 @@ from pathlib import Path
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QComboBox, QDialog, QFileDialog, QWidget
 
-from engine.midi.files import read_clip, write_midi
+from engine.midi.files import read_midi, write_midi
 from engine.music.pattern import Pattern
 from engine.registry import list_models
 from gui.dnd import safe_name
@@ -118,12 +118,14 @@ class FileActions:
 
     def load_clip(self, path: str) -> None:
         try:
-            clip = read_clip(path)
+            result = read_midi(path)
         except Exception as exc:  # noqa: BLE001 - unreadable files are reported on the status line
             self.status(f"{Path(path).name}: {exc}")
             return
+        clip = result.pattern
         self.session.show_clip(clip, Path(path).stem)
-        self.status(f"Opened {Path(path).name}: {clip.bars} bars, {clip.note_count} notes")
+        said = f" ({'; '.join(result.notices)})" if result.notices else ""
+        self.status(f"Opened {Path(path).name}: {clip.bars} bars, {clip.note_count} notes{said}")
 
     def export(self, pattern: Pattern, kind: str) -> None:
         """Ask where, then write MIDI here or render WAV with FluidSynth in a worker."""

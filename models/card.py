@@ -1,12 +1,14 @@
 # SPDX-License-Identifier: MIT
 """The model card, model.json, as frozen values: `ModelCard` with its config, the training music's
 `DataSummary` (and its `MusicStats`, with the `GateStats` the sample-quality check measures clips
-against), the `TrainState` and the `Checkpoint` list. One reader, `read_card`.
+against), the `TrainState`, the `Checkpoint` list and the Gaussian of the training codes that generation
+samples from (`LatentFit`, models/latent.py). One reader, `read_card`.
 
 model.json version 3 writes every key (null where there is nothing); reading it, a missing or unknown
-key is a `CardError` naming the file and the key. Version-2 files (no gate statistics) and version-1
-files of an older release (which left out keys it had no value for and kept the music statistics flat
-in "data") are read too.
+key is a `CardError` naming the file and the key. Older files are read too: version 2 (no latent fit, no
+held-out likelihood: such a model samples from N(0, I) as it always did; no gate statistics: the
+quality check measures the training folder the first time, or uses general limits) and version 1 of the
+release before (which left out keys it had no value for and kept the music statistics flat in "data").
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from models.latent import LatentFit
 from models.plain import PlainError, from_plain, to_plain
 from models.presets import ModelConfig
 from models.spec import DecoderKind
@@ -123,8 +126,9 @@ class DataSummary:
 
 @dataclass(frozen=True, slots=True)
 class TrainState:
-    """Where training stands: step, epoch, seed, the last loss/KL and held-out accuracy (None before
-    they are measured), and how it ran (device, processes, batch size, CPU threads)."""
+    """Where training stands: step, epoch, seed, the last loss/KL, held-out accuracy and held-out bits per
+    step (the negative ELBO, engine/evaluation/likelihood.py; the best checkpoint has the lowest), None
+    before they are measured, and how it ran (device, processes, batch size, CPU threads)."""
 
     step: int = 0
     epoch: int = 0
@@ -133,6 +137,8 @@ class TrainState:
     kl: float | None = None
     accuracy: float | None = None
     best_accuracy: float | None = None
+    bits: float | None = None
+    best_bits: float | None = None
     device: str = ""
     world_size: int = 1
     batch_size: int = 0
@@ -152,8 +158,9 @@ class Checkpoint:
 
 @dataclass(frozen=True, slots=True)
 class ModelCard:
-    """Everything model.json says: what the model is, what it learned from, where training stands, and
-    its weights files (the last `checkpoints` and the `best`)."""
+    """Everything model.json says: what the model is, what it learned from, where training stands, its
+    weights files (the last `checkpoints` and the `best`), and `latent`: the Gaussian of the training
+    windows' codes under the best weights (None: sample from N(0, I))."""
 
     name: str
     config: ModelConfig
@@ -163,6 +170,7 @@ class ModelCard:
     fine_tuned_from: str | None
     checkpoints: tuple[Checkpoint, ...]
     best: Checkpoint | None
+    latent: LatentFit | None = None
 
     def __post_init__(self) -> None:
         if not self.checkpoints:
@@ -184,8 +192,11 @@ class ModelCard:
             raise CardError(f"{source} was written by a newer Bandmate (version {version})")
         body = {k: v for k, v in values.items() if k not in ("format", "version")}
         try:
-            body = _upgrade_v1(body) if version == 1 else body
-            return from_plain(cls, body if version == CARD_VERSION else _upgrade_v2(body))
+            if version == 1:
+                body = _upgrade_v1(body)
+            if version <= 2:
+                body = _upgrade_v2(body)
+            return from_plain(cls, body)
         except PlainError as e:
             raise CardError(f"{source}: {e}") from e
 
@@ -215,14 +226,19 @@ def plain_float(x: float | None) -> float | None:
     return None if x is None or math.isnan(x) else float(x)
 
 
-# ---- versions 2 and 1 (earlier releases) ---------------------------------------------------------------
+# ---- versions 1 and 2 (earlier releases) ---------------------------------------------------------------
 def _upgrade_v2(body: dict[str, Any]) -> dict[str, Any]:
-    """A version-2 model.json in the version-3 layout: it had no gate statistics (null)."""
-    data = body.get("data")
+    """A version-2 model.json in the version-3 layout: no latent fit, no held-out bits, no gate
+    statistics (all null)."""
+    training = body.get("training")
+    if isinstance(training, dict):
+        training = {"bits": None, "best_bits": None, **training}
+    out = {"latent": None, **body, "training": training}
+    data = out.get("data")
     music = data.get("music") if isinstance(data, dict) else None
-    if not isinstance(music, dict) or "gate" in music:
-        return body  # from_plain names what is wrong with it
-    return {**body, "data": {**data, "music": {**music, "gate": None}}}
+    if isinstance(music, dict):
+        out["data"] = {**data, "music": {"gate": None, **music}}
+    return out
 
 
 _V1_TOP = {"name", "config", "vocabulary", "data", "training", "fine_tuned_from", "checkpoints", "best"}

@@ -15,8 +15,8 @@ import json
 import sys
 from pathlib import Path
 
-from models.card import CARD, read_card
-from models.report import REPORT, read_report
+from models.card import CARD, CARD_VERSION, read_card
+from models.report import REPORT, REPORT_VERSION, read_report
 from models.store import atomic_write
 
 BUNDLED = Path(__file__).resolve().parent.parent / "resources" / "models"
@@ -29,7 +29,7 @@ def migrate(folder: Path) -> None:
     if (folder / REPORT).is_file():
         report = read_report(folder / REPORT)
         atomic_write(folder / REPORT, (json.dumps(report.to_json(), indent=2) + "\n").encode())
-    print(f"{folder}: model.json and report.json are the current version")
+    print(f"{folder}: model.json version {CARD_VERSION}, report.json version {REPORT_VERSION}")
 
 
 def main(folders: list[str]) -> int:

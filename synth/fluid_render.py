@@ -2,7 +2,9 @@
 """Offline rendering of a MIDI file, a Pattern or a Timeline to a WAV file with FluidSynth.
 
 Tempo changes are honoured (through the Timeline's tempo map), drums sound on channel 10, each track
-keeps its program, and the render runs past the end until the sound has died away (at most +2 s).
+keeps its program. The music ends with its last note-off (events after it, such as a stray controller
+minutes later, are not rendered), then the render runs on until the sound has died away (at most +2 s).
+A render is capped at MAX_RENDER_SECONDS of music (RenderTooLong, a one-line reason).
 """
 
 from __future__ import annotations
@@ -16,10 +18,17 @@ import mido
 import numpy as np
 
 from engine.music.pattern import Pattern
-from engine.playback.timeline import Timeline, timeline_from_midi, timeline_from_pattern
+from engine.playback.timeline import Timeline, TimelineError, timeline_from_midi, timeline_from_pattern
 from synth.soundfont import find_soundfont, new_synth
 
 MAX_TAIL_SECONDS = 2.0
+MAX_RENDER_SECONDS = 30 * 60.0  # 30 minutes of 44.1 kHz stereo is about 320 MB of WAV
+
+
+class RenderTooLong(TimelineError):
+    """The music is longer than MAX_RENDER_SECONDS; str(e) says how long and what the cap is."""
+
+
 _SILENT = 8  # int16 peak below which a block counts as silence
 _BLOCK = 2048
 
@@ -59,29 +68,54 @@ def as_timeline(source: str | Path | Pattern | Timeline) -> Timeline:
 
 
 def render_audio(
-    source: str | Path | Pattern | Timeline, soundfont: str | Path | None = None, rate: int = 44100
+    source: str | Path | Pattern | Timeline,
+    soundfont: str | Path | None = None,
+    rate: int = 44100,
+    limit: float | None = None,
 ) -> tuple[np.ndarray, float]:
-    """Stereo int16 audio, shape (frames, 2), and the music's length in seconds (before the tail)."""
+    """Stereo int16 audio, shape (frames, 2), and the music's length in seconds (to its last note-off,
+    before the tail). RenderTooLong when that passes MAX_RENDER_SECONDS; with `limit` (seconds) only the
+    music's start is rendered (a preview)."""
     timeline = as_timeline(source)
+    last = timeline.last_sound
+    music = timeline.seconds(last)
+    if limit is not None and music > limit:
+        steps = next((p for p, _ in timeline.events if timeline.seconds(p) > limit), timeline.steps)
+        timeline = timeline.head(steps)
+        last, music = timeline.last_sound, timeline.seconds(timeline.last_sound)
+    if music > MAX_RENDER_SECONDS:
+        raise RenderTooLong(
+            f"the music lasts {music / 60:.0f} minutes; renders stop at {MAX_RENDER_SECONDS / 60:.0f} minutes"
+        )
     cores = min(4, os.cpu_count() or 1)  # FluidSynth renders voices on extra threads when it has cores
     synth, _ = new_synth(find_soundfont(soundfont), rate, **{"synth.cpu-cores": cores})
     try:
         chunks: list[np.ndarray] = []
         done = 0
-        for seconds, msg in timeline.timed():
-            frame = int(round(seconds * rate))
+        struck: set[tuple[int, int]] = set()  # keys struck in the current audio frame
+        for step, msg in timeline.events:
+            if step > last:
+                break
+            frame = int(round(timeline.seconds(step) * rate))
             if frame > done:
                 chunks.append(synth.get_samples(frame - done))
                 done = frame
+                struck.clear()
+            if msg.type == "note_on" and msg.velocity:
+                # the same key struck again within one sample is inaudible, but thousands of such strikes
+                # (a damaged file) would take FluidSynth minutes of voice allocation
+                if (msg.channel, msg.note) in struck:
+                    continue
+                struck.add((msg.channel, msg.note))
             apply_message(synth, msg)
-        end = int(round(timeline.duration * rate))
+        end = int(round(music * rate))
         if end > done:
             chunks.append(synth.get_samples(end - done))
         chunks.extend(_tail(synth, rate))
     finally:
         synth.delete()
     audio = np.concatenate(chunks) if chunks else np.zeros(0, np.int16)
-    return audio.reshape(-1, 2), timeline.duration
+    return audio.reshape(-1, 2), music
 
 
 def _tail(synth: object, rate: int) -> list[np.ndarray]:

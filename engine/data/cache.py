@@ -20,7 +20,7 @@ import numpy as np
 from engine.data.converters import CONVERTER_VERSION
 from models.store import atomic_write
 
-READER_VERSION = 2  # bump when reading/quantising changes what a file gives
+READER_VERSION = 3  # bump when reading changes what a file gives (3: the one salvaging reader, every note)
 
 
 def cache_root() -> Path:

@@ -158,7 +158,7 @@ def _augment(
 ) -> dict[str, np.ndarray]:
     conv = CONVERTERS[name]
     shifts = [s for s in range(*transpose) if s != 0] if transpose else []
-    if not shifts or not conv.pitched:
+    if not shifts or not conv.pitched or len(arrays["tempo"]) == 0:
         return arrays
     copies = [arrays]
     for shift in shifts:
@@ -222,7 +222,13 @@ def _parse(
         {"name": t.name, "program": t.program, "drums": t.is_drum, "role": t.role.value, "notes": t.notes}
         for t in song.tracks
     ]
-    record = {"reason": None, "bars": song.bars, "tracks": tracks, "skipped_parts": list(song.skipped)}
+    record = {
+        "reason": None,
+        "bars": song.bars,
+        "tracks": tracks,
+        "skipped_parts": list(song.skipped),
+        "notices": list(song.notices),
+    }
     return {**record, "examples": examples}, computed
 
 

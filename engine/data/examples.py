@@ -12,7 +12,8 @@ import numpy as np
 
 @dataclass(frozen=True, slots=True)
 class FileReport:
-    """What one file gave: `used`, or the `reason` it was skipped; bars, tracks with roles, examples."""
+    """What one file gave: `used`, or the `reason` it was skipped; bars, tracks with roles, examples, the
+    parts left out (other meters) and what reading dropped or guessed (`notices`)."""
 
     path: str
     reason: str | None
@@ -20,6 +21,7 @@ class FileReport:
     tracks: tuple[dict[str, Any], ...] = ()
     examples: dict[str, int] = field(default_factory=dict)
     skipped_parts: tuple[str, ...] = ()
+    notices: tuple[str, ...] = ()
 
     @property
     def used(self) -> bool:
@@ -43,12 +45,14 @@ class FileReport:
             else:
                 reason = f"no usable {' or '.join(configs)} windows in its {record['bars']} bars of 4/4"
         tracks = tuple(record.get("tracks", ()))
-        return cls(str(path), reason, int(record.get("bars", 0)), tracks, examples, parts)
+        notices = tuple(record.get("notices", ()))
+        return cls(str(path), reason, int(record.get("bars", 0)), tracks, examples, parts, notices)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "path": self.path, "used": self.used, "reason": self.reason, "bars": self.bars,
             "tracks": list(self.tracks), "examples": self.examples, "skipped_parts": list(self.skipped_parts),
+            "notices": list(self.notices),
         }  # fmt: skip
 
 

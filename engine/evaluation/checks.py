@@ -9,7 +9,7 @@ many of their bars copy the training music, per temperature, beside real unseen 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from engine.data.bar_index import BarIndex
 from engine.generation.gate import Limits
@@ -17,19 +17,31 @@ from engine.generation.runner import Runner
 from engine.music.pattern import Pattern
 from models.report import CheckedSamples, Report, SampleChecks
 
-DEFAULT_TEMPERATURE = 0.5  # what `sample` and the Generate panel start at
+# report cards without a `default` row: what `sample` started at when they were written
+DEFAULT_TEMPERATURE = 0.5
 
 
 def checked(
-    clips: Sequence[Pattern], temperature: float, limits: Limits, index: BarIndex | None
+    clips: Sequence[Pattern],
+    temperature: float,
+    limits: Limits,
+    index: BarIndex | None,
+    parts: Mapping[str, float] | None = None,
 ) -> CheckedSamples:
-    """The gate's pass share, first faults and the copied-bar shares of a set of clips."""
+    """The gate's pass share, first faults and the copied-bar shares of a set of clips (decoded at
+    `temperature`, or at each part's own in `parts`)."""
     faults = [limits.check(c) for c in clips]
     counts = Counter(f[0].label for f in faults if f)
     bars, single = index.shares(clips) if index is not None else (None, None)
     passed = sum(not f for f in faults) / len(clips) if clips else 0.0
     return CheckedSamples(
-        temperature, len(clips), round(passed, 4), dict(counts.most_common()), _round(bars), _round(single)
+        temperature,
+        len(clips),
+        round(passed, 4),
+        dict(counts.most_common()),
+        _round(bars),
+        _round(single),
+        dict(parts or {}),
     )
 
 
@@ -45,14 +57,24 @@ def sample_checks(
     n: int,
     seed: int,
     temperatures: Sequence[float],
+    default: Mapping[str, float] | None = None,
 ) -> SampleChecks:
-    """n samples at each temperature (the same codes and noise seed for all), checked; and the real
-    unseen clips `real`, checked the same way (None without any)."""
+    """n samples at each temperature and, given `default` (each part's temperature), at the model's
+    default temperatures (the same codes and noise seed for all), checked; and the real unseen clips
+    `real`, checked the same way (None without any). The codes come from the runner's prior: the
+    Gaussian of the training codes when the model has one, as `sample` draws them."""
     out = []
     for t in temperatures:
         clips = runner.to_patterns(runner.decode(runner.prior(n, seed), t, None, seed, []))
         out.append(checked(clips, t, limits, index))
-    return SampleChecks(limits.general, tuple(out), checked(real, 0.0, limits, index) if real else None)
+    at_default = None
+    if default:
+        clips = runner.to_patterns(runner.decode(runner.prior(n, seed), dict(default), None, seed, []))
+        mean = round(sum(default.values()) / len(default), 3)
+        parts = dict(default) if len(set(default.values())) > 1 else {}
+        at_default = checked(clips, mean, limits, index, parts)
+    real_checked = checked(real, 0.0, limits, index) if real else None
+    return SampleChecks(limits.general, tuple(out), real_checked, at_default)
 
 
 def _pct(x: float | None) -> str:
@@ -63,15 +85,22 @@ def _at(s: SampleChecks, temperature: float) -> CheckedSamples | None:
     return next((c for c in s.temperatures if c.temperature == temperature), None)
 
 
+def temperature_words(c: CheckedSamples) -> str:
+    """'its default temperatures (melody 0.8, bass 0.5)' or 'temperature 0.5'."""
+    if c.parts:
+        return "its default temperatures (" + ", ".join(f"{p} {t:g}" for p, t in c.parts.items()) + ")"
+    return f"temperature {c.temperature:g}"
+
+
 def check_lines(r: Report) -> list[str]:
     """The verdict's sentences on the gate and copies (at the default temperature)."""
     s = r.checks
-    at = _at(s, DEFAULT_TEMPERATURE) if s else None
+    at = (s.default or _at(s, DEFAULT_TEMPERATURE)) if s else None
     if s is None or at is None:
         return []
     real = f" (real unseen music: {_pct(s.real.passed)})" if s.real else ""
     lines = [
-        f"{_pct(at.passed)} of its samples at temperature {DEFAULT_TEMPERATURE} pass the quality check"
+        f"{_pct(at.passed)} of its samples at {temperature_words(at)} pass the quality check"
         f"{real}; `sample` and the app redraw the others, so you only get clips that pass."
     ]
     if at.copied_bars is not None:
@@ -113,6 +142,9 @@ def check_section(r: Report) -> list[str]:
         "|---|---|---|---|---|",
     ]
     rows = [(f"samples T={c.temperature}", c) for c in s.temperatures]
+    if s.default is not None:
+        label = ", ".join(f"{p} {t:g}" for p, t in s.default.parts.items()) or f"T={s.default.temperature:g}"
+        rows.insert(0, (f"samples at its defaults ({label})", s.default))
     rows += [("real unseen music", s.real)] if s.real else []
     for label, c in rows:
         fault = next(iter(c.faults), "")

@@ -4,19 +4,21 @@ part, trio_16bar; engine/generation/complete_multitrack.py does the instrument-s
 
 Encode the clip with the missing parts empty, move z for a few dozen Adam steps to make the given parts
 likely (plus the prior's pull, so z stays where the decoder writes music), decode with the given parts
-teacher-forced, then put the musician's own tracks back unchanged.
+teacher-forced, then add the new parts to the whole clip, whose own tracks and events stay as they were
+(`with_new_parts`). With nothing to write the clip comes back unchanged, with a notice.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 
 import numpy as np
 import torch
 
-from engine.generation.fit import GenerationError
+from engine.generation.fit import FittedClip, GenerationError
 from engine.generation.humanize import finish
-from engine.generation.runner import Notices, Runner
+from engine.generation.runner import Notices, Runner, Temperature
 from engine.music.keys import Key
 from engine.music.pattern import Pattern, Role, Track
 from models.spec import SPECS, ModelSpec
@@ -42,11 +44,39 @@ def part_of(track: Track) -> str:
     return "bass" if track.role == Role.BASS else "melody" if track.role == Role.LEAD else ""
 
 
+class NothingToWrite(Exception):
+    """Every part is there already and none was asked for; str(e) is the notice for the musician."""
+
+
+NOTHING_ASKED = "no part was asked for, so nothing was written"
+
+
+def with_new_parts(clip: Pattern, fitted: FittedClip, write: Sequence[str], new: Sequence[Track]) -> Pattern:
+    """The whole clip (its source and every event kept) with the new parts placed where the model's window
+    starts and cut to the clip's end; a part being rewritten loses only its notes inside that window."""
+    lo, hi = fitted.start, min(fitted.start + fitted.pattern.steps, clip.steps)
+    kept = [
+        t if part_of(t) not in write else t.with_notes(n for n in t.notes if not lo <= n.start < hi)
+        for t in clip.tracks
+    ]
+    placed = []
+    for t in new:
+        notes = [
+            dataclasses.replace(n, start=n.start + lo, end=min(n.end + lo, clip.steps), ref=-1)
+            for n in t.notes
+            if n.start + lo < hi
+        ]
+        if notes:
+            placed.append(dataclasses.replace(t, notes=tuple(notes), channel=None))
+    return clip.with_tracks(kept + placed)
+
+
 def plan_parts(
     spec: ModelSpec, arrays: dict[str, np.ndarray], parts: Sequence[str] | None
 ) -> tuple[list, list]:
-    """(given, write) part names for a clip of a model with a track per part (trio_16bar); raises
-    GenerationError when there is nothing to do."""
+    """(given, write) part names for a clip of a model with a track per part (trio_16bar); GenerationError
+    when there is nothing to keep or the request is wrong, NothingToWrite when every part is there and
+    none was asked for."""
     names = spec.parts
     if len(names) < 2:
         several = " or ".join(n for n, s in SPECS.items() if len(s.parts) > 1)
@@ -55,14 +85,17 @@ def plan_parts(
     if parts is None:
         write = [k for k in names if k not in present]
         if not write:
-            raise GenerationError(
-                "the clip already has melody, bass and drums; say which to rewrite with --parts"
+            raise NothingToWrite(
+                "the clip already has melody, bass and drums, so nothing was written; "
+                "say which to rewrite with --parts"
             )
     else:
         unknown = [p for p in parts if p not in names]
         if unknown:
             raise GenerationError(f"unknown part {unknown[0]!r}; choose from {', '.join(names)}")
         write = [k for k in names if k in parts]
+        if not write:
+            raise NothingToWrite(NOTHING_ASKED)
     given = [k for k in present if k not in write]
     if not given:
         raise GenerationError("nothing to keep: the clip has none of the parts that are not being written")
@@ -89,14 +122,22 @@ def complete(
     parts: Sequence[str] | None,
     *,
     seed: int,
-    temperature: float,
+    temperature: Temperature,
     key: Key | str | None,
     feel: bool,
     notices: Notices,
 ) -> Pattern:
-    """The clip with its missing parts (or `parts`) written; the given parts come back unchanged."""
+    """The whole clip with its missing parts (or `parts`) added; its own tracks and events come back
+    unchanged. With nothing to write (every part there, or `parts` empty) the clip itself, with a notice."""
+    if parts is not None and not parts:
+        notices.append(NOTHING_ASKED)
+        return clip
     fitted = runner.fit(clip, "the clip", notices)
-    given, write = plan_parts(runner.spec, fitted.arrays, parts)
+    try:
+        given, write = plan_parts(runner.spec, fitted.arrays, parts)
+    except NothingToWrite as e:
+        notices.append(str(e))
+        return clip
     arrays = dict(fitted.arrays)
     for k in write:
         arrays[k] = np.zeros_like(arrays[k])
@@ -104,8 +145,14 @@ def complete(
     z = fit_latent(runner, batch, given)
     resolved = runner.resolve_key(key, fitted.pattern, notices)
     out = runner.decode(z, temperature, resolved, seed, notices, given={k: batch[k] for k in given})
-    made = finish(runner, runner.to_patterns(out, tempo=clip.tempo), temperature, seed, feel, notices)[0]
-    kept = [t for t in fitted.pattern.tracks if part_of(t) not in write]
+    made = finish(
+        runner,
+        runner.to_patterns(out, tempo=clip.tempo),
+        runner.feel_temperature(temperature),
+        seed,
+        feel,
+        notices,
+    )[0]
     new = [t for t in made.tracks if (t.name if t.name in ROLE_OF else part_of(t)) in write and t.notes]
     notices.append(f"kept {', '.join(given)}; wrote {', '.join(write)}")
-    return Pattern(tuple(kept + new), fitted.pattern.steps, clip.tempo)
+    return with_new_parts(clip, fitted, write, new)

@@ -13,10 +13,17 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
-from engine.generation.complete import ROLE_OF, fit_latent, part_of
+from engine.generation.complete import (
+    NOTHING_ASKED,
+    ROLE_OF,
+    NothingToWrite,
+    fit_latent,
+    part_of,
+    with_new_parts,
+)
 from engine.generation.fit import GenerationError
 from engine.generation.humanize import finish
-from engine.generation.runner import Notices, Runner
+from engine.generation.runner import Notices, Runner, Temperature
 from engine.music.keys import Key
 from engine.music.pattern import Pattern
 from models.vocab import DRUM_KIT, EMPTY_SLOT, PROGRAM_CLASSES
@@ -41,14 +48,18 @@ def plan(clip: Pattern, parts: Sequence[str] | None) -> list[str]:
     if parts is None:
         write = [p for p in PART_PROGRAMS if p not in present]
         if not write:
-            raise GenerationError(
-                "the clip already has drums, bass and melody; say which to rewrite with --parts"
+            raise NothingToWrite(
+                "the clip already has drums, bass and melody, so nothing was written; "
+                "say which to rewrite with --parts"
             )
         return write
     unknown = [p for p in parts if p not in PART_PROGRAMS]
     if unknown:
         raise GenerationError(f"unknown part {unknown[0]!r}; choose from {', '.join(PART_PROGRAMS)}")
-    return [p for p in PART_PROGRAMS if p in parts]
+    write = [p for p in PART_PROGRAMS if p in parts]
+    if not write:
+        raise NothingToWrite(NOTHING_ASKED)
+    return write
 
 
 def complete_multitrack(
@@ -57,18 +68,26 @@ def complete_multitrack(
     parts: Sequence[str] | None,
     *,
     seed: int,
-    temperature: float,
+    temperature: Temperature,
     key: Key | str | None,
     feel: bool,
     notices: Notices,
 ) -> Pattern:
-    """The clip's own tracks unchanged plus one new instrument per missing (or requested) part.
+    """The whole clip, its own tracks and events unchanged, plus one new instrument per missing (or
+    requested) part; with nothing to write the clip itself, with a notice.
 
     Each new part is decoded like any generated clip (the runner's decode: key mask, seed, velocity
     spread), with the slot's program restricted to the part's instruments.
     """
+    if parts is not None and not parts:
+        notices.append(NOTHING_ASKED)
+        return clip
     fitted = runner.fit(clip, "the clip", notices)
-    write = plan(fitted.pattern, parts)
+    try:
+        write = plan(fitted.pattern, parts)
+    except NothingToWrite as e:
+        notices.append(str(e))
+        return clip
     kept = [t for t in fitted.pattern.tracks if part_of(t) not in write]
     if not any(t.notes for t in kept):
         raise GenerationError("nothing to keep: the clip has only the parts that are being written")
@@ -95,7 +114,7 @@ def complete_multitrack(
         for k in single:
             single[k][0] = one[k][slot]
         made = runner.converter.from_tensors(single, tempo=clip.tempo)
-        made = finish(runner, [made], temperature, seed + i, feel, notices)[0]
+        made = finish(runner, [made], runner.feel_temperature(temperature), seed + i, feel, notices)[0]
         new += [dataclasses.replace(t, role=ROLE_OF[part], name=part) for t in made.tracks if t.notes]
     notices.append(f"kept {len(kept)} track(s); wrote {', '.join(write)}")
-    return Pattern(tuple(kept + new), fitted.pattern.steps, clip.tempo)
+    return with_new_parts(clip, fitted, write, new)

@@ -1,17 +1,21 @@
 # SPDX-License-Identifier: MIT
-"""Fitting a musician's clip to a model: length (cut or loop, with a note saying so) and clear errors
-for clips the model cannot use (empty, drums only for a melody model, no drums for a drum model).
+"""Fitting a musician's clip to a model: the 4/4 part a model can read (a whole file may hold other
+meters), its length (cut or loop, with a note saying so) and clear errors for clips the model cannot use
+(empty, no 4/4 bar, drums only for a melody model, no drums for a drum model).
 """
 
 from __future__ import annotations
 
+import bisect
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
 
 from engine.data.converter import Converter
 from engine.generation.chain import loop_to
-from engine.music.pattern import STEPS_PER_BAR, Pattern
+from engine.midi.regions import regions
+from engine.music.pattern import FOUR_FOUR, STEPS_PER_BAR, Note, Pattern, Track
 from models.spec import DecoderKind, ModelSpec
 from models.vocab import EMPTY_SLOT, FIRST_PITCH_TOKEN
 
@@ -22,11 +26,57 @@ class GenerationError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class FittedClip:
-    """A clip cut or looped to the model's length, its tensors (one example) and notes for the user."""
+    """A clip cut or looped to the model's length, its tensors (one example) and notes for the user.
+
+    `start` is the step of the clip where the model's window begins (its first readable 4/4 bar).
+    """
 
     pattern: Pattern
     arrays: dict[str, np.ndarray]
     notices: tuple[str, ...]
+    start: int = 0
+
+
+def _has_onset(track: Track, start: int, end: int) -> bool:
+    """Whether a note of `track` (sorted by start) begins in [start, end): by bisection."""
+    i = bisect.bisect_left(track.notes, start, key=_start)
+    return i < len(track.notes) and track.notes[i].start < end
+
+
+def _start(note: Note) -> int:
+    return note.start
+
+
+def readable_spans(clip: Pattern, label: str = "the clip") -> tuple[list[tuple[int, int]], tuple[str, ...]]:
+    """The clip's runs of 4/4 bars with notes as step spans [start, end), and a notice naming the bars in
+    other meters (left as they were). GenerationError when no 4/4 bar holds a note."""
+    spans, other = [], []
+    for region in regions(clip):
+        if not region.common_time:
+            other.append(region.describe())
+        elif region.bars and any(_has_onset(t, region.start, region.end) for t in clip.tracks):
+            spans.append((region.start, min(region.end, clip.steps)))
+    if not spans:
+        why = "; ".join(other) or "no notes in 4/4 bars"
+        raise GenerationError(f"{label} has no 4/4 bars with notes ({why}); the models read 4/4 only")
+    notices = (
+        f"{label}: {'; '.join(other)}; the model reads 4/4 only, so those bars were left as they were",
+    )
+    return spans, notices if other else ()
+
+
+def carry_maps(clips: list[Pattern], window: Pattern) -> list[Pattern]:
+    """Generated clips with the tempo and meter map of the window they came from (within their length)."""
+    return [
+        dataclasses.replace(
+            c,
+            tempo=window.tempo,
+            meter=window.meter,
+            tempo_map=tuple(t for t in window.tempo_map if t[0] < c.steps),
+            meter_map=tuple(m for m in window.meter_map if m[0] < c.steps),
+        )
+        for c in clips
+    ]
 
 
 def _bars(steps: int) -> str:
@@ -73,12 +123,19 @@ def has_content(arrays: dict[str, np.ndarray], spec: ModelSpec) -> bool:
 
 
 def fit_clip(clip: Pattern, converter: Converter, label: str = "the clip") -> FittedClip:
-    """Check, cut or loop `clip` to `converter.steps` and convert it to one example's arrays."""
+    """Check `clip`, take its first run of 4/4 bars, cut or loop it to `converter.steps` and convert it to
+    one example's arrays."""
     spec = converter.spec
     check_content(clip, spec, label)
-    window, notices = fit_length(clip, converter.steps, label)
+    spans, notices = readable_spans(clip, label)
+    start, end = spans[0]
+    # the run is all 4/4 (a meter change a fraction of a step before its first bar is not a bar of it)
+    region = dataclasses.replace(clip.slice(start, end), meter=FOUR_FOUR, meter_map=())
+    if len(spans) > 1:
+        notices += (f"{label} has {len(spans)} runs of 4/4 bars; the model reads the first",)
+    window, cut = fit_length(region, converter.steps, label)
     check_content(window, spec, f"the part of {label} the model reads")
     arrays = converter.to_tensors(window)
     if not has_content(arrays, spec):
         raise GenerationError(f"{label} has no notes that a {spec.name} model can read")
-    return FittedClip(window, arrays, notices)
+    return FittedClip(window, arrays, notices + cut, start)

@@ -5,17 +5,20 @@ Drum models (drums_2bar) predict velocity and offset for given drum hits: decode
 teacher-forced, plus the spread real playing has around those predictions (engine/generation/groove.py);
 multitrack_1bar predicts velocity the same way. Other models use the velocity/timing
 statistics of their training music (model.json's data summary). `amount` scales the move from the
-input's values toward the new ones.
+input's values toward the new ones. Only the notes in the clip's 4/4 bars move (the models read 4/4):
+every other note and event of the clip comes back as it was (its source is kept, so a file written from
+the result differs from the original only in the moved notes).
 """
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 
 import numpy as np
 
 from engine.data.codec import DEFAULT_VELOCITY
-from engine.generation.fit import GenerationError, check_content
+from engine.generation.fit import GenerationError, check_content, readable_spans
 from engine.generation.runner import Notices, Runner
 from engine.music.pattern import STEPS_PER_BAR, Note, Pattern, Track
 from models.card import TimingStats
@@ -26,6 +29,8 @@ MAX_OFFSET = 0.499  # Note.offset must stay < 0.5
 
 
 def _move(note: Note, velocity: float, offset: float, amount: float) -> Note:
+    if amount == 0.0:
+        return note
     v = note.velocity + amount * (velocity - note.velocity)
     o = note.offset + amount * (offset - note.offset)
     return dataclasses.replace(
@@ -33,21 +38,42 @@ def _move(note: Note, velocity: float, offset: float, amount: float) -> Note:
     )
 
 
-def _windows(clip: Pattern, steps: int) -> list[Pattern]:
-    """The clip cut into model-length windows; the last one padded with silence."""
-    out = []
-    for start in range(0, clip.steps, steps):
-        w = clip.slice(start, min(start + steps, clip.steps))
-        out.append(w if w.steps == steps else Pattern(w.tracks, steps, w.tempo))
-    return out
+class _Windows:
+    """The clip's 4/4 runs cut into model-length windows (the last of each run padded with silence), and
+    which window and step each note falls in."""
+
+    def __init__(self, clip: Pattern, steps: int, spans: list[tuple[int, int]]) -> None:
+        self.steps = steps
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        self.patterns: list[Pattern] = []
+        for lo, hi in spans:
+            for start in range(lo, hi, steps):
+                w = clip.slice(start, min(start + steps, hi))
+                self.patterns.append(w if w.steps == steps else Pattern(w.tracks, steps, w.tempo))
+                self.starts.append(start)
+                self.ends.append(min(start + steps, hi))
+
+    def find(self, note: Note) -> tuple[int, int] | None:
+        """(window, step in it) of the note's onset, or None outside the 4/4 runs."""
+        i = bisect.bisect_right(self.starts, note.start) - 1
+        if i < 0 or note.start >= self.ends[i]:
+            return None
+        return i, note.start - self.starts[i]
 
 
-def humanize_drums(runner: Runner, clip: Pattern, amount: float, seed: int, notices: Notices) -> Pattern:
+def _span_start(spans: list[tuple[int, int]], step: int) -> int | None:
+    """The start of the span (sorted, disjoint) holding `step`, or None."""
+    i = bisect.bisect_right(spans, step, key=lambda s: s[0]) - 1
+    return spans[i][0] if i >= 0 and step < spans[i][1] else None
+
+
+def humanize_drums(
+    runner: Runner, clip: Pattern, amount: float, seed: int, notices: Notices, windows: _Windows
+) -> Pattern:
     """Velocities and offsets predicted by the drum model for the clip's own hits, window by window, with
     the held-out spread of real playing around them."""
-    steps = runner.converter.steps
-    windows = _windows(clip, steps)
-    batch = runner.batch([runner.converter.to_tensors(w) for w in windows])
+    batch = runner.batch([runner.converter.to_tensors(w) for w in windows.patterns])
     mu = runner.encode_batch(batch)
     # The hits are given, so temperature only scales the groove spread: 1.0 is the real playing's spread
     out = runner.decode(mu, 1.0, None, seed, notices, given={"drums": batch["drums"]})
@@ -59,11 +85,11 @@ def humanize_drums(runner: Runner, clip: Pattern, amount: float, seed: int, noti
             continue
         notes = []
         for n in track.notes:
-            cls = DRUM_CLASS_OF.get(n.pitch)
-            w, t = divmod(n.start, steps)
-            if cls is None or w >= len(windows):
+            cls, where = DRUM_CLASS_OF.get(n.pitch), windows.find(n)
+            if cls is None or where is None:
                 notes.append(n)
                 continue
+            w, t = where
             notes.append(_move(n, float(vel[w, t, cls]) * 127.0, float(off[w, t, cls]), amount))
         tracks.append(track.with_notes(notes))
     if any(not t.is_drum and t.notes for t in clip.tracks):
@@ -90,14 +116,27 @@ def _humanize_track(
     rng: np.random.Generator,
     scale: float = 1.0,
     velocity: bool = True,
+    spans: list[tuple[int, int]] | None = None,
 ) -> Track:
     """Each note moved toward its beat position's mean velocity and offset plus the music's jitter
-    around those means (times `scale`); with velocity=False only the timing moves."""
-    if not track.notes:
+    around those means (times `scale`); with velocity=False only the timing moves. With `spans` only
+    notes starting in them move (beat positions counted from each span's start); amount 0 moves none."""
+    if not track.notes or amount == 0.0:
         return track
+    if spans is None:
+        moving = list(range(len(track.notes)))
+        positions = [n.start % STEPS_PER_BAR for n in track.notes]
+    else:
+        origins = [_span_start(spans, n.start) for n in track.notes]
+        moving = [i for i, o in enumerate(origins) if o is not None]
+        positions = [(track.notes[i].start - origins[i]) % STEPS_PER_BAR for i in moving]
+        if not moving:
+            return track
     # all notes at once (this runs on every generated clip): the draws alternate velocity, offset per note,
     # the order the note-by-note loop drew them in, so a seed gives the same feel
-    now = np.array([(n.start % STEPS_PER_BAR, n.velocity, n.offset) for n in track.notes])  # (notes, 3)
+    now = np.array(
+        [(p, track.notes[i].velocity, track.notes[i].offset) for i, p in zip(moving, positions, strict=True)]
+    )  # (moving notes, 3)
     pos = now[:, 0].astype(np.int64)
     jitter = [stats.velocity_jitter * scale, stats.offset_jitter * scale]
     draws = rng.normal(0.0, np.tile(jitter, len(pos))).reshape(-1, 2)
@@ -107,10 +146,10 @@ def _humanize_track(
     o = now[:, 2] + amount * (o - now[:, 2])
     vel = np.clip(np.rint(v), 1, 127).astype(np.int64).tolist()  # rint rounds half to even, as round()
     off = np.clip(o, -0.5, MAX_OFFSET).tolist()
-    return track.with_notes(
-        dataclasses.replace(n, velocity=vv, offset=oo)
-        for n, vv, oo in zip(track.notes, vel, off, strict=True)
-    )
+    notes = list(track.notes)
+    for i, vv, oo in zip(moving, vel, off, strict=True):
+        notes[i] = dataclasses.replace(notes[i], velocity=vv, offset=oo)
+    return track.with_notes(notes)
 
 
 def add_feel(
@@ -143,13 +182,14 @@ def _with_feel(
     rng: np.random.Generator,
     scale: float = 1.0,
     velocity: bool = True,
+    spans: list[tuple[int, int]] | None = None,
 ) -> Pattern:
     """Every track moved by `_humanize_track`: pitched tracks by the pitched notes' statistics, drum
     tracks by the drums' (the pitched ones when the training music had no drums)."""
     beat = drums or pitched
     return clip.with_tracks(
         [
-            _humanize_track(t, beat if t.is_drum else pitched, amount, rng, scale, velocity)
+            _humanize_track(t, beat if t.is_drum else pitched, amount, rng, scale, velocity, spans)
             for t in clip.tracks
         ]
     )
@@ -167,11 +207,11 @@ def flatten(clips: list[Pattern]) -> list[Pattern]:
 
 
 def humanize_from_summary(
-    runner: Runner, clip: Pattern, amount: float, seed: int, notices: Notices
+    runner: Runner, clip: Pattern, amount: float, seed: int, notices: Notices, spans: list[tuple[int, int]]
 ) -> Pattern:
     """Loudness and timing drawn from the training music's statistics (drum tracks from its drums')."""
     p, drums = training_stats(runner, notices)
-    out = _with_feel(clip, p, drums, amount, np.random.default_rng(seed))
+    out = _with_feel(clip, p, drums, amount, np.random.default_rng(seed), spans=spans)
     notices.append(
         f"{runner.spec.name} has no learned velocities: used the velocity and timing statistics of its "
         f"training music (velocity {p.velocity_mean:.0f} ± {p.velocity_std:.0f}, "
@@ -180,12 +220,12 @@ def humanize_from_summary(
     return out
 
 
-def humanize_multitrack(runner: Runner, clip: Pattern, amount: float, seed: int, notices: Notices) -> Pattern:
+def humanize_multitrack(
+    runner: Runner, clip: Pattern, amount: float, seed: int, notices: Notices, windows: _Windows
+) -> Pattern:
     """Velocities predicted by the multitrack model for the clip's own notes (bar by bar, per instrument
     slot); its timing has no learned part, so offsets come from the training music's statistics if known."""
-    steps = runner.converter.steps
-    windows = _windows(clip, steps)
-    batch = runner.batch([runner.converter.to_tensors(w) for w in windows])
+    batch = runner.batch([runner.converter.to_tensors(w) for w in windows.patterns])
     mu = runner.encode_batch(batch)
     given = {"program": batch["program"], "tokens": batch["tokens"]}
     # the notes are given, so temperature only scales the velocity spread: 1.0 is the real playing's
@@ -198,12 +238,16 @@ def humanize_multitrack(runner: Runner, clip: Pattern, amount: float, seed: int,
         code = DRUM_KIT if track.is_drum else track.program
         notes = []
         for n in track.notes:
-            w, t = divmod(n.start, steps)
+            where = windows.find(n)
+            if where is None:
+                notes.append(n)
+                continue
+            w, t = where
             slots = np.flatnonzero(programs[w] == code)
             v = float(vel[w, slots, t].max()) * 127.0 if len(slots) else 0.0
             o = n.offset
             if timing is not None:
-                o = timing.offset_by_position[n.start % STEPS_PER_BAR] + rng.normal(0.0, timing.offset_jitter)
+                o = timing.offset_by_position[t % STEPS_PER_BAR] + rng.normal(0.0, timing.offset_jitter)
             notes.append(_move(n, v, o, amount) if v >= 1.0 else n)
         tracks.append(track.with_notes(notes))
     notices.append("velocities from the model; timing " + ("from the training music" if timing else "kept"))
@@ -215,11 +259,18 @@ def humanize(runner: Runner, clip: Pattern, amount: float, seed: int, notices: N
     if not 0.0 <= amount <= 2.0:
         raise GenerationError(f"--amount {amount} is outside 0..2")
     check_content(clip, runner.spec)
+    try:
+        spans, read = readable_spans(clip)
+    except GenerationError as e:  # no 4/4 bar: every bar is left as it was
+        notices.append(f"{e}: nothing was humanized")
+        return clip
+    notices.extend(read)
+    steps = runner.converter.steps
     if runner.spec.has_groove:
-        return humanize_drums(runner, clip, amount, seed, notices)
+        return humanize_drums(runner, clip, amount, seed, notices, _Windows(clip, steps, spans))
     if runner.spec.decoder is DecoderKind.MULTITRACK:
-        return humanize_multitrack(runner, clip, amount, seed, notices)
-    return humanize_from_summary(runner, clip, amount, seed, notices)
+        return humanize_multitrack(runner, clip, amount, seed, notices, _Windows(clip, steps, spans))
+    return humanize_from_summary(runner, clip, amount, seed, notices, spans)
 
 
 def finish(

@@ -13,8 +13,7 @@ import mido
 
 from engine.music.pattern import STEPS_PER_BAR, Note, Pattern, Role, Track
 from engine.playback.transport import Transport
-
-DRUM_CHANNEL = 9
+from models.vocab import DRUM_CHANNEL
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,19 +1,29 @@
 # SPDX-License-Identifier: MIT
-"""A small, strict Standard MIDI File reader with hard limits (size, events, length), used by midi_io.
+"""The one Standard MIDI File parser: strict bounds (size, events, tracks), salvage of damaged files.
 
-It keeps only what Bandmate needs (notes, programs, tempo, time signatures, track names) and refuses bad
-files with a one-line reason (`MidiError`) in bounded time and memory, before building any objects.
+`parse_smf` reads every event that reads cleanly, as raw bytes with its tick (engine.music.source): a
+broken event (a data byte >= 0x80, a system message inside a file) is dropped, a track cut short keeps
+what came before the cut, damaged bytes between tracks are skipped to the next track header; each loss is
+named in `SmfFile.notices`. Files with nothing trustworthy (no header, 0 ticks per quarter, SMPTE time,
+no track) or over a limit are refused with a one-line `MidiError`, in bounded time and memory.
 """
 
 from __future__ import annotations
 
+import os
+import stat
 import struct
 from dataclasses import dataclass, field
+from pathlib import Path
+
+from engine.music.source import SourceTrack
 
 MAX_FILE_BYTES = 8 * 1024 * 1024
 MAX_EVENTS = 250_000
 MAX_TRACKS = 256
 MAX_SECONDS = 3 * 3600.0
+MAX_NAME_CHARS = 80
+_SYSTEM_DATA = {0xF1: 1, 0xF2: 2, 0xF3: 1}  # system common messages with data bytes; others have none
 
 
 class MidiError(Exception):
@@ -21,33 +31,58 @@ class MidiError(Exception):
 
 
 @dataclass(slots=True)
-class RawNote:
-    start: int  # ticks
-    end: int
-    pitch: int
-    velocity: int
-    channel: int
-    program: int
-
-
-@dataclass(slots=True)
-class RawTrack:
-    name: str = ""
-    notes: list[RawNote] = field(default_factory=list)
-
-
-@dataclass(slots=True)
-class RawMidi:
-    """A parsed file: ticks per quarter, tracks, tempo map [(tick, us/quarter)], meters [(tick, num, den)]."""
+class SmfFile:
+    """A parsed file: ticks per quarter, SMF format (0, 1, 2), its tracks, and what was dropped."""
 
     tpq: int
-    tracks: list[RawTrack]
-    tempos: list[tuple[int, int]]
-    meters: list[tuple[int, int, int]]
+    format: int
+    tracks: list[SourceTrack]
+    notices: list[str] = field(default_factory=list)
 
 
-def parse_smf(data: bytes) -> RawMidi:
-    """Parse a whole file's bytes; raises MidiError with the reason."""
+@dataclass(slots=True)
+class _Track:
+    events: list[tuple[int, bytes]] = field(default_factory=list)
+    name: str = ""
+    end: int = 0
+    stop: int = 0  # byte position where reading stopped
+    cut: str = ""  # why the track stopped early ("" = it ended normally)
+    broken: int = 0  # events dropped as unreadable
+
+
+def load_bytes(path: str | Path) -> bytes:
+    """A file's bytes, refusing folders, broken links and oversized files with a plain reason."""
+    path = Path(path)
+    if path.is_symlink() and not path.exists():
+        raise MidiError("cannot be read: a broken link")
+    if path.is_dir():
+        raise MidiError("is a folder, not a MIDI file")
+    try:
+        info = os.stat(path)
+        if not stat.S_ISREG(info.st_mode):  # a pipe or device would block or never end
+            raise MidiError("is not a regular file")
+        size = info.st_size
+        if size > MAX_FILE_BYTES:
+            raise MidiError(f"the file is too large ({size / 2**20:.1f} MB; the limit is 8 MB)")
+        with open(path, "rb") as fh:
+            return fh.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise MidiError(f"cannot be read: {exc.strerror or exc}") from None
+
+
+def decode_text(body: bytes, limit: int = MAX_NAME_CHARS) -> str:
+    """Text of a meta event: UTF-8 when it is valid UTF-8, else Latin-1; trimmed to `limit` whole
+    characters, control characters removed."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        text = body.decode("latin-1")
+    text = "".join(c for c in text if c.isprintable() or c == " ").strip()
+    return text[:limit].rstrip()
+
+
+def parse_smf(data: bytes) -> SmfFile:
+    """Parse a whole file's bytes, salvaging what reads cleanly; MidiError when nothing is usable."""
     if not data:
         raise MidiError("the file is empty")
     if len(data) > MAX_FILE_BYTES:
@@ -57,125 +92,139 @@ def parse_smf(data: bytes) -> RawMidi:
     if len(data) < 14:
         raise MidiError("the file is cut short (truncated header)")
     hlen, fmt, ntracks, division = struct.unpack(">IHHH", data[4:14])
-    if hlen < 6 or fmt > 2:
+    if hlen < 6:
         raise MidiError("corrupt MIDI header")
     if division & 0x8000:
         raise MidiError("uses SMPTE time code instead of beats, which is not supported")
     if division == 0:
         raise MidiError("corrupt MIDI header: 0 ticks per beat")
-    if ntracks > MAX_TRACKS:
-        raise MidiError(f"has {ntracks} tracks; the limit is {MAX_TRACKS}")
-    raw = RawMidi(division, [], [], [])
-    budget = [MAX_EVENTS]
-    pos = 8 + hlen
-    while pos + 8 <= len(data) and len(raw.tracks) < ntracks:
-        kind, length = data[pos : pos + 4], struct.unpack(">I", data[pos + 4 : pos + 8])[0]
-        body_start, body_end = pos + 8, pos + 8 + length
-        if body_end > len(data):
-            raise MidiError(f"the file is cut short (track {len(raw.tracks) + 1} is truncated)")
-        if kind == b"MTrk":
-            raw.tracks.append(_parse_track(data, body_start, body_end, raw, budget))
-        pos = body_end
-    if not raw.tracks:
+    notices: list[str] = []
+    if fmt > 2:
+        notices.append(f"the header names an unknown format ({fmt}); read as type 1")
+        fmt = 1
+    tracks = _read_chunks(data, min(8 + hlen, len(data)), notices)
+    if not tracks:
         raise MidiError("the file is cut short (no tracks)" if ntracks else "the file has no tracks")
-    raw.tempos.sort()
-    raw.meters.sort()
-    return raw
+    return SmfFile(division, fmt, tracks, notices)
+
+
+def _read_chunks(data: bytes, pos: int, notices: list[str]) -> list[SourceTrack]:
+    """Every MTrk chunk from `pos` on; damage between chunks is skipped to the next "MTrk"."""
+    tracks: list[SourceTrack] = []
+    budget = [MAX_EVENTS]
+    broken, cut = 0, []
+    while pos + 8 <= len(data):
+        kind, length = data[pos : pos + 4], struct.unpack(">I", data[pos + 4 : pos + 8])[0]
+        if kind != b"MTrk":
+            if kind.isalpha() and pos + 8 + length <= len(data):  # another kind of chunk: skip it
+                pos += 8 + length
+                continue
+            found = data.find(b"MTrk", pos + 1)
+            if found < 0:
+                break
+            notices.append(f"skipped {found - pos} damaged bytes before track {len(tracks) + 1}")
+            pos = found
+            continue
+        if len(tracks) == MAX_TRACKS:
+            notices.append(f"tracks after the {MAX_TRACKS}th were left out (the limit)")
+            break
+        body_end = min(pos + 8 + length, len(data))
+        track = _parse_track(data, pos + 8, body_end, budget)
+        number = len(tracks) + 1
+        broken += track.broken
+        if pos + 8 + length > len(data) and (track.cut or track.stop >= body_end):
+            cut.append(f"track {number} is cut short at tick {track.end} (the file ends there)")
+        elif track.cut:
+            cut.append(f"track {number} {track.cut}; the rest of it was dropped")
+        tracks.append(SourceTrack(track.name, tuple(track.events), track.end))
+        pos = pos + 8 + length
+        following = data.find(b"MTrk", track.stop, min(pos, len(data)))
+        if following >= 0 or pos > len(data):  # a wrong chunk length: resume at the next track header
+            pos = following if following >= 0 else data.find(b"MTrk", track.stop)
+            if pos < 0:
+                break
+    if broken:
+        notices.append(f"dropped {broken} unreadable event{'s' if broken > 1 else ''}")
+    notices.extend(cut)
+    return tracks
 
 
 def _varlen(data: bytes, pos: int, end: int) -> tuple[int, int]:
+    """A variable-length quantity (at most 4 bytes) at `pos`; ValueError when cut or too long."""
     value = 0
-    for i in range(4):
+    for _ in range(4):
         if pos >= end:
-            raise MidiError("corrupt track data (a track ends in the middle of an event)")
+            raise ValueError("ends in the middle of an event")
         byte = data[pos]
         pos += 1
         value = (value << 7) | (byte & 0x7F)
         if not byte & 0x80:
             return value, pos
-        if i == 3:
-            break
-    raise MidiError("corrupt track data (bad delta time)")
+    raise ValueError("has a bad delta time or length")
 
 
-def _parse_track(data: bytes, pos: int, end: int, raw: RawMidi, budget: list[int]) -> RawTrack:  # noqa: C901
-    track = RawTrack()
+def _parse_track(data: bytes, pos: int, end: int, budget: list[int]) -> _Track:  # noqa: C901
+    """The events of one track body data[pos:end]; stops at end-of-track, or early with `cut` set.
+
+    Running status is expanded; meta and sysex events keep it (as most readers do). MidiError when the
+    whole file passes MAX_EVENTS (a limit, not damage).
+    """
+    track = _Track()
     tick, status = 0, 0
-    programs = [0] * 16
-    active: dict[tuple[int, int], list[tuple[int, int, int]]] = {}
-    events = budget[0]
+    events = track.events
     while pos < end:
-        events -= 1
-        if events < 0:
+        budget[0] -= 1
+        if budget[0] < 0:
             raise MidiError(f"has more than {MAX_EVENTS:,} events; the limit keeps preparing fast")
-        delta, pos = _varlen(data, pos, end)
-        tick += delta
-        if pos >= end:
-            raise MidiError("corrupt track data (a track ends in the middle of an event)")
-        byte = data[pos]
-        if byte & 0x80:
-            pos += 1
-            if byte < 0xF0:
-                status = byte
-        elif status:
-            byte = status
-        else:
-            raise MidiError("corrupt track data (data byte without a status)")
-        if byte == 0xFF:
+        start = pos
+        try:
+            delta, pos = _varlen(data, pos, end)
             if pos >= end:
-                raise MidiError("corrupt track data (a track ends in the middle of an event)")
-            meta = data[pos]
-            length, pos = _varlen(data, pos + 1, end)
-            body = data[pos : pos + length]
-            pos += length
-            if pos > end:
-                raise MidiError("corrupt track data (a meta event runs past its track)")
-            if meta == 0x2F:
-                break
-            _meta(meta, body, tick, raw, track)
-        elif byte in (0xF0, 0xF7):
-            length, pos = _varlen(data, pos, end)
-            pos += length
-        elif byte >= 0xF0:
-            raise MidiError(f"corrupt track data (unexpected status byte 0x{byte:X})")
-        else:
-            kind, channel = byte & 0xF0, byte & 0x0F
-            size = 1 if kind in (0xC0, 0xD0) else 2
-            if pos + size > end:
-                raise MidiError("corrupt track data (a track ends in the middle of an event)")
-            d1 = data[pos]
-            d2 = data[pos + 1] if size == 2 else 0
-            if (d1 | d2) & 0x80:
-                raise MidiError("corrupt track data (bad note data)")
-            pos += size
-            if kind == 0x90 and d2 > 0:
-                active.setdefault((channel, d1), []).append((tick, d2, programs[channel]))
-            elif kind == 0x80 or kind == 0x90:
-                _close(track, active, channel, d1, tick)
-            elif kind == 0xC0:
-                programs[channel] = d1
-    for (channel, pitch), starts in active.items():
-        for start, vel, prog in starts:  # hanging notes end with their track
-            track.notes.append(
-                RawNote(start, max(tick, start + raw.tpq // 4 or 1), pitch, vel, channel, prog)
-            )
-    budget[0] = events
+                raise ValueError("ends in the middle of an event")
+            byte = data[pos]
+            if byte & 0x80:
+                pos += 1
+                if byte < 0xF0:
+                    status = byte
+            elif status:
+                byte = status
+            else:
+                raise ValueError("has a data byte without a status")
+            if byte == 0xFF or byte in (0xF0, 0xF7):
+                head = pos
+                if byte == 0xFF:
+                    if pos >= end:
+                        raise ValueError("ends in the middle of an event")
+                    meta, pos = data[pos], pos + 1
+                length, pos = _varlen(data, pos, end)
+                if pos + length > end:
+                    raise ValueError("has an event that runs past its end")
+                body = data[pos : pos + length]
+                pos += length
+                if byte == 0xFF and meta == 0x2F:
+                    tick += delta
+                    break
+                if byte == 0xFF and meta == 0x03 and not track.name:
+                    track.name = decode_text(body)
+                events.append((tick + delta, bytes((byte,)) + data[head:pos]))
+            elif byte >= 0xF0:  # a system message has no place in a file: drop it (and its data bytes)
+                pos = min(pos + _SYSTEM_DATA.get(byte, 0), end)
+                track.broken += 1
+            else:
+                size = 1 if byte & 0xF0 in (0xC0, 0xD0) else 2
+                if pos + size > end:
+                    raise ValueError("ends in the middle of an event")
+                body = data[pos : pos + size]
+                pos += size
+                if max(body) & 0x80:  # a damaged data byte: this event cannot be trusted
+                    track.broken += 1
+                else:
+                    events.append((tick + delta, bytes((byte,)) + body))
+            tick += delta
+        except ValueError as exc:
+            track.cut = f"{exc} at tick {tick}"
+            pos = start
+            break
+    track.end = tick
+    track.stop = pos
     return track
-
-
-def _close(track: RawTrack, active: dict, channel: int, pitch: int, tick: int) -> None:
-    starts = active.get((channel, pitch))
-    if starts:
-        start, vel, prog = starts.pop(0)
-        track.notes.append(RawNote(start, tick, pitch, vel, channel, prog))
-
-
-def _meta(meta: int, body: bytes, tick: int, raw: RawMidi, track: RawTrack) -> None:
-    if meta == 0x51 and len(body) == 3:
-        tempo = int.from_bytes(body, "big")
-        if tempo > 0:
-            raw.tempos.append((tick, tempo))
-    elif meta == 0x58 and len(body) >= 2:
-        raw.meters.append((tick, body[0], 2 ** min(body[1], 8)))
-    elif meta == 0x03 and not track.name:
-        track.name = body.decode("latin-1", "replace").strip()[:80]

@@ -4,7 +4,8 @@
 Play, stop, seek, loop a region, change the tempo, send MIDI clock or follow an external transport (a
 DAW's MIDI clock, an Ableton Link session: engine/playback/transport.py). The GUI
 reads `position()` (a thread-safe snapshot, in steps) from a 30-60 Hz timer. Every way playing ends
-(stop, seek, reload, loop wrap, an output error) releases each sounding note.
+(stop, seek, reload, loop wrap, an output error) releases each sounding note, held pedal and bent wheel;
+starting or seeking past step 0 first sends each channel's program and controllers as they stand there.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import mido
 
 from engine.music.pattern import Pattern
 from engine.playback.clock_follow import PULSES_PER_STEP
-from engine.playback.output import MidiOutput, NoteGuard
+from engine.playback.output import PEDALS, MidiOutput, NoteGuard
 from engine.playback.timeline import Timeline, timeline_from_pattern
 from engine.playback.timer import MonotonicTimer, Timer, try_realtime
 from engine.playback.transport import Transport
@@ -347,8 +348,26 @@ class Player:
         """
         self._notes.release(self._timeline.channels if all_notes_off else None)
 
+    def _chase(self, local: float) -> None:
+        """Starting past step 0: send each channel's program, controllers and pitch wheel as they stand at
+        `local` (pedals stay up), so a start or a seek mid-clip plays the right instruments."""
+        if local <= 0:
+            return
+        banks, controls, programs, wheels = {}, {}, {}, {}
+        for _, msg in self._timeline.events[: bisect.bisect_left(self._positions, local)]:
+            if msg.type == "program_change":
+                programs[msg.channel] = msg
+            elif msg.type == "pitchwheel":
+                wheels[msg.channel] = msg
+            elif msg.type == "control_change" and msg.control < 120 and msg.control not in PEDALS:
+                (banks if msg.control in (0, 32) else controls)[(msg.channel, msg.control)] = msg
+        for group in (banks, programs, controls, wheels):
+            for msg in group.values():
+                self._notes.send(msg)
+
     def _begin_internal(self, local: float) -> None:
         self._t0, self._lin0 = self.timer.now(), local
+        self._chase(local)
         self._restart_cursor(local, local)
         self._map_bpm = self._timeline.tempo_at(local)
         self._tick_n = math.ceil(local * PULSES_PER_STEP - 1e-9)
@@ -361,6 +380,7 @@ class Player:
             now = self.timer.now()
             lin = self._lin_internal(now)
             self._t0, self._lin0 = now, lin
+        self._chase(local)
         self._restart_cursor(local, lin)
         self._map_bpm = self._timeline.tempo_at(local)
 

@@ -3,7 +3,8 @@
 
 `train(folder, config, out_dir)` loads the prepared examples, splits them by file, trains within a time
 or step budget with progress callbacks and a cancel Event, checkpoints atomically (resuming when run
-again on the same folder), and writes the report card at the end.
+again on the same folder), fits the Gaussian of the training codes under the best weights (what new
+clips start from) and writes the report card at the end.
 """
 
 from __future__ import annotations
@@ -166,6 +167,9 @@ def _run(
         s.evaluate(None)
         _notify(report, s, budget, st.loss, st.kl, "saving")
         s.save(keep)
+        if st.step > start_step:
+            _notify(report, s, budget, st.loss, st.kl, "saving", "fitting the latent codes...")
+            s.fit_latent()
         if with_report and not cancelled and st.step > start_step:
             _notify(report, s, budget, st.loss, st.kl, "report", "writing the report card...")
             result_report = s.write_report()

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: MIT
-"""Generate panel: count, temperature, seed → candidate thumbnails; click to audition, keep favourites."""
+"""Generate panel: count, temperature (and each part's), seed → candidate thumbnails; click to audition,
+keep favourites."""
 
 from __future__ import annotations
 
@@ -12,13 +13,14 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QPushButton,
     QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
-from engine.generation.runner import Generated
+from engine.generation.runner import Generated, parse_part_temperatures
 from gui.panels.clips import ClipsPanel
 from gui.session import GenerationSettings, Session
 from gui.widgets.thumbnails import CLIP_ROLE, ClipList, mark_copy
@@ -41,7 +43,13 @@ class GeneratePanel(ClipsPanel):
         self.temperature.setRange(0.0, 2.0)
         self.temperature.setSingleStep(0.1)
         self.temperature.setValue(0.5)
-        self.temperature.setToolTip("0 = the most likely notes; higher = wilder")
+        self.temperature.setToolTip("0 = the most likely notes; higher = wilder; sets every part")
+        self.part_temperatures = QLineEdit()
+        self.part_temperatures.setPlaceholderText("e.g. melody=0.9, drums=0.6")
+        self.part_temperatures.setToolTip(
+            "Each part's own temperature (a model's report card suggests them and loading it sets them); "
+            "empty: every part at the temperature above"
+        )
         self.seed = QSpinBox()
         self.seed.setRange(-1, 2**31 - 1)
         self.seed.setSpecialValueText("random")
@@ -95,7 +103,9 @@ class GeneratePanel(ClipsPanel):
         self.info.setWordWrap(True)
         self._build()
         self._show_generation(session.generation)
-        self.temperature.valueChanged.connect(lambda v: session.set_generation(temperature=v))
+        self.temperature.valueChanged.connect(lambda v: session.set_generation(temperature=v, parts=()))
+        self.part_temperatures.editingFinished.connect(self._parts_edited)
+        session.generation_changed.connect(self._show_generation)  # e.g. a loaded model's temperatures
         self.feel.toggled.connect(lambda on: session.set_generation(feel=on))
         self.key.currentIndexChanged.connect(lambda _i: session.set_generation(key=self.key.currentData()))
         self.amount.valueChanged.connect(lambda v: session.set_generation(amount=v))
@@ -110,6 +120,7 @@ class GeneratePanel(ClipsPanel):
         form = QFormLayout()
         form.addRow("How many", self.count)
         form.addRow("Temperature", self.temperature)
+        form.addRow("Per part", self.part_temperatures)
         form.addRow("Seed", self.seed)
         form.addRow("Bars", self.bars)
         form.addRow("Variation amount", self.amount)
@@ -129,18 +140,41 @@ class GeneratePanel(ClipsPanel):
         layout.addWidget(self.info)
 
     def _show_generation(self, g: GenerationSettings) -> None:
-        """The session's generation settings in this panel's controls (which edit them)."""
-        self.temperature.setValue(g.temperature)
-        self.feel.setChecked(g.feel)
-        self.key.setCurrentIndex(max(0, self.key.findData(g.key)))
-        self.amount.setValue(g.amount)
-        self.checked.setChecked(g.checked)
-        self.novel.setChecked(g.novel)
-        self.novel.setEnabled(g.checked)
+        """The session's generation settings in this panel's controls (which edit them); the controls'
+        own signals are held meanwhile, so showing a setting never edits another."""
+        controls = (
+            self.temperature, self.part_temperatures, self.feel, self.key, self.amount,
+            self.checked, self.novel,
+        )  # fmt: skip
+        for c in controls:
+            c.blockSignals(True)
+        try:
+            self.temperature.setValue(g.temperature)
+            self.part_temperatures.setText(g.parts_text)
+            self.feel.setChecked(g.feel)
+            self.key.setCurrentIndex(max(0, self.key.findData(g.key)))
+            self.amount.setValue(g.amount)
+            self.checked.setChecked(g.checked)
+            self.novel.setChecked(g.novel)
+            self.novel.setEnabled(g.checked)
+        finally:
+            for c in controls:
+                c.blockSignals(False)
 
     def _checks_changed(self, on: bool) -> None:
         self.novel.setEnabled(on)
         self.session.set_generation(checked=on)
+
+    def _parts_edited(self) -> None:
+        text = self.part_temperatures.text().strip()
+        try:
+            parts = tuple(parse_part_temperatures(text).items()) if text else ()
+        except ValueError as e:
+            self.session.status.emit(f"Per-part temperature: {e}")
+            self.part_temperatures.setText(self.session.generation.parts_text)
+            return
+        if parts != self.session.generation.parts:
+            self.session.set_generation(parts=parts)
 
     def _seed(self) -> int | None:
         return None if self.seed.value() < 0 else self.seed.value()
@@ -154,7 +188,9 @@ class GeneratePanel(ClipsPanel):
         )
 
         def work(gen: Generator, _ctx: object) -> Generated:
-            return gen.sample(n, g.temperature, seed, bars=bars, key=g.key, checked=g.checked, novel=g.novel)
+            return gen.sample(
+                n, g.model_temperature, seed, bars=bars, key=g.key, checked=g.checked, novel=g.novel
+            )
 
         self.session.with_model(work, self.show_candidates, f"Generating {n} clip(s)")
 
@@ -171,7 +207,7 @@ class GeneratePanel(ClipsPanel):
                 n,
                 g.amount,
                 seed,
-                temperature=g.temperature,
+                temperature=g.model_temperature,
                 key=g.key,
                 checked=g.checked,
                 novel=g.novel,

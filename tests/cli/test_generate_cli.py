@@ -210,3 +210,25 @@ def test_flat_writes_every_new_note_at_velocity_100_on_the_grid(
     assert [[n.pitch for t in c.tracks for n in t.notes] for c in feel] == [
         [n.pitch for t in c.tracks for n in t.notes] for c in flat
     ]
+
+
+def test_part_temperatures_on_the_command_line(models: dict[str, Path], tmp_path: Path, capsys) -> None:
+    """Without --temperature each part takes the model's own (said on the way); --temperature sets every
+    part and --part-temperature single ones; a part the model lacks or an unreadable one is an error."""
+    m = models["mel_2bar"]
+    assert run("sample", m, "--n", 2, "--seed", 3, "--out", tmp_path / "own") == 0
+    assert "temperature: melody 0.5 (the model's own" in capsys.readouterr().out
+    assert run("sample", m, "--n", 2, "--seed", 3, "--temperature", 0.5, "--out", tmp_path / "same") == 0
+    assert written(tmp_path / "own") == written(tmp_path / "same")
+    for f in written(tmp_path / "own"):
+        assert (tmp_path / "own" / f).read_bytes() == (tmp_path / "same" / f).read_bytes()
+    args = ("--n", 2, "--seed", 3, "--temperature", 1.5, "--part-temperature", "melody=0.5")
+    assert run("sample", m, *args, "--out", tmp_path / "part") == 0
+    for f in written(tmp_path / "own"):  # the part's own value wins over --temperature
+        assert (tmp_path / "own" / f).read_bytes() == (tmp_path / "part" / f).read_bytes()
+    capsys.readouterr()
+    assert run("sample", m, "--part-temperature", "drums=0.5", "--out", tmp_path / "x") == 2
+    assert "mel_2bar has no part 'drums'" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        run("sample", m, "--part-temperature", "melody=hot")
+    assert "write part=temperature" in capsys.readouterr().err

@@ -68,3 +68,16 @@ def test_runs_as_a_command(folder: Path) -> None:
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["files_used"] == 1
+
+
+def test_table_shows_programs_set_in_another_track_and_drums_found_by_name(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.engine.midi import midi_cases as mc
+
+    mc.programs_in_tempo_track(tmp_path / "programs.mid")
+    mc.kit_on_channel_16(tmp_path / "kit.mid")
+    assert main.main(["prepare", str(tmp_path), "--no-cache"]) == 0
+    rows = {line.split()[0]: line for line in capsys.readouterr().out.splitlines() if ".mid" in line}
+    assert "bass(33), lead(73)" in rows["programs.mid"]
+    assert "drums" in rows["kit.mid"] and "track 'Drums' on channel 16 read as drums" in rows["kit.mid"]

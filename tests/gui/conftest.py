@@ -85,7 +85,6 @@ def use_tiny_model(window, name: str = "drums_2bar", checked: bool = False):  # 
 
     torch.manual_seed(0)
     gen = Generator(MusicVAE(tiny_config(name)))
-    window.session.generator = gen
-    window.session.model_changed.emit(gen)
+    window.session.use_generator(gen)
     window.generate.checked.setChecked(checked)
     return gen

@@ -49,8 +49,7 @@ def test_a_copying_candidate_is_marked_with_its_file_and_bar(
     for i, clip in enumerate(window.generate.candidates.clips()):
         write_midi(clip, music / f"song_{i + 1}.mid")
     learned = Generator(gen.model, dataclasses.replace(gen.summary, folder=str(music)))
-    window.session.generator = learned
-    window.session.model_changed.emit(learned)
+    window.session.use_generator(learned)
     window.generate.checked.setChecked(True)  # measured on that music, the same clips pass
     generate(qtbot, window, 3, 1)
     item = window.generate.candidates.item(0)

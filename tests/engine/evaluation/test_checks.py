@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 import torch
 
-from engine.evaluation.checks import check_lines, checked
+from engine.evaluation.checks import check_lines, checked, temperature_words
 from engine.evaluation.report import render_markdown
 from engine.generation.gate import general_limits
+from engine.generation.generator import Generator
 from engine.training.train import train
 from models.report import REPORT_VERSION, Report, read_report
 from models.spec import SPECS
@@ -43,13 +44,16 @@ def test_training_writes_the_checks_into_the_report_card(trained: Path) -> None:
         assert sum(c.faults.values()) == round((1 - c.passed) * c.samples)
         assert c.copied_bars is not None and 0.0 <= c.copied_bars <= 1.0  # its training bars are indexed
     assert checks.real is not None and checks.real.passed >= 0.95  # the held-out groove passes
-    at = next(c for c in checks.temperatures if c.temperature == 0.5)
-    assert (
-        f"{100 * at.passed:.0f}% of its samples at temperature 0.5 pass the quality check"
-        in report.verdict[2]
-    )
+    # the verdict speaks of what `sample` gives: the model's default temperatures
+    at = checks.default
+    assert at is not None and at.samples == 64 and 0.0 <= at.passed <= 1.0
+    defaults = Generator.load(trained).runner.default_temperatures
+    assert (at.parts or {p: at.temperature for p in defaults}) == defaults
+    said = f"{100 * at.passed:.0f}% of its samples at {temperature_words(at)} pass the quality check"
+    assert any(line.startswith(said) for line in report.verdict)
     text = (trained / "report.md").read_text()
     assert "## Quality check and copies" in text and "| real unseen music |" in text
+    assert "| samples at its defaults (" in text
     assert "`sample --novel` redraws them" in text
 
 

@@ -35,12 +35,9 @@ END = b"\x00\xff\x2f\x00"
 
 def bad_files(folder: Path, real: Path) -> dict[str, str]:
     """Write the bad files; returns file name -> a word its reason must contain."""
-    good = real.read_bytes()
     cases = {
         "empty.mid": (b"", "empty"),
-        "truncated.mid": (good[: len(good) // 2], "cut short"),
-        "corrupt.mid": (smf([b"\x00\x90\x3c\x64\x00\xf4\x01\x02" + END]), "corrupt"),
-        "no_status.mid": (smf([b"\x00\x3c\x64" + END]), "corrupt"),
+        "no_status.mid": (smf([b"\x00\x3c\x64" + END]), "data byte without a status"),
         "picture.mid": (b"\x89PNG\r\n\x1a\n" + bytes(200), "not a MIDI file"),
         "zero_tpq.mid": (smf([NOTE + END], tpq=0), "0 ticks per beat"),
         "smpte.mid": (smf([NOTE + END], tpq=0xE728), "SMPTE"),
@@ -54,10 +51,6 @@ def bad_files(folder: Path, real: Path) -> dict[str, str]:
         ),
         "silent.mid": (smf([b"\x00\xff\x51\x03\x07\xa1\x20" + END]), "no notes"),
         "header_only.mid": (b"MThd" + struct.pack(">IHHH", 6, 1, 1, 480), "cut short"),
-        "crazy_length.mid": (
-            b"MThd" + struct.pack(">IHHH", 6, 1, 1, 480) + b"MTrk\xff\xff\xff\xff" + NOTE,
-            "cut short",
-        ),
         # two million running-status note events (6 MB): refused at the event cap, not parsed to the end
         "millions.mid": (smf([b"\x00\x90\x3c\x64" + b"\x00\x3c\x64" * 2_000_000 + END]), "events"),
     }
@@ -78,12 +71,29 @@ def bad_files(folder: Path, real: Path) -> dict[str, str]:
     }
 
 
+def salvaged_files(folder: Path, real: Path) -> dict[str, str]:
+    """Damaged files whose readable part is kept; returns file name -> a word its notice must contain."""
+    good = real.read_bytes()
+    cases = {
+        "truncated.mid": (good[: len(good) // 2], "cut short"),
+        "corrupt.mid": (smf([b"\x00\x90\x3c\x64\x00\xf4\x01\x02" + END]), "dropped"),
+        "crazy_length.mid": (
+            b"MThd" + struct.pack(">IHHH", 6, 1, 1, 480) + b"MTrk\xff\xff\xff\xff" + NOTE,
+            "cut short",
+        ),
+    }
+    for name, (data, _) in cases.items():
+        (folder / name).write_bytes(data)
+    return {name: word for name, (_, word) in cases.items()}
+
+
 @pytest.fixture
 def bad_folder(tmp_path: Path, midi_dir: Path) -> tuple[Path, dict[str, str]]:
     real = next(midi_dir.rglob("reelsa-c35.mid"))
     folder = tmp_path / "bad"
     folder.mkdir()
     expected = bad_files(folder, real)
+    salvaged_files(folder, real)
     shutil.copy(real, folder / "good.mid")
     return folder, expected
 
@@ -92,7 +102,12 @@ def test_each_bad_file_gets_a_one_line_reason_and_the_run_carries_on(bad_folder:
     folder, expected = bad_folder
     report = prepare(folder)
     reasons = {Path(f.path).name: f.reason for f in report.files_skipped}
-    assert report.files_used == 1 and report.examples["mel_2bar"] > 0
+    used = {Path(f.path).name: f for f in report.files if f.used}
+    # a cut-short file and one with an unreadable event keep what reads cleanly and say what was dropped
+    assert set(used) == {"good.mid", "truncated.mid", "corrupt.mid", "crazy_length.mid"}
+    assert report.examples["mel_2bar"] > 0
+    for name, word in salvaged_files(folder.parent, Path(used["good.mid"].path)).items():
+        assert any(word in part for part in used[name].notices), (name, used[name].notices)
     assert set(reasons) == set(expected)
     for name, word in expected.items():
         assert word in reasons[name], (name, reasons[name])

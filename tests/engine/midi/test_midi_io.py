@@ -8,8 +8,8 @@ from pathlib import Path
 import mido
 import pytest
 
-from engine.midi.files import MidiError, midi_bytes, read_clip, read_song, write_midi
-from engine.music.pattern import Note, Pattern, Role, Track
+from engine.midi.files import midi_bytes, read_clip, read_song, write_midi
+from engine.music.pattern import Meter, Note, Pattern, Role, Track
 
 REAL = [
     "multitrack/freedoom-freedoom/d_dm01.mid",
@@ -107,10 +107,15 @@ def test_no_time_signature_means_four_four(tmp_path: Path) -> None:
     assert song.segments[0].tracks[0].program == 73
 
 
-def test_all_other_meter_gives_no_clip(tmp_path: Path) -> None:
+def test_all_other_meter_gives_a_whole_clip_no_model_can_read(tmp_path: Path) -> None:
+    from engine.generation.fit import GenerationError, readable_spans
+
     path = build_file(tmp_path / "waltz.mid", meters=[(0, 3, 4)])
-    with pytest.raises(MidiError, match="3/4"):
-        read_clip(path)
+    clip = read_clip(path)
+    assert clip.meter == Meter(3, 4) and clip.note_count == 16 and clip.bars == 6
+    assert not read_song(path).segments
+    with pytest.raises(GenerationError, match="3/4"):
+        readable_spans(clip)
 
 
 def test_micro_timing_and_drum_channel_survive_writing() -> None:

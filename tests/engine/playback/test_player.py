@@ -138,7 +138,8 @@ def test_midi_file_tempo_changes_are_honoured(tmp_path) -> None:
     mid.save(tmp_path / "t.mid")
     tl = timeline_from_midi(tmp_path / "t.mid")
     assert tl.tempos == ((0.0, 120.0), (4.0, 240.0))
-    assert tl.duration == pytest.approx(0.75)
+    assert tl.seconds(tl.last_sound) == pytest.approx(0.75)
+    assert tl.duration == pytest.approx(1.25)  # a clip lasts whole bars: the rest of the bar at 240 BPM
     _, out = _run(tl)
     ons = [t for t, m in out.sent if m.type == "note_on"]
     offs = [t for t, m in out.sent if m.type == "note_off"]
@@ -228,3 +229,75 @@ def test_unreadable_midi_gives_a_reason(tmp_path) -> None:
     with pytest.raises(TimelineError, match="no notes"):
         timeline_from_midi(tmp_path / "empty.mid")
     assert Timeline(()).steps == 16
+
+
+def _pedal_and_bend_timeline() -> Timeline:
+    events = [
+        (0.0, mido.Message("control_change", channel=2, control=64, value=127)),
+        (0.0, mido.Message("pitchwheel", channel=2, pitch=3000)),
+        (0.0, mido.Message("note_on", channel=2, note=60, velocity=90)),
+        (12.0, mido.Message("note_off", channel=2, note=60)),
+        (0.0, mido.Message("note_on", channel=9, note=36, velocity=90)),
+        (1.0, mido.Message("note_off", channel=9, note=36)),
+    ]
+    return Timeline(tuple(events), ((0.0, 120.0),), 16.0)
+
+
+def test_stop_releases_pedal_and_pitch_bend_as_well_as_notes() -> None:
+    def stop_early(now: float) -> None:
+        if now >= 0.1:  # after the kick: pedal down, wheel bent, a note sounding
+            player.stop()
+
+    timer = FakeTimer(on_wait=stop_early)
+    out = RecordingOutput(timer.now)
+    player = Player(out, timer)
+    player.load(_pedal_and_bend_timeline())
+    player.play()
+    assert player.wait(10)
+    after = [m for t, m in out.sent if t >= 0.1]
+    assert mido.Message("note_off", channel=2, note=60, velocity=0) in after
+    for channel in (2, 9):  # every channel used: pedal up, wheel centred, all notes off
+        assert mido.Message("control_change", channel=channel, control=64, value=0) in after
+        assert mido.Message("pitchwheel", channel=channel, pitch=0) in after
+        assert mido.Message("control_change", channel=channel, control=123, value=0) in after
+    assert not _balance(out.messages)
+
+
+def test_a_loop_wrap_lifts_a_held_pedal() -> None:
+    def stop_in_second_pass(now: float) -> None:
+        if now >= 1.2:  # an 8-step loop at 120 BPM lasts 1 s
+            player.stop()
+
+    timer = FakeTimer(on_wait=stop_in_second_pass)
+    out = RecordingOutput(timer.now)
+    player = Player(out, timer)
+    player.load(_pedal_and_bend_timeline(), loop=(0, 8))
+    player.play()
+    assert player.wait(10)
+    at_wrap = [m for t, m in out.sent if t == pytest.approx(1.0)]
+    assert mido.Message("control_change", channel=2, control=64, value=0) in at_wrap
+    assert mido.Message("pitchwheel", channel=2, pitch=0) in at_wrap
+    assert not _balance(out.messages)
+
+
+def test_starting_mid_clip_sends_the_programs_and_controllers_in_force_there() -> None:
+    events = [
+        (0.0, mido.Message("control_change", channel=1, control=0, value=1)),
+        (0.0, mido.Message("program_change", channel=1, program=33)),
+        (0.0, mido.Message("control_change", channel=1, control=7, value=90)),
+        (0.0, mido.Message("control_change", channel=1, control=64, value=127)),
+        (2.0, mido.Message("control_change", channel=1, control=7, value=70)),
+        (0.0, mido.Message("note_on", channel=1, note=40, velocity=90)),
+        (12.0, mido.Message("note_off", channel=1, note=40)),
+    ]
+    timer = FakeTimer()
+    out = RecordingOutput(timer.now)
+    player = Player(out, timer)
+    player.load(Timeline(tuple(events), ((0.0, 120.0),), 16.0))
+    player.play(8.0)
+    assert player.wait(10)
+    assert out.messages[:3] == [
+        mido.Message("control_change", channel=1, control=0, value=1),
+        mido.Message("program_change", channel=1, program=33),
+        mido.Message("control_change", channel=1, control=7, value=70),
+    ]  # the bank before the program, the latest volume, the pedal left up

@@ -1,0 +1,76 @@
+# SPDX-License-Identifier: MIT
+"""The parts of a Pattern a 4/4 model can read: runs of whole 4/4 (or 2/2) bars, and plain words for
+the bars left out ("bars 3-5 are in 3/4")."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+
+from engine.music.pattern import STEPS_PER_BAR, Meter, Pattern
+
+
+@dataclass(frozen=True, slots=True)
+class Region:
+    """Steps [start, end) in one meter; `first_bar` counts bars from the clip's start (1-based)."""
+
+    start: int
+    end: int
+    meter: Meter
+    first_bar: int
+    bars: int
+
+    @property
+    def common_time(self) -> bool:
+        return self.meter.is_common_time
+
+    def describe(self) -> str:
+        """ "bars 3-5 are in 3/4" / "bar 3 is in 3/4"."""
+        first, last = self.first_bar, self.first_bar + max(self.bars, 1) - 1
+        where = f"bars {first}-{last} are" if last > first else f"bar {first} is"
+        return f"{where} in {self.meter}"
+
+
+def regions(pattern: Pattern) -> list[Region]:
+    """Meter runs covering the pattern, each cut to whole bars: a run that stops mid-bar (a meter
+    change) loses its partial bar, except the last run, whose last bar is padded to a whole one."""
+    out, bar = [], 1
+    runs = pattern.meter_regions()
+    for i, (start, end, meter) in enumerate(runs):
+        length = (end - start) / meter.bar_steps
+        last = i + 1 == len(runs)
+        bars = math.ceil(length - 1e-9) if last else int(length + 1e-6)
+        first = round(start)
+        out.append(Region(first, first + round(bars * meter.bar_steps), meter, bar, bars))
+        bar += max(bars, 1 if length > 0 else 0)
+    return out
+
+
+def common_time_segments(pattern: Pattern) -> tuple[list[Pattern], list[str]]:
+    """The pattern's 4/4 runs with notes, as patterns of whole 16-step bars, and why other bars were
+    left out."""
+    segments, skipped = [], []
+    for region in regions(pattern):
+        if not region.common_time:
+            skipped.append(region.describe())
+            continue
+        steps = region.bars * STEPS_PER_BAR
+        if steps <= 0:
+            continue
+        segment = _window(pattern, region.start, steps)
+        # all 4/4: a meter change a fraction of a step before the run's first bar is not one of its bars
+        segment = dataclasses.replace(segment, meter=region.meter, meter_map=())
+        if segment.note_count:
+            segments.append(segment)
+    return segments, skipped
+
+
+def _window(pattern: Pattern, start: int, steps: int) -> Pattern:
+    """Steps [start, start + steps), padded with rest past the pattern's end."""
+    if start == 0 and steps == pattern.steps:
+        return pattern
+    part = pattern.slice(start, min(start + steps, pattern.steps))
+    if part.steps == steps:
+        return part
+    return Pattern(part.tracks, steps, part.tempo, part.meter, part.tempo_map, part.meter_map)
