@@ -28,6 +28,7 @@ import numpy as np
 import torch
 
 from engine.data.dataset import load_examples, scan_folder
+from engine.training import run as training_run
 from engine.training.start import heldout_terms
 from engine.training.train import train
 
@@ -52,6 +53,7 @@ def one_run(
         latest, best = heldout_terms(out, held), heldout_terms(out, held, "best")  # best: what `sample` loads
         return {
             "config": config, "files": len(files), "start": start, "pilot_steps": args.pilot,
+            "fine_tune_lr": training_run.FINE_TUNE_LEARNING_RATE if start == "fine-tune" else None,
             "pilot_bits": round(sum(pilot), 3), "pilot_recon_kl": [round(x, 3) for x in pilot],
             "steps": args.steps, "bits": round(sum(latest), 3), "recon_kl": [round(x, 3) for x in latest],
             "best_bits": round(sum(best), 3), "best_recon_kl": [round(x, 3) for x in best],
@@ -68,8 +70,17 @@ def main(argv: list[str]) -> int:
     p.add_argument("--pilot", type=int, default=150)
     p.add_argument("--seed", type=int, default=14)
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--starts", nargs="+", default=["scratch", "fine-tune"], choices=["scratch", "fine-tune"])
+    p.add_argument(
+        "--fine-tune-lr",
+        type=float,
+        default=None,
+        help=f"a fine-tune's learning rate (default: train's, {training_run.FINE_TUNE_LEARNING_RATE:g})",
+    )
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
+    if args.fine_tune_lr is not None:
+        training_run.FINE_TUNE_LEARNING_RATE = args.fine_tune_lr
     files = sorted(f for folder in args.folders for f in scan_folder(folder))
     random.Random(args.seed).shuffle(files)
     test, pool = files[:TEST_FILES], files[TEST_FILES:]
@@ -79,9 +90,11 @@ def main(argv: list[str]) -> int:
         held = load_examples(tmp, args.config, transpose=None).arrays
     rows = []
     for size in args.sizes:
-        for start in ("scratch", "fine-tune"):
+        for start in args.starts:
             rows.append(one_run(args.config, pool[:size], held, start, args))
             print(json.dumps(rows[-1]), flush=True)
+    if len(args.starts) < 2:
+        return 0
     windows = len(held["tempo"])
     print(f"\n{args.config}: held-out bits per 16th step ({windows} windows of {TEST_FILES} unseen files)")
     a, b = args.pilot, args.steps

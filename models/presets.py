@@ -105,7 +105,10 @@ class ModelConfig:
         return spec_of(self.name)
 
     def beta(self, step: int) -> float:
-        """KL weight at a training step (Magenta's annealing)."""
+        """KL weight at a training step (Magenta's annealing); beta_rate 0 is max_beta from the first step
+        (a fine-tune keeps its base's weight: engine/training/run.py)."""
+        if self.beta_rate == 0.0:
+            return self.max_beta
         return self.max_beta * (1.0 - self.beta_rate**step)
 
     def learning_rate_at(self, step: int) -> float:

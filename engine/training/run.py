@@ -2,7 +2,8 @@
 """One training session's moving parts for `engine.training.train`: model, optimizer, data, state, saving.
 
 `TrainingRun.open` decides between a fresh model (sized to the music, models/presets.py `sized_for`),
-resuming the newest checkpoint in `out_dir`, and fine-tuning `from_model`; `step` runs one optimisation
+resuming the newest checkpoint in `out_dir`, and fine-tuning `from_model` (`fine_tune_config`: the base's
+KL weight kept, a lower learning rate); `step` runs one optimisation
 step; `evaluate` measures the held-out negative ELBO in bits per step (the best checkpoint has the
 lowest) and accuracy; `save` writes a checkpoint, with the Gaussian of the training codes when it is the
 best so far (what generation samples from).
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,10 @@ from models.checkpoint import CheckpointError, load_model, load_training_state, 
 from models.latent import LatentFit, fit_latent
 from models.musicvae import MusicVAE
 from models.presets import ModelConfig, get_config, sized_for
+
+# A fine-tune's learning rate (the small presets train from scratch at 3e-3): measured with
+# benchmarks/finetune_threshold.py, docs/FINETUNE.md.
+FINE_TUNE_LEARNING_RATE = 3e-4
 
 # training windows whose codes the latent Gaussian is fitted to: 65,536 steps' worth, 256 to 1,024 windows
 # (trio: 256 windows, ~3 s on a busy CPU core; 2-bar configs: 1,024, ~2 s)
@@ -238,11 +243,22 @@ def _start(
             )
         if dict(base_card.vocabulary) != vocabulary(get_config(config)):
             raise CheckpointError(f"{from_model} uses a different vocabulary than {config}")
+        base.cfg = fine_tune_config(base.cfg)
         return base.train(), None, RunState(seed=seed), str(from_model)
     with torch.random.fork_rng(devices=[]):  # weights initialised from `seed`, the caller's RNG untouched
         torch.manual_seed(seed)
         model = MusicVAE(sized_for(get_config(config, size), bars))
     return model, None, RunState(seed=seed), None
+
+
+def fine_tune_config(cfg: ModelConfig) -> ModelConfig:
+    """A base model's config as a fine-tune trains it: the full KL weight from the first step (beta_rate
+    0: the base ended its warm-up long ago, and restarting it from 0 lets the codes drift from the prior
+    the base learned) and a learning rate of at most FINE_TUNE_LEARNING_RATE (decaying as the base's did),
+    so a few hundred steps on a small folder adapt the base rather than overwrite it. Saved in the new
+    model's card, so a resume trains the same way. Measured: docs/FINETUNE.md."""
+    lr = min(cfg.learning_rate, FINE_TUNE_LEARNING_RATE)
+    return replace(cfg, beta_rate=0.0, learning_rate=lr, min_learning_rate=min(cfg.min_learning_rate, lr))
 
 
 def stored_config(model_dir: Path) -> ModelConfig:

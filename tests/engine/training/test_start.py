@@ -14,6 +14,7 @@ from engine.data.dataset import load_examples
 from engine.registry import BUNDLED_DIR
 from engine.training import start as start_module
 from engine.training.progress import TrainProgress
+from engine.training.run import FINE_TUNE_LEARNING_RATE
 from engine.training.start import choose_start, heldout_bits, train_from_start
 from models.card import read_card
 from models.checkpoint import save_checkpoint
@@ -52,10 +53,15 @@ def test_training_a_small_folder_fine_tunes_and_says_so(beats: Path, tmp_path: P
     assert said[0].phase == "start" and said[0].message.startswith("starting from the bundled drums_2bar")
     card = read_card(result.model_dir)
     assert card.fine_tuned_from == str(BUNDLED_DIR / "drums_2bar") and card.training.step == 3
+    # it keeps the base's KL weight from the first step and learns at the fine-tune's lower rate
+    base = read_card(BUNDLED_DIR / "drums_2bar").config
+    assert card.config.beta(0) == card.config.beta(3) == base.max_beta > 0 == base.beta(0)
+    assert card.config.learning_rate == FINE_TUNE_LEARNING_RATE < base.learning_rate
     said.clear()
     train_from_start(beats, "drums_2bar", tmp_path / "m", steps=5, report=False, progress=said.append)
     assert not [p for p in said if p.phase == "start"]  # a resume: decided when it began
     assert read_card(tmp_path / "m").training.step == 5
+    assert read_card(tmp_path / "m").config == card.config  # a resume trains the fine-tune's way
 
 
 def test_a_large_folder_is_decided_by_a_pilot_of_both(
