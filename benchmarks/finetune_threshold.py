@@ -102,12 +102,12 @@ def main(argv: list[str]) -> int:
     print(f"| files | {head} |")
     print("|---|---|---|---|---|---|---|")
     for size in args.sizes:
-        s, f = (
+        sc, ft = (
             next(r for r in rows if r["files"] == min(size, len(pool)) and r["start"] == k)
             for k in ("scratch", "fine-tune")
         )
-        cells = [s["pilot_bits"], f["pilot_bits"], s["bits"], f["bits"], s["best_bits"], f["best_bits"]]
-        print(f"| {s['files']} | " + " | ".join(str(c) for c in cells) + " |")
+        cells = [sc["pilot_bits"], ft["pilot_bits"], sc["bits"], ft["bits"], sc["best_bits"], ft["best_bits"]]
+        print(f"| {sc['files']} | " + " | ".join(str(c) for c in cells) + " |")
     return 0
 
 

@@ -59,4 +59,4 @@ COMMANDS: tuple[Command, ...] = (
     play,
     jam,
     answer,
-)  # type: ignore[assignment]
+)

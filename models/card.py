@@ -235,9 +235,8 @@ def _upgrade_v2(body: dict[str, Any]) -> dict[str, Any]:
         training = {"bits": None, "best_bits": None, **training}
     out = {"latent": None, **body, "training": training}
     data = out.get("data")
-    music = data.get("music") if isinstance(data, dict) else None
-    if isinstance(music, dict):
-        out["data"] = {**data, "music": {"gate": None, **music}}
+    if isinstance(data, dict) and isinstance(data.get("music"), dict):
+        out["data"] = {**data, "music": {"gate": None, **data["music"]}}
     return out
 
 

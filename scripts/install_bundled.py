@@ -48,8 +48,8 @@ def install(src: Path, dst: Path, config: str) -> None:
     dst.mkdir(parents=True)
     shutil.copyfile(src / best.weights, dst / "best.safetensors")
     slim = dataclasses.replace(card, checkpoints=(entry,), best=entry, name=config)
-    index = ModelCard.from_json(_scrub(slim.to_json())).to_json()  # still a valid card without the paths
-    (dst / "model.json").write_text(json.dumps(index, indent=1))
+    plain = ModelCard.from_json(_scrub(slim.to_json())).to_json()  # still a valid card without the paths
+    (dst / "model.json").write_text(json.dumps(plain, indent=1))
     for name in ("report.json", "report.md"):
         if (src / name).is_file():
             shutil.copyfile(src / name, dst / name)

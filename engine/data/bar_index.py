@@ -176,15 +176,15 @@ def _song_keys(segments: Sequence[Pattern], config: str, transposed: bool) -> It
 def write_index(folder: Path, index: BarIndex) -> Path:
     """Write the index into a model folder, atomically (models.store.atomic_write)."""
     buf = io.BytesIO()
-    np.savez_compressed(
-        buf,
-        version=np.int64(INDEX_VERSION),
-        config=np.str_(index.config),
-        transposed=np.bool_(index.transposed),
-        files=np.array(index.files, dtype=np.str_),
+    arrays: dict[str, np.ndarray] = {
+        "version": np.array(INDEX_VERSION, dtype=np.int64),
+        "config": np.array(index.config, dtype=np.str_),
+        "transposed": np.array(index.transposed, dtype=np.bool_),
+        "files": np.array(index.files, dtype=np.str_),
         **_arrays("whole", index.whole),
         **_arrays("single", index.single),
-    )
+    }
+    np.savez_compressed(buf, allow_pickle=False, **arrays)  # read_index reads without pickles too
     path = folder / INDEX_FILE
     atomic_write(path, buf.getvalue())
     return path

@@ -77,9 +77,9 @@ def copy_words(copies: Sequence[BarCopy]) -> str:
         else:
             name, ours = Path(first.file).name, f"{first.bar + 1}-{last.bar + 1}"
             parts.append((first.bar, f"bars {ours} are bars {first.source_bar}-{last.source_bar} of {name}"))
-    for (file, source), ours in same.items():
-        which = f"bar {ours[0]} is" if len(ours) == 1 else f"bars {_listed(ours)} are"
-        parts.append((ours[0] - 1, f"{which} bar {source} of {Path(file).name}"))
+    for (file, source), bars in same.items():
+        which = f"bar {bars[0]} is" if len(bars) == 1 else f"bars {_listed(bars)} are"
+        parts.append((bars[0] - 1, f"{which} bar {source} of {Path(file).name}"))
     return "; ".join(text for _, text in sorted(parts))
 
 
@@ -127,7 +127,7 @@ class ClipChecker:
         """The training bars' index (see the module), or None when the training music is not here."""
         if self._index is None:
             self._index = self._find_index() or False
-        return self._index or None
+        return self._index if isinstance(self._index, BarIndex) else None
 
     def _find_index(self) -> BarIndex | None:
         if self.folder is not None:
