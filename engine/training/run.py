@@ -32,7 +32,7 @@ from models.presets import ModelConfig, get_config, sized_for
 
 # A fine-tune's learning rate (the small presets train from scratch at 3e-3): measured with
 # benchmarks/finetune_threshold.py, docs/FINETUNE.md.
-FINE_TUNE_LEARNING_RATE = 3e-4
+FINE_TUNE_LEARNING_RATE = 1e-4
 
 # training windows whose codes the latent Gaussian is fitted to: 65,536 steps' worth, 256 to 1,024 windows
 # (trio: 256 windows, ~3 s on a busy CPU core; 2-bar configs: 1,024, ~2 s)

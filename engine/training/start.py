@@ -29,11 +29,12 @@ if TYPE_CHECKING:  # torch and the training loop load when a model trains: the a
 
 # Measured with benchmarks/finetune_threshold.py (drums_2bar on the drums of 104 Freedoom songs, 1000 steps
 # each: about half the default 10 minutes on a CPU core; held-out negative ELBO in bits per 16th step on
-# 10 unseen songs): the bundled model's start wins at 5 and 15 files (10.43 vs 13.24, 6.37 vs 7.07), the
-# two are level at 40 (5.14 vs 5.08) and scratch wins at 94 (4.05 vs 4.32). Table: docs/FINETUNE.md.
+# 10 unseen songs; fine-tunes at 1e-4 keeping the base's KL weight): after 1000 steps the bundled model's
+# start wins at 5, 15 and 40 files (4.81 vs 10.89, 4.02 vs 5.48, 3.68 vs 3.97); on the best checkpoints it
+# wins at 5 (4.05 vs 6.89), ties at 15 (3.86 vs 3.86) and loses at 40 (3.66 vs 3.45). Table: docs/FINETUNE.md.
 SMALL_FOLDER = 40
-# The pilot: 150 steps each picked the full run's winner at 40 and 94 files. 8% of the time budget each is
-# 150-170 drums_2bar steps on a CPU core (two pilots: 16% of the budget, 1.6 of 10 minutes).
+# The pilot: 150 steps each picked the best checkpoints' winner at 40 files (scratch: 3.49 vs 3.72). 8% of
+# the time budget each is 150-170 drums_2bar steps on a CPU core (two pilots: 16% of the budget).
 PILOT_SHARE = 0.08
 PILOT_STEPS = 150  # ... or, under a step budget, a tenth of it, at most this many steps each
 EVAL_BATCH = 128
