@@ -23,7 +23,11 @@ DATA_NOTES = {
     '"Learning to Groove with Inverse Sequence Transformations", ICML 2019), licensed CC BY 4.0',
     "mel_2bar": "the Freedoom project's music (freedoom/freedoom, BSD-3-Clause) and O'Neill's "
     '"Music of Ireland" (1903, public domain; ABC encodings from the music21 corpus)',
-    "trio_16bar": "the Freedoom project's music (freedoom/freedoom, BSD-3-Clause)",
+    "trio_16bar": "the `trio` corpus of scripts/corpus (CORPUS.md beside this note): the Freedoom project's "
+    "music (freedoom/freedoom, BSD-3-Clause); POP909 (Wang et al., ISMIR 2020, MIT); OpenEWLD lead sheets "
+    "(public domain melodies and chord symbols) with bass, drums and comping rendered by Musical MIDI "
+    "Accompaniment (mma, Bob van der Poel) from its GPL-2+ style library. The model holds no copy of the "
+    "rendered accompaniment; its note names mma all the same",
     "multitrack_1bar": "the Freedoom project's music (freedoom/freedoom, BSD-3-Clause)",
 }
 
@@ -50,9 +54,14 @@ def install(src: Path, dst: Path, config: str) -> None:
     slim = dataclasses.replace(card, checkpoints=(entry,), best=entry, name=config)
     plain = ModelCard.from_json(_scrub(slim.to_json())).to_json()  # still a valid card without the paths
     (dst / "model.json").write_text(json.dumps(plain, indent=1))
-    for name in ("report.json", "report.md"):
-        if (src / name).is_file():
-            shutil.copyfile(src / name, dst / name)
+    if (src / "report.json").is_file():  # the report card under the bundled name
+        from engine.evaluation.evaluate import write_report
+        from models.report import read_report
+
+        write_report(dst, dataclasses.replace(read_report(src / "report.json"), model=config))
+    corpus = Path(card.data.folder) / "CORPUS.md"  # a corpus of scripts/corpus describes itself
+    if corpus.is_file():
+        shutil.copyfile(corpus, dst / "CORPUS.md")
     index = read_index(src, config)  # the copy check's training bars, with file names only
     if index is not None:
         write_index(dst, dataclasses.replace(index, files=tuple(Path(f).name for f in index.files)))
