@@ -24,6 +24,7 @@ def decode(
     tokens: _I64,
     head_out: _F32,
     hidden_out: _F32,
+    start: _I64,
     layers: int,
     n: int,
     hidden: int,

@@ -160,7 +160,7 @@ def _augment(
 ) -> dict[str, np.ndarray]:
     conv = CONVERTERS[name]
     shifts = [s for s in range(*transpose) if s != 0] if transpose else []
-    if not shifts or not conv.pitched:
+    if not shifts or not conv.pitched or len(arrays["tempo"]) == 0:
         return arrays
     copies = [arrays]
     for shift in shifts:

@@ -18,7 +18,7 @@ import torch
 
 from engine.generation.fit import FittedClip, GenerationError
 from engine.generation.humanize import finish
-from engine.generation.runner import Notices, Runner
+from engine.generation.runner import Notices, Runner, Temperature
 from engine.music.keys import Key
 from engine.music.pattern import Pattern, Role, Track
 from models.spec import SPECS, ModelSpec
@@ -122,7 +122,7 @@ def complete(
     parts: Sequence[str] | None,
     *,
     seed: int,
-    temperature: float,
+    temperature: Temperature,
     key: Key | str | None,
     feel: bool,
     notices: Notices,
@@ -145,7 +145,14 @@ def complete(
     z = fit_latent(runner, batch, given)
     resolved = runner.resolve_key(key, fitted.pattern, notices)
     out = runner.decode(z, temperature, resolved, seed, notices, given={k: batch[k] for k in given})
-    made = finish(runner, runner.to_patterns(out, tempo=clip.tempo), temperature, seed, feel, notices)[0]
+    made = finish(
+        runner,
+        runner.to_patterns(out, tempo=clip.tempo),
+        runner.feel_temperature(temperature),
+        seed,
+        feel,
+        notices,
+    )[0]
     new = [t for t in made.tracks if (t.name if t.name in ROLE_OF else part_of(t)) in write and t.notes]
     notices.append(f"kept {', '.join(given)}; wrote {', '.join(write)}")
     return with_new_parts(clip, fitted, write, new)

@@ -23,7 +23,7 @@ from engine.generation.complete import (
 )
 from engine.generation.fit import GenerationError
 from engine.generation.humanize import finish
-from engine.generation.runner import Notices, Runner
+from engine.generation.runner import Notices, Runner, Temperature
 from engine.music.keys import Key
 from engine.music.pattern import Pattern
 from models.vocab import DRUM_KIT, EMPTY_SLOT, PROGRAM_CLASSES
@@ -68,7 +68,7 @@ def complete_multitrack(
     parts: Sequence[str] | None,
     *,
     seed: int,
-    temperature: float,
+    temperature: Temperature,
     key: Key | str | None,
     feel: bool,
     notices: Notices,
@@ -114,7 +114,7 @@ def complete_multitrack(
         for k in single:
             single[k][0] = one[k][slot]
         made = runner.converter.from_tensors(single, tempo=clip.tempo)
-        made = finish(runner, [made], temperature, seed + i, feel, notices)[0]
+        made = finish(runner, [made], runner.feel_temperature(temperature), seed + i, feel, notices)[0]
         new += [dataclasses.replace(t, role=ROLE_OF[part], name=part) for t in made.tracks if t.notes]
     notices.append(f"kept {len(kept)} track(s); wrote {', '.join(write)}")
     return with_new_parts(clip, fitted, write, new)

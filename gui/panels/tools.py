@@ -86,7 +86,7 @@ class ToolsPanel(QWidget):
         g, name = self.session.generation, self.session.doc.name
 
         def work(gen: Generator, _ctx: object) -> Generated:
-            return gen.complete(clip, parts, temperature=g.temperature, key=g.key)
+            return gen.complete(clip, parts, temperature=g.model_temperature, key=g.key)
 
         self.session.with_model(work, lambda r: self._show(r, f"{name} completed"), "Completing the clip")
 
