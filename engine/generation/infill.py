@@ -193,7 +193,7 @@ def plan_windows(todo: list[tuple[int, int]], spans: list[tuple[int, int]], step
             rest = hi - cursor
             if rest <= room:  # the last piece: centre it, so the bars after it are seen too
                 before = (steps - rest) // 2 // STEPS_PER_BAR * STEPS_PER_BAR
-                start = min(max(cursor - max(before, min(context, cursor - p)), p), q - steps)
+                start = min(max(cursor - before, p), q - steps)
             else:
                 start = min(max(cursor - context, p), q - steps)
             end = min(hi, start + steps)
@@ -286,9 +286,10 @@ def missing_parts(song: Pattern, model_parts: Sequence[str]) -> list[str]:
     drumless = _drumless_arrangement(song)
     write = [p for p in model_parts if p not in present and not (p == "drums" and drumless)]
     if not write:
-        why = "has drums, bass and a melody" if not drumless else "plays every part but drums, and has none"
+        has = " and ".join(p for p in ("melody", "bass") if p in present and p in model_parts)
+        why = "melody, bass and drums" if not drumless else f"{has or 'its parts'} and no drums (drumless)"
         raise NothingToWrite(
-            f"the song {why}, so nothing was written; say which to write with --parts "
+            f"the song already has {why}, so nothing was written; say which to write with --parts "
             f"({', '.join(model_parts)})"
         )
     return write
