@@ -398,7 +398,8 @@ def fill(
     resolved = runner.resolve_key(key, work, notices)
     writer = _SlotWriter if runner.spec.decoder is DecoderKind.MULTITRACK else _LineWriter
     done = writer(runner, work, targets, temperature, resolved, feel, notices).write(todo, spans, seed)
-    written = []
+    written: list[str] = []
+    thin: list[str] = []  # parts that play in under half the bars, said after what was written
     total = sum(-(-(b - a) // STEPS_PER_BAR) for a, b in todo)
     for t in targets:
         made = len(done.tracks[t.track].notes) - len(work.tracks[t.track].notes)
@@ -407,7 +408,7 @@ def fill(
             new = [n for n in done.tracks[t.track].notes if n not in set(work.tracks[t.track].notes)]
             played = len({bar for n in new for bar in [_bar_of(todo, n.start)] if bar is not None})
             if played < total / 2:
-                notices.append(
+                thin.append(
                     f"{_label(work, t)} plays in only {played} of the {total} bars written: the model hears "
                     f"little {t.part} over this music; try --temperature 1 or another --seed"
                 )
@@ -418,6 +419,7 @@ def fill(
             )
     if written:
         notices.append(f"wrote {', '.join(written)} in {bars_text(song, todo[0][0], todo[-1][1])}")
+    notices.extend(thin)
     # a track added for a part that got no notes is not added
     keep = [t for i, t in enumerate(done.tracks) if i < len(song.tracks) or t.notes]
     return done.with_tracks(keep)
