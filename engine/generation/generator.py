@@ -314,17 +314,20 @@ class Generator:
         self,
         clip: Pattern,
         bars: tuple[int, int] | None,
-        tracks: str | Sequence[str],
+        tracks: str | Sequence[str | int],
         seed: int | None = None,
         temperature: Temperature = None,
         key: Key | str | None = None,
     ) -> Generated:
-        """The song with `tracks` (part names melody/bass/drums, or the song's track names) rewritten over
-        `bars` (1-based first and last bar, both included; None: every bar) so that they join the bars
-        around them (engine/generation/infill.py); everything else comes back unchanged.
-        GenerationError (one line) for what the model cannot write, e.g. a drum model asked for a melody."""
+        """The song with `tracks` (part names melody/bass/drums, the song's track names, or track indices
+        from 0) rewritten over `bars` (1-based first and last bar, both included; None: every bar) so
+        that they join the bars around them (engine/generation/infill.py); everything else comes back
+        unchanged. GenerationError (one line) for what the model cannot write, e.g. a drum model asked for a melody."""
         seed, notices = new_seed(seed), []
-        names = parse_parts(tracks)
+        if isinstance(tracks, str):
+            names: list[str | int] = list(parse_parts(tracks) or [])
+        else:
+            names = [t if isinstance(t, int) else t.strip().lower() for t in tracks if str(t).strip()]
         if not names:
             raise GenerationError("say which tracks to fill, e.g. --tracks bass,drums")
         done = fill(

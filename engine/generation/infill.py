@@ -296,11 +296,11 @@ def missing_parts(song: Pattern, model_parts: Sequence[str]) -> list[str]:
 
 
 def targets_for(
-    runner: Runner, song: Pattern, names: Sequence[str] | None, new_instruments: bool
+    runner: Runner, song: Pattern, names: Sequence[str | int] | None, new_instruments: bool
 ) -> tuple[Pattern, list[Target]]:
     """The song (with an empty track added for each part it lacks) and what to write: part names
-    (melody, bass, drums) or track names of the song. `new_instruments` (complete with a multitrack
-    model): each asked part becomes a new instrument beside the song's own."""
+    (melody, bass, drums), track names of the song, or track indices (0-based). `new_instruments`
+    (complete with a multitrack model): each asked part becomes a new instrument beside the song's own."""
     spec = runner.spec
     slots = spec.decoder is DecoderKind.MULTITRACK
     model_parts = list(PARTS) if slots else [p for p in spec.parts if p in PARTS]
@@ -311,6 +311,9 @@ def targets_for(
     tracks, targets = list(song.tracks), []
     lower = {t.name.strip().lower(): i for i, t in enumerate(song.tracks) if t.name.strip()}
     for name in dict.fromkeys(names):
+        if isinstance(name, int):  # a track by its index (the app's track boxes)
+            targets.append(_track_target(spec.name, tracks, name, model_parts, slots))
+            continue
         if name in PARTS:
             if name not in model_parts:
                 can = ", ".join(model_parts)
@@ -322,22 +325,29 @@ def targets_for(
             programs = tuple(PART_PROGRAMS[name]) if index >= len(song.tracks) else ()
             targets.append(Target(name, index, programs))
         elif name in lower:
-            index = lower[name]
-            track, part = tracks[index], part_of(tracks[index])
-            if not slots and part not in model_parts:
-                can = ", ".join(model_parts)
-                raise GenerationError(
-                    f"track {track.name!r} plays none of {spec.name}'s parts ({can}); name a part instead"
-                )
-            if slots and not part:
-                part = "bass" if track.program in GM_BASSES else "melody"
-            targets.append(Target(part, index))
+            targets.append(_track_target(spec.name, tracks, lower[name], model_parts, slots))
         else:
             known = ", ".join(model_parts + [t.name for t in song.tracks if t.name.strip()])
             raise GenerationError(f"unknown part or track {name!r}; choose from {known}")
     if len({t.track for t in targets}) < len(targets):
         raise GenerationError("a track was named twice (by its part and by its name); name it once")
     return song.with_tracks(tracks), targets
+
+
+def _track_target(
+    config: str, tracks: Sequence[Track], index: int, model_parts: Sequence[str], slots: bool
+) -> Target:
+    """The target that rewrites the song's track `index`: its part, or for an instrument model the part
+    its program plays. GenerationError when the track is not there or the model has no part for it."""
+    if not 0 <= index < len(tracks):
+        raise GenerationError(f"the song has no track {index + 1}; it has {len(tracks)}")
+    track, part = tracks[index], part_of(tracks[index])
+    label = repr(track.name) if track.name.strip() else str(index + 1)
+    if not slots and part not in model_parts:
+        raise GenerationError(
+            f"track {label} plays none of {config}'s parts ({', '.join(model_parts)}); name a part instead"
+        )
+    return Target(part or ("bass" if track.program in GM_BASSES else "melody"), index)
 
 
 def _track_of(tracks: Sequence[Track], part: str) -> int | None:
@@ -349,7 +359,7 @@ def _track_of(tracks: Sequence[Track], part: str) -> int | None:
 def fill(
     runner: Runner,
     song: Pattern,
-    names: Sequence[str] | None,
+    names: Sequence[str | int] | None,
     bars: tuple[int, int] | None,
     *,
     seed: int,
