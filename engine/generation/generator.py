@@ -322,7 +322,8 @@ class Generator:
         """The song with `tracks` (part names melody/bass/drums, the song's track names, or track indices
         from 0) rewritten over `bars` (1-based first and last bar, both included; None: every bar) so
         that they join the bars around them (engine/generation/infill.py); everything else comes back
-        unchanged. GenerationError (one line) for what the model cannot write, e.g. a drum model asked for a melody."""
+        unchanged. GenerationError (one line) for what the model cannot write, e.g. a drum model asked
+        for a melody."""
         seed, notices = new_seed(seed), []
         if isinstance(tracks, str):
             names: list[str | int] = list(parse_parts(tracks) or [])
