@@ -137,7 +137,11 @@ class ToolsPanel(QWidget):
             box.deleteLater()
         self.track_boxes = []
         for i, track in enumerate(clip.tracks):
-            what = track.name.strip() or ("drums" if track.is_drum else track.role.value)
+            role = "drums" if track.is_drum else track.role.value
+            name = track.name.strip()
+            what = (
+                f"{name} · {role}" if name and role not in name.lower() and role != "other" else name or role
+            )
             box = QCheckBox(f"{i + 1}. {what}")
             box.setChecked(i in ticked)
             self.track_list.addWidget(box)
