@@ -50,13 +50,13 @@ class MelodyConverter(Converter):
     Arrays: `melody` int64 (steps,).
     """
 
-    def windows(self, segment: Pattern) -> list[Pattern]:
+    def placed_windows(self, segment: Pattern) -> list[tuple[int, Pattern]]:
         out = []
         for track in segment.tracks:
             if track.is_drum or not track.notes:
                 continue
             line = dataclasses.replace(track, notes=tuple(monophonic(track.notes)), role=Role.LEAD)
-            out += super().windows(Pattern((line,), segment.steps, segment.tempo))
+            out += super().placed_windows(Pattern((line,), segment.steps, segment.tempo))
         return out
 
     def _window(self, segment: Pattern, start: int, end: int) -> Pattern | None:
@@ -114,13 +114,13 @@ class TrioConverter(Converter):
     Arrays: `melody`, `bass`, `drums` int64 (steps,).
     """
 
-    def windows(self, segment: Pattern) -> list[Pattern]:
+    def placed_windows(self, segment: Pattern) -> list[tuple[int, Pattern]]:
         out = []
         for parts in _trio_parts(segment):
             for start in self._complete_starts(parts, segment.bars):
                 end = start + self.steps
                 tracks = tuple(slice_track(t, start, end) for t in parts)
-                out.append(Pattern(tracks, self.steps, segment.tempo))
+                out.append((start, Pattern(tracks, self.steps, segment.tempo)))
         return out
 
     def _complete_starts(self, parts: tuple[Track, Track, Track], bars: int) -> list[int]:

@@ -18,6 +18,7 @@ import numpy as np
 
 from engine.data.cache import PrepareCache, content_key
 from engine.data.converters import CONVERTERS, Converter
+from engine.data.coverage import Coverage, coverage
 from engine.data.examples import Examples, FileReport, PrepareReport
 from engine.midi.files import MidiError, Song, load_bytes, read_song
 from engine.music.pattern import Pattern
@@ -92,7 +93,8 @@ def prepare(
         if progress:
             progress(i + 1, len(paths))
     examples = {c: sum(r.examples.get(c, 0) for r in reports) for c in names}
-    return PrepareReport(str(folder), reports, examples, time.perf_counter() - t0)
+    covered = {c: sum((r.coverage.get(c, Coverage()) for r in reports), Coverage()) for c in names}
+    return PrepareReport(str(folder), reports, examples, time.perf_counter() - t0, covered)
 
 
 def load_examples(
@@ -203,7 +205,10 @@ def _prepare_file(
 def _complete(record: dict[str, Any], names: list[str], cache: PrepareCache, key: str) -> bool:
     if record.get("reason") is not None:
         return True
-    return all(c in record.get("examples", {}) and cache.has_arrays(key, c) for c in names)
+    return all(
+        c in record.get("examples", {}) and c in record.get("coverage", {}) and cache.has_arrays(key, c)
+        for c in names
+    )
 
 
 def _parse(
@@ -212,6 +217,7 @@ def _parse(
     try:
         song = read_song(path, data)
         computed = {c: song_arrays(song, c) for c in names}
+        covered = {c: coverage(song.segments, CONVERTERS[c]) for c in names}
     except MidiError as exc:
         return {"reason": str(exc)}, {}
     except (ValueError, IndexError, KeyError, OverflowError, MemoryError, RecursionError) as exc:
@@ -222,8 +228,10 @@ def _parse(
         {"name": t.name, "program": t.program, "drums": t.is_drum, "role": t.role.value, "notes": t.notes}
         for t in song.tracks
     ]
+    notes_kept = {**old.get("coverage", {}), **{c: [v.notes, v.kept] for c, v in covered.items()}}
     record = {
         "reason": None,
+        "coverage": notes_kept,
         "bars": song.bars,
         "tracks": tracks,
         "skipped_parts": list(song.skipped),

@@ -1,0 +1,69 @@
+# SPDX-License-Identifier: MIT
+"""What each model will see of a song: the share of the notes in its usable (4/4) bars that a config's
+training examples keep.
+
+A note is kept by a config when one of the config's training windows that holds it gives it back from
+the model's arrays (encode, then decode): the same pitch, or for drums the same drum class (Magenta's 9
+classes; a drum key outside them is lost), at the same onset step. What loses notes: the monophonic
+reductions (the top line of a chord, the lowest of a bass), windows that are not training windows (a
+whole bar of silence, a trio part missing), the 8 instrument slots of multitrack_1bar, pitches outside
+21..108. Notes are counted once per (pitch, onset step, drum or not): a unison doubled in two tracks is
+one note. This is the issue-13 "round trip" measure, applied to every window the examples come from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from engine.data.converter import Converter
+from engine.music.pattern import Note, Pattern
+from models.vocab import DRUM_CLASS_OF
+
+NoteKey = tuple[int, int, bool]  # (pitch, or drum class for drums; onset step; drum)
+
+
+@dataclass(frozen=True, slots=True)
+class Coverage:
+    """`kept` of the `notes` in a song's usable bars (distinct by pitch/drum class, onset and drum)."""
+
+    notes: int = 0
+    kept: int = 0
+
+    @property
+    def share(self) -> float:
+        """kept / notes, 0..1 (1.0 for a song without notes: nothing was lost)."""
+        return self.kept / self.notes if self.notes else 1.0
+
+    def __add__(self, other: Coverage) -> Coverage:
+        return Coverage(self.notes + other.notes, self.kept + other.kept)
+
+
+def _keys(notes: Iterable[Note], drum: bool, offset: int = 0) -> set[NoteKey]:
+    if drum:
+        return {(DRUM_CLASS_OF.get(n.pitch, -1), n.start + offset, True) for n in notes}
+    return {(n.pitch, n.start + offset, False) for n in notes}
+
+
+def segment_notes(segment: Pattern) -> set[NoteKey]:
+    """The notes of a segment (drums by class; a drum key outside the classes is class -1)."""
+    return {k for t in segment.tracks for k in _keys(t.notes, t.is_drum)}
+
+
+def kept_notes(segment: Pattern, converter: Converter) -> set[NoteKey]:
+    """The segment's notes that some training window of `converter` gives back, at segment steps."""
+    kept: set[NoteKey] = set()
+    for start, window in converter.placed_windows(segment):
+        back = converter.from_tensors(converter.to_tensors(window), tempo=window.tempo)
+        for track in back.tracks:
+            kept |= _keys(track.notes, track.is_drum, start)
+    return kept
+
+
+def coverage(segments: Iterable[Pattern], converter: Converter) -> Coverage:
+    """How many of the notes of `segments` (a song's usable 4/4 parts) `converter`'s examples keep."""
+    total = Coverage()
+    for segment in segments:
+        notes = segment_notes(segment)
+        total += Coverage(len(notes), len(notes & kept_notes(segment, converter)))
+    return total
