@@ -324,7 +324,7 @@ class Generator:
         that they join the bars around them (engine/generation/infill.py); everything else comes back
         unchanged. GenerationError (one line) for what the model cannot write, e.g. a drum model asked
         for a melody."""
-        seed, notices = new_seed(seed), []
+        seed, notices = new_seed(seed), list[str]()
         if isinstance(tracks, str):
             names: list[str | int] = list(parse_parts(tracks) or [])
         else:

@@ -156,7 +156,7 @@ def fit_latent(
             opt.zero_grad()
             loss = -runner.model.recon_log_prob(z, batch, keys=keys, weights=weights).sum()
             loss = loss + 0.5 * (z**2).sum()
-            loss.backward()
+            loss.backward()  # type: ignore[no-untyped-call]  # torch leaves Tensor.backward unannotated
             opt.step()
             if every and step % every == 0:
                 path.append(z.detach().clone())
@@ -263,7 +263,8 @@ def bars_with_onsets(onsets: np.ndarray, lo: int, hi: int) -> np.ndarray:
     span = onsets[:, lo:hi]
     pad = (-span.shape[1]) % STEPS_PER_BAR
     span = np.concatenate([span, np.zeros((k, pad), dtype=bool)], axis=1)
-    return span.reshape(k, -1, STEPS_PER_BAR).any(-1).sum(-1)
+    counts: np.ndarray = span.reshape(k, -1, STEPS_PER_BAR).any(-1).sum(-1)
+    return counts
 
 
 # ---- the request ------------------------------------------------------------------------------------
@@ -516,7 +517,7 @@ class _LineWriter:
                 keys=keys,
                 weights={p: torch.as_tensor(scored).expand(n, -1) for p in self.write_parts},
             ) - 0.5 * (zk.float() ** 2).sum(-1).to(runner.device)
-        played = sum(bars_with_onsets(_onsets(spliced[p], p), lo, hi) for p in self.write_parts)
+        played = np.sum([bars_with_onsets(_onsets(spliced[p], p), lo, hi) for p in self.write_parts], axis=0)
         best = max(range(n), key=lambda i: (int(played[i]), float(logp[i])))
         one = {name: v[best].copy() for name, v in spliced.items()}
         self._patch_silent_bars(one, spliced, logp.float().cpu().numpy(), lo, hi)
