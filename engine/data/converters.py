@@ -116,14 +116,14 @@ class TrioConverter(Converter):
 
     def placed_windows(self, segment: Pattern) -> list[tuple[int, Pattern]]:
         out = []
-        for parts in _trio_parts(segment):
-            for start in self._complete_starts(parts, segment.bars):
+        for parts in trio_parts(segment):
+            for start in self.complete_starts(parts, segment.bars):
                 end = start + self.steps
                 tracks = tuple(slice_track(t, start, end) for t in parts)
                 out.append((start, Pattern(tracks, self.steps, segment.tempo)))
         return out
 
-    def _complete_starts(self, parts: tuple[Track, Track, Track], bars: int) -> list[int]:
+    def complete_starts(self, parts: tuple[Track, Track, Track], bars: int) -> list[int]:
         """First steps of the windows in which every part covers every bar (within GAP_BARS)."""
         covered = np.all([bar_coverage(t, bars, GAP_BARS) for t in parts], axis=0)  # (bars,)
         runs = np.convolve(covered.astype(np.int64), np.ones(self.bars, dtype=np.int64), mode="valid")
@@ -142,8 +142,8 @@ class TrioConverter(Converter):
         """Encodes each melody/bass/drums combination's lines once and slices the tokens: 16-bar windows
         overlap 16 times."""
         out = []
-        for parts in _trio_parts(segment):
-            starts = self._complete_starts(parts, segment.bars)
+        for parts in trio_parts(segment):
+            starts = self.complete_starts(parts, segment.bars)
             if not starts:
                 continue
             lead, bass = (encode_line(t.notes, segment.steps) for t in parts[:2])
@@ -168,7 +168,7 @@ class TrioConverter(Converter):
         ]
 
 
-def _trio_parts(segment: Pattern) -> list[tuple[Track, Track, Track]]:
+def trio_parts(segment: Pattern) -> list[tuple[Track, Track, Track]]:
     """Every (melody, bass, drums) combination of a segment's tracks, each reduced to one line: the
     melody candidates are its pitched tracks other than the bass lines (pads and sound effects only when
     nothing else plays), the bass lines its BASS track and any track with a bass program; the drums are

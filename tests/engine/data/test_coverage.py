@@ -52,3 +52,13 @@ def test_a_band_song_loses_notes_where_the_models_reduce_it() -> None:
     drums = {(n.start, n.pitch) for seg in song.segments for t in seg.tracks if t.is_drum for n in t.notes}
     assert 0 < shares["drums_2bar"].kept <= len(drums) < shares["drums_2bar"].notes  # drums only
     assert shares["mel_2bar"].share < 0.9  # drums and chords are not melody
+
+
+def test_the_trio_shortcut_keeps_what_its_windows_give_back() -> None:
+    from engine.data.coverage import kept_notes, window_kept
+
+    trio = CONVERTERS["trio_16bar"]
+    for name in ("d_dm14.mid", "d_dm15.mid", "d_map03.mid"):
+        song = read_song(next(MIDI_DIR.rglob(name)))
+        for segment in song.segments:
+            assert kept_notes(segment, trio) == window_kept(segment, trio)
