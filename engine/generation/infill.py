@@ -8,14 +8,18 @@ placed to hold the bars being written plus as many bars around them as fit. In e
 
 1. the parts being written are known where the song keeps them (outside the region, or written by an
    earlier window) and unknown where they are still to be written;
-2. z starts at the encoder's mean of the window and moves by Adam to make the known notes likely (the
-   other parts, and the written parts at their known steps only: `MusicVAE.recon_log_prob` weights),
-   plus the prior's pull, as in Magenta's latent-constraint fitting (Engel et al. 2017, "Latent
-   Constraints", here a direct fit of z instead of a learned critic);
-3. `CANDIDATES` clips are decoded from that z with the kept parts teacher-forced; each candidate's notes
+2. z moves by Adam to make the known notes likely (the other parts, and the written parts at their
+   known steps only: `MusicVAE.recon_log_prob` weights), plus the prior's pull, as in Magenta's
+   latent-constraint fitting (Engel et al. 2017, "Latent Constraints", here a direct fit of z instead of
+   a learned critic). A model with a line per part starts from the encoder's mean of the window and from
+   `STARTS - 1` draws of the prior, and keeps the codes along each fit's path: its parts meet only in z,
+   and a z fitted closely to drums alone can leave no room for a melody;
+3. candidates are decoded from those codes with the kept parts teacher-forced; each candidate's notes
    for the window's write range are spliced into the window, and the splice the model finds most likely
    as a whole (known steps before and after included, so it joins both neighbours) wins, a candidate
-   with notes in more bars first (a part that was asked for is played).
+   with notes in more bars first (a part that was asked for is played). A bar the winner leaves silent
+   takes the bar of the most likely candidate that plays there; bars no candidate plays get one more
+   round at temperature 1 or more (a model sampled cold, as its report card recommends, often rests).
 
 The new notes go into the track that played the part (its channel, program and file track kept), or a new
 track when the song has none; every other note and event of the song is left exactly as it was, so the
@@ -425,8 +429,8 @@ def fill(
                 )
         else:
             notices.append(
-                f"{_label(work, t)} got no notes in {bars_text(song, lo, hi)}: the model's "
-                f"{CANDIDATES} tries per window were all silent there; try another --seed or --temperature"
+                f"{_label(work, t)} got no notes in {bars_text(song, lo, hi)}: every candidate the model "
+                "wrote was silent there; try --temperature 1 or another --seed"
             )
     if written:
         notices.append(f"wrote {', '.join(written)} in {bars_text(song, todo[0][0], todo[-1][1])}")
@@ -495,32 +499,17 @@ class _LineWriter:
         path = fit_latent(runner, batch, keys, weights, start, every=max(FIT_STEPS // 3, 1))
         z = path.reshape(-1, path.shape[-1])  # (points * STARTS, Z)
         zk = z.repeat_interleave(k, dim=0)  # (points * STARTS * K, Z)
-        n = zk.shape[0]
-        forced = {p: one_batch[p].expand(n, *one_batch[p].shape[1:]) for p in given}
-        out = runner.decode(zk, self.temperature, self.key, seed, self.notices, given=forced)
         lo, hi = w.write_lo - w.start, w.write_hi - w.start
-        spliced = {}
-        for name, value in arrays.items():
-            if name == "tempo":
-                continue
-            rows = np.repeat(np.asarray(value)[None], n, axis=0)
-            if name in out and self._written(name):
-                rows[:, lo:hi] = out[name][:, lo:hi]
-            spliced[name] = rows
         scored = known.copy()
         scored[lo:hi] = 1.0
-        with torch.no_grad():  # the fit's objective with the candidate in place: known parts, splice, prior
-            rows_t = {name: torch.as_tensor(v).to(runner.device) for name, v in spliced.items()}
-            logp = runner.model.recon_log_prob(
-                zk,
-                rows_t,
-                keys=keys,
-                weights={p: torch.as_tensor(scored).expand(n, -1) for p in self.write_parts},
-            ) - 0.5 * (zk.float() ** 2).sum(-1).to(runner.device)
+        spliced, logp = self._candidates(arrays, zk, given, keys, scored, (lo, hi), self.temperature, seed)
         played = np.sum([bars_with_onsets(_onsets(spliced[p], p), lo, hi) for p in self.write_parts], axis=0)
-        best = max(range(n), key=lambda i: (int(played[i]), float(logp[i])))
+        best = max(range(len(logp)), key=lambda i: (int(played[i]), float(logp[i])))
         one = {name: v[best].copy() for name, v in spliced.items()}
-        self._patch_silent_bars(one, spliced, logp.float().cpu().numpy(), lo, hi)
+        if self._patch_silent_bars(one, spliced, logp, lo, hi):  # bars still silent: once more, warmer
+            warm = {p: max(t, 1.0) for p, t in runner.temperatures(self.temperature).items()}
+            more, more_logp = self._candidates(arrays, zk, given, keys, scored, (lo, hi), warm, seed + 7919)
+            self._patch_silent_bars(one, more, more_logp, lo, hi)
         clip = runner.converter.from_tensors(one, tempo=self.song.tempo)
         clip = finish(
             runner, [clip], runner.feel_temperature(self.temperature), seed, self.feel, self.notices
@@ -532,12 +521,47 @@ class _LineWriter:
                 song = add_notes(song, t.track, placed(made.notes, w, steps))
         return song
 
+    def _candidates(
+        self,
+        arrays: dict[str, np.ndarray],
+        zk: torch.Tensor,
+        given: list[str],
+        keys: list[str],
+        scored: np.ndarray,
+        write: tuple[int, int],
+        temperature: Temperature,
+        seed: int,
+    ) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        """One decode per code of zk (N, Z), the kept parts teacher-forced: the window's arrays with each
+        candidate's written parts spliced into [lo, hi) (N, ...), and the log-likelihood of each splice
+        with the known notes around it (the `scored` steps of the written parts, every step of the kept
+        ones) minus the prior's pull, (N,)."""
+        runner, n, (lo, hi) = self.runner, zk.shape[0], write
+        forced = {p: torch.as_tensor(arrays[p])[None].expand(n, -1) for p in given}
+        out = runner.decode(zk, temperature, self.key, seed, self.notices, given=forced)
+        spliced = {}
+        for name, value in arrays.items():
+            if name == "tempo":
+                continue
+            rows = np.repeat(np.asarray(value)[None], n, axis=0)
+            if name in out and self._written(name):
+                rows[:, lo:hi] = out[name][:, lo:hi]
+            spliced[name] = rows
+        with torch.no_grad():  # the fit's objective with the candidate in place: known parts, splice, prior
+            rows_t = {name: torch.as_tensor(v).to(runner.device) for name, v in spliced.items()}
+            weights = {p: torch.as_tensor(scored).expand(n, -1) for p in self.write_parts}
+            logp = runner.model.recon_log_prob(zk, rows_t, keys=keys, weights=weights)
+            logp = logp - 0.5 * (zk.float() ** 2).sum(-1).to(runner.device)
+        return spliced, logp.float().cpu().numpy()
+
     def _patch_silent_bars(
         self, one: dict[str, np.ndarray], rows: dict[str, np.ndarray], logp: np.ndarray, lo: int, hi: int
-    ) -> None:
+    ) -> bool:
         """A bar of the write range [lo, hi) in which the chosen candidate leaves a written part silent
         takes that part's bar from the most likely candidate that plays there (the decoder writes a bar
-        from its own conductor embedding, so bars of candidates of one window fit the same place)."""
+        from its own conductor embedding, so bars of candidates of one window fit the same place).
+        Whether a bar is still silent."""
+        silent = False
         order = np.argsort(-logp)
         for part in self.write_parts:
             onsets = _onsets(rows[part], part)  # (n, steps)
@@ -547,10 +571,12 @@ class _LineWriter:
                     continue
                 donor = next((int(i) for i in order if onsets[i, bar:end].any()), None)
                 if donor is None:
+                    silent = True
                     continue
                 for name in one:
                     if name == part or (part == "drums" and name in ("hits", "velocity", "offset")):
                         one[name][bar:end] = rows[name][donor, bar:end]
+        return silent
 
     def _written(self, name: str) -> bool:
         """Whether an array belongs to a written part (drums_2bar's hits/velocity/offset go with drums)."""
