@@ -34,6 +34,7 @@ def _bachbot() -> list[Figure]:
             continue  # the 3/4 chorales: the models read 4/4 (issue 13's band model brings other meters)
         names.append(path.stem)
         key = detect_key(chorale)
+        assert key is not None, f"{path.name}: no key found"
         song = chorale.with_tracks(with_roles([t for t in chorale.tracks if t.name != "Soprano"]))
         for mask in ("auto", "none"):
             t0 = time.perf_counter()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 import numpy as np
 import torch
@@ -90,7 +90,7 @@ class MusicVAE(nn.Module):
     def device(self) -> torch.device:
         return next(self.parameters()).device
 
-    def to_batch(self, arrays: dict[str, np.ndarray | Tensor]) -> dict[str, Tensor]:
+    def to_batch(self, arrays: Mapping[str, np.ndarray | Tensor]) -> dict[str, Tensor]:
         """Arrays (numpy or torch, leading axis B) -> tensors on this model's device."""
         return {k: torch.as_tensor(v).to(self.device) for k, v in arrays.items() if k != "tempo"}
 
@@ -149,7 +149,8 @@ class MusicVAE(nn.Module):
         """Conditioning vector per decoded segment: (B * bars, C); z itself for flat decoders."""
         if self.cfg.decoder is DecoderKind.FLAT:
             return z  # (B, Z)
-        return self.conductor(z).reshape(z.shape[0] * self.cfg.bars, -1)  # (B * bars, C)
+        segments: Tensor = self.conductor(z)  # (B, bars, C)
+        return segments.reshape(z.shape[0] * self.cfg.bars, -1)  # (B * bars, C)
 
     def _segments(self, x: Tensor) -> Tensor:
         return x.reshape(-1, self.cfg.bar_steps)  # (B * bars, L)
@@ -189,7 +190,8 @@ class MusicVAE(nn.Module):
         played = (batch["program"] != EMPTY_SLOT).reshape(-1, 1) if multitrack else None
         for track, dec in zip(cfg.tracks, self.decoders, strict=True):
             target = self._segments(batch[track])  # (B * bars, L)
-            logits, head = dec(target, cond, self._starts(batch[track], dec.vocab))  # (B * bars, L, V)
+            core = cast(CoreDecoder, dec)  # nn.ModuleList is not generic: its items are typed as nn.Module
+            logits, head = core(target, cond, self._starts(batch[track], core.vocab))  # (B * bars, L, V)
             ce = F.cross_entropy(logits.transpose(1, 2), target, reduction="none")  # (B * bars, L)
             if weights is not None and track in weights:
                 ce = ce * weights[track].to(ce.device, ce.dtype).reshape(ce.shape)
@@ -212,7 +214,7 @@ class MusicVAE(nn.Module):
         pred = head_outputs(head, batch[track], self.cfg.groove)  # zero off the notes, so masked below
         if self.cfg.groove:
             hits = pred["hits"]  # (B, S, 9)
-            out = {}
+            out: dict[str, Tensor] = {}
             for key in ("velocity", "offset"):
                 if key in batch:
                     out[key] = ((pred[key] - batch[key].float()).pow(2) * hits).reshape(b, -1).sum(1)
@@ -228,7 +230,10 @@ class MusicVAE(nn.Module):
     @torch.no_grad()
     def encode(self, batch: dict[str, Tensor]) -> tuple[Tensor, Tensor]:
         """Posterior mean and scale, both (B, Z), on this model's device."""
-        return self.encoder(self.to_batch(batch))
+        mu: Tensor
+        sigma: Tensor
+        mu, sigma = self.encoder(self.to_batch(batch))
+        return mu, sigma
 
     @torch.no_grad()
     def decode(
@@ -255,9 +260,13 @@ class MusicVAE(nn.Module):
             forced = self._segments(given[track]) if track in given else None
             t = self._part_temperature(track, temperature)
             if cfg.bar_link:
-                tokens, head = self._decode_linked(dec, cond, b, t, mask.get(track), forced, generator)
+                tokens, head = self._decode_linked(
+                    cast(CoreDecoder, dec), cond, b, t, mask.get(track), forced, generator
+                )
             else:
-                tokens, head = dec.sample(cond, cfg.bar_steps, t, mask.get(track), forced, generator)
+                tokens, head = cast(CoreDecoder, dec).sample(
+                    cond, cfg.bar_steps, t, mask.get(track), forced, generator
+                )
             out[track] = tokens.reshape(b, cfg.steps)  # (B, S)
             if head is not None:
                 out.update(head_outputs(head, out[track], groove=True))  # hits, velocity, offset (B, S, 9)
@@ -286,7 +295,8 @@ class MusicVAE(nn.Module):
             tokens.append(toks)
             heads.append(head)
         joined = torch.stack(tokens, dim=1).reshape(b * bars, length)  # (B * bars, L)
-        head = None if heads[0] is None else torch.stack(heads, dim=1).reshape(b * bars, length, -1)
+        present = [h for h in heads if h is not None]
+        head = torch.stack(present, dim=1).reshape(b * bars, length, -1) if len(present) == bars else None
         return joined, head
 
     def _part_temperature(self, track: str, temperature: Temperature) -> float:
@@ -323,7 +333,10 @@ class MusicVAE(nn.Module):
             allowed = torch.where(keep, allowed & user, allowed)
         forced = given["tokens"].reshape(-1, cfg.bar_steps) if "tokens" in given else None
         slot_t = _slot_temperatures(program, temperature)
-        tokens, head = self.decoders[0].sample(cond, cfg.bar_steps, slot_t, allowed, forced, generator)
+        tokens, head = cast(CoreDecoder, self.decoders[0]).sample(
+            cond, cfg.bar_steps, slot_t, allowed, forced, generator
+        )
+        assert head is not None  # the multitrack decoder is built with a head (velocity)
         velocity = head_outputs(head, tokens, groove=False)["velocity"]  # (B * 8, 16)
         shape = (b, cfg.bars, cfg.bar_steps)
         return {

@@ -124,7 +124,7 @@ class ModelConfig:
         unknown = sorted(set(values) - known)
         if unknown:
             raise ValueError(f"unknown config fields: {', '.join(unknown)}")
-        fixed = {k: tuple(v) if isinstance(v, list) else v for k, v in values.items()}
+        fixed: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in values.items()}
         return cls(**fixed)
 
 
@@ -199,7 +199,7 @@ def get_config(name: str, size: str = "small", **overrides: Any) -> ModelConfig:
     Every hierarchical config links its bars (`bar_link`), as Magenta's hierarchical decoder does.
     """
     spec = spec_of(name)
-    linked = {"bar_link": spec.decoder is DecoderKind.HIER}
+    linked: dict[str, Any] = {"bar_link": spec.decoder is DecoderKind.HIER}
     cfg = ModelConfig(name=name, size=size, **shape_of(spec), **linked, **_preset(name, size))
     return replace(cfg, **overrides) if overrides else cfg
 

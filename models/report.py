@@ -233,7 +233,9 @@ def _upgrade_v2(body: dict[str, Any]) -> dict[str, Any]:
     out = {"samples": [], **body}
     for side in ("held_out", "train"):
         if isinstance(out.get(side), dict):
-            extra = dict(bits_per_step=None, kl_bits_per_step=None, parts={}, active_dims=None, z_size=None)
+            extra: dict[str, Any] = dict(
+                bits_per_step=None, kl_bits_per_step=None, parts={}, active_dims=None, z_size=None
+            )
             out[side] = {**extra, **out[side]}
     style = out.get("style")
     if isinstance(style, dict):

@@ -44,7 +44,8 @@ def bar_coverage(track: Track, bars: int, gap: int = 0) -> np.ndarray:
     if not gap:
         return sounding
     padded = np.concatenate([np.zeros(gap, dtype=bool), sounding, np.zeros(gap, dtype=bool)])
-    return np.lib.stride_tricks.sliding_window_view(padded, 2 * gap + 1).any(axis=1)
+    widened = np.asarray(np.lib.stride_tricks.sliding_window_view(padded, 2 * gap + 1).any(axis=1))
+    return widened
 
 
 def window_line(tokens: np.ndarray, start: int, end: int) -> np.ndarray:
@@ -106,7 +107,7 @@ class Converter:
         if window.steps != self.steps:
             raise ValueError(f"{self.name} needs a window of {self.steps} steps, not {window.steps}")
         arrays = self._encode(window)
-        arrays["tempo"] = np.float32(window.tempo)
+        arrays["tempo"] = np.array(window.tempo, dtype=np.float32)  # shape ()
         return arrays
 
     def from_tensors(self, arrays: dict[str, np.ndarray], tempo: float = 120.0) -> Pattern:

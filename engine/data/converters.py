@@ -155,7 +155,7 @@ class TrioConverter(Converter):
                         "melody": window_line(lead, start, end),
                         "bass": window_line(bass, start, end),
                         "drums": drums[start:end].copy(),
-                        "tempo": np.float32(segment.tempo),
+                        "tempo": np.array(segment.tempo, dtype=np.float32),  # shape ()
                     }
                 )
         return out
@@ -248,7 +248,8 @@ class MultitrackConverter(Converter):
         note_on = pitched_slot & (tokens >= FIRST_PITCH_TOKEN) & (tokens < MELODY_VOCAB)
         moved = np.where(note_on, tokens + shift, tokens)
         bad = note_on & ((moved < FIRST_PITCH_TOKEN) | (moved >= MELODY_VOCAB))
-        return {**arrays, "tokens": moved}, ~bad.reshape(len(tokens), -1).any(axis=1)
+        ok = np.asarray(~bad.reshape(len(tokens), -1).any(axis=1))
+        return {**arrays, "tokens": moved}, ok
 
 
 def _slot_tracks(tracks: Sequence[Track], slots: int) -> list[Track]:

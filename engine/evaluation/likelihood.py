@@ -13,12 +13,14 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from models.decoders import CoreDecoder
 from models.musicvae import MusicVAE
 from models.spec import DecoderKind
 from models.vocab import (
@@ -35,7 +37,9 @@ BATCH = 128
 ACTIVE_KL = 0.01  # nats: a latent dimension whose mean KL is above this carries information (see below)
 
 
-def batches(arrays: Mapping[str, np.ndarray], device: torch.device, size: int = BATCH) -> Iterator[dict]:
+def batches(
+    arrays: Mapping[str, np.ndarray], device: torch.device, size: int = BATCH
+) -> Iterator[dict[str, Tensor]]:
     """The examples' token and head arrays (no tempo) as tensors on `device`, `size` at a time."""
     keys = [k for k in arrays if k != "tempo"]
     n = len(arrays[keys[0]])
@@ -56,7 +60,8 @@ def teacher_forced_logits(model: MusicVAE, z: Tensor, batch: Mapping[str, Tensor
         cond = torch.cat([cond, model.program_embed(program.reshape(-1))], dim=-1)
     for track, dec in zip(cfg.tracks, model.decoders, strict=True):
         tokens = batch[track]
-        logits, _ = dec(model._segments(tokens), cond, model._starts(tokens, dec.vocab))
+        core = cast(CoreDecoder, dec)  # nn.ModuleList is not generic: its items are typed as nn.Module
+        logits, _ = core(model._segments(tokens), cond, model._starts(tokens, core.vocab))
         out[track] = logits.reshape(*tokens.shape, -1)
     return out
 
