@@ -74,6 +74,7 @@ class MainWindow(QMainWindow):
         self.morph = MorphPanel(session)
         self.blender = BlenderPanel(session)
         self.tools = ToolsPanel(session)
+        self.tools.selection_source = self.roll.model.selected_region
         self.train = TrainPanel(session)
         # the jam plays the raw output (its parts have their own channels) and stops the clip player first
         self.jam = JamPanel(

@@ -122,13 +122,21 @@ class MusicVAE(nn.Module):
         accuracy = (correct / total.clamp_min(1)).detach()
         return VAEOutput(loss, recon.mean().detach(), kl.mean().detach(), accuracy)
 
-    def recon_log_prob(self, z: Tensor, batch: dict[str, Tensor], keys: list[str] | None = None) -> Tensor:
+    def recon_log_prob(
+        self,
+        z: Tensor,
+        batch: dict[str, Tensor],
+        keys: list[str] | None = None,
+        weights: Mapping[str, Tensor] | None = None,
+    ) -> Tensor:
         """log p(batch[keys] | z) under the teacher-forced decoder, (B,); differentiable w.r.t. z.
 
         `keys` default to the token arrays (and "program" for multitrack_1bar); "velocity" / "offset"
-        add Gaussian terms (sigma = VELOCITY_SIGMA, constants dropped).
+        add Gaussian terms (sigma = VELOCITY_SIGMA, constants dropped). `weights[track]`, shaped like
+        batch[track] (B, S) or (B, slots, steps), weighs each step's token term (0 leaves a step out:
+        infilling counts only the steps it knows).
         """
-        terms, _, _ = self._nll_terms(z, batch, continuous_scale=0.5 / VELOCITY_SIGMA**2)
+        terms, _, _ = self._nll_terms(z, batch, continuous_scale=0.5 / VELOCITY_SIGMA**2, weights=weights)
         if keys is None:
             multitrack = self.cfg.decoder is DecoderKind.MULTITRACK
             keys = [*self.cfg.tracks, "program"] if multitrack else list(self.cfg.tracks)
@@ -159,7 +167,11 @@ class MusicVAE(nn.Module):
         return torch.cat([first, last], dim=1).reshape(-1)  # (B * bars,)
 
     def _nll_terms(
-        self, z: Tensor, batch: dict[str, Tensor], continuous_scale: float = 1.0
+        self,
+        z: Tensor,
+        batch: dict[str, Tensor],
+        continuous_scale: float = 1.0,
+        weights: Mapping[str, Tensor] | None = None,
     ) -> tuple[dict[str, Tensor], Tensor, Tensor]:
         """Negative log-likelihood per example and array, {key: (B,)}, plus correct/total token counts."""
         cfg, b = self.cfg, z.shape[0]
@@ -181,6 +193,8 @@ class MusicVAE(nn.Module):
             starts = self._starts(batch[track], cast(CoreDecoder, dec).vocab)
             logits, head = dec(target, cond, starts)  # (B * bars, L, V)
             ce = F.cross_entropy(logits.transpose(1, 2), target, reduction="none")  # (B * bars, L)
+            if weights is not None and track in weights:
+                ce = ce * weights[track].to(ce.device, ce.dtype).reshape(ce.shape)
             terms[track] = ce.reshape(b, -1).sum(1)
             hit = logits.argmax(-1) == target  # (B * bars, L)
             weight = torch.ones_like(hit) if played is None else played.expand_as(hit)

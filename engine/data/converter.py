@@ -140,13 +140,18 @@ class Converter:
 
     def windows(self, segment: Pattern) -> list[Pattern]:
         """Usable training windows of a 4/4 segment, sliding by one bar."""
+        return [w for _, w in self.placed_windows(segment)]
+
+    def placed_windows(self, segment: Pattern) -> list[tuple[int, Pattern]]:
+        """(first step in the segment, window) of every usable training window (what `windows` gives);
+        `engine.data.coverage` places the notes each window keeps back in the segment with it."""
         out = []
         segment = self._parts(segment)
         for bar in range(segment.bars - self.bars + 1):
             start = bar * STEPS_PER_BAR
             window = self._window(segment, start, start + self.steps)
             if window is not None:
-                out.append(window)
+                out.append((start, window))
         return out
 
     def examples(self, segment: Pattern) -> list[dict[str, np.ndarray]]:

@@ -64,13 +64,13 @@ class MelodyConverter(Converter):
     Arrays: `melody` int64 (steps,).
     """
 
-    def windows(self, segment: Pattern) -> list[Pattern]:
+    def placed_windows(self, segment: Pattern) -> list[tuple[int, Pattern]]:
         out = []
         for track in segment.tracks:
             if track.is_drum or not track.notes:
                 continue
             line = dataclasses.replace(track, notes=tuple(monophonic(track.notes)), role=Role.LEAD)
-            out += super().windows(Pattern((line,), segment.steps, segment.tempo))
+            out += super().placed_windows(Pattern((line,), segment.steps, segment.tempo))
         return out
 
     def examples(self, segment: Pattern) -> list[dict[str, np.ndarray]]:
@@ -175,16 +175,16 @@ class TrioConverter(Converter):
     Arrays: `melody`, `bass`, `drums` int64 (steps,).
     """
 
-    def windows(self, segment: Pattern) -> list[Pattern]:
+    def placed_windows(self, segment: Pattern) -> list[tuple[int, Pattern]]:
         out = []
-        for parts in _trio_parts(segment):
-            for start in self._complete_starts(parts, segment.bars):
+        for parts in trio_parts(segment):
+            for start in self.complete_starts(parts, segment.bars):
                 end = start + self.steps
                 tracks = tuple(slice_track(t, start, end) for t in parts)
-                out.append(Pattern(tracks, self.steps, segment.tempo))
+                out.append((start, Pattern(tracks, self.steps, segment.tempo)))
         return out
 
-    def _complete_starts(self, parts: tuple[Track, Track, Track], bars: int) -> list[int]:
+    def complete_starts(self, parts: tuple[Track, Track, Track], bars: int) -> list[int]:
         """First steps of the windows in which every part covers every bar (within GAP_BARS)."""
         covered = np.all([bar_coverage(t, bars, GAP_BARS) for t in parts], axis=0)  # (bars,)
         runs = np.convolve(covered.astype(np.int64), np.ones(self.bars, dtype=np.int64), mode="valid")
@@ -203,8 +203,8 @@ class TrioConverter(Converter):
         """Encodes each melody/bass/drums combination's lines once and slices the tokens: 16-bar windows
         overlap 16 times."""
         out = []
-        for parts in _trio_parts(segment):
-            starts = self._complete_starts(parts, segment.bars)
+        for parts in trio_parts(segment):
+            starts = self.complete_starts(parts, segment.bars)
             if not starts:
                 continue
             lead, bass = (encode_line(t.notes, segment.steps) for t in parts[:2])
@@ -229,7 +229,7 @@ class TrioConverter(Converter):
         ]
 
 
-def _trio_parts(segment: Pattern) -> list[tuple[Track, Track, Track]]:
+def trio_parts(segment: Pattern) -> list[tuple[Track, Track, Track]]:
     """Every (melody, bass, drums) combination of a segment's tracks, each reduced to one line: the
     melody candidates are its pitched tracks other than the bass lines (pads and sound effects only when
     nothing else plays), the bass lines its BASS track and any track with a bass program; the drums are
@@ -365,8 +365,7 @@ class MultitrackConverter(Converter):
         note_on = pitched_slot & (tokens >= FIRST_PITCH_TOKEN) & (tokens < MELODY_VOCAB)
         moved = np.where(note_on, tokens + shift, tokens)
         bad = note_on & ((moved < FIRST_PITCH_TOKEN) | (moved >= MELODY_VOCAB))
-        # (N,) bool; asarray (a no-op here): numpy's stubs allow any(axis=1) to give a scalar
-        ok = ~np.asarray(bad.reshape(len(tokens), -1).any(axis=1))
+        ok = np.asarray(~bad.reshape(len(tokens), -1).any(axis=1))
         return {**arrays, "tokens": moved}, ok
 
 

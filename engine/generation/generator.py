@@ -20,9 +20,9 @@ from engine.device import pick_device
 from engine.generation.chain import chain, segments_needed, smooth_path
 from engine.generation.checking import Checked, ClipChecker
 from engine.generation.complete import complete, parse_parts
-from engine.generation.complete_multitrack import complete_multitrack
 from engine.generation.fit import FittedClip, GenerationError, carry_maps
 from engine.generation.humanize import finish, humanize
+from engine.generation.infill import fill
 from engine.generation.morph import REFINE, monotone_steps, note_distances
 from engine.generation.runner import Generated, Notices, Runner, Temperature, new_seed
 from engine.music.keys import Key
@@ -32,7 +32,6 @@ from models.card import DataSummary, MusicStats
 from models.latent import LatentFit, bilinear, slerp
 from models.musicvae import MusicVAE
 from models.report import REPORT, GrooveSpread, Report, ReportError, read_report
-from models.spec import DecoderKind
 
 __all__ = ["Generated", "Generator", "GenerationError", "Temperature", "list_models"]
 
@@ -344,14 +343,41 @@ class Generator:
         temperature: Temperature = None,
         key: Key | str | None = None,
     ) -> Generated:
-        """The clip with its missing parts (or `parts`, e.g. "melody,bass") written; the given parts come
-        back unchanged."""
+        """The song with its missing parts (or `parts`, e.g. "melody,bass") written for every 4/4 bar, in
+        overlapping windows that condition on what was written before (engine/generation/complete.py);
+        the given parts and every other event come back unchanged."""
         seed = new_seed(seed)
         notices: Notices = []
-        write = complete_multitrack if self.spec.decoder is DecoderKind.MULTITRACK else complete
-        done = write(
+        done = complete(
             self.runner, clip, parse_parts(parts), seed=seed, temperature=temperature, key=key,
             feel=self.feel, notices=notices,
+        )  # fmt: skip
+        return _generated([done], seed, notices)
+
+    def infill(
+        self,
+        clip: Pattern,
+        bars: tuple[int, int] | None,
+        tracks: str | Sequence[str | int],
+        seed: int | None = None,
+        temperature: Temperature = None,
+        key: Key | str | None = None,
+    ) -> Generated:
+        """The song with `tracks` (part names melody/bass/drums, the song's track names, or track indices
+        from 0) rewritten over `bars` (1-based first and last bar, both included; None: every bar) so
+        that they join the bars around them (engine/generation/infill.py); everything else comes back
+        unchanged. GenerationError (one line) for what the model cannot write, e.g. a drum model asked
+        for a melody."""
+        seed, notices = new_seed(seed), list[str]()
+        if isinstance(tracks, str):
+            names: list[str | int] = list(parse_parts(tracks) or [])
+        else:
+            names = [t if isinstance(t, int) else t.strip().lower() for t in tracks if str(t).strip()]
+        if not names:
+            raise GenerationError("say which tracks to fill, e.g. --tracks bass,drums")
+        done = fill(
+            self.runner, clip, names, bars, seed=seed, temperature=temperature, key=key, feel=self.feel,
+            notices=notices,
         )  # fmt: skip
         return _generated([done], seed, notices)
 

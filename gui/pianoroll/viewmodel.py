@@ -297,3 +297,13 @@ class PianoRollModel:
         first = max(0, int(self.step_at(KEYS_W)) // 4 * 4)
         last = min(self.pattern.steps, int(self.step_at(self.width)) + 4)
         return [(self.x_of(s), s % STEPS_PER_BAR == 0) for s in range(first, last + 1, 4)]
+
+    # --- what other panels read ------------------------------------------------------------------
+    def selected_region(self) -> tuple[tuple[int, int], list[int]] | None:
+        """The bars (first, last; 1-based, both included) and the track indices (0-based) of the selected
+        notes, or None without a selection: what the Complete panel's Infill fills."""
+        if not self.selection:
+            return None
+        starts = self.pattern.bar_starts() or (0.0,)
+        bars = [bisect.bisect_right(starts, ref.note.start) for ref in self.selection]
+        return (min(bars), max(bars)), sorted({ref.track for ref in self.selection})

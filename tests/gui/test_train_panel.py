@@ -43,6 +43,8 @@ def test_scan_lists_found_and_skipped_files_with_reasons(window: MainWindow, few
     skipped_line = next(line for line in text.splitlines() if "broken.mid:" in line)
     assert len(skipped_line.split(":", 1)[1].strip()) > 5  # a reason, not an empty string
     assert "drums_2bar" in text and "Used:" in text
+    seen = next(line for line in text.splitlines() if line.startswith("Notes each model type sees"))
+    assert "multitrack_1bar" in seen and "%" in seen  # issue 13: what each model will see of the music
 
 
 def test_start_from_scratch_box_turns_the_automatic_start_off(window: MainWindow) -> None:
