@@ -27,6 +27,12 @@ def add_generation_options(p: argparse.ArgumentParser, out_default: str = "bandm
     p.add_argument("--temperature", type=float, default=0.5)
     p.add_argument("--out", default=out_default, help="output folder")
     p.add_argument("--device", default="cpu", choices=DEVICES)
+    p.add_argument(
+        "--bpm",
+        type=float,
+        default=None,
+        help="tempo written in the MIDI files (default: the clip's or model's)",
+    )
 
 
 def add_key_option(p: argparse.ArgumentParser) -> None:
@@ -106,10 +112,16 @@ def read(path: str) -> Pattern:
     return result.pattern
 
 
-def write(pattern: Pattern, path: Path) -> None:
-    """Write `pattern` as a MIDI file at `path` (folders made as needed) and say so."""
+def write(pattern: Pattern, path: Path, bpm: float | None = None) -> None:
+    """Write `pattern` as a MIDI file at `path` (folders made as needed), at one tempo `bpm` when given
+    (the --bpm option: the tempo event the file gets), and say so. GenerationError for a BPM outside 20..300."""
+    from engine.generation.fit import GenerationError
     from engine.midi.files import write_midi
 
+    if bpm is not None:
+        if not 20.0 <= bpm <= 300.0:
+            raise GenerationError(f"--bpm {bpm:g} is outside 20..300")
+        pattern = pattern.at_tempo(bpm)
     path.parent.mkdir(parents=True, exist_ok=True)
     write_midi(pattern, path)
     print(f"wrote {path} ({bars(pattern.bars)}, {pattern.note_count} notes)")

@@ -26,5 +26,5 @@ def run(args: argparse.Namespace) -> int:
     result = gen.sample(args.n, args.temperature, args.seed, bars=args.bars, key=args.key)
     common.report(result, args)
     for i, clip in enumerate(result.clips, 1):
-        common.write(clip, Path(args.out) / f"sample_{i:02d}.mid")
+        common.write(clip, Path(args.out) / f"sample_{i:02d}.mid", args.bpm)
     return 0

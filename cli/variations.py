@@ -28,5 +28,5 @@ def run(args: argparse.Namespace) -> int:
     result = gen.variations(clip, args.n, args.amount, args.seed, args.temperature, key=args.key)
     common.report(result, args)
     for i, out in enumerate(result.clips, 1):
-        common.write(out, Path(args.out) / f"{Path(args.clip).stem}_var_{i:02d}.mid")
+        common.write(out, Path(args.out) / f"{Path(args.clip).stem}_var_{i:02d}.mid", args.bpm)
     return 0
