@@ -114,7 +114,7 @@ def read(path: str) -> Pattern:
 
 def write(pattern: Pattern, path: Path, bpm: float | None = None) -> None:
     """Write `pattern` as a MIDI file at `path` (folders made as needed), at one tempo `bpm` when given
-    (the --bpm option: the tempo event the file gets), and say so. GenerationError for a BPM outside 20..300."""
+    (--bpm: the tempo event the file gets), and say so. GenerationError for a BPM outside 20..300."""
     from engine.generation.fit import GenerationError
     from engine.midi.files import write_midi
 

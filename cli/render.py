@@ -22,7 +22,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--whole-bars",
         action="store_true",
-        help="exactly the clip's bars from bar 1 (+ --tail), to line up in a DAW; implied by --bpm and --stems",
+        help="exactly the clip's bars from bar 1 (+ --tail), for a DAW; implied by --bpm and --stems",
     )
     p.add_argument("--tail", type=float, default=0.0, help="seconds of ring-out after the last bar")
     p.add_argument("--stems", action="store_true", help="one WAV per track, all the same length")
