@@ -1,0 +1,90 @@
+"""Session files: a round trip of real clips equals what was kept; damaged and newer files say why."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from engine.midi.files import read_midi
+from engine.music.sessionfile import (
+    Lane,
+    NamedClip,
+    PlacedClip,
+    SessionData,
+    SessionError,
+    load_session,
+    save_session,
+)
+
+FILES = [
+    "drums/zharry29-drums-with-llm/drummer1/session1/101_dance-disco_120_beat_4-4.mid",
+    "multitrack/freedoom-freedoom/d_dm14.mid",
+    "folk/jukedeck-nottingham-dataset/ashover14.mid",
+]
+
+
+@pytest.fixture
+def real(midi_dir) -> list:
+    found = []
+    for name in FILES:
+        path = midi_dir / name
+        found.append(read_midi(path).pattern)
+    return found
+
+
+def test_round_trip_of_real_clips_equals_what_was_kept(real, tmp_path) -> None:
+    drums, multi, folk = real
+    session = SessionData(
+        clip=NamedClip("roll", multi.slice(0, 64)),
+        candidates=(NamedClip("c1", drums.slice(0, 32)), NamedClip("c2", folk)),
+        lanes=(
+            Lane(
+                "drums",
+                (PlacedClip("beat", drums.slice(0, 32), 0), PlacedClip("beat 2", drums.slice(32, 64), 2)),
+            ),
+            Lane("lead", (PlacedClip("tune", folk, 4),)),
+        ),
+        morph=(NamedClip("A", drums.slice(0, 32)), None),
+        morph_position=0.25,
+        blend=(NamedClip("1", drums.slice(0, 32)), None, None, NamedClip("4", drums.slice(64, 96))),
+        blend_xy=(0.2, 0.7),
+        model="drums_2bar",
+        tempo=90.0,
+        loop=False,
+        sound={"output": "none", "drum_channel": 10},
+        generation={"temperature": 0.7, "key": "Bb:major", "feel": True, "amount": 0.3},
+    )
+    path = save_session(session, tmp_path / "evening.bandmate")
+    back = load_session(path)
+    assert back == session
+    assert back.kept_clips == 3 and not back.is_empty
+    text = path.read_text()
+    assert json.loads(text)["format"] == "bandmate-session" and json.loads(text)["version"] == 1
+    assert '"start_bar": 2' in text and "\n" in text  # human-readable, indented
+    assert all(t.notes for t in back.lanes[1].clips[0].pattern.tracks)
+
+
+def test_bad_files_give_one_line_reasons(tmp_path) -> None:
+    cases = {
+        "a.bandmate": "{not json",
+        "b.bandmate": json.dumps({"format": "something else"}),
+        "c.bandmate": json.dumps({"format": "bandmate-session", "version": 99}),
+        "d.bandmate": json.dumps(
+            {"format": "bandmate-session", "version": 1, "clip": {"name": "x", "clip": {}}}
+        ),
+    }
+    reasons = {}
+    for name, text in cases.items():
+        (tmp_path / name).write_text(text)
+        with pytest.raises(SessionError) as err:
+            load_session(tmp_path / name)
+        reasons[name] = str(err.value)
+        assert "\n" not in reasons[name]
+    assert "bad JSON" in reasons["a.bandmate"]
+    assert "not a Bandmate session" in reasons["b.bandmate"]
+    assert "newer Bandmate" in reasons["c.bandmate"]
+    assert "damaged" in reasons["d.bandmate"]
+    with pytest.raises(SessionError, match="no such file"):
+        load_session(tmp_path / "missing.bandmate")
+    assert SessionData().is_empty
