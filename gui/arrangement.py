@@ -9,6 +9,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from engine.music.pattern import Pattern
+from engine.music.sessionfile import Lane, PlacedClip
 from gui.dnd import DragOut, clip_mime
 from gui.widgets.thumbnails import ClipList
 
@@ -58,6 +59,24 @@ class ArrangementStrip(QWidget):
 
     def add(self, clip: Pattern, name: str) -> None:
         self.list.add_clip(clip, name)
+        self.changed.emit()
+
+    # --- the arrangement as lanes (the session file's model; today one lane, clips end to end) ---------
+    def lanes(self) -> list[Lane]:
+        """The arrangement as lanes of clips placed at a start bar."""
+        placed, bar = [], 0
+        for i in range(self.list.count()):
+            clip = self.list.clip(i)
+            placed.append(PlacedClip(self.list.item(i).text(), clip, bar))
+            bar += clip.bars
+        return [Lane("", tuple(placed))] if placed else []
+
+    def set_lanes(self, lanes: list[Lane]) -> None:
+        """Replace the arrangement with `lanes` (clips of every lane in start-bar order, for one lane)."""
+        self.list.clear()
+        placed = sorted((c for lane in lanes for c in lane.clips), key=lambda c: c.start_bar)
+        for c in placed:
+            self.list.add_clip(c.pattern, c.name)
         self.changed.emit()
 
     def clips(self) -> list[Pattern]:

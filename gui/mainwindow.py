@@ -7,6 +7,7 @@ from __future__ import annotations
 from PySide6.QtCore import QPoint, QSettings, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QComboBox,
     QDockWidget,
     QLabel,
@@ -33,14 +34,19 @@ from gui.panels.train import TrainPanel
 from gui.pianoroll.pane import PianoRollPane
 from gui.qt_player import QtPlayer
 from gui.session import Session
+from gui.session_files import SessionFiles
 from gui.settings import save_settings
+from gui.shortcuts import ShortcutGuard
+from gui.status import StatusArea, app_words
+from synth.null_out import NullOutput
 from gui.transport import TransportBar
 from gui.widgets.xypad import midi_paths
 
+CORNER_NAMES = ("1", "2", "3", "4")  # blend corners by number: letters are the morph's A and B
 CANDIDATE_TARGETS = {
     "A": "Use as morph A",
     "B": "Use as morph B",
-    **{str(i): f"Put in blend corner {c}" for i, c in enumerate("ABCD")},
+    **{str(i): f"Put in blend corner {c}" for i, c in enumerate(CORNER_NAMES)},
 }
 
 
@@ -55,11 +61,12 @@ class MainWindow(QMainWindow):
         store: QSettings,
         sound_note: str = "",
         parent: QWidget | None = None,
+        sound_problem: str = "",
     ) -> None:
         super().__init__(parent)
         self.session, self.player, self.output, self.store = session, player, output, store
         self.setWindowTitle("Bandmate")
-        self.resize(1360, 860)
+        self.resize(1280, 760)  # fits a 1280x800 screen with its panel; 1280x720 works too
         self.setAcceptDrops(True)
         self.pane = PianoRollPane(session.doc)
         self.roll = self.pane.view
@@ -81,15 +88,23 @@ class MainWindow(QMainWindow):
             load_model=self.load_model, transport=self.transport, status=self.show_status,
             stop_jam=self.jam.stop, parent=self,
         )  # fmt: skip
-        self.status_label = QLabel()
+        self.status_area = StatusArea()
+        self.status_label = self.status_area.label
         self.busy = QProgressBar()
+        self.sessions = SessionFiles(self, store, self.show_status)
+        self.sessions.path_changed.connect(self._title)
         self._build()
         self._connect()
         self._actions()
+        self.shortcut_guard = ShortcutGuard(self)
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self.shortcut_guard)  # text fields keep only their own keys
         self.files.refresh_models(select=session.settings.model)
         self.files.refresh_outputs()
         self.transport.set_tempo(session.settings.tempo)
         self.transport.loop_box.setChecked(session.settings.loop)
+        self.set_sound_problem(sound_problem)
         self.show_status(sound_note or "Ready")
 
     # --- layout --------------------------------------------------------------------------------
@@ -130,6 +145,7 @@ class MainWindow(QMainWindow):
         tabs.addTab(self.morph, "Morph")
         tabs.addTab(self.blender, "Blend")
         tabs.addTab(self.tools, "Complete")
+        tabs.addTab(self.tools.humanize_page, "Humanize")
         tabs.addTab(self.train, "Train")
         tabs.addTab(self.jam, "Jam")
         self.tabs = tabs
@@ -142,7 +158,7 @@ class MainWindow(QMainWindow):
         self.busy.setRange(0, 0)
         self.busy.setMaximumWidth(120)
         self.busy.hide()
-        self.statusBar().addWidget(self.status_label, 1)
+        self.statusBar().addWidget(self.status_area, 1)
         self.statusBar().addPermanentWidget(self.busy)
 
     def _connect(self) -> None:
@@ -156,6 +172,11 @@ class MainWindow(QMainWindow):
         self.transport.loop_changed.connect(self._loop_changed)
         self.transport.tempo_changed.connect(self._tempo_changed)
         self.transport.output_changed.connect(self.files.switch_output)
+        self.files.sound_problem = self.set_sound_problem
+        # one tempo: the jam's tempo box and the transport's are the same number
+        self.transport.tempo_changed.connect(self.jam.tempo.setValue)
+        self.jam.tempo.valueChanged.connect(self.transport.tempo.setValue)
+        self.drag_clip.tempo = self.arrangement.drag.tempo = lambda: float(self.transport.tempo.value())
         p.position.connect(self._playhead)
         p.playing_changed.connect(self.transport.set_playing)
         p.error.connect(lambda r: self.show_status(f"Sound stopped: {r}"))
@@ -190,8 +211,19 @@ class MainWindow(QMainWindow):
                 "Ctrl+Shift+E",
                 lambda: self.files.export(self.session.doc.pattern, "wav"),
             ),
+            ("Export clip as stems (a WAV per track)…", "Ctrl+Alt+E", lambda: self.files.export_stems(self.session.doc.pattern)),
             ("Fit clip", "Ctrl+0", lambda: self.pane.apply(self.roll.model.fit)),
         ]
+        files = self.menuBar().addMenu("&File")
+        for text, keys, slot in (
+            ("Open session…", "Ctrl+Shift+O", self.sessions.open_dialog),
+            ("Save session", "Ctrl+S", self.sessions.save),
+            ("Save session as…", "Ctrl+Shift+S", self.sessions.save_as),
+        ):
+            action = files.addAction(text, QKeySequence(keys), slot)
+            self.addAction(action)
+        self.sessions.recent_menu = files.addMenu("Open recent session")
+        self.sessions.fill_recent_menu()
         menu = self.menuBar().addMenu("&Bandmate")
         for text, keys, slot in specs:
             action = QAction(text, self)
@@ -215,7 +247,26 @@ class MainWindow(QMainWindow):
 
     # --- behaviour -----------------------------------------------------------------------------
     def show_status(self, text: str) -> None:
-        self.status_label.setText(text)
+        """One complete message in the app's words (gui.status); every message also goes to the log."""
+        self.status_area.show_message(text)
+
+    def set_sound_problem(self, problem: str) -> None:
+        """Show the "No sound" state: the warning in the transport with the reason and the fix, and the
+        Sound box on "No sound" (it never names an output that did not open)."""
+        self.sound_problem = problem
+        if not problem and isinstance(self.output.output, NullOutput):
+            self.transport.set_sound_problem(
+                "No sound: the sound output is set to No sound. To hear clips: pick FluidSynth or a MIDI port under Sound:"
+            )
+        elif problem:
+            fix = "pick another output under Sound: or in Settings…"
+            if "soundfont" in problem.lower():
+                fix = "install a General MIDI soundfont, or choose one in Settings…"
+            self.transport.set_sound_problem(f"No sound: {app_words(problem)}. To fix it: {fix}")
+            box = self.transport.output_box
+            box.setCurrentIndex(max(0, box.findData("none")))
+        else:
+            self.transport.set_sound_problem("")
 
     def load_model(self, model: str | None) -> None:
         if model:
@@ -234,8 +285,14 @@ class MainWindow(QMainWindow):
             self.player.set_tempo(self.transport.tempo.value())
 
     def play(self) -> None:
-        if self.session.doc.pattern.note_count:
-            self.player.play()
+        """Play the clip; without a working sound output it still runs the playhead and says why it is silent."""
+        if not self.session.doc.pattern.note_count:
+            self.show_status("Nothing to play: the clip is empty")
+            return
+        if isinstance(self.output.output, NullOutput):
+            reason = self.sound_problem or "the sound output is set to No sound"
+            self.show_status(f"Playing without sound: {reason}. Pick an output under Sound: or in Settings…")
+        self.player.play()
 
     def toggle_play(self) -> None:
         if self.player.playing:
@@ -302,7 +359,15 @@ class MainWindow(QMainWindow):
             self.files.load_clip(paths[0])
             event.acceptProposedAction()
 
+    def _title(self, path: str) -> None:
+        self.setWindowTitle(f"{path.rsplit('/', 1)[-1]} - Bandmate" if path else "Bandmate")
+
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        """Quitting with unsaved work asks Save / Discard / Cancel first (Cancel keeps the window open)."""
+        if not self.sessions.confirm_discard():
+            event.ignore()
+            return
+        self.sessions.closed_cleanly()
         self.train.stop()
         self.jam.stop()
         self.player.close()

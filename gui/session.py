@@ -85,6 +85,8 @@ class Session(QObject):
         self.model_name = ""
         self.generation = GenerationSettings()
         self._jobs = 0
+        self._said = 0  # status messages so far: a job that ends silently replaces its "…" line
+        self.status.connect(self._count)
         self.model_lock = threading.Lock()  # one model call at a time (the generator keeps RNG state)
 
     def set_generation(self, **changes: Any) -> None:
@@ -98,13 +100,20 @@ class Session(QObject):
         device = self.settings.device
 
         def work(_ctx: JobContext) -> Generator:
+            from engine.device import available_devices
             from engine.generation.generator import Generator
 
-            return Generator.load(model, device=device)
+            wanted = device if device in available_devices() else "cpu"  # a settings file from another machine
+            gen = Generator.load(model, device=wanted)
+            gen_note[0] = "" if wanted == device else f"; the {device.upper()} device of Settings is not here, so the CPU"
+            return gen
+
+        gen_note = [""]
 
         def loaded(gen: Generator) -> None:
             self.generator, self.model_name = gen, str(model)
-            self.status.emit(f"Model {self._short(model)} ready ({gen.config_name}, {gen.device})")
+            where = "GPU" if str(gen.device).startswith(("cuda", "mps")) else "CPU"
+            self.status.emit(f"Model {self._short(model)} ready ({gen.config_name}, on the {where}{gen_note[0]})")
             self.model_changed.emit(gen)
             if done is not None:
                 done(gen)
@@ -156,10 +165,13 @@ class Session(QObject):
     ) -> Job:
         """Run any slow function in a worker with status messages on start, end and failure."""
         self._begin(what)
+        said = self._said
 
         def finished(result: Any) -> None:
             self._end()
             done(result)
+            if self._said == said:  # nothing replaced "what…": it must not stay on the status line
+                self.status.emit(f"{what}: done")
 
         def error(reason: str) -> None:
             self._end()
@@ -168,6 +180,9 @@ class Session(QObject):
                 failed(reason)
 
         return run_task(self.executor, fn, finished, error, name=what, **signals)
+
+    def _count(self, _text: str) -> None:
+        self._said += 1
 
     def _begin(self, what: str) -> None:
         self._jobs += 1

@@ -76,5 +76,6 @@ class SmokeRun(QObject):
 
     def _quit(self, code: int) -> None:
         self.done = True
+        self.window.sessions.forget_changes()  # a self-test's clips are not work to save
         self.window.close()
         self.app.exit(code)

@@ -22,7 +22,7 @@ from engine.generation.runner import Generated
 from gui.panels.clips import ClipsPanel
 from gui.session import GenerationSettings, Session
 from gui.widgets.thumbnails import CLIP_ROLE, ClipList
-from models.vocab import NOTE_NAMES
+from engine.music.keys import key_choices
 
 if TYPE_CHECKING:
     from engine.generation.generator import Generator
@@ -49,9 +49,8 @@ class GeneratePanel(ClipsPanel):
         self.key = QComboBox()
         self.key.addItem("Any notes", None)
         self.key.addItem("Auto: the clip's or the training music's key", "auto")
-        for name in NOTE_NAMES:
-            for mode in ("major", "minor"):
-                self.key.addItem(f"{name} {mode}", f"{name}:{mode}")
+        for label, value in key_choices():
+            self.key.addItem(label, value)
         self.key.setToolTip(
             "Keep melody and bass in this scale while the model writes (Generate, Variations, Morph, "
             "Complete); drums are never affected"

@@ -1,5 +1,9 @@
 # SPDX-License-Identifier: MIT
-"""Complete and Humanize: one click on the clip in the piano roll (undo brings the old one back)."""
+"""Complete and Humanize: one click on the clip in the piano roll (undo brings the old one back).
+
+The panel is the Complete tab; `humanize_page` is a page of its own (the Humanize tab). Complete is
+disabled, with a tooltip saying why, while the model has a single part (a drums-only model has nothing
+to complete a clip with)."""
 
 from __future__ import annotations
 
@@ -47,7 +51,29 @@ class ToolsPanel(QWidget):
         self.amount.valueChanged.connect(lambda v: self.amount_label.setText(f"{v}%"))
         self.complete_button.clicked.connect(self.complete)
         self.humanize_button.clicked.connect(self.humanize)
+        self.humanize_page = QWidget()
         self._build()
+        session.model_changed.connect(self._model_changed)
+        self._model_changed(session.generator)
+
+    def _model_changed(self, gen: object) -> None:
+        """Complete only for a model that writes several parts; the tooltip says why not."""
+        from models.spec import DecoderKind
+
+        spec = getattr(gen, "spec", None)
+        if spec is None:
+            why = "Pick a model first (Model: at the top)"
+        elif len(spec.parts) > 1 or spec.decoder is DecoderKind.MULTITRACK:
+            why = ""
+        else:
+            why = (
+                f"The {spec.short_name} model writes only {spec.parts[0] if spec.parts else 'one part'}: "
+                "pick a trio or multitrack model to complete a clip"
+            )
+        self.complete_button.setEnabled(not why)
+        for box in self.part_boxes.values():
+            box.setEnabled(not why)
+        self.complete_button.setToolTip(why or "Write the ticked parts (none ticked: the missing ones), keep the rest")
 
     def _build(self) -> None:
         complete = QGroupBox("Complete the clip")
@@ -68,8 +94,10 @@ class ToolsPanel(QWidget):
         h.addWidget(self.humanize_button)
         layout = QVBoxLayout(self)
         layout.addWidget(complete)
-        layout.addWidget(humanize)
         layout.addStretch(1)
+        page = QVBoxLayout(self.humanize_page)
+        page.addWidget(humanize)
+        page.addStretch(1)
 
     def _clip(self) -> Pattern | None:
         clip = self.session.doc.pattern

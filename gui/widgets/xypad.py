@@ -35,7 +35,7 @@ class XYPad(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.x, self.y = 0.5, 0.5
-        self.labels = ["A", "B", "C", "D"]
+        self.labels = ["1", "2", "3", "4"]  # numbers: the letters A and B are the morph's ends
         self.setMinimumSize(160, 160)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setAcceptDrops(True)

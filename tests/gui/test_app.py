@@ -236,4 +236,4 @@ def test_candidates_can_become_morph_ends_and_blend_corners(window: MainWindow) 
     window.use_candidate(1, "B")
     window.use_candidate(2, "3")
     assert window.morph.clips == [make_beat(0), make_beat(1)]
-    assert window.blender.corners[3] == make_beat(2) and window.blender.pad.labels[3] == "D: beat 2"
+    assert window.blender.corners[3] == make_beat(2) and window.blender.pad.labels[3] == "4: beat 2"

@@ -1,0 +1,104 @@
+"""Sessions: save/open round trip, the quit question, autosave and recovery, recent sessions, --session."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
+from pytestqt.qtbot import QtBot
+
+from engine.midi.files import read_midi
+from engine.music.sessionfile import load_session
+from gui.mainwindow import MainWindow
+from gui.session_files import autosave_path
+from tests.gui.conftest import make_beat, make_clip
+
+DRUMS = "drums/zharry29-drums-with-llm/drummer1/session1/101_dance-disco_120_beat_4-4.mid"
+
+
+def _fill(window: MainWindow, midi_dir: Path) -> None:
+    """An evening's work: kept clips (one from a real file), candidates, morph ends, blend corners, 90 BPM."""
+    real = read_midi(midi_dir / DRUMS).pattern.slice(0, 32)
+    for i, clip in enumerate([make_clip(2, seed=1), real, make_clip(1, seed=2)]):
+        window.arrangement.add(clip, f"kept {i}")
+    for i in range(4):
+        window.generate.candidates.add_clip(make_beat(i), f"beat {i}")
+    window.morph.set_clip(0, make_clip(2, seed=3), "verse")
+    window.morph.set_clip(1, real, "real beat")
+    for i in range(4):
+        window.blender.set_corner(i, make_beat(i), f"corner {i + 1}")
+    window.session.show_clip(make_clip(2, seed=5), "on the roll")
+    window.transport.tempo.setValue(90.0)
+
+
+def test_session_round_trip_equals_what_was_kept(window: MainWindow, midi_dir: Path, tmp_path: Path) -> None:
+    _fill(window, midi_dir)
+    kept = window.sessions.collect()
+    assert kept.kept_clips == 3 and len(kept.candidates) == 4 and kept.tempo == 90.0
+    path = tmp_path / "evening.bandmate"
+    assert window.sessions.save_to(path)
+    assert not window.sessions.modified() and window.windowTitle().startswith("evening.bandmate")
+    # lose everything, then open the file again
+    window.arrangement.set_lanes([])
+    window.generate.candidates.clear()
+    window.transport.tempo.setValue(133.0)
+    assert window.sessions.open_path(path)
+    back = window.sessions.collect()
+    assert back == kept
+    assert [c.name for c in back.lanes[0].clips] == ["kept 0", "kept 1", "kept 2"]
+    assert window.transport.tempo.value() == 90.0 and window.player.player.tempo == 90.0
+    assert load_session(path) == kept
+    assert str(path) in window.sessions.recent()
+
+
+def test_quit_with_kept_clips_asks_and_cancel_keeps_the_window(qtbot: QtBot, window: MainWindow) -> None:
+    for seed in range(2):
+        window.arrangement.add(make_clip(2, seed=seed), f"kept {seed}")
+    window.answers[QMessageBox.StandardButton.Save] = QMessageBox.StandardButton.Cancel
+    window.activateWindow()
+    window.setFocus()
+    qtbot.keyClick(window, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)  # Ctrl+Q
+    assert window.asked and "2 kept clips" in window.asked[-1]
+    assert window.isVisible()
+    window.answers[QMessageBox.StandardButton.Save] = QMessageBox.StandardButton.Discard
+    assert window.close()
+    assert not window.isVisible()
+
+
+def test_nothing_kept_quits_without_asking(window: MainWindow) -> None:
+    assert window.close() and window.asked == []
+
+
+def test_autosave_survives_a_kill_and_is_restored(window: MainWindow, midi_dir: Path, qtbot: QtBot) -> None:
+    from gui.app import build_window
+    from gui.workers import SyncExecutor
+
+    _fill(window, midi_dir)
+    kept = window.sessions.collect()
+    assert window.sessions.autosave() and autosave_path().is_file()
+    # the app is killed here (no close): the next start finds the autosave and restores it
+    again = build_window(window.store, SyncExecutor())
+    qtbot.addWidget(again)
+    assert again.sessions.pending_recovery() == autosave_path()
+    assert again.sessions.recover()
+    assert again.sessions.collect() == kept
+    again.sessions.forget_changes()
+    again.close()
+    assert not autosave_path().exists()  # a clean quit leaves nothing to recover
+
+
+def test_a_damaged_session_says_why_and_keeps_the_work(window: MainWindow, tmp_path: Path) -> None:
+    window.arrangement.add(make_clip(2), "kept")
+    bad = tmp_path / "bad.bandmate"
+    bad.write_text("{")
+    assert not window.sessions.open_path(bad)
+    assert "Could not open bad.bandmate" in window.status_label.text()
+    assert window.arrangement.list.count() == 1
+
+
+def test_command_line_takes_a_session() -> None:
+    from main import build_parser
+
+    assert build_parser().parse_args(["--session", "x.bandmate"]).session == "x.bandmate"
+    assert build_parser().parse_args(["gui", "--session", "y.bandmate"]).session == "y.bandmate"
