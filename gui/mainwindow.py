@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMenu,
     QProgressBar,
+    QScrollArea,
     QSplitter,
     QTabWidget,
     QToolBar,
@@ -38,9 +39,9 @@ from gui.session_files import SessionFiles
 from gui.settings import save_settings
 from gui.shortcuts import ShortcutGuard
 from gui.status import StatusArea, app_words
-from synth.null_out import NullOutput
 from gui.transport import TransportBar
 from gui.widgets.xypad import midi_paths
+from synth.null_out import NullOutput
 
 CORNER_NAMES = ("1", "2", "3", "4")  # blend corners by number: letters are the morph's A and B
 CANDIDATE_TARGETS = {
@@ -48,6 +49,15 @@ CANDIDATE_TARGETS = {
     "B": "Use as morph B",
     **{str(i): f"Put in blend corner {c}" for i, c in enumerate(CORNER_NAMES)},
 }
+
+
+def _scrolling(page: QWidget) -> QScrollArea:
+    area = QScrollArea()
+    area.setWidget(page)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QScrollArea.Shape.NoFrame)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    return area
 
 
 class MainWindow(QMainWindow):
@@ -141,19 +151,25 @@ class MainWindow(QMainWindow):
         split.setSizes([600, 190])
         self.setCentralWidget(split)
         tabs = QTabWidget()
-        tabs.addTab(self.generate, "Generate")
-        tabs.addTab(self.morph, "Morph")
-        tabs.addTab(self.blender, "Blend")
-        tabs.addTab(self.tools, "Complete")
-        tabs.addTab(self.tools.humanize_page, "Humanize")
-        tabs.addTab(self.train, "Train")
-        tabs.addTab(self.jam, "Jam")
+        for page, name in (
+            (self.generate, "Generate"),
+            (self.morph, "Morph"),
+            (self.blender, "Blend"),
+            (self.tools, "Complete"),
+            (self.tools.humanize_page, "Humanize"),
+            (self.train, "Train"),
+            (self.jam, "Jam"),
+        ):
+            tabs.addTab(_scrolling(page), name)  # a tall panel scrolls instead of squashing the window
+        # the arrangement's summary wraps: its buttons and drag handle keep their room at 1280 px
+        self.arrangement.summary.setWordWrap(True)
+        self.arrangement.summary.setMinimumWidth(120)
         self.tabs = tabs
         dock = QDockWidget("Tools")
         dock.setObjectName("tools-dock")
         dock.setWidget(tabs)
         dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
-        dock.setMinimumWidth(380)
+        dock.setMinimumWidth(360)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
         self.busy.setRange(0, 0)
         self.busy.setMaximumWidth(120)
@@ -165,6 +181,7 @@ class MainWindow(QMainWindow):
         s, p = self.session, self.player
         s.status.connect(self.show_status)
         s.busy_changed.connect(self.busy.setVisible)
+        s.job_finished.connect(self._job_finished)
         s.doc.changed.connect(self._clip_changed)
         s.model_changed.connect(self._model_loaded)
         self.model_box.activated.connect(lambda i: self.load_model(self.model_box.itemData(i)))
@@ -211,7 +228,11 @@ class MainWindow(QMainWindow):
                 "Ctrl+Shift+E",
                 lambda: self.files.export(self.session.doc.pattern, "wav"),
             ),
-            ("Export clip as stems (a WAV per track)…", "Ctrl+Alt+E", lambda: self.files.export_stems(self.session.doc.pattern)),
+            (
+                "Export clip as stems (a WAV per track)…",
+                "Ctrl+Alt+E",
+                lambda: self.files.export_stems(self.session.doc.pattern),
+            ),
             ("Fit clip", "Ctrl+0", lambda: self.pane.apply(self.roll.model.fit)),
         ]
         files = self.menuBar().addMenu("&File")
@@ -250,13 +271,24 @@ class MainWindow(QMainWindow):
         """One complete message in the app's words (gui.status); every message also goes to the log."""
         self.status_area.show_message(text)
 
+    def _job_finished(self, what: str) -> None:
+        """No stale text: a job's "what…" line that nothing replaced becomes "what: done"."""
+        if self.status_area.text() == app_words(f"{what}…"):
+            self.show_status(f"{what}: done")
+
+    def show_panel(self, panel: QWidget) -> None:
+        """Bring the tab holding `panel` to the front."""
+        for i in range(self.tabs.count()):
+            if self.tabs.widget(i).isAncestorOf(panel):
+                self.tabs.setCurrentIndex(i)
+
     def set_sound_problem(self, problem: str) -> None:
         """Show the "No sound" state: the warning in the transport with the reason and the fix, and the
         Sound box on "No sound" (it never names an output that did not open)."""
         self.sound_problem = problem
         if not problem and isinstance(self.output.output, NullOutput):
             self.transport.set_sound_problem(
-                "No sound: the sound output is set to No sound. To hear clips: pick FluidSynth or a MIDI port under Sound:"
+                "No sound: the output is set to No sound. To hear clips: pick FluidSynth or a MIDI port under Sound:"
             )
         elif problem:
             fix = "pick another output under Sound: or in Settings…"
@@ -285,7 +317,7 @@ class MainWindow(QMainWindow):
             self.player.set_tempo(self.transport.tempo.value())
 
     def play(self) -> None:
-        """Play the clip; without a working sound output it still runs the playhead and says why it is silent."""
+        """Play the clip; without a working sound output the playhead still runs and the status says why."""
         if not self.session.doc.pattern.note_count:
             self.show_status("Nothing to play: the clip is empty")
             return

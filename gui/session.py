@@ -63,12 +63,14 @@ class Session(QObject):
         model_changed(object): the loaded Generator, or None.
         busy_changed(bool): whether any job runs.
         generation_changed(object): the new GenerationSettings.
+        job_finished(str): a job ended well; its "what" (its status line was "what…").
     """
 
     status = Signal(str)
     model_changed = Signal(object)
     busy_changed = Signal(bool)
     generation_changed = Signal(object)
+    job_finished = Signal(str)
 
     def __init__(
         self,
@@ -85,8 +87,6 @@ class Session(QObject):
         self.model_name = ""
         self.generation = GenerationSettings()
         self._jobs = 0
-        self._said = 0  # status messages so far: a job that ends silently replaces its "…" line
-        self.status.connect(self._count)
         self.model_lock = threading.Lock()  # one model call at a time (the generator keeps RNG state)
 
     def set_generation(self, **changes: Any) -> None:
@@ -103,9 +103,15 @@ class Session(QObject):
             from engine.device import available_devices
             from engine.generation.generator import Generator
 
-            wanted = device if device in available_devices() else "cpu"  # a settings file from another machine
+            wanted = (
+                device if device in available_devices() else "cpu"
+            )  # a settings file from another machine
             gen = Generator.load(model, device=wanted)
-            gen_note[0] = "" if wanted == device else f"; the {device.upper()} device of Settings is not here, so the CPU"
+            gen_note[0] = (
+                ""
+                if wanted == device
+                else f"; the {device.upper()} device of Settings is not here, so the CPU"
+            )
             return gen
 
         gen_note = [""]
@@ -113,7 +119,9 @@ class Session(QObject):
         def loaded(gen: Generator) -> None:
             self.generator, self.model_name = gen, str(model)
             where = "GPU" if str(gen.device).startswith(("cuda", "mps")) else "CPU"
-            self.status.emit(f"Model {self._short(model)} ready ({gen.config_name}, on the {where}{gen_note[0]})")
+            self.status.emit(
+                f"Model {self._short(model)} ready ({gen.config_name}, on the {where}{gen_note[0]})"
+            )
             self.model_changed.emit(gen)
             if done is not None:
                 done(gen)
@@ -165,13 +173,11 @@ class Session(QObject):
     ) -> Job:
         """Run any slow function in a worker with status messages on start, end and failure."""
         self._begin(what)
-        said = self._said
 
         def finished(result: Any) -> None:
             self._end()
             done(result)
-            if self._said == said:  # nothing replaced "what…": it must not stay on the status line
-                self.status.emit(f"{what}: done")
+            self.job_finished.emit(what)  # the window replaces a "what…" line nothing else replaced
 
         def error(reason: str) -> None:
             self._end()
@@ -180,9 +186,6 @@ class Session(QObject):
                 failed(reason)
 
         return run_task(self.executor, fn, finished, error, name=what, **signals)
-
-    def _count(self, _text: str) -> None:
-        self._said += 1
 
     def _begin(self, what: str) -> None:
         self._jobs += 1

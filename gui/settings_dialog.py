@@ -6,8 +6,8 @@ from __future__ import annotations
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
-    QDoubleSpinBox,
     QDialogButtonBox,
+    QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
@@ -20,7 +20,12 @@ from PySide6.QtWidgets import (
 from engine.device import available_devices
 from gui.settings import DEVICES, OUTPUTS, AppSettings
 
-DEVICE_LABELS = {"auto": "Automatic (the fastest here)", "cpu": "CPU", "cuda": "NVIDIA GPU (CUDA)", "mps": "Apple GPU (Metal)"}
+DEVICE_LABELS = {
+    "auto": "Automatic (the fastest here)",
+    "cpu": "CPU",
+    "cuda": "NVIDIA GPU (CUDA)",
+    "mps": "Apple GPU (Metal)",
+}
 
 OUTPUT_LABELS = {
     "fluidsynth": "FluidSynth (built-in sound)",
@@ -65,7 +70,9 @@ class SettingsDialog(QDialog):
         self.ring_out.setSingleStep(0.5)
         self.ring_out.setSuffix(" s")
         self.ring_out.setValue(settings.ring_out)
-        self.ring_out.setToolTip("WAV exports are exactly the clip's bars; this adds time for the sound to ring out")
+        self.ring_out.setToolTip(
+            "WAV exports are exactly the clip's bars; this adds time for the sound to ring out"
+        )
         self.folder = QLineEdit(settings.output_folder)
         form = QFormLayout(self)
         form.addRow("Sound goes to", self.output)

@@ -36,7 +36,9 @@ _EDITING = (
     QKeySequence.StandardKey.SelectStartOfLine,
     QKeySequence.StandardKey.SelectEndOfLine,
 )
-_COMMAND = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier | Qt.KeyboardModifier.MetaModifier
+_COMMAND = (
+    Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier | Qt.KeyboardModifier.MetaModifier
+)
 
 
 def is_own_key(widget: QObject, event: QKeyEvent) -> bool:

@@ -32,7 +32,10 @@ MAX_LOG = 1000
 _PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(p), r)
     for p, r in (
-        (r"`?python main\.py train FOLDER --from (\w+)`?", r"train in the Train tab, starting from the \1 model"),
+        (
+            r"`?python main\.py train FOLDER --from (\w+)`?",
+            r"train in the Train tab, starting from the \1 model",
+        ),
         (r"`?python main\.py train FOLDER`?", "the Train tab"),
         (r"\(?see `?python main\.py --help`?[^)]*\)?", ""),
         (r"\(?or pass --soundfont FILE\.sf2, or set \w+\)?", "(or pick a soundfont in Settings…)"),

@@ -44,7 +44,7 @@ MINOR_TONICS = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "G#", "A", "Bb", "B")
 
 
 def key_name(tonic: int, mode: str) -> str:
-    """The tonic's name as the key signature spells it: key_name(10, "major") == "Bb", (3, "minor") == "Eb"."""
+    """The tonic as the key signature spells it: key_name(10, "major") == "Bb", (3, "minor") == "Eb"."""
     return (MAJOR_TONICS if mode == "major" else MINOR_TONICS)[tonic % 12]
 
 

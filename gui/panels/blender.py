@@ -54,9 +54,7 @@ class BlenderPanel(QWidget):
         self.names[index] = name
         self.pad.set_label(index, f"{index + 1}: {name}")
         missing = sum(c is None for c in self.corners)
-        self.session.status.emit(
-            f"Corner {index + 1} set" + (f"; {missing} to go" if missing else "; drag")
-        )
+        self.session.status.emit(f"Corner {index + 1} set" + (f"; {missing} to go" if missing else "; drag"))
 
     def set_corners(self, clips: list[tuple[Pattern, str]]) -> None:
         for i, (clip, name) in enumerate(clips[:4]):

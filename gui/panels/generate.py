@@ -19,10 +19,10 @@ from PySide6.QtWidgets import (
 )
 
 from engine.generation.runner import Generated
+from engine.music.keys import key_choices
 from gui.panels.clips import ClipsPanel
 from gui.session import GenerationSettings, Session
 from gui.widgets.thumbnails import CLIP_ROLE, ClipList
-from engine.music.keys import key_choices
 
 if TYPE_CHECKING:
     from engine.generation.generator import Generator

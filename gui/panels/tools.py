@@ -73,7 +73,9 @@ class ToolsPanel(QWidget):
         self.complete_button.setEnabled(not why)
         for box in self.part_boxes.values():
             box.setEnabled(not why)
-        self.complete_button.setToolTip(why or "Write the ticked parts (none ticked: the missing ones), keep the rest")
+        self.complete_button.setToolTip(
+            why or "Write the ticked parts (none ticked: the missing ones), keep the rest"
+        )
 
     def _build(self) -> None:
         complete = QGroupBox("Complete the clip")

@@ -116,7 +116,7 @@ def test_moving_the_puck_changes_the_beat(qtbot: QtBot, window: MainWindow) -> N
     window.blender.fill_button.click()
     assert "at least 4" in window.status_label.text()
     window.blender.set_corners([(make_beat(i), f"beat {i}") for i in range(4)])
-    window.tabs.setCurrentWidget(window.blender)
+    window.show_panel(window.blender)
     pad = window.blender.pad
     r = pad.pad_rect()
     qtbot.mousePress(pad, Qt.MouseButton.LeftButton, pos=QPoint(int(r.left() + 2), int(r.top() + 2)))
