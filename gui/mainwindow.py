@@ -288,7 +288,7 @@ class MainWindow(QMainWindow):
         self.sound_problem = problem
         if not problem and isinstance(self.output.output, NullOutput):
             self.transport.set_sound_problem(
-                "No sound: the output is set to No sound. To hear clips: pick FluidSynth or a MIDI port under Sound:"
+                "No sound: the output is set to No sound. To hear clips, pick FluidSynth or a MIDI port"
             )
         elif problem:
             fix = "pick another output under Sound: or in Settings…"
