@@ -4,12 +4,15 @@ below it, tool panels in a dock on the right, and a status line saying what runs
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import QPoint, QSettings, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
     QDockWidget,
+    QInputDialog,
     QLabel,
     QMainWindow,
     QMenu,
@@ -22,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine.music.pattern import Pattern
+from engine.registry import ModelNotFoundError, rename_model, user_models_dir
 from gui.arrangement import ArrangementStrip
 from gui.dnd import DragOut
 from gui.files import FileActions
@@ -58,6 +62,20 @@ def _scrolling(page: QWidget) -> QScrollArea:
     area.setFrameShape(QScrollArea.Shape.NoFrame)
     area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
     return area
+
+
+def suggested_temperature(model_dir: object) -> float | None:
+    """The temperature the model's report card suggests (report.json style.best_temperature), or None."""
+    import json
+
+    if model_dir is None:
+        return None
+    try:
+        report = json.loads((Path(str(model_dir)) / "report.json").read_text(encoding="utf-8"))
+        best = report["style"]["best_temperature"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return float(best) if isinstance(best, (int, float)) and 0.0 <= best <= 2.0 else None
 
 
 class MainWindow(QMainWindow):
@@ -126,6 +144,9 @@ class MainWindow(QMainWindow):
         top.addWidget(self.model_box)
         self.refresh_action = top.addAction("↻", lambda: self.files.refresh_models())
         self.refresh_action.setToolTip("Look for new models")
+        self.rename_action = top.addAction("Rename…", lambda: self.rename_model())
+        self.rename_action.setToolTip("Give the selected trained model a name of your own")
+        self.rename_action.setEnabled(False)
         top.addSeparator()
         top.addAction("Open clip…", self.files.open_clip)
         top.addAction("Settings…", self.files.edit_settings)
@@ -214,6 +235,10 @@ class MainWindow(QMainWindow):
         self.generate.candidates.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.generate.candidates.customContextMenuRequested.connect(self._candidate_menu)
         self.train.model_trained.connect(lambda path: self.files.refresh_models(select=path))
+        # the training folder and time limit are remembered between runs
+        self.train.remember(self.session.settings.train_folder, self.session.settings.train_minutes)
+        self.train.folder.textChanged.connect(lambda text: self._remember(train_folder=text.strip()))
+        self.train.minutes.valueChanged.connect(lambda m: self._remember(train_minutes=int(m)))
 
     def _actions(self) -> None:
         undo = self.session.doc.undo_stack
@@ -308,6 +333,37 @@ class MainWindow(QMainWindow):
     def _model_loaded(self, gen: object) -> None:
         self.session.settings = self.session.settings.replace(model=self.session.model_name)
         save_settings(self.store, self.session.settings)
+        self.rename_action.setEnabled(self._is_user_model(self.session.model_name))
+        best = suggested_temperature(getattr(gen, "path", None))
+        if best is not None and best != self.session.generation.temperature:
+            self.session.set_generation(temperature=best)
+            self.show_status(
+                f"Model {Path(self.session.model_name).name} ready; temperature set to {best:g}, "
+                "the one its report card suggests"
+            )
+
+    @staticmethod
+    def _is_user_model(model: str) -> bool:
+        return bool(model) and Path(model).parent.resolve() == user_models_dir().resolve()
+
+    def rename_model(self, new_name: str | None = None) -> bool:
+        """Rename the selected trained model (asks for the name); bundled models keep theirs."""
+        model = self.session.model_name
+        if new_name is None:
+            new_name, ok = QInputDialog.getText(self, "Rename model", "New name:", text=Path(model).name)
+            if not ok:
+                return False
+        try:
+            path = rename_model(model, new_name)
+        except (ValueError, OSError, ModelNotFoundError) as exc:
+            self.show_status(f"Could not rename the model: {exc}")
+            return False
+        self.session.model_name = str(path)
+        if self.session.generator is not None:
+            self.session.generator.path = path
+        self.files.refresh_models(select=str(path))
+        self.show_status(f"The model is now called {path.name}")
+        return True
 
     def _clip_changed(self, pattern: Pattern) -> None:
         """The loop follows the clip: the player gets each new version (also while playing)."""

@@ -80,6 +80,7 @@ class GeneratePanel(ClipsPanel):
         self.info.setWordWrap(True)
         self._build()
         self._show_generation(session.generation)
+        session.generation_changed.connect(self._show_generation)  # a session opened, a suggested temperature
         self.temperature.valueChanged.connect(lambda v: session.set_generation(temperature=v))
         self.feel.toggled.connect(lambda on: session.set_generation(feel=on))
         self.key.currentIndexChanged.connect(lambda _i: session.set_generation(key=self.key.currentData()))

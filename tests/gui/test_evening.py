@@ -213,3 +213,62 @@ def test_nothing_is_squashed_or_clipped_on_a_small_screen(window: MainWindow, qt
     right = drag.mapTo(window, drag.rect().topRight()).x()
     assert right <= window.width()
     assert window.pane.height() >= 200  # the roll keeps room to edit
+
+
+def test_training_folder_and_time_limit_are_remembered(
+    window: MainWindow, midi_dir: Path, qtbot: QtBot
+) -> None:
+    from gui.app import build_window
+    from gui.workers import SyncExecutor
+
+    window.train.folder.setText(str(midi_dir / "drums"))
+    window.train.minutes.setValue(25)
+    again = build_window(window.store, SyncExecutor())
+    qtbot.addWidget(again)
+    assert again.train.folder.text() == str(midi_dir / "drums") and again.train.minutes.value() == 25
+
+
+def test_the_report_cards_temperature_is_applied(window: MainWindow) -> None:
+    window.session.load_model("mel_2bar")  # its report card suggests 0.8
+    assert window.session.generation.temperature == 0.8
+    assert window.generate.temperature.value() == 0.8
+    assert "temperature set to 0.8" in window.status_label.text()
+
+
+def test_models_get_readable_names_and_can_be_renamed(window: MainWindow, capsys) -> None:  # noqa: ANN001
+    import argparse
+    import shutil
+
+    from cli import models as models_cmd
+    from engine.registry import BUNDLED_DIR, list_models, new_model_name, user_models_dir
+
+    name = new_model_name("funk beats", "drums_2bar")
+    assert name.startswith("funk beats (drums_2bar) ") and "/" not in name
+    folder = user_models_dir() / name
+    shutil.copytree(BUNDLED_DIR / "drums_2bar", folder)
+    window.session.load_model(str(folder))
+    assert window.rename_action.isEnabled()
+    assert window.rename_model("My beats")
+    assert (user_models_dir() / "My beats" / "model.json").is_file() and not folder.exists()
+    assert "My beats" in [i.name for i in list_models()]
+    assert not window.rename_model("bad/name") and "cannot be a model name" in window.status_label.text()
+    p = argparse.ArgumentParser()
+    models_cmd.add_arguments(p)
+    assert models_cmd.run(p.parse_args(["--rename", "My beats", "Beats 2"])) == 0
+    assert (user_models_dir() / "Beats 2").is_dir()
+    assert models_cmd.run(p.parse_args(["--rename", "drums_2bar", "mine"])) == 2
+    assert "bundled model" in capsys.readouterr().err
+
+
+def test_the_training_chart_has_axes(qtbot: QtBot) -> None:
+    from gui.widgets.curves import CurvePlot
+
+    plot = CurvePlot()
+    qtbot.addWidget(plot)
+    for step in range(0, 1001, 100):
+        plot.add("loss", step, 3.0 - step / 1000)
+        plot.add("held-out accuracy", step, 0.2 + step / 2000)
+    xs, ys = plot.axis_labels()
+    assert xs == ["0", "500", "1,000"] and ys == ["2", "2.5", "3"]
+    plot.resize(400, 200)
+    assert not plot.grab().isNull() and plot.x_title == "training step"
