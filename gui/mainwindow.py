@@ -185,6 +185,7 @@ class MainWindow(QMainWindow):
         # the arrangement's summary wraps: its buttons and drag handle keep their room at 1280 px
         self.arrangement.summary.setWordWrap(True)
         self.arrangement.summary.setMinimumWidth(120)
+        tabs.setStyleSheet("QTabBar::tab { padding: 4px 7px; }")  # all seven names show in the dock
         self.tabs = tabs
         dock = QDockWidget("Tools")
         dock.setObjectName("tools-dock")
