@@ -32,6 +32,7 @@ def run(args: argparse.Namespace) -> int:
     from engine.midi.files import MidiError, read_midi
     from synth.fluid_render import render_stems, render_wav  # loads FluidSynth only when rendering
 
+    errors: tuple[type[BaseException], ...] = (*expected_errors(), MidiError)
     try:
         if args.bpm is not None and not 20.0 <= args.bpm <= 300.0:
             raise ValueError(f"--bpm {args.bpm:g} outside 20..300")
@@ -44,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
             results = render_stems(source, out.parent, out.stem, args.soundfont, args.rate, args.tail)
         else:
             results = [render_wav(source, args.wav, args.soundfont, args.rate, whole, args.tail)]
-    except (*expected_errors(), MidiError) as e:
+    except errors as e:
         return fail("render", e)
     for result in results:
         print(f"wrote {result.path} ({result.seconds:.3f} s, {result.rate} Hz)")

@@ -305,7 +305,8 @@ class MainWindow(QMainWindow):
     def show_panel(self, panel: QWidget) -> None:
         """Bring the tab holding `panel` to the front."""
         for i in range(self.tabs.count()):
-            if self.tabs.widget(i).isAncestorOf(panel):
+            page = self.tabs.widget(i)
+            if page is not None and page.isAncestorOf(panel):
                 self.tabs.setCurrentIndex(i)
 
     def set_sound_problem(self, problem: str) -> None:

@@ -12,6 +12,7 @@ finding it at start-up means the app was killed or crashed, and the window offer
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -87,7 +88,7 @@ class SessionFiles(QObject):
             morph=(morph[0], morph[1]),
             morph_position=w.morph.slider.value(),
             blend=blend,
-            blend_xy=(w.blender.pad.x, w.blender.pad.y),
+            blend_xy=(w.blender.pad.x, w.blender.pad.y),  # type: ignore[arg-type]  # XYPad's x, y floats
             model=w.session.model_name or settings.model,
             tempo=float(w.transport.tempo.value()),
             loop=w.transport.loop_box.isChecked(),
@@ -208,7 +209,7 @@ class SessionFiles(QObject):
     # --- recent --------------------------------------------------------------------------------
     def recent(self) -> list[str]:
         """Recently saved or opened sessions, newest first, only those that still exist."""
-        raw = self.store.value(RECENT_KEY, [])
+        raw: Any = self.store.value(RECENT_KEY, [])
         items = [raw] if isinstance(raw, str) else list(raw or [])
         return [p for p in items if p and Path(p).is_file()][:MAX_RECENT]
 
@@ -225,12 +226,13 @@ class SessionFiles(QObject):
         menu.clear()
         items = self.recent()
         for p in items:
-            menu.addAction(
-                Path(p).name,
-                lambda p=p: self.confirm_discard("opening another session") and self.open_path(p),
-            )
+            menu.addAction(Path(p).name, functools.partial(self.open_recent, p))
         if not items:
             menu.addAction("(no sessions yet)").setEnabled(False)
+
+    def open_recent(self, path: str) -> bool:
+        """Open a recent session (asks first when there is unsaved work)."""
+        return self.confirm_discard("opening another session") and self.open_path(path)
 
     # --- autosave and recovery -----------------------------------------------------------------
     def autosave(self) -> bool:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import time
 from collections import deque
+from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -29,7 +30,7 @@ from PySide6.QtWidgets import (
 MAX_LOG = 1000
 
 # (pattern, replacement) applied in order; the first ones say what a whole phrase means in the app
-_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+_PHRASES: tuple[tuple[re.Pattern[str], Any], ...] = tuple(
     (re.compile(p), r)
     for p, r in (
         (
@@ -40,13 +41,13 @@ _PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\(?see `?python main\.py --help`?[^)]*\)?", ""),
         (r"\(?or pass --soundfont FILE\.sf2, or set \w+\)?", "(or pick a soundfont in Settings…)"),
         (r"`?sudo apt-get install ([\w-]+)`?", r"your system's package \1"),
-        (r"--device (cuda|mps): ", lambda m: f"Compute device {m.group(1).upper()}: "),  # type: ignore[list-item]
+        (r"--device (cuda|mps): ", lambda m: f"Compute device {m.group(1).upper()}: "),
         (r"\(try --device auto\)", "(choose Automatic in Settings…)"),
         (r"--key auto: ", "Key “Auto”: "),
         (r"--key ", "key "),
         (r"--n (\d+)", r"a count of \1"),
         (r"--(temperature|amount|bars|bpm|tempo|seed) ", r"\1 "),
-        (r"--([a-z][a-z-]*)", lambda m: m.group(1).replace("-", " ")),  # type: ignore[list-item]
+        (r"--([a-z][a-z-]*)", lambda m: m.group(1).replace("-", " ")),
     )
 )
 
@@ -55,7 +56,7 @@ def app_words(text: str) -> str:
     """`text` with command-line flags and commands said in the app's words; one line, no doubled spaces."""
     out = " ".join(str(text).split())
     for pattern, replacement in _PHRASES:
-        out = pattern.sub(replacement, out)  # type: ignore[arg-type]
+        out = pattern.sub(replacement, out)
     out = re.sub(r"\s{2,}", " ", out).strip()
     return out[:1].upper() + out[1:] if out else out
 
