@@ -102,3 +102,26 @@ def test_command_line_takes_a_session() -> None:
 
     assert build_parser().parse_args(["--session", "x.bandmate"]).session == "x.bandmate"
     assert build_parser().parse_args(["gui", "--session", "y.bandmate"]).session == "y.bandmate"
+
+
+def test_main_opens_a_session_file(tmp_path: Path, midi_dir: Path) -> None:
+    import subprocess
+    import sys
+
+    from engine.music.sessionfile import Lane, PlacedClip, SessionData, save_session
+    from tests.conftest import ROOT
+    from tests.gui.conftest import smoke_env
+
+    beat = read_midi(midi_dir / DRUMS).pattern.slice(0, 32)
+    lanes = (Lane("drums", tuple(PlacedClip(f"beat {i}", beat, 2 * i) for i in range(3))),)
+    path = save_session(SessionData(lanes=lanes, model="drums_2bar", tempo=96.0), tmp_path / "night.bandmate")
+    result = subprocess.run(
+        [sys.executable, "main.py", "--smoke", "--session", str(path)],
+        cwd=ROOT,
+        env=smoke_env(tmp_path, QT_QPA_PLATFORM="offscreen"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "smoke: session night.bandmate with 3 kept clips" in result.stdout.splitlines(), result.stdout
