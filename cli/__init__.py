@@ -26,6 +26,7 @@ from cli import (
     prepare,
     render,
     sample,
+    session,
     train,
     variations,
 )
@@ -55,6 +56,7 @@ COMMANDS: tuple[Command, ...] = (
     humanize,
     demo,
     render,
+    session,
     ports,
     play,
     jam,

@@ -15,7 +15,7 @@ import dataclasses
 import functools
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from PySide6.QtCore import QObject, QSettings, QTimer, Signal
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QWidget
@@ -30,9 +30,6 @@ from engine.music.sessionfile import (
     session_json,
 )
 from engine.registry import bandmate_home
-
-if TYPE_CHECKING:
-    from gui.mainwindow import MainWindow
 
 AUTOSAVE_MS = 20_000
 RECENT_KEY = "sessions/recent"
@@ -55,7 +52,8 @@ class SessionFiles(QObject):
 
     path_changed = Signal(str)
 
-    def __init__(self, window: MainWindow, store: QSettings, status: Callable[[str], None]) -> None:
+    def __init__(self, window: Any, store: QSettings, status: Callable[[str], None]) -> None:
+        """`window`: the gui.mainwindow.MainWindow it serves (not imported here: the window imports this)."""
         super().__init__(window)
         self.window, self.store, self.status = window, store, status
         self.path: Path | None = None

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from engine.music.pattern import Meter, Note, Pattern, Role, Track
+from engine.music.pattern import STEPS_PER_BAR, Meter, Note, Pattern, Role, Track
 from models.store import atomic_write
 
 FORMAT = "bandmate-session"
@@ -101,6 +101,33 @@ class SessionData:
         """Nothing worth keeping: no clip with notes, no candidates, no arrangement, no morph or blend set."""
         clip = self.clip is not None and self.clip.pattern.note_count > 0
         return not (clip or self.candidates or self.kept_clips or any(self.morph) or any(self.blend))
+
+
+def arrangement_pattern(data: SessionData) -> Pattern | None:
+    """The arrangement as one clip at the session's tempo: every lane's clips placed at their start bar
+    (bar = 16 steps), a track per (lane, instrument); None when the arrangement is empty.
+
+    Tracks of one lane with the same role, program and drum flag are merged; a clip that overlaps the next
+    one in its lane keeps its notes (they overlap too). The length is the end of the last clip."""
+    tracks: dict[tuple[int, str, int, bool], Track] = {}
+    end = 0
+    for index, lane in enumerate(data.lanes):
+        for placed in lane.clips:
+            at = placed.start_bar * STEPS_PER_BAR
+            end = max(end, at + placed.pattern.steps)
+            for t in placed.pattern.tracks:
+                key = (index, str(t.role), t.program, t.is_drum)
+                moved = tuple(n.shifted(at) for n in t.notes)
+                base = tracks.get(key)
+                name = t.name or (lane.name or str(t.role))
+                tracks[key] = (
+                    base.with_notes(base.notes + moved)
+                    if base
+                    else Track(moved, t.program, t.is_drum, t.role, name)
+                )
+    if end == 0:
+        return None
+    return Pattern(tuple(tracks.values()), end, data.tempo)
 
 
 # --- clips ----------------------------------------------------------------------------------------

@@ -88,3 +88,50 @@ def test_bad_files_give_one_line_reasons(tmp_path) -> None:
     with pytest.raises(SessionError, match="no such file"):
         load_session(tmp_path / "missing.bandmate")
     assert SessionData().is_empty
+
+
+def test_the_arrangement_is_its_lanes_placed_at_their_bars(real) -> None:
+    from engine.music.sessionfile import arrangement_pattern
+
+    drums, _multi, folk = real
+    beat = drums.slice(0, 32)
+    session = SessionData(
+        lanes=(
+            Lane("drums", (PlacedClip("a", beat, 0), PlacedClip("b", beat, 2))),
+            Lane("lead", (PlacedClip("tune", folk.slice(0, 32), 1),)),
+        ),
+        tempo=90.0,
+    )
+    song = arrangement_pattern(session)
+    assert song is not None and song.steps == 4 * 16 and song.tempo == 90.0
+    assert song.note_count == 2 * beat.note_count + folk.slice(0, 32).note_count
+    lead = [t for t in song.tracks if not t.is_drum]
+    assert lead and min(n.start for t in lead for n in t.notes) >= 16  # the tune starts on bar 2
+    assert arrangement_pattern(SessionData()) is None
+
+
+def test_cli_session_shows_and_exports_at_the_session_tempo(real, tmp_path, soundfont, capsys) -> None:
+    import argparse
+    import wave
+
+    import mido
+
+    from cli import session as session_cmd
+
+    beat = real[0].slice(0, 32)
+    path = save_session(
+        SessionData(lanes=(Lane("drums", (PlacedClip("a", beat, 0), PlacedClip("b", beat, 2))),), tempo=90.0),
+        tmp_path / "s.bandmate",
+    )
+    p = argparse.ArgumentParser()
+    session_cmd.add_arguments(p)
+    out = tmp_path / "song"
+    args = p.parse_args([str(path), "--midi", f"{out}.mid", "--wav", f"{out}.wav"])
+    assert session_cmd.run(args) == 0
+    assert "2 clips in 1 lane(s)" in capsys.readouterr().out
+    tempos = [m.tempo for t in mido.MidiFile(f"{out}.mid").tracks for m in t if m.type == "set_tempo"]
+    assert [round(mido.tempo2bpm(t), 3) for t in tempos] == [90.0]
+    with wave.open(f"{out}.wav") as w:
+        assert w.getnframes() == round(4 * 4 * 60 / 90 * 44100)
+    (tmp_path / "bad.bandmate").write_text("nope")
+    assert session_cmd.run(p.parse_args([str(tmp_path / "bad.bandmate")])) == 2
