@@ -22,6 +22,7 @@ from engine.generation.runner import Generated
 from engine.music.keys import key_choices
 from gui.panels.clips import ClipsPanel
 from gui.session import GenerationSettings, Session
+from gui.status import app_words
 from gui.widgets.thumbnails import CLIP_ROLE, ClipList
 
 if TYPE_CHECKING:
@@ -150,7 +151,7 @@ class GeneratePanel(ClipsPanel):
         self.candidates.clear()
         for i, clip in enumerate(clips):
             self.candidates.add_clip(clip, f"seed {seed} #{i + 1}")
-        self.info.setText(" ".join(notices))
+        self.info.setText("\n".join(app_words(n) for n in notices))  # one notice a line, in the app's words
         self.session.status.emit(f"{len(clips)} candidate(s) from seed {seed}: click one to hear it")
         if clips:
             self.candidates.setCurrentRow(0)

@@ -134,4 +134,4 @@ class ToolsPanel(QWidget):
 
     def _show(self, result: Generated, name: str) -> None:
         self.session.show_clip(result.clip, name)
-        self.session.status.emit(" ".join([f"{name} (Ctrl+Z undoes)", *result.notices]))
+        self.session.status.emit("; ".join([f"{name} (Ctrl+Z undoes)", *result.notices]))

@@ -83,7 +83,9 @@ class ClipList(QListWidget):
         icon.addPixmap(picture, QIcon.Mode.Selected)  # no tint: the selection shows as a frame
         item = QListWidgetItem(icon, name)
         item.setData(CLIP_ROLE, pattern)
-        item.setToolTip(f"{name}: {pattern.bars} bar(s), {pattern.note_count} notes")  # it plays at the transport tempo
+        item.setToolTip(
+            f"{name}: {pattern.bars} bar(s), {pattern.note_count} notes"
+        )  # no tempo: the transport's
         self.addItem(item)
         return item
 

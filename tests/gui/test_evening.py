@@ -272,3 +272,15 @@ def test_the_training_chart_has_axes(qtbot: QtBot) -> None:
     assert xs == ["0", "500", "1,000"] and ys == ["2", "2.5", "3"]
     plot.resize(400, 200)
     assert not plot.grab().isNull() and plot.x_title == "training step"
+
+
+def test_generation_notices_are_in_app_words(window: MainWindow) -> None:
+    from engine.generation.runner import Generated
+
+    notices = ("--key auto: using Bb major, the key of the clip", "only the first 2 bars were used")
+    window.generate.show_candidates(Generated((make_clip(2),), 7, notices))
+    info = window.generate.info.text()
+    assert "--" not in info and info.splitlines() == [
+        "Key “Auto”: using Bb major, the key of the clip",
+        "Only the first 2 bars were used",
+    ]
