@@ -43,6 +43,7 @@ _PHRASES: tuple[tuple[re.Pattern[str], Any], ...] = tuple(
         (r"`?sudo apt-get install ([\w-]+)`?", r"your system's package \1"),
         (r"--device (cuda|mps): ", lambda m: f"Compute device {m.group(1).upper()}: "),
         (r"\(try --device auto\)", "(choose Automatic in Settings…)"),
+        (r"\(from --soundfont\)", "(the soundfont chosen in Settings…)"),
         (r"--key auto: ", "Key “Auto”: "),
         (r"--key ", "key "),
         (r"--n (\d+)", r"a count of \1"),
