@@ -64,6 +64,7 @@ class SessionFiles(QObject):
         self.timer.start()
         self.recent_menu: QMenu | None = None
         self.closed = False  # the window was closed on purpose (a later close, at exit, does not ask)
+        self._pending: dict[str, Any] = {}  # generation settings to restore once a session's model loads
 
     # --- the state ---------------------------------------------------------------------------------
     def collect(self) -> SessionData:
@@ -133,7 +134,17 @@ class SessionFiles(QObject):
             w.session.show_clip(data.clip.pattern, data.clip.name, undoable=False)
             w.session.doc.undo_stack.clear()
         if data.model and data.model != w.session.model_name:
+            # loading a model applies its suggested temperature: the session's own settings win afterwards
+            self._pending = dict(data.generation)
+            w.session.model_changed.connect(self._restore_generation)
             w.files.refresh_models(select=data.model)
+
+    def _restore_generation(self, _gen: object) -> None:
+        self.window.session.model_changed.disconnect(self._restore_generation)
+        try:
+            self.window.session.set_generation(**self._pending)
+        except (TypeError, ValueError):
+            pass
 
     # --- unsaved work --------------------------------------------------------------------------
     def modified(self) -> bool:

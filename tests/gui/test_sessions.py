@@ -125,3 +125,20 @@ def test_main_opens_a_session_file(tmp_path: Path, midi_dir: Path) -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "smoke: session night.bandmate with 3 kept clips" in result.stdout.splitlines(), result.stdout
+
+
+def test_a_sessions_own_temperature_wins_over_the_models_suggestion(
+    window: MainWindow, tmp_path: Path
+) -> None:
+    window.arrangement.add(make_clip(2), "kept")
+    window.session.set_generation(temperature=1.3)
+    data = window.sessions.collect()
+    path = tmp_path / "mel.bandmate"
+    from dataclasses import replace
+
+    from engine.music.sessionfile import save_session
+
+    save_session(replace(data, model="mel_2bar"), path)  # mel_2bar's report card suggests 0.8
+    assert window.sessions.open_path(path)
+    assert window.session.model_name.endswith("mel_2bar")
+    assert window.session.generation.temperature == 1.3
