@@ -61,4 +61,4 @@ COMMANDS: tuple[Command, ...] = (
     play,
     jam,
     answer,
-)  # type: ignore[assignment]
+)

@@ -11,8 +11,10 @@ import argparse
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 NAME = "train"
 HELP = "train a model on a MIDI folder"
@@ -55,7 +57,7 @@ def _choose(args: argparse.Namespace) -> tuple[str, str, Path]:
     return config, size, out
 
 
-def _cancel_on_ctrl_c(cancel: threading.Event) -> object:
+def _cancel_on_ctrl_c(cancel: threading.Event) -> Callable[[int, FrameType | None], Any] | int | None:
     """Route Ctrl-C to `cancel`; returns the previous handler (None off the main thread)."""
 
     def handler(signum: int, frame: FrameType | None) -> None:
@@ -98,7 +100,7 @@ def run(args: argparse.Namespace) -> int:
         return 1
     finally:
         if previous is not None:
-            signal.signal(signal.SIGINT, previous)  # type: ignore[arg-type]
+            signal.signal(signal.SIGINT, previous)
     if from_env().is_main:
         print(f"model: {result.model_dir}")
         if result.report is not None:

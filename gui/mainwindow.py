@@ -4,6 +4,7 @@ below it, tool panels in a dock on the right, and a status line saying what runs
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QPoint, QSettings, Qt
@@ -14,6 +15,7 @@ from PySide6.QtWidgets import (
     QDockWidget,
     QInputDialog,
     QLabel,
+    QListWidgetItem,
     QMainWindow,
     QMenu,
     QProgressBar,
@@ -397,10 +399,11 @@ class MainWindow(QMainWindow):
             return
         menu = QMenu(self)
         for target, text in CANDIDATE_TARGETS.items():
-            menu.addAction(
-                text, lambda t=target, it=item: self.use_candidate(self.generate.candidates.row(it), t)
-            )
+            menu.addAction(text, self._use_candidate_later(item, target))
         menu.exec(self.generate.candidates.viewport().mapToGlobal(pos))
+
+    def _use_candidate_later(self, item: QListWidgetItem, target: str) -> Callable[[], None]:
+        return lambda: self.use_candidate(self.generate.candidates.row(item), target)
 
     def use_candidate(self, row: int, target: str) -> None:
         """Send candidate `row` to "A"/"B" (morph) or a corner "0".."3" (blend)."""

@@ -87,7 +87,7 @@ class SessionFiles(QObject):
             morph=(morph[0], morph[1]),
             morph_position=w.morph.slider.value(),
             blend=blend,
-            blend_xy=(w.blender.pad.x, w.blender.pad.y),  # type: ignore[arg-type]  # XYPad's x, y floats
+            blend_xy=(w.blender.pad.puck_x, w.blender.pad.puck_y),
             model=w.session.model_name or settings.model,
             tempo=float(w.transport.tempo.value()),
             loop=w.transport.loop_box.isChecked(),

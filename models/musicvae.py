@@ -8,7 +8,8 @@ teacher-forced training pass; `encode`, `decode` are inference; `recon_log_prob`
 from __future__ import annotations
 
 import math
-from typing import NamedTuple
+from collections.abc import Mapping
+from typing import NamedTuple, cast
 
 import numpy as np
 import torch
@@ -86,7 +87,7 @@ class MusicVAE(nn.Module):
     def device(self) -> torch.device:
         return next(self.parameters()).device
 
-    def to_batch(self, arrays: dict[str, np.ndarray | Tensor]) -> dict[str, Tensor]:
+    def to_batch(self, arrays: Mapping[str, np.ndarray | Tensor]) -> dict[str, Tensor]:
         """Arrays (numpy or torch, leading axis B) -> tensors on this model's device."""
         return {k: torch.as_tensor(v).to(self.device) for k, v in arrays.items() if k != "tempo"}
 
@@ -137,7 +138,8 @@ class MusicVAE(nn.Module):
         """Conditioning vector per decoded segment: (B * bars, C); z itself for flat decoders."""
         if self.cfg.decoder is DecoderKind.FLAT:
             return z  # (B, Z)
-        return self.conductor(z).reshape(z.shape[0] * self.cfg.bars, -1)  # (B * bars, C)
+        segments: Tensor = self.conductor(z)  # (B, bars, C)
+        return segments.reshape(z.shape[0] * self.cfg.bars, -1)  # (B * bars, C)
 
     def _segments(self, x: Tensor) -> Tensor:
         return x.reshape(-1, self.cfg.bar_steps)  # (B * bars, L)
@@ -183,7 +185,7 @@ class MusicVAE(nn.Module):
         pred = head_outputs(head, batch[track], self.cfg.groove)  # zero off the notes, so masked below
         if self.cfg.groove:
             hits = pred["hits"]  # (B, S, 9)
-            out = {}
+            out: dict[str, Tensor] = {}
             for key in ("velocity", "offset"):
                 if key in batch:
                     out[key] = ((pred[key] - batch[key].float()).pow(2) * hits).reshape(b, -1).sum(1)
@@ -199,7 +201,10 @@ class MusicVAE(nn.Module):
     @torch.no_grad()
     def encode(self, batch: dict[str, Tensor]) -> tuple[Tensor, Tensor]:
         """Posterior mean and scale, both (B, Z), on this model's device."""
-        return self.encoder(self.to_batch(batch))
+        mu: Tensor
+        sigma: Tensor
+        mu, sigma = self.encoder(self.to_batch(batch))
+        return mu, sigma
 
     @torch.no_grad()
     def decode(
@@ -223,7 +228,10 @@ class MusicVAE(nn.Module):
             return self._decode_multitrack(cond, b, temperature, mask, given, generator)
         for track, dec in zip(cfg.tracks, self.decoders, strict=True):
             forced = self._segments(given[track]) if track in given else None
-            tokens, head = dec.sample(cond, cfg.bar_steps, temperature, mask.get(track), forced, generator)
+            # nn.ModuleList is not generic: its items are typed as nn.Module
+            tokens, head = cast(CoreDecoder, dec).sample(
+                cond, cfg.bar_steps, temperature, mask.get(track), forced, generator
+            )
             out[track] = tokens.reshape(b, cfg.steps)  # (B, S)
             if head is not None:
                 out.update(head_outputs(head, out[track], groove=True))  # hits, velocity, offset (B, S, 9)
@@ -250,7 +258,10 @@ class MusicVAE(nn.Module):
             keep = (allowed & user).any(-1, keepdim=True)  # (B * 8, 1): a slot never ends up with nothing
             allowed = torch.where(keep, allowed & user, allowed)
         forced = given["tokens"].reshape(-1, cfg.bar_steps) if "tokens" in given else None
-        tokens, head = self.decoders[0].sample(cond, cfg.bar_steps, temperature, allowed, forced, generator)
+        tokens, head = cast(CoreDecoder, self.decoders[0]).sample(
+            cond, cfg.bar_steps, temperature, allowed, forced, generator
+        )
+        assert head is not None  # the multitrack decoder is built with a head (velocity)
         velocity = head_outputs(head, tokens, groove=False)["velocity"]  # (B * 8, 16)
         shape = (b, cfg.bars, cfg.bar_steps)
         return {

@@ -65,7 +65,7 @@ class PrepareCache:
 
     def save_arrays(self, key: str, config: str, arrays: dict[str, np.ndarray]) -> None:
         buf = io.BytesIO()
-        np.savez(buf, **arrays)
+        np.savez(buf, allow_pickle=False, **arrays)  # load_arrays reads without pickles too
         self._write(self._path(key, f".{config}.npz"), buf.getvalue())
 
     def _write(self, path: Path, data: bytes) -> None:

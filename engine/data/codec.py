@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 import numpy as np
+import numpy.typing as npt
 
 from engine.music.pattern import Note
 from models.vocab import (
@@ -89,8 +90,8 @@ def decode_line(tokens: np.ndarray, velocity: np.ndarray | None = None) -> list[
     vel = [DEFAULT_VELOCITY] * len(starts)
     if velocity is not None:
         value = np.rint(np.asarray(velocity[starts], dtype=np.float64) * 127)  # half to even, as round()
-        vel = np.where(value > 0, np.minimum(np.maximum(value, 1), 127), DEFAULT_VELOCITY)
-        vel = vel.astype(np.int64).tolist()
+        clipped = np.where(value > 0, np.minimum(np.maximum(value, 1), 127), DEFAULT_VELOCITY)
+        vel = clipped.astype(np.int64).tolist()
     return [
         Note(p, s, e, v)
         for p, s, e, v in zip(pitches.tolist(), starts.tolist(), ends.tolist(), vel, strict=True)
@@ -120,9 +121,10 @@ def drum_grid(notes: Iterable[Note], steps: int) -> tuple[np.ndarray, np.ndarray
     return hits, vel, off
 
 
-def drum_tokens(hits: np.ndarray) -> np.ndarray:
+def drum_tokens(hits: np.ndarray) -> npt.NDArray[np.int64]:
     """Hits (steps, 9) -> tokens int64 (steps,) with bit k set for class k."""
-    return ((hits > 0.5).astype(np.int64) * _BITS).sum(axis=-1)
+    tokens: npt.NDArray[np.int64] = ((hits > 0.5).astype(np.int64) * _BITS).sum(axis=-1)
+    return tokens
 
 
 def token_hits(tokens: np.ndarray) -> np.ndarray:

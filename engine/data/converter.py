@@ -97,7 +97,7 @@ class Converter:
         if window.steps != self.steps:
             raise ValueError(f"{self.name} needs a window of {self.steps} steps, not {window.steps}")
         arrays = self._encode(window)
-        arrays["tempo"] = np.float32(window.tempo)
+        arrays["tempo"] = np.array(window.tempo, dtype=np.float32)  # shape ()
         return arrays
 
     def from_tensors(self, arrays: dict[str, np.ndarray], tempo: float = 120.0) -> Pattern:

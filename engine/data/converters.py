@@ -133,7 +133,7 @@ class TrioConverter(Converter):
         lead = next((t for t in parts.tracks if not t.is_drum and t.role != Role.BASS), None)
         bass = parts.track_for(Role.BASS)
         drums = parts.track_for(Role.DRUMS)
-        lines = [encode_line(t.notes, parts.steps) if t else None for t in (lead, bass)]
+        lead_line, bass_line = (encode_line(t.notes, parts.steps) if t else None for t in (lead, bass))
         drum_full = drum_tokens(drum_grid(drums.notes, parts.steps)[0]) if drums else None
         out = []
         for bar in range(parts.bars - self.bars + 1):
@@ -143,11 +143,18 @@ class TrioConverter(Converter):
                 continue
             zeros = np.zeros(self.steps, dtype=np.int64)
             arrays = {
-                "melody": window_line(lines[0], start, end) if present[0] else zeros,
-                "bass": window_line(lines[1], start, end) if present[1] else zeros.copy(),
-                "drums": drum_full[start:end].copy() if present[2] else zeros.copy(),
+                # present[i] implies the line exists; the `is not None` tests tell mypy so
+                "melody": window_line(lead_line, start, end)
+                if present[0] and lead_line is not None
+                else zeros,
+                "bass": window_line(bass_line, start, end)
+                if present[1] and bass_line is not None
+                else zeros.copy(),
+                "drums": drum_full[start:end].copy()
+                if present[2] and drum_full is not None
+                else zeros.copy(),
             }
-            arrays["tempo"] = np.float32(parts.tempo)
+            arrays["tempo"] = np.array(parts.tempo, dtype=np.float32)  # shape ()
             out.append(arrays)
         return out
 
@@ -216,7 +223,9 @@ class MultitrackConverter(Converter):
         note_on = pitched_slot & (tokens >= FIRST_PITCH_TOKEN) & (tokens < MELODY_VOCAB)
         moved = np.where(note_on, tokens + shift, tokens)
         bad = note_on & ((moved < FIRST_PITCH_TOKEN) | (moved >= MELODY_VOCAB))
-        return {**arrays, "tokens": moved}, ~bad.reshape(len(tokens), -1).any(axis=1)
+        # (N,) bool; asarray (a no-op here): numpy's stubs allow any(axis=1) to give a scalar
+        ok = ~np.asarray(bad.reshape(len(tokens), -1).any(axis=1))
+        return {**arrays, "tokens": moved}, ok
 
 
 def _slot_tracks(tracks: Sequence[Track], slots: int) -> list[Track]:

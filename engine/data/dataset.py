@@ -85,7 +85,8 @@ def prepare(
     """
     t0 = time.perf_counter()
     names, paths = _configs(configs), _midi_files(folder)
-    cache, seen = PrepareCache(), {}
+    cache = PrepareCache()
+    seen: dict[str, Path] = {}
     reports = []
     for i, path in enumerate(paths):
         reports.append(_prepare_file(path, names, cache, use_cache, seen)[0])
@@ -112,7 +113,8 @@ def load_examples(
     Each example carries its file's weight from the folder's corpus.json (`file_weights`).
     """
     (name,) = _configs([config])
-    paths, cache, seen = _midi_files(folder), PrepareCache(), {}
+    paths, cache = _midi_files(folder), PrepareCache()
+    seen: dict[str, Path] = {}
     parts: list[dict[str, np.ndarray]] = []
     files: list[str] = []
     for i, path in enumerate(paths):

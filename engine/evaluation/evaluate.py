@@ -12,7 +12,7 @@ import json
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import numpy as np
 import torch
@@ -284,6 +284,10 @@ def _load(model_dir: str | Path, device: Any) -> tuple[MusicVAE, ModelCard, str]
     return model, card, folder.name
 
 
+@overload
+def _examples(folder: Path, config: str, required: Literal[True] = True) -> Examples: ...
+@overload
+def _examples(folder: Path, config: str, required: bool) -> Examples | None: ...
 def _examples(folder: Path, config: str, required: bool = True) -> Examples | None:
     """The folder's examples, untransposed (we test the music as it is)."""
     from engine.data.dataset import DatasetError, load_examples

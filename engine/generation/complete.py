@@ -73,7 +73,7 @@ def with_new_parts(clip: Pattern, fitted: FittedClip, write: Sequence[str], new:
 
 def plan_parts(
     spec: ModelSpec, arrays: dict[str, np.ndarray], parts: Sequence[str] | None
-) -> tuple[list, list]:
+) -> tuple[list[str], list[str]]:
     """(given, write) part names for a clip of a model with a track per part (trio_16bar); GenerationError
     when there is nothing to keep or the request is wrong, NothingToWrite when every part is there and
     none was asked for."""
@@ -111,7 +111,7 @@ def fit_latent(runner: Runner, batch: dict[str, torch.Tensor], keys: list[str]) 
         for _ in range(FIT_STEPS):
             opt.zero_grad()
             loss = -runner.model.recon_log_prob(z, batch, keys=keys).sum() + 0.5 * (z**2).sum()
-            loss.backward()
+            loss.backward()  # type: ignore[no-untyped-call]  # torch leaves Tensor.backward unannotated
             opt.step()
     return z.detach()
 

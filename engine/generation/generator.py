@@ -153,7 +153,8 @@ class Generator:
         tempo: float | None = None,
     ) -> Generated:
         """One clip per latent code z (B, Z); temperature 0 = the most likely notes."""
-        seed, notices = new_seed(seed), []
+        seed = new_seed(seed)
+        notices: Notices = []
         resolved = self.runner.resolve_key(key, None, notices)
         return _generated(self._decode(z, temperature, resolved, seed, tempo, notices), seed, notices)
 
@@ -168,7 +169,8 @@ class Generator:
     ) -> Generated:
         """n new clips from the prior; with `bars`, each is a chain of clips along a smooth latent path."""
         _check_count(n)
-        seed, notices = new_seed(seed), []
+        seed = new_seed(seed)
+        notices: Notices = []
         resolved = self.runner.resolve_key(key, None, notices)
         if bars is None or bars * STEPS_PER_BAR == self.steps:
             clips = self._decode(self.runner.prior(n, seed), temperature, resolved, seed, None, notices)
@@ -192,7 +194,8 @@ class Generator:
         _check_count(n)
         if amount < 0:
             raise GenerationError(f"--amount {amount} must be 0 or more (0 = the clip itself)")
-        seed, notices = new_seed(seed), []
+        seed = new_seed(seed)
+        notices: Notices = []
         resolved = self.runner.resolve_key(key, clip, notices)
         mu = self.runner.encode([clip], notices)  # (1, Z)
         d = self.runner.prior(n, seed)
@@ -223,7 +226,8 @@ class Generator:
         """Clips morphing from A into B (A and B's reconstructions are the ends), each step no nearer A
         and no further from B in notes than the one before where the path allows
         (engine/generation/morph.py)."""
-        seed, notices = new_seed(seed), []
+        seed = new_seed(seed)
+        notices: Notices = []
         resolved = self.runner.resolve_key(key, a.concat(b), notices)
         path = self._path(a, b, (steps - 1) * REFINE + 1 if steps >= 2 else steps, notices)
         arrays = self.runner.decode(path, temperature, resolved, seed, notices)
@@ -259,7 +263,8 @@ class Generator:
         seed: int | None = None,
     ) -> Generated:
         """The clip at (x, y) of the square whose corners are A (0,0), B (1,0), C (0,1), D (1,1)."""
-        seed, notices = new_seed(seed), []
+        seed = new_seed(seed)
+        notices: Notices = []
         z = self._blend_codes(corners, [(x, y)], notices)
         return _generated(self._decode(z, temperature, None, seed, corners[0].tempo, notices), seed, notices)
 
@@ -269,7 +274,8 @@ class Generator:
         """grid x grid clips; clips[i * grid + j] is at x = i / (grid - 1), y = j / (grid - 1)."""
         if grid < 2:
             raise GenerationError("a blend grid needs at least 2 points per side")
-        seed, notices = new_seed(seed), []
+        seed = new_seed(seed)
+        notices: Notices = []
         pts = [(i / (grid - 1), j / (grid - 1)) for i in range(grid) for j in range(grid)]
         z = self._blend_codes(corners, pts, notices)
         return _generated(self._decode(z, temperature, None, seed, corners[0].tempo, notices), seed, notices)
@@ -284,7 +290,8 @@ class Generator:
     ) -> Generated:
         """The clip with its missing parts (or `parts`, e.g. "melody,bass") written; the given parts come
         back unchanged."""
-        seed, notices = new_seed(seed), []
+        seed = new_seed(seed)
+        notices: Notices = []
         write = complete_multitrack if self.spec.decoder is DecoderKind.MULTITRACK else complete
         done = write(
             self.runner, clip, parse_parts(parts), seed=seed, temperature=temperature, key=key,
@@ -294,7 +301,8 @@ class Generator:
 
     def humanize(self, clip: Pattern, amount: float = 1.0, seed: int | None = None) -> Generated:
         """Same notes, with velocities and micro-timing learned from the training music."""
-        seed, notices = new_seed(seed), []
+        seed = new_seed(seed)
+        notices: Notices = []
         return _generated([humanize(self.runner, clip, amount, seed, notices)], seed, notices)
 
 

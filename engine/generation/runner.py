@@ -15,6 +15,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import torch
@@ -22,11 +23,12 @@ import torch
 from engine.data.converter import Converter
 from engine.device import aten_lstm
 from engine.generation.fit import FittedClip, GenerationError, fit_clip
-from engine.generation.groove import GrooveSpread, add_spread
+from engine.generation.groove import add_spread
 from engine.music.keys import Key, detect_key, key_from_histogram, logit_masks, parse_key
 from engine.music.pattern import Pattern
 from models.card import DataSummary, MusicStats
 from models.musicvae import MusicVAE
+from models.report import GrooveSpread
 from models.spec import ModelSpec
 from models.vocab import DRUM_CLASSES
 
@@ -78,7 +80,7 @@ class Runner:
         self.model, self.converter, self.device = model, converter, device
         self.spec: ModelSpec = converter.spec
         self.summary = summary or DataSummary()
-        self._spread: GrooveSpread | bool | None = spread  # False once known to be missing
+        self._spread: GrooveSpread | Literal[False] | None = spread  # False once known to be missing
         self.tempo = float(self.summary.music.tempo_median or DEFAULT_TEMPO)
         self._measured = False  # music_stats() looked in the training folder already
         self._codes: dict[Pattern, torch.Tensor] = {}  # clip -> latent mean (Z,), oldest first

@@ -122,7 +122,8 @@ class PhraseCapture:
         first = min(first, boundary - 1)
         base = first * STEPS_PER_BAR
         steps = (boundary - first) * STEPS_PER_BAR
-        pitched, drums = [], []
+        pitched: list[Note] = []
+        drums: list[Note] = []
         for n in notes:
             start = math.floor(n.on - base + 0.5)
             if not 0 <= start < steps:

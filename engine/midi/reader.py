@@ -17,6 +17,7 @@ import statistics
 from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from engine.midi.roles import TrackStats, assign_roles
 from engine.midi.smf import MAX_SECONDS, MidiError, load_bytes, parse_smf
@@ -131,9 +132,15 @@ def _meter_changes(tracks: tuple[SourceTrack, ...], notices: list[str]) -> list[
     return [(tick, meter) for tick, _, _, meter in found]
 
 
-def _maps(changes: list, tps: float, first: object, steps: int) -> tuple[object, list]:
+_V = TypeVar("_V")  # the value of a (tick, value) change: BPM or Meter
+
+
+def _maps(
+    changes: list[tuple[int, _V]], tps: float, first: _V, steps: int
+) -> tuple[_V, list[tuple[float, _V]]]:
     """The value at tick 0 and the later changes as (step, value) before `steps`, repeats dropped."""
-    at_zero, later = first, []
+    at_zero = first
+    later: list[tuple[float, _V]] = []
     for tick, value in changes:
         if tick == 0:
             at_zero = value

@@ -15,7 +15,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
     from engine.music.source import MidiSource
@@ -288,11 +288,14 @@ def _start(note: Note) -> int:
     return note.start
 
 
-def _step(change: tuple) -> float:
+_V = TypeVar("_V")  # the value of a (step, value) change: BPM or Meter
+
+
+def _step(change: tuple[float, object]) -> float:
     return change[0]
 
 
-def _between(changes: tuple, start: float, end: float) -> tuple:
+def _between(changes: tuple[tuple[float, _V], ...], start: float, end: float) -> tuple[tuple[float, _V], ...]:
     """The (step, value) changes with start < step < end (changes sorted by step)."""
     lo = bisect.bisect_right(changes, start, key=_step)
     hi = bisect.bisect_left(changes, end, lo, key=_step)

@@ -87,8 +87,13 @@ class Batches:
     """
 
     def __init__(self, n: int, batch_size: int, seed: int, world: int = 1, rank: int = 0) -> None:
-        self.sampler = DistributedSampler(
-            range(n), num_replicas=world, rank=rank, shuffle=True, seed=seed, drop_last=True
+        self.sampler: DistributedSampler[int] = DistributedSampler(
+            range(n),  # type: ignore[arg-type]  # torch's stub wants a Dataset; it only reads len()
+            num_replicas=world,
+            rank=rank,
+            shuffle=True,
+            seed=seed,
+            drop_last=True,
         )
         self.batch_size = max(1, min(batch_size, len(self.sampler)))
         self.per_epoch = max(1, len(self.sampler) // self.batch_size)

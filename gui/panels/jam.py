@@ -166,8 +166,8 @@ class JamPanel(QWidget):
         if any(c is None for c in corners):
             self.session.status.emit("Fill the four corners of the Blend pad first")
             return
-        for i, clip in enumerate(corners):
-            self._set_corner(i, clip, f"blend corner {i + 1}")  # type: ignore[arg-type]
+        for i, clip in enumerate(c for c in corners if c is not None):  # all four, checked above
+            self._set_corner(i, clip, f"blend corner {i + 1}")
 
     def _load_corner(self, index: int, path: str) -> None:
         try:
@@ -180,7 +180,7 @@ class JamPanel(QWidget):
         from engine.live.jam import JamSettings
 
         return JamSettings(
-            self.pad.x, self.pad.y, self.speed.value() / 100, (4, 8)[self.phrase.currentIndex()],
+            self.pad.puck_x, self.pad.puck_y, self.speed.value() / 100, (4, 8)[self.phrase.currentIndex()],
             self.key.currentData(), self.session.generation.temperature, self.tempo.value(),
         )  # fmt: skip
 
@@ -229,7 +229,7 @@ class JamPanel(QWidget):
             return
         jam = self.mode.currentIndex() == 0
         corners, settings, mix, seed = (
-            list(self.corners),
+            [c for c in self.corners if c is not None],  # all four, checked above
             self.settings(),
             self.mix(),
             secrets.randbelow(2**31),
@@ -252,7 +252,9 @@ class JamPanel(QWidget):
 
         self.start_button.setEnabled(False)
         self.state.setText("Loading the models…")
-        run_task(self.session.executor, prepare, lambda r: self._go(*r, seed), self._failed, name="jam")
+        run_task(
+            self.session.executor, prepare, lambda r: self._go(r[0], r[1], seed), self._failed, name="jam"
+        )
 
     def _failed(self, reason: str) -> None:
         self.start_button.setEnabled(True)

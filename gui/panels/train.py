@@ -61,8 +61,8 @@ class TrainPanel(QWidget):
         self.browse = QPushButton("Browse…")
         self.config = QComboBox()
         self.config.addItems(list(CONFIGS))
-        self.size = QComboBox()
-        self.size.addItems(["small", "big"])
+        self.size_box = QComboBox()  # not `size`: that is QWidget.size()
+        self.size_box.addItems(["small", "big"])
         self.minutes = QSpinBox()
         self.minutes.setRange(1, 24 * 60)
         self.minutes.setValue(10)
@@ -96,7 +96,7 @@ class TrainPanel(QWidget):
         form = QFormLayout()
         form.addRow("Folder", row)
         form.addRow("Model type", self.config)
-        form.addRow("Size", self.size)
+        form.addRow("Size", self.size_box)
         form.addRow("Time limit", self.minutes)
         form.addRow("Steps", self.steps)
         form.addRow("Batch size", self.batch)
@@ -142,7 +142,7 @@ class TrainPanel(QWidget):
         return Path(text).expanduser()
 
     def _set_running(self, running: bool) -> None:
-        for w in (self.scan_button, self.train_button, self.config, self.size, self.folder):
+        for w in (self.scan_button, self.train_button, self.config, self.size_box, self.folder):
             w.setEnabled(not running)
         self.stop_button.setEnabled(running)
         self.resume_button.setEnabled(not running and self.out_dir is not None)
@@ -174,7 +174,7 @@ class TrainPanel(QWidget):
         folder = self._folder()
         if folder is None:
             return
-        config, size = self.config.currentText(), self.size.currentText()
+        config, size = self.config.currentText(), self.size_box.currentText()
         if not resume or self.out_dir is None:
             self.out_dir = user_models_dir() / new_model_name(folder.name, config)
             self.plot.clear()

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QScrollBar, QToolButton, QWidget
 
@@ -47,8 +49,8 @@ class PianoRollPane(QWidget):
         doc.changed.connect(lambda _p: self.sync())
         self.sync()
 
-    def apply(self, action: object) -> None:
-        action()  # type: ignore[operator]
+    def apply(self, action: Callable[[], object]) -> None:
+        action()
         self.view.update()
         self.sync()
 

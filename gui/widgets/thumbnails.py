@@ -7,7 +7,7 @@ each item keeps its Pattern under `CLIP_ROLE`, and dragging items out gives .mid
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QMimeData, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QIcon, QImage, QPainter, QPixmap
@@ -102,11 +102,11 @@ class ClipList(QListWidget):
         rows = sorted(self.row(it) for it in self.selectedItems())
         return [self.clip(r) for r in rows]
 
-    def mimeData(self, items: list[QListWidgetItem]) -> QMimeData:  # noqa: N802 - Qt override
+    def mimeData(self, items: Sequence[QListWidgetItem]) -> QMimeData:  # noqa: N802 - Qt override
         """Dragging out gives one .mid file of the dragged clips (in list order); inside, a normal move."""
         data = super().mimeData(items)
         if self.mime_factory is not None and items:
-            items = sorted(items, key=self.row)
-            out = self.mime_factory([it.data(CLIP_ROLE) for it in items], items[0].text())
+            ordered = sorted(items, key=self.row)
+            out = self.mime_factory([it.data(CLIP_ROLE) for it in ordered], ordered[0].text())
             data.setUrls(out.urls())
         return data
