@@ -113,7 +113,7 @@ def source_tempo_map(src: MidiSource, steps: int) -> tuple[float, tuple[tuple[fl
         (tick, min(max(timing.tempo2bpm(us), MIN_BPM), MAX_BPM)) for tick, us in _tempo_changes(src.tracks)
     ]
     tempo, tempo_map = _maps(bpm, tps, 120.0, steps)
-    return float(tempo), tuple((float(s), float(b)) for s, b in tempo_map)  # type: ignore[arg-type]
+    return float(tempo), tuple((float(s), float(b)) for s, b in tempo_map)
 
 
 def _meter_changes(tracks: tuple[SourceTrack, ...], notices: list[str]) -> list[tuple[int, Meter]]:
