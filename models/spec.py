@@ -46,8 +46,11 @@ class ModelSpec:
         parts: the musical parts it reads and writes, in the order `complete` writes them.
         maskable: token arrays holding melody-vocabulary pitches: `--key` masks them, training transposes.
         reads_pitched, reads_drums: whether it can use a clip's pitched notes / its drums.
-        report_seconds: time to reserve for the report card at the end of training (measured 2-9 s
-            for small configs on 2 idle cores; about 3x that covers a busy machine).
+        report_seconds: time to reserve for the report card at the end of training, at least (measured
+            2-9 s for small configs on 2 idle cores; about 3x that covers a moderately busy machine).
+        report_steps: the report card's work in training steps of the small size: training reserves
+            report_steps x its own measured seconds per step when that is more than report_seconds (a
+            busy machine). Measured 4-20 steps on 2 cores under load 1-6 (`benchmarks.bench_train_load`).
     """
 
     name: str
@@ -66,6 +69,7 @@ class ModelSpec:
     offset_head: bool = False
     maskable: tuple[str, ...] = ()
     report_seconds: float = 15.0
+    report_steps: float = 30.0
 
     def __post_init__(self) -> None:
         if len(self.tracks) != len(self.vocab) or not self.tracks:

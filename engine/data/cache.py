@@ -40,6 +40,13 @@ class PrepareCache:
     def __init__(self, root: Path | None = None) -> None:
         self.root = (root or cache_root()) / "prepare" / f"r{READER_VERSION}-c{CONVERTER_VERSION}"
 
+    @classmethod
+    def at(cls, root: Path) -> PrepareCache:
+        """The cache whose versioned folder is `root` (another process's `PrepareCache().root`)."""
+        cache = cls.__new__(cls)
+        cache.root = root
+        return cache
+
     def _path(self, key: str, suffix: str) -> Path:
         return self.root / key[:2] / f"{key}{suffix}"
 

@@ -48,6 +48,14 @@ def window_line(tokens: np.ndarray, start: int, end: int) -> np.ndarray:
     return window
 
 
+def window_lines(tokens: np.ndarray, starts: np.ndarray, steps: int) -> np.ndarray:
+    """`window_line` of every window [start, start + steps) of a whole line at once: int64 (W, steps)."""
+    windows = tokens[starts[:, None] + np.arange(steps)]
+    before_first = ~np.logical_or.accumulate(windows >= FIRST_PITCH_TOKEN, axis=1)
+    windows[before_first & (windows == NOTE_OFF)] = NO_EVENT
+    return windows
+
+
 def longest_gap(onsets: Sequence[tuple[int, int]], steps: int) -> int:
     """Longest run of steps covered by no (start, end) span in a window of `steps`."""
     covered = np.zeros(steps + 2, dtype=bool)
@@ -56,6 +64,21 @@ def longest_gap(onsets: Sequence[tuple[int, int]], steps: int) -> int:
         covered[1 + max(start, 0) : 1 + min(end, steps)] = True
     edges = np.flatnonzero(covered)
     return int(np.max(np.diff(edges)) - 1) if len(edges) > 1 else steps
+
+
+def longest_gaps(covered: np.ndarray) -> np.ndarray:
+    """int64 (W,): for each row of a bool (W, steps) coverage, the longest run of uncovered steps; the
+    same number `longest_gap` gives for that window's spans, for many windows at once."""
+    if covered.shape[1] == 0:
+        return np.zeros(len(covered), dtype=np.int64)
+    run = np.cumsum(~covered, axis=1)
+    gaps: np.ndarray = (run - np.maximum.accumulate(np.where(covered, run, 0), axis=1)).max(axis=1)
+    return gaps
+
+
+def window_starts(bars: int, window_bars: int) -> np.ndarray:
+    """int64 (W,): the first step of each window of `window_bars` bars, sliding by one bar over `bars`."""
+    return np.arange(max(0, bars - window_bars + 1), dtype=np.int64) * STEPS_PER_BAR
 
 
 def merged_drums(tracks: Sequence[Track]) -> Track:

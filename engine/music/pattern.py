@@ -12,6 +12,7 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import math
+import operator
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -103,6 +104,9 @@ class Note:
         return dataclasses.replace(self, start=self.start + steps, end=self.end + steps)
 
 
+_NOTE_ORDER = operator.attrgetter("start", "pitch", "end")  # a Track's note order (C speed, as a key)
+
+
 @dataclass(frozen=True, slots=True)
 class Track:
     """The notes of one instrument, sorted by (start, pitch).
@@ -122,7 +126,7 @@ class Track:
             raise ValueError(f"program {self.program} outside 0..127")
         if self.channel is not None and not 0 <= self.channel <= 15:
             raise ValueError(f"channel {self.channel} outside 0..15")
-        ordered = tuple(sorted(self.notes, key=lambda n: (n.start, n.pitch, n.end)))
+        ordered = tuple(sorted(self.notes, key=_NOTE_ORDER))
         object.__setattr__(self, "notes", ordered)
 
     def with_notes(self, notes: Iterable[Note]) -> Track:

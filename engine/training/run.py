@@ -59,6 +59,23 @@ class RunState:
         )  # fmt: skip
 
 
+@dataclass(frozen=True, slots=True)
+class FinishWork:
+    """What the end of a run costs, in units the run can time as it goes.
+
+    Attributes:
+        report_steps: the report card's work in training steps of this config (ModelSpec.report_steps:
+            both are the model's own arithmetic on the same device, so the ratio holds on a busy machine).
+        report_floor: seconds the report card takes at least (ModelSpec.report_seconds; GPU runs, whose
+            steps are fast while the card's scoring runs on the CPU).
+        eval_examples: held-out examples of the final accuracy check.
+    """
+
+    report_steps: float = 0.0
+    report_floor: float = 0.0
+    eval_examples: int = 0
+
+
 class TrainingRun:
     """Model, optimizer and data of one run; only rank 0 saves."""
 
@@ -148,6 +165,17 @@ class TrainingRun:
     def report_seconds(self) -> float:
         """Time to reserve for the report card (it samples and scores a few hundred clips; see the spec)."""
         return self.cfg.spec.report_seconds
+
+    def eval_size(self, limit: int | None) -> int:
+        """Held-out examples `evaluate(limit)` looks at."""
+        return len(self.eval_order[: limit or 1024])
+
+    def finish_work(self, report: bool) -> FinishWork:
+        """The end of this run (final check, and the report card when `report`) for the time budget."""
+        spec = self.cfg.spec
+        if not report:
+            return FinishWork(0.0, 0.0, self.eval_size(None))
+        return FinishWork(spec.report_steps, spec.report_seconds, self.eval_size(None))
 
     def write_report(self) -> Any:
         from engine.evaluation.evaluate import report_for_training, write_report
