@@ -3,7 +3,8 @@
 
 Runs `python main.py train ../shared/data/midi --config C --device cpu` as a musician would, two configs at
 a time, each pinned to one core of its own (stricter than the 2-core target; it halves the wall time of
-the benchmark). Records wall time to the report card, steps, held-out teacher-forced accuracy and peak RSS.
+the benchmark). Records wall time to the report card, steps, held-out teacher-forced accuracy and peak RSS,
+and the report card's honest measures of the trained model (benchmarks/bench_quality.py `report_figures`).
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ def _finish(proc: subprocess.Popen[str]) -> tuple[str, int, float]:
 
 
 def _figures(config: str, out: Path, seconds: float, peak_mb: float) -> list[Figure]:
+    from benchmarks.bench_quality import report_figures
     from models.card import read_card
     from models.report import read_report
 
@@ -56,6 +58,7 @@ def _figures(config: str, out: Path, seconds: float, peak_mb: float) -> list[Fig
                "reported", cmd),
         Figure(f"{config} small: peak memory of the whole train command", (peak_mb,), "MB", "< 2048 MB", cmd,
                stat="max"),
+        *report_figures(f"{config} small, default train on the sample folder", report, cmd),
     ]  # fmt: skip
 
 

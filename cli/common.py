@@ -21,10 +21,20 @@ DEVICES = ("auto", "cpu", "cuda", "mps")
 
 
 def add_generation_options(p: argparse.ArgumentParser, out_default: str = "bandmate-out") -> None:
-    """MODEL, --seed, --temperature, --out, --device: every generation command takes these."""
+    """MODEL, --seed, --temperature, --part-temperature, --out, --device: every generation command takes
+    these."""
     p.add_argument("model", help="trained model directory or bundled model name")
     p.add_argument("--seed", type=int, default=None)
-    p.add_argument("--temperature", type=float, default=0.5)
+    p.add_argument(
+        "--temperature", type=float, default=None,
+        help="0 = the most likely notes, up to 2; for every part (default: each part's own, as the "
+        "model's report card recommends)",
+    )  # fmt: skip
+    p.add_argument(
+        "--part-temperature", type=_part_temperatures, default=None, metavar="PART=T,...",
+        help="single parts' temperatures, e.g. melody=0.9,drums=0.6 (the others: --temperature, else "
+        "the model's own)",
+    )  # fmt: skip
     p.add_argument("--out", default=out_default, help="output folder")
     p.add_argument("--device", default="cpu", choices=DEVICES)
     p.add_argument(
@@ -45,6 +55,31 @@ def add_flat_option(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="new notes at velocity 100 on the grid (default: the training music's loudness and timing)",
     )
+
+
+def add_check_options(p: argparse.ArgumentParser) -> None:
+    """--novel or --unchecked: what the quality check and the copy check do with the clips drawn."""
+    group = p.add_mutually_exclusive_group()
+    group.add_argument(
+        "--novel",
+        action="store_true",
+        help="also redraw clips with a bar that copies your training music note for note",
+    )
+    group.add_argument(
+        "--unchecked",
+        action="store_true",
+        help="keep every clip drawn, even one that fails the quality check (a silent part, noise, "
+        "notes far out of the part's range, a note held far too long, long silence)",
+    )
+
+
+def _part_temperatures(text: str) -> dict[str, float]:
+    from engine.generation.runner import parse_part_temperatures
+
+    try:
+        return parse_part_temperatures(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
 
 
 def _user_errors() -> tuple[type[BaseException], ...]:
@@ -92,7 +127,22 @@ def load(args: argparse.Namespace) -> Generator:
     gen = Generator.load(args.model, device=args.device)
     gen.feel = not getattr(args, "flat", False)
     print(f"model: {gen.path} ({gen.config_name}, {bars(gen.steps // 16)} per clip)")
+    if hasattr(args, "temperature"):
+        args.temperature = temperature(args, gen)
     return gen
+
+
+def temperature(args: argparse.Namespace, gen: Generator) -> float | dict[str, float] | None:
+    """What --temperature and --part-temperature ask of `gen`: None (each part's own), one number, or
+    one per part (--part-temperature over --temperature over the model's own); says which it uses."""
+    base, parts = args.temperature, getattr(args, "part_temperature", None)
+    chosen: float | dict[str, float] | None = base
+    if parts:
+        chosen = {**({p: base for p in gen.spec.parts} if base is not None else {}), **parts}
+    if chosen is None:
+        each = ", ".join(f"{p} {t:g}" for p, t in gen.temperatures.items())
+        print(f"temperature: {each} (the model's own; --temperature or --part-temperature to change)")
+    return chosen
 
 
 def bars(n: int) -> str:
@@ -128,8 +178,26 @@ def write(pattern: Pattern, path: Path, bpm: float | None = None) -> None:
 
 
 def report(result: Generated, args: argparse.Namespace) -> None:
-    """Print the call's notes for the musician and, without --seed, the seed that reproduces the result."""
+    """Print the call's notes for the musician, what the checks redrew and, without --seed, the seed that
+    reproduces the result."""
     for line in result.notices:
         print(f"note: {line}")
+    note = result.checked.note if result.checked else None
+    if note:
+        print(f"note: {note}")
     if getattr(args, "seed", None) is None:
         print(f"seed {result.seed} (add --seed {result.seed} to get the same again)")
+
+
+def write_checked(result: Generated, paths: list[Path], bpm: float | None = None) -> int:
+    """Write each clip to its path (at one tempo `bpm` when given, see `write`), saying which copy the
+    training music; 1 when no clip passed."""
+    for i, (clip, path) in enumerate(zip(result.clips, paths, strict=False)):
+        write(clip, path, bpm)
+        copied = result.checked.copy_note(i) if result.checked else None
+        if copied:
+            print(f"note: {path.name} copies your training music: {copied} (--novel redraws such clips)")
+    if result.checked and not result.clips:
+        print("error: no clip passed the checks; try another --temperature (or --unchecked)", file=sys.stderr)
+        return 1
+    return 0

@@ -33,15 +33,21 @@ def run(args: argparse.Namespace) -> int:
     except SessionError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    lanes = ", ".join(f"{lane.name or 'lane'} ({len(lane.clips)})" for lane in data.lanes) or "empty"
+    arr = data.arrangement
+    lanes = ", ".join(
+        f"{lane.name or 'lane'} ({len(lane.placements)}{', muted' if lane.muted else ''})"
+        for lane in arr.lanes
+    )
     print(f"{Path(args.file).name}: model {data.model or '-'}, {data.tempo:g} BPM")
-    print(f"  arrangement: {data.kept_clips} clips in {len(data.lanes)} lane(s): {lanes}")
+    print(
+        f"  arrangement: {data.kept_clips} clips in {len(arr.lanes)} lane(s), {arr.bars} bars: {lanes or '-'}"
+    )
     print(f"  candidates: {len(data.candidates)}; clip on the roll: {data.clip.name if data.clip else '-'}")
     if not (args.midi or args.wav):
         return 0
     song = arrangement_pattern(data)
     if song is None:
-        print("error: the arrangement is empty: nothing to export", file=sys.stderr)
+        print("error: the arrangement is empty (or every lane is muted): nothing to export", file=sys.stderr)
         return 2
     bpm = args.bpm if args.bpm is not None else data.tempo
     if not 20.0 <= bpm <= 300.0:

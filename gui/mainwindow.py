@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QPoint, QSettings, Qt
+from PySide6.QtCore import QPoint, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -66,20 +66,6 @@ def _scrolling(page: QWidget) -> QScrollArea:
     return area
 
 
-def suggested_temperature(model_dir: object) -> float | None:
-    """The temperature the model's report card suggests (report.json style.best_temperature), or None."""
-    import json
-
-    if model_dir is None:
-        return None
-    try:
-        report = json.loads((Path(str(model_dir)) / "report.json").read_text(encoding="utf-8"))
-        best = report["style"]["best_temperature"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-    return float(best) if isinstance(best, (int, float)) and 0.0 <= best <= 2.0 else None
-
-
 class MainWindow(QMainWindow):
     """Bandmate's window; owns no engine state itself (that lives in `Session` and `QtPlayer`)."""
 
@@ -95,17 +81,20 @@ class MainWindow(QMainWindow):
     ) -> None:
         super().__init__(parent)
         self.session, self.player, self.output, self.store = session, player, output, store
-        self.setWindowTitle("Bandmate")
+        self.setWindowTitle("Bandmate[*]")  # "[*]": "*" while there is unsaved work
         self.resize(1280, 760)  # fits a 1280x800 screen with its panel; 1280x720 works too
         self.setAcceptDrops(True)
         self.pane = PianoRollPane(session.doc)
         self.roll = self.pane.view
         self.transport = TransportBar()
-        self.arrangement = ArrangementStrip(lambda: self.session.settings.output_folder)
+        self.arrangement = ArrangementStrip(
+            lambda: self.session.settings.output_folder, session.doc.undo_stack
+        )
         self.generate = GeneratePanel(session)
         self.morph = MorphPanel(session)
         self.blender = BlenderPanel(session)
         self.tools = ToolsPanel(session)
+        self.tools.selection_source = self.roll.model.selected_region
         self.train = TrainPanel(session)
         # the jam plays the raw output (its parts have their own channels) and stops the clip player first
         self.jam = JamPanel(
@@ -123,6 +112,7 @@ class MainWindow(QMainWindow):
         self.busy = QProgressBar()
         self.sessions = SessionFiles(self, store, self.show_status)
         self.sessions.path_changed.connect(self._title)
+        self.sessions.unsaved_changed.connect(self.setWindowModified)  # the title's "[*]" shows as "*"
         self._build()
         self._connect()
         self._actions()
@@ -171,7 +161,7 @@ class MainWindow(QMainWindow):
         split.addWidget(self.pane)
         split.addWidget(self.arrangement)
         split.setStretchFactor(0, 1)
-        split.setSizes([600, 190])
+        split.setSizes([560, 230])
         self.setCentralWidget(split)
         tabs = QTabWidget()
         for page, name in (
@@ -207,6 +197,12 @@ class MainWindow(QMainWindow):
         s.busy_changed.connect(self.busy.setVisible)
         s.job_finished.connect(self._job_finished)
         s.doc.changed.connect(self._clip_changed)
+        self.pane.mix_changed.connect(lambda: self._clip_changed(self.session.doc.pattern))
+        rec = self.pane.record  # the metronome clicks on the sound output at the transport tempo
+        rec.click, rec.tempo = (lambda: self.output.output), self.transport.tempo.value
+        rec.status.connect(self.show_status)
+        rec.bar_one.connect(self._play_along)
+        rec.use_as.connect(lambda t: self.use_clip(self.session.doc.pattern, self.session.doc.name, t))
         s.model_changed.connect(self._model_loaded)
         self.model_box.activated.connect(lambda i: self.load_model(self.model_box.itemData(i)))
         self.transport.play_toggled.connect(self.toggle_play)
@@ -227,13 +223,10 @@ class MainWindow(QMainWindow):
         self.morph.keep.connect(self.arrangement.add)
         self.arrangement.play_requested.connect(self._play_arrangement)
         self.arrangement.export_requested.connect(self.files.export)
-        self.arrangement.list.itemClicked.connect(
-            lambda it: self.session.show_clip(
-                self.arrangement.list.clip(self.arrangement.list.row(it)), it.text()
-            )
-        )
-        self.generate.candidates.mime_factory = self.arrangement.list.mime_factory
-        self.morph.steps_list.mime_factory = self.arrangement.list.mime_factory
+        self.arrangement.clip_opened.connect(self.session.show_clip)
+        self.arrangement.status.connect(self.show_status)
+        self.generate.candidates.mime_factory = self.arrangement.mime_factory
+        self.morph.steps_list.mime_factory = self.arrangement.mime_factory
         self.blender.fill_button.clicked.connect(self._corners_from_candidates)
         self.generate.candidates.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.generate.candidates.customContextMenuRequested.connect(self._candidate_menu)
@@ -338,13 +331,6 @@ class MainWindow(QMainWindow):
         self.session.settings = self.session.settings.replace(model=self.session.model_name)
         save_settings(self.store, self.session.settings)
         self.rename_action.setEnabled(self._is_user_model(self.session.model_name))
-        best = suggested_temperature(getattr(gen, "path", None))
-        if best is not None and best != self.session.generation.temperature:
-            self.session.set_generation(temperature=best)
-            self.show_status(
-                f"Model {Path(self.session.model_name).name} ready; temperature set to {best:g}, "
-                "the one its report card suggests"
-            )
 
     @staticmethod
     def _is_user_model(model: str) -> bool:
@@ -371,6 +357,7 @@ class MainWindow(QMainWindow):
 
     def _clip_changed(self, pattern: Pattern) -> None:
         """The loop follows the clip: the player gets each new version (also while playing)."""
+        pattern = self.pane.audible(pattern)  # mute and solo in the track list
         if pattern.tracks:
             self.output.set_pattern(pattern)
             self.player.load(pattern)
@@ -407,7 +394,10 @@ class MainWindow(QMainWindow):
 
     def use_candidate(self, row: int, target: str) -> None:
         """Send candidate `row` to "A"/"B" (morph) or a corner "0".."3" (blend)."""
-        clip, name = self.generate.candidates.clip(row), self.generate.candidates.item(row).text()
+        self.use_clip(self.generate.candidates.clip(row), self.generate.candidates.item(row).text(), target)
+
+    def use_clip(self, clip: Pattern, name: str, target: str) -> None:
+        """Send a clip to "A"/"B" (morph) or a corner "0".."3" (blend)."""
         if target in ("A", "B"):
             self.morph.set_clip("AB".index(target), clip, name)
         else:
@@ -419,6 +409,12 @@ class MainWindow(QMainWindow):
             self.show_status("Generate at least 4 candidates first (Generate tab)")
             return
         self.blender.set_corners([(c.clip(i), c.item(i).text()) for i in range(4)])
+
+    def _play_along(self, delay_ms: int) -> None:
+        """While recording, the clip starts from its top on the first recorded bar (after the count-in)."""
+        self.player.stop()
+        if self.session.doc.pattern.note_count:
+            QTimer.singleShot(delay_ms, self.play)
 
     def _play_arrangement(self, joined: Pattern) -> None:
         self.session.show_clip(joined, "arrangement")
@@ -453,7 +449,7 @@ class MainWindow(QMainWindow):
             event.acceptProposedAction()
 
     def _title(self, path: str) -> None:
-        self.setWindowTitle(f"{path.rsplit('/', 1)[-1]} - Bandmate" if path else "Bandmate")
+        self.setWindowTitle(f"{path.rsplit('/', 1)[-1]}[*] - Bandmate" if path else "Bandmate[*]")
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
         """Quitting with unsaved work asks Save / Discard / Cancel first (Cancel keeps the window open)."""
@@ -461,6 +457,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.sessions.closed_cleanly()
+        self.pane.record.close_input()
         self.train.stop()
         self.jam.stop()
         self.player.close()

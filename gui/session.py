@@ -36,23 +36,41 @@ class GenerationSettings:
 
     Attributes:
         temperature: 0 = the most likely notes, up to 2 = wild.
+        parts: each part's own temperature, ((part, temperature), ...), over `temperature`; empty: every
+            part at `temperature`. Loading a model sets them to its report card's recommendation.
         key: None (any notes), "auto" (the clip's key, else the training music's) or a name like "C:minor".
         feel: new notes get the training music's loudness and timing (False: velocity 100 on the grid).
         amount: how far variations move from the current clip, 0 (the same) to 1 (far).
+        checked: clips that fail the quality check are redrawn (engine/generation/gate.py).
+        novel: clips with a bar that copies the training music are redrawn too.
     """
 
     temperature: float = 0.5
     key: str | None = None
     feel: bool = True
     amount: float = 0.3
+    checked: bool = True
+    novel: bool = False
+    parts: tuple[tuple[str, float], ...] = ()
 
     def __post_init__(self) -> None:
-        if not 0.0 <= self.temperature <= 2.0:
-            raise ValueError(f"temperature {self.temperature} is outside 0..2")
+        for part, t in (("", self.temperature), *self.parts):
+            if not 0.0 <= t <= 2.0:
+                raise ValueError(f"temperature {t}{f' ({part})' if part else ''} is outside 0..2")
         if not 0.0 <= self.amount <= 1.0:
             raise ValueError(f"amount {self.amount} is outside 0..1")
         if self.key not in (None, "auto"):
             parse_key(self.key)  # KeyNameError (a ValueError) for a name it cannot read
+
+    @property
+    def model_temperature(self) -> float | dict[str, float]:
+        """What the generator gets: one temperature for every part, or each part's own."""
+        return dict(self.parts) if self.parts else self.temperature
+
+    @property
+    def parts_text(self) -> str:
+        """The per-part temperatures as the Generate panel shows them: "melody=0.8, drums=0.5"."""
+        return ", ".join(f"{p}={t:g}" for p, t in self.parts)
 
 
 class Session(QObject):
@@ -117,16 +135,28 @@ class Session(QObject):
         gen_note = [""]
 
         def loaded(gen: Generator) -> None:
-            self.generator, self.model_name = gen, str(model)
+            self.use_generator(gen, str(model))
             where = "GPU" if str(gen.device).startswith(("cuda", "mps")) else "CPU"
             self.status.emit(
-                f"Model {self._short(model)} ready ({gen.config_name}, on the {where}{gen_note[0]})"
+                f"Model {self._short(model)} ready ({gen.config_name}, on the {where}{gen_note[0]}); "
+                f"temperatures {self.generation.parts_text}"
             )
-            self.model_changed.emit(gen)
             if done is not None:
                 done(gen)
 
         return self.run(work, loaded, f"Loading model {self._short(model)}")
+
+    def use_generator(self, gen: Generator, name: str | None = None) -> None:
+        """Make `gen` the session's model (`name`: its bundled name or folder; None keeps the last): its
+        parts' temperatures (the report card's recommendation, else the config's defaults) replace the last
+        model's, then `model_changed` fires."""
+        self.generator = gen
+        if name is not None:
+            self.model_name = name
+        temps = gen.temperatures  # the report card's recommendation (issue 15: it was never applied)
+        mean = round(sum(temps.values()) / len(temps), 2)
+        self.set_generation(temperature=mean, parts=tuple(temps.items()))
+        self.model_changed.emit(gen)
 
     @staticmethod
     def _short(model: str) -> str:

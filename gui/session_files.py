@@ -4,7 +4,10 @@ or kill, and the question on quit when there is unsaved work.
 
 The file format lives in engine.music.sessionfile; this module only gathers the window's state into a
 `SessionData` and puts one back. "Unsaved work" means the state differs from the one last saved or opened
-(compared as the JSON that would be written) and is not empty. Autosave writes the state every
+(compared as the JSON that would be written) and is not empty; every arrangement edit, undo and redo
+(`ArrangementStrip.changed`) re-checks it and `unsaved_changed` tells the window (its title shows "*").
+Opening a session puts its arrangement in with `ArrangementStrip.set_arrangement` (no undo step) and
+clears the undo history. Autosave writes the state every
 AUTOSAVE_MS to `bandmate_home()/autosave.bandmate` while it is unsaved; a clean quit removes that file, so
 finding it at start-up means the app was killed or crashed, and the window offers to restore it.
 """
@@ -30,6 +33,7 @@ from engine.music.sessionfile import (
     session_json,
 )
 from engine.registry import bandmate_home
+from gui.session import GenerationSettings
 
 AUTOSAVE_MS = 20_000
 RECENT_KEY = "sessions/recent"
@@ -43,14 +47,34 @@ def autosave_path() -> Path:
     return bandmate_home() / f"autosave{SUFFIX}"
 
 
+def _generation_data(g: GenerationSettings) -> dict[str, Any]:
+    """The generation settings as the file holds them (JSON values: each part's temperature a list)."""
+    data = dataclasses.asdict(g)
+    data["parts"] = [[part, t] for part, t in data.get("parts", ())]
+    return data
+
+
+def _generation_settings(data: dict[str, Any]) -> dict[str, Any]:
+    """The file's generation settings as `Session.set_generation` takes them (parts as pairs); a value
+    it cannot read is left for set_generation to refuse."""
+    out = dict(data)
+    try:
+        out["parts"] = tuple((str(part), float(t)) for part, t in data.get("parts", ()))
+    except (TypeError, ValueError):
+        pass
+    return out
+
+
 class SessionFiles(QObject):
     """Save/Open/recent/autosave/quit prompt for one window.
 
     Signals:
         path_changed(str): the session's file ("" for a new, unsaved one); the window title follows it.
+        unsaved_changed(bool): the arrangement was edited (or undone) into or out of unsaved work.
     """
 
     path_changed = Signal(str)
+    unsaved_changed = Signal(bool)
 
     def __init__(self, window: Any, store: QSettings, status: Callable[[str], None]) -> None:
         """`window`: the gui.mainwindow.MainWindow it serves (not imported here: the window imports this)."""
@@ -65,6 +89,9 @@ class SessionFiles(QObject):
         self.recent_menu: QMenu | None = None
         self.closed = False  # the window was closed on purpose (a later close, at exit, does not ask)
         self._pending: dict[str, Any] = {}  # generation settings to restore once a session's model loads
+        self.unsaved = False
+        self._loading = False  # a session is being put into the window: its own changes are not edits
+        window.arrangement.changed.connect(self._arrangement_changed)
 
     # --- the state ---------------------------------------------------------------------------------
     def collect(self) -> SessionData:
@@ -83,7 +110,7 @@ class SessionFiles(QObject):
         return SessionData(
             clip=NamedClip(doc.name, doc.pattern) if doc.pattern.tracks else None,
             candidates=tuple(NamedClip(n, c) for n, c in zip(cands.names(), cands.clips(), strict=True)),
-            lanes=tuple(w.arrangement.lanes()),
+            arrangement=w.arrangement.arrangement,
             morph=(morph[0], morph[1]),
             morph_position=w.morph.slider.value(),
             blend=blend,
@@ -92,11 +119,18 @@ class SessionFiles(QObject):
             tempo=float(w.transport.tempo.value()),
             loop=w.transport.loop_box.isChecked(),
             sound={name: getattr(settings, name) for name in SOUND_FIELDS},
-            generation=dataclasses.asdict(w.session.generation),
+            generation=_generation_data(w.session.generation),
         )
 
     def apply(self, data: SessionData) -> None:
         """Put `data` into the window: clip, candidates, arrangement, morph, blend, tempo, model, settings."""
+        self._loading = True
+        try:
+            self._apply(data)
+        finally:
+            self._loading = False
+
+    def _apply(self, data: SessionData) -> None:
         w = self.window
         w.player.stop()
         w.transport.set_tempo(data.tempo)
@@ -114,14 +148,14 @@ class SessionFiles(QObject):
             w.files.refresh_outputs()
         w.session.settings = new
         try:
-            w.session.set_generation(**data.generation)
+            w.session.set_generation(**_generation_settings(data.generation))
         except (TypeError, ValueError):
             pass  # a session from another version with settings this one does not take: keep the current
         cands = w.generate.candidates
         cands.clear()
         for c in data.candidates:
             cands.add_clip(c.pattern, c.name)
-        w.arrangement.set_lanes(list(data.lanes))
+        w.arrangement.set_arrangement(data.arrangement)  # no undo step; the history is cleared below
         for i, clip in enumerate(data.morph):
             if clip is not None:
                 w.morph.set_clip(i, clip.pattern, clip.name)
@@ -132,10 +166,10 @@ class SessionFiles(QObject):
         w.blender.pad.set_position(*data.blend_xy, emit=False)
         if data.clip is not None:
             w.session.show_clip(data.clip.pattern, data.clip.name, undoable=False)
-            w.session.doc.undo_stack.clear()
+        w.session.doc.undo_stack.clear()  # clip and arrangement edits share it: no undo into the old session
         if data.model and data.model != w.session.model_name:
             # loading a model applies its suggested temperature: the session's own settings win afterwards
-            self._pending = dict(data.generation)
+            self._pending = _generation_settings(data.generation)
             w.session.model_changed.connect(self._restore_generation)
             w.files.refresh_models(select=data.model)
 
@@ -156,6 +190,16 @@ class SessionFiles(QObject):
         self._saved = session_json(data)
         self.path = path
         self.path_changed.emit(str(path or ""))
+        self._set_unsaved(False)
+
+    def _arrangement_changed(self) -> None:
+        if not self._loading:
+            self._set_unsaved(self.modified())
+
+    def _set_unsaved(self, unsaved: bool) -> None:
+        if unsaved != self.unsaved:
+            self.unsaved = unsaved
+            self.unsaved_changed.emit(unsaved)
 
     # --- save / open ---------------------------------------------------------------------------
     def save(self) -> bool:
@@ -292,6 +336,7 @@ class SessionFiles(QObject):
             self.status(f"Could not restore the autosaved work: {exc}")
             return False
         self.apply(data)
+        self._set_unsaved(self.modified())
         self.status(f"Restored unsaved work ({data.kept_clips} kept clips); save it with Ctrl+S")
         return True
 
@@ -320,6 +365,7 @@ class SessionFiles(QObject):
     def forget_changes(self) -> None:
         """Count the current state as saved (a scripted run that quits on purpose, e.g. --smoke)."""
         self._saved = session_json(self.collect())
+        self._set_unsaved(False)
 
     def closed_cleanly(self) -> None:
         """The window closes on purpose: no recovery is needed next time, and a second close does not ask."""

@@ -131,6 +131,7 @@ typedef struct {
     const float *head_w, *head_b, *embed;    /* the head's blocks (H + E rows) and bias, the embeddings */
     const float *cond, *noise;               /* cond (n, C); noise (L, n, V) with W_out's bias in it */
     const int64_t *given;                    /* (n, L) when not sampling */
+    const int64_t *start;                    /* (n,) the first step's input tokens, or NULL: the start token */
     int64_t *tokens;                         /* out: (n, L) */
     float *head_out;                         /* out: (n, L, K) */
     float *hidden_out;                       /* out: (n, L, H), the top layer per step; or NULL */
@@ -206,7 +207,7 @@ CLONES static int decode_loop(const Job *d) {
         layer_pass(d->w + offsets[k] + (size_t)head_blocks * BW * hid, gpad / BW, hid,
                    h + (size_t)k * n * hid, n, out + out_off[k] + (size_t)head_blocks * BW, (int)cols[k], 0);
     }
-    for (int r = 0; r < n; r++) prev[r] = d->vocab; /* the start token */
+    for (int r = 0; r < n; r++) prev[r] = d->start ? d->start[r] : d->vocab; /* e.g. the last bar's last token */
     for (int t = 0; t < d->length; t++) {
         for (int k = 0; k < d->layers; k++) {
             float *hk = h + (size_t)k * n * hid, *ck = c + (size_t)k * n * hid, *ok = out + out_off[k];
@@ -281,11 +282,12 @@ static int need(Py_buffer *b, Py_ssize_t items, Py_ssize_t size, const char *nam
 
 static PyObject *decode(PyObject *self, PyObject *args) {
     (void)self;
-    Py_buffer b[15];
+    Py_buffer b[16];
     int layers, n, hid, vocab, length, sample, cond_size, embed_size, head_size;
-    if (!PyArg_ParseTuple(args, "y*y*y*y*y*y*y*y*y*y*y*y*w*w*w*iiiiiiiii", &b[0], &b[1], &b[2], &b[3],
+    if (!PyArg_ParseTuple(args, "y*y*y*y*y*y*y*y*y*y*y*y*w*w*w*y*iiiiiiiii", &b[0], &b[1], &b[2], &b[3],
                           &b[4], &b[5], &b[6], &b[7], &b[8], &b[9], &b[10], &b[11], &b[12], &b[13], &b[14],
-                          &layers, &n, &hid, &vocab, &length, &sample, &cond_size, &embed_size, &head_size))
+                          &b[15], &layers, &n, &hid, &vocab, &length, &sample, &cond_size, &embed_size,
+                          &head_size))
         return NULL;
     PyObject *result = NULL;
     const int *head_cols = b[0].buf;
@@ -314,8 +316,17 @@ static PyObject *decode(PyObject *self, PyObject *args) {
         !need(&b[9], (Py_ssize_t)n * cond_size, 4, "cond") ||
         !need(&b[10], sample ? nl * vocab : 0, 4, "noise") || !need(&b[11], sample ? 0 : nl, 8, "given") ||
         !need(&b[12], nl, 8, "tokens") || !need(&b[13], nl * head_size, 4, "head_out") ||
-        (b[14].len && !need(&b[14], nl * hid, 4, "hidden_out")))
+        (b[14].len && !need(&b[14], nl * hid, 4, "hidden_out")) ||
+        (b[15].len && !need(&b[15], n, 8, "start")))
         goto done;
+    if (b[15].len) { /* a start token indexes the table too */
+        const int64_t *st = b[15].buf;
+        for (int r = 0; r < n; r++)
+            if (st[r] < 0 || st[r] > vocab) {
+                PyErr_Format(PyExc_IndexError, "start token %lld outside 0..%d", (long long)st[r], vocab);
+                goto done;
+            }
+    }
     if (!sample) { /* a bad token would index outside the table */
         const int64_t *g = b[11].buf;
         for (Py_ssize_t i = 0; i < nl; i++)
@@ -326,8 +337,8 @@ static PyObject *decode(PyObject *self, PyObject *args) {
     }
     Job d = {layers,    n,         hid,       vocab,     length,    sample,    cond_size, embed_size,
              head_size, head_cols, b[1].buf,  b[2].buf,  b[3].buf,  b[4].buf,  b[5].buf,  b[6].buf,
-             b[7].buf,  b[8].buf,  b[9].buf,  b[10].buf, b[11].buf, b[12].buf, b[13].buf,
-             b[14].len ? b[14].buf : NULL};
+             b[7].buf,  b[8].buf,  b[9].buf,  b[10].buf, b[11].buf, b[15].len ? b[15].buf : NULL,
+             b[12].buf, b[13].buf, b[14].len ? b[14].buf : NULL};
     int status;
     Py_BEGIN_ALLOW_THREADS /* the GUI thread runs on while a worker decodes */
     status = decode_loop(&d);
@@ -338,15 +349,15 @@ static PyObject *decode(PyObject *self, PyObject *args) {
     }
     result = Py_NewRef(Py_None);
 done:
-    for (int i = 0; i < 15; i++) PyBuffer_Release(&b[i]);
+    for (int i = 0; i < 16; i++) PyBuffer_Release(&b[i]);
     return result;
 }
 
 static PyMethodDef methods[] = {
     {"decode", decode, METH_VARARGS,
      "decode(head_cols, weights, table, bias, cond_w, cond_b, head_w, head_b, embed, cond, noise, given, "
-     "tokens, head_out, hidden_out, layers, n, hidden, vocab, length, sample, cond_size, embed_size, "
-     "head_size): CoreDecoder.sample and Conductor.forward; see models/fast_decode.py"},
+     "tokens, head_out, hidden_out, start, layers, n, hidden, vocab, length, sample, cond_size, "
+     "embed_size, head_size): CoreDecoder.sample and Conductor.forward; see models/fast_decode.py"},
     {NULL, NULL, 0, NULL},
 };
 

@@ -24,6 +24,7 @@ def decode(
     tokens: _I64,
     head_out: _F32,
     hidden_out: _F32,
+    start: _I64,
     layers: int,
     n: int,
     hidden: int,
@@ -36,5 +37,6 @@ def decode(
     /,
 ) -> None:
     """CoreDecoder.sample and Conductor.forward in one loop: fills tokens (N, L), head_out (N, L, K) and,
-    when not empty, hidden_out (N, L, H) in place. Raises ValueError on a buffer of the wrong size,
+    when not empty, hidden_out (N, L, H) in place; `start` (N,) are the first step's input tokens (empty:
+    the learned start token). Raises ValueError on a buffer of the wrong size,
     IndexError on a given token outside 0..vocab, MemoryError."""

@@ -1,10 +1,14 @@
 # SPDX-License-Identifier: MIT
 """The model card, model.json, as frozen values: `ModelCard` with its config, the training music's
-`DataSummary` (and its `MusicStats`), the `TrainState` and the `Checkpoint` list. One reader, `read_card`.
+`DataSummary` (and its `MusicStats`, with the `GateStats` the sample-quality check measures clips
+against), the `TrainState`, the `Checkpoint` list and the Gaussian of the training codes that generation
+samples from (`LatentFit`, models/latent.py). One reader, `read_card`.
 
-model.json version 2 writes every key (null where there is nothing); reading it, a missing or unknown
-key is a `CardError` naming the file and the key. Version-1 files of the previous release (which left
-out keys it had no value for and kept the music statistics flat in "data") are read too.
+model.json version 3 writes every key (null where there is nothing); reading it, a missing or unknown
+key is a `CardError` naming the file and the key. Older files are read too: version 2 (no latent fit, no
+held-out likelihood: such a model samples from N(0, I) as it always did; no gate statistics: the
+quality check measures the training folder the first time, or uses general limits) and version 1 of the
+release before (which left out keys it had no value for and kept the music statistics flat in "data").
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from models.latent import LatentFit
 from models.plain import PlainError, from_plain, to_plain
 from models.presets import ModelConfig
 from models.spec import DecoderKind
@@ -23,7 +28,7 @@ from models.store import FORMAT, CheckpointError
 from models.vocab import PROGRAM_CLASSES
 
 CARD = "model.json"
-CARD_VERSION = 2
+CARD_VERSION = 3
 
 
 class CardError(CheckpointError):
@@ -47,15 +52,51 @@ class TimingStats:
 
 
 @dataclass(frozen=True, slots=True)
+class PartStats:
+    """What one part of the training music does in the model's windows, on its grid (measured by
+    engine/data/gate_stats.py).
+
+    Attributes:
+        part: the role ("lead", "bass", "drums", "other").
+        presence: share of the windows in which it plays, 0..1.
+        densest_bar: the 99th percentile over those windows of its most note onsets in one bar.
+        longest_note: its longest note in 16th steps (drum hits count 1).
+        lowest, highest: its pitch range (MIDI; None for drums), as written, before transposition.
+    """
+
+    part: str
+    presence: float
+    densest_bar: float
+    longest_note: int
+    lowest: int | None
+    highest: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class GateStats:
+    """The training music as the sample-quality check sees it: how many windows were measured, the
+    longest stretch (16ths) in which nothing sounds, and each part's `PartStats`."""
+
+    windows: int
+    longest_silence: int
+    parts: tuple[PartStats, ...]
+
+    def part(self, name: str) -> PartStats | None:
+        return next((p for p in self.parts if p.part == name), None)
+
+
+@dataclass(frozen=True, slots=True)
 class MusicStats:
     """What generation reuses of the training music: timing of its pitched notes and of its drums, its
-    key ("D:major") and pitch-class weights (12), its median tempo in BPM; None where it had none."""
+    key ("D:major") and pitch-class weights (12), its median tempo in BPM, the statistics the
+    sample-quality check uses; None where it had none."""
 
     pitched: TimingStats | None = None
     drums: TimingStats | None = None
     key: str | None = None
     pitch_classes: tuple[float, ...] | None = None
     tempo_median: float | None = None
+    gate: GateStats | None = None
 
     def __bool__(self) -> bool:
         return any(getattr(self, f.name) is not None for f in fields(self))
@@ -85,8 +126,9 @@ class DataSummary:
 
 @dataclass(frozen=True, slots=True)
 class TrainState:
-    """Where training stands: step, epoch, seed, the last loss/KL and held-out accuracy (None before
-    they are measured), and how it ran (device, processes, batch size, CPU threads)."""
+    """Where training stands: step, epoch, seed, the last loss/KL, held-out accuracy and held-out bits per
+    step (the negative ELBO, engine/evaluation/likelihood.py; the best checkpoint has the lowest), None
+    before they are measured, and how it ran (device, processes, batch size, CPU threads)."""
 
     step: int = 0
     epoch: int = 0
@@ -95,6 +137,8 @@ class TrainState:
     kl: float | None = None
     accuracy: float | None = None
     best_accuracy: float | None = None
+    bits: float | None = None
+    best_bits: float | None = None
     device: str = ""
     world_size: int = 1
     batch_size: int = 0
@@ -114,8 +158,9 @@ class Checkpoint:
 
 @dataclass(frozen=True, slots=True)
 class ModelCard:
-    """Everything model.json says: what the model is, what it learned from, where training stands, and
-    its weights files (the last `checkpoints` and the `best`)."""
+    """Everything model.json says: what the model is, what it learned from, where training stands, its
+    weights files (the last `checkpoints` and the `best`), and `latent`: the Gaussian of the training
+    windows' codes under the best weights (None: sample from N(0, I))."""
 
     name: str
     config: ModelConfig
@@ -125,18 +170,19 @@ class ModelCard:
     fine_tuned_from: str | None
     checkpoints: tuple[Checkpoint, ...]
     best: Checkpoint | None
+    latent: LatentFit | None = None
 
     def __post_init__(self) -> None:
         if not self.checkpoints:
             raise ValueError("it lists no checkpoints")
 
     def to_json(self) -> dict[str, Any]:
-        """The version-2 JSON object: every key, null where there is nothing."""
+        """The version-3 JSON object: every key, null where there is nothing."""
         return {"format": FORMAT, "version": CARD_VERSION, **to_plain(self)}
 
     @classmethod
     def from_json(cls, values: Any, source: str = CARD) -> ModelCard:
-        """Read a version-1 or -2 object; CardError naming `source` and the key for anything else."""
+        """Read a version-1, -2 or -3 object; CardError naming `source` and the key for anything else."""
         if not isinstance(values, dict) or values.get("format") != FORMAT:
             raise CardError(f"{source} is not a Bandmate model file (foreign format)")
         version = values.get("version")
@@ -146,7 +192,11 @@ class ModelCard:
             raise CardError(f"{source} was written by a newer Bandmate (version {version})")
         body = {k: v for k, v in values.items() if k not in ("format", "version")}
         try:
-            return from_plain(cls, body if version == CARD_VERSION else _upgrade_v1(body))
+            if version == 1:
+                body = _upgrade_v1(body)
+            if version <= 2:
+                body = _upgrade_v2(body)
+            return from_plain(cls, body)
         except PlainError as e:
             raise CardError(f"{source}: {e}") from e
 
@@ -176,7 +226,20 @@ def plain_float(x: float | None) -> float | None:
     return None if x is None or math.isnan(x) else float(x)
 
 
-# ---- version 1 (the previous release) ------------------------------------------------------------------
+# ---- versions 1 and 2 (earlier releases) ---------------------------------------------------------------
+def _upgrade_v2(body: dict[str, Any]) -> dict[str, Any]:
+    """A version-2 model.json in the version-3 layout: no latent fit, no held-out bits, no gate
+    statistics (all null)."""
+    training = body.get("training")
+    if isinstance(training, dict):
+        training = {"bits": None, "best_bits": None, **training}
+    out = {"latent": None, **body, "training": training}
+    data = out.get("data")
+    if isinstance(data, dict) and isinstance(data.get("music"), dict):
+        out["data"] = {**data, "music": {"gate": None, **data["music"]}}
+    return out
+
+
 _V1_TOP = {"name", "config", "vocabulary", "data", "training", "fine_tuned_from", "checkpoints", "best"}
 _TIMING = tuple(f.name for f in fields(TimingStats))
 _MUSIC = ("key", "pitch_classes", "tempo_median")

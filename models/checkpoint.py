@@ -27,6 +27,7 @@ from safetensors.torch import load as st_load
 from safetensors.torch import save as st_save
 
 from models.card import CARD, CardError, Checkpoint, DataSummary, ModelCard, TrainState, read_card, vocabulary
+from models.latent import LatentFit
 from models.musicvae import MusicVAE
 from models.presets import ModelConfig
 from models.store import (
@@ -38,7 +39,15 @@ from models.store import (
     optimizer_to_bytes,
 )
 
-__all__ = ["CardError", "CheckpointError", "FORMAT", "load_model", "load_training_state", "save_checkpoint"]
+__all__ = [
+    "CardError",
+    "CheckpointError",
+    "FORMAT",
+    "load_model",
+    "load_training_state",
+    "save_checkpoint",
+    "write_latent",
+]
 
 BEST = "best.safetensors"
 _OWN_FILE = re.compile(r"^(step-\d+(\.optim)?\.safetensors|\..+\.tmp-[\w-]+)$")  # tmp: atomic_write's
@@ -56,13 +65,15 @@ def save_checkpoint(
     fine_tuned_from: str | None = None,
     keep: int = 2,
     best: bool,
+    latent: LatentFit | None = None,
 ) -> Path:
     """Write one checkpoint atomically and return its weights file.
 
     The model card gets the config and vocabulary from the model and `name`, the training music's `data`
-    summary, the `training` state and `fine_tuned_from` from the caller. Only the last `keep` checkpoints
-    and the best survive. On an OSError (full disk) the previous checkpoint stays intact and
-    CheckpointError is raised.
+    summary, the `training` state and `fine_tuned_from` from the caller, and with `best` this step's
+    `latent` fit (the card's fit belongs to the best weights; otherwise it keeps the one it had). Only
+    the last `keep` checkpoints and the best survive. On an OSError (full disk) the previous checkpoint
+    stays intact and CheckpointError is raised.
     """
     folder = Path(model_dir)
     folder.mkdir(parents=True, exist_ok=True)
@@ -92,10 +103,19 @@ def save_checkpoint(
         fine_tuned_from=fine_tuned_from,
         checkpoints=(*kept, entry),
         best=Checkpoint(step, BEST, entry.sha256) if best else (old.best if old else None),
+        latent=latent if best else (old.latent if old else None),
     )
     _write(folder / CARD, json.dumps(card.to_json(), indent=1).encode())
     _remove_unreferenced(folder, card)
     return folder / weights
+
+
+def write_latent(model_dir: str | Path, latent: LatentFit | None) -> None:
+    """Record the Gaussian of the training codes under the best weights in the model card (atomically;
+    CheckpointError if it cannot be written)."""
+    folder = Path(model_dir)
+    card = dataclasses.replace(read_card(folder), latent=latent)
+    _write(folder / CARD, json.dumps(card.to_json(), indent=1).encode())
 
 
 def load_model(

@@ -3,7 +3,8 @@
 
 A CoreDecoder decodes one segment conditioned on a vector (z itself for the flat 2-bar decoders, or a
 conductor embedding per bar / per track slot): the vector sets the initial LSTM state and is concatenated
-to every input, as in Magenta's `CategoricalLstmDecoder`. Segments start from a learned start token, so
+to every input, as in Magenta's `CategoricalLstmDecoder`. A segment starts from a learned start token,
+or from a given token per segment (the previous bar's last token, `ModelConfig.bar_link`); without those
 all bars of a hierarchical model decode in parallel.
 """
 
@@ -22,20 +23,26 @@ from models import fast_decode
 
 def sampling_noise(
     shape: tuple[int, ...],
-    temperature: float,
+    temperature: float | Tensor,
     allowed: Tensor | None = None,
     generator: torch.Generator | None = None,
     device: torch.device | str = "cpu",
 ) -> Tensor:
     """Noise for the Gumbel-max trick: `(logits + noise).argmax(-1)` draws from softmax(logits / T).
 
-    `shape` ends in the class count V; the noise is `T * Gumbel(0, 1)`, so temperature 0 gives argmax.
-    Classes where `allowed` (V,) or (N, V) is False get -inf; rows with nothing allowed stay unmasked.
-    Drawing every step's noise at once leaves the decoding loop one matrix product and one argmax per step.
+    `shape` ends in the rows N and the class count V; the noise is `T * Gumbel(0, 1)`, so temperature 0
+    gives argmax. `temperature` is one value or one per row, (N,). Classes where `allowed` (V,) or (N, V)
+    is False get -inf; rows with nothing allowed stay unmasked. Drawing every step's noise at once leaves
+    the decoding loop one matrix product and one argmax per step.
     """
-    if temperature > 0.0:
+    per_row = isinstance(temperature, Tensor) and temperature.ndim > 0
+    if per_row:
+        t = torch.as_tensor(temperature, dtype=torch.float32, device=device).unsqueeze(-1)  # (N, 1)
+        gumbel = torch.rand(shape, generator=generator, device=device).log_().neg_().log_().neg_()
+        noise = torch.where(t > 0, gumbel * t, 0.0)  # not 0 * Gumbel: a draw of u = 0 gives inf there
+    elif float(temperature) > 0.0:
         u = torch.rand(shape, generator=generator, device=device)  # 5x faster than exponential_ here
-        noise = u.log_().neg_().log_().mul_(-temperature)  # T * -log(-log(u)) = T * Gumbel(0, 1)
+        noise = u.log_().neg_().log_().mul_(-float(temperature))  # T * -log(-log(u)) = T * Gumbel(0, 1)
     else:
         noise = torch.zeros(shape, device=device)
     if allowed is not None:
@@ -47,7 +54,7 @@ def sampling_noise(
 
 def pick(
     logits: Tensor,
-    temperature: float,
+    temperature: float | Tensor,
     generator: torch.Generator | None = None,
     allowed: Tensor | None = None,
 ) -> Tensor:
@@ -64,7 +71,14 @@ class CoreDecoder(nn.Module):
     """
 
     def __init__(
-        self, vocab: int, cond_size: int, embed_size: int, hidden: int, layers: int, head_size: int = 0
+        self,
+        vocab: int,
+        cond_size: int,
+        embed_size: int,
+        hidden: int,
+        layers: int,
+        head_size: int = 0,
+        dropout: float = 0.0,
     ) -> None:
         super().__init__()
         self.vocab, self.hidden, self.layers = vocab, hidden, layers
@@ -73,6 +87,9 @@ class CoreDecoder(nn.Module):
         self.rnn = nn.LSTM(embed_size + cond_size, hidden, layers, batch_first=True)
         self.out = nn.Linear(hidden, vocab)
         self.head = nn.Linear(hidden + embed_size, head_size) if head_size else None
+        # training only (identity in eval mode, so decoding and the C kernel never see it): the previous
+        # token's embedding and the LSTM's output are dropped, so the decoder leans on z, not on memory
+        self.drop = nn.Dropout(dropout)
 
     def initial_state(self, cond: Tensor) -> tuple[Tensor, Tensor]:
         n = cond.shape[0]
@@ -81,15 +98,22 @@ class CoreDecoder(nn.Module):
         c = state[:, 1].transpose(0, 1).contiguous()  # (layers, N, H)
         return h, c
 
-    def forward(self, tokens: Tensor, cond: Tensor) -> tuple[Tensor, Tensor | None]:
-        """Teacher-forced pass: tokens (N, L), cond (N, C) -> logits (N, L, V), head (N, L, K) or None."""
+    def forward(
+        self, tokens: Tensor, cond: Tensor, start: Tensor | None = None
+    ) -> tuple[Tensor, Tensor | None]:
+        """Teacher-forced pass: tokens (N, L), cond (N, C) -> logits (N, L, V), head (N, L, K) or None.
+
+        `start` (N,) is the input of each segment's first step (the previous bar's last token); None
+        gives the learned start token.
+        """
         n, length = tokens.shape
-        start = torch.full((n, 1), self.vocab, dtype=tokens.dtype, device=tokens.device)
-        prev = torch.cat([start, tokens[:, :-1]], dim=1)  # (N, L)
+        if start is None:
+            start = torch.full((n,), self.vocab, dtype=tokens.dtype, device=tokens.device)
+        prev = torch.cat([start.view(n, 1).to(tokens.dtype), tokens[:, :-1]], dim=1)  # (N, L)
         cond_steps = cond.unsqueeze(1).expand(-1, length, -1)  # (N, L, C)
-        x = torch.cat([self.embed(prev), cond_steps], dim=-1)  # (N, L, E + C)
+        x = torch.cat([self.drop(self.embed(prev)), cond_steps], dim=-1)  # (N, L, E + C)
         h, _ = self.rnn(x, self.initial_state(cond))  # (N, L, H)
-        logits = self.out(h)  # (N, L, V)
+        logits = self.out(self.drop(h))  # (N, L, V)
         head = None
         if self.head is not None:
             head = self.head(torch.cat([h, self.embed(tokens)], dim=-1))  # (N, L, K)
@@ -99,15 +123,18 @@ class CoreDecoder(nn.Module):
         self,
         cond: Tensor,
         length: int,
-        temperature: float,
+        temperature: float | Tensor,
         allowed: Tensor | None = None,
         given: Tensor | None = None,
         generator: torch.Generator | None = None,
         backend: str = "auto",
+        start: Tensor | None = None,
     ) -> tuple[Tensor, Tensor | None]:
         """Autoregressive decoding: cond (N, C) -> tokens (N, L), head (N, L, K) or None.
 
-        `allowed` (V,) or (N, V) masks classes; `given` (N, L) teacher-forces the tokens instead.
+        `temperature` is one value or one per row (N,) (each part of a multitrack slot its own). `allowed`
+        (V,) or (N, V) masks classes; `given` (N, L) teacher-forces the tokens instead. `start` (N,) is the
+        first step's input token (the previous bar's last token); None gives the learned start token.
         `backend` picks the step loop for CPU float32: "auto" is the C kernel (models/fast_decode.py)
         where it was built, else "numpy"; "torch" runs the loop in torch ops (the path for GPUs).
         """
@@ -118,20 +145,29 @@ class CoreDecoder(nn.Module):
             noise += self.out.bias
         else:
             given = given.to(cond.device)
+        if start is not None:
+            start = start.to(device=cond.device, dtype=torch.long)
         cpu = cond.device.type == "cpu" and cond.dtype == torch.float32
         if cpu and backend == "auto" and fast_decode.available():
-            toks, head = fast_decode.sample(self, cond, length, noise, given)
+            toks, head = fast_decode.sample(self, cond, length, noise, given, start)
             return torch.from_numpy(toks), None if head is None else torch.from_numpy(head)
-        return self._sample_steps(cond, length, noise, given, numpy=cpu and backend != "torch")
+        return self._sample_steps(cond, length, noise, given, numpy=cpu and backend != "torch", start=start)
 
     def _sample_steps(
-        self, cond: Tensor, length: int, noise: Tensor | None, given: Tensor | None, numpy: bool
+        self,
+        cond: Tensor,
+        length: int,
+        noise: Tensor | None,
+        given: Tensor | None,
+        numpy: bool,
+        start: Tensor | None = None,
     ) -> tuple[Tensor, Tensor | None]:
         """The reference: `_decode_steps` in NumPy or torch ops, and the head in torch."""
         n = cond.shape[0]
         h, c = self.initial_state(cond)  # (layers, N, H) each
         w_embed, cond_gates = self._step_inputs(cond)  # (E, 4H), (N, 4H)
-        start = torch.full((n,), self.vocab, dtype=torch.long, device=cond.device)  # (N,)
+        if start is None:
+            start = torch.full((n,), self.vocab, dtype=torch.long, device=cond.device)  # (N,)
         arrays = _StepArrays(
             embed=self.embed.weight,
             w_embed=w_embed,

@@ -43,6 +43,7 @@ class Encoder(nn.Module):
             self.bar_rnn = nn.LSTM(2 * cfg.enc_size, cfg.enc_size, 1, batch_first=True, bidirectional=True)
         self.to_mu = nn.Linear(2 * cfg.enc_size, cfg.z_size)
         self.to_sigma = nn.Linear(2 * cfg.enc_size, cfg.z_size)
+        self.drop = nn.Dropout(cfg.dropout)  # training only: the inputs, as Magenta's dropout_keep_prob
 
     def features(self, batch: dict[str, Tensor]) -> Tensor:
         """Per-step input features, (B, bars, L, D) with L = cfg.bar_steps."""
@@ -64,7 +65,7 @@ class Encoder(nn.Module):
         return x.reshape(first.shape[0], cfg.bars, cfg.bar_steps, x.shape[-1])  # (B, bars, L, D)
 
     def forward(self, batch: dict[str, Tensor]) -> tuple[Tensor, Tensor]:
-        x = self.features(batch)  # (B, bars, L, D)
+        x = self.drop(self.features(batch))  # (B, bars, L, D)
         b, bars, length, d = x.shape
         h = last_states(self.rnn, x.reshape(b * bars, length, d))  # (B * bars, 2H)
         if bars > 1:

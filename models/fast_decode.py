@@ -146,18 +146,24 @@ def pack(module: LSTMStack) -> PackedDecoder:
 
 
 def sample(
-    dec: TokenLSTM, cond: Tensor, length: int, noise: Tensor | None, given: Tensor | None
+    dec: TokenLSTM,
+    cond: Tensor,
+    length: int,
+    noise: Tensor | None,
+    given: Tensor | None,
+    start: Tensor | None = None,
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """`CoreDecoder.sample` for CPU float32: cond (N, C) -> tokens int64 (N, L), head float32 (N, L, K)
     or None.
 
     noise (L, N, V) is the Gumbel noise with W_out's bias added (`sampling_noise`), or None when `given`
-    (N, L) sets the tokens.
+    (N, L) sets the tokens. start (N,) int64 is each row's first input token (None: the start token).
     """
     k = 0 if dec.head is None else dec.head.out_features
     tokens = np.empty((cond.shape[0], length), dtype=np.int64)
     head = np.empty((cond.shape[0], length, k), dtype=np.float32)
-    _run(dec, cond, length, noise, given, tokens, head, dec.embed.embedding_dim, k, _EMPTY_F32)
+    first = _EMPTY_I64 if start is None else np.ascontiguousarray(start.detach().cpu().numpy(), np.int64)
+    _run(dec, cond, length, noise, given, tokens, head, dec.embed.embedding_dim, k, _EMPTY_F32, first)
     return tokens, head if k else None
 
 
@@ -183,6 +189,7 @@ def _run(
     embed_size: int,
     head_size: int,
     hidden: np.ndarray,
+    start: np.ndarray = _EMPTY_I64,
 ) -> None:
     packed = pack(module)
     if isinstance(given, Tensor):
@@ -203,6 +210,7 @@ def _run(
         tokens,
         head,
         hidden,
+        start,
         module.layers,
         cond.shape[0],
         module.hidden,

@@ -16,13 +16,14 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from models.decoders import Conductor, CoreDecoder, pick
+from models.decoders import Conductor, CoreDecoder, pick, sampling_noise
 from models.encoder import GROOVE_CHANNELS, Encoder
 from models.presets import ModelConfig
 from models.spec import DecoderKind
-from models.vocab import DRUM_KIT, EMPTY_SLOT, MELODY_VOCAB, PROGRAM_CLASSES
+from models.vocab import DRUM_KIT, EMPTY_SLOT, MELODY_VOCAB, PROGRAM_CLASSES, part_of_program
 
 VELOCITY_SIGMA = 0.1  # scale of the Gaussian behind the velocity/offset squared errors in recon_log_prob
+Temperature = float | Mapping[str, float]  # one for every part, or one per part name (spec.parts)
 
 
 class VAEOutput(NamedTuple):
@@ -68,20 +69,22 @@ class MusicVAE(nn.Module):
         super().__init__()
         self.cfg = cfg
         self.encoder = Encoder(cfg)
-        e, h, layers = cfg.embed_size, cfg.dec_size, cfg.dec_layers
+        e, h, layers, p = cfg.embed_size, cfg.dec_size, cfg.dec_layers, cfg.dropout
         if cfg.decoder is DecoderKind.FLAT:
             head = 2 * GROOVE_CHANNELS if cfg.groove else 0
-            self.decoders = nn.ModuleList(CoreDecoder(v, cfg.z_size, e, h, layers, head) for v in cfg.vocab)
+            self.decoders = nn.ModuleList(
+                CoreDecoder(v, cfg.z_size, e, h, layers, head, p) for v in cfg.vocab
+            )
             return
         self.conductor = Conductor(cfg.z_size, cfg.cond_size, cfg.cond_layers, cfg.bars)
-        if (
-            cfg.decoder is DecoderKind.HIER
-        ):  # split multi-output: a decoder per track, sharing the bar embedding
-            self.decoders = nn.ModuleList(CoreDecoder(v, cfg.cond_size, e, h, layers) for v in cfg.vocab)
+        if cfg.decoder is DecoderKind.HIER:  # split multi-output: a decoder per track, one bar embedding
+            self.decoders = nn.ModuleList(
+                CoreDecoder(v, cfg.cond_size, e, h, layers, 0, p) for v in cfg.vocab
+            )
             return
         self.program_out = nn.Linear(cfg.cond_size, PROGRAM_CLASSES)
         self.program_embed = nn.Embedding(PROGRAM_CLASSES, e)
-        self.decoders = nn.ModuleList([CoreDecoder(cfg.vocab[0], cfg.cond_size + e, e, h, layers, 1)])
+        self.decoders = nn.ModuleList([CoreDecoder(cfg.vocab[0], cfg.cond_size + e, e, h, layers, 1, p)])
 
     @property
     def device(self) -> torch.device:
@@ -119,13 +122,21 @@ class MusicVAE(nn.Module):
         accuracy = (correct / total.clamp_min(1)).detach()
         return VAEOutput(loss, recon.mean().detach(), kl.mean().detach(), accuracy)
 
-    def recon_log_prob(self, z: Tensor, batch: dict[str, Tensor], keys: list[str] | None = None) -> Tensor:
+    def recon_log_prob(
+        self,
+        z: Tensor,
+        batch: dict[str, Tensor],
+        keys: list[str] | None = None,
+        weights: Mapping[str, Tensor] | None = None,
+    ) -> Tensor:
         """log p(batch[keys] | z) under the teacher-forced decoder, (B,); differentiable w.r.t. z.
 
         `keys` default to the token arrays (and "program" for multitrack_1bar); "velocity" / "offset"
-        add Gaussian terms (sigma = VELOCITY_SIGMA, constants dropped).
+        add Gaussian terms (sigma = VELOCITY_SIGMA, constants dropped). `weights[track]`, shaped like
+        batch[track] (B, S) or (B, slots, steps), weighs each step's token term (0 leaves a step out:
+        infilling counts only the steps it knows).
         """
-        terms, _, _ = self._nll_terms(z, batch, continuous_scale=0.5 / VELOCITY_SIGMA**2)
+        terms, _, _ = self._nll_terms(z, batch, continuous_scale=0.5 / VELOCITY_SIGMA**2, weights=weights)
         if keys is None:
             multitrack = self.cfg.decoder is DecoderKind.MULTITRACK
             keys = [*self.cfg.tracks, "program"] if multitrack else list(self.cfg.tracks)
@@ -144,8 +155,23 @@ class MusicVAE(nn.Module):
     def _segments(self, x: Tensor) -> Tensor:
         return x.reshape(-1, self.cfg.bar_steps)  # (B * bars, L)
 
+    def _starts(self, x: Tensor, vocab: int) -> Tensor | None:
+        """Each segment's first input with `bar_link`: the token before it in the whole sequence (B, S),
+        the learned start token `vocab` for the first bar, (B * bars,); None without the link. This is
+        Magenta's decoder input, the target shifted by one step over all bars."""
+        if not self.cfg.bar_link:
+            return None
+        b = x.shape[0]
+        last = x.reshape(b, -1, self.cfg.bar_steps)[:, :-1, -1]  # (B, bars - 1): each bar's last token
+        first = torch.full((b, 1), vocab, dtype=x.dtype, device=x.device)
+        return torch.cat([first, last], dim=1).reshape(-1)  # (B * bars,)
+
     def _nll_terms(
-        self, z: Tensor, batch: dict[str, Tensor], continuous_scale: float = 1.0
+        self,
+        z: Tensor,
+        batch: dict[str, Tensor],
+        continuous_scale: float = 1.0,
+        weights: Mapping[str, Tensor] | None = None,
     ) -> tuple[dict[str, Tensor], Tensor, Tensor]:
         """Negative log-likelihood per example and array, {key: (B,)}, plus correct/total token counts."""
         cfg, b = self.cfg, z.shape[0]
@@ -164,8 +190,11 @@ class MusicVAE(nn.Module):
         played = (batch["program"] != EMPTY_SLOT).reshape(-1, 1) if multitrack else None
         for track, dec in zip(cfg.tracks, self.decoders, strict=True):
             target = self._segments(batch[track])  # (B * bars, L)
-            logits, head = dec(target, cond)  # (B * bars, L, V)
+            starts = self._starts(batch[track], cast(CoreDecoder, dec).vocab)
+            logits, head = dec(target, cond, starts)  # (B * bars, L, V)
             ce = F.cross_entropy(logits.transpose(1, 2), target, reduction="none")  # (B * bars, L)
+            if weights is not None and track in weights:
+                ce = ce * weights[track].to(ce.device, ce.dtype).reshape(ce.shape)
             terms[track] = ce.reshape(b, -1).sum(1)
             hit = logits.argmax(-1) == target  # (B * bars, L)
             weight = torch.ones_like(hit) if played is None else played.expand_as(hit)
@@ -210,15 +239,16 @@ class MusicVAE(nn.Module):
     def decode(
         self,
         z: Tensor,
-        temperature: float = 1.0,
+        temperature: Temperature = 1.0,
         logit_mask: dict[str, Tensor] | None = None,
         given: dict[str, Tensor] | None = None,
         generator: torch.Generator | None = None,
     ) -> dict[str, Tensor]:
         """z (B, Z) -> the converter's arrays with a leading B (int64 tokens, float32 velocity/offset/hits).
 
-        `logit_mask[key]` is a bool (V,) of allowed classes; `given[key]` teacher-forces that array.
-        `generator` (on the model's device) makes sampling reproducible. Temperature 0 means argmax.
+        `temperature` is one value, or one per part of the spec ({"melody": 0.9, "drums": 0.6}); 0 means
+        argmax. `logit_mask[key]` is a bool (V,) of allowed classes; `given[key]` teacher-forces that
+        array. `generator` (on the model's device) makes sampling reproducible.
         """
         cfg, z = self.cfg, z.to(self.device)
         b, mask, given = z.shape[0], logit_mask or {}, self.to_batch(given or {})
@@ -228,20 +258,58 @@ class MusicVAE(nn.Module):
             return self._decode_multitrack(cond, b, temperature, mask, given, generator)
         for track, dec in zip(cfg.tracks, self.decoders, strict=True):
             forced = self._segments(given[track]) if track in given else None
-            # nn.ModuleList is not generic: its items are typed as nn.Module
-            tokens, head = cast(CoreDecoder, dec).sample(
-                cond, cfg.bar_steps, temperature, mask.get(track), forced, generator
-            )
+            t = self._part_temperature(track, temperature)
+            core = cast(CoreDecoder, dec)  # nn.ModuleList is not generic: its items are typed as nn.Module
+            if cfg.bar_link:
+                tokens, head = self._decode_linked(core, cond, b, t, mask.get(track), forced, generator)
+            else:
+                tokens, head = core.sample(cond, cfg.bar_steps, t, mask.get(track), forced, generator)
             out[track] = tokens.reshape(b, cfg.steps)  # (B, S)
             if head is not None:
                 out.update(head_outputs(head, out[track], groove=True))  # hits, velocity, offset (B, S, 9)
         return out
 
+    def _decode_linked(
+        self,
+        dec: CoreDecoder,
+        cond: Tensor,
+        b: int,
+        temperature: float,
+        allowed: Tensor | None,
+        forced: Tensor | None,
+        generator: torch.Generator | None,
+    ) -> tuple[Tensor, Tensor | None]:
+        """Bars one after another, each starting from the previous bar's last token (`bar_link`):
+        cond (B * bars, C) -> tokens (B * bars, L) and the head (B * bars, L, K) or None."""
+        bars, length = self.cfg.bars, self.cfg.bar_steps
+        cond = cond.view(b, bars, -1)  # (B, bars, C)
+        forced = None if forced is None else forced.view(b, bars, length)
+        start: Tensor | None = None
+        tokens: list[Tensor] = []
+        heads: list[Tensor] = []
+        for bar in range(bars):
+            given = None if forced is None else forced[:, bar]
+            toks, head = dec.sample(cond[:, bar], length, temperature, allowed, given, generator, start=start)
+            start = toks[:, -1]  # (B,)
+            tokens.append(toks)
+            if head is not None:  # every bar has a head or none does
+                heads.append(head)
+        joined = torch.stack(tokens, dim=1).reshape(b * bars, length)  # (B * bars, L)
+        return joined, torch.stack(heads, dim=1).reshape(b * bars, length, -1) if heads else None
+
+    def _part_temperature(self, track: str, temperature: Temperature) -> float:
+        """The temperature of a track that is one part (mel_2bar, drums_2bar, trio_16bar's tracks)."""
+        if not isinstance(temperature, Mapping):
+            return float(temperature)
+        if track not in temperature:
+            raise KeyError(f"no temperature for {track}: {self.cfg.name} needs one for {self.cfg.spec.parts}")
+        return float(temperature[track])
+
     def _decode_multitrack(
         self,
         cond: Tensor,
         b: int,
-        temperature: float,
+        temperature: Temperature,
         mask: dict[str, Tensor],
         given: dict[str, Tensor],
         generator: torch.Generator | None,
@@ -249,8 +317,12 @@ class MusicVAE(nn.Module):
         cfg = self.cfg
         if "program" in given:
             program = given["program"].reshape(-1)  # (B * 8,)
+        elif "program" in mask:  # the caller chose the instruments (complete: a part's programs)
+            program = pick(
+                self.program_out(cond), _program_temperature(temperature), generator, mask["program"]
+            )
         else:
-            program = pick(self.program_out(cond), temperature, generator, mask.get("program"))
+            program = self._pick_programs(cond, b, _program_temperature(temperature), generator)
         cond = torch.cat([cond, self.program_embed(program)], dim=-1)  # (B * 8, C + E)
         allowed = self._slot_classes(program)  # (B * 8, V)
         if "tokens" in mask:
@@ -258,8 +330,9 @@ class MusicVAE(nn.Module):
             keep = (allowed & user).any(-1, keepdim=True)  # (B * 8, 1): a slot never ends up with nothing
             allowed = torch.where(keep, allowed & user, allowed)
         forced = given["tokens"].reshape(-1, cfg.bar_steps) if "tokens" in given else None
+        slot_t = _slot_temperatures(program, temperature)
         tokens, head = cast(CoreDecoder, self.decoders[0]).sample(
-            cond, cfg.bar_steps, temperature, allowed, forced, generator
+            cond, cfg.bar_steps, slot_t, allowed, forced, generator
         )
         assert head is not None  # the multitrack decoder is built with a head (velocity)
         velocity = head_outputs(head, tokens, groove=False)["velocity"]  # (B * 8, 16)
@@ -270,6 +343,27 @@ class MusicVAE(nn.Module):
             "velocity": velocity.reshape(shape),
         }
 
+    def _pick_programs(
+        self, cond: Tensor, b: int, temperature: float, generator: torch.Generator | None
+    ) -> Tensor:
+        """Each slot's program, slot after slot, with at most one drum kit per clip: the converter merges
+        all drums into one slot (engine/data/converters.py `_slot_tracks`), so no training bar has two,
+        but drawn independently 7-8% of the bundled model's samples had two. cond (B * slots, C) ->
+        programs (B * slots,)."""
+        logits = self.program_out(cond).float()  # (B * slots, 130)
+        # all the noise at once, as an unconstrained draw takes it: a sample with one kit comes out as before
+        noisy = logits + sampling_noise(tuple(logits.shape), temperature, None, generator, cond.device)
+        noisy = noisy.view(b, self.cfg.bars, -1)  # (B, slots, 130)
+        kit = torch.zeros(b, dtype=torch.bool, device=cond.device)  # a drum kit came in an earlier slot
+        picks = []
+        for slot in range(self.cfg.bars):
+            row = noisy[:, slot].clone()  # (B, 130)
+            row[:, DRUM_KIT] = torch.where(kit, float("-inf"), row[:, DRUM_KIT])
+            p = row.argmax(-1)  # (B,)
+            kit = kit | (p == DRUM_KIT)
+            picks.append(p)
+        return torch.stack(picks, dim=1).reshape(-1)  # (B * slots,)
+
     def _slot_classes(self, program: Tensor) -> Tensor:
         """Allowed token classes per slot from its program: (N,) -> bool (N, 90 + 512)."""
         classes = torch.arange(self.cfg.vocab[0], device=program.device)  # (V,)
@@ -278,3 +372,21 @@ class MusicVAE(nn.Module):
         empty = (classes == 0).unsqueeze(0)  # (1, V)
         p = program.unsqueeze(1)  # (N, 1)
         return torch.where(p == DRUM_KIT, drums, torch.where(p == EMPTY_SLOT, empty, pitched))
+
+
+def _program_temperature(temperature: Temperature) -> float:
+    """Instruments are drawn at the mean of the parts' temperatures (they choose which parts play)."""
+    if isinstance(temperature, Mapping):
+        return float(sum(temperature.values()) / max(len(temperature), 1))
+    return float(temperature)
+
+
+def _slot_temperatures(program: Tensor, temperature: Temperature) -> float | Tensor:
+    """One temperature per multitrack slot (N,) from the part its program plays; a float stays one."""
+    if not isinstance(temperature, Mapping):
+        return float(temperature)
+    parts = [part_of_program(int(p)) for p in program.tolist()]
+    missing = sorted({p for p in parts if p not in temperature})
+    if missing:
+        raise KeyError(f"no temperature for {', '.join(missing)}")
+    return torch.tensor([float(temperature[p]) for p in parts], device=program.device)

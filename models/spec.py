@@ -18,6 +18,7 @@ from types import MappingProxyType
 from models.vocab import DRUM_VOCAB, MELODY_VOCAB, MULTITRACK_VOCAB
 
 STEPS_PER_BAR = 16  # a 4/4 bar on the 16th grid, the default meter of a spec
+DEFAULT_TEMPERATURE = 0.5  # a part's temperature where its spec gives none
 
 
 class DecoderKind(StrEnum):
@@ -46,11 +47,14 @@ class ModelSpec:
         parts: the musical parts it reads and writes, in the order `complete` writes them.
         maskable: token arrays holding melody-vocabulary pitches: `--key` masks them, training transposes.
         reads_pitched, reads_drums: whether it can use a clip's pitched notes / its drums.
-        report_seconds: time to reserve for the report card at the end of training, at least (measured
-            2-9 s for small configs on 2 idle cores; about 3x that covers a moderately busy machine).
+        report_seconds: time to reserve for the latent fit and the report card at the end of training, at
+            least (measured 2-9 s for small configs on 2 idle cores; about 3x that covers a moderately busy
+            machine).
         report_steps: the report card's work in training steps of the small size: training reserves
             report_steps x its own measured seconds per step when that is more than report_seconds (a
             busy machine). Measured 4-20 steps on 2 cores under load 1-6 (`benchmarks.bench_train_load`).
+        temperatures: each part's sampling temperature when nothing else says (a model's report card
+            recommends its own), in the order of `parts`.
     """
 
     name: str
@@ -70,6 +74,7 @@ class ModelSpec:
     maskable: tuple[str, ...] = ()
     report_seconds: float = 15.0
     report_steps: float = 30.0
+    temperatures: tuple[float, ...] = ()
 
     def __post_init__(self) -> None:
         if len(self.tracks) != len(self.vocab) or not self.tracks:
@@ -86,6 +91,8 @@ class ModelSpec:
             raise ValueError(f"{self.name}: maskable {self.maskable} must be among the tracks {self.tracks}")
         if not (self.parts and (self.reads_pitched or self.reads_drums)):
             raise ValueError(f"{self.name}: a model reads at least one part")
+        if self.temperatures and len(self.temperatures) != len(self.parts):
+            raise ValueError(f"{self.name}: one temperature per part {self.parts}")
 
     @property
     def steps(self) -> int:
@@ -101,6 +108,13 @@ class ModelSpec:
     def has_groove(self) -> bool:
         """GrooVAE's heads: velocity and micro-timing of every drum class on every step."""
         return self.velocity_head and self.offset_head
+
+    @property
+    def default_temperatures(self) -> dict[str, float]:
+        """part -> the temperature it samples at unless told otherwise (DEFAULT_TEMPERATURE without a
+        value of its own)."""
+        values = self.temperatures or (DEFAULT_TEMPERATURE,) * len(self.parts)
+        return dict(zip(self.parts, values, strict=True))
 
     @property
     def mask_vocab(self) -> dict[str, int]:
@@ -126,13 +140,13 @@ SPECS: Mapping[str, ModelSpec] = MappingProxyType(
                 name="trio_16bar", short_name="trio", converter="trio", tracks=("melody", "bass", "drums"),
                 vocab=(MELODY_VOCAB, MELODY_VOCAB, DRUM_VOCAB), decoder=DecoderKind.HIER, window_bars=16,
                 segments=16, parts=("melody", "bass", "drums"), reads_pitched=True, reads_drums=True,
-                maskable=("melody", "bass"), report_seconds=30.0,
+                maskable=("melody", "bass"), report_seconds=40.0,
             ),
             ModelSpec(
                 name="multitrack_1bar", short_name="multi", converter="multitrack", tracks=("tokens",),
                 vocab=(MULTITRACK_VOCAB,), decoder=DecoderKind.MULTITRACK, window_bars=1, segments=8,
                 parts=("drums", "bass", "melody"), reads_pitched=True, reads_drums=True, velocity_head=True,
-                maskable=("tokens",), report_seconds=30.0,
+                maskable=("tokens",), report_seconds=40.0,
             ),
         )
     }

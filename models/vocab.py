@@ -50,5 +50,14 @@ DRUM_KIT, EMPTY_SLOT = GM_PROGRAMS, GM_PROGRAMS + 1  # 128, 129: the other progr
 PROGRAM_CLASSES = GM_PROGRAMS + 2  # 130
 MULTITRACK_VOCAB = MELODY_VOCAB + DRUM_VOCAB  # a slot's tokens: melody tokens, then 90 + drum token
 
+GM_BASSES = range(32, 40)  # General MIDI's bass programs (acoustic bass ... synth bass 2)
+
+
+def part_of_program(program: int) -> str:
+    """The part a multitrack slot's program plays: "drums" (the kit), "bass" (GM basses), else "melody"
+    (an empty slot counts as melody: it writes nothing)."""
+    return "drums" if program == DRUM_KIT else "bass" if program in GM_BASSES else "melody"
+
+
 DRUM_CHANNEL = 9  # 0-based MIDI channel of the General MIDI drum kit (channel 10)
 NOTE_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")

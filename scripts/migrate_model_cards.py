@@ -1,10 +1,12 @@
 # SPDX-License-Identifier: MIT
-"""Rewrites version-1 model.json and report.json files (the previous release's) as version 2.
+"""Rewrites older model.json and report.json files (versions 1 and 2) as the current version.
 
-Bandmate reads version 1 as it is; this makes a folder's files what the current release writes (every key
-present), e.g. for the bundled models. The weights are not touched: the card keeps their sha256, and
-loading checks it. Usage: python -m scripts.migrate_model_cards [MODEL_FOLDER ...]
-(default: every folder under resources/models/).
+Bandmate reads the older versions as they are; this makes a folder's files what the current release
+writes (every key present; the gate statistics and the report's sample checks null until
+scripts/measure_training_music.py measures them), e.g. for the bundled models. The weights are not
+touched: the card keeps their sha256, and loading checks it.
+Usage: python -m scripts.migrate_model_cards [MODEL_FOLDER ...] (default: every folder under
+resources/models/).
 """
 
 from __future__ import annotations
@@ -13,21 +15,21 @@ import json
 import sys
 from pathlib import Path
 
-from models.card import CARD, read_card
-from models.report import REPORT, read_report
+from models.card import CARD, CARD_VERSION, read_card
+from models.report import REPORT, REPORT_VERSION, read_report
 from models.store import atomic_write
 
 BUNDLED = Path(__file__).resolve().parent.parent / "resources" / "models"
 
 
 def migrate(folder: Path) -> None:
-    """Read both files (either version) and write them as version 2, atomically."""
+    """Read both files (any version) and write them as the current version, atomically."""
     card = read_card(folder)
     atomic_write(folder / CARD, json.dumps(card.to_json(), indent=1).encode())
     if (folder / REPORT).is_file():
         report = read_report(folder / REPORT)
         atomic_write(folder / REPORT, (json.dumps(report.to_json(), indent=2) + "\n").encode())
-    print(f"{folder}: model.json and report.json are version 2")
+    print(f"{folder}: model.json version {CARD_VERSION}, report.json version {REPORT_VERSION}")
 
 
 def main(folders: list[str]) -> int:

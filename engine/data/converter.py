@@ -13,8 +13,9 @@ from engine.music.pattern import STEPS_PER_BAR, Note, Pattern, Role, Track
 from models.spec import ModelSpec
 from models.vocab import FIRST_PITCH_TOKEN, MAX_PITCH, MIN_PITCH, NO_EVENT, NOTE_OFF
 
-CONVERTER_VERSION = 2  # bump when any converter's output changes: it keys the prepare cache
+CONVERTER_VERSION = 3  # bump when any converter's output changes: it keys the prepare cache
 MAX_GAP_STEPS = STEPS_PER_BAR  # Magenta's gap_bars=1: a window with a whole bar of silence is skipped
+GAP_BARS = 2  # Magenta's trio gap_bars: a part may rest this many bars and still count as playing
 BASS_PROGRAM = 33  # GM electric bass (finger), what decoded bass lines play
 
 
@@ -33,9 +34,18 @@ def slice_track(track: Track, start: int, end: int) -> Track:
     return track.with_notes(notes)
 
 
-def starts_between(track: Track, start: int, end: int) -> bool:
-    i = bisect.bisect_left(track.notes, start, key=_start)
-    return i < len(track.notes) and track.notes[i].start < end
+def bar_coverage(track: Track, bars: int, gap: int = 0) -> np.ndarray:
+    """bool (bars,): bars in which `track` sounds, each widened by `gap` bars on both sides (Magenta's
+    coverage with gap_bars, data.py `TrioConverter`)."""
+    sounding = np.zeros(bars, dtype=bool)
+    for n in track.notes:
+        first, last = n.start // STEPS_PER_BAR, (max(n.end, n.start + 1) - 1) // STEPS_PER_BAR
+        sounding[max(first, 0) : min(last + 1, bars)] = True
+    if not gap:
+        return sounding
+    padded = np.concatenate([np.zeros(gap, dtype=bool), sounding, np.zeros(gap, dtype=bool)])
+    windows = np.lib.stride_tricks.sliding_window_view(padded, 2 * gap + 1)  # (bars, 2 * gap + 1)
+    return np.asarray(windows.any(axis=1), dtype=bool)
 
 
 def window_line(tokens: np.ndarray, start: int, end: int) -> np.ndarray:
@@ -130,13 +140,18 @@ class Converter:
 
     def windows(self, segment: Pattern) -> list[Pattern]:
         """Usable training windows of a 4/4 segment, sliding by one bar."""
+        return [w for _, w in self.placed_windows(segment)]
+
+    def placed_windows(self, segment: Pattern) -> list[tuple[int, Pattern]]:
+        """(first step in the segment, window) of every usable training window (what `windows` gives);
+        `engine.data.coverage` places the notes each window keeps back in the segment with it."""
         out = []
         segment = self._parts(segment)
         for bar in range(segment.bars - self.bars + 1):
             start = bar * STEPS_PER_BAR
             window = self._window(segment, start, start + self.steps)
             if window is not None:
-                out.append(window)
+                out.append((start, window))
         return out
 
     def examples(self, segment: Pattern) -> list[dict[str, np.ndarray]]:
@@ -159,6 +174,10 @@ class Converter:
             ok &= ~bad.reshape(len(ok), -1).any(axis=1)
             out[key] = moved
         return out, ok
+
+    def parts(self, segment: Pattern) -> Pattern:
+        """The segment as the tracks windows are cut from: the lines and drums the model reads."""
+        return self._parts(segment)
 
     def _parts(self, segment: Pattern) -> Pattern:
         """The segment as the tracks windows are cut from (done once per segment, not per window)."""

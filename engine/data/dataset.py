@@ -26,6 +26,7 @@ import numpy as np
 
 from engine.data.cache import PrepareCache, content_key
 from engine.data.converters import CONVERTERS, Converter
+from engine.data.coverage import Coverage, coverage
 from engine.data.examples import Examples, FileReport, PrepareReport
 from engine.midi.files import MidiError, Song, load_bytes, read_song
 from engine.music.pattern import Pattern
@@ -97,7 +98,8 @@ def prepare(
     names, paths = _configs(configs), _midi_files(folder)
     reports = [r for r, _ in _prepare_files(paths, names, use_cache, None, progress)]
     examples = {c: sum(r.examples.get(c, 0) for r in reports) for c in names}
-    return PrepareReport(str(folder), reports, examples, time.perf_counter() - t0)
+    covered = {c: sum((r.coverage.get(c, Coverage()) for r in reports), Coverage()) for c in names}
+    return PrepareReport(str(folder), reports, examples, time.perf_counter() - t0, covered)
 
 
 def load_examples(
@@ -160,7 +162,7 @@ def _augment(
 ) -> dict[str, np.ndarray]:
     conv = CONVERTERS[name]
     shifts = [s for s in range(*transpose) if s != 0] if transpose else []
-    if not shifts or not conv.pitched:
+    if not shifts or not conv.pitched or len(arrays["tempo"]) == 0:
         return arrays
     copies = [arrays]
     for shift in shifts:
@@ -335,7 +337,10 @@ def _prepare_job(job: _Job) -> _Result:
 def _complete(record: dict[str, Any], names: list[str], cache: PrepareCache, key: str) -> bool:
     if record.get("reason") is not None:
         return True
-    return all(c in record.get("examples", {}) and cache.has_arrays(key, c) for c in names)
+    return all(
+        c in record.get("examples", {}) and c in record.get("coverage", {}) and cache.has_arrays(key, c)
+        for c in names
+    )
 
 
 def _parse(
@@ -344,6 +349,7 @@ def _parse(
     try:
         song = read_song(path, data)
         computed = {c: song_arrays(song, c) for c in names}
+        covered = {c: coverage(song.segments, CONVERTERS[c]) for c in names}
     except MidiError as exc:
         return {"reason": str(exc)}, {}
     except (ValueError, IndexError, KeyError, OverflowError, MemoryError, RecursionError) as exc:
@@ -354,8 +360,10 @@ def _parse(
         {"name": t.name, "program": t.program, "drums": t.is_drum, "role": t.role.value, "notes": t.notes}
         for t in song.tracks
     ]
+    notes_kept = {**old.get("coverage", {}), **{c: [v.notes, v.kept] for c, v in covered.items()}}
     record = {
         "reason": None,
+        "coverage": notes_kept,
         "bars": song.bars,
         "tracks": tracks,
         "skipped_parts": list(song.skipped),

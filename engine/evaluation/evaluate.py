@@ -1,6 +1,9 @@
 # SPDX-License-Identifier: MIT
-"""The model's report card: held-out reconstruction (teacher-forced and free), KL, and how its samples
-compare with the training music (Yang & Lerch overlap) beside a random baseline, plus a verdict.
+"""The model's report card: held-out reconstruction (likelihood in bits per step, per-part onset F1 beside
+a "no event" baseline, token accuracy, KL, active latent dimensions), how its samples compare with the
+training music part by part (Yang & Lerch overlaps beside a baseline of random notes), what each part
+does in samples from real codes, from the Gaussian of the training codes and from N(0, I) beside the
+music, the temperature each part suits best, and a verdict.
 
 `report_for_training` is called by engine/training/train.py at the end of training with its own split;
 `evaluate` loads a model folder and a MIDI folder; `write_report` writes report.json + report.md.
@@ -10,49 +13,28 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, overload
 
 import numpy as np
 import torch
 
-from engine.evaluation import metrics
-from engine.evaluation.baseline import baseline_patterns
+from engine.evaluation.checks import sample_checks
 from engine.evaluation.recon import reconstruction
-from engine.evaluation.report import (
-    FeatureScore,
-    Report,
-    ReportData,
-    SetScores,
-    StyleScores,
-    render_markdown,
-    with_verdict,
-)
+from engine.evaluation.report import Report, ReportData, render_markdown, with_verdict
+from engine.evaluation.style import TEMPERATURES, caps, sample_sets, style_scores, to_patterns
+from engine.generation.gate import limits_for
 from engine.generation.runner import Runner
-from engine.music.pattern import Pattern
 from models.card import DataSummary, ModelCard
+from models.latent import LatentFit
 from models.musicvae import MusicVAE
+from models.report import SampleChecks
 from models.store import atomic_write
 
 if TYPE_CHECKING:
+    from engine.data.bar_index import BarIndex
     from engine.data.dataset import Examples
-
-TEMPERATURES = (0.3, 0.5, 0.8, 1.0)
-MAX_HELDOUT = 256  # held-out examples reconstructed: enough for a stable accuracy, fast on a CPU
-MAX_TRAIN = 128  # training examples reconstructed: enough to see over-fitting
-MAX_REFERENCE = 128  # training clips the samples are compared with
-N_SAMPLES = 64  # samples per temperature (and baseline clips)
-# 16-bar examples cost 8x the steps of 2-bar ones: fewer of them (2x fewer clips for the metrics)
-LONG_STEPS, LONG_SHRINK = 64, 4
-
-
-def _caps(steps: int) -> tuple[int, int, int, int]:
-    """(held-out, train, reference, samples) counts for examples of `steps` 16ths."""
-    shrink = LONG_SHRINK if steps > LONG_STEPS else 1
-    half = min(shrink, 2)
-    return MAX_HELDOUT // shrink, MAX_TRAIN // shrink, MAX_REFERENCE // half, N_SAMPLES // half
-
 
 Progress = Callable[[int, int], None]
 
@@ -72,70 +54,6 @@ def _subset(examples: Examples | None, cap: int, seed: int) -> dict[str, np.ndar
     return out
 
 
-def _to_patterns(converter: Any, arrays: dict[str, np.ndarray]) -> list[Pattern]:
-    """Examples (stacked on axis 0) back into clips through the config's converter."""
-    if not arrays:
-        return []
-    keys = [k for k in arrays if k != "tempo"]
-    n = len(arrays[keys[0]])
-    tempos = arrays.get("tempo", np.full(n, 120.0))
-    out = []
-    for i in range(n):
-        tempo = float(np.clip(tempos[i], 1.0, 1000.0))
-        out.append(converter.from_tensors({k: arrays[k][i] for k in keys}, tempo=tempo))
-    return out
-
-
-def _samples(runner: Runner, temperature: float, seed: int) -> list[Pattern]:
-    """Clips at `temperature` as `sample` decodes them for the musician (the runner: prior codes and
-    sampling noise from `seed`, so the same codes at every temperature; a velocity/timing head's notes
-    with its held-out spread), before the training music's feel is put on notes without velocity."""
-    n = _caps(runner.converter.steps)[3]
-    return runner.to_patterns(runner.decode(runner.prior(n, seed), temperature, None, seed, []))
-
-
-def _scores(reference: list[Pattern], candidate: list[Pattern], seed: int) -> SetScores:
-    scores = metrics.compare_sets(reference, candidate, seed)
-    return SetScores(
-        metrics.mean_area(scores), {k: None if v is None else _feature(v) for k, v in scores.items()}
-    )
-
-
-def _feature(o: metrics.Overlap) -> FeatureScore:
-    return FeatureScore(o.area, o.kld, o.reference_mean, o.candidate_mean)
-
-
-def style_scores(
-    runner: Runner,
-    train: dict[str, np.ndarray],
-    heldout: dict[str, np.ndarray],
-    seed: int,
-    tick: Callable[[], None],
-) -> StyleScores:
-    """Samples at each temperature (see `_samples`), the baseline and the held-out music, each against
-    the training music."""
-    converter = runner.converter
-    reference = _to_patterns(converter, train or heldout)
-    if len(reference) < 3:
-        return StyleScores(len(reference), "", {}, None, None, None)
-    temps = {}
-    for t in TEMPERATURES:
-        temps[str(t)] = _scores(reference, _samples(runner, t, seed), seed)
-        tick()
-    best = max(temps, key=lambda t: temps[t].mean_overlap or 0.0)
-    base = _scores(reference, baseline_patterns(reference, _caps(converter.steps)[3], seed), seed)
-    real = _scores(reference, _to_patterns(converter, heldout), seed) if train and heldout else None
-    tick()
-    return StyleScores(
-        reference_clips=len(reference),
-        reference="training music" if train else "the evaluated music",
-        temperatures=temps,
-        best_temperature=float(best),
-        baseline=base,
-        held_out_music=real,
-    )
-
-
 def report_for_training(
     model: MusicVAE,
     data: DataSummary | None,
@@ -147,12 +65,16 @@ def report_for_training(
     seed: int = 0,
     source: str = "held-out files of the training folder",
     progress: Progress | None = None,
+    index: BarIndex | None = None,
+    latent: LatentFit | None = None,
 ) -> Report:
     """The report card of `model` given its held-out and training examples (arrays as in CONTRIBUTING).
 
-    `data` is the training music's summary from the model card (None: unknown), `name` the model's.
+    `data` is the training music's summary from the model card (None: unknown), `name` the model's,
+    `latent` its Gaussian of the training codes (None: samples from N(0, I), as such a model samples).
     Either side may be None or empty: its numbers are then None. `source` says in the report which music
-    was held out; `progress(done, total)` is called after each stage.
+    was held out; `progress(done, total)` is called after each stage; `index` holds the training bars
+    for the copy check (None: copies are not measured).
     """
     from engine.data.converters import CONVERTERS
 
@@ -160,7 +82,7 @@ def report_for_training(
     data = data or DataSummary()
     config = model.cfg.name
     converter = CONVERTERS[config]
-    total, done = 4 + len(TEMPERATURES), [0]
+    total, done = 6 + len(TEMPERATURES), [0]
 
     def tick() -> None:
         done[0] += 1
@@ -169,18 +91,25 @@ def report_for_training(
 
     device = torch.device(device)
     model = model.to(device).eval()
-    max_held, max_train, max_ref, _ = _caps(converter.steps)
+    max_held, max_train, max_ref, _ = caps(converter.steps)
     held = _subset(heldout, max_held, seed)
     trained = _subset(train, max_train, seed)
-    recon_held = reconstruction(Runner(model, converter, device), held)
+    unigram = _subset(train, 4 * max_train, seed + 1) or None  # the training tokens' frequencies
+    recon_held = reconstruction(Runner(model, converter, device), held, unigram)
     tick()
-    recon_train = reconstruction(Runner(model, converter, device), trained)
+    recon_train = reconstruction(Runner(model, converter, device), trained, unigram)
     tick()
     references = _subset(train, max_ref, seed), _subset(heldout, max_ref, seed)
     # the samples get the spread the musician's get once this report is saved: the held-out one, else
     # the training music's jitter (Generator reads report.json's held_out.groove_spread)
     spread = recon_held.groove_spread if recon_held else None
-    style = style_scores(Runner(model, converter, device, data, spread), *references, seed, tick)
+    runner = Runner(model, converter, device, data, spread, latent)
+    style = style_scores(runner, *references, seed, tick)
+    chosen = dict(style.part_temperatures) or None
+    samples = sample_sets(runner, references[1] or references[0], chosen, seed)
+    tick()
+    checks = report_checks(runner, data, train, references[1], index, seed, chosen)
+    tick()
     report = Report(
         model=name or config,
         config=config,
@@ -191,10 +120,37 @@ def report_for_training(
         style=style,
         seed=seed,
         device=str(device),
+        checks=checks,
+        samples=samples,
     )
     report = with_verdict(report, round(time.perf_counter() - t0, 2))
     tick()
     return report
+
+
+def report_checks(
+    runner: Runner,
+    data: DataSummary,
+    train: Examples | None,
+    heldout: dict[str, np.ndarray],
+    index: BarIndex | None,
+    seed: int,
+    recommended: Mapping[str, float] | None = None,
+) -> SampleChecks:
+    """The sample checks (engine/evaluation/checks.py) against the card's statistics of the training
+    music, else those of the training examples at hand, else general limits: at each of TEMPERATURES and
+    at the model's defaults (`recommended` per-part temperatures over the runner's own defaults: what
+    `sample` and the app use when the musician chooses none)."""
+    from engine.data.gate_stats import examples_gate_stats
+
+    stats = data.music.gate
+    if stats is None and train is not None and len(train):
+        stats = examples_gate_stats(train, seed)
+    limits = limits_for(runner.spec, stats, data.transposed)
+    real = to_patterns(runner.converter, heldout)
+    default = runner.temperatures(dict(recommended) if recommended else None)
+    n = caps(runner.converter.steps)[3]
+    return sample_checks(runner, limits, index, real, n, seed, TEMPERATURES, default)
 
 
 def _heldout_ids(files: list[str], folder: Path, held: list[str]) -> list[int]:
@@ -266,9 +222,21 @@ def evaluate(
         if train_folder is not None and train_folder.is_dir():
             train = _examples(train_folder, config, required=False)
         source = f"all {len(np.unique(examples.file_ids))} usable files in {Path(folder).name}/"
+    index = _index(model_dir, card)
     return report_for_training(
-        model, card.data, heldout, train, device, name=model_name, seed=seed, source=source, progress=progress
-    )
+        model, card.data, heldout, train, device, name=model_name, seed=seed, source=source,
+        progress=progress, index=index, latent=card.latent,
+    )  # fmt: skip
+
+
+def _index(model_dir: str | Path, card: ModelCard) -> BarIndex | None:
+    """The model's training bars for the copy check: its folder's index, else built from its training
+    folder when that is still there (engine/generation/checking.py)."""
+    from engine.generation.checking import ClipChecker
+    from engine.registry import resolve_model
+    from models.spec import spec_of
+
+    return ClipChecker(spec_of(card.config.name), lambda: card.data, resolve_model(model_dir)).index()
 
 
 def _load(model_dir: str | Path, device: Any) -> tuple[MusicVAE, ModelCard, str]:

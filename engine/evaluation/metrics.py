@@ -4,6 +4,9 @@
 Per-clip features (pitch-class histogram, pitch range, note density, inter-onset interval, drum hit
 rate per class, velocity spread) and the set comparison: intra-set distances of the reference music
 against inter-set distances to the candidate set, smoothed by a Gaussian KDE, scored by overlap area.
+`compare_parts` scores each part (melody, bass, drums) on its own and leaves out features that are the
+same in every reference clip (a trio's drums all play at velocity 100): a constant overlaps any
+constant and would score 1.0 for everything.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from engine.evaluation.parts import part_of
 from engine.music.pattern import STEPS_PER_BAR, Pattern
 from models.vocab import DRUM_CLASS_OF, DRUM_CLASSES
 
@@ -52,6 +56,7 @@ FEATURE_LABELS = {
     "drum_repetition": "how much each drum bar repeats the last",
 }
 
+CONSTANT = 1e-9  # a feature spread less than this (relative) over the reference is a constant
 _MAX_DISTANCES = 20000  # a random subset keeps huge sets cheap; plenty for a smooth density
 _GRID = 512
 
@@ -245,3 +250,45 @@ def mean_area(scores: dict[str, Overlap | None]) -> float | None:
     shows, such as the pitch range of silent samples) counts as no overlap."""
     areas = [0.0 if s is None else s.area for s in scores.values()]
     return float(np.mean(areas)) if areas else None
+
+
+def part_clip(pattern: Pattern, part: str) -> Pattern:
+    """The clip with only the tracks that play `part` (engine/evaluation/parts.py `part_of`)."""
+    return pattern.with_tracks(t for t in pattern.tracks if part_of(t) == part)
+
+
+def compare_parts(
+    reference: Sequence[Pattern], candidate: Sequence[Pattern], parts: Sequence[str], seed: int = 0
+) -> dict[str, Overlap | None]:
+    """Each part's features ("melody.pitch_range", "drums.drum_groove"...) of `candidate` against
+    `reference`, the part's tracks alone: pitched features for melody and bass, drum features for drums.
+
+    A feature is left out when the reference never defines it for 3 clips or has the same value in all
+    of them (a constant); a part the candidate never plays scores None on each of its features.
+    """
+    out: dict[str, Overlap | None] = {}
+    for part in parts:
+        names = DRUM_FEATURES if part == "drums" else PITCHED_FEATURES
+        ref = set_features([part_clip(c, part) for c in reference], names)
+        cand = set_features([part_clip(c, part) for c in candidate], names)
+        for name in names:
+            rows = ref[name]
+            if len(rows) >= 3 and np.ptp(rows, axis=0).max() > CONSTANT * max(1.0, np.abs(rows).max()):
+                out[f"{part}.{name}"] = overlap(rows, cand[name], seed)
+    return out
+
+
+def part_means(scores: Mapping[str, Overlap | None], parts: Sequence[str]) -> dict[str, float | None]:
+    """Each part's mean overlap over its features (None counts as 0); None for a part with no feature."""
+    out: dict[str, float | None] = {}
+    for part in parts:
+        areas = [0.0 if s is None else s.area for k, s in scores.items() if k.split(".")[0] == part]
+        out[part] = float(np.mean(areas)) if areas else None
+    return out
+
+
+def feature_label(key: str) -> str:
+    """ "melody.pitch_range" -> "melody: pitch range (semitones)"; a pooled feature's label as it is."""
+    part, _, name = key.rpartition(".")
+    label = FEATURE_LABELS.get(name, name)
+    return f"{part}: {label}" if part else label

@@ -2,7 +2,10 @@
 """Held-out reconstruction, as in the MusicVAE paper: encode each example, decode it with teacher forcing
 and freely (argmax, through the generation runner as the musician's clips are decoded), and count the
 tokens it gets right per step; KL per example; for drums the velocity and micro-timing error of the
-humanize head given the true hits."""
+humanize head given the true hits. Token accuracy is kept for comparison with earlier report cards; per
+part, the likelihood in bits per step beside a unigram baseline and the onset F1 (guided and on its
+own) say what it is worth (engine/evaluation/likelihood.py), and the active latent dimensions how much
+of z the model uses."""
 
 from __future__ import annotations
 
@@ -12,10 +15,18 @@ from typing import Any
 import numpy as np
 import torch
 
-from engine.evaluation.report import KeyScores, Reconstruction
+from engine.evaluation.likelihood import (
+    active_dims,
+    f1,
+    likelihood,
+    onset_counts,
+    part_positions,
+    unigram_bits,
+)
+from engine.evaluation.report import KeyScores, PartScores, Reconstruction
 from engine.generation.groove import SpreadSums
 from engine.generation.runner import Runner
-from models.musicvae import head_outputs, multitrack_onsets
+from models.musicvae import MusicVAE, head_outputs, multitrack_onsets
 from models.spec import DecoderKind
 
 BATCH = 256
@@ -59,7 +70,8 @@ def teacher_forced(
         tokens["program"] = model.program_out(cond).argmax(-1).reshape(program.shape)
         cond = torch.cat([cond, model.program_embed(program.reshape(-1))], dim=-1)  # true programs
     for track, dec in zip(cfg.tracks, model.decoders, strict=True):
-        logits, head = dec(model._segments(batch[track]), cond)  # (B * segments, L, V), (.., L, K)
+        start = model._starts(batch[track], dec.vocab)  # the previous bar's last token (bar_link)
+        logits, head = dec(model._segments(batch[track]), cond, start)  # (B * segments, L, V), (.., L, K)
         tokens[track] = logits.argmax(-1).reshape(batch[track].shape)
         if head is not None and (cfg.groove or cfg.decoder is DecoderKind.MULTITRACK):
             head = head.reshape(*batch[track].shape, -1)  # (B, T, 18) or (B, 8, 16, 1)
@@ -97,8 +109,30 @@ class _Sums:
         )
 
 
+class _PartSums:
+    """Running counts of one part: steps, correct tokens, "no event" steps, guided and own onsets."""
+
+    def __init__(self) -> None:
+        self.steps = self.correct = self.silent = 0
+        self.guided = [0, 0, 0]
+        self.own = [0, 0, 0]
+
+    def add(
+        self, batch: dict[str, torch.Tensor], guided: torch.Tensor, own: torch.Tensor, where: Any
+    ) -> None:
+        true = batch[where.track]
+        self.steps += int(where.mask.sum())
+        self.correct += int((guided == true)[where.mask].sum())
+        self.silent += int((true == where.offset)[where.mask].sum())  # the "no event" token of the part
+        for sums, pred in ((self.guided, guided), (self.own, own)):
+            for i, c in enumerate(onset_counts(pred, true, where)):
+                sums[i] += c
+
+
 @torch.no_grad()
-def reconstruction(runner: Runner, arrays: dict[str, np.ndarray]) -> Reconstruction | None:
+def reconstruction(
+    runner: Runner, arrays: dict[str, np.ndarray], train: dict[str, np.ndarray] | None = None
+) -> Reconstruction | None:
     """Reconstruction scores of `arrays` (examples stacked on axis 0); None when there are none.
 
     Teacher-forced and sampled token accuracy (means over all token keys), per-key details with per-step
@@ -106,13 +140,16 @@ def reconstruction(runner: Runner, arrays: dict[str, np.ndarray]) -> Reconstruct
     offset_error (fractions of a 16th) of the predicted humanization given the true hits, with
     groove_spread: per drum class, the standard deviation of those errors (engine/generation/groove.py
     adds it back); for multitrack_1bar velocity_error and groove_spread of the predicted velocities of
-    the true notes.
+    the true notes. The negative ELBO in bits per step, the active latent dimensions, and per part its
+    bits per step, onset F1 and "no event" share; `train` (the training examples) gives each part's
+    unigram baseline (without it, these examples' own token frequencies).
     """
     if not arrays or len(next(iter(arrays.values()))) == 0:
         return None
     model, device = runner.model, runner.device
     keys = token_keys(arrays)
     sums = {k: _Sums() for k in keys}
+    parts: dict[str, _PartSums] = {}
     kls, vel_err, off_err = [], [], []
     groove = bool(getattr(model.cfg, "groove", False))
     spread = SpreadSums() if groove else SpreadSums(1, ("velocity",))
@@ -123,6 +160,9 @@ def reconstruction(runner: Runner, arrays: dict[str, np.ndarray]) -> Reconstruct
         free = runner.decode(mu, 0.0, None, 0, [])  # argmax: no noise, no spread
         for k in keys:
             sums[k].add(forced[k] == batch[k], torch.as_tensor(free[k], device=device) == batch[k])
+        for part, where in part_positions(model, batch).items():
+            own = torch.as_tensor(free[where.track], device=device)
+            parts.setdefault(part, _PartSums()).add(batch, forced[where.track], own, where)
         if "offset" in human and "offset" in batch:
             hit = batch["hits"] > 0.5
             vel_diff, off_diff = batch["velocity"] - human["velocity"], batch["offset"] - human["offset"]
@@ -140,6 +180,8 @@ def reconstruction(runner: Runner, arrays: dict[str, np.ndarray]) -> Reconstruct
     per_key = {k: s.result() for k, s in sums.items()}
     vel = torch.cat(vel_err) if vel_err else torch.zeros(0)
     off = torch.cat(off_err) if off_err else torch.zeros(0)
+    nll = likelihood(model, arrays)
+    unigram = _unigram(model, train or arrays, arrays)
     return Reconstruction(
         examples=int(len(arrays[keys[0]])),
         teacher_forced=float(np.mean([v.teacher_forced for v in per_key.values()])),
@@ -149,4 +191,38 @@ def reconstruction(runner: Runner, arrays: dict[str, np.ndarray]) -> Reconstruct
         velocity_error=float(vel.mean() * 127) if vel.numel() else None,
         offset_error=float(off.mean()) if off.numel() else None,
         groove_spread=spread.result() if vel_err else None,
+        bits_per_step=None if nll is None else nll.bits_per_step,
+        kl_bits_per_step=None if nll is None else nll.kl_bits_per_step,
+        parts={
+            p: PartScores(
+                steps=s.steps,
+                bits=nll.part_bits[p] if nll and p in nll.part_bits else float("nan"),
+                unigram_bits=unigram.get(p, float("nan")),
+                no_event=s.silent / max(s.steps, 1),
+                accuracy=s.correct / max(s.steps, 1),
+                onset_f1=f1(*s.guided),
+                own_onset_f1=f1(*s.own),
+            )
+            for p, s in parts.items()
+            if s.steps
+        },
+        active_dims=None if nll is None else active_dims(nll.kl_per_dim),
+        z_size=int(model.cfg.z_size),
     )
+
+
+def _unigram(
+    model: MusicVAE, train: dict[str, np.ndarray], heldout: dict[str, np.ndarray]
+) -> dict[str, float]:
+    """Each part's unigram bits per step: held-out tokens under the training tokens' frequencies."""
+    tensors = {k: torch.as_tensor(np.asarray(v)) for k, v in train.items() if k != "tempo"}
+    held = {k: torch.as_tensor(np.asarray(v)) for k, v in heldout.items() if k != "tempo"}
+    train_at, held_at = part_positions(model, tensors), part_positions(model, held)
+    vocab = dict(zip(model.cfg.tracks, model.cfg.vocab, strict=True))
+    out = {}
+    for part, where in held_at.items():
+        mine = train_at[part]
+        out[part] = unigram_bits(
+            tensors[mine.track][mine.mask].numpy(), held[where.track][where.mask].numpy(), vocab[where.track]
+        )
+    return out

@@ -1,21 +1,31 @@
 # SPDX-License-Identifier: MIT
 """The report card's plain-language verdict and its markdown rendering (report.md). Its numbers are the
-frozen `Report` of models/report.py (report.json), re-exported here."""
+frozen `Report` of models/report.py (report.json), re-exported here.
+
+The verdict leads with what a musician can trust: how likely unseen music is under the model against a
+model that only knows how often each note occurs, how many of each part's notes it catches, whether
+every part plays in its samples as often as in the music, and the temperature each part suits; token
+accuracy (mostly "no event" steps) stays in a table for comparison with earlier report cards.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
 
-from engine.evaluation.metrics import FEATURE_LABELS
+from engine.evaluation.checks import check_lines, check_section
+from engine.evaluation.metrics import feature_label
 from models.report import (
     FeatureScore,
     GrooveSpread,
     KeyScores,
+    PartScores,
+    PartStats,
     Reconstruction,
     Report,
     ReportData,
     ReportError,
+    SampleSet,
     SetScores,
     StyleScores,
     read_report,
@@ -26,10 +36,13 @@ __all__ = [
     "FeatureScore",
     "GrooveSpread",
     "KeyScores",
+    "PartScores",
+    "PartStats",
     "Reconstruction",
     "Report",
     "ReportData",
     "ReportError",
+    "SampleSet",
     "SetScores",
     "StyleScores",
     "read_report",
@@ -38,8 +51,11 @@ __all__ = [
     "with_verdict",
 ]
 FEW_FILES = 20  # below this a model from scratch mostly memorises: suggest fine-tuning instead
-OVERFIT_STRONG, OVERFIT_MILD = 0.15, 0.07  # train minus held-out teacher-forced accuracy
-STILL_LEARNING = 0.6  # held-out teacher-forced accuracy below this: train longer
+OVERFIT_STRONG, OVERFIT_MILD = 0.15, 0.07  # train minus held-out teacher-forced accuracy (older reports)
+# held-out over training bits per step: above these it predicts its training music much better
+OVERFIT_BITS_STRONG, OVERFIT_BITS_MILD = 1.5, 1.2
+STILL_LEARNING = 0.6  # held-out teacher-forced accuracy below this: train longer (older reports)
+MISSING = 0.25  # a part playing in this share fewer samples than in the music is called missing
 
 
 def _pct(x: float | None) -> str:
@@ -62,15 +78,59 @@ def _accuracy_line(r: Report) -> str:
     h = r.held_out
     if h is None:
         return "No held-out music to test it on."
+    if h.bits_per_step is None or not h.parts:  # an older report card
+        return (
+            f"On music it never saw it predicts {_pct(h.teacher_forced)} of the next steps right when "
+            f"guided, and rebuilds {_pct(h.sampled)} of a phrase on its own"
+        )
+    unigram = _mean_unigram(h)
+    caught = ", ".join(f"{_pct(s.onset_f1)} of the {_part_noun(p)}" for p, s in h.parts.items())
     return (
-        f"On music it never saw it predicts {_pct(h.teacher_forced)} of the next steps right when "
-        f"guided, and rebuilds {_pct(h.sampled)} of a phrase on its own"
+        f"On music it never saw it needs {h.bits_per_step:.2f} bits per step, against {unigram:.2f} for "
+        f"a model that only knows how often each note occurs (lower is better), and, guided, it catches "
+        f"{caught} (onset F1)"
     )
+
+
+def _part_noun(part: str) -> str:
+    return "drum hits" if part == "drums" else f"{part} notes"
+
+
+def _mean_unigram(h: Reconstruction) -> float:
+    """The unigram baseline's bits per step over all the parts' steps."""
+    total = sum(s.steps for s in h.parts.values())
+    return sum(s.unigram_bits * s.steps for s in h.parts.values()) / max(total, 1)
+
+
+def _parts_line(r: Report) -> str | None:
+    """Whether each part plays in the samples the musician gets as often as in the music."""
+    if len(r.samples) < 2:
+        return None
+    music, sampled = r.samples[0], _sampled_set(r)
+    if sampled is None:
+        return None
+    missing = [
+        f"the {p} plays in {_pct(s.presence)} of them against {_pct(music.parts[p].presence)} of your music"
+        for p, s in sampled.parts.items()
+        if p in music.parts and s.presence < music.parts[p].presence - MISSING
+    ]
+    if missing:
+        return f"Its samples leave parts out: {'; '.join(missing)}"
+    return "Every part plays in its samples about as often as in your music"
+
+
+def _sampled_set(r: Report) -> SampleSet | None:
+    """The sample set `sample` gives the musician: the training codes' Gaussian if there is one."""
+    names = [s.name for s in r.samples]
+    for wanted in ("the Gaussian of the training codes", "N(0, I)"):
+        if wanted in names:
+            return r.samples[names.index(wanted)]
+    return None
 
 
 def _style_line(r: Report) -> str | None:
     s = r.style
-    if not s.temperatures or s.baseline is None:
+    if not s.temperatures or s.baseline is None or str(s.best_temperature) not in s.temperatures:
         return None
     best = s.temperatures[str(s.best_temperature)].mean_overlap or 0.0
     base = s.baseline.mean_overlap or 0.0
@@ -95,8 +155,8 @@ def _feature_wins(s: StyleScores) -> str:
         score = scores.get(name)
         return (score.overlap if score else 0.0) or 0.0
 
-    wins = [FEATURE_LABELS.get(n, n) for n in model if area(model, n) > area(base, n) + 0.05]
-    losses = [FEATURE_LABELS.get(n, n) for n in model if area(base, n) > area(model, n) + 0.05]
+    wins = [feature_label(n) for n in model if area(model, n) > area(base, n) + 0.05]
+    losses = [feature_label(n) for n in model if area(base, n) > area(model, n) + 0.05]
     text = f". Better than random on: {'; '.join(wins)}" if wins else ""
     return text + (f". Random is closer on: {'; '.join(losses)}" if losses else "")
 
@@ -113,6 +173,8 @@ def _fit_lines(r: Report) -> list[str]:
     if h is None or t is None:
         lines.append("Over-fitting could not be measured (no held-out or no training music).")
         return lines
+    if h.bits_per_step is not None and t.bits_per_step is not None:
+        return lines + _bits_fit_line(h.bits_per_step, t.bits_per_step)
     gap = t.teacher_forced - h.teacher_forced
     pair = f"{_pct(t.teacher_forced)} on its training music vs {_pct(h.teacher_forced)} on unseen music"
     if gap > OVERFIT_STRONG:
@@ -126,12 +188,45 @@ def _fit_lines(r: Report) -> list[str]:
     return lines
 
 
+def _bits_fit_line(held: float, train: float) -> list[str]:
+    pair = f"{train:.2f} bits per step on its training music vs {held:.2f} on unseen music"
+    ratio = held / max(train, 1e-9)
+    if ratio > OVERFIT_BITS_STRONG:
+        return [f"It over-fits (memorises): {pair}. Add more files or fine-tune a bundled model."]
+    if ratio > OVERFIT_BITS_MILD:
+        return [f"It starts to over-fit: {pair}. More files would help."]
+    return [f"No sign of over-fitting: {pair}."]
+
+
+def _latent_line(r: Report) -> str | None:
+    h = r.held_out
+    if h is None or h.active_dims is None or not h.z_size:
+        return None
+    return (
+        f"It uses {h.active_dims} of its {h.z_size} latent dimensions (mean KL above 0.01 nats); new clips "
+        f"start from {r.style.sampled_from or 'N(0, I)'}"
+    )
+
+
+def _temperature_line(r: Report) -> str | None:
+    temps = r.style.part_temperatures
+    if not temps:
+        return None
+    each = ", ".join(f"{part} {t:g}" for part, t in temps.items())
+    return (
+        f"Temperatures that suit it: {each} (its samples' parts match your music most closely there; "
+        "Bandmate uses them unless you choose others). Lower is safer and more repetitive, higher more "
+        "adventurous"
+    )
+
+
 def verdict(r: Report) -> tuple[str, ...]:
     """Plain sentences for a musician; the first is the headline."""
-    style = _style_line(r)
+    style, parts = _style_line(r), _parts_line(r)
     headline = f"{_learned_from(r)}. {_accuracy_line(r)}."
-    lines = [headline] + ([style + "."] if style else []) + _fit_lines(r)
-    if r.style.best_temperature is not None:
+    lines = [headline] + [line + "." for line in (parts, style) if line] + check_lines(r) + _fit_lines(r)
+    lines += [line + "." for line in (_latent_line(r), _temperature_line(r)) if line]
+    if r.style.best_temperature is not None and not r.style.part_temperatures:
         t = r.style.best_temperature
         lines.append(
             f"Temperature {t} suits it best (its samples match your music most closely); lower is safer "
@@ -140,10 +235,29 @@ def verdict(r: Report) -> tuple[str, ...]:
     return tuple(lines)
 
 
+def _part_rows(r: Report) -> list[str]:
+    """Per part on unseen music: bits per step beside the token-frequency baseline, onset F1 guided and
+    on its own, and the "no event" share beside the accuracy."""
+    h = r.held_out
+    if h is None or not h.parts:
+        return []
+    out = [
+        "| part | bits per step | token-frequency baseline | notes caught, guided (onset F1) | "
+        "on its own | accuracy | always 'no event' |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for part, s in h.parts.items():
+        cells = [_num(s.bits), _num(s.unigram_bits), _pct(s.onset_f1), _pct(s.own_onset_f1)]
+        out.append(f"| {part} | " + " | ".join(cells + [_pct(s.accuracy), _pct(s.no_event)]) + " |")
+    whole = f"| **whole model** (with KL) | **{_num(h.bits_per_step)}** | {_num(_mean_unigram(h))} | | | | |"
+    return out + [whole]
+
+
 def _recon_rows(r: Report) -> list[str]:
     """The reconstruction table; the error rows only for the heads the model's config has."""
     spec = SPECS.get(r.config)
     rows = [
+        ("bits per step (negative ELBO, lower is better)", "bits_per_step", _num, True),
         ("guided accuracy (teacher-forced)", "teacher_forced", _pct, True),
         ("own accuracy (sampled, argmax)", "sampled", _pct, True),
         ("KL per example (nats)", "kl", _num, True),
@@ -166,7 +280,11 @@ def _style_rows(s: StyleScores) -> list[str]:
     features = next((v.features for _, v in columns if v), {})
     for name in features:
         cells = [_num(_overlap(v, name)) for _, v in columns]
-        out.append(f"| {FEATURE_LABELS.get(name, name)} | " + " | ".join(cells) + " |")
+        out.append(f"| {feature_label(name)} | " + " | ".join(cells) + " |")
+    parts = next((v.parts for _, v in columns if v and v.parts), {})
+    for part in parts:
+        cells = [_num(v.parts.get(part) if v else None) for _, v in columns]
+        out.append(f"| _{part} (mean)_ | " + " | ".join(cells) + " |")
     means = [_num(v.mean_overlap if v else None) for _, v in columns]
     out.append("| **mean** | " + " | ".join(f"**{m}**" for m in means) + " |")
     return out
@@ -177,20 +295,57 @@ def _overlap(scores: SetScores | None, name: str) -> float | None:
     return score.overlap if score else None
 
 
+def _sample_rows(r: Report) -> list[str]:
+    """What each part does in the music and in clips decoded from each kind of code."""
+    if not r.samples:
+        return []
+    out = [
+        "| part | clips from | plays in | notes per bar | lowest / highest note | off the music's range | "
+        "denser than the music |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for part in r.samples[0].parts:
+        for sample in r.samples:
+            s = sample.parts.get(part)
+            if s is None:
+                continue
+            span = "-" if s.pitch_low is None else f"{s.pitch_low:.0f} / {s.pitch_high:.0f}"
+            cells = [
+                _pct(s.presence),
+                _num(s.notes_per_bar, ".1f"),
+                span,
+                _pct(s.off_range),
+                _pct(s.too_dense),
+            ]
+            out.append(f"| {part} | {sample.name} | " + " | ".join(cells) + " |")
+    return out
+
+
 def render_markdown(r: Report) -> str:
     """report.md: the verdict first, then the numbers in tables."""
     title = f"{r.config} model" if r.model == r.config else f"{r.model} ({r.config})"
     lines = [f"# Report card: {title}", "", f"**{r.verdict[0]}**" if r.verdict else "", ""]
     lines += [f"- {line}" for line in r.verdict[1:]]
+    parts = _part_rows(r)
+    if parts:
+        lines += ["", f"## Each part on music it never saw ({r.source})", ""] + parts
     lines += ["", f"## How well it rebuilds music ({r.source})", ""] + _recon_rows(r)
+    samples = _sample_rows(r)
+    if samples:
+        temps = ", ".join(f"{p} {t:g}" for p, t in r.style.part_temperatures.items())
+        at = f" at {temps}" if temps else ""
+        lines += ["", f"## What each part does in its samples{at}", ""] + samples
     if r.style.temperatures:
+        base = f" The random baseline: {r.style.baseline_kind}." if r.style.baseline_kind else ""
         lines += [
             "",
             f"## How its samples compare with {r.style.reference or 'the training music'}",
             "",
-            "Overlap 0..1 per feature (Yang & Lerch 2018): 1 means the samples vary the way your music does.",
+            "Overlap 0..1 per feature (Yang & Lerch 2018): 1 means the samples vary the way your music does."
+            + base,
             "",
         ] + _style_rows(r.style)
+    lines += check_section(r)
     d = r.data
     lines += [
         "",

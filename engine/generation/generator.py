@@ -10,7 +10,7 @@ cut, a key was guessed). The work is done by the model's `Runner` (engine/genera
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -18,22 +18,22 @@ import torch
 
 from engine.device import pick_device
 from engine.generation.chain import chain, segments_needed, smooth_path
+from engine.generation.checking import Checked, ClipChecker
 from engine.generation.complete import complete, parse_parts
-from engine.generation.complete_multitrack import complete_multitrack
 from engine.generation.fit import FittedClip, GenerationError, carry_maps
 from engine.generation.humanize import finish, humanize
+from engine.generation.infill import fill
 from engine.generation.morph import REFINE, monotone_steps, note_distances
-from engine.generation.runner import Generated, Notices, Runner, new_seed
+from engine.generation.runner import Generated, Notices, Runner, Temperature, new_seed
 from engine.music.keys import Key
 from engine.music.pattern import STEPS_PER_BAR, Pattern
 from engine.registry import list_models, resolve_model
 from models.card import DataSummary, MusicStats
-from models.latent import bilinear, slerp
+from models.latent import LatentFit, bilinear, slerp
 from models.musicvae import MusicVAE
-from models.report import REPORT, GrooveSpread, ReportError, read_report
-from models.spec import DecoderKind
+from models.report import REPORT, GrooveSpread, Report, ReportError, read_report
 
-__all__ = ["Generated", "Generator", "GenerationError", "list_models"]
+__all__ = ["Generated", "Generator", "GenerationError", "Temperature", "list_models"]
 
 
 def _check_count(n: int) -> None:
@@ -45,7 +45,9 @@ class Generator:
     """A loaded model and its runner: sample, encode, decode, vary, morph, blend, complete, humanize.
 
     `feel` (default True): generated notes get the training music's loudness and timing where the model
-    writes none; False leaves them at velocity 100 on the grid.
+    writes none; False leaves them at velocity 100 on the grid. A `temperature` of None (the default)
+    samples each part at the model's own temperature (`temperatures`: the report card's recommendation,
+    else the config's defaults); a number sets every part, a mapping single parts.
     """
 
     def __init__(
@@ -54,9 +56,11 @@ class Generator:
         data: DataSummary | None = None,
         path: Path | None = None,
         device: str | torch.device = "cpu",
+        latent: LatentFit | None = None,
     ) -> None:
         """`data` is the model card's summary of the training music; `path` the model folder (its
-        report.json gives the groove spread)."""
+        report.json gives the groove spread and the recommended temperatures); `latent` the card's
+        Gaussian of the training codes (None: new clips start from N(0, I))."""
         self.device = pick_device(device)
         self.model = model.to(self.device).eval()
         for p in self.model.parameters():  # inference only: gradients flow to latent codes, never to weights
@@ -71,7 +75,11 @@ class Generator:
         self.spec = self.converter.spec
         self.steps: int = self.converter.steps
         self.z_size: int = int(model.cfg.z_size)
-        self.runner = Runner(self.model, self.converter, self.device, data, self._measured_spread())
+        report = self._report()
+        spread = report.held_out.groove_spread if report and report.held_out else None
+        recommended = dict(report.style.part_temperatures) if report else None
+        self.runner = Runner(self.model, self.converter, self.device, data, spread, latent, recommended)
+        self.checker = ClipChecker(self.spec, lambda: self.runner.summary, path)
         self.feel = True
 
     @classmethod
@@ -82,19 +90,25 @@ class Generator:
         folder = resolve_model(model)
         dev = pick_device(device)
         net, card = load_model(folder, device=str(dev))
-        return cls(net, card.data, folder, dev)
+        return cls(net, card.data, folder, dev, card.latent)
 
-    def _measured_spread(self) -> GrooveSpread | None:
-        """The groove spread the report card measured on held-out music (report.json), if any. The report
-        only refines the feel, so a missing or unreadable one leaves the training music's jitter."""
+    def _report(self) -> Report | None:
+        """The model's report card (report.json), if any: its held-out groove spread and recommended
+        temperatures. The report only refines generation, so a missing or unreadable one leaves the
+        training music's jitter and the config's default temperatures."""
         path = self.path / REPORT if self.path is not None else None
         if path is None or not path.is_file():
             return None
         try:
-            report = read_report(path)
+            return read_report(path)
         except (OSError, ReportError):
             return None
-        return report.held_out.groove_spread if report.held_out else None
+
+    @property
+    def temperatures(self) -> dict[str, float]:
+        """Each part's temperature when a call gives none: the report card's recommendation, else the
+        config's defaults."""
+        return dict(self.runner.default_temperatures)
 
     # ---- what the model knows about its training music -------------------------------------------
     @property
@@ -134,7 +148,7 @@ class Generator:
     def _decode(
         self,
         z: torch.Tensor,
-        temperature: float,
+        temperature: Temperature,
         key: Key | None,
         seed: int,
         tempo: float | None,
@@ -142,12 +156,12 @@ class Generator:
     ) -> list[Pattern]:
         """Clips as the musician gets them: decoded, then with the training music's feel (or flat)."""
         clips = self.runner.to_patterns(self.runner.decode(z, temperature, key, seed, notices), tempo)
-        return finish(self.runner, clips, temperature, seed, self.feel, notices)
+        return finish(self.runner, clips, self.runner.feel_temperature(temperature), seed, self.feel, notices)
 
     def decode(
         self,
         z: torch.Tensor,
-        temperature: float = 0.5,
+        temperature: Temperature = None,
         key: Key | str | None = None,
         seed: int | None = None,
         tempo: float | None = None,
@@ -162,24 +176,37 @@ class Generator:
     def sample(
         self,
         n: int = 1,
-        temperature: float = 0.5,
+        temperature: Temperature = None,
         seed: int | None = None,
         bars: int | None = None,
         key: Key | str | None = None,
+        *,
+        checked: bool = True,
+        novel: bool = False,
     ) -> Generated:
-        """n new clips from the prior; with `bars`, each is a chain of clips along a smooth latent path."""
+        """n new clips from the prior; with `bars`, each is a chain of clips along a smooth latent path.
+
+        `checked` (the default) redraws clips that fail the sample-quality gate, `novel` also those that
+        copy a bar of the training music (engine/generation/checking.py); `Generated.checked` says what
+        was set aside. Fewer than n clips come back when too few pass within the draws allowed.
+        """
         _check_count(n)
         seed = new_seed(seed)
         notices: Notices = []
         resolved = self.runner.resolve_key(key, None, notices)
-        if bars is None or bars * STEPS_PER_BAR == self.steps:
-            clips = self._decode(self.runner.prior(n, seed), temperature, resolved, seed, None, notices)
-            return _generated(clips, seed, notices)
-        segs = segments_needed(bars, self.steps)
-        gen = torch.Generator().manual_seed(seed)
-        z = torch.cat([smooth_path(segs, self.z_size, gen) for _ in range(n)])  # (n * segs, Z)
-        clips = self._decode(z, temperature, resolved, seed, None, notices)
-        return _generated([chain(clips[i * segs : (i + 1) * segs], bars) for i in range(n)], seed, notices)
+
+        def draw(count: int, draw_seed: int) -> list[Pattern]:
+            if bars is None or bars * STEPS_PER_BAR == self.steps:
+                z = self.runner.prior(count, draw_seed)
+                return self._decode(z, temperature, resolved, draw_seed, None, notices)
+            segs = segments_needed(bars, self.steps)
+            gen = torch.Generator().manual_seed(draw_seed)
+            paths = [smooth_path(segs, self.runner.source_size, gen) for _ in range(count)]
+            z = self.runner.to_code(torch.cat(paths))  # (count * segs, Z): where the training codes lie
+            clips = self._decode(z, temperature, resolved, draw_seed, None, notices)
+            return [chain(clips[i * segs : (i + 1) * segs], bars) for i in range(count)]
+
+        return self._checked(draw, n, seed, notices, checked, novel)
 
     def variations(
         self,
@@ -187,10 +214,14 @@ class Generator:
         n: int = 8,
         amount: float = 0.3,
         seed: int | None = None,
-        temperature: float = 0.5,
+        temperature: Temperature = None,
         key: Key | str | None = None,
+        *,
+        checked: bool = True,
+        novel: bool = False,
     ) -> Generated:
-        """n clips near `clip`: its code moved by `amount` x random directions as long as a prior sample."""
+        """n clips near `clip`: its code moved by `amount` x random directions as long as a prior sample.
+        `checked` and `novel` as for `sample`."""
         _check_count(n)
         if amount < 0:
             raise GenerationError(f"--amount {amount} must be 0 or more (0 = the clip itself)")
@@ -198,11 +229,30 @@ class Generator:
         notices: Notices = []
         resolved = self.runner.resolve_key(key, clip, notices)
         mu = self.runner.encode([clip], notices)  # (1, Z)
-        d = self.runner.prior(n, seed)
-        d = d / d.norm(dim=1, keepdim=True) * math.sqrt(self.z_size)  # prior samples have norm ~ sqrt(Z)
-        clips = self._decode(mu + amount * d, temperature, resolved, seed, clip.tempo, notices)
         window = self.runner.fit(clip, "the clip", []).pattern  # its notes are in `notices` already
-        return _generated(carry_maps(clips, window), seed, notices)
+
+        def draw(count: int, draw_seed: int) -> list[Pattern]:
+            d = self.runner.directions(count, draw_seed)
+            d = d / d.norm(dim=1, keepdim=True) * math.sqrt(self.z_size)  # prior samples have norm ~ sqrt(Z)
+            clips = self._decode(mu + amount * d, temperature, resolved, draw_seed, clip.tempo, notices)
+            return carry_maps(clips, window)
+
+        return self._checked(draw, n, seed, notices, checked, novel)
+
+    def _checked(
+        self,
+        draw: Callable[[int, int], list[Pattern]],
+        n: int,
+        seed: int,
+        notices: Notices,
+        checked: bool,
+        novel: bool,
+    ) -> Generated:
+        """`draw(n, seed)`'s clips, or with `checked` up to n that pass the checks (see `sample`)."""
+        if not checked:
+            return _generated(draw(n, seed), seed, notices)
+        clips, record = self.checker.run(draw, n, seed, novel, notices)
+        return _generated(clips, seed, notices, record)
 
     def interpolation_path(self, a: Pattern, b: Pattern, steps: int = 8) -> torch.Tensor:
         """(steps, Z) codes from A's mean to B's by spherical interpolation, both ends included."""
@@ -219,7 +269,7 @@ class Generator:
         a: Pattern,
         b: Pattern,
         steps: int = 8,
-        temperature: float = 0.5,
+        temperature: Temperature = None,
         seed: int | None = None,
         key: Key | str | None = None,
     ) -> Generated:
@@ -233,7 +283,8 @@ class Generator:
         arrays = self.runner.decode(path, temperature, resolved, seed, notices)
         candidates = self.runner.to_patterns(arrays, a.tempo)
         chosen = monotone_steps(*note_distances(candidates), steps)
-        clips = finish(self.runner, [candidates[i] for i in chosen], temperature, seed, self.feel, notices)
+        feel = self.runner.feel_temperature(temperature)
+        clips = finish(self.runner, [candidates[i] for i in chosen], feel, seed, self.feel, notices)
         return _generated(clips, seed, notices)
 
     def blend_codes(self, corners: Sequence[Pattern], points: Sequence[tuple[float, float]]) -> torch.Tensor:
@@ -259,7 +310,7 @@ class Generator:
         corners: Sequence[Pattern],
         x: float,
         y: float,
-        temperature: float = 0.5,
+        temperature: Temperature = None,
         seed: int | None = None,
     ) -> Generated:
         """The clip at (x, y) of the square whose corners are A (0,0), B (1,0), C (0,1), D (1,1)."""
@@ -269,7 +320,11 @@ class Generator:
         return _generated(self._decode(z, temperature, None, seed, corners[0].tempo, notices), seed, notices)
 
     def blend_grid(
-        self, corners: Sequence[Pattern], grid: int = 5, temperature: float = 0.5, seed: int | None = None
+        self,
+        corners: Sequence[Pattern],
+        grid: int = 5,
+        temperature: Temperature = None,
+        seed: int | None = None,
     ) -> Generated:
         """grid x grid clips; clips[i * grid + j] is at x = i / (grid - 1), y = j / (grid - 1)."""
         if grid < 2:
@@ -285,17 +340,44 @@ class Generator:
         clip: Pattern,
         parts: str | Sequence[str] | None = None,
         seed: int | None = None,
-        temperature: float = 0.5,
+        temperature: Temperature = None,
         key: Key | str | None = None,
     ) -> Generated:
-        """The clip with its missing parts (or `parts`, e.g. "melody,bass") written; the given parts come
-        back unchanged."""
+        """The song with its missing parts (or `parts`, e.g. "melody,bass") written for every 4/4 bar, in
+        overlapping windows that condition on what was written before (engine/generation/complete.py);
+        the given parts and every other event come back unchanged."""
         seed = new_seed(seed)
         notices: Notices = []
-        write = complete_multitrack if self.spec.decoder is DecoderKind.MULTITRACK else complete
-        done = write(
+        done = complete(
             self.runner, clip, parse_parts(parts), seed=seed, temperature=temperature, key=key,
             feel=self.feel, notices=notices,
+        )  # fmt: skip
+        return _generated([done], seed, notices)
+
+    def infill(
+        self,
+        clip: Pattern,
+        bars: tuple[int, int] | None,
+        tracks: str | Sequence[str | int],
+        seed: int | None = None,
+        temperature: Temperature = None,
+        key: Key | str | None = None,
+    ) -> Generated:
+        """The song with `tracks` (part names melody/bass/drums, the song's track names, or track indices
+        from 0) rewritten over `bars` (1-based first and last bar, both included; None: every bar) so
+        that they join the bars around them (engine/generation/infill.py); everything else comes back
+        unchanged. GenerationError (one line) for what the model cannot write, e.g. a drum model asked
+        for a melody."""
+        seed, notices = new_seed(seed), list[str]()
+        if isinstance(tracks, str):
+            names: list[str | int] = list(parse_parts(tracks) or [])
+        else:
+            names = [t if isinstance(t, int) else t.strip().lower() for t in tracks if str(t).strip()]
+        if not names:
+            raise GenerationError("say which tracks to fill, e.g. --tracks bass,drums")
+        done = fill(
+            self.runner, clip, names, bars, seed=seed, temperature=temperature, key=key, feel=self.feel,
+            notices=notices,
         )  # fmt: skip
         return _generated([done], seed, notices)
 
@@ -306,5 +388,8 @@ class Generator:
         return _generated([humanize(self.runner, clip, amount, seed, notices)], seed, notices)
 
 
-def _generated(clips: Sequence[Pattern], seed: int, notices: Notices) -> Generated:
-    return Generated(tuple(clips), seed, tuple(notices))
+def _generated(
+    clips: Sequence[Pattern], seed: int, notices: Notices, checked: Checked | None = None
+) -> Generated:
+    """The call's result; a note repeated by several draws is given once."""
+    return Generated(tuple(clips), seed, tuple(dict.fromkeys(notices)), checked)

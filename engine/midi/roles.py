@@ -8,8 +8,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from engine.music.pattern import Role, Track
+from models.vocab import GM_BASSES
 
-BASS_PROGRAMS = range(32, 40)
+BASS_PROGRAMS = GM_BASSES
 LEAD_HINTS = ("melody", "lead", "vocal", "voice", "solo", "sopran", "tune")
 BASS_HINTS = ("bass",)
 MONOPHONIC_SHARE = 0.25  # at most this share of onsets may start while another note still sounds

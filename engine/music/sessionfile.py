@@ -1,12 +1,15 @@
 # SPDX-License-Identifier: MIT
 """The session file: a whole evening's work in one human-readable, versioned JSON file.
 
-What it holds: the clip on the piano roll, the candidates, the arrangement (a list of lanes, each a list
-of clips placed at a start bar), the morph ends and slider position, the blend corners and puck, the
-model, the tempo and loop, the sound settings and the generation settings. Clips are written as their
-notes (pitch, start step, end step, velocity, micro-timing offset in steps) with each track's name,
-program, role, drum flag and channel, and the clip's length, tempo and meter maps; a clip's original
-MIDI file (`Pattern.source`) is not kept, so a clip opened from a file comes back as its notes.
+What it holds: the clip on the piano roll, the candidates, the arrangement (`engine.music.arrangement`:
+lanes of clips placed at a start bar, written by `Arrangement.to_dict` and read by `Arrangement.from_dict`),
+the morph ends and slider position, the blend corners and puck, the model, the tempo and loop, the sound
+settings and the generation settings. Every clip is written by `engine.music.clipdict.pattern_to_dict`
+(its notes as [pitch, start step, end step, velocity, micro-timing offset] rows, each track's name,
+program, role, drum flag and channel, the clip's length, tempo and meter maps); a clip's original MIDI file
+(`Pattern.source`) is not kept, so a clip opened from a file comes back as its notes.
+
+Format versions: 2 (this one). Version 1 was a development format that never shipped; it is refused.
 
 `save_session` writes atomically (models.store.atomic_write); `load_session` raises SessionError with a
 one-line reason for anything it cannot read (not JSON, not a session, a newer format, a bad clip).
@@ -20,11 +23,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from engine.music.pattern import STEPS_PER_BAR, Meter, Note, Pattern, Role, Track
+from engine.music.arrangement import Arrangement, ArrangementError
+from engine.music.clipdict import pattern_from_dict, pattern_to_dict
+from engine.music.pattern import Pattern
 from models.store import atomic_write
 
 FORMAT = "bandmate-session"
-VERSION = 1
+VERSION = 2
 SUFFIX = ".bandmate"
 MAX_BYTES = 64 * 1024 * 1024  # a session of thousands of clips stays far below this
 
@@ -42,34 +47,13 @@ class NamedClip:
 
 
 @dataclass(frozen=True, slots=True)
-class PlacedClip:
-    """A clip in an arrangement lane, starting at `start_bar` (0-based bars of 16 steps)."""
-
-    name: str
-    pattern: Pattern
-    start_bar: int = 0
-
-    def __post_init__(self) -> None:
-        if self.start_bar < 0:
-            raise ValueError(f"start bar {self.start_bar} is before the first bar")
-
-
-@dataclass(frozen=True, slots=True)
-class Lane:
-    """One arrangement lane (drums, bass, lead...): its name and its placed clips."""
-
-    name: str = ""
-    clips: tuple[PlacedClip, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
 class SessionData:
     """Everything a session file holds (see the module docstring).
 
     Attributes:
         clip: the clip on the piano roll, or None.
         candidates: the generated candidates in list order.
-        lanes: the arrangement, top lane first.
+        arrangement: the arrangement lanes, top lane first, each clip at its start bar.
         morph: the morph ends A and B (None where not set); morph_position: the slider, 0 (A) .. 1 (B).
         blend: the four blend corners (None where not set); blend_xy: the puck, each 0..1.
         model: bundled model name or model folder ("" for none).
@@ -80,7 +64,7 @@ class SessionData:
 
     clip: NamedClip | None = None
     candidates: tuple[NamedClip, ...] = ()
-    lanes: tuple[Lane, ...] = ()
+    arrangement: Arrangement = field(default_factory=Arrangement)
     morph: tuple[NamedClip | None, NamedClip | None] = (None, None)
     morph_position: float = 0.0
     blend: tuple[NamedClip | None, ...] = (None, None, None, None)
@@ -94,7 +78,7 @@ class SessionData:
     @property
     def kept_clips(self) -> int:
         """How many clips the arrangement holds, over all lanes."""
-        return sum(len(lane.clips) for lane in self.lanes)
+        return self.arrangement.clip_count
 
     @property
     def is_empty(self) -> bool:
@@ -104,84 +88,12 @@ class SessionData:
 
 
 def arrangement_pattern(data: SessionData) -> Pattern | None:
-    """The arrangement as one clip at the session's tempo: every lane's clips placed at their start bar
-    (bar = 16 steps), a track per (lane, instrument); None when the arrangement is empty.
-
-    Tracks of one lane with the same role, program and drum flag are merged; a clip that overlaps the next
-    one in its lane keeps its notes (they overlap too). The length is the end of the last clip."""
-    tracks: dict[tuple[int, str, int, bool], Track] = {}
-    end = 0
-    for index, lane in enumerate(data.lanes):
-        for placed in lane.clips:
-            at = placed.start_bar * STEPS_PER_BAR
-            end = max(end, at + placed.pattern.steps)
-            for t in placed.pattern.tracks:
-                key = (index, str(t.role), t.program, t.is_drum)
-                moved = tuple(n.shifted(at) for n in t.notes)
-                base = tracks.get(key)
-                name = t.name or (lane.name or str(t.role))
-                tracks[key] = (
-                    base.with_notes(base.notes + moved)
-                    if base
-                    else Track(moved, t.program, t.is_drum, t.role, name)
-                )
-    if end == 0:
+    """The arrangement as one clip at the session's tempo (`Arrangement.render`: the unmuted lanes mixed,
+    each clip at its start bar of 16 steps); None when it is empty or every lane with clips is muted."""
+    try:
+        return data.arrangement.render(tempo=data.tempo)
+    except ArrangementError:
         return None
-    return Pattern(tuple(tracks.values()), end, data.tempo)
-
-
-# --- clips ----------------------------------------------------------------------------------------
-def pattern_to_dict(pattern: Pattern) -> dict[str, Any]:
-    """A Pattern as plain JSON values (notes as [pitch, start, end, velocity, offset] rows)."""
-    return {
-        "steps": pattern.steps,
-        "tempo": pattern.tempo,
-        "meter": str(pattern.meter),
-        "tempo_map": [[s, b] for s, b in pattern.tempo_map],
-        "meter_map": [[s, str(m)] for s, m in pattern.meter_map],
-        "tracks": [
-            {
-                "name": t.name,
-                "role": str(t.role),
-                "program": t.program,
-                "drums": t.is_drum,
-                "channel": t.channel,
-                "notes": [[n.pitch, n.start, n.end, n.velocity, n.offset] for n in t.notes],
-            }
-            for t in pattern.tracks
-        ],
-    }
-
-
-def _meter(text: str) -> Meter:
-    num, _, den = str(text).partition("/")
-    return Meter(int(num), int(den))
-
-
-def pattern_from_dict(data: dict[str, Any]) -> Pattern:
-    """The Pattern `pattern_to_dict` wrote; ValueError/KeyError/TypeError for a damaged one."""
-    tracks = []
-    for t in data["tracks"]:
-        notes = tuple(Note(int(p), int(s), int(e), int(v), float(o)) for p, s, e, v, o in t["notes"])
-        channel = t.get("channel")
-        tracks.append(
-            Track(
-                notes,
-                int(t.get("program", 0)),
-                bool(t.get("drums", False)),
-                Role(t.get("role", str(Role.OTHER))),
-                str(t.get("name", "")),
-                None if channel is None else int(channel),
-            )
-        )
-    return Pattern(
-        tuple(tracks),
-        int(data["steps"]),
-        float(data.get("tempo", 120.0)),
-        _meter(data.get("meter", "4/4")),
-        tuple((float(s), float(b)) for s, b in data.get("tempo_map", [])),
-        tuple((float(s), _meter(m)) for s, m in data.get("meter_map", [])),
-    )
 
 
 def _named(clip: NamedClip | None) -> dict[str, Any] | None:
@@ -205,18 +117,7 @@ def session_to_dict(s: SessionData) -> dict[str, Any]:
         "generation": dict(s.generation),
         "clip": _named(s.clip),
         "candidates": [_named(c) for c in s.candidates],
-        "arrangement": {
-            "lanes": [
-                {
-                    "name": lane.name,
-                    "clips": [
-                        {"name": c.name, "start_bar": c.start_bar, "clip": pattern_to_dict(c.pattern)}
-                        for c in lane.clips
-                    ],
-                }
-                for lane in s.lanes
-            ]
-        },
+        "arrangement": s.arrangement.to_dict(),
         "morph": {"a": _named(s.morph[0]), "b": _named(s.morph[1]), "position": s.morph_position},
         "blend": {"corners": [_named(c) for c in s.blend], "x": s.blend_xy[0], "y": s.blend_xy[1]},
     }
@@ -229,21 +130,14 @@ def session_from_dict(data: Any) -> SessionData:
     version = data.get("version")
     if not isinstance(version, int) or version < 1:
         raise SessionError(f"unknown session format version {version!r}")
+    if version == 1:
+        raise SessionError(
+            "format 1 was a development format of Bandmate that never shipped: it cannot be read"
+        )
     if version > VERSION:
         raise SessionError(f"written by a newer Bandmate (format {version}); this one reads format {VERSION}")
     try:
-        lanes = tuple(
-            Lane(
-                str(lane.get("name", "")),
-                tuple(
-                    PlacedClip(
-                        str(c.get("name", "")), pattern_from_dict(c["clip"]), int(c.get("start_bar", 0))
-                    )
-                    for c in lane.get("clips", [])
-                ),
-            )
-            for lane in data.get("arrangement", {}).get("lanes", [])
-        )
+        arrangement = Arrangement.from_dict(data["arrangement"]) if "arrangement" in data else Arrangement()
         morph = data.get("morph", {})
         blend = data.get("blend", {})
         corners = [_unnamed(c) for c in blend.get("corners", [])][:4]
@@ -254,7 +148,7 @@ def session_from_dict(data: Any) -> SessionData:
         return SessionData(
             clip=_unnamed(data.get("clip")),
             candidates=tuple(c for c in (_unnamed(x) for x in data.get("candidates", [])) if c is not None),
-            lanes=lanes,
+            arrangement=arrangement,
             morph=(_unnamed(morph.get("a")), _unnamed(morph.get("b"))),
             morph_position=min(max(float(morph.get("position", 0.0)), 0.0), 1.0),
             blend=tuple(corners),

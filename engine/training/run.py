@@ -1,30 +1,42 @@
 # SPDX-License-Identifier: MIT
 """One training session's moving parts for `engine.training.train`: model, optimizer, data, state, saving.
 
-`TrainingRun.open` decides between a fresh model, resuming the newest checkpoint in `out_dir`, and
-fine-tuning `from_model`; `step` runs one optimisation step; `evaluate` measures held-out accuracy.
+`TrainingRun.open` decides between a fresh model (sized to the music, models/presets.py `sized_for`),
+resuming the newest checkpoint in `out_dir`, and fine-tuning `from_model` (`fine_tune_config`: the base's
+KL weight kept, a lower learning rate); `step` runs one optimisation
+step; `evaluate` measures the held-out negative ELBO in bits per step (the best checkpoint has the
+lowest) and accuracy; `save` writes a checkpoint, with the Gaussian of the training codes when it is the
+best so far (what generation samples from).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
+from engine.evaluation.likelihood import likelihood
 from engine.training import distributed as ddp
 from engine.training.progress import TrainProgress
 from engine.training.trainset import Batches, TrainData, load_train_data, to_batch
 from models.card import TrainState, plain_float, read_card, vocabulary
-from models.checkpoint import CheckpointError, load_model, load_training_state, save_checkpoint
+from models.checkpoint import CheckpointError, load_model, load_training_state, save_checkpoint, write_latent
+from models.latent import LatentFit, fit_latent
 from models.musicvae import MusicVAE
-from models.presets import ModelConfig, get_config
+from models.presets import ModelConfig, get_config, sized_for
 
-EVAL_BATCH = 128
+# A fine-tune's learning rate (the small presets train from scratch at 3e-3): measured with
+# benchmarks/finetune_threshold.py, docs/FINETUNE.md.
+FINE_TUNE_LEARNING_RATE = 1e-4
+
+# training windows whose codes the latent Gaussian is fitted to: 65,536 steps' worth, 256 to 1,024 windows
+# (trio: 256 windows, ~3 s on a busy CPU core; 2-bar configs: 1,024, ~2 s)
+FIT_STEPS, FIT_MIN, FIT_MAX, FIT_BATCH = 65536, 256, 1024, 128
 
 
 class TrainError(Exception):
@@ -43,19 +55,25 @@ class RunState:
     kl: float = math.nan
     accuracy: float | None = None
     best_accuracy: float | None = None
+    bits: float | None = None
+    best_bits: float | None = None
 
     @classmethod
     def from_card(cls, saved: TrainState) -> RunState:
         nan = math.nan
         loss, kl = (nan if x is None else x for x in (saved.loss, saved.kl))
-        return cls(saved.step, saved.epoch, saved.seed, loss, kl, saved.accuracy, saved.best_accuracy)
+        return cls(
+            saved.step, saved.epoch, saved.seed, loss, kl, saved.accuracy, saved.best_accuracy, saved.bits,
+            saved.best_bits,
+        )  # fmt: skip
 
     def to_card(self, device: torch.device, world: int, batch_size: int) -> TrainState:
         """The card's record of this state, with how the run goes (device, processes, batch, threads)."""
         return TrainState(
             step=self.step, epoch=self.epoch, seed=self.seed, loss=plain_float(self.loss),
             kl=plain_float(self.kl), accuracy=self.accuracy, best_accuracy=self.best_accuracy,
-            device=str(device), world_size=world, batch_size=batch_size, threads=torch.get_num_threads(),
+            bits=self.bits, best_bits=self.best_bits, device=str(device), world_size=world,
+            batch_size=batch_size, threads=torch.get_num_threads(),
         )  # fmt: skip
 
 
@@ -87,7 +105,10 @@ class TrainingRun:
         self.model, self.data, self.state, self.out_dir = model.to(device), data, state, out_dir
         self.device, self.info, self.fine_tuned_from = device, info, fine_tuned_from
         self.net = ddp.wrap(self.model, info, device)
-        self.opt = torch.optim.Adam(self.model.parameters(), lr=self.cfg.learning_rate)
+        # AdamW: weight decay apart from the gradient's scale (Loshchilov & Hutter 2019); 0 for older models
+        self.opt = torch.optim.AdamW(
+            self.model.parameters(), lr=self.cfg.learning_rate, weight_decay=self.cfg.weight_decay
+        )
         if opt_state is not None:
             self.opt.load_state_dict(opt_state)
         self.batches = Batches(len(data.train), batch_size, state.seed, info.world, info.rank)
@@ -101,15 +122,19 @@ class TrainingRun:
         progress: Callable[[TrainProgress], None] | None,
     ) -> TrainingRun:  # fmt: skip
         say = progress or (lambda p: None)
-        model, opt_state, state, tuned_from = _start(config, size, out_dir, from_model, device, seed)
+        resuming = (out_dir / "model.json").exists()
+        split_seed = read_card(out_dir).training.seed if resuming else seed
+        say(TrainProgress(0, 0, math.nan, math.nan, None, 0.0, "loading", message="loading music"))
+        data = load_train_data(folder, config, seed=split_seed)
+        model, opt_state, state, tuned_from = _start(
+            config, size, out_dir, from_model, device, seed, data.summary.train_bars
+        )
         how = f"resuming at step {state.step}" if state.step else "fine-tuning" if from_model else "training"
         n = torch.get_num_threads()
         where = f"{device} ({n} thread{'s' * (n > 1)})" if device.type == "cpu" else str(device)
         where += f" x {info.world} processes" if info.enabled else ""
         text = f"{how} {model.cfg.name} ({model.cfg.size}) on {where}"
         say(TrainProgress(state.step, 0, math.nan, math.nan, None, 0.0, "loading", message=text))
-        say(TrainProgress(state.step, 0, math.nan, math.nan, None, 0.0, "loading", message="loading music"))
-        data = load_train_data(folder, model.cfg.name, seed=state.seed)
         if len(data.train) == 0:
             raise TrainError(
                 f"no {model.cfg.name} training examples left in {folder} after holding out files"
@@ -122,12 +147,16 @@ class TrainingRun:
         cfg, st = self.cfg, self.state
         self.model.train()
         # reparameterisation noise seeded per step and rank, so a resumed run repeats an uninterrupted one
+        step_seed = st.seed * 1_000_003 + st.step * 7919 + self.info.rank
         noise = torch.Generator(device=self.device)
-        noise.manual_seed(st.seed * 1_000_003 + st.step * 7919 + self.info.rank)
+        noise.manual_seed(step_seed)
         batch = to_batch(self.data.train.arrays, index, self.device)
         for group in self.opt.param_groups:
             group["lr"] = cfg.learning_rate_at(st.step)
-        out = self.net(batch, beta=cfg.beta(st.step), generator=noise)
+        # dropout (nn.Dropout) draws from the global generator: seeded per step too, the caller's untouched
+        with torch.random.fork_rng(devices=[self.device] if self.device.type == "cuda" else []):
+            torch.manual_seed(step_seed)
+            out = self.net(batch, beta=cfg.beta(st.step), generator=noise)
         self.opt.zero_grad(set_to_none=True)
         out.loss.backward()
         torch.nn.utils.clip_grad_norm_(self.model.parameters(), cfg.grad_clip)
@@ -136,31 +165,55 @@ class TrainingRun:
 
     @torch.no_grad()
     def evaluate(self, limit: int | None) -> float | None:
-        """Teacher-forced token accuracy (z = mu) on up to `limit` held-out examples; None without any."""
-        order = self.eval_order[: limit or 1024]
+        """Held-out negative ELBO in bits per step (engine/evaluation/likelihood.py) and teacher-forced
+        accuracy on up to `limit` held-out examples, into the state; returns the bits (None without
+        held-out examples)."""
+        order = np.sort(self.eval_order[: limit or 1024])
         if len(order) == 0:
-            self.state.accuracy = None
+            self.state.accuracy = self.state.bits = None
             return None
-        self.model.eval()
-        correct = 0.0
-        for start in range(0, len(order), EVAL_BATCH):
-            index = np.sort(order[start : start + EVAL_BATCH])
-            out = self.model(to_batch(self.data.heldout.arrays, index, self.device))
-            correct += float(out.accuracy) * len(index)
-        self.state.accuracy = correct / len(order)
-        return self.state.accuracy
+        arrays = {k: v[order] for k, v in self.data.heldout.arrays.items()}
+        scores = likelihood(self.model, arrays, seed=self.state.seed)
+        self.state.accuracy = None if scores is None else scores.accuracy
+        self.state.bits = None if scores is None else scores.bits_per_step
+        return self.state.bits
 
     def save(self, keep: int) -> Path:
+        """A checkpoint; it is the best when its held-out bits per step are the lowest so far (or nothing
+        is held out). A new best drops the card's latent fit (it belonged to the old weights) until
+        `fit_latent` fits one at the end of the run."""
         st = self.state
-        improved = st.accuracy is None or st.best_accuracy is None or st.accuracy > st.best_accuracy
-        if st.accuracy is not None and improved:
-            st.best_accuracy = st.accuracy
+        improved = st.bits is None or st.best_bits is None or st.bits < st.best_bits
+        if improved:
+            st.best_bits, st.best_accuracy = st.bits, st.accuracy
         return save_checkpoint(
             self.out_dir, self.model, step=st.step, optimizer_state=self.opt.state_dict(),
             name=self.out_dir.name, data=self.data.summary,
             training=st.to_card(self.device, self.info.world, self.batches.batch_size),
             fine_tuned_from=self.fine_tuned_from, keep=keep, best=improved,
         )  # fmt: skip
+
+    @torch.no_grad()
+    def fit_latent(self) -> LatentFit | None:
+        """Fit the Gaussian of the training codes under the best weights and record it in the model card
+        (once, at the end of a run: the codes of a trio's windows take ~10 s to encode on a busy CPU).
+        Up to FIT_STEPS steps' worth of random training windows, transposed copies included (the decoder
+        trained on them); None without training examples or a best checkpoint."""
+        n = len(self.data.train)
+        if n == 0 or not (self.out_dir / "model.json").exists():
+            return None
+        best, _ = load_model(self.out_dir, self.device)
+        count = max(FIT_MIN, min(FIT_MAX, FIT_STEPS // self.cfg.steps))
+        pick = np.sort(np.random.default_rng(self.state.seed).permutation(n)[:count])
+        mus, sigmas = [], []
+        for start in range(0, len(pick), FIT_BATCH):
+            batch = to_batch(self.data.train.arrays, pick[start : start + FIT_BATCH], self.device)
+            mu, sigma = best.encoder(batch)
+            mus.append(mu)
+            sigmas.append(sigma)
+        fit = fit_latent(torch.cat(mus), torch.cat(sigmas))
+        write_latent(self.out_dir, fit)
+        return fit
 
     def report_seconds(self) -> float:
         """Time to reserve for the report card (it samples and scores a few hundred clips; see the spec)."""
@@ -178,21 +231,30 @@ class TrainingRun:
         return FinishWork(spec.report_steps, spec.report_seconds, self.eval_size(None))
 
     def write_report(self) -> Any:
+        from engine.data.bar_index import read_index
         from engine.evaluation.evaluate import report_for_training, write_report
 
         model, card = load_model(self.out_dir, self.device)
         report = report_for_training(
-            model, card.data, self.data.heldout, self.data.train, self.device, name=card.name
-        )
+            model, card.data, self.data.heldout, self.data.train, self.device, name=card.name,
+            index=read_index(self.out_dir, self.cfg.name),
+            latent=card.latent,
+        )  # fmt: skip
         write_report(self.out_dir, report)
         return report
 
 
 def _start(
-    config: str, size: str, out_dir: Path, from_model: str | Path | None, device: torch.device, seed: int
+    config: str,
+    size: str,
+    out_dir: Path,
+    from_model: str | Path | None,
+    device: torch.device,
+    seed: int,
+    bars: int,
 ) -> tuple[MusicVAE, dict[str, Any] | None, RunState, str | None]:
     """(model, optimizer state, run state, the model it was fine-tuned from) for a resume, a fine-tune or
-    a fresh start."""
+    a fresh start; a fresh model is sized for `bars` bars of training music."""
     if (out_dir / "model.json").exists():
         model, card, opt_state = load_training_state(out_dir, device)
         if (model.cfg.name, model.cfg.size) != (config, size):
@@ -209,11 +271,22 @@ def _start(
             )
         if dict(base_card.vocabulary) != vocabulary(get_config(config)):
             raise CheckpointError(f"{from_model} uses a different vocabulary than {config}")
+        base.cfg = fine_tune_config(base.cfg)
         return base.train(), None, RunState(seed=seed), str(from_model)
     with torch.random.fork_rng(devices=[]):  # weights initialised from `seed`, the caller's RNG untouched
         torch.manual_seed(seed)
-        model = MusicVAE(get_config(config, size))
+        model = MusicVAE(sized_for(get_config(config, size), bars))
     return model, None, RunState(seed=seed), None
+
+
+def fine_tune_config(cfg: ModelConfig) -> ModelConfig:
+    """A base model's config as a fine-tune trains it: the full KL weight from the first step (beta_rate
+    0: the base ended its warm-up long ago, and restarting it from 0 lets the codes drift from the prior
+    the base learned) and a learning rate of at most FINE_TUNE_LEARNING_RATE (decaying as the base's did),
+    so a few hundred steps on a small folder adapt the base rather than overwrite it. Saved in the new
+    model's card, so a resume trains the same way. Measured: docs/FINETUNE.md."""
+    lr = min(cfg.learning_rate, FINE_TUNE_LEARNING_RATE)
+    return replace(cfg, beta_rate=0.0, learning_rate=lr, min_learning_rate=min(cfg.min_learning_rate, lr))
 
 
 def stored_config(model_dir: Path) -> ModelConfig:

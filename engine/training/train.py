@@ -3,7 +3,8 @@
 
 `train(folder, config, out_dir)` loads the prepared examples, splits them by file, trains within a time
 or step budget with progress callbacks and a cancel Event, checkpoints atomically (resuming when run
-again on the same folder), and writes the report card at the end.
+again on the same folder), fits the Gaussian of the training codes under the best weights (what new
+clips start from) and writes the report card at the end.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from engine.device import pick_device
 from engine.training import distributed as ddp
 from engine.training.progress import TrainProgress
 from engine.training.run import FinishWork, RunState, TrainError, TrainingRun
+from engine.training.trainset import index_training_bars
 
 __all__ = ["FinishWork", "Pace", "TrainProgress", "TrainResult", "train", "TrainError"]
 
@@ -86,6 +88,8 @@ def train(
             folder, config, Path(out_dir), size=size, from_model=from_model, device=dev, seed=seed,
             batch_size=batch_size, info=info, progress=say,
         )  # fmt: skip
+        if info.is_main:
+            index_training_bars(session.data, session.out_dir)  # the copy check's training bars
         finish = session.finish_work(report)
         budget = _Budget(minutes, steps, session.state.step, finish, started)
         return _run(session, budget, keep, info, say, cancel, report)
@@ -233,6 +237,9 @@ def _run(
         s.evaluate(None)
         _notify(report, s, budget, st.loss, st.kl, "saving")
         s.save(keep)
+        if st.step > start_step:
+            _notify(report, s, budget, st.loss, st.kl, "saving", "fitting the latent codes...")
+            s.fit_latent()
         if with_report and not cancelled and st.step > start_step:
             _notify(report, s, budget, st.loss, st.kl, "report", "writing the report card...")
             result_report = s.write_report()

@@ -78,7 +78,7 @@ class BlenderPanel(QWidget):
                 "Pick a model first" if gen is None else f"Fill corner(s) {missing} first"
             )
             return
-        temp = self.session.generation.temperature
+        temp = self.session.generation.model_temperature
         chosen = [c for c in corners if c is not None]  # all four: checked above
 
         def blend(_ctx: object) -> tuple[float, float, Pattern]:

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: MIT
-"""Generate panel: count, temperature, seed → candidate thumbnails; click to audition, keep favourites."""
+"""Generate panel: count, temperature (and each part's), seed → candidate thumbnails; click to audition,
+keep favourites."""
 
 from __future__ import annotations
 
@@ -12,18 +13,19 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QPushButton,
     QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
-from engine.generation.runner import Generated
+from engine.generation.runner import Generated, parse_part_temperatures
 from engine.music.keys import key_choices
 from gui.panels.clips import ClipsPanel
 from gui.session import GenerationSettings, Session
 from gui.status import app_words
-from gui.widgets.thumbnails import CLIP_ROLE, ClipList
+from gui.widgets.thumbnails import CLIP_ROLE, ClipList, mark_copy
 
 if TYPE_CHECKING:
     from engine.generation.generator import Generator
@@ -42,7 +44,13 @@ class GeneratePanel(ClipsPanel):
         self.temperature.setRange(0.0, 2.0)
         self.temperature.setSingleStep(0.1)
         self.temperature.setValue(0.5)
-        self.temperature.setToolTip("0 = the most likely notes; higher = wilder")
+        self.temperature.setToolTip("0 = the most likely notes; higher = wilder; sets every part")
+        self.part_temperatures = QLineEdit()
+        self.part_temperatures.setPlaceholderText("e.g. melody=0.9, drums=0.6")
+        self.part_temperatures.setToolTip(
+            "Each part's own temperature (a model's report card suggests them and loading it sets them); "
+            "empty: every part at the temperature above"
+        )
         self.seed = QSpinBox()
         self.seed.setRange(-1, 2**31 - 1)
         self.seed.setSpecialValueText("random")
@@ -61,6 +69,20 @@ class GeneratePanel(ClipsPanel):
         self.feel.setToolTip(
             "New notes get the loudness and timing of the music the model learned from; "
             "off: every note at velocity 100, exactly on the grid"
+        )
+        self.checked = QCheckBox("Redraw faulty clips")
+        self.checked.setChecked(True)
+        self.checked.setToolTip(
+            "Before you get a clip, Bandmate checks it: a part the model plays (melody, bass, drums) left "
+            "silent, a bar far busier than your music ever gets, a note held longer than your music holds "
+            "one, notes well outside a part's range, or silence. Such clips are drawn again, and the line "
+            "below says how many and why. Untick to get every clip as the model writes it."
+        )
+        self.novel = QCheckBox("Redraw copies of my music")
+        self.novel.setToolTip(
+            "Also draw again any clip with a bar that copies a bar of the music the model learned from, "
+            "note for note (pitch and 16th of every instrument; moved to another key counts too). "
+            "Copies are marked (copy) in the list either way: hover one to see which file and bar it copies."
         )
         self.bars = QSpinBox()
         self.bars.setRange(0, 64)
@@ -81,11 +103,15 @@ class GeneratePanel(ClipsPanel):
         self.info.setWordWrap(True)
         self._build()
         self._show_generation(session.generation)
-        session.generation_changed.connect(self._show_generation)  # a session opened, a suggested temperature
-        self.temperature.valueChanged.connect(lambda v: session.set_generation(temperature=v))
+        self.temperature.valueChanged.connect(lambda v: session.set_generation(temperature=v, parts=()))
+        self.part_temperatures.editingFinished.connect(self._parts_edited)
+        # a session opened, a loaded model's suggested temperatures
+        session.generation_changed.connect(self._show_generation)
         self.feel.toggled.connect(lambda on: session.set_generation(feel=on))
         self.key.currentIndexChanged.connect(lambda _i: session.set_generation(key=self.key.currentData()))
         self.amount.valueChanged.connect(lambda v: session.set_generation(amount=v))
+        self.checked.toggled.connect(self._checks_changed)
+        self.novel.toggled.connect(lambda on: session.set_generation(novel=on))
         self.generate_button.clicked.connect(self.generate)
         self.vary_button.clicked.connect(self.variations)
         self.keep_button.clicked.connect(self.keep_selected)
@@ -95,11 +121,14 @@ class GeneratePanel(ClipsPanel):
         form = QFormLayout()
         form.addRow("How many", self.count)
         form.addRow("Temperature", self.temperature)
+        form.addRow("Per part", self.part_temperatures)
         form.addRow("Seed", self.seed)
         form.addRow("Bars", self.bars)
         form.addRow("Variation amount", self.amount)
         form.addRow("Key", self.key)
         form.addRow("Feel", self.feel)
+        form.addRow("Checks", self.checked)
+        form.addRow("", self.novel)
         buttons = QHBoxLayout()
         for b in (self.generate_button, self.vary_button):
             buttons.addWidget(b)
@@ -112,11 +141,41 @@ class GeneratePanel(ClipsPanel):
         layout.addWidget(self.info)
 
     def _show_generation(self, g: GenerationSettings) -> None:
-        """The session's generation settings in this panel's controls (which edit them)."""
-        self.temperature.setValue(g.temperature)
-        self.feel.setChecked(g.feel)
-        self.key.setCurrentIndex(max(0, self.key.findData(g.key)))
-        self.amount.setValue(g.amount)
+        """The session's generation settings in this panel's controls (which edit them); the controls'
+        own signals are held meanwhile, so showing a setting never edits another."""
+        controls = (
+            self.temperature, self.part_temperatures, self.feel, self.key, self.amount,
+            self.checked, self.novel,
+        )  # fmt: skip
+        for c in controls:
+            c.blockSignals(True)
+        try:
+            self.temperature.setValue(g.temperature)
+            self.part_temperatures.setText(g.parts_text)
+            self.feel.setChecked(g.feel)
+            self.key.setCurrentIndex(max(0, self.key.findData(g.key)))
+            self.amount.setValue(g.amount)
+            self.checked.setChecked(g.checked)
+            self.novel.setChecked(g.novel)
+            self.novel.setEnabled(g.checked)
+        finally:
+            for c in controls:
+                c.blockSignals(False)
+
+    def _checks_changed(self, on: bool) -> None:
+        self.novel.setEnabled(on)
+        self.session.set_generation(checked=on)
+
+    def _parts_edited(self) -> None:
+        text = self.part_temperatures.text().strip()
+        try:
+            parts = tuple(parse_part_temperatures(text).items()) if text else ()
+        except ValueError as e:
+            self.session.status.emit(f"Per-part temperature: {e}")
+            self.part_temperatures.setText(self.session.generation.parts_text)
+            return
+        if parts != self.session.generation.parts:
+            self.session.set_generation(parts=parts)
 
     def _seed(self) -> int | None:
         return None if self.seed.value() < 0 else self.seed.value()
@@ -130,7 +189,9 @@ class GeneratePanel(ClipsPanel):
         )
 
         def work(gen: Generator, _ctx: object) -> Generated:
-            return gen.sample(n, g.temperature, seed, bars=bars, key=g.key)
+            return gen.sample(
+                n, g.model_temperature, seed, bars=bars, key=g.key, checked=g.checked, novel=g.novel
+            )
 
         self.session.with_model(work, self.show_candidates, f"Generating {n} clip(s)")
 
@@ -142,17 +203,39 @@ class GeneratePanel(ClipsPanel):
         n, seed, g = self.count.value(), self._seed(), self.session.generation
 
         def work(gen: Generator, _ctx: object) -> Generated:
-            return gen.variations(clip, n, g.amount, seed, temperature=g.temperature, key=g.key)
+            return gen.variations(
+                clip,
+                n,
+                g.amount,
+                seed,
+                temperature=g.model_temperature,
+                key=g.key,
+                checked=g.checked,
+                novel=g.novel,
+            )
 
         self.session.with_model(work, self.show_candidates, f"Making {n} variation(s)")
 
     def show_candidates(self, result: Generated) -> None:
+        """The clips as thumbnails (a copy of the training music marked, naming its file and bar), and
+        what the checks redrew."""
         clips, seed, notices = result.clips, result.seed, result.notices
+        checked = result.checked
         self.candidates.clear()
         for i, clip in enumerate(clips):
-            self.candidates.add_clip(clip, f"seed {seed} #{i + 1}")
-        self.info.setText("\n".join(app_words(n) for n in notices))  # one notice a line, in the app's words
-        self.session.status.emit(f"{len(clips)} candidate(s) from seed {seed}: click one to hear it")
+            item = self.candidates.add_clip(clip, f"seed {seed} #{i + 1}")
+            copied = checked.copy_note(i) if checked else None
+            if copied:
+                mark_copy(item, f"Copies your training music note for note: {copied}")
+        redrawn = checked.note if checked else None
+        lines = [redrawn[0].upper() + redrawn[1:] + "."] if redrawn else []
+        self.info.setText("\n".join(lines + [app_words(n) for n in notices]))  # one notice a line
+        status = f"{len(clips)} candidate(s) from seed {seed}: click one to hear it"
+        if checked and len(clips) < checked.asked:
+            status += f" (only {len(clips)} of {checked.asked} passed the checks)"
+        elif checked and checked.rejected:
+            status += f" ({len(checked.rejected)} redrawn)"
+        self.session.status.emit(status)
         if clips:
             self.candidates.setCurrentRow(0)
             self._clicked(self.candidates.item(0))

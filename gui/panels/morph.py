@@ -129,7 +129,7 @@ class MorphPanel(ClipsPanel):
         if gen is None or path is None or a is None or gen is not self.session.generator:
             return
         i = round(t * STEPS)
-        temp, key = self.session.generation.temperature, self.session.generation.key
+        temp, key = self.session.generation.model_temperature, self.session.generation.key
         resolved: Key | str | None = key
         if key == "auto":
             resolved = self.auto_key  # resolved once when A and B were encoded, not on every drag position
@@ -153,7 +153,7 @@ class MorphPanel(ClipsPanel):
         n, g = self.steps.value(), self.session.generation
 
         def work(gen: Generator, _ctx: object) -> Generated:
-            return gen.interpolate(a, b, n, temperature=g.temperature, seed=MORPH_SEED, key=g.key)
+            return gen.interpolate(a, b, n, temperature=g.model_temperature, seed=MORPH_SEED, key=g.key)
 
         self.session.with_model(work, self._show_steps, f"Morphing A into B in {n} steps")
 

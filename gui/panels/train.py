@@ -14,6 +14,7 @@ from typing import Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QFileDialog,
     QFormLayout,
@@ -31,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from engine.registry import list_models, new_model_name, user_models_dir
 from engine.training.progress import TrainProgress
+from engine.training.start import SMALL_FOLDER
 from gui.panels.train_view import demote_headings, describe_prepare, format_seconds
 from gui.session import Session
 from gui.train_runner import run_training
@@ -74,6 +76,15 @@ class TrainPanel(QWidget):
         self.batch.setRange(0, 4096)
         self.batch.setSpecialValueText("auto")
         self.start_from = QComboBox()
+        self.start_from.setToolTip(
+            f"Automatic: a folder of fewer than {SMALL_FOLDER} songs starts from the bundled model of this "
+            "type, which already knows a lot of music, and learns your band from there; a larger folder "
+            "tries both for a short while and goes on with the one that predicts your songs better"
+        )
+        self.scratch = QCheckBox("Start from scratch")
+        self.scratch.setToolTip("A new model that knows nothing but your folder (needs many songs)")
+        self.start_note = QLabel("")
+        self.start_note.setWordWrap(True)
         self.scan_button, self.train_button = QPushButton("Scan"), QPushButton("Train")
         self.stop_button, self.resume_button = QPushButton("Stop"), QPushButton("Resume")
         self.found = QPlainTextEdit()
@@ -101,6 +112,8 @@ class TrainPanel(QWidget):
         form.addRow("Steps", self.steps)
         form.addRow("Batch size", self.batch)
         form.addRow("Start from", self.start_from)
+        form.addRow("", self.scratch)
+        form.addRow("", self.start_note)
         buttons = QHBoxLayout()
         for b in (self.scan_button, self.train_button, self.stop_button, self.resume_button):
             buttons.addWidget(b)
@@ -119,11 +132,12 @@ class TrainPanel(QWidget):
         self.train_button.clicked.connect(lambda: self.start())
         self.stop_button.clicked.connect(self.stop)
         self.resume_button.clicked.connect(lambda: self.start(resume=True))
+        self.scratch.toggled.connect(lambda on: self.start_from.setEnabled(not on))
 
     def refresh_bases(self) -> None:
-        """Models that can be fine-tuned into the chosen model type."""
+        """Automatic (see the tooltip), or a model of the chosen type to fine-tune."""
         self.start_from.clear()
-        self.start_from.addItem("scratch (a new model)", "")
+        self.start_from.addItem("automatic (recommended)", "")
         for info in list_models():
             if info.config == self.config.currentText():
                 self.start_from.addItem(f"fine-tune {info.name} ({info.where})", str(info.path))
@@ -179,15 +193,19 @@ class TrainPanel(QWidget):
             self.out_dir = user_models_dir() / new_model_name(folder.name, config)
             self.plot.clear()
         out_dir = self.out_dir
-        base = None if resume else (self.start_from.currentData() or None)  # same out_dir = resume
+        scratch = self.scratch.isChecked()
+        base = None if resume or scratch else (self.start_from.currentData() or None)  # same out_dir: resume
         kwargs = dict(
             size=size,
             minutes=None if self.steps.value() else float(self.minutes.value()),
             steps=self.steps.value() or None,
             from_model=base,
+            scratch=scratch,
             device=self.session.settings.device,
             batch_size=self.batch.value() or None,
         )
+        if not resume:
+            self.start_note.setText("")
 
         def work(ctx: Any) -> Any:
             return run_training(folder, config, out_dir, progress=ctx.report, cancel=ctx.cancel, **kwargs)
@@ -213,6 +231,8 @@ class TrainPanel(QWidget):
             if p.accuracy is not None:
                 self.plot.add("held-out accuracy", p.step, p.accuracy)
         self.time_left.setText(f"{p.phase}, {format_seconds(p.seconds_left)} left")
+        if p.phase == "start":  # where the model starts, and what a pilot chose: kept in view
+            self.start_note.setText(p.message[0].upper() + p.message[1:] + ".")
         if p.message:
             self.session.status.emit(p.message)
 

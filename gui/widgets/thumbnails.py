@@ -50,6 +50,28 @@ def paint_thumbnail(pattern: Pattern, size: QSize = THUMB) -> QPixmap:
     return QPixmap.fromImage(image)
 
 
+COPY_MARK = "(copy)"
+
+
+def mark_copy(item: QListWidgetItem, why: str) -> None:
+    """Mark a candidate that copies the training music: a "copy" badge on its thumbnail, COPY_MARK after
+    its name, `why` (which file and bar) as its tooltip."""
+    picture = item.icon().pixmap(THUMB)
+    p = QPainter(picture)
+    p.setRenderHint(QPainter.RenderHint.Antialiasing)
+    p.setBrush(QColor("#ff9f1c"))
+    p.setPen(QColor("#1e2126"))
+    p.drawRoundedRect(QRectF(THUMB.width() - 40, 2, 38, 16), 4, 4)
+    p.setPen(QColor("#1e2126"))
+    p.drawText(QRectF(THUMB.width() - 40, 2, 38, 16), Qt.AlignmentFlag.AlignCenter, "copy")
+    p.end()
+    icon = QIcon(picture)
+    icon.addPixmap(picture, QIcon.Mode.Selected)
+    item.setIcon(icon)
+    item.setText(f"{item.text()} {COPY_MARK}")
+    item.setToolTip(why)
+
+
 class ClipList(QListWidget):
     """A list of clips shown as thumbnails; `mime_factory(patterns)` makes the drag-out data."""
 

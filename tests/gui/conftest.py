@@ -95,8 +95,9 @@ def window(qtbot, tmp_path, monkeypatch, questions):  # noqa: ANN001, ANN201 - p
     w.close()
 
 
-def use_tiny_model(window, name: str = "drums_2bar"):  # noqa: ANN001, ANN201
-    """An untrained tiny model (seeded) as the window's model: enough to exercise every control."""
+def use_tiny_model(window, name: str = "drums_2bar", checked: bool = False):  # noqa: ANN001, ANN201
+    """An untrained tiny model (seeded) as the window's model: enough to exercise every control. Its clips
+    are noise, so the quality check is off unless `checked`."""
     import torch
 
     from engine.generation.generator import Generator
@@ -105,6 +106,6 @@ def use_tiny_model(window, name: str = "drums_2bar"):  # noqa: ANN001, ANN201
 
     torch.manual_seed(0)
     gen = Generator(MusicVAE(tiny_config(name)))
-    window.session.generator = gen
-    window.session.model_changed.emit(gen)
+    window.session.use_generator(gen)
+    window.generate.checked.setChecked(checked)
     return gen

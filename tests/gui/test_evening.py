@@ -229,10 +229,11 @@ def test_training_folder_and_time_limit_are_remembered(
 
 
 def test_the_report_cards_temperature_is_applied(window: MainWindow) -> None:
-    window.session.load_model("mel_2bar")  # its report card suggests 0.8
-    assert window.session.generation.temperature == 0.8
-    assert window.generate.temperature.value() == 0.8
-    assert "temperature set to 0.8" in window.status_label.text()
+    window.session.load_model("mel_2bar")
+    suggested = window.session.generator.temperatures  # its report card's recommendation
+    assert window.session.generation.parts == tuple(suggested.items())
+    assert window.generate.temperature.value() == suggested["melody"]
+    assert f"temperatures melody={suggested['melody']:g}" in window.status_label.text()
 
 
 def test_models_get_readable_names_and_can_be_renamed(window: MainWindow, capsys) -> None:  # noqa: ANN001

@@ -4,12 +4,14 @@ every panel reads."""
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import pytest
 
 from engine.music.keys import KeyNameError
 from gui.mainwindow import MainWindow
 from gui.session import GenerationSettings
+from tests.conftest import ROOT
 
 
 def test_generation_settings_are_frozen_and_validated() -> None:
@@ -35,3 +37,45 @@ def test_the_generate_panel_edits_the_settings_every_panel_reads(window: MainWin
     panel.key.setCurrentIndex(panel.key.findData("D:minor"))
     want = GenerationSettings(temperature=1.2, key="D:minor", feel=False, amount=0.6)
     assert window.session.generation == want and seen[-1] == want
+
+
+def test_per_part_temperatures_are_settings_the_panels_pass_on(window: MainWindow) -> None:
+    g = GenerationSettings(temperature=0.7, parts=(("melody", 0.9), ("drums", 0.4)))
+    assert g.model_temperature == {"melody": 0.9, "drums": 0.4} and g.parts_text == "melody=0.9, drums=0.4"
+    assert GenerationSettings(temperature=0.7).model_temperature == 0.7
+    with pytest.raises(ValueError, match=r"temperature 2.5 \(bass\)"):
+        GenerationSettings(parts=(("bass", 2.5),))
+    panel = window.generate
+    panel.part_temperatures.setText("melody=0.9, drums=0.4")
+    panel.part_temperatures.editingFinished.emit()
+    assert window.session.generation.parts == (("melody", 0.9), ("drums", 0.4))
+    panel.part_temperatures.setText("melody=hot")  # not understood: the settings stay, the field too
+    panel.part_temperatures.editingFinished.emit()
+    assert window.session.generation.parts == (("melody", 0.9), ("drums", 0.4))
+    assert panel.part_temperatures.text() == "melody=0.9, drums=0.4"
+    panel.temperature.setValue(1.1)  # the main control sets every part
+    assert window.session.generation.parts == () and window.session.generation.model_temperature == 1.1
+
+
+def test_loading_a_model_applies_its_report_cards_temperatures(window: MainWindow, tmp_path: Path) -> None:
+    """Issue 15: the report card's suggested temperatures are applied when the model loads."""
+    import json
+
+    import torch
+
+    from models.checkpoint import save_checkpoint
+    from models.musicvae import MusicVAE
+    from models.presets import tiny_config
+
+    torch.manual_seed(0)
+    folder = tmp_path / "trio"
+    save_checkpoint(folder, MusicVAE(tiny_config("trio_16bar")), step=1, best=True)
+    report = json.loads((ROOT / "resources" / "models" / "trio_16bar" / "report.json").read_text())
+    report["style"]["part_temperatures"] = {"melody": 0.8, "bass": 1.0, "drums": 0.3}
+    (folder / "report.json").write_text(json.dumps(report))
+    window.session.load_model(str(folder))
+    assert window.session.generator is not None
+    assert window.session.generator.temperatures == {"melody": 0.8, "bass": 1.0, "drums": 0.3}
+    assert dict(window.session.generation.parts) == {"melody": 0.8, "bass": 1.0, "drums": 0.3}
+    assert window.generate.part_temperatures.text() == "melody=0.8, bass=1, drums=0.3"
+    assert window.generate.temperature.value() == 0.7  # their mean, shown in the main control

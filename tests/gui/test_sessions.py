@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
 from engine.midi.files import read_midi
+from engine.music.arrangement import Arrangement, Lane, Placement
 from engine.music.sessionfile import load_session
 from gui.mainwindow import MainWindow
 from gui.session_files import autosave_path
@@ -40,13 +41,19 @@ def test_session_round_trip_equals_what_was_kept(window: MainWindow, midi_dir: P
     assert window.sessions.save_to(path)
     assert not window.sessions.modified() and window.windowTitle().startswith("evening.bandmate")
     # lose everything, then open the file again
-    window.arrangement.set_lanes([])
+    window.arrangement.set_arrangement(Arrangement())
     window.generate.candidates.clear()
     window.transport.tempo.setValue(133.0)
     assert window.sessions.open_path(path)
     back = window.sessions.collect()
     assert back == kept
-    assert [c.name for c in back.lanes[0].clips] == ["kept 0", "kept 1", "kept 2"]
+    lanes = window.arrangement.arrangement.lanes  # the real lanes panel holds what was saved
+    assert [(lane.name, lane.names()) for lane in lanes if lane.placements] == [
+        ("Drums", ["kept 1"]),
+        ("Band", ["kept 0", "kept 2"]),
+    ]
+    assert [p.start_bar for p in lanes[3].placements] == [0, 2]
+    assert not window.session.doc.undo_stack.canUndo()  # opening is no edit to undo
     assert window.transport.tempo.value() == 90.0 and window.player.player.tempo == 90.0
     assert load_session(path) == kept
     assert str(path) in window.sessions.recent()
@@ -94,7 +101,57 @@ def test_a_damaged_session_says_why_and_keeps_the_work(window: MainWindow, tmp_p
     bad.write_text("{")
     assert not window.sessions.open_path(bad)
     assert "Could not open bad.bandmate" in window.status_label.text()
-    assert window.arrangement.list.count() == 1
+    assert window.arrangement.count() == 1
+
+
+def test_lanes_with_clips_at_start_bars_survive_save_and_open(
+    window: MainWindow, midi_dir: Path, tmp_path: Path
+) -> None:
+    """Several lanes (one muted, one added and renamed), clips moved to later bars: all of it comes back."""
+    real = read_midi(midi_dir / DRUMS).pattern.slice(0, 32)
+    strip = window.arrangement
+    strip.add(real, "beat")
+    strip.add(real, "beat again")
+    strip.add(make_clip(1, seed=4), "band bar")
+    strip.move_clip(0, 1, 0, 5)  # the second beat to bar 6
+    strip.edit(strip.arrangement.add_lane("Keys"), "add lane")
+    strip.place_files(4, 3, [str(midi_dir / DRUMS)])
+    strip.set_muted(1, True)
+    before = strip.arrangement
+    assert [[(p.name, p.start_bar) for p in lane.placements] for lane in before.lanes] == [
+        [("beat", 0), ("beat again", 5)],
+        [],
+        [],
+        [("band bar", 0)],
+        [(Path(DRUMS).stem, 3)],
+    ]
+    path = tmp_path / "lanes.bandmate"
+    assert window.sessions.save_to(path)
+    strip.set_arrangement(Arrangement())
+    assert window.sessions.open_path(path)
+    after = strip.arrangement
+    assert [lane.name for lane in after.lanes] == ["Drums", "Bass", "Lead", "Band", "Keys"]
+    assert after == Arrangement.from_dict(before.to_dict())  # lanes, names, start bars, mute, notes
+    assert after.lanes[1].muted and after.lanes[0].placements[1].clip == real
+    assert strip.count() == 4 and "4 clip(s) in 5 lanes" in strip.summary.text()
+
+
+def test_arrangement_edits_mark_the_session_unsaved_and_undo_clears_it(
+    window: MainWindow, tmp_path: Path
+) -> None:
+    strip = window.arrangement
+    strip.add(make_clip(2), "kept")
+    assert window.sessions.unsaved and window.isWindowModified()
+    assert window.sessions.save_to(tmp_path / "s.bandmate")
+    assert not window.sessions.unsaved and not window.isWindowModified()
+    strip.move_clip(3, 0, 3, 4)  # a lane edit
+    assert window.sessions.unsaved and window.isWindowModified()
+    window.session.doc.undo_stack.undo()  # back to what was saved
+    assert not window.sessions.unsaved and not window.isWindowModified()
+    window.session.doc.undo_stack.redo()
+    assert window.sessions.unsaved
+    assert window.sessions.open_path(tmp_path / "s.bandmate")  # loading is not an edit
+    assert not window.sessions.unsaved and strip.arrangement.lanes[3].placements[0].start_bar == 0
 
 
 def test_command_line_takes_a_session() -> None:
@@ -108,13 +165,19 @@ def test_main_opens_a_session_file(tmp_path: Path, midi_dir: Path) -> None:
     import subprocess
     import sys
 
-    from engine.music.sessionfile import Lane, PlacedClip, SessionData, save_session
+    from engine.music.sessionfile import SessionData, save_session
     from tests.conftest import ROOT
     from tests.gui.conftest import smoke_env
 
     beat = read_midi(midi_dir / DRUMS).pattern.slice(0, 32)
-    lanes = (Lane("drums", tuple(PlacedClip(f"beat {i}", beat, 2 * i) for i in range(3))),)
-    path = save_session(SessionData(lanes=lanes, model="drums_2bar", tempo=96.0), tmp_path / "night.bandmate")
+    lanes = (
+        Lane("drums", tuple(Placement(beat, 2 * i, f"beat {i}") for i in range(2))),
+        Lane("more drums", (Placement(beat, 1, "beat 2"),)),
+    )
+    arrangement = Arrangement(lanes)
+    path = save_session(
+        SessionData(arrangement=arrangement, model="drums_2bar", tempo=96.0), tmp_path / "night.bandmate"
+    )
     result = subprocess.run(
         [sys.executable, "main.py", "--smoke", "--session", str(path)],
         cwd=ROOT,

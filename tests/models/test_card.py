@@ -1,13 +1,15 @@
-"""The model card and the report card as typed values: strict version-2 reading, version-1 files of the
-previous release, and every bundled model's files."""
+"""The model card and the report card as typed values: strict reading of the current version, the files
+of earlier releases (versions 1 and 2), and every bundled model's files."""
 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 from pathlib import Path
 
 import pytest
+import torch
 
 from engine.evaluation.report import render_markdown
 from models.card import CARD_VERSION, CardError, ModelCard, read_card
@@ -47,12 +49,35 @@ def test_version_1_files_are_read_into_the_typed_card() -> None:
     )
     assert card.training.step == 5 and card.training.loss is None and card.fine_tuned_from is None
     assert card.checkpoints[0].optimizer is None and card.best is not None
-    again = ModelCard.from_json(json.loads(json.dumps(card.to_json())))  # written as version 2
-    assert again == card and card.to_json()["version"] == CARD_VERSION == 2
+    again = ModelCard.from_json(json.loads(json.dumps(card.to_json())))  # written as the current version
+    assert again == card and card.to_json()["version"] == CARD_VERSION == 3
+    assert card.latent is None and card.training.bits is None  # an old model samples from N(0, I)
+    assert card.data.music.gate is None  # version 1 measured nothing for the sample-quality gate
+
+
+def test_version_2_files_are_read_without_a_latent_fit_or_gate_statistics() -> None:
+    v3 = ModelCard.from_json(copy.deepcopy(V1)).to_json()
+    v2 = {k: v for k, v in copy.deepcopy(v3).items() if k != "latent"}
+    v2["version"] = 2
+    for key in ("bits", "best_bits"):
+        del v2["training"][key]
+    del v2["data"]["music"]["gate"]
+    card = ModelCard.from_json(v2)
+    assert card.latent is None and card.data.music.gate is None and card.to_json() == v3
+
+
+def test_a_latent_fit_round_trips_through_the_card() -> None:
+    from models.latent import fit_latent
+
+    g = torch.Generator().manual_seed(0)
+    fit = fit_latent(torch.randn(50, 16, generator=g), torch.rand(50, 16, generator=g) + 0.1, rank=4)
+    card = dataclasses.replace(ModelCard.from_json(copy.deepcopy(V1)), latent=fit)
+    again = ModelCard.from_json(json.loads(json.dumps(card.to_json())))
+    assert again == card and again.latent is not None and len(again.latent.components) == 4
 
 
 def test_unknown_or_missing_keys_name_the_file_and_the_key() -> None:
-    v2 = ModelCard.from_json(copy.deepcopy(V1)).to_json()
+    v2 = ModelCard.from_json(copy.deepcopy(V1)).to_json()  # the current version
     extra = copy.deepcopy(v2)
     extra["data"]["music"]["tempo"] = 120.0
     with pytest.raises(CardError, match=r"x/model.json: unknown key data\.music\.tempo"):
@@ -75,8 +100,18 @@ def test_unknown_or_missing_keys_name_the_file_and_the_key() -> None:
         ModelCard.from_json({**v2, "data": {**v2["data"], "files": ["a.mid"]}})
 
 
+def test_version_2_files_are_read_without_gate_statistics() -> None:
+    raw = json.loads((BUNDLED[0] / "model.json").read_text())
+    assert raw["data"]["music"]["gate"]["parts"]  # the bundled models' music is measured
+    del raw["data"]["music"]["gate"]
+    card = ModelCard.from_json({**raw, "version": 2})
+    assert card.data.music.gate is None and card.config.name == BUNDLED[0].name
+    with pytest.raises(CardError, match=r"missing key data\.music\.gate"):
+        ModelCard.from_json(raw)  # version 3 writes every key
+
+
 @pytest.mark.parametrize("folder", BUNDLED, ids=lambda p: p.name)
-def test_bundled_models_carry_version_2_cards_and_reports(folder: Path) -> None:
+def test_bundled_models_carry_current_cards_and_reports(folder: Path) -> None:
     raw = json.loads((folder / "model.json").read_text())
     assert raw["version"] == CARD_VERSION
     card = read_card(folder)

@@ -147,3 +147,46 @@ def test_conductor_in_c_matches_nn_lstm(layers: int) -> None:
     assert torch.allclose(fast, slow, atol=1e-5)
     slow.sum().backward()  # the gradient path is nn.LSTM's
     assert z.grad is not None and torch.isfinite(z.grad).all()
+
+
+@pytest.mark.parametrize("backend", ["auto", "numpy", "torch"])
+def test_start_tokens_are_the_first_input(backend: str) -> None:
+    """`start` replaces the learned start token per row (the previous bar's last token): each backend's
+    greedy tokens equal nn.LSTM's fed that token first, and the C kernel samples the NumPy loop's."""
+    torch.manual_seed(4)
+    dec = CoreDecoder(vocab=30, cond_size=6, embed_size=5, hidden=20, layers=2, head_size=2).eval()
+    cond, start = torch.randn(5, 6), torch.tensor([0, 3, 29, 30, 7])
+    with torch.no_grad():
+        tokens, _ = dec.sample(cond, 12, 0.0, backend=backend, start=start)
+        state, prev, expected = dec.initial_state(cond), start, []
+        for _ in range(12):
+            h, state = dec.rnn(torch.cat([dec.embed(prev), cond], dim=-1).unsqueeze(1), state)
+            prev = dec.out(h[:, 0]).argmax(-1)
+            expected.append(prev)
+        assert torch.equal(tokens, torch.stack(expected, dim=1))
+        logits, _ = dec(tokens, cond, start)  # teacher forcing with the same first inputs
+        assert torch.equal(logits.argmax(-1), tokens)
+        drawn = [
+            dec.sample(cond, 12, 1.0, None, None, torch.Generator().manual_seed(9), b, start)[0]
+            for b in (backend, "numpy")
+        ]
+    assert torch.equal(drawn[0], drawn[1])
+
+
+def test_kernel_rejects_start_tokens_outside_the_vocabulary() -> None:
+    dec = CoreDecoder(vocab=20, cond_size=4, embed_size=4, hidden=16, layers=1).eval()
+    with torch.no_grad(), pytest.raises(IndexError, match="start token"):
+        dec.sample(torch.randn(2, 4), 8, 1.0, start=torch.tensor([0, 21]))
+
+
+def test_per_row_temperatures() -> None:
+    """One temperature per row: a row at 0 takes the argmax even where a uniform draw of 0 would make
+    the Gumbel noise infinite; a row at 1 follows softmax(logits)."""
+    logits = torch.log(torch.tensor([[0.7, 0.2, 0.1]])).expand(20000, 3)
+    temps = torch.tensor([0.0, 1.0]).repeat(10000)
+    draws = pick(logits, temps, torch.Generator().manual_seed(5))
+    assert (draws[0::2] == 0).all()
+    share = torch.bincount(draws[1::2], minlength=3).float() / 10000
+    assert torch.allclose(share, torch.tensor([0.7, 0.2, 0.1]), atol=0.02)
+    noise = sampling_noise((4, 2, 3), torch.tensor([0.0, 2.0]), generator=torch.Generator().manual_seed(1))
+    assert (noise[:, 0] == 0).all() and (noise[:, 1] != 0).all()

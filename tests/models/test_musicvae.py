@@ -132,3 +132,87 @@ def test_multitrack_accuracy_counts_played_slots_only() -> None:
     batch["tokens"][0, 1:] = 0
     out = model(batch)
     assert abs(float(out.accuracy) * 16 - round(float(out.accuracy) * 16)) < 1e-4
+
+
+@pytest.mark.parametrize("kernel", [True, False], ids=["c-kernel", "numpy-fallback"])
+def test_linked_bars_decode_what_teacher_forcing_predicts(
+    kernel: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With `bar_link` each bar starts from the previous bar's last token in training (the target shifted
+    over the whole sequence, as Magenta's decoder input) and in decoding: greedy decoding's tokens are
+    then exactly the teacher-forced argmax given those tokens, across bar lines too."""
+    from models import fast_decode
+
+    if not kernel:
+        monkeypatch.setattr(fast_decode, "_kernel", None)
+    model = _model("trio_16bar").eval()
+    assert model.cfg.bar_link
+    z = torch.randn(3, model.cfg.z_size, generator=torch.Generator().manual_seed(2)) * 3
+    out = model.decode(z, 0.0)
+    cond = model._conditions(z)
+    with torch.no_grad():
+        for track, dec in zip(model.cfg.tracks, model.decoders, strict=True):
+            target = out[track]
+            logits, _ = dec(model._segments(target), cond, model._starts(target, dec.vocab))
+            assert torch.equal(logits.argmax(-1).reshape(target.shape), target), track
+            unlinked, _ = dec(model._segments(target), cond)  # the learned start token on every bar
+            assert not torch.equal(unlinked.argmax(-1).reshape(target.shape), target), track
+
+
+def test_linked_bars_keep_given_tracks_and_per_part_temperatures() -> None:
+    model = _model("trio_16bar").eval()
+    batch = fake_batch(model.cfg, b=2)
+    z = torch.randn(2, model.cfg.z_size)
+    temps = {"melody": 1.5, "bass": 0.0, "drums": 0.0}
+    out = model.decode(
+        z, temps, given={"melody": batch["melody"]}, generator=torch.Generator().manual_seed(0)
+    )
+    assert torch.equal(out["melody"], batch["melody"])
+    greedy = model.decode(z, 0.0, given={"melody": batch["melody"]})
+    assert torch.equal(out["bass"], greedy["bass"]) and torch.equal(out["drums"], greedy["drums"])
+    hot = model.decode(
+        z, {"melody": 1.5, "bass": 1.5, "drums": 0.0}, generator=torch.Generator().manual_seed(0)
+    )
+    assert not torch.equal(hot["bass"], greedy["bass"])
+    with pytest.raises(KeyError, match="bass"):
+        model.decode(z, {"melody": 1.0, "drums": 1.0})
+
+
+def test_multitrack_draws_at_most_one_drum_kit() -> None:
+    """Slots pick their instruments one after another: once a slot plays the kit, no other may."""
+    model = _model("multitrack_1bar").eval()
+    with torch.no_grad():
+        model.program_out.bias[128] = 50.0  # every slot would take the kit on its own
+    out = model.decode(torch.randn(16, model.cfg.z_size), 1.0, generator=torch.Generator().manual_seed(1))
+    assert ((out["program"] == 128).sum(1) == 1).all()
+    allowed = torch.zeros(130, dtype=torch.bool)
+    allowed[128] = True  # a caller's program mask (completing drums) is obeyed as it is
+    masked = model.decode(torch.randn(2, model.cfg.z_size), 1.0, logit_mask={"program": allowed})
+    assert (masked["program"] == 128).all()
+
+
+def test_multitrack_slots_take_the_temperature_of_their_part() -> None:
+    model = _model("multitrack_1bar").eval()
+    program = torch.tensor([[0, 33, 128, 129, 129, 129, 129, 129]] * 4)
+    z = torch.randn(4, model.cfg.z_size)
+    cold = model.decode(z, 0.0, given={"program": program})
+    mixed = model.decode(
+        z, {"melody": 0.0, "bass": 2.0, "drums": 0.0}, given={"program": program},
+        generator=torch.Generator().manual_seed(3),
+    )  # fmt: skip
+    assert torch.equal(mixed["tokens"][:, [0, 2]], cold["tokens"][:, [0, 2]])
+    assert not torch.equal(mixed["tokens"][:, 1], cold["tokens"][:, 1])
+
+
+def test_dropout_trains_only() -> None:
+    cfg = tiny_config("mel_2bar", dropout=0.5)
+    torch.manual_seed(0)
+    model = MusicVAE(cfg)
+    batch = fake_batch(cfg)
+    model.eval()
+    assert torch.equal(model(batch).recon, model(batch).recon)  # no dropout: the same twice
+    model.train()
+    torch.manual_seed(1)
+    first = model(batch).recon
+    torch.manual_seed(2)
+    assert not torch.equal(first, model(batch).recon)

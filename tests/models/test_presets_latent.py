@@ -85,3 +85,42 @@ def test_bilinear_corners_and_center() -> None:
     assert torch.allclose(bilinear(corners, 0.5, 0.5), torch.full((4,), 0.25))
     with pytest.raises(ValueError):
         bilinear(corners[:3], 0.5, 0.5)
+
+
+def test_latent_fit_keeps_the_codes_mean_and_covariance() -> None:
+    """Codes that move together along a few directions: the fit's mean, covariance and its draws follow
+    them (cov(mu) plus the mean posterior variance, the aggregate posterior's covariance)."""
+    from models.latent import fit_latent
+
+    g = torch.Generator().manual_seed(0)
+    basis = torch.randn(3, 12, generator=g) * 2.0  # 3 directions carry most of the spread
+    mu = 1.5 + torch.randn(4000, 3, generator=g) @ basis + 0.1 * torch.randn(4000, 12, generator=g)
+    sigma = torch.full((4000, 12), 0.3)
+    fit = fit_latent(mu, sigma, rank=3)
+    assert fit.codes == 4000 and len(fit.components) == 3 and fit.source_size == 15
+    target = torch.cov(mu.T) + 0.09 * torch.eye(12)
+    w, noise = torch.tensor(fit.components), torch.tensor(fit.noise)
+    model = w.T @ w + torch.diag(noise)
+    assert torch.allclose(torch.diag(model), torch.diag(target), rtol=1e-3)  # the diagonal exactly
+    assert (model - target).abs().max() < 0.05 * target.abs().max()
+    draws = fit.sample(20000, torch.Generator().manual_seed(1))
+    assert torch.allclose(draws.mean(0), torch.tensor(fit.mean), atol=0.1)
+    assert (torch.cov(draws.T) - target).abs().max() < 0.1 * target.abs().max()
+    with pytest.raises(ValueError):
+        dataclasses.replace(fit, noise=(0.0,) * 12)
+
+
+def test_a_fresh_model_is_sized_to_its_music() -> None:
+    """The latent follows the data: at most log2(bars) free bits, z the power of two nearest
+    2 sqrt(bars) (at least 32, at most the preset's); unknown data leaves the preset alone."""
+    from models.presets import sized_for
+
+    trio = get_config("trio_16bar")
+    small = sized_for(trio, 1078)  # 15 band songs
+    assert (small.z_size, small.free_bits) == (64, 10.1) and small.dec_size == trio.dec_size
+    assert sized_for(trio, 0) == trio
+    assert sized_for(get_config("drums_2bar"), 235).z_size == 32
+    assert sized_for(get_config("mel_2bar"), 10**6).z_size == 128  # the preset's at most
+    assert sized_for(get_config("mel_2bar", "big"), 10**6).z_size == 512
+    assert sized_for(get_config("mel_2bar"), 864).free_bits == 0.0  # never more than the preset's
+    assert trio.dropout > 0 and trio.weight_decay > 0 and trio.bar_link

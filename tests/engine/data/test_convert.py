@@ -92,6 +92,31 @@ def test_trio_without_melody_leaves_the_melody_empty() -> None:
     assert melody[0] == 2 + 40 - 21  # a bass line alone is still a melody for mel_2bar
 
 
+def _bars_of(pitch: int, bars: range, program: int = 0, role: Role = Role.OTHER) -> Track:
+    """A track playing one whole-bar note in each of `bars`."""
+    notes = tuple(Note(pitch, 16 * b, 16 * b + 16) for b in bars)
+    return Track(notes, program, False, role)
+
+
+def test_trio_windows_are_complete_and_try_every_melodic_track() -> None:
+    """Magenta's rule: all three parts in every bar (rests of up to 2 bars allowed), every melodic track
+    as the melody; a window with a silent part is never an example."""
+    conv, bars = CONVERTERS["trio_16bar"], 20
+    kit = Track(tuple(Note(36, 16 * b, 16 * b + 1) for b in range(bars)), 0, True, Role.DRUMS)
+    bass = _bars_of(40, range(bars), program=33, role=Role.BASS)
+    flute = _bars_of(80, range(bars), program=73, role=Role.LEAD)
+    piano = _bars_of(70, [b for b in range(bars) if b not in (5, 6)], program=0)  # rests 2 bars: kept
+    pad = _bars_of(90, range(bars), program=90)  # a pad: a melody only when nothing else plays
+    examples = conv.examples(Pattern((kit, bass, flute, piano, pad), 16 * bars))
+    assert len(examples) == 2 * (bars - 16 + 1)  # flute and piano, each in all 5 windows
+    melodies = {int(e["melody"][0]) for e in examples}
+    assert melodies == {2 + 80 - 21, 2 + 70 - 21}
+    assert all(e["melody"].any() and e["bass"].any() and e["drums"].any() for e in examples)
+    gappy = _bars_of(70, [b for b in range(bars) if b not in (5, 6, 7, 8, 9)], program=0)
+    assert conv.examples(Pattern((kit, bass, gappy), 16 * bars)) == []  # 5 silent bars: no example
+    assert conv.examples(Pattern((kit, flute, piano), 16 * bars)) == []  # no bass: no example
+
+
 def test_transpose_only_moves_pitched_parts_and_masks_range() -> None:
     conv = CONVERTERS["trio_16bar"]
     arrays = {

@@ -28,6 +28,7 @@ from engine.evaluation.report import (
     render_markdown,
     verdict,
 )
+from engine.evaluation.style import MAX_HELDOUT
 from models.card import DataSummary
 from models.checkpoint import save_checkpoint
 from models.musicvae import MusicVAE
@@ -94,13 +95,26 @@ def test_report_for_training_has_every_number(drums: tuple[Path, Path, MusicVAE]
         assert len(spread.velocity) == len(spread.offset) == len(spread.hits) == 9
         assert all(v > 0 for v in spread.velocity) and all(0 < o < 0.5 for o in spread.offset)
     assert r.held_out is not None and r.train is not None and r.held_out.groove_spread is not None
-    held_hits = int(held.arrays["hits"][: ev.MAX_HELDOUT].sum())
+    held_hits = int(held.arrays["hits"][:MAX_HELDOUT].sum())
     assert sum(r.held_out.groove_spread.hits) == held_hits
     assert r.train.teacher_forced > 0.05  # untrained: ~1/512; 20 steps learn the common tokens
     assert set(r.style.temperatures) == {str(t) for t in ev.TEMPERATURES}
     assert r.style.best_temperature in ev.TEMPERATURES
     assert r.style.baseline is not None and r.style.baseline.mean_overlap is not None
-    assert "drum_groove" in r.style.baseline.features
+    assert "drums.drum_groove" in r.style.baseline.features and r.style.baseline.parts["drums"] is not None
+    assert "note counts not copied" in r.style.baseline_kind and r.style.sampled_from == "N(0, I)"
+    assert (
+        set(r.style.part_temperatures) == {"drums"} and r.style.part_temperatures["drums"] in ev.TEMPERATURES
+    )
+    h = r.held_out  # the honest numbers: likelihood beside a unigram, onset F1, latent use
+    assert h.bits_per_step is not None and h.kl_bits_per_step is not None and h.bits_per_step > 0
+    assert set(h.parts) == {"drums"} and h.parts["drums"].steps == 32 * h.examples
+    drums = h.parts["drums"]
+    assert drums.unigram_bits > 0 and 0 < drums.no_event < 1 and drums.onset_f1 is not None
+    assert h.active_dims is not None and 0 <= h.active_dims <= h.z_size == model.cfg.z_size
+    names = [s.name for s in r.samples]  # the music and samples from real codes and from N(0, I)
+    assert names == ["the music", "real codes of the music", "N(0, I)"]
+    assert r.samples[0].parts["drums"].presence == 1.0 and r.samples[0].parts["drums"].too_dense is not None
     assert r.data.train_files == len(set(train.file_ids)) and r.data.heldout_files == 1
     assert r.verdict[0].startswith(f"Learned from {r.data.train_files} files")
     assert any("--from drums_2bar" in line for line in r.verdict)  # few files: suggest fine-tuning
@@ -225,14 +239,17 @@ def test_cli_json_prints_every_metric(drums: tuple[Path, Path, MusicVAE]) -> Non
     keys = {"teacher_forced", "sampled", "kl", "velocity_error", "offset_error", "groove_spread"}
     assert keys <= set(data["held_out"])
     feats = data["style"]["temperatures"]["0.5"]["features"]
-    assert set(feats) == {
-        "drum_hit_rate",
-        "drum_groove",
-        "drum_density",
-        "drum_onset_interval",
-        "velocity_spread",
-        "drum_repetition",
+    assert set(feats) <= {
+        "drums.drum_hit_rate",
+        "drums.drum_groove",
+        "drums.drum_density",
+        "drums.drum_onset_interval",
+        "drums.velocity_spread",
+        "drums.drum_repetition",
     }
+    assert {"drums.drum_groove", "drums.drum_density"} <= set(feats)
+    assert {"bits_per_step", "parts", "active_dims"} <= set(data["held_out"])
+    assert data["style"]["part_temperatures"] and data["samples"]
     assert data["verdict"]
 
 

@@ -139,3 +139,56 @@ def test_silent_samples_score_zero_and_undefined_features_are_left_out() -> None
     assert "repetition" not in scores
     assert scores["pitch_range"] is None
     assert metrics.mean_area({"a": None, "b": metrics.Overlap(0.5, 0.1, 1, 1)}) == 0.25
+
+
+def _band(melody_pitches: list[int] | None, bass: int, steps: int = 32, snare: int = 6) -> Pattern:
+    """A clip with a melody (or none), a bass line on one pitch, a kick on every beat and one snare."""
+    tracks = [Track(tuple(Note(bass, s, s + 4) for s in range(0, steps, 4)), 33, role=Role.BASS)]
+    if melody_pitches:
+        notes = tuple(Note(p, 2 * i, 2 * i + 2) for i, p in enumerate(melody_pitches))
+        tracks.append(Track(notes, 0, role=Role.LEAD))
+    kit = [Note(KICK, s, s + 1) for s in range(0, steps, 4)] + [Note(SNARE, snare, snare + 1)]
+    tracks.append(Track(tuple(sorted(kit, key=lambda n: n.start)), is_drum=True, role=Role.DRUMS))
+    return Pattern(tuple(tracks), steps)
+
+
+def test_parts_are_scored_on_their_own_and_constants_are_left_out() -> None:
+    """Pooled, a trio without melody still matches on pitch features (its bass has pitches); per part,
+    its melody scores 0 and its drums' velocity spread (a constant) is no feature at all."""
+    rng = np.random.default_rng(0)
+    ref = [
+        _band(list(rng.integers(60, 72, 16)), int(rng.integers(36, 43)), snare=int(rng.integers(1, 4)) * 2)
+        for _ in range(20)
+    ]
+    no_melody = [_band(None, int(rng.integers(36, 43)), snare=int(rng.integers(1, 4)) * 2) for _ in range(20)]
+    scores = metrics.compare_parts(ref, no_melody, ("melody", "bass", "drums"))
+    assert "drums.velocity_spread" not in scores and "drums.drum_groove" in scores
+    assert all(scores[k] is None for k in scores if k.startswith("melody."))
+    means = metrics.part_means(scores, ("melody", "bass", "drums"))
+    assert means["melody"] == 0.0 and means["bass"] is not None and means["bass"] > 0.5
+    assert metrics.feature_label("bass.pitch_range") == "bass: pitch range (semitones)"
+
+
+def test_the_baseline_does_not_copy_note_counts() -> None:
+    """Half the reference clips are dense and half sparse: copying a clip's count would give the same two
+    densities; independent notes at the music's rates give counts in between."""
+    dense = [melody([60] * 32, every=1) for _ in range(10)]
+    sparse = [melody([60, 64], every=16) for _ in range(10)]
+    out = baseline.baseline_patterns(dense + sparse, 200, seed=1)
+    counts = {len(p.tracks[0].notes) for p in out if p.tracks}
+    assert counts - {2, 32}  # other counts than the reference's
+    mean = np.mean([len(p.tracks[0].notes) for p in out if p.tracks])
+    assert 12 < mean < 22  # the music's mean of 17 notes a clip
+
+
+def test_part_statistics_show_a_missing_or_runaway_part() -> None:
+    from engine.evaluation.parts import music_bounds, part_stats
+
+    rng = np.random.default_rng(3)
+    music = [_band(list(rng.integers(60, 72, 16)), 40) for _ in range(20)]
+    bounds = music_bounds(music, ("melody", "bass", "drums"))
+    high = [_band([100] * 16, 40) for _ in range(4)] + [_band(None, 40) for _ in range(4)]
+    stats = part_stats(high, ("melody", "bass", "drums"), bounds)
+    assert stats["melody"].presence == 0.5 and stats["melody"].off_range == 1.0
+    assert stats["bass"].presence == 1.0 and stats["bass"].off_range == 0.0
+    assert stats["drums"].pitch_low is None and stats["drums"].too_dense == 0.0

@@ -1,4 +1,5 @@
-"""Session files: a round trip of real clips equals what was kept; damaged and newer files say why."""
+"""Session files: a round trip of real clips (several arrangement lanes, clips at start bars) equals what
+was kept; damaged, older and newer files say why."""
 
 from __future__ import annotations
 
@@ -7,10 +8,9 @@ import json
 import pytest
 
 from engine.midi.files import read_midi
+from engine.music.arrangement import Arrangement, Lane, Placement
 from engine.music.sessionfile import (
-    Lane,
     NamedClip,
-    PlacedClip,
     SessionData,
     SessionError,
     load_session,
@@ -38,12 +38,16 @@ def test_round_trip_of_real_clips_equals_what_was_kept(real, tmp_path) -> None:
     session = SessionData(
         clip=NamedClip("roll", multi.slice(0, 64)),
         candidates=(NamedClip("c1", drums.slice(0, 32)), NamedClip("c2", folk)),
-        lanes=(
-            Lane(
-                "drums",
-                (PlacedClip("beat", drums.slice(0, 32), 0), PlacedClip("beat 2", drums.slice(32, 64), 2)),
-            ),
-            Lane("lead", (PlacedClip("tune", folk, 4),)),
+        arrangement=Arrangement(
+            (
+                Lane(
+                    "drums",
+                    (Placement(drums.slice(0, 32), 0, "beat"), Placement(drums.slice(32, 64), 2, "beat 2")),
+                ),
+                Lane("bass", muted=True),
+                Lane("lead", (Placement(folk, 4, "tune"),)),
+                Lane("band", (Placement(multi.slice(0, 64), 1, "band"),), muted=True),
+            )
         ),
         morph=(NamedClip("A", drums.slice(0, 32)), None),
         morph_position=0.25,
@@ -58,11 +62,22 @@ def test_round_trip_of_real_clips_equals_what_was_kept(real, tmp_path) -> None:
     path = save_session(session, tmp_path / "evening.bandmate")
     back = load_session(path)
     assert back == session
-    assert back.kept_clips == 3 and not back.is_empty
+    assert back.kept_clips == 4 and not back.is_empty
+    lanes = back.arrangement.lanes
+    assert [lane.name for lane in lanes] == ["drums", "bass", "lead", "band"]
+    assert [[(p.name, p.start_bar) for p in lane.placements] for lane in lanes] == [
+        [("beat", 0), ("beat 2", 2)],
+        [],
+        [("tune", 4)],
+        [("band", 1)],
+    ]
+    assert [lane.muted for lane in lanes] == [False, True, False, True]
+    assert lanes[2].placements[0].clip == folk and lanes[3].placements[0].clip == multi.slice(0, 64)
     text = path.read_text()
-    assert json.loads(text)["format"] == "bandmate-session" and json.loads(text)["version"] == 1
+    assert json.loads(text)["format"] == "bandmate-session" and json.loads(text)["version"] == 2
+    assert json.loads(text)["arrangement"] == session.arrangement.to_dict()  # the arrangement's own format
     assert '"start_bar": 2' in text and "\n" in text  # human-readable, indented
-    assert all(t.notes for t in back.lanes[1].clips[0].pattern.tracks)
+    assert all(t.notes for t in lanes[2].placements[0].clip.tracks)
 
 
 def test_bad_files_give_one_line_reasons(tmp_path) -> None:
@@ -71,8 +86,12 @@ def test_bad_files_give_one_line_reasons(tmp_path) -> None:
         "b.bandmate": json.dumps({"format": "something else"}),
         "c.bandmate": json.dumps({"format": "bandmate-session", "version": 99}),
         "d.bandmate": json.dumps(
-            {"format": "bandmate-session", "version": 1, "clip": {"name": "x", "clip": {}}}
+            {"format": "bandmate-session", "version": 2, "clip": {"name": "x", "clip": {}}}
         ),
+        "e.bandmate": json.dumps(
+            {"format": "bandmate-session", "version": 2, "arrangement": {"lanes": [{"name": "x"}]}}
+        ),
+        "f.bandmate": json.dumps({"format": "bandmate-session", "version": 1}),
     }
     reasons = {}
     for name, text in cases.items():
@@ -84,7 +103,8 @@ def test_bad_files_give_one_line_reasons(tmp_path) -> None:
     assert "bad JSON" in reasons["a.bandmate"]
     assert "not a Bandmate session" in reasons["b.bandmate"]
     assert "newer Bandmate" in reasons["c.bandmate"]
-    assert "damaged" in reasons["d.bandmate"]
+    assert "damaged" in reasons["d.bandmate"] and "damaged" in reasons["e.bandmate"]
+    assert "never shipped" in reasons["f.bandmate"]
     with pytest.raises(SessionError, match="no such file"):
         load_session(tmp_path / "missing.bandmate")
     assert SessionData().is_empty
@@ -96,9 +116,12 @@ def test_the_arrangement_is_its_lanes_placed_at_their_bars(real) -> None:
     drums, _multi, folk = real
     beat = drums.slice(0, 32)
     session = SessionData(
-        lanes=(
-            Lane("drums", (PlacedClip("a", beat, 0), PlacedClip("b", beat, 2))),
-            Lane("lead", (PlacedClip("tune", folk.slice(0, 32), 1),)),
+        arrangement=Arrangement(
+            (
+                Lane("drums", (Placement(beat, 0, "a"), Placement(beat, 2, "b"))),
+                Lane("lead", (Placement(folk.slice(0, 32), 1, "tune"),)),
+                Lane("muted", (Placement(folk.slice(0, 32), 0, "not heard"),), muted=True),
+            )
         ),
         tempo=90.0,
     )
@@ -120,7 +143,10 @@ def test_cli_session_shows_and_exports_at_the_session_tempo(real, tmp_path, soun
 
     beat = real[0].slice(0, 32)
     path = save_session(
-        SessionData(lanes=(Lane("drums", (PlacedClip("a", beat, 0), PlacedClip("b", beat, 2))),), tempo=90.0),
+        SessionData(
+            arrangement=Arrangement((Lane("drums", (Placement(beat, 0, "a"), Placement(beat, 2, "b"))),)),
+            tempo=90.0,
+        ),
         tmp_path / "s.bandmate",
     )
     p = argparse.ArgumentParser()
@@ -128,7 +154,7 @@ def test_cli_session_shows_and_exports_at_the_session_tempo(real, tmp_path, soun
     out = tmp_path / "song"
     args = p.parse_args([str(path), "--midi", f"{out}.mid", "--wav", f"{out}.wav"])
     assert session_cmd.run(args) == 0
-    assert "2 clips in 1 lane(s)" in capsys.readouterr().out
+    assert "2 clips in 1 lane(s), 4 bars" in capsys.readouterr().out
     tempos = [m.tempo for t in mido.MidiFile(f"{out}.mid").tracks for m in t if m.type == "set_tempo"]
     assert [round(mido.tempo2bpm(t), 3) for t in tempos] == [90.0]
     with wave.open(f"{out}.wav") as w:

@@ -187,3 +187,27 @@ def test_cli_resumes_with_the_stored_config_and_explains_errors(
     )
     assert run(bad) == 1
     assert "already holds a drums_2bar (tiny) model" in capsys.readouterr().err
+
+
+def test_best_checkpoint_has_the_lowest_held_out_bits_and_a_latent_fit(drums: Path, tmp_path: Path) -> None:
+    """Checkpoints are chosen on held-out likelihood (bits per step), and the card ends with the Gaussian
+    of the training codes under the best weights, which `sample` then draws from."""
+    from engine.evaluation.likelihood import likelihood
+    from engine.generation.generator import Generator
+
+    _train(drums, tmp_path / "m", 30)
+    card = read_card(tmp_path / "m")
+    training = card.training
+    assert (
+        training.bits is not None and training.best_bits is not None and training.best_bits <= training.bits
+    )
+    data = load_train_data(drums, "drums_2bar", seed=0)
+    best, _ = load_model(tmp_path / "m")
+    assert likelihood(best, data.heldout.arrays, seed=0).bits_per_step == pytest.approx(training.best_bits)
+    fit = card.latent
+    assert fit is not None and len(fit.mean) == card.config.z_size and fit.codes == len(data.train)
+    with torch.no_grad():
+        mu, _ = best.encoder({k: torch.as_tensor(v) for k, v in data.train.arrays.items() if k != "tempo"})
+    assert np.allclose(fit.mean, mu.mean(0).numpy(), atol=1e-3)  # its mean is the codes' mean
+    gen = Generator.load(tmp_path / "m")
+    assert gen.runner.latent == fit

@@ -1,0 +1,171 @@
+# SPDX-License-Identifier: MIT
+"""The report card's samples: clips at each temperature scored part by part against the music (Yang &
+Lerch overlaps, engine/evaluation/metrics.py) beside the random baseline and real unseen music, the
+temperature each part suits best, and what each part does in samples from real codes, from the Gaussian
+of the training codes and from N(0, I) beside the music (engine/evaluation/parts.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import torch
+
+from engine.evaluation import metrics
+from engine.evaluation.baseline import KIND as BASELINE_KIND
+from engine.evaluation.baseline import baseline_patterns
+from engine.evaluation.parts import music_bounds, part_stats
+from engine.evaluation.report import FeatureScore, SampleSet, SetScores, StyleScores
+from engine.generation.runner import Runner
+from engine.music.pattern import Pattern
+
+TEMPERATURES = (0.3, 0.5, 0.8, 1.0)
+MAX_HELDOUT = 256  # held-out examples reconstructed: enough for a stable accuracy, fast on a CPU
+MAX_TRAIN = 128  # training examples reconstructed: enough to see over-fitting
+MAX_REFERENCE = 128  # training clips the samples are compared with
+N_SAMPLES = 64  # samples per temperature (and baseline clips)
+# 16-bar examples cost 8x the steps of 2-bar ones: fewer of them (2x fewer clips for the metrics)
+LONG_STEPS, LONG_SHRINK = 64, 4
+
+
+def caps(steps: int) -> tuple[int, int, int, int]:
+    """(held-out, train, reference, samples) counts for examples of `steps` 16ths."""
+    shrink = LONG_SHRINK if steps > LONG_STEPS else 1
+    half = min(shrink, 2)
+    return MAX_HELDOUT // shrink, MAX_TRAIN // shrink, MAX_REFERENCE // half, N_SAMPLES // half
+
+
+def to_patterns(converter: Any, arrays: dict[str, np.ndarray]) -> list[Pattern]:
+    """Examples (stacked on axis 0) back into clips through the config's converter."""
+    if not arrays:
+        return []
+    keys = [k for k in arrays if k != "tempo"]
+    n = len(arrays[keys[0]])
+    tempos = arrays.get("tempo", np.full(n, 120.0))
+    out = []
+    for i in range(n):
+        tempo = float(np.clip(tempos[i], 1.0, 1000.0))
+        out.append(converter.from_tensors({k: arrays[k][i] for k in keys}, tempo=tempo))
+    return out
+
+
+def _samples(runner: Runner, temperature: float | dict[str, float], seed: int) -> list[Pattern]:
+    """Clips at `temperature` as `sample` decodes them for the musician (the runner: codes from the
+    Gaussian of the training codes, else N(0, I), and sampling noise from `seed`, so the same codes at
+    every temperature; a velocity/timing head's notes with its held-out spread), before the training
+    music's feel is put on notes without velocity."""
+    n = caps(runner.converter.steps)[3]
+    return runner.to_patterns(runner.decode(runner.prior(n, seed), temperature, None, seed, []))
+
+
+def _scores(
+    reference: list[Pattern], candidate: list[Pattern], parts: tuple[str, ...], seed: int
+) -> SetScores:
+    scores = metrics.compare_parts(reference, candidate, parts, seed)
+    return SetScores(
+        metrics.mean_area(scores),
+        {k: None if v is None else _feature(v) for k, v in scores.items()},
+        metrics.part_means(scores, parts),
+    )
+
+
+def _presence(clips: list[Pattern], parts: tuple[str, ...]) -> dict[str, float]:
+    return {p: s.presence for p, s in part_stats(clips, parts).items()}
+
+
+def recommend(
+    temps: dict[str, SetScores], presence: dict[str, dict[str, float]], music: dict[str, float]
+) -> dict[str, float]:
+    """Each part's temperature among those tried: the one whose samples' part overlaps the music most,
+    times how close the share of samples it plays in comes to the music's (a part silenced by a cold
+    temperature scores 0 however well its few notes match). Parts decode independently given z
+    (a decoder or slot each), so each part's choice holds with the others' changed."""
+    out = {}
+    for part, real in music.items():
+
+        def score(t: str, part: str = part, real: float = real) -> float:
+            overlap = temps[t].parts.get(part) or 0.0
+            return overlap * (1.0 - abs(presence[t].get(part, 0.0) - real))
+
+        out[part] = float(max(temps, key=score))
+    return out
+
+
+def _feature(o: metrics.Overlap) -> FeatureScore:
+    return FeatureScore(o.area, o.kld, o.reference_mean, o.candidate_mean)
+
+
+def style_scores(
+    runner: Runner,
+    train: dict[str, np.ndarray],
+    heldout: dict[str, np.ndarray],
+    seed: int,
+    tick: Callable[[], None],
+) -> StyleScores:
+    """Samples at each temperature (see `_samples`), the baseline and the held-out music, each against
+    the training music part by part; the recommended temperature of each part (`recommend`)."""
+    converter = runner.converter
+    parts = runner.spec.parts
+    reference = to_patterns(converter, train or heldout)
+    if len(reference) < 3:
+        return StyleScores(len(reference), "", {}, None, None, None)
+    temps, presence = {}, {}
+    for t in TEMPERATURES:
+        clips = _samples(runner, t, seed)
+        temps[str(t)], presence[str(t)] = _scores(reference, clips, parts, seed), _presence(clips, parts)
+        tick()
+    best = max(temps, key=lambda t: temps[t].mean_overlap or 0.0)
+    base = _scores(reference, baseline_patterns(reference, caps(converter.steps)[3], seed), parts, seed)
+    real = _scores(reference, to_patterns(converter, heldout), parts, seed) if train and heldout else None
+    tick()
+    return StyleScores(
+        reference_clips=len(reference),
+        reference="training music" if train else "the evaluated music",
+        temperatures=temps,
+        best_temperature=float(best),
+        baseline=base,
+        held_out_music=real,
+        part_temperatures=recommend(temps, presence, _presence(reference, parts)),
+        sampled_from=_sampled_from(runner),
+        baseline_kind=BASELINE_KIND,
+    )
+
+
+def _sampled_from(runner: Runner) -> str:
+    if runner.latent is not None:
+        return f"the Gaussian of {runner.latent.codes} training codes"
+    return "N(0, I)"
+
+
+def sample_sets(
+    runner: Runner,
+    music: dict[str, np.ndarray],
+    temperature: dict[str, float] | None,
+    seed: int,
+) -> tuple[SampleSet, ...]:
+    """What each part does in the music (held-out examples, else training ones) and in clips decoded at
+    `temperature` from their real codes, from the Gaussian of the training codes (if the model has one)
+    and from N(0, I): a decoder that never learned to write from random codes shows it here."""
+    converter, parts = runner.converter, runner.spec.parts
+    n = caps(converter.steps)[3]
+    real = {k: v[:n] for k, v in music.items()}
+    clips = to_patterns(converter, real)
+    if len(clips) < 3:
+        return ()
+    bounds = music_bounds(clips, parts)
+    codes = runner.encode_batch(runner.batch([{k: v[i] for k, v in real.items()} for i in range(len(clips))]))
+    sources = [("real codes of the music", codes.cpu())]
+    if runner.latent is not None:
+        sources.append(("the Gaussian of the training codes", runner.latent.sample(n, _gen(seed))))
+    sources.append(("N(0, I)", torch.randn(n, runner.z_size, generator=_gen(seed))))
+    out = [SampleSet("the music", len(clips), part_stats(clips, parts, bounds))]
+    for name, z in sources:
+        decoded = runner.to_patterns(runner.decode(z, temperature, None, seed, []))
+        out.append(SampleSet(name, len(decoded), part_stats(decoded, parts, bounds)))
+    return tuple(out)
+
+
+def _gen(seed: int) -> torch.Generator:
+    return torch.Generator().manual_seed(seed)
