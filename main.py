@@ -18,11 +18,13 @@ def build_parser() -> argparse.ArgumentParser:
     """The whole command line: `gui` (the default) and one subparser per module of `cli.COMMANDS`."""
     parser = argparse.ArgumentParser(prog="bandmate", description="Bandmate: MusicVAE for musicians.")
     smoke = "open the window, load the model, generate once, then quit (a self-test)"
+    session = "open this session file (.bandmate) in the app"
     parser.add_argument("--smoke", action="store_true", help=smoke)
+    parser.add_argument("--session", metavar="FILE", default=None, help=session)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    sub.add_parser("gui", help="open the app (the default)").add_argument(
-        "--smoke", action="store_true", help=smoke
-    )
+    gui = sub.add_parser("gui", help="open the app (the default)")
+    gui.add_argument("--smoke", action="store_true", help=smoke)
+    gui.add_argument("--session", metavar="FILE", default=None, help=session)
     for command in COMMANDS:
         p = sub.add_parser(command.NAME, help=command.HELP)
         command.add_arguments(p)

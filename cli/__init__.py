@@ -28,6 +28,7 @@ from cli import (
     record,
     render,
     sample,
+    session,
     train,
     variations,
 )
@@ -58,6 +59,7 @@ COMMANDS: tuple[Command, ...] = (
     humanize,
     demo,
     render,
+    session,
     ports,
     play,
     jam,

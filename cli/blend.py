@@ -40,11 +40,11 @@ def run(args: argparse.Namespace) -> int:
         x, y = parse_point(args.at)
         result = gen.blend(corners, x, y, args.temperature, args.seed)
         common.report(result, args)
-        common.write(result.clip, out / f"blend_at_{x:.2f}_{y:.2f}.mid")
+        common.write(result.clip, out / f"blend_at_{x:.2f}_{y:.2f}.mid", args.bpm)
         return 0
     result = gen.blend_grid(corners, args.grid, args.temperature, args.seed)
     common.report(result, args)
     for k, clip in enumerate(result.clips):
         i, j = divmod(k, args.grid)  # clips[i * grid + j] is at x = i, y = j
-        common.write(clip, out / f"blend_x{i}_y{j}.mid")
+        common.write(clip, out / f"blend_x{i}_y{j}.mid", args.bpm)
     return 0

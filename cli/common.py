@@ -37,6 +37,12 @@ def add_generation_options(p: argparse.ArgumentParser, out_default: str = "bandm
     )  # fmt: skip
     p.add_argument("--out", default=out_default, help="output folder")
     p.add_argument("--device", default="cpu", choices=DEVICES)
+    p.add_argument(
+        "--bpm",
+        type=float,
+        default=None,
+        help="tempo written in the MIDI files (default: the clip's or model's)",
+    )
 
 
 def add_key_option(p: argparse.ArgumentParser) -> None:
@@ -156,10 +162,16 @@ def read(path: str) -> Pattern:
     return result.pattern
 
 
-def write(pattern: Pattern, path: Path) -> None:
-    """Write `pattern` as a MIDI file at `path` (folders made as needed) and say so."""
+def write(pattern: Pattern, path: Path, bpm: float | None = None) -> None:
+    """Write `pattern` as a MIDI file at `path` (folders made as needed), at one tempo `bpm` when given
+    (--bpm: the tempo event the file gets), and say so. GenerationError for a BPM outside 20..300."""
+    from engine.generation.fit import GenerationError
     from engine.midi.files import write_midi
 
+    if bpm is not None:
+        if not 20.0 <= bpm <= 300.0:
+            raise GenerationError(f"--bpm {bpm:g} is outside 20..300")
+        pattern = pattern.at_tempo(bpm)
     path.parent.mkdir(parents=True, exist_ok=True)
     write_midi(pattern, path)
     print(f"wrote {path} ({bars(pattern.bars)}, {pattern.note_count} notes)")
@@ -177,10 +189,11 @@ def report(result: Generated, args: argparse.Namespace) -> None:
         print(f"seed {result.seed} (add --seed {result.seed} to get the same again)")
 
 
-def write_checked(result: Generated, paths: list[Path]) -> int:
-    """Write each clip to its path, saying which copy the training music; 1 when no clip passed."""
+def write_checked(result: Generated, paths: list[Path], bpm: float | None = None) -> int:
+    """Write each clip to its path (at one tempo `bpm` when given, see `write`), saying which copy the
+    training music; 1 when no clip passed."""
     for i, (clip, path) in enumerate(zip(result.clips, paths, strict=False)):
-        write(clip, path)
+        write(clip, path, bpm)
         copied = result.checked.copy_note(i) if result.checked else None
         if copied:
             print(f"note: {path.name} copies your training music: {copied} (--novel redraws such clips)")

@@ -27,5 +27,5 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.suffix.lower() not in (".mid", ".midi"):
         out = out / f"{Path(args.clip).stem}_humanized.mid"
-    common.write(result.clip, out)
+    common.write(result.clip, out, args.bpm)
     return 0

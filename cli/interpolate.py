@@ -30,6 +30,6 @@ def run(args: argparse.Namespace) -> int:
     result = gen.interpolate(a, b, args.steps, args.temperature, args.seed, key=args.key)
     common.report(result, args)
     for i, clip in enumerate(result.clips, 1):
-        common.write(clip, Path(args.out) / f"interp_{i:02d}.mid")
-    common.write(Pattern.join(result.clips), Path(args.out) / "interp_all.mid")
+        common.write(clip, Path(args.out) / f"interp_{i:02d}.mid", args.bpm)
+    common.write(Pattern.join(result.clips), Path(args.out) / "interp_all.mid", args.bpm)
     return 0

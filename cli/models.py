@@ -4,17 +4,27 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 NAME = "models"
 HELP = "list bundled and trained models"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    """No options."""
+    p.add_argument("--rename", nargs=2, metavar=("MODEL", "NEW_NAME"), help="give a trained model a new name")
 
 
 def run(args: argparse.Namespace) -> int:
-    from engine.registry import list_models, user_models_dir
+    from engine.registry import ModelNotFoundError, list_models, rename_model, user_models_dir
+
+    if getattr(args, "rename", None):
+        try:
+            path = rename_model(*args.rename)
+        except (ValueError, ModelNotFoundError, OSError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        print(f"renamed {args.rename[0]} to {path.name}")
+        return 0
 
     infos = list_models()
     if not infos:

@@ -30,4 +30,4 @@ def run(args: argparse.Namespace) -> int:
     )  # fmt: skip
     common.report(result, args)
     paths = [Path(args.out) / f"sample_{i:02d}.mid" for i in range(1, len(result.clips) + 1)]
-    return common.write_checked(result, paths)
+    return common.write_checked(result, paths, args.bpm)

@@ -33,4 +33,4 @@ def run(args: argparse.Namespace) -> int:
     common.report(result, args)
     stem = Path(args.clip).stem
     paths = [Path(args.out) / f"{stem}_var_{i:02d}.mid" for i in range(1, len(result.clips) + 1)]
-    return common.write_checked(result, paths)
+    return common.write_checked(result, paths, args.bpm)

@@ -38,6 +38,18 @@ def pick_device(name: str | torch.device = "auto") -> torch.device:
     return torch.device(name)
 
 
+def available_devices() -> tuple[str, ...]:
+    """The device names that work on this machine, for a picker: "auto" and "cpu" always, "cuda" with a
+    CUDA GPU, "mps" with Apple Metal."""
+    mps = getattr(torch.backends, "mps", None)
+    found = ["auto", "cpu"]
+    if torch.cuda.is_available():
+        found.append("cuda")
+    if mps is not None and mps.is_available():
+        found.append("mps")
+    return tuple(found)
+
+
 def idle_threads(world: int = 1) -> int:
     """Threads for CPU work of one of `world` processes: its share of the cores, fewer when the machine is
     busy.

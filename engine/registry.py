@@ -8,6 +8,8 @@ Bundled models: `resources/models/<config>/` (named after their config). User mo
 from __future__ import annotations
 
 import os
+import re
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -73,6 +75,39 @@ def _model_folders(base: Path) -> list[Path]:
     if not base.is_dir():
         return []
     return sorted(p for p in base.iterdir() if (p / "model.json").is_file())
+
+
+_BAD_NAME = re.compile(r"[/\\:*?\"<>|\x00-\x1f]")
+
+
+def new_model_name(music: str, config: str, when: float | None = None) -> str:
+    """A readable name for a new model: "<music folder> (<config>) <day month hour.minute>", e.g.
+    "funk-beats (drums_2bar) 30 Nov 14.05"; characters that folder names cannot hold become "-"."""
+    stamp = time.strftime("%d %b %H.%M", time.localtime(when))
+    return _BAD_NAME.sub("-", f"{music} ({config}) {stamp}").strip(" .-") or config
+
+
+def rename_model(model: str | Path, new_name: str, user_dir: Path | None = None) -> Path:
+    """Rename a trained (user) model: its folder in the user models folder gets `new_name`.
+
+    Returns the new folder. Raises ModelNotFoundError for an unknown model, ValueError for a bundled
+    model, an empty name, a name with characters a folder cannot hold (/ \\ : * ? " < > |) or one that is
+    already taken.
+    """
+    base = user_dir or user_models_dir()
+    name = new_name.strip()
+    if not name or name in (".", "..") or _BAD_NAME.search(name):
+        raise ValueError(f"{new_name!r} cannot be a model name: use letters, digits, spaces, - _ ( ) .")
+    folder = resolve_model(model, user_dir=base)
+    if folder.parent.resolve() != base.resolve():
+        raise ValueError(
+            f"{folder.name} is a bundled model (or outside your models folder): it keeps its name"
+        )
+    target = base / name
+    if target.exists() and target.resolve() != folder.resolve():
+        raise ValueError(f"there is already a model called {name!r}")
+    folder.rename(target)
+    return target
 
 
 def list_models(bundled_dir: Path | None = None, user_dir: Path | None = None) -> list[ModelInfo]:

@@ -8,7 +8,7 @@ import os
 import sys
 from typing import cast
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
 from engine.playback.player import Player
@@ -31,7 +31,7 @@ def build_window(store: QSettings, executor: Executor) -> MainWindow:
     note = f"Sound: {opened.description}"
     if opened.problem:
         note = f"No sound ({opened.problem}); everything else works. Settings… picks another output"
-    window = MainWindow(session, player, output, store, note)
+    window = MainWindow(session, player, output, store, note, sound_problem=opened.problem)
     player.setParent(window)
     session.setParent(window)
     return window
@@ -45,6 +45,10 @@ def run(args: argparse.Namespace) -> int:
     store = open_store(os.environ.get("BANDMATE_SETTINGS") or None)
     window = build_window(store, PoolExecutor())
     window.show()
+    if getattr(args, "session", None):
+        window.sessions.open_path(args.session)
+    elif not getattr(args, "smoke", False):
+        QTimer.singleShot(0, window.sessions.offer_recovery)  # after a crash or kill: restore the work?
     if getattr(args, "smoke", False):
         SmokeRun(app, window).start()
     code = int(app.exec())

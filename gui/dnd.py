@@ -2,7 +2,9 @@
 """Drag clips into a DAW: clips become a .mid file in the output folder, offered as a file URL.
 
 DAWs (Ableton, Bitwig, Reaper, Logic) accept a dropped file URL; the MIME data also carries the raw
-bytes as "audio/midi" for apps that read data instead of files.
+bytes as "audio/midi" for apps that read data instead of files. A drag needs the file before the drop
+(the URL must point at something), so `DragOut` writes it when the drag starts and deletes it again when
+the drag is cancelled: only a drop leaves a file. The file carries the transport's tempo (`DragOut.tempo`).
 """
 
 from __future__ import annotations
@@ -60,6 +62,8 @@ class DragOut(QLabel):
     ) -> None:
         super().__init__(text, parent)
         self.clips, self.folder, self.name = clips, folder, name
+        self.tempo: Callable[[], float] | None = None  # the transport's BPM: the tempo the file gets
+        self.last_path: Path | None = None
         self.setToolTip("Drag this into your DAW to drop a .mid file")
         self.setCursor(Qt.CursorShape.OpenHandCursor)
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -69,7 +73,20 @@ class DragOut(QLabel):
 
     def mime(self) -> QMimeData | None:
         clips = self.clips()
-        return clip_mime(clips, self.folder(), self.name) if clips else None
+        if not clips:
+            return None
+        if self.tempo is not None:
+            bpm = self.tempo()
+            clips = [Pattern.join(clips).at_tempo(bpm)]
+        data = clip_mime(clips, self.folder(), self.name)
+        self.last_path = Path(data.urls()[0].toLocalFile())
+        return data
+
+    def finish(self, action: Qt.DropAction) -> None:
+        """After the drag: a cancelled one (no drop) removes the file it wrote."""
+        if action == Qt.DropAction.IgnoreAction and self.last_path is not None:
+            self.last_path.unlink(missing_ok=True)
+        self.last_path = None
 
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
         self._press = event.position().toPoint()
@@ -82,4 +99,4 @@ class DragOut(QLabel):
         if data is not None:
             drag = QDrag(self)
             drag.setMimeData(data)
-            drag.exec(Qt.DropAction.CopyAction)
+            self.finish(drag.exec(Qt.DropAction.CopyAction))

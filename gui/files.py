@@ -53,6 +53,7 @@ class FileActions:
         self.session, self.player, self.output, self.store = session, player, output, store
         self.model_box, self.load_model, self.transport = model_box, load_model, transport
         self.status, self.stop_jam, self.parent = status, stop_jam, parent
+        self.sound_problem: Callable[[str], None] = lambda _problem: None  # the window shows "No sound"
 
     @property
     def settings(self) -> AppSettings:
@@ -100,6 +101,7 @@ class FileActions:
         self.session.settings = new
         save_settings(self.store, new)
         note = f"Sound: {opened.description}" + (f" ({opened.problem})" if opened.problem else "")
+        self.sound_problem(opened.problem)
         self.status(note)
 
     def edit_settings(self) -> None:
@@ -117,6 +119,8 @@ class FileActions:
             self.load_clip(path)
 
     def load_clip(self, path: str) -> None:
+        """Open a MIDI file as the clip; it plays at the transport's tempo, and the transport offers the
+        file's own tempo when that differs."""
         try:
             result = read_midi(path)
         except Exception as exc:  # noqa: BLE001 - unreadable files are reported on the status line
@@ -125,10 +129,17 @@ class FileActions:
         clip = result.pattern
         self.session.show_clip(clip, Path(path).stem)
         said = f" ({'; '.join(result.notices)})" if result.notices else ""
+        self.transport.offer_tempo(clip.tempo)
         self.status(f"Opened {Path(path).name}: {clip.bars} bars, {clip.note_count} notes{said}")
 
+    @property
+    def bpm(self) -> float:
+        """The transport's tempo: the tempo of everything played and exported."""
+        return float(self.transport.tempo.value())
+
     def export(self, pattern: Pattern, kind: str) -> None:
-        """Ask where, then write MIDI here or render WAV with FluidSynth in a worker."""
+        """Ask where, then write MIDI here or render WAV with FluidSynth in a worker (both at the transport's
+        tempo; a WAV is exactly the clip's bars plus the ring-out of Settings)."""
         if not pattern.note_count:
             self.status("Nothing to export: the clip is empty")
             return
@@ -142,16 +153,48 @@ class FileActions:
             self.export_to(pattern, kind, path)
 
     def export_to(self, pattern: Pattern, kind: str, path: str) -> None:
+        """Write `pattern` at the transport's tempo as MIDI ("midi") or a whole-bar WAV ("wav") to `path`."""
+        bpm = self.bpm
+        pattern = pattern.at_tempo(bpm)
         if kind == "midi":
-            write_midi(pattern, path)
-            self.status(f"Wrote {path}")
+            try:
+                write_midi(pattern, path)
+            except OSError as exc:
+                self.status(f"Could not write {Path(path).name}: {exc}")
+                return
+            self.status(f"Exported {Path(path).name}: {pattern.bars} bars at {bpm:g} BPM")
             return
-        soundfont = self.settings.soundfont or None
+        soundfont, tail = self.settings.soundfont or None, self.settings.ring_out
 
         def render(_ctx: object) -> str:
             from synth.fluid_render import render_wav
 
-            render_wav(pattern, path, soundfont=soundfont)
-            return path
+            result = render_wav(pattern, path, soundfont=soundfont, whole_bars=True, tail=tail)
+            return f"Exported {result.path.name}: {pattern.bars} bars at {bpm:g} BPM, {result.seconds:.3f} s"
 
-        self.session.run(render, lambda p: self.status(f"Wrote {p}"), "Rendering WAV")
+        self.session.run(render, self.status, "Rendering the WAV")
+
+    def export_stems(self, pattern: Pattern) -> None:
+        """Ask for a folder, then write one whole-bar WAV per track there (`export_stems_to`)."""
+        if not pattern.note_count:
+            self.status("Nothing to export: the clip is empty")
+            return
+        folder = Path(self.settings.output_folder).expanduser()
+        folder.mkdir(parents=True, exist_ok=True)
+        path = QFileDialog.getExistingDirectory(self.parent, "Export stems into folder", str(folder))
+        if path:
+            self.export_stems_to(pattern, path)
+
+    def export_stems_to(self, pattern: Pattern, folder: str) -> None:
+        """One WAV per track in `folder`, all exactly the clip's bars at the transport's tempo."""
+        bpm, name = self.bpm, safe_name(self.session.doc.name)
+        pattern = pattern.at_tempo(bpm)
+        soundfont, tail = self.settings.soundfont or None, self.settings.ring_out
+
+        def render(_ctx: object) -> str:
+            from synth.fluid_render import render_stems
+
+            results = render_stems(pattern, folder, name, soundfont, tail=tail)
+            return f"Exported {len(results)} stems to {Path(folder).name}: {pattern.bars} bars at {bpm:g} BPM"
+
+        self.session.run(render, self.status, "Rendering stems")

@@ -5,17 +5,21 @@ below it, tool panels in a dock on the right, and a status line saying what runs
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from PySide6.QtCore import QPoint, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QComboBox,
     QDockWidget,
+    QInputDialog,
     QLabel,
     QListWidgetItem,
     QMainWindow,
     QMenu,
     QProgressBar,
+    QScrollArea,
     QSplitter,
     QTabWidget,
     QToolBar,
@@ -23,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from engine.music.pattern import Pattern
+from engine.registry import ModelNotFoundError, rename_model, user_models_dir
 from gui.arrangement import ArrangementStrip
 from gui.dnd import DragOut
 from gui.files import FileActions
@@ -36,15 +41,29 @@ from gui.panels.train import TrainPanel
 from gui.pianoroll.pane import PianoRollPane
 from gui.qt_player import QtPlayer
 from gui.session import Session
+from gui.session_files import SessionFiles
 from gui.settings import save_settings
+from gui.shortcuts import ShortcutGuard
+from gui.status import StatusArea, app_words
 from gui.transport import TransportBar
 from gui.widgets.xypad import midi_paths
+from synth.null_out import NullOutput
 
+CORNER_NAMES = ("1", "2", "3", "4")  # blend corners by number: letters are the morph's A and B
 CANDIDATE_TARGETS = {
     "A": "Use as morph A",
     "B": "Use as morph B",
-    **{str(i): f"Put in blend corner {c}" for i, c in enumerate("ABCD")},
+    **{str(i): f"Put in blend corner {c}" for i, c in enumerate(CORNER_NAMES)},
 }
+
+
+def _scrolling(page: QWidget) -> QScrollArea:
+    area = QScrollArea()
+    area.setWidget(page)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QScrollArea.Shape.NoFrame)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    return area
 
 
 class MainWindow(QMainWindow):
@@ -58,11 +77,12 @@ class MainWindow(QMainWindow):
         store: QSettings,
         sound_note: str = "",
         parent: QWidget | None = None,
+        sound_problem: str = "",
     ) -> None:
         super().__init__(parent)
         self.session, self.player, self.output, self.store = session, player, output, store
-        self.setWindowTitle("Bandmate")
-        self.resize(1360, 860)
+        self.setWindowTitle("Bandmate[*]")  # "[*]": "*" while there is unsaved work
+        self.resize(1280, 760)  # fits a 1280x800 screen with its panel; 1280x720 works too
         self.setAcceptDrops(True)
         self.pane = PianoRollPane(session.doc)
         self.roll = self.pane.view
@@ -87,15 +107,24 @@ class MainWindow(QMainWindow):
             load_model=self.load_model, transport=self.transport, status=self.show_status,
             stop_jam=self.jam.stop, parent=self,
         )  # fmt: skip
-        self.status_label = QLabel()
+        self.status_area = StatusArea()
+        self.status_label = self.status_area.label
         self.busy = QProgressBar()
+        self.sessions = SessionFiles(self, store, self.show_status)
+        self.sessions.path_changed.connect(self._title)
+        self.sessions.unsaved_changed.connect(self.setWindowModified)  # the title's "[*]" shows as "*"
         self._build()
         self._connect()
         self._actions()
+        self.shortcut_guard = ShortcutGuard(self)
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self.shortcut_guard)  # text fields keep only their own keys
         self.files.refresh_models(select=session.settings.model)
         self.files.refresh_outputs()
         self.transport.set_tempo(session.settings.tempo)
         self.transport.loop_box.setChecked(session.settings.loop)
+        self.set_sound_problem(sound_problem)
         self.show_status(sound_note or "Ready")
 
     # --- layout --------------------------------------------------------------------------------
@@ -107,6 +136,9 @@ class MainWindow(QMainWindow):
         top.addWidget(self.model_box)
         self.refresh_action = top.addAction("↻", lambda: self.files.refresh_models())
         self.refresh_action.setToolTip("Look for new models")
+        self.rename_action = top.addAction("Rename…", lambda: self.rename_model())
+        self.rename_action.setToolTip("Give the selected trained model a name of your own")
+        self.rename_action.setEnabled(False)
         top.addSeparator()
         top.addAction("Open clip…", self.files.open_clip)
         top.addAction("Settings…", self.files.edit_settings)
@@ -132,29 +164,38 @@ class MainWindow(QMainWindow):
         split.setSizes([560, 230])
         self.setCentralWidget(split)
         tabs = QTabWidget()
-        tabs.addTab(self.generate, "Generate")
-        tabs.addTab(self.morph, "Morph")
-        tabs.addTab(self.blender, "Blend")
-        tabs.addTab(self.tools, "Complete")
-        tabs.addTab(self.train, "Train")
-        tabs.addTab(self.jam, "Jam")
+        for page, name in (
+            (self.generate, "Generate"),
+            (self.morph, "Morph"),
+            (self.blender, "Blend"),
+            (self.tools, "Complete"),
+            (self.tools.humanize_page, "Humanize"),
+            (self.train, "Train"),
+            (self.jam, "Jam"),
+        ):
+            tabs.addTab(_scrolling(page), name)  # a tall panel scrolls instead of squashing the window
+        # the arrangement's summary wraps: its buttons and drag handle keep their room at 1280 px
+        self.arrangement.summary.setWordWrap(True)
+        self.arrangement.summary.setMinimumWidth(120)
+        tabs.setStyleSheet("QTabBar::tab { padding: 4px 7px; }")  # all seven names show in the dock
         self.tabs = tabs
         dock = QDockWidget("Tools")
         dock.setObjectName("tools-dock")
         dock.setWidget(tabs)
         dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
-        dock.setMinimumWidth(380)
+        dock.setMinimumWidth(360)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
         self.busy.setRange(0, 0)
         self.busy.setMaximumWidth(120)
         self.busy.hide()
-        self.statusBar().addWidget(self.status_label, 1)
+        self.statusBar().addWidget(self.status_area, 1)
         self.statusBar().addPermanentWidget(self.busy)
 
     def _connect(self) -> None:
         s, p = self.session, self.player
         s.status.connect(self.show_status)
         s.busy_changed.connect(self.busy.setVisible)
+        s.job_finished.connect(self._job_finished)
         s.doc.changed.connect(self._clip_changed)
         self.pane.mix_changed.connect(lambda: self._clip_changed(self.session.doc.pattern))
         rec = self.pane.record  # the metronome clicks on the sound output at the transport tempo
@@ -168,6 +209,11 @@ class MainWindow(QMainWindow):
         self.transport.loop_changed.connect(self._loop_changed)
         self.transport.tempo_changed.connect(self._tempo_changed)
         self.transport.output_changed.connect(self.files.switch_output)
+        self.files.sound_problem = self.set_sound_problem
+        # one tempo: the jam's tempo box and the transport's are the same number
+        self.transport.tempo_changed.connect(self.jam.tempo.setValue)
+        self.jam.tempo.valueChanged.connect(self.transport.tempo.setValue)
+        self.drag_clip.tempo = self.arrangement.drag.tempo = lambda: float(self.transport.tempo.value())
         p.position.connect(self._playhead)
         p.playing_changed.connect(self.transport.set_playing)
         p.error.connect(lambda r: self.show_status(f"Sound stopped: {r}"))
@@ -185,6 +231,10 @@ class MainWindow(QMainWindow):
         self.generate.candidates.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.generate.candidates.customContextMenuRequested.connect(self._candidate_menu)
         self.train.model_trained.connect(lambda path: self.files.refresh_models(select=path))
+        # the training folder and time limit are remembered between runs
+        self.train.remember(self.session.settings.train_folder, self.session.settings.train_minutes)
+        self.train.folder.textChanged.connect(lambda text: self._remember(train_folder=text.strip()))
+        self.train.minutes.valueChanged.connect(lambda m: self._remember(train_minutes=int(m)))
 
     def _actions(self) -> None:
         undo = self.session.doc.undo_stack
@@ -199,8 +249,23 @@ class MainWindow(QMainWindow):
                 "Ctrl+Shift+E",
                 lambda: self.files.export(self.session.doc.pattern, "wav"),
             ),
+            (
+                "Export clip as stems (a WAV per track)…",
+                "Ctrl+Alt+E",
+                lambda: self.files.export_stems(self.session.doc.pattern),
+            ),
             ("Fit clip", "Ctrl+0", lambda: self.pane.apply(self.roll.model.fit)),
         ]
+        files = self.menuBar().addMenu("&File")
+        for text, keys, slot in (
+            ("Open session…", "Ctrl+Shift+O", self.sessions.open_dialog),
+            ("Save session", "Ctrl+S", self.sessions.save),
+            ("Save session as…", "Ctrl+Shift+S", self.sessions.save_as),
+        ):
+            action = files.addAction(text, QKeySequence(keys), slot)
+            self.addAction(action)
+        self.sessions.recent_menu = files.addMenu("Open recent session")
+        self.sessions.fill_recent_menu()
         menu = self.menuBar().addMenu("&Bandmate")
         for text, keys, slot in specs:
             action = QAction(text, self)
@@ -224,7 +289,38 @@ class MainWindow(QMainWindow):
 
     # --- behaviour -----------------------------------------------------------------------------
     def show_status(self, text: str) -> None:
-        self.status_label.setText(text)
+        """One complete message in the app's words (gui.status); every message also goes to the log."""
+        self.status_area.show_message(text)
+
+    def _job_finished(self, what: str) -> None:
+        """No stale text: a job's "what…" line that nothing replaced becomes "what: done"."""
+        if self.status_area.text() == app_words(f"{what}…"):
+            self.show_status(f"{what}: done")
+
+    def show_panel(self, panel: QWidget) -> None:
+        """Bring the tab holding `panel` to the front."""
+        for i in range(self.tabs.count()):
+            page = self.tabs.widget(i)
+            if page is not None and page.isAncestorOf(panel):
+                self.tabs.setCurrentIndex(i)
+
+    def set_sound_problem(self, problem: str) -> None:
+        """Show the "No sound" state: the warning in the transport with the reason and the fix, and the
+        Sound box on "No sound" (it never names an output that did not open)."""
+        self.sound_problem = problem
+        if not problem and isinstance(self.output.output, NullOutput):
+            self.transport.set_sound_problem(
+                "No sound: the output is set to No sound. To hear clips, pick FluidSynth or a MIDI port"
+            )
+        elif problem:
+            fix = "pick another output under Sound: or in Settings…"
+            if "soundfont" in problem.lower():
+                fix = "install a General MIDI soundfont, or choose one in Settings…"
+            self.transport.set_sound_problem(f"No sound: {app_words(problem)}. To fix it: {fix}")
+            box = self.transport.output_box
+            box.setCurrentIndex(max(0, box.findData("none")))
+        else:
+            self.transport.set_sound_problem("")
 
     def load_model(self, model: str | None) -> None:
         if model:
@@ -234,6 +330,30 @@ class MainWindow(QMainWindow):
     def _model_loaded(self, gen: object) -> None:
         self.session.settings = self.session.settings.replace(model=self.session.model_name)
         save_settings(self.store, self.session.settings)
+        self.rename_action.setEnabled(self._is_user_model(self.session.model_name))
+
+    @staticmethod
+    def _is_user_model(model: str) -> bool:
+        return bool(model) and Path(model).parent.resolve() == user_models_dir().resolve()
+
+    def rename_model(self, new_name: str | None = None) -> bool:
+        """Rename the selected trained model (asks for the name); bundled models keep theirs."""
+        model = self.session.model_name
+        if new_name is None:
+            new_name, ok = QInputDialog.getText(self, "Rename model", "New name:", text=Path(model).name)
+            if not ok:
+                return False
+        try:
+            path = rename_model(model, new_name)
+        except (ValueError, OSError, ModelNotFoundError) as exc:
+            self.show_status(f"Could not rename the model: {exc}")
+            return False
+        self.session.model_name = str(path)
+        if self.session.generator is not None:
+            self.session.generator.path = path
+        self.files.refresh_models(select=str(path))
+        self.show_status(f"The model is now called {path.name}")
+        return True
 
     def _clip_changed(self, pattern: Pattern) -> None:
         """The loop follows the clip: the player gets each new version (also while playing)."""
@@ -244,8 +364,14 @@ class MainWindow(QMainWindow):
             self.player.set_tempo(self.transport.tempo.value())
 
     def play(self) -> None:
-        if self.session.doc.pattern.note_count:
-            self.player.play()
+        """Play the clip; without a working sound output the playhead still runs and the status says why."""
+        if not self.session.doc.pattern.note_count:
+            self.show_status("Nothing to play: the clip is empty")
+            return
+        if isinstance(self.output.output, NullOutput):
+            reason = self.sound_problem or "the sound output is set to No sound"
+            self.show_status(f"Playing without sound: {reason}. Pick an output under Sound: or in Settings…")
+        self.player.play()
 
     def toggle_play(self) -> None:
         if self.player.playing:
@@ -322,7 +448,15 @@ class MainWindow(QMainWindow):
             self.files.load_clip(paths[0])
             event.acceptProposedAction()
 
+    def _title(self, path: str) -> None:
+        self.setWindowTitle(f"{path.rsplit('/', 1)[-1]}[*] - Bandmate" if path else "Bandmate[*]")
+
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        """Quitting with unsaved work asks Save / Discard / Cancel first (Cancel keeps the window open)."""
+        if not self.sessions.confirm_discard():
+            event.ignore()
+            return
+        self.sessions.closed_cleanly()
         self.pane.record.close_input()
         self.train.stop()
         self.jam.stop()

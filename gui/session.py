@@ -81,12 +81,14 @@ class Session(QObject):
         model_changed(object): the loaded Generator, or None.
         busy_changed(bool): whether any job runs.
         generation_changed(object): the new GenerationSettings.
+        job_finished(str): a job ended well; its "what" (its status line was "what…").
     """
 
     status = Signal(str)
     model_changed = Signal(object)
     busy_changed = Signal(bool)
     generation_changed = Signal(object)
+    job_finished = Signal(str)
 
     def __init__(
         self,
@@ -116,14 +118,27 @@ class Session(QObject):
         device = self.settings.device
 
         def work(_ctx: JobContext) -> Generator:
+            from engine.device import available_devices
             from engine.generation.generator import Generator
 
-            return Generator.load(model, device=device)
+            wanted = (
+                device if device in available_devices() else "cpu"
+            )  # a settings file from another machine
+            gen = Generator.load(model, device=wanted)
+            gen_note[0] = (
+                ""
+                if wanted == device
+                else f"; the {device.upper()} device of Settings is not here, so the CPU"
+            )
+            return gen
+
+        gen_note = [""]
 
         def loaded(gen: Generator) -> None:
             self.use_generator(gen, str(model))
+            where = "GPU" if str(gen.device).startswith(("cuda", "mps")) else "CPU"
             self.status.emit(
-                f"Model {self._short(model)} ready ({gen.config_name}, {gen.device}); "
+                f"Model {self._short(model)} ready ({gen.config_name}, on the {where}{gen_note[0]}); "
                 f"temperatures {self.generation.parts_text}"
             )
             if done is not None:
@@ -192,6 +207,7 @@ class Session(QObject):
         def finished(result: Any) -> None:
             self._end()
             done(result)
+            self.job_finished.emit(what)  # the window replaces a "what…" line nothing else replaced
 
         def error(reason: str) -> None:
             self._end()

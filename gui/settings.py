@@ -30,6 +30,8 @@ class AppSettings:
         model: the last model picked (bundled name or folder).
         tempo: transport tempo in BPM.
         loop: whether playback loops.
+        ring_out: seconds of ring-out added after the last bar of exported WAVs (0..10).
+        train_folder: the last folder of MIDI files trained on; train_minutes: its time limit.
     """
 
     output: str = "fluidsynth"
@@ -43,6 +45,9 @@ class AppSettings:
     model: str = ""
     tempo: float = 120.0
     loop: bool = True
+    ring_out: float = 0.0
+    train_folder: str = ""
+    train_minutes: int = 10
 
     def __post_init__(self) -> None:
         if self.output not in OUTPUTS:
@@ -52,6 +57,8 @@ class AppSettings:
         for name in ("lead_channel", "bass_channel", "drum_channel"):
             if not 1 <= getattr(self, name) <= 16:
                 raise ValueError(f"{name} must be 1..16")
+        if not 0.0 <= self.ring_out <= 10.0:
+            raise ValueError(f"ring-out {self.ring_out} s outside 0..10 s")
         if not 20.0 <= self.tempo <= 300.0:
             raise ValueError(f"tempo {self.tempo} outside 20..300 BPM")
 

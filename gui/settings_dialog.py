@@ -7,6 +7,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
+    QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
@@ -16,7 +17,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from engine.device import available_devices
 from gui.settings import DEVICES, OUTPUTS, AppSettings
+
+DEVICE_LABELS = {
+    "auto": "Automatic (the fastest here)",
+    "cpu": "CPU",
+    "cuda": "NVIDIA GPU (CUDA)",
+    "mps": "Apple GPU (Metal)",
+}
 
 OUTPUT_LABELS = {
     "fluidsynth": "FluidSynth (built-in sound)",
@@ -50,8 +59,20 @@ class SettingsDialog(QDialog):
         self.soundfont = QLineEdit(settings.soundfont)
         self.soundfont.setPlaceholderText("find one automatically")
         self.device = QComboBox()
-        self.device.addItems(list(DEVICES))
-        self.device.setCurrentText(settings.device)
+        working = available_devices()
+        for name in DEVICES:
+            if name in working:
+                self.device.addItem(DEVICE_LABELS[name], name)
+        self.device.setToolTip("Only the devices that work on this machine are offered")
+        self.device.setCurrentIndex(max(0, self.device.findData(settings.device)))
+        self.ring_out = QDoubleSpinBox()
+        self.ring_out.setRange(0.0, 10.0)
+        self.ring_out.setSingleStep(0.5)
+        self.ring_out.setSuffix(" s")
+        self.ring_out.setValue(settings.ring_out)
+        self.ring_out.setToolTip(
+            "WAV exports are exactly the clip's bars; this adds time for the sound to ring out"
+        )
         self.folder = QLineEdit(settings.output_folder)
         form = QFormLayout(self)
         form.addRow("Sound goes to", self.output)
@@ -61,6 +82,7 @@ class SettingsDialog(QDialog):
         form.addRow("Soundfont (.sf2)", self._with_browse(self.soundfont, self._pick_soundfont))
         form.addRow("Compute device", self.device)
         form.addRow("Output folder", self._with_browse(self.folder, self._pick_folder))
+        form.addRow("WAV ring-out", self.ring_out)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -97,6 +119,7 @@ class SettingsDialog(QDialog):
             bass_channel=self.channels["bass"].value(),
             drum_channel=self.channels["drum"].value(),
             soundfont=self.soundfont.text().strip(),
-            device=self.device.currentText(),
+            device=self.device.currentData(),
+            ring_out=self.ring_out.value(),
             output_folder=self.folder.text().strip() or self.settings.output_folder,
         )

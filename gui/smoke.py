@@ -67,6 +67,10 @@ class SmokeRun(QObject):
     def _finish(self, clips: int) -> None:
         model = Path(self.window.session.model_name).name
         print(f"smoke: generated {clips} clips with {model}", flush=True)
+        sessions = self.window.sessions
+        if sessions.path is not None:  # opened with --session: say what it held
+            kept = sessions.collect().kept_clips
+            print(f"smoke: session {sessions.path.name} with {kept} kept clips", flush=True)
         self._quit(0)
 
     def _fail(self, reason: str) -> None:
@@ -76,5 +80,6 @@ class SmokeRun(QObject):
 
     def _quit(self, code: int) -> None:
         self.done = True
+        self.window.sessions.forget_changes()  # a self-test's clips are not work to save
         self.window.close()
         self.app.exit(code)

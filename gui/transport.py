@@ -37,13 +37,23 @@ class TransportBar(QWidget):
         self.tempo.setKeyboardTracking(False)
         self.position_label = QLabel("1.1.1")
         self.position_label.setMinimumWidth(60)
+        self.file_tempo = QPushButton()
+        self.file_tempo.setToolTip("The opened file has its own tempo: play and export at it instead")
+        self.file_tempo.hide()
+        self.file_tempo.clicked.connect(self._use_file_tempo)
+        self._offered = 0.0
         self.output_box = QComboBox()
         self.output_box.setMinimumContentsLength(22)
+        self.no_sound = QLabel()
+        self.no_sound.setStyleSheet("QLabel { color: #ffb020; font-weight: bold; }")
+        self.no_sound.hide()
         layout = QHBoxLayout(self)
         layout.setContentsMargins(4, 2, 4, 2)
-        for w in (self.play_button, self.loop_box, QLabel("Tempo"), self.tempo, self.position_label):
+        for w in (self.play_button, self.loop_box, QLabel("Tempo"), self.tempo, self.file_tempo):
             layout.addWidget(w)
+        layout.addWidget(self.position_label)
         layout.addStretch(1)
+        layout.addWidget(self.no_sound)
         layout.addWidget(QLabel("Sound:"))
         layout.addWidget(self.output_box)
         self.play_button.clicked.connect(self.play_toggled)
@@ -59,6 +69,23 @@ class TransportBar(QWidget):
         index = self.output_box.findData(current)
         self.output_box.setCurrentIndex(max(0, index))
         self.output_box.blockSignals(False)
+
+    def offer_tempo(self, bpm: float) -> None:
+        """Show "Use the file's N BPM" when an opened clip's own tempo differs from the transport's."""
+        self._offered = float(bpm)
+        differs = abs(self._offered - self.tempo.value()) >= 0.05 and 20.0 <= bpm <= 300.0
+        self.file_tempo.setText(f"Use the file's {bpm:g} BPM")
+        self.file_tempo.setVisible(differs)
+
+    def _use_file_tempo(self) -> None:
+        self.tempo.setValue(self._offered)  # tempo_changed tells the player
+        self.file_tempo.hide()
+
+    def set_sound_problem(self, problem: str) -> None:
+        """Show (problem) or hide ("") the "No sound" warning beside the output picker."""
+        self.no_sound.setText("⚠ No sound" if problem else "")
+        self.no_sound.setToolTip(problem)
+        self.no_sound.setVisible(bool(problem))
 
     def set_playing(self, playing: bool) -> None:
         self.play_button.setText("■ Stop" if playing else "▶ Play")

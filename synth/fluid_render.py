@@ -5,10 +5,15 @@ Tempo changes are honoured (through the Timeline's tempo map), drums sound on ch
 keeps its program. The music ends with its last note-off (events after it, such as a stray controller
 minutes later, are not rendered), then the render runs on until the sound has died away (at most +2 s).
 A render is capped at MAX_RENDER_SECONDS of music (RenderTooLong, a one-line reason).
+
+For a DAW (`whole_bars`): the WAV starts on the first bar and is exactly the clip's length in bars at
+its tempo (frames = round(seconds x rate)), plus an optional ring-out `tail` of fixed seconds, so it lines
+up on the DAW's grid at the same tempo; `render_stems` writes one such WAV per track, all the same length.
 """
 
 from __future__ import annotations
 
+import io
 import os
 import wave
 from dataclasses import dataclass
@@ -19,6 +24,7 @@ import numpy as np
 
 from engine.music.pattern import Pattern
 from engine.playback.timeline import Timeline, TimelineError, timeline_from_midi, timeline_from_pattern
+from models.store import atomic_write
 from synth.soundfont import FluidSynth, find_soundfont, new_synth
 
 MAX_TAIL_SECONDS = 2.0
@@ -118,6 +124,79 @@ def render_audio(
     return audio.reshape(-1, 2), music
 
 
+def render_bars_audio(
+    source: str | Path | Pattern | Timeline,
+    soundfont: str | Path | None = None,
+    rate: int = 44100,
+    tail: float = 0.0,
+) -> np.ndarray:
+    """Stereo int16 audio, shape (frames, 2), of exactly the whole clip: round(duration x rate) frames
+    (duration = `Timeline.duration`, the clip's steps through its tempo map) plus round(tail x rate)
+    frames of ring-out. Notes still sounding at the end are released there. RenderTooLong past
+    MAX_RENDER_SECONDS; ValueError for a negative or over-long (> 60 s) tail."""
+    if not 0.0 <= tail <= 60.0:
+        raise ValueError(f"ring-out tail {tail} s outside 0..60 s")
+    timeline = as_timeline(source)
+    music = timeline.duration
+    if music > MAX_RENDER_SECONDS:
+        raise RenderTooLong(
+            f"the music lasts {music / 60:.0f} minutes; renders stop at {MAX_RENDER_SECONDS / 60:.0f} minutes"
+        )
+    timeline = timeline.head(timeline.steps)  # releases what still sounds at the end
+    end = int(round(music * rate))
+    cores = min(4, os.cpu_count() or 1)
+    synth, _ = new_synth(find_soundfont(soundfont), rate, **{"synth.cpu-cores": cores})
+    try:
+        chunks: list[np.ndarray] = []
+        done = 0
+        struck: set[tuple[int, int]] = set()
+        for step, msg in timeline.events:
+            frame = min(int(round(timeline.seconds(step) * rate)), end)
+            if frame > done:
+                chunks.append(synth.get_samples(frame - done))
+                done = frame
+                struck.clear()
+            if msg.type == "note_on" and msg.velocity:
+                if (msg.channel, msg.note) in struck:
+                    continue
+                struck.add((msg.channel, msg.note))
+            apply_message(synth, msg)
+        if end > done:
+            chunks.append(synth.get_samples(end - done))
+        extra = int(round(tail * rate))
+        if extra:
+            chunks.append(synth.get_samples(extra))
+    finally:
+        synth.delete()
+    audio = np.concatenate(chunks) if chunks else np.zeros(0, np.int16)
+    return audio.reshape(-1, 2)
+
+
+def render_stems(
+    pattern: Pattern,
+    folder: str | Path,
+    name: str,
+    soundfont: str | Path | None = None,
+    rate: int = 44100,
+    tail: float = 0.0,
+) -> list[RenderResult]:
+    """One whole-bar WAV per track of `pattern` (see `render_bars_audio`), all the same length, named
+    `folder/name-NN-TRACK.wav` (NN from 01, TRACK the track's name or role); ValueError without tracks."""
+    if not pattern.tracks:
+        raise ValueError("the clip has no tracks to export as stems")
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"cannot write stems: no such folder {folder}")
+    results = []
+    for i, track in enumerate(pattern.tracks, 1):
+        label = "".join(c if c.isalnum() or c in "-_" else "-" for c in (track.name or str(track.role)))
+        path = folder / f"{name}-{i:02d}-{label.strip('-') or 'track'}.wav"
+        audio = render_bars_audio(pattern.with_tracks([track]), soundfont, rate, tail)
+        write_wav(path, audio, rate)
+        results.append(RenderResult(path, len(audio) / rate, len(audio) / rate - tail, rate))
+    return results
+
+
 def _tail(synth: FluidSynth, rate: int) -> list[np.ndarray]:
     """Blocks after the end until the sound has died away, at most MAX_TAIL_SECONDS."""
     out: list[np.ndarray] = []
@@ -130,12 +209,14 @@ def _tail(synth: FluidSynth, rate: int) -> list[np.ndarray]:
 
 
 def write_wav(path: str | Path, audio: np.ndarray, rate: int) -> None:
-    """Write (frames, 2) int16 audio as a 16-bit stereo WAV."""
-    with open(path, "wb") as f, wave.open(f, "wb") as w:
+    """Write (frames, 2) int16 audio as a 16-bit stereo WAV, atomically (models.store.atomic_write)."""
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as w:
         w.setnchannels(2)
         w.setsampwidth(2)
         w.setframerate(rate)
         w.writeframes(np.ascontiguousarray(audio, dtype="<i2").tobytes())
+    atomic_write(path, buffer.getvalue())
 
 
 def render_wav(
@@ -143,13 +224,22 @@ def render_wav(
     wav_path: str | Path,
     soundfont: str | Path | None = None,
     rate: int = 44100,
+    whole_bars: bool = False,
+    tail: float = 0.0,
 ) -> RenderResult:
-    """Render `source` to `wav_path`; SoundError (no soundfont/FluidSynth) or TimelineError (bad MIDI)."""
+    """Render `source` to `wav_path`; SoundError (no soundfont/FluidSynth) or TimelineError (bad MIDI).
+
+    `whole_bars`: exactly the clip's bars plus `tail` seconds (`render_bars_audio`), for a DAW; otherwise
+    to the last note-off plus the natural ring-out (at most MAX_TAIL_SECONDS)."""
     if not 8000 <= rate <= 192000:
         raise ValueError(f"sample rate {rate} outside 8000..192000")
     path = Path(wav_path)
     if not path.parent.is_dir():
         raise FileNotFoundError(f"cannot write {path}: no such folder {path.parent}")
-    audio, music = render_audio(source, soundfont, rate)
+    if whole_bars:
+        audio = render_bars_audio(source, soundfont, rate, tail)
+        music = len(audio) / rate - tail
+    else:
+        audio, music = render_audio(source, soundfont, rate)
     write_wav(path, audio, rate)
     return RenderResult(path, len(audio) / rate, music, rate)

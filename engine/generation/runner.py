@@ -184,7 +184,7 @@ class Runner:
                 "--key auto: no key found in the clip or the model's training summary; not masking"
             )
         else:
-            notices.append(f"--key auto: using {found}, the key of {source}")
+            notices.append(f"--key auto: using {found.label}, the key of {source}")
         return found
 
     def masks(self, key: Key | None, notices: Notices) -> dict[str, torch.Tensor] | None:

@@ -208,6 +208,19 @@ def _tempo_changes(controls: _Controls) -> list[tuple[int, int]]:
     return [(tick, value) for tick, _, _, value in found]
 
 
+def source_tempo_map(src: MidiSource, steps: int) -> tuple[float, tuple[tuple[float, float], ...]]:
+    """The tempo at step 0 and the later (step, BPM) changes before `steps` that the file's own tempo
+    events give, exactly as a Pattern read from it holds them (the writer compares them with the clip's)."""
+    tps = timing.ticks_per_step(src.tpq)
+    metas: _Controls = [
+        [(tick, i, raw) for i, (tick, raw) in enumerate(track.events) if raw[:1] == b"\xff"]
+        for track in src.tracks
+    ]
+    bpm = [(tick, min(max(timing.tempo2bpm(us), MIN_BPM), MAX_BPM)) for tick, us in _tempo_changes(metas)]
+    tempo, tempo_map = _maps(bpm, tps, 120.0, steps)
+    return float(tempo), tuple((float(s), float(b)) for s, b in tempo_map)
+
+
 def _meter_changes(controls: _Controls, notices: list[str]) -> list[tuple[int, Meter]]:
     found, bad = [], 0
     for index, events in enumerate(controls):

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, TypeVar
 
-from engine.midi.reader import grid_note
+from engine.midi.reader import grid_note, source_tempo_map
 from engine.music import timing
 from engine.music.pattern import Meter, Note, Pattern, Track
 from engine.music.source import MidiSource
@@ -186,6 +186,21 @@ def _from_source(pattern: Pattern) -> tuple[int, list[_Event], list[_Pair], list
         if (t, i) not in dropped
     ]
     ends = [t.end for t in src.tracks]
+    if source_tempo_map(src, pattern.steps) != (pattern.tempo, pattern.tempo_map):
+        # the clip's tempo was changed (an export at the transport's tempo): the file's own tempo events
+        # go, the clip's tempo map is written in the first track instead
+        events = [e for e in events if e.data[:2] != b"\xff\x51"]
+        tps_src = timing.ticks_per_step(src.tpq)
+        changes = [(0.0, pattern.tempo), *pattern.tempo_map]
+        events += [
+            _Event(
+                round(step * tps_src),
+                0,
+                -2 + i / (len(changes) + 1),
+                _meta(0x51, timing.bpm2tempo(bpm).to_bytes(3, "big")),
+            )
+            for i, (step, bpm) in enumerate(changes)
+        ]
     pairs: list[_Pair] = []
     used: set[int] = set()
     channels = track_channels(pattern)

@@ -15,7 +15,7 @@ import numpy as np
 
 from engine.music.pattern import Pattern
 from models.spec import ModelSpec
-from models.vocab import FIRST_PITCH_TOKEN, MELODY_VOCAB, MIN_PITCH, NOTE_NAMES
+from models.vocab import FIRST_PITCH_TOKEN, MELODY_VOCAB, MIN_PITCH
 
 _LETTERS = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
 SCALES = {"major": (0, 2, 4, 5, 7, 9, 11), "minor": (0, 2, 3, 5, 7, 8, 10)}
@@ -35,6 +35,22 @@ MINOR_PROFILE = (6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.3
 
 class KeyNameError(ValueError):
     """A key name that cannot be read; str(e) says what is accepted."""
+
+
+# Tonic names as key signatures spell them (the circle of fifths, fewest accidentals; the six-accidental
+# keys as F# major and Eb minor): musicians write Bb major and Eb minor, never A# major or D# minor.
+MAJOR_TONICS = ("C", "Db", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
+MINOR_TONICS = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "G#", "A", "Bb", "B")
+
+
+def key_name(tonic: int, mode: str) -> str:
+    """The tonic as the key signature spells it: key_name(10, "major") == "Bb", (3, "minor") == "Eb"."""
+    return (MAJOR_TONICS if mode == "major" else MINOR_TONICS)[tonic % 12]
+
+
+def key_choices(modes: Iterable[str] = ("major", "minor")) -> list[tuple[str, str]]:
+    """(label, value) for a key picker: ("Bb major", "Bb:major"), ... C to B for each mode in turn."""
+    return [(f"{key_name(t, m)} {m}", f"{key_name(t, m)}:{m}") for m in modes for t in range(12)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +74,12 @@ class Key:
         return pitch % 12 in self.pitch_classes
 
     def __str__(self) -> str:
-        return f"{NOTE_NAMES[self.tonic]}:{self.mode}"
+        return f"{key_name(self.tonic, self.mode)}:{self.mode}"
+
+    @property
+    def label(self) -> str:
+        """The key for people: "Bb major", "Eb minor"."""
+        return f"{key_name(self.tonic, self.mode)} {self.mode}"
 
 
 _KEY_RE = re.compile(r"^\s*([A-Ga-g])([#b]*)\s*[:_\- ]?\s*([A-Za-z]*)\s*$")

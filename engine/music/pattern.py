@@ -208,6 +208,15 @@ class Pattern:
         """The first track with `role`, or None."""
         return next((t for t in self.tracks if t.role == role), None)
 
+    def at_tempo(self, bpm: float) -> Pattern:
+        """The same clip at one constant tempo `bpm` (BPM, 1..1000): the tempo map is dropped, the notes
+        and the source stay (the writer then writes this tempo instead of the file's own tempo events).
+
+        Raises:
+            ValueError: `bpm` outside 1..1000.
+        """
+        return dataclasses.replace(self, tempo=float(bpm), tempo_map=())
+
     def with_tracks(self, tracks: Iterable[Track]) -> Pattern:
         """The same clip (maps and source kept) with other tracks."""
         return dataclasses.replace(self, tracks=tuple(tracks))

@@ -23,9 +23,10 @@ class BlenderPanel(QWidget):
         super().__init__(parent)
         self.session = session
         self.corners: list[Pattern | None] = [None] * 4
+        self.names = [""] * 4
         self.latest = Latest(session.executor, self)
         self.pad = XYPad()
-        self.corner_buttons = [QPushButton(c) for c in "ABCD"]
+        self.corner_buttons = [QPushButton(c) for c in "1234"]
         row = QHBoxLayout()
         row.addWidget(QLabel("Current clip to corner:"))
         for i, b in enumerate(self.corner_buttons):
@@ -50,11 +51,10 @@ class BlenderPanel(QWidget):
             self.session.status.emit("That clip is empty: pick a beat with notes")
             return
         self.corners[index] = clip
-        self.pad.set_label(index, f"{'ABCD'[index]}: {name}")
+        self.names[index] = name
+        self.pad.set_label(index, f"{index + 1}: {name}")
         missing = sum(c is None for c in self.corners)
-        self.session.status.emit(
-            f"Corner {'ABCD'[index]} set" + (f"; {missing} to go" if missing else "; drag")
-        )
+        self.session.status.emit(f"Corner {index + 1} set" + (f"; {missing} to go" if missing else "; drag"))
 
     def set_corners(self, clips: list[tuple[Pattern, str]]) -> None:
         for i, (clip, name) in enumerate(clips[:4]):
@@ -73,7 +73,7 @@ class BlenderPanel(QWidget):
         gen = self.session.generator
         corners = self.corners
         if gen is None or any(c is None for c in corners):
-            missing = "".join(c for c, clip in zip("ABCD", corners, strict=True) if clip is None)
+            missing = ", ".join(c for c, clip in zip("1234", corners, strict=True) if clip is None)
             self.session.status.emit(
                 "Pick a model first" if gen is None else f"Fill corner(s) {missing} first"
             )

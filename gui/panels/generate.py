@@ -21,10 +21,11 @@ from PySide6.QtWidgets import (
 )
 
 from engine.generation.runner import Generated, parse_part_temperatures
+from engine.music.keys import key_choices
 from gui.panels.clips import ClipsPanel
 from gui.session import GenerationSettings, Session
+from gui.status import app_words
 from gui.widgets.thumbnails import CLIP_ROLE, ClipList, mark_copy
-from models.vocab import NOTE_NAMES
 
 if TYPE_CHECKING:
     from engine.generation.generator import Generator
@@ -57,9 +58,8 @@ class GeneratePanel(ClipsPanel):
         self.key = QComboBox()
         self.key.addItem("Any notes", None)
         self.key.addItem("Auto: the clip's or the training music's key", "auto")
-        for name in NOTE_NAMES:
-            for mode in ("major", "minor"):
-                self.key.addItem(f"{name} {mode}", f"{name}:{mode}")
+        for label, value in key_choices():
+            self.key.addItem(label, value)
         self.key.setToolTip(
             "Keep melody and bass in this scale while the model writes (Generate, Variations, Morph, "
             "Complete); drums are never affected"
@@ -105,7 +105,8 @@ class GeneratePanel(ClipsPanel):
         self._show_generation(session.generation)
         self.temperature.valueChanged.connect(lambda v: session.set_generation(temperature=v, parts=()))
         self.part_temperatures.editingFinished.connect(self._parts_edited)
-        session.generation_changed.connect(self._show_generation)  # e.g. a loaded model's temperatures
+        # a session opened, a loaded model's suggested temperatures
+        session.generation_changed.connect(self._show_generation)
         self.feel.toggled.connect(lambda on: session.set_generation(feel=on))
         self.key.currentIndexChanged.connect(lambda _i: session.set_generation(key=self.key.currentData()))
         self.amount.valueChanged.connect(lambda v: session.set_generation(amount=v))
@@ -228,7 +229,7 @@ class GeneratePanel(ClipsPanel):
                 mark_copy(item, f"Copies your training music note for note: {copied}")
         redrawn = checked.note if checked else None
         lines = [redrawn[0].upper() + redrawn[1:] + "."] if redrawn else []
-        self.info.setText(" ".join(lines + list(notices)))
+        self.info.setText("\n".join(lines + [app_words(n) for n in notices]))  # one notice a line
         status = f"{len(clips)} candidate(s) from seed {seed}: click one to hear it"
         if checked and len(clips) < checked.asked:
             status += f" (only {len(clips)} of {checked.asked} passed the checks)"

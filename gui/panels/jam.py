@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from engine.live.mixer import Mix
 from engine.midi.files import read_clip
+from engine.music.keys import key_choices
 from engine.music.pattern import Pattern
 from engine.playback.output import MidiOutput
 from gui.dnd import DragOut
@@ -35,7 +36,6 @@ from gui.session import Session
 from gui.widgets.xypad import XYPad
 from gui.workers import run_task
 from models.spec import LIVE_BAND
-from models.vocab import NOTE_NAMES
 
 BUNDLED = Path(__file__).resolve().parents[2] / "resources" / "examples" / "groove"
 SYNCS = ("Bandmate's tempo", "DAW's MIDI clock ('Bandmate Sync')", "Ableton Link")
@@ -96,9 +96,8 @@ class JamPanel(QWidget):
         self.parts = {p: QCheckBox(p.capitalize()) for p in ("drums", "bass", "lead")}
         self.key = QComboBox()
         self.key.addItem("Any key", None)
-        for mode in ("minor", "major"):
-            for name in NOTE_NAMES:
-                self.key.addItem(f"{name} {mode}", f"{name}:{mode}")
+        for label, value in key_choices(("minor", "major")):
+            self.key.addItem(label, value)
         self.phrase = QComboBox()
         self.phrase.addItems(["4 bars", "8 bars"])
         self.tempo = QDoubleSpinBox()
@@ -156,7 +155,7 @@ class JamPanel(QWidget):
     # ----- corners -------------------------------------------------------------------------------
     def _set_corner(self, index: int, clip: Pattern, name: str) -> None:
         self.corners[index] = clip
-        self.pad.set_label(index, f"{'ABCD'[index]}: {name[:12]}")  # two labels share an edge of the pad
+        self.pad.set_label(index, f"{index + 1}: {name[:12]}")  # two labels share an edge of the pad
 
     def _use_bundled(self) -> None:
         for i, path in enumerate(sorted(BUNDLED.glob("*.mid"))[:4]):
@@ -168,7 +167,7 @@ class JamPanel(QWidget):
             self.session.status.emit("Fill the four corners of the Blend pad first")
             return
         for i, clip in enumerate(c for c in corners if c is not None):  # all four, checked above
-            self._set_corner(i, clip, f"blend {'ABCD'[i]}")
+            self._set_corner(i, clip, f"blend corner {i + 1}")
 
     def _load_corner(self, index: int, path: str) -> None:
         try:

@@ -1,9 +1,11 @@
 # SPDX-License-Identifier: MIT
 """Complete, Infill and Humanize: one click on the clip in the piano roll (undo brings the old one back).
 
-Infill rewrites the chosen bars of the ticked tracks so they join the bars around them; the bars and
-tracks come from the spin boxes and boxes here, or from the notes selected in the piano roll
-(`selection_source`, set by the main window to the roll's `selected_region`).
+The panel is the Complete tab (Complete and Infill); `humanize_page` is a page of its own (the Humanize
+tab). Complete is disabled, with a tooltip saying why, while the model has a single part (a drums-only
+model has nothing to complete a clip with). Infill rewrites the chosen bars of the ticked tracks so they
+join the bars around them; the bars and tracks come from the spin boxes and boxes here, or from the notes
+selected in the piano roll (`selection_source`, set by the main window to the roll's `selected_region`).
 """
 
 from __future__ import annotations
@@ -70,8 +72,32 @@ class ToolsPanel(QWidget):
         self.amount.valueChanged.connect(lambda v: self.amount_label.setText(f"{v}%"))
         self.complete_button.clicked.connect(self.complete)
         self.humanize_button.clicked.connect(self.humanize)
+        self.humanize_page = QWidget()
         self._build()
         self._refresh_tracks()
+        session.model_changed.connect(self._model_changed)
+        self._model_changed(session.generator)
+
+    def _model_changed(self, gen: object) -> None:
+        """Complete only for a model that writes several parts; the tooltip says why not."""
+        from models.spec import DecoderKind
+
+        spec = getattr(gen, "spec", None)
+        if spec is None:
+            why = "Pick a model first (Model: at the top)"
+        elif len(spec.parts) > 1 or spec.decoder is DecoderKind.MULTITRACK:
+            why = ""
+        else:
+            why = (
+                f"The {spec.short_name} model writes only {spec.parts[0] if spec.parts else 'one part'}: "
+                "pick a trio or multitrack model to complete a clip"
+            )
+        self.complete_button.setEnabled(not why)
+        for box in self.part_boxes.values():
+            box.setEnabled(not why)
+        self.complete_button.setToolTip(
+            why or "Write the ticked parts (none ticked: the missing ones), keep the rest"
+        )
 
     def _build(self) -> None:
         complete = QGroupBox("Complete the clip")
@@ -106,8 +132,10 @@ class ToolsPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(complete)
         layout.addWidget(infill)
-        layout.addWidget(humanize)
         layout.addStretch(1)
+        page = QVBoxLayout(self.humanize_page)
+        page.addWidget(humanize)
+        page.addStretch(1)
 
     def _clip(self) -> Pattern | None:
         clip = self.session.doc.pattern
@@ -194,4 +222,4 @@ class ToolsPanel(QWidget):
 
     def _show(self, result: Generated, name: str) -> None:
         self.session.show_clip(result.clip, name)
-        self.session.status.emit(" ".join([f"{name} (Ctrl+Z undoes)", *result.notices]))
+        self.session.status.emit("; ".join([f"{name} (Ctrl+Z undoes)", *result.notices]))

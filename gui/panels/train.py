@@ -9,7 +9,6 @@ the job's `report` signal. Training code is never imported by the app process it
 from __future__ import annotations
 
 import math
-import time
 from pathlib import Path
 from typing import Any
 
@@ -31,10 +30,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.registry import list_models, user_models_dir
+from engine.registry import list_models, new_model_name, user_models_dir
 from engine.training.progress import TrainProgress
 from engine.training.start import SMALL_FOLDER
-from gui.dnd import safe_name
 from gui.panels.train_view import demote_headings, describe_prepare, format_seconds
 from gui.session import Session
 from gui.train_runner import run_training
@@ -192,9 +190,7 @@ class TrainPanel(QWidget):
             return
         config, size = self.config.currentText(), self.size_box.currentText()
         if not resume or self.out_dir is None:
-            self.out_dir = (
-                user_models_dir() / f"{config}-{safe_name(folder.name)}-{time.strftime('%Y%m%d-%H%M')}"
-            )
+            self.out_dir = user_models_dir() / new_model_name(folder.name, config)
             self.plot.clear()
         out_dir = self.out_dir
         scratch = self.scratch.isChecked()
@@ -239,6 +235,12 @@ class TrainPanel(QWidget):
             self.start_note.setText(p.message[0].upper() + p.message[1:] + ".")
         if p.message:
             self.session.status.emit(p.message)
+
+    def remember(self, folder: str, minutes: int) -> None:
+        """Show the last training folder and time limit (from the settings)."""
+        if folder:
+            self.folder.setText(folder)
+        self.minutes.setValue(minutes)
 
     def _trained(self, result: Any) -> None:
         self.job, self.result = None, result

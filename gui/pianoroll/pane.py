@@ -137,9 +137,8 @@ class PianoRollPane(QWidget):
             bar.blockSignals(False)
         p = m.pattern
         self.info.setText(
-            f"{self.view.doc.name}: {p.bars} bar(s), {len(p.tracks)} track(s), {p.note_count} notes, "
-            f"{p.tempo:.0f} BPM"
-        )
+            f"{self.view.doc.name}: {p.bars} bar(s), {len(p.tracks)} track(s), {p.note_count} notes"
+        )  # no tempo here: the transport's tempo is the one everything plays and exports at
 
     def audible(self, pattern: Pattern) -> Pattern:
         """What plays of `pattern`: the tracks not muted (or the soloed ones)."""

@@ -105,7 +105,9 @@ class ClipList(QListWidget):
         icon.addPixmap(picture, QIcon.Mode.Selected)  # no tint: the selection shows as a frame
         item = QListWidgetItem(icon, name)
         item.setData(CLIP_ROLE, pattern)
-        item.setToolTip(f"{name}: {pattern.bars} bar(s), {pattern.note_count} notes, {pattern.tempo:.0f} BPM")
+        item.setToolTip(
+            f"{name}: {pattern.bars} bar(s), {pattern.note_count} notes"
+        )  # no tempo: the transport's
         self.addItem(item)
         return item
 

@@ -44,7 +44,7 @@ class XYPad(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.puck_x, self.puck_y = 0.5, 0.5  # the puck, 0..1 (not x/y: those are QWidget's own methods)
-        self.labels = ["A", "B", "C", "D"]
+        self.labels = ["1", "2", "3", "4"]  # numbers: the letters A and B are the morph's ends
         self.setMinimumSize(160, 160)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setAcceptDrops(True)

@@ -57,8 +57,28 @@ def clip() -> Pattern:
     return make_clip()
 
 
+@pytest.fixture(autouse=True)
+def questions(monkeypatch):  # noqa: ANN001, ANN201 - pytest fixture
+    """Every question box (save on quit, restore after a crash) answers at once, never waiting for a click:
+    Save/Discard/Cancel questions give `answers[Save]` (Discard unless a test sets it), yes/no ones No.
+    Yields (asked, answers): the texts asked so far and the answer table."""
+    from PySide6.QtWidgets import QMessageBox
+
+    answers = {QMessageBox.StandardButton.Save: QMessageBox.StandardButton.Discard}
+    asked: list[str] = []
+
+    def answer(_parent, _title, text, buttons=None, default=None):  # noqa: ANN001, ANN202
+        asked.append(text)
+        if buttons is not None and buttons & QMessageBox.StandardButton.Discard:
+            return answers[QMessageBox.StandardButton.Save]
+        return QMessageBox.StandardButton.No
+
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(answer))
+    yield asked, answers
+
+
 @pytest.fixture
-def window(qtbot, tmp_path, monkeypatch):  # noqa: ANN001, ANN201 - pytest fixtures
+def window(qtbot, tmp_path, monkeypatch, questions):  # noqa: ANN001, ANN201 - pytest fixtures
     """The whole main window on a temporary settings file, silent output, a synchronous executor."""
     from gui.app import build_window
     from gui.settings import AppSettings, open_store, save_settings
@@ -68,6 +88,7 @@ def window(qtbot, tmp_path, monkeypatch):  # noqa: ANN001, ANN201 - pytest fixtu
     store = open_store(tmp_path / "settings.ini")
     save_settings(store, AppSettings(output="none", output_folder=str(tmp_path / "out")))
     w = build_window(store, SyncExecutor())
+    w.asked, w.answers = questions  # tests read the questions asked and set the quit answer
     qtbot.addWidget(w)
     w.show()
     yield w

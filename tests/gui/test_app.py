@@ -116,7 +116,7 @@ def test_moving_the_puck_changes_the_beat(qtbot: QtBot, window: MainWindow) -> N
     window.blender.fill_button.click()
     assert "at least 4" in window.status_label.text()
     window.blender.set_corners([(make_beat(i), f"beat {i}") for i in range(4)])
-    window.tabs.setCurrentWidget(window.blender)
+    window.show_panel(window.blender)
     pad = window.blender.pad
     r = pad.pad_rect()
     qtbot.mousePress(pad, Qt.MouseButton.LeftButton, pos=QPoint(int(r.left() + 2), int(r.top() + 2)))
@@ -236,7 +236,7 @@ def test_candidates_can_become_morph_ends_and_blend_corners(window: MainWindow) 
     window.use_candidate(1, "B")
     window.use_candidate(2, "3")
     assert window.morph.clips == [make_beat(0), make_beat(1)]
-    assert window.blender.corners[3] == make_beat(2) and window.blender.pad.labels[3] == "D: beat 2"
+    assert window.blender.corners[3] == make_beat(2) and window.blender.pad.labels[3] == "4: beat 2"
 
 
 def test_infill_rewrites_the_selected_bars_of_the_selected_tracks(window: MainWindow, monkeypatch) -> None:

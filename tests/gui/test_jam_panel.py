@@ -28,7 +28,7 @@ def test_a_jam_starts_steers_stops_and_leaves_a_recording(window, qtbot) -> None
     jam = window.jam
     for i, path in enumerate(BEATS):
         jam.pad.corner_dropped.emit(i, str(path))
-    assert jam.pad.labels[0] == "A: 31_hiphop_92" and jam.corners[0] == read_clip(BEATS[0])
+    assert jam.pad.labels[0] == "1: 31_hiphop_92" and jam.corners[0] == read_clip(BEATS[0])
     jam.tempo.setValue(300.0)
     jam.start_button.click()
     qtbot.waitUntil(lambda: jam.running, timeout=30000)

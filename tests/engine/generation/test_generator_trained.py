@@ -107,7 +107,8 @@ def test_key_auto_finds_the_training_key_and_masks(melody: Generator) -> None:
     assert melody.training_key() is not None
     result = melody.sample(4, 1.5, seed=3, key="auto")
     key = melody.training_key()
-    assert any(f"using {key}, the key of the training music" in n for n in result.notices)
+    assert key is not None
+    assert any(f"using {key.label}, the key of the training music" in n for n in result.notices)
     notes = [n.pitch for c in result.clips for t in c.tracks for n in t.notes]
     assert notes and all(key.contains(p) for p in notes)
 

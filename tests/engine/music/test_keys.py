@@ -97,3 +97,16 @@ def test_logit_masks_per_config_never_mask_drums() -> None:
     assert multi is not None and multi["tokens"].shape == (602,)
     assert multi["tokens"][90:].all()  # drum classes of the multitrack vocabulary stay allowed
     np.testing.assert_array_equal(multi["tokens"][:90], melody_mask(key))
+
+
+def test_keys_are_spelled_as_musicians_write_them() -> None:
+    from engine.music.keys import Key, key_choices
+
+    assert str(Key(10, "major")) == "Bb:major" and Key(10, "major").label == "Bb major"
+    assert str(Key(3, "minor")) == "Eb:minor" and Key(3, "minor").label == "Eb minor"
+    assert str(Key(1, "major")) == "Db:major" and str(Key(8, "major")) == "Ab:major"
+    assert str(Key(1, "minor")) == "C#:minor" and str(Key(6, "major")) == "F#:major"
+    labels = [label for label, _ in key_choices()]
+    assert not any(sharp in labels for sharp in ("A# major", "D# minor", "D# major", "A# minor"))
+    for _, value in key_choices():
+        assert str(parse_key(value)) == value  # every spelling reads back to itself

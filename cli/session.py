@@ -1,0 +1,76 @@
+# SPDX-License-Identifier: MIT
+"""`python main.py session FILE [--midi OUT.mid] [--wav OUT.wav] [--stems] [--tail S] [--bpm BPM]`:
+what a saved session (.bandmate) holds, and its arrangement exported at the session's tempo, as the app's
+Export does (MIDI with that tempo event; a WAV of exactly its bars plus --tail; one WAV per track with
+--stems). Open it in the app with `python main.py --session FILE`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+NAME = "session"
+HELP = "show a saved session and export its arrangement"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", help="a .bandmate session file")
+    p.add_argument("--midi", default=None, help="write the arrangement as this MIDI file")
+    p.add_argument("--wav", default=None, help="render the arrangement to this WAV file")
+    p.add_argument("--stems", action="store_true", help="with --wav: one WAV per track beside it")
+    p.add_argument("--tail", type=float, default=0.0, help="seconds of ring-out after the last bar (WAV)")
+    p.add_argument("--bpm", type=float, default=None, help="another tempo than the session's")
+    p.add_argument("--soundfont", default=None)
+
+
+def run(args: argparse.Namespace) -> int:
+    from engine.midi.files import write_midi
+    from engine.music.sessionfile import SessionError, arrangement_pattern, load_session
+
+    try:
+        data = load_session(args.file)
+    except SessionError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    arr = data.arrangement
+    lanes = ", ".join(
+        f"{lane.name or 'lane'} ({len(lane.placements)}{', muted' if lane.muted else ''})"
+        for lane in arr.lanes
+    )
+    print(f"{Path(args.file).name}: model {data.model or '-'}, {data.tempo:g} BPM")
+    print(
+        f"  arrangement: {data.kept_clips} clips in {len(arr.lanes)} lane(s), {arr.bars} bars: {lanes or '-'}"
+    )
+    print(f"  candidates: {len(data.candidates)}; clip on the roll: {data.clip.name if data.clip else '-'}")
+    if not (args.midi or args.wav):
+        return 0
+    song = arrangement_pattern(data)
+    if song is None:
+        print("error: the arrangement is empty (or every lane is muted): nothing to export", file=sys.stderr)
+        return 2
+    bpm = args.bpm if args.bpm is not None else data.tempo
+    if not 20.0 <= bpm <= 300.0:
+        print(f"error: --bpm {bpm:g} is outside 20..300", file=sys.stderr)
+        return 2
+    song = song.at_tempo(bpm)
+    from synth.soundfont import SoundError
+
+    try:
+        if args.midi:
+            write_midi(song, args.midi)
+            print(f"wrote {args.midi} ({song.bars} bars at {bpm:g} BPM)")
+        if args.wav:
+            from synth.fluid_render import render_stems, render_wav
+
+            out = Path(args.wav)
+            if args.stems:
+                results = render_stems(song, out.parent, out.stem, args.soundfont, tail=args.tail)
+            else:
+                results = [render_wav(song, out, args.soundfont, whole_bars=True, tail=args.tail)]
+            for r in results:
+                print(f"wrote {r.path} ({r.seconds:.3f} s)")
+    except (OSError, ValueError, SoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
