@@ -237,7 +237,7 @@ def song_arrays(song: Song, config: str) -> dict[str, np.ndarray]:
     conv = CONVERTERS[config]
     seen: set[bytes] = set()
     examples = []
-    for segment in song.segments:
+    for segment in song.segments_for(conv.spec.any_meter):
         for arrays in conv.examples(segment):
             fingerprint = b"".join(np.ascontiguousarray(a).tobytes() for a in arrays.values())
             if fingerprint not in seen:  # repeated sections and doubled tracks give one example
