@@ -19,7 +19,6 @@ from collections.abc import Mapping
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
-from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from models.decoders import CoreDecoder, sampling_noise
 from models.presets import ModelConfig
@@ -43,6 +42,25 @@ Temperature = float | Mapping[str, float]
 def sequence_lengths(events: Tensor) -> Tensor:
     """Positions each sequence's loss covers: its events and the END after them (L at most). (...,)"""
     return ((events != BAND_END).sum(-1) + 1).clamp_max(events.shape[-1])
+
+
+LENGTH_GROUPS = (12, 24, 48)  # sequences are run in groups cut to these lengths (then the rest)
+
+
+def length_groups(lengths: Tensor) -> list[tuple[Tensor, int]]:
+    """Rows (index tensors) of sequences by length, each with the length its group is cut to: most
+    (bar, slot) sequences are short, and an LSTM runs every step of the longest in its batch. Padded,
+    not packed: a packed LSTM's backward on the CPU costs time steps x batch in slice copies."""
+    out, lo = [], 0
+    longest = int(lengths.max()) if len(lengths) else 0
+    for edge in (*LENGTH_GROUPS, longest):
+        group = ((lengths > lo) & (lengths <= edge)).nonzero(as_tuple=True)[0]
+        if len(group):
+            out.append((group, min(edge, longest)))
+        lo = edge
+        if edge >= longest:
+            break
+    return out
 
 
 def meter_positions(meter: Tensor, vocab: int) -> Tensor:
@@ -74,22 +92,25 @@ class BandEncoder(nn.Module):
 
     def forward(self, batch: dict[str, Tensor]) -> tuple[Tensor, Tensor]:
         events, program = batch["events"], batch["program"]  # (B, bars, slots, L), (B, slots)
-        b, bars, slots, length = events.shape
-        meter = batch.get("meter", torch.zeros(b, dtype=torch.long, device=events.device)).reshape(b)
-        x = torch.cat(
-            [
-                self.embed(events),  # (B, bars, slots, L, E)
-                self.program_embed(program)[:, None, :, None].expand(-1, bars, -1, length, -1),
-                self.meter_embed(meter)[:, None, None, None].expand(-1, bars, slots, length, -1),
-            ],
-            dim=-1,
-        )
-        x = self.drop(x).reshape(b * bars * slots, length, -1)
-        lengths = sequence_lengths(events).reshape(-1).cpu()
-        packed = pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
-        _, (h, _) = self.rnn(packed)  # h: (layers * 2, N, H)
-        h = torch.cat([h[-2], h[-1]], dim=-1).reshape(b, bars, slots * 2 * self.cfg.enc_size)
-        h = torch.tanh(self.join(h))  # (B, bars, 2H)
+        b, bars, slots, _ = events.shape
+        meter = _meter(batch, b, events.device)
+        played = (program != EMPTY_SLOT).unsqueeze(1).expand(-1, bars, -1)  # (B, bars, slots)
+        rows = played.nonzero(as_tuple=True)
+        summary = events.new_zeros(b, bars, slots, 2 * self.cfg.enc_size, dtype=torch.float32)
+        if len(rows[0]):
+            seqs = events[rows]  # (N, L): only played sequences
+            context = torch.cat(
+                [self.program_embed(program.unsqueeze(1).expand(-1, bars, -1)[rows]), self.meter_embed(meter[rows[0]])],
+                dim=-1,
+            )  # (N, 2E)
+            states = summary.new_zeros(len(seqs), 2 * self.cfg.enc_size)
+            for group, cut in length_groups(sequence_lengths(seqs)):
+                seq = seqs[group, :cut]
+                x = torch.cat([self.embed(seq), context[group].unsqueeze(1).expand(-1, cut, -1)], dim=-1)
+                _, (h, _) = self.rnn(self.drop(x))  # h: (layers * 2, n, H)
+                states = states.index_put((group,), torch.cat([h[-2], h[-1]], dim=-1))
+            summary = summary.index_put(rows, states)
+        h = torch.tanh(self.join(summary.reshape(b, bars, -1)))  # (B, bars, 2H)
         _, (h, _) = self.bar_rnn(h)
         h = torch.cat([h[-2], h[-1]], dim=-1)  # (B, 2H)
         return self.to_mu(h), F.softplus(self.to_sigma(h)) + 1e-5
@@ -106,6 +127,8 @@ class BandDecoderParts(nn.Module):
         self.slot_embed = nn.Embedding(cfg.slots, e)
         self.program_embed = nn.Embedding(PROGRAM_CLASSES, e)
         self.program_out = nn.Linear(cfg.z_size + 2 * e, PROGRAM_CLASSES)
+        # [bar embedding, program, slot, meter] -> what the event LSTM reads at every step and starts from
+        self.cond_proj = nn.Sequential(nn.Linear(cfg.cond_size + 3 * e, 2 * e), nn.Tanh())
 
 
 def _meter(batch: Mapping[str, Tensor], b: int, device: torch.device) -> Tensor:
@@ -159,13 +182,17 @@ def teacher_forced_logits(
     if n == 0:
         empty = torch.zeros(0, length, dec.vocab, device=z.device)
         return prog_logits, empty, target, torch.zeros_like(target, dtype=torch.bool), rows[0]
-    start = torch.full((n, 1), dec.vocab, dtype=target.dtype, device=target.device)
-    prev = torch.cat([start, target[:, :-1]], dim=1)
-    x = torch.cat([dec.drop(dec.embed(prev)), cond.unsqueeze(1).expand(-1, length, -1)], dim=-1)
-    packed = pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
-    h, _ = dec.rnn(packed, dec.initial_state(cond))
-    h, _ = pad_packed_sequence(h, batch_first=True, total_length=length)  # (N, L, H)
-    logits = dec.out(dec.drop(h))  # (N, L, V)
+    logits = torch.full((n, length, dec.vocab), -30.0, device=z.device)
+    logits[..., BAND_END] = 30.0  # past every END: END, surely (masked from the loss anyway)
+    cond = parts.cond_proj(cond)  # (N, 2E)
+    for group, cut in length_groups(lengths):
+        tgt, c = target[group, :cut], cond[group]
+        start = torch.full((len(group), 1), dec.vocab, dtype=tgt.dtype, device=tgt.device)
+        prev = torch.cat([start, tgt[:, :-1]], dim=1)
+        x = torch.cat([dec.drop(dec.embed(prev)), c.unsqueeze(1).expand(-1, cut, -1)], dim=-1)
+        h, _ = dec.rnn(x, dec.initial_state(c))  # (n, cut, H)
+        out = dec.out(dec.drop(h))  # (n, cut, V); zeros after the cut (argmax: END)
+        logits = logits.index_put((group,), F.pad(out, (0, 0, 0, length - cut)))
     valid = torch.arange(length, device=z.device).unsqueeze(0) < lengths.to(z.device).unsqueeze(1)
     return prog_logits, logits, target, valid, rows[0]
 
@@ -263,7 +290,7 @@ def decode(
             allowed = allowed & (~keyed | user.unsqueeze(0))
         forced = given["events"].to(device)[rows] if "events" in given else None
         toks, _ = dec.sample(
-            cond[rows], length, _temperatures(row_program, temperature), allowed, forced, generator
+            parts.cond_proj(cond[rows]), length, _temperatures(row_program, temperature), allowed, forced, generator
         )
         toks = toks.to(device)
         # everything after a sequence's first END is END (the sequence is over)

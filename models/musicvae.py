@@ -74,7 +74,7 @@ class MusicVAE(nn.Module):
             self.encoder: nn.Module = band.BandEncoder(cfg)
             self.conductor = Conductor(cfg.z_size + e, cfg.cond_size, cfg.cond_layers, cfg.bars)
             self.band = band.BandDecoderParts(cfg)
-            self.decoders = nn.ModuleList([CoreDecoder(cfg.vocab[0], cfg.cond_size + 3 * e, e, h, layers, 0, p)])
+            self.decoders = nn.ModuleList([CoreDecoder(cfg.vocab[0], 2 * e, e, h, layers, 0, p)])
             return
         self.encoder = Encoder(cfg)
         if cfg.decoder is DecoderKind.FLAT:

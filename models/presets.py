@@ -173,19 +173,20 @@ PRESETS: dict[tuple[str, str], dict[str, Any]] = {
     ("multitrack_1bar", "small"): dict(
         _SMALL, enc_size=128, cond_size=256, cond_layers=1, dec_size=192, free_bits=32.0, batch_size=16
     ),
-    # band: a conductor per bar, events per (bar, instrument). small: one core writes about 2-4 steps a
-    # second at these batches (benchmarks/bench_band.py); the 16-bar window is 16x the 1-bar one.
+    # band: a conductor per bar, events per (bar, instrument). small: about 1 s a step on one core at
+    # these batches (measured on the multitrack songs: band_1bar batch 32 0.84 s, band_4bar batch 16
+    # 1.25 s; batch 32 costs 3x batch 16, the LSTM's working set leaving the cache); 16 bars are 4x 4.
     ("band_1bar", "small"): dict(
         _SMALL, enc_size=128, cond_size=128, cond_layers=1, dec_size=192, z_size=64, free_bits=32.0,
-        batch_size=16,
+        batch_size=32,
     ),
     ("band_4bar", "small"): dict(
         _SMALL, enc_size=128, cond_size=192, cond_layers=1, dec_size=192, z_size=128, free_bits=64.0,
-        batch_size=6,
+        batch_size=12,
     ),
     ("band_16bar", "small"): dict(
         _SMALL, enc_size=128, cond_size=192, cond_layers=1, dec_size=192, z_size=128, free_bits=128.0,
-        batch_size=2,
+        batch_size=3,
     ),
     ("band_1bar", "big"): dict(
         enc_size=1024, enc_layers=1, cond_size=512, cond_layers=1, dec_size=1024, dec_layers=2,

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from engine.data.codec import monophonic
-from engine.music.pattern import STEPS_PER_BAR, Note, Pattern, Role, Track
+from engine.music.pattern import STEPS_PER_BAR, Meter, Note, Pattern, Role, Track
 from models.spec import ModelSpec
 from models.vocab import FIRST_PITCH_TOKEN, MAX_PITCH, MIN_PITCH, NO_EVENT, NOTE_OFF
 
@@ -100,6 +100,11 @@ class Converter:
     @property
     def bars(self) -> int:
         return self.spec.window_bars
+
+    def window_steps(self, meter: Meter) -> int:
+        """Steps of one window in `meter`: the 4/4 window for the 4/4 models (the band converter reads
+        every band meter)."""
+        return self.steps
 
     def to_tensors(self, window: Pattern) -> dict[str, np.ndarray]:
         """One example's arrays (shapes per CONTRIBUTING.md) plus `tempo` f32 ()."""

@@ -42,9 +42,12 @@ def _batches(arrays: dict[str, np.ndarray], device: Any, size: int = BATCH) -> I
 
 
 def token_keys(arrays: dict[str, Any]) -> list[str]:
-    """The categorical arrays (int64 tokens) of an example dict."""
+    """The categorical arrays (int64 tokens) of an example dict; not the band's meter, which the model
+    is given, not asked for."""
     return [
-        k for k, v in arrays.items() if k != "tempo" and not torch.is_floating_point(torch.as_tensor(v[:1]))
+        k
+        for k, v in arrays.items()
+        if k not in ("tempo", "meter") and not torch.is_floating_point(torch.as_tensor(v[:1]))
     ]
 
 
@@ -67,8 +70,7 @@ def teacher_forced(
     cfg = model.cfg
     if cfg.decoder is DecoderKind.BAND:
         logits = teacher_forced_logits(model, z, batch)
-        return {"program": logits["program"].argmax(-1), "meter": batch["meter"],
-                "events": logits["events"].argmax(-1)}, {}  # fmt: skip
+        return {"program": logits["program"].argmax(-1), "events": logits["events"].argmax(-1)}, {}
     cond = model._conditions(z)  # (B * segments, C)
     tokens, heads = {}, {}
     if cfg.decoder is DecoderKind.MULTITRACK:

@@ -25,13 +25,14 @@ from engine.generation.humanize import finish, humanize
 from engine.generation.morph import REFINE, monotone_steps, note_distances
 from engine.generation.runner import Generated, Notices, Runner, Temperature, new_seed
 from engine.music.keys import Key
-from engine.music.pattern import STEPS_PER_BAR, Pattern
+from engine.music.pattern import FOUR_FOUR, Meter, Pattern, parse_meter
 from engine.registry import list_models, resolve_model
 from models.card import DataSummary, MusicStats
 from models.latent import LatentFit, bilinear, slerp
 from models.musicvae import MusicVAE
 from models.report import REPORT, GrooveSpread, Report, ReportError, read_report
 from models.spec import DecoderKind
+from models.vocab import BAND_METERS
 
 __all__ = ["Generated", "Generator", "GenerationError", "Temperature", "list_models"]
 
@@ -152,9 +153,12 @@ class Generator:
         seed: int,
         tempo: float | None,
         notices: Notices,
+        meter: Meter | None = None,
     ) -> list[Pattern]:
-        """Clips as the musician gets them: decoded, then with the training music's feel (or flat)."""
-        clips = self.runner.to_patterns(self.runner.decode(z, temperature, key, seed, notices), tempo)
+        """Clips as the musician gets them: decoded, then with the training music's feel (or flat).
+        `meter`: the clips' meter, for band models (others write 4/4)."""
+        arrays = self.runner.decode(z, temperature, key, seed, notices, meter=meter)
+        clips = self.runner.to_patterns(arrays, tempo)
         return finish(self.runner, clips, self.runner.feel_temperature(temperature), seed, self.feel, notices)
 
     def decode(
@@ -164,11 +168,38 @@ class Generator:
         key: Key | str | None = None,
         seed: int | None = None,
         tempo: float | None = None,
+        meter: Meter | str | None = None,
     ) -> Generated:
-        """One clip per latent code z (B, Z); temperature 0 = the most likely notes."""
+        """One clip per latent code z (B, Z); temperature 0 = the most likely notes; `meter` ("3/4") the
+        clips' meter for band models."""
         seed, notices = new_seed(seed), []
         resolved = self.runner.resolve_key(key, None, notices)
-        return _generated(self._decode(z, temperature, resolved, seed, tempo, notices), seed, notices)
+        m = self._meter(meter, notices)
+        return _generated(self._decode(z, temperature, resolved, seed, tempo, notices, m), seed, notices)
+
+    def _meter(self, meter: Meter | str | None, notices: Notices) -> Meter | None:
+        """A meter for a band model (None: 4/4); others write 4/4, and a meter asked of them is noted."""
+        try:
+            m = parse_meter(meter) if isinstance(meter, str) else meter
+        except ValueError as e:
+            raise GenerationError(str(e)) from None
+        if m is None or m == FOUR_FOUR:
+            return None
+        if not self.spec.any_meter:
+            notices.append(f"{self.spec.name} writes 4/4 only; the band models write {m}")
+            return None
+        try:
+            self.converter.window_steps(m)
+        except ValueError as e:
+            raise GenerationError(str(e)) from None
+        return m
+
+    @property
+    def meters(self) -> tuple[str, ...]:
+        """The meters this model writes ("4/4", "3/4", ...)."""
+        if not self.spec.any_meter:
+            return ("4/4",)
+        return tuple(f"{n}/{d}" for n, d in BAND_METERS)
 
     # ---- generation --------------------------------------------------------------------------------
     def sample(
@@ -178,19 +209,24 @@ class Generator:
         seed: int | None = None,
         bars: int | None = None,
         key: Key | str | None = None,
+        meter: Meter | str | None = None,
     ) -> Generated:
-        """n new clips from the prior; with `bars`, each is a chain of clips along a smooth latent path."""
+        """n new clips from the prior; with `bars`, each is a chain of clips along a smooth latent path.
+        `meter` ("3/4", "7/8"): the clips' meter (band models; default 4/4)."""
         _check_count(n)
         seed, notices = new_seed(seed), []
         resolved = self.runner.resolve_key(key, None, notices)
-        if bars is None or bars * STEPS_PER_BAR == self.steps:
-            clips = self._decode(self.runner.prior(n, seed), temperature, resolved, seed, None, notices)
+        m = self._meter(meter, notices)
+        bar_steps = round((m or FOUR_FOUR).bar_steps)
+        window = self.converter.window_steps(m or FOUR_FOUR)
+        if bars is None or bars * bar_steps == window:
+            clips = self._decode(self.runner.prior(n, seed), temperature, resolved, seed, None, notices, m)
             return _generated(clips, seed, notices)
-        segs = segments_needed(bars, self.steps)
+        segs = segments_needed(bars, window, bar_steps)
         gen = torch.Generator().manual_seed(seed)
         paths = [smooth_path(segs, self.runner.source_size, gen) for _ in range(n)]
         z = self.runner.to_code(torch.cat(paths))  # (n * segs, Z): where the training codes lie
-        clips = self._decode(z, temperature, resolved, seed, None, notices)
+        clips = self._decode(z, temperature, resolved, seed, None, notices, m)
         return _generated([chain(clips[i * segs : (i + 1) * segs], bars) for i in range(n)], seed, notices)
 
     def variations(
@@ -209,10 +245,10 @@ class Generator:
         seed, notices = new_seed(seed), []
         resolved = self.runner.resolve_key(key, clip, notices)
         mu = self.runner.encode([clip], notices)  # (1, Z)
+        window = self.runner.fit(clip, "the clip", []).pattern  # its notes are in `notices` already
         d = self.runner.directions(n, seed)
         d = d / d.norm(dim=1, keepdim=True) * math.sqrt(self.z_size)  # prior samples have norm ~ sqrt(Z)
-        clips = self._decode(mu + amount * d, temperature, resolved, seed, clip.tempo, notices)
-        window = self.runner.fit(clip, "the clip", []).pattern  # its notes are in `notices` already
+        clips = self._decode(mu + amount * d, temperature, resolved, seed, clip.tempo, notices, window.meter)
         return _generated(carry_maps(clips, window), seed, notices)
 
     def interpolation_path(self, a: Pattern, b: Pattern, steps: int = 8) -> torch.Tensor:
@@ -240,7 +276,8 @@ class Generator:
         seed, notices = new_seed(seed), []
         resolved = self.runner.resolve_key(key, a.concat(b), notices)
         path = self._path(a, b, (steps - 1) * REFINE + 1 if steps >= 2 else steps, notices)
-        arrays = self.runner.decode(path, temperature, resolved, seed, notices)
+        meter = self.runner.fit(a, "clip A", []).pattern.meter  # the morph plays in A's meter
+        arrays = self.runner.decode(path, temperature, resolved, seed, notices, meter=meter)
         candidates = self.runner.to_patterns(arrays, a.tempo)
         chosen = monotone_steps(*note_distances(candidates), steps)
         feel = self.runner.feel_temperature(temperature)
@@ -276,7 +313,13 @@ class Generator:
         """The clip at (x, y) of the square whose corners are A (0,0), B (1,0), C (0,1), D (1,1)."""
         seed, notices = new_seed(seed), []
         z = self._blend_codes(corners, [(x, y)], notices)
-        return _generated(self._decode(z, temperature, None, seed, corners[0].tempo, notices), seed, notices)
+        meter = self._corner_meter(corners)
+        clips = self._decode(z, temperature, None, seed, corners[0].tempo, notices, meter)
+        return _generated(clips, seed, notices)
+
+    def _corner_meter(self, corners: Sequence[Pattern]) -> Meter:
+        """The meter a blend plays in: corner A's (as the model reads it)."""
+        return self.runner.fit(corners[0], "corner A", []).pattern.meter
 
     def blend_grid(
         self,
@@ -291,7 +334,9 @@ class Generator:
         seed, notices = new_seed(seed), []
         pts = [(i / (grid - 1), j / (grid - 1)) for i in range(grid) for j in range(grid)]
         z = self._blend_codes(corners, pts, notices)
-        return _generated(self._decode(z, temperature, None, seed, corners[0].tempo, notices), seed, notices)
+        meter = self._corner_meter(corners)
+        clips = self._decode(z, temperature, None, seed, corners[0].tempo, notices, meter)
+        return _generated(clips, seed, notices)
 
     def complete(
         self,

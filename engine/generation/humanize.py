@@ -163,7 +163,7 @@ def add_feel(
     multitrack_1bar writes velocities but no timing, so only the timing moves; drums_2bar writes both.
     Clips stay as they are when the model records no statistics of its training music.
     """
-    if runner.spec.has_groove:
+    if runner.spec.has_groove or runner.spec.decoder is DecoderKind.BAND:  # they write both themselves
         return clips
     stats = runner.music_stats(notices)
     if stats.pitched is None:
