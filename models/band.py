@@ -225,7 +225,8 @@ def pick_programs(
     for slot in range(slots):
         row = noisy[:, slot].clone()
         row[:, DRUM_KIT] = torch.where(kit, float("-inf"), row[:, DRUM_KIT])
-        p = row.argmax(-1)
+        # a slot left nothing to take (a second kit where only kits are allowed) stays empty
+        p = torch.where(torch.isinf(row).all(-1), EMPTY_SLOT, row.argmax(-1))
         kit = kit | (p == DRUM_KIT)
         picks.append(p)
     return torch.stack(picks, dim=1)

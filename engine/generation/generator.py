@@ -19,6 +19,7 @@ import torch
 from engine.device import pick_device
 from engine.generation.chain import chain, segments_needed, smooth_path
 from engine.generation.complete import complete, parse_parts
+from engine.generation.complete_band import complete_band
 from engine.generation.complete_multitrack import complete_multitrack
 from engine.generation.fit import FittedClip, GenerationError, carry_maps
 from engine.generation.humanize import finish, humanize
@@ -349,7 +350,9 @@ class Generator:
         """The clip with its missing parts (or `parts`, e.g. "melody,bass") written; the given parts come
         back unchanged."""
         seed, notices = new_seed(seed), []
-        write = complete_multitrack if self.spec.decoder is DecoderKind.MULTITRACK else complete
+        write = {DecoderKind.MULTITRACK: complete_multitrack, DecoderKind.BAND: complete_band}.get(
+            self.spec.decoder, complete
+        )
         done = write(
             self.runner, clip, parse_parts(parts), seed=seed, temperature=temperature, key=key,
             feel=self.feel, notices=notices,

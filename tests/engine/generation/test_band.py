@@ -92,3 +92,24 @@ def test_a_band_clip_decodes_the_same_with_the_same_seed(band: Generator) -> Non
     one = band.sample(2, seed=5, meter="6/8").clips
     two = band.sample(2, seed=5, meter="6/8").clips
     assert [dataclasses.replace(c, source=None) for c in one] == [dataclasses.replace(c, source=None) for c in two]
+
+
+def test_complete_adds_a_part_in_the_clips_meter(band: Generator) -> None:
+    song = read_clip(WALTZ).slice(0, 12 * 2)
+    no_drums = song.with_tracks([t for t in song.tracks if not t.is_drum])
+    done = band.complete(no_drums, parts="drums", seed=0)
+    drums = [t for t in done.clip.tracks if t.is_drum]
+    assert drums and drums[0].notes and done.clip.meter == Meter(3, 4)
+    assert all(n.start < 12 for n in drums[0].notes)  # the model's one 3/4 bar
+    kept = [t for t in done.clip.tracks if not t.is_drum]
+    assert [t.notes for t in kept] == [t.notes for t in no_drums.tracks]
+
+
+def test_humanize_reads_a_waltz(band: Generator) -> None:
+    song = read_clip(WALTZ).slice(0, 12 * 2)
+    flat = song.with_tracks(
+        [t.with_notes(dataclasses.replace(n, velocity=100, offset=0.0) for n in t.notes) for t in song.tracks]
+    )
+    out = band.humanize(flat, 1.0, seed=0)
+    assert len({n.velocity for t in out.clip.tracks for n in t.notes}) > 3
+    assert not any("nothing was humanized" in line for line in out.notices)
