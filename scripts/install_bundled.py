@@ -23,6 +23,7 @@ DATA_NOTES = {
     '"Music of Ireland" (1903, public domain; ABC encodings from the music21 corpus)',
     "trio_16bar": "the Freedoom project's music (freedoom/freedoom, BSD-3-Clause)",
     "multitrack_1bar": "the Freedoom project's music (freedoom/freedoom, BSD-3-Clause)",
+    "band_4bar": "the Freedoom project's music (freedoom/freedoom, BSD-3-Clause)",
 }
 
 
