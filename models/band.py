@@ -39,6 +39,13 @@ from models.vocab import (
 Temperature = float | Mapping[str, float]
 
 
+def as_long(batch: Mapping[str, Tensor]) -> dict[str, Tensor]:
+    """The batch with its band token arrays as int64 (they are stored as uint8: 249 classes, 8x smaller
+    in memory than int64 for a folder's transposed examples)."""
+    return {k: v.long() if k in ("events", "program", "meter") and v.dtype != torch.long else v
+            for k, v in batch.items()}  # fmt: skip
+
+
 def sequence_lengths(events: Tensor) -> Tensor:
     """Positions each sequence's loss covers: its events and the END after them (L at most). (...,)"""
     return ((events != BAND_END).sum(-1) + 1).clamp_max(events.shape[-1])
@@ -91,6 +98,7 @@ class BandEncoder(nn.Module):
         self.drop = nn.Dropout(cfg.dropout)
 
     def forward(self, batch: dict[str, Tensor]) -> tuple[Tensor, Tensor]:
+        batch = as_long(batch)
         events, program = batch["events"], batch["program"]  # (B, bars, slots, L), (B, slots)
         b, bars, slots, _ = events.shape
         meter = _meter(batch, b, events.device)
@@ -168,6 +176,7 @@ def teacher_forced_logits(
     (bar, slot) rows, their targets (N, L), a bool (N, L) of the positions up to each END, and the
     batch index of each row (N,)."""
     cfg, parts, dec = model.cfg, model.band, model.decoders[0]
+    batch = as_long(batch)
     events, program = batch["events"], batch["program"]
     b = z.shape[0]
     meter_e = parts.meter_embed(_meter(batch, b, z.device))  # (B, E)
@@ -202,7 +211,7 @@ def nll_terms(model: nn.Module, z: Tensor, batch: Mapping[str, Tensor]) -> tuple
     counts (played sequences, up to their END)."""
     b = z.shape[0]
     prog_logits, logits, target, valid, row_batch = teacher_forced_logits(model, z, batch)
-    program = batch["program"]
+    program = batch["program"].long()
     terms = {
         "program": F.cross_entropy(prog_logits.reshape(-1, prog_logits.shape[-1]), program.reshape(-1),
                                    reduction="none").view(b, -1).sum(1)
@@ -266,7 +275,7 @@ def decode(
     `mask["events"]` (V,) the events of pitched slots (a key: its PITCH classes).
     """
     cfg, parts, dec = model.cfg, model.band, model.decoders[0]
-    b, device = z.shape[0], z.device
+    b, device, given = z.shape[0], z.device, as_long(given)
     meter = _meter(given, b, device)
     meter_e = parts.meter_embed(meter)
     zm = torch.cat([z, meter_e], dim=-1)

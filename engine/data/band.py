@@ -12,9 +12,10 @@ bar NOTE_ON / NOTE_OFF / TIME_SHIFT / VELOCITY events, at most 64, engine/data/m
 2-5 events instead of 2-4 spread over time shifts, a chord's notes share their onset, and the event
 count is per bar, not per note-off. `benchmarks/bench_band.py` measures both round trips.
 
-Arrays of one example: `program` int64 (slots,) GM program, 128 drum kit, 129 empty slot; `meter` int64
-() the meter class (models.vocab.BAND_METERS); `events` int64 (bars, slots, L) with L = the spec's
-`bar_events`.
+Arrays of one example, uint8 (the 249 event classes fit a byte: a folder's transposed examples take an
+eighth of the memory int64 would): `program` (slots,) GM program, 128 drum kit, 129 empty slot; `meter`
+() the meter class (models.vocab.BAND_METERS); `events` (bars, slots, L) with L = the spec's
+`bar_events`. The model reads them as int64.
 """
 
 from __future__ import annotations
@@ -220,8 +221,8 @@ class BandConverter(Converter):
     def _encode(self, window: Pattern) -> dict[str, np.ndarray]:
         mc = self.meter_class(window.meter)
         bar = meter_steps(mc)
-        program = np.full(self.slots, EMPTY_SLOT, dtype=np.int64)
-        events = np.zeros((self.bars, self.slots, self.events), dtype=np.int64)
+        program = np.full(self.slots, EMPTY_SLOT, dtype=np.uint8)
+        events = np.zeros((self.bars, self.slots, self.events), dtype=np.uint8)
         kept = 0
         for slot, track in enumerate(band_slots(window.tracks, self.slots)):
             program[slot] = DRUM_KIT if track.is_drum else track.program
@@ -236,7 +237,7 @@ class BandConverter(Converter):
                 events[b, slot, : len(toks)] = toks
                 kept += count
         self._kept = kept
-        return {"program": program, "meter": np.int64(mc), "events": events}
+        return {"program": program, "meter": np.uint8(mc), "events": events}
 
     def _decode(self, arrays: dict[str, np.ndarray]) -> list[Track]:
         mc = int(arrays.get("meter", 0))
@@ -260,11 +261,12 @@ class BandConverter(Converter):
         self, arrays: dict[str, np.ndarray], shift: int
     ) -> tuple[dict[str, np.ndarray], np.ndarray]:
         """Pitched slots' PITCH events moved by `shift`; the mask drops examples leaving MIDI 0..127."""
-        events = arrays["events"]  # (N, bars, slots, L)
+        events = arrays["events"]  # (N, bars, slots, L) uint8
         pitched_slot = (arrays["program"] < DRUM_KIT)[:, None, :, None]  # (N, 1, slots, 1)
         pitch = pitched_slot & (events >= BAND_PITCH) & (events < BAND_DUR)
-        moved = np.where(pitch, events + shift, events)
+        moved = np.where(pitch, events.astype(np.int16) + shift, events)
         bad = pitch & ((moved < BAND_PITCH) | (moved >= BAND_DUR))
+        moved = np.where(bad, events, moved).astype(events.dtype)  # the dropped examples stay in range
         return {**arrays, "events": moved}, ~bad.reshape(len(events), -1).any(axis=1)
 
 

@@ -13,7 +13,7 @@ from engine.music.pattern import STEPS_PER_BAR, Meter, Note, Pattern, Role, Trac
 from models.spec import ModelSpec
 from models.vocab import FIRST_PITCH_TOKEN, MAX_PITCH, MIN_PITCH, NO_EVENT, NOTE_OFF
 
-CONVERTER_VERSION = 3  # bump when any converter's output changes: it keys the prepare cache
+CONVERTER_VERSION = 4  # bump when any converter's output changes: it keys the prepare cache
 MAX_GAP_STEPS = STEPS_PER_BAR  # Magenta's gap_bars=1: a window with a whole bar of silence is skipped
 GAP_BARS = 2  # Magenta's trio gap_bars: a part may rest this many bars and still count as playing
 BASS_PROGRAM = 33  # GM electric bass (finger), what decoded bass lines play

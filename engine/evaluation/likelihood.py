@@ -50,7 +50,12 @@ def batches(arrays: Mapping[str, np.ndarray], device: torch.device, size: int = 
     keys = [k for k in arrays if k != "tempo"]
     n = len(arrays[keys[0]])
     for i in range(0, n, size):
-        yield {k: torch.as_tensor(np.asarray(arrays[k][i : i + size])).to(device) for k in keys}
+        yield {k: widen(torch.as_tensor(np.asarray(arrays[k][i : i + size]))).to(device) for k in keys}
+
+
+def widen(t: Tensor) -> Tensor:
+    """uint8 token arrays (the band's) as int64, what losses and comparisons take."""
+    return t.long() if t.dtype == torch.uint8 else t
 
 
 def teacher_forced_logits(model: MusicVAE, z: Tensor, batch: Mapping[str, Tensor]) -> dict[str, Tensor]:

@@ -16,6 +16,7 @@ import numpy as np
 import torch
 
 from engine.evaluation.likelihood import (
+    widen,
     active_dims,
     batch_size,
     teacher_forced_logits,
@@ -38,7 +39,7 @@ def _batches(arrays: dict[str, np.ndarray], device: Any, size: int = BATCH) -> I
     keys = [k for k in arrays if k != "tempo"]
     n = len(arrays[keys[0]])
     for i in range(0, n, size):
-        yield {k: torch.as_tensor(arrays[k][i : i + size]).to(device) for k in keys}
+        yield {k: widen(torch.as_tensor(arrays[k][i : i + size])).to(device) for k in keys}
 
 
 def token_keys(arrays: dict[str, Any]) -> list[str]:
