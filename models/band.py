@@ -51,6 +51,7 @@ def sequence_lengths(events: Tensor) -> Tensor:
     return ((events != BAND_END).sum(-1) + 1).clamp_max(events.shape[-1])
 
 
+DECODE_ROWS = 256  # (bar, instrument) sequences sampled in one call
 LENGTH_GROUPS = (12, 24, 48)  # sequences are run in groups cut to these lengths (then the rest)
 
 
@@ -299,10 +300,18 @@ def decode(
             keyed = (row_program < DRUM_KIT).unsqueeze(1) & pitch.unsqueeze(0)  # (N, V)
             allowed = allowed & (~keyed | user.unsqueeze(0))
         forced = given["events"].to(device)[rows] if "events" in given else None
-        toks, _ = dec.sample(
-            parts.cond_proj(cond[rows]), length, _temperatures(row_program, temperature), allowed, forced, generator
-        )
-        toks = toks.to(device)
+        row_cond, row_t = parts.cond_proj(cond[rows]), _temperatures(row_program, temperature)
+        chunks = []
+        # a chunk of rows at a time: the sampling noise of all rows at once is (L, rows, V) floats, 400 MB
+        # for the report card's 32 sixteen-bar samples
+        for lo in range(0, len(row_program), DECODE_ROWS):
+            sl = slice(lo, lo + DECODE_ROWS)
+            t = row_t[sl] if isinstance(row_t, Tensor) else row_t
+            toks, _ = dec.sample(
+                row_cond[sl], length, t, allowed[sl], None if forced is None else forced[sl], generator
+            )
+            chunks.append(toks.to(device))
+        toks = torch.cat(chunks)
         # everything after a sequence's first END is END (the sequence is over)
         ended = (toks == BAND_END).long().cumsum(1) > 0
         events[rows] = torch.where(ended, BAND_END, toks)

@@ -165,7 +165,7 @@ SPECS: Mapping[str, ModelSpec] = MappingProxyType(
                 name=f"band_{bars}bar", short_name=f"band{bars}", converter="band", tracks=("events",),
                 vocab=(BAND_VOCAB,), decoder=DecoderKind.BAND, window_bars=bars, segments=BAND_SLOTS,
                 parts=("drums", "bass", "melody"), reads_pitched=True, reads_drums=True,
-                maskable=("events",), report_seconds=60.0 + 12.0 * bars, any_meter=True,
+                maskable=("events",), report_seconds=40.0 + 8.0 * bars, any_meter=True,
                 bar_events=BAND_BAR_EVENTS,
             )
             for bars in (1, 4, 16)

@@ -158,6 +158,11 @@ class BandConverter(Converter):
         self.slots = spec.segments
         self.events = spec.bar_events
 
+    @property
+    def cost_steps(self) -> int:
+        """Up to 8 instruments of note events a bar: scored like a one-track window 4x as long."""
+        return 4 * self.steps
+
     def window_steps(self, meter: Meter) -> int:
         """Steps of one window in `meter`; ValueError for a meter the band models do not read."""
         return self.bars * meter_steps(self.meter_class(meter))

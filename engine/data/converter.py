@@ -101,6 +101,12 @@ class Converter:
     def bars(self) -> int:
         return self.spec.window_bars
 
+    @property
+    def cost_steps(self) -> int:
+        """What one example costs to score, in 16th steps of a one-track window (the report card takes
+        fewer of the costly ones): its steps."""
+        return self.steps
+
     def window_steps(self, meter: Meter) -> int:
         """Steps of one window in `meter`: the 4/4 window for the 4/4 models (the band converter reads
         every band meter)."""

@@ -160,11 +160,21 @@ def _augment(
     shifts = [s for s in range(*transpose) if s != 0] if transpose else []
     if not shifts or not conv.pitched or len(arrays["tempo"]) == 0:
         return arrays
-    copies = [arrays]
-    for shift in shifts:
-        moved, ok = conv.transpose(arrays, shift)
-        copies.append({k: v[ok] for k, v in moved.items()})
-    return {k: np.concatenate([c[k] for c in copies]) for k in arrays}
+    # the moved copies go straight into arrays of the final size: concatenating a list of them held every
+    # example twice (a 16-bar band folder: 700 MB at the peak for 174 MB of examples)
+    masks = [conv.transpose(arrays, shift)[1] for shift in shifts]
+    total = len(arrays["tempo"]) + sum(int(m.sum()) for m in masks)
+    out = {k: np.empty((total, *v.shape[1:]), dtype=v.dtype) for k, v in arrays.items()}
+    at = len(arrays["tempo"])
+    for k, v in arrays.items():
+        out[k][:at] = v
+    for shift, ok in zip(shifts, masks, strict=True):
+        moved, _ = conv.transpose(arrays, shift)
+        n = int(ok.sum())
+        for k in arrays:
+            out[k][at : at + n] = moved[k][ok]
+        at += n
+    return out
 
 
 def _prepare_file(
