@@ -58,6 +58,9 @@ class ModelSpec:
         any_meter: it reads bars in every meter of models.vocab.BAND_METERS (steps per bar from the
             meter, `steps_per_bar` is then the 4/4 bar), and is conditioned on the meter.
         bar_events: BAND: event tokens per (bar, instrument slot).
+        transpose: training copies are transposed by at most this many semitones each way (the band
+            configs: 3, as Magenta's multiperf configs' transpose_range; their examples are 8 instruments
+            of events, and a folder's 16-bar windows at +-5 took 1.1 GB to train).
     """
 
     name: str
@@ -79,6 +82,7 @@ class ModelSpec:
     temperatures: tuple[float, ...] = ()
     any_meter: bool = False
     bar_events: int = 0
+    transpose: int = 5
 
     def __post_init__(self) -> None:
         if len(self.tracks) != len(self.vocab) or not self.tracks:
@@ -166,7 +170,7 @@ SPECS: Mapping[str, ModelSpec] = MappingProxyType(
                 vocab=(BAND_VOCAB,), decoder=DecoderKind.BAND, window_bars=bars, segments=BAND_SLOTS,
                 parts=("drums", "bass", "melody"), reads_pitched=True, reads_drums=True,
                 maskable=("events",), report_seconds=40.0 + 8.0 * bars, any_meter=True,
-                bar_events=BAND_BAR_EVENTS,
+                bar_events=BAND_BAR_EVENTS, transpose=3,
             )
             for bars in (1, 4, 16)
         )

@@ -108,7 +108,8 @@ def load_examples(
     MIDI files or an unknown config raise DatasetError.
 
     `transpose=(lo, hi)` adds copies moved by every shift in range(lo, hi) semitones (pitched arrays only;
-    copies that would leave 21..108 are dropped); drums_2bar is never transposed. None: no copies.
+    copies that would leave 21..108 are dropped), at most the spec's `transpose` each way (the band
+    configs: 3); drums_2bar is never transposed. None: no copies.
     Each example carries its file's weight from the folder's corpus.json (`file_weights`).
     """
     (name,) = _configs([config])
@@ -157,7 +158,8 @@ def _augment(
     name: str, arrays: dict[str, np.ndarray], transpose: tuple[int, int] | None
 ) -> dict[str, np.ndarray]:
     conv = CONVERTERS[name]
-    shifts = [s for s in range(*transpose) if s != 0] if transpose else []
+    most = conv.spec.transpose  # semitones each way the config takes at most
+    shifts = [s for s in range(*transpose) if s != 0 and abs(s) <= most] if transpose else []
     if not shifts or not conv.pitched or len(arrays["tempo"]) == 0:
         return arrays
     # the moved copies go straight into arrays of the final size: concatenating a list of them held every

@@ -40,9 +40,9 @@ ACTIVE_KL = 0.01  # nats: a latent dimension whose mean KL is above this carries
 
 def batch_size(model: MusicVAE, size: int = BATCH) -> int:
     """Examples per evaluation batch: `size`, fewer for band models, whose logits of every (bar, slot)
-    sequence are (bars x slots x 96 x 249) floats an example (~100 MB a batch at most)."""
+    sequence are (bars x slots x 96 x 249) floats an example (~50 MB a batch at most)."""
     cfg = model.cfg
-    return max(2, min(size, 1024 // (cfg.bars * cfg.slots))) if cfg.decoder is DecoderKind.BAND else size
+    return max(2, min(size, 512 // (cfg.bars * cfg.slots))) if cfg.decoder is DecoderKind.BAND else size
 
 
 def batches(arrays: Mapping[str, np.ndarray], device: torch.device, size: int = BATCH) -> Iterator[dict]:
@@ -190,10 +190,15 @@ def likelihood(model: MusicVAE, arrays: Mapping[str, np.ndarray], seed: int = 0)
         kl_dims = kl.sum(0) if kl_dims is None else kl_dims + kl.sum(0)
         n += mu.shape[0]
         logits = teacher_forced_logits(model, z, batch)
+        ces: dict[str, Tensor] = {}  # per token array, once for all the parts that share it
+        hits: dict[str, Tensor] = {}
         for part, where in part_positions(model, batch).items():
-            ce = F.cross_entropy(logits[where.track].movedim(-1, 1), batch[where.track], reduction="none")
+            if where.track not in ces:
+                track_logits = logits[where.track]
+                ces[where.track] = F.cross_entropy(track_logits.movedim(-1, 1), batch[where.track], reduction="none")
+                hits[where.track] = track_logits.argmax(-1) == batch[where.track]
+            ce, hit = ces[where.track], hits[where.track]
             nll[part] = nll.get(part, 0.0) + float(ce[where.mask].sum())
-            hit = logits[where.track].argmax(-1) == batch[where.track]
             correct += int(hit[where.mask].sum())
             steps[part] = steps.get(part, 0) + int(where.mask.sum())
         if "program" in logits:
