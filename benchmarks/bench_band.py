@@ -10,8 +10,8 @@ built by `make corpora`) when it is there.
 
     python -m benchmarks.run band                                   # everything (about 10 minutes)
     python -m benchmarks.bench_band --one band_4bar --seconds 120    # one training run (JSON)
-BANDMATE_BENCH_BAND_SECONDS sets the training budget of each preset (default 120 s; `main.py train`'s
-default is 10 minutes).
+BANDMATE_BENCH_BAND_SECONDS sets the training budget of each preset (default 120 s, at least twice the
+time the preset reserves for its report card plus 30 s; `main.py train`'s default is 10 minutes).
 """
 
 from __future__ import annotations
@@ -46,8 +46,16 @@ def run() -> list[Figure]:
     figures += _meters()
     figures += _decode()
     for config in CONFIGS:
-        figures += _train_figures(config, _measure(config, SECONDS))
+        figures += _train_figures(config, _measure(config, budget(config)))
     return figures
+
+
+def budget(config: str) -> float:
+    """The training budget of one preset: SECONDS, or enough to train as long as its report card takes
+    (band_16bar reserves 168 s of any budget for it)."""
+    from models.spec import spec_of
+
+    return max(SECONDS, 2.0 * spec_of(config).report_seconds + 30.0)
 
 
 def _songs(folder: Path, every: int) -> list[Any]:
@@ -72,7 +80,11 @@ def _fidelity(folder: Path, label: str, every: int = 1) -> list[Figure]:
     for config in configs:
         f = result[config]
         target = ">= 97%" if config in CONFIGS else "baseline"
-        what = "Magenta's multiperf encoding (1 bar, 8 velocity bins, 64 events)" if config == MULTIPERF else config
+        what = (
+            "Magenta's multiperf encoding (1 bar, 8 velocity bins, 64 events)"
+            if config == MULTIPERF
+            else config
+        )
         figures.append(
             Figure(f"round trip: notes kept by {what}, {label}", (100.0 * f.share,), "%", target, COMMAND,
                    note=f"{f.kept} of {f.notes} notes of {len(songs)} songs")
@@ -90,11 +102,13 @@ def _meters() -> list[Figure]:
         common += song.bars
     total = sum(band.values())
     other = {m: b for m, b in band.items() if m not in ("4/4", "2/2")}
+    each = ", ".join(f"{m}: {b}" for m, b in sorted(band.items()))
+    left = f"{sum(other.values())} bars in {', '.join(sorted(other))} left out"
     return [
-        Figure("bars the band models read, the multitrack songs", (float(total),), "bars", "all bars", COMMAND,
-               note=", ".join(f"{m}: {b}" for m, b in sorted(band.items()))),
-        Figure("bars the 4/4 models read, the multitrack songs", (float(common),), "bars", "recorded", COMMAND,
-               note=f"{sum(other.values())} bars in {', '.join(sorted(other))} left out"),
+        Figure("bars the band models read, the multitrack songs", (float(total),), "bars", "all bars",
+               COMMAND, note=each),
+        Figure("bars the 4/4 models read, the multitrack songs", (float(common),), "bars", "recorded",
+               COMMAND, note=left),
     ]  # fmt: skip
 
 
@@ -154,7 +168,9 @@ def one(config: str, seconds: float) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp, training_threads("cpu"):
         out = Path(tmp) / config
         t0 = time.monotonic()
-        result = train(MULTITRACK, config, out, size="small", minutes=seconds / 60.0, device="cpu", report=True)
+        result = train(
+            MULTITRACK, config, out, size="small", minutes=seconds / 60.0, device="cpu", report=True
+        )
         total = time.monotonic() - t0
         card = read_card(out)
         entry = card.checkpoints[-1]

@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from models.decoders import CoreDecoder, sampling_noise
+from models.decoders import sampling_noise
 from models.presets import ModelConfig
 from models.vocab import (
     BAND_DUR,
@@ -109,7 +109,10 @@ class BandEncoder(nn.Module):
         if len(rows[0]):
             seqs = events[rows]  # (N, L): only played sequences
             context = torch.cat(
-                [self.program_embed(program.unsqueeze(1).expand(-1, bars, -1)[rows]), self.meter_embed(meter[rows[0]])],
+                [
+                    self.program_embed(program.unsqueeze(1).expand(-1, bars, -1)[rows]),
+                    self.meter_embed(meter[rows[0]]),
+                ],
                 dim=-1,
             )  # (N, 2E)
             states = summary.new_zeros(len(seqs), 2 * self.cfg.enc_size)
@@ -207,15 +210,20 @@ def teacher_forced_logits(
     return prog_logits, logits, target, valid, rows[0]
 
 
-def nll_terms(model: nn.Module, z: Tensor, batch: Mapping[str, Tensor]) -> tuple[dict[str, Tensor], Tensor, Tensor]:
+def nll_terms(
+    model: nn.Module, z: Tensor, batch: Mapping[str, Tensor]
+) -> tuple[dict[str, Tensor], Tensor, Tensor]:
     """Negative log-likelihood per example {"program": (B,), "events": (B,)} and correct/total event
     counts (played sequences, up to their END)."""
     b = z.shape[0]
     prog_logits, logits, target, valid, row_batch = teacher_forced_logits(model, z, batch)
     program = batch["program"].long()
     terms = {
-        "program": F.cross_entropy(prog_logits.reshape(-1, prog_logits.shape[-1]), program.reshape(-1),
-                                   reduction="none").view(b, -1).sum(1)
+        "program": F.cross_entropy(
+            prog_logits.reshape(-1, prog_logits.shape[-1]), program.reshape(-1), reduction="none"
+        )
+        .view(b, -1)
+        .sum(1)
     }
     ce = F.cross_entropy(logits.transpose(1, 2), target, reduction="none") * valid  # (N, L)
     terms["events"] = torch.zeros(b, device=z.device, dtype=ce.dtype).index_add(0, row_batch, ce.sum(1))

@@ -101,7 +101,7 @@ class ModelConfig:
     @property
     def bar_steps(self) -> int:
         """Steps per decoded segment: a bar of a 16-bar trio, a whole track slot of multitrack_1bar, the
-    events of one (bar, instrument) of a band config."""
+        events of one (bar, instrument) of a band config."""
         return self.steps if self.decoder is DecoderKind.MULTITRACK else self.steps // self.bars
 
     @property

@@ -178,7 +178,9 @@ class BandConverter(Converter):
     def to_tensors(self, window: Pattern) -> dict[str, np.ndarray]:
         steps = self.window_steps(window.meter)
         if window.steps != steps:
-            raise ValueError(f"{self.name} needs a window of {steps} steps in {window.meter}, not {window.steps}")
+            raise ValueError(
+                f"{self.name} needs a window of {steps} steps in {window.meter}, not {window.steps}"
+            )
         arrays = self._encode(window)
         arrays["tempo"] = np.float32(window.tempo)
         return arrays

@@ -19,9 +19,9 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from models import band
 from models.musicvae import MusicVAE
 from models.spec import DecoderKind
-from models import band
 from models.vocab import (
     BAND_DUR,
     BAND_PITCH,
@@ -101,7 +101,9 @@ def part_positions(model: MusicVAE, batch: Mapping[str, Tensor]) -> dict[str, Pa
     cfg = model.cfg
     if cfg.decoder is DecoderKind.BAND:  # the slots playing each part, up to each sequence's END
         program, events = batch["program"], batch["events"]  # (B, slots), (B, bars, slots, L)
-        names = np.array([part_of_program(int(p)) for p in program.reshape(-1).tolist()]).reshape(program.shape)
+        names = np.array([part_of_program(int(p)) for p in program.reshape(-1).tolist()]).reshape(
+            program.shape
+        )
         played = (program != EMPTY_SLOT).cpu().numpy()
         length = events.shape[-1]
         inside = torch.arange(length, device=events.device) < band.sequence_lengths(events).unsqueeze(-1)
@@ -195,7 +197,9 @@ def likelihood(model: MusicVAE, arrays: Mapping[str, np.ndarray], seed: int = 0)
         for part, where in part_positions(model, batch).items():
             if where.track not in ces:
                 track_logits = logits[where.track]
-                ces[where.track] = F.cross_entropy(track_logits.movedim(-1, 1), batch[where.track], reduction="none")
+                ces[where.track] = F.cross_entropy(
+                    track_logits.movedim(-1, 1), batch[where.track], reduction="none"
+                )
                 hits[where.track] = track_logits.argmax(-1) == batch[where.track]
             ce, hit = ces[where.track], hits[where.track]
             nll[part] = nll.get(part, 0.0) + float(ce[where.mask].sum())

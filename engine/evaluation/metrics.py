@@ -104,7 +104,8 @@ def pitched_features(pattern: Pattern) -> dict[str, np.ndarray]:
         "onset_interval": np.float64(_mean_interval([n.start for n in notes])),
         "repetition": np.float64(
             repetition([(n.pitch, n.start) for n in notes], pattern.steps, round(bar))
-            if bar == round(bar) else np.nan
+            if bar == round(bar)
+            else np.nan
         ),
         "chord_size": np.float64(len(notes) / onsets if onsets else np.nan),
         "pitched_velocity_spread": np.float64(np.mean(spreads) if spreads else np.nan),
@@ -137,7 +138,8 @@ def drum_features(pattern: Pattern, drum_class: Mapping[int, int] = DRUM_CLASS_O
         "drum_groove": groove / total if groove is not None and total else np.full(DRUM_CLASSES * 4, np.nan),
         "drum_repetition": np.float64(
             repetition(events, pattern.steps, round(pattern.meter.bar_steps))
-            if pattern.meter.bar_steps == round(pattern.meter.bar_steps) else np.nan
+            if pattern.meter.bar_steps == round(pattern.meter.bar_steps)
+            else np.nan
         ),
         "drum_density": np.float64(len(notes) / (pattern.steps / pattern.meter.bar_steps)),
         "drum_onset_interval": np.float64(_mean_interval([n.start for n in notes])),

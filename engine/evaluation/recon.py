@@ -16,15 +16,15 @@ import numpy as np
 import torch
 
 from engine.evaluation.likelihood import (
-    widen,
     active_dims,
     batch_size,
-    teacher_forced_logits,
     f1,
     likelihood,
     onset_counts,
     part_positions,
+    teacher_forced_logits,
     unigram_bits,
+    widen,
 )
 from engine.evaluation.report import KeyScores, PartScores, Reconstruction
 from engine.generation.groove import SpreadSums
@@ -35,7 +35,9 @@ from models.spec import DecoderKind
 BATCH = 256
 
 
-def _batches(arrays: dict[str, np.ndarray], device: Any, size: int = BATCH) -> Iterator[dict[str, torch.Tensor]]:
+def _batches(
+    arrays: dict[str, np.ndarray], device: Any, size: int = BATCH
+) -> Iterator[dict[str, torch.Tensor]]:
     keys = [k for k in arrays if k != "tempo"]
     n = len(arrays[keys[0]])
     for i in range(0, n, size):

@@ -14,7 +14,14 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from engine.generation.complete import NOTHING_ASKED, ROLE_OF, NothingToWrite, fit_latent, part_of, with_new_parts
+from engine.generation.complete import (
+    NOTHING_ASKED,
+    ROLE_OF,
+    NothingToWrite,
+    fit_latent,
+    part_of,
+    with_new_parts,
+)
 from engine.generation.complete_multitrack import plan, program_mask
 from engine.generation.fit import GenerationError
 from engine.generation.humanize import finish

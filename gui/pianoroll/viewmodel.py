@@ -260,7 +260,9 @@ class PianoRollModel:
             step = start
             while step <= min(end, self.pattern.steps):
                 if lo <= step <= hi:
-                    out.append((self.x_of(step), abs(((step - start) / bar) - round((step - start) / bar)) < 1e-6))
+                    out.append(
+                        (self.x_of(step), abs(((step - start) / bar) - round((step - start) / bar)) < 1e-6)
+                    )
                 step += beat
         return out
 

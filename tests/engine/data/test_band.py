@@ -21,15 +21,22 @@ MULTITRACK = sorted((MIDI / "multitrack" / "freedoom-freedoom").glob("*.mid"))
 def _clip(meter: Meter, bars: int = 4) -> Pattern:
     bar = round(meter.bar_steps)
     steps = bars * bar
-    chord = [Note(p, s, min(s + 3, steps), 70 + (s % 5) * 9, 0.25 if s % 8 else 0.0) for s in range(0, steps, 4)
-             for p in (48, 52, 55)]
+    chord = [
+        Note(p, s, min(s + 3, steps), 70 + (s % 5) * 9, 0.25 if s % 8 else 0.0)
+        for s in range(0, steps, 4)
+        for p in (48, 52, 55)
+    ]
     bass = [Note(36, s, s + 2, 90) for s in range(0, steps, bar)]
-    drums = [Note(36, s, s + 1, 100) for s in range(0, steps, 2)] + [Note(42, s, s + 1, 100, -0.125) for s in range(1, steps, 2)]
+    drums = [Note(36, s, s + 1, 100) for s in range(0, steps, 2)] + [
+        Note(42, s, s + 1, 100, -0.125) for s in range(1, steps, 2)
+    ]
     tracks = (Track(tuple(chord), 0), Track(tuple(bass), 33), Track(tuple(drums), 0, True))
     return Pattern(tracks, steps, 100.0, meter)
 
 
-@pytest.mark.parametrize("meter", [Meter(3, 4), Meter(6, 8), Meter(7, 8), Meter(5, 4), Meter(12, 8), Meter(4, 4)])
+@pytest.mark.parametrize(
+    "meter", [Meter(3, 4), Meter(6, 8), Meter(7, 8), Meter(5, 4), Meter(12, 8), Meter(4, 4)]
+)
 def test_clip_round_trip_in_every_meter(meter: Meter) -> None:
     conv = CONVERTERS["band_4bar"]
     clip = _clip(meter)
@@ -41,7 +48,9 @@ def test_clip_round_trip_in_every_meter(meter: Meter) -> None:
     got = {(t.is_drum, t.program, n.pitch, n.start, n.end) for t in back.tracks for n in t.notes}
     assert got == want  # every chord note, every hit
     vel = {(t.is_drum, n.pitch, n.start): n.velocity for t in back.tracks for n in t.notes}
-    assert all(abs(vel[(t.is_drum, n.pitch, n.start)] - n.velocity) <= 4 for t in clip.tracks for n in t.notes)
+    assert all(
+        abs(vel[(t.is_drum, n.pitch, n.start)] - n.velocity) <= 4 for t in clip.tracks for n in t.notes
+    )
     offsets = {n.offset for t in back.tracks for n in t.notes}
     assert {0.25, -0.125} <= offsets
 
@@ -85,4 +94,10 @@ def test_round_trip_on_real_multitrack_songs() -> None:
 
 def test_meter_steps() -> None:
     assert [meter_steps(BAND_METERS.index(m)) for m in ((3, 4), (6, 8), (7, 8), (12, 8), (5, 4), (2, 4))] == [
-        12, 12, 14, 24, 20, 8]
+        12,
+        12,
+        14,
+        24,
+        20,
+        8,
+    ]

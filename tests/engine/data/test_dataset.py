@@ -43,7 +43,9 @@ def test_prepare_reports_each_file(small: Path) -> None:
     assert len(report.files) == 4 and report.files_used == 3
     (skipped,) = report.files_skipped
     assert skipped.path.endswith("jigs49.mid") and "6/8" in skipped.reason
-    jig = prepare(small, ["band_1bar", "band_4bar"]).files[[Path(f.path).name for f in report.files].index("jigs49.mid")]
+    jig = prepare(small, ["band_1bar", "band_4bar"]).files[
+        [Path(f.path).name for f in report.files].index("jigs49.mid")
+    ]
     assert jig.used and jig.examples["band_1bar"] > 10  # the band models read the 6/8 bars
     report = prepare(small)
     assert report.files_used == 4

@@ -43,7 +43,9 @@ def test_samples_have_chords_at_the_training_music_rate(band: Generator) -> None
     clips = band.sample(24, temperature=0.5, seed=0).clips
     mine = chord_share(clips)
     assert abs(mine - real) < 0.2, (mine, real)
-    assert any(not t.is_drum and len({n.start for n in t.notes}) < len(t.notes) for c in clips for t in c.tracks)
+    assert any(
+        not t.is_drum and len({n.start for n in t.notes}) < len(t.notes) for c in clips for t in c.tracks
+    )
 
 
 @pytest.mark.parametrize("meter", ["3/4", "7/8", "6/8", "5/4", "12/8"])
@@ -91,7 +93,9 @@ def test_key_keeps_pitched_parts_in_the_key(band: Generator) -> None:
 def test_a_band_clip_decodes_the_same_with_the_same_seed(band: Generator) -> None:
     one = band.sample(2, seed=5, meter="6/8").clips
     two = band.sample(2, seed=5, meter="6/8").clips
-    assert [dataclasses.replace(c, source=None) for c in one] == [dataclasses.replace(c, source=None) for c in two]
+    assert [dataclasses.replace(c, source=None) for c in one] == [
+        dataclasses.replace(c, source=None) for c in two
+    ]
 
 
 def test_complete_adds_a_part_in_the_clips_meter(band: Generator) -> None:
