@@ -85,5 +85,8 @@ def use_tiny_model(window, name: str = "drums_2bar"):  # noqa: ANN001, ANN201
     torch.manual_seed(0)
     gen = Generator(MusicVAE(tiny_config(name)))
     window.session.generator = gen
+    # its own parts' temperatures, as Session.load_model sets them (the window may have loaded another
+    # bundled model first, whose parts this one lacks)
+    window.session.set_generation(parts=tuple(gen.temperatures.items()))
     window.session.model_changed.emit(gen)
     return gen
