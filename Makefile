@@ -19,6 +19,7 @@ run: system $(STAMP)
 
 test: system $(STAMP)
 	$(PY) -m ruff check .
+	$(PY) -m mypy
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -p no:cacheprovider
 
 bench: system $(STAMP)
@@ -39,4 +40,4 @@ lint: $(STAMP)
 	$(PY) -m ruff check . && $(PY) -m ruff format --check .
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

@@ -95,7 +95,8 @@ def _fidelity(folder: Path, label: str, every: int = 1) -> list[Figure]:
 def _meters() -> list[Figure]:
     """Bars of each meter in the multitrack songs: what the band models read, against the 4/4 ones."""
     songs = _songs(MULTITRACK, 1)
-    band, common = Counter(), 0
+    band: Counter[str] = Counter()
+    common = 0
     for song in songs:
         for seg in song.meter_segments:
             band[str(seg.meter)] += seg.bars

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from benchmarks.common import Figure
 
@@ -23,7 +24,12 @@ def run() -> list[Figure]:
     if torch.cuda.is_available():
         from benchmarks.bench_train import big
 
-        stored = {"big": big("cuda"), "machine": torch.cuda.get_device_name(0), "date": "now", "command": ""}
+        stored: dict[str, Any] = {
+            "big": big("cuda"),
+            "machine": torch.cuda.get_device_name(0),
+            "date": "now",
+            "command": "",
+        }
     else:
         stored = json.loads(STORE.read_text())
     where = f"measured on {stored['machine']}, {stored['date']}"

@@ -110,6 +110,7 @@ def _training_stall_ms(folder: Path) -> float:
     from gui.train_runner import run_training
 
     app = QCoreApplication.instance()
+    assert app is not None, "run() makes the QApplication first (_redraw_seconds)"
     ticks: list[float] = []
     done = threading.Event()
     with tempfile.TemporaryDirectory() as tmp:
@@ -146,13 +147,13 @@ def _slider_ms(moves: int) -> tuple[float, ...]:
 
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     app = QApplication.instance() or QApplication([])
-    from benchmarks.generate_quality import BEATS, GROOVES
     from engine.generation.generator import Generator
     from engine.midi.files import read_clip
     from gui.app import build_window
     from gui.settings import AppSettings, open_store, save_settings
     from gui.workers import PoolExecutor
     from synth.null_out import RecordingOutput
+    from tests.realmusic import BEATS, GROOVES
 
     def until(done: Callable[[], bool]) -> None:
         while not done():

@@ -58,6 +58,22 @@ def add_flat_option(p: argparse.ArgumentParser) -> None:
     )
 
 
+def add_check_options(p: argparse.ArgumentParser) -> None:
+    """--novel or --unchecked: what the quality check and the copy check do with the clips drawn."""
+    group = p.add_mutually_exclusive_group()
+    group.add_argument(
+        "--novel",
+        action="store_true",
+        help="also redraw clips with a bar that copies your training music note for note",
+    )
+    group.add_argument(
+        "--unchecked",
+        action="store_true",
+        help="keep every clip drawn, even one that fails the quality check (a silent part, noise, "
+        "notes far out of the part's range, a note held far too long, long silence)",
+    )
+
+
 def _part_temperatures(text: str) -> dict[str, float]:
     from engine.generation.runner import parse_part_temperatures
 
@@ -157,8 +173,25 @@ def write(pattern: Pattern, path: Path) -> None:
 
 
 def report(result: Generated, args: argparse.Namespace) -> None:
-    """Print the call's notes for the musician and, without --seed, the seed that reproduces the result."""
+    """Print the call's notes for the musician, what the checks redrew and, without --seed, the seed that
+    reproduces the result."""
     for line in result.notices:
         print(f"note: {line}")
+    note = result.checked.note if result.checked else None
+    if note:
+        print(f"note: {note}")
     if getattr(args, "seed", None) is None:
         print(f"seed {result.seed} (add --seed {result.seed} to get the same again)")
+
+
+def write_checked(result: Generated, paths: list[Path]) -> int:
+    """Write each clip to its path, saying which copy the training music; 1 when no clip passed."""
+    for i, (clip, path) in enumerate(zip(result.clips, paths, strict=False)):
+        write(clip, path)
+        copied = result.checked.copy_note(i) if result.checked else None
+        if copied:
+            print(f"note: {path.name} copies your training music: {copied} (--novel redraws such clips)")
+    if result.checked and not result.clips:
+        print("error: no clip passed the checks; try another --temperature (or --unchecked)", file=sys.stderr)
+        return 1
+    return 0

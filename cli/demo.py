@@ -79,7 +79,10 @@ def run(args: argparse.Namespace) -> int:
         )
     gen = Generator.load(result.model_dir)
     print("2/5 sampling 4 new beats")
-    samples = _write(list(gen.sample(4, temperature=0.5, seed=1).clips), out / "samples", "sample")
+    sampled = gen.sample(4, temperature=0.5, seed=1)
+    if sampled.checked and sampled.checked.note:  # a short run's model may pass the quality check seldom
+        print(f"   {sampled.checked.note}")
+    samples = _write(list(sampled.clips), out / "samples", "sample")
     clips = _example_clips(gen.steps)
     if len(clips) < 4:
         print("error: the bundled example beats are missing; reinstall Bandmate", file=sys.stderr)
@@ -95,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
     wav = _render(Pattern.join(morph), out / "morph.wav")
     print(f"\nDone. Everything is in {out}:")
     print(f"  model and report card   {result.model_dir} (report.md)")
-    print(f"  samples                 {len(samples)} files in {samples[0].parent}")
+    print(f"  samples                 {len(samples)} files in {out / 'samples'}")
     print(f"  morph A -> B            {len(morph_paths)} steps + morph_in_a_row.mid, {morph_paths[0].parent}")
     print(f"  blend grid              {len(blend_paths)} files in {blend_paths[0].parent}")
     print(f"  audio                   {wav or 'not rendered (see above)'}")

@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from engine.playback.output import MidiOutput
     from engine.playback.timeline import Timeline
     from engine.playback.transport import Transport
+    from synth.clock import ClockInput
+    from synth.link import LinkPeer
 
 NAME = "play"
 HELP = "play MIDI live to a port or FluidSynth"
@@ -61,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
         output = _open_output(args)
     except expected_errors() as e:
         return fail("play", e)
-    clock_in = None
+    clock_in: ClockInput | LinkPeer | None = None
     try:
         follower: Transport | None = None
         if args.follow:
@@ -73,8 +75,8 @@ def run(args: argparse.Namespace) -> int:
             from engine.live.link_clock import LinkFollower
             from synth.link import open_link
 
-            clock_in = open_link(timeline.tempo_at(0))
-            follower = LinkFollower(clock_in)
+            peer = open_link(timeline.tempo_at(0))
+            clock_in, follower = peer, LinkFollower(peer)
         return _play(args, timeline, output, follower)
     except (*expected_errors(), _link_unavailable()) as e:
         return fail("play", e)

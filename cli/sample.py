@@ -18,6 +18,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     common.add_key_option(p)
     common.add_flat_option(p)
     common.add_meter_option(p)
+    common.add_check_options(p)
     p.add_argument("--n", type=int, default=32)
     p.add_argument("--bars", type=int, default=None, help="chain into this many bars")
 
@@ -25,8 +26,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 @common.guarded
 def run(args: argparse.Namespace) -> int:
     gen = common.load(args)
-    result = gen.sample(args.n, args.temperature, args.seed, bars=args.bars, key=args.key, meter=args.meter)
+    result = gen.sample(
+        args.n, args.temperature, args.seed, bars=args.bars, key=args.key, checked=not args.unchecked,
+        novel=args.novel, meter=args.meter,
+    )  # fmt: skip
     common.report(result, args)
-    for i, clip in enumerate(result.clips, 1):
-        common.write(clip, Path(args.out) / f"sample_{i:02d}.mid")
-    return 0
+    paths = [Path(args.out) / f"sample_{i:02d}.mid" for i in range(1, len(result.clips) + 1)]
+    return common.write_checked(result, paths)

@@ -1,8 +1,11 @@
 # SPDX-License-Identifier: MIT
 """`python main.py train FOLDER [--config NAME] [--size S] [--out DIR] [--minutes M | --steps N] ...`.
 
-Runs again on the same --out to resume; Ctrl-C stops cleanly after saving (press twice to abort).
-Under `torchrun --nproc_per_node N` it trains with DistributedDataParallel.
+A new model starts from the bundled model of its config when the folder is small, and a short pilot of
+both starts decides for a large one (engine/training/start.py); `--scratch` opts out, `--from` names the
+model to fine-tune. Runs again on the same --out to resume; Ctrl-C stops cleanly after saving (press twice
+to abort). Under `torchrun --nproc_per_node N` it trains with DistributedDataParallel (from scratch unless
+--from).
 """
 
 from __future__ import annotations
@@ -11,8 +14,10 @@ import argparse
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 NAME = "train"
 HELP = "train a model on a MIDI folder"
@@ -25,7 +30,16 @@ def add_arguments(t: argparse.ArgumentParser) -> None:
     t.add_argument("--out", default=None, help="model folder (default: models/<config>-<folder>)")
     t.add_argument("--minutes", type=float, default=None)
     t.add_argument("--steps", type=int, default=None)
-    t.add_argument("--from", dest="from_model", default=None, help="fine-tune this model")
+    start = t.add_mutually_exclusive_group()
+    start.add_argument(
+        "--from",
+        dest="from_model",
+        default=None,
+        help="fine-tune this model (default: the bundled model of the config when the folder is small)",
+    )
+    start.add_argument(
+        "--scratch", action="store_true", help="start from scratch, whatever the size of the folder"
+    )
     t.add_argument("--keep", type=int, default=2, help="checkpoints kept besides the best")
     t.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
     t.add_argument("--batch-size", type=int, default=None)
@@ -55,7 +69,7 @@ def _choose(args: argparse.Namespace) -> tuple[str, str, Path]:
     return config, size, out
 
 
-def _cancel_on_ctrl_c(cancel: threading.Event) -> object:
+def _cancel_on_ctrl_c(cancel: threading.Event) -> Callable[[int, FrameType | None], Any] | int | None:
     """Route Ctrl-C to `cancel`; returns the previous handler (None off the main thread)."""
 
     def handler(signum: int, frame: FrameType | None) -> None:
@@ -75,6 +89,7 @@ def run(args: argparse.Namespace) -> int:
     from engine.device import pick_device, training_threads
     from engine.training.distributed import from_env
     from engine.training.progress import ProgressBar
+    from engine.training.start import train_from_start
     from engine.training.train import TrainError, train
     from models.checkpoint import CheckpointError
 
@@ -87,18 +102,21 @@ def run(args: argparse.Namespace) -> int:
             from engine.registry import resolve_model
 
             from_model = resolve_model(args.from_model)
+        options: dict[str, Any] = dict(
+            size=size, minutes=args.minutes, steps=args.steps, keep=args.keep, device=args.device,
+            seed=args.seed, batch_size=args.batch_size, progress=ProgressBar(), cancel=cancel,
+        )  # fmt: skip
         with training_threads(pick_device(args.device), from_env().world):
-            result = train(
-                args.folder, config, out, size=size, minutes=args.minutes, steps=args.steps,
-                from_model=from_model, keep=args.keep, device=args.device, seed=args.seed,
-                batch_size=args.batch_size, progress=ProgressBar(), cancel=cancel,
-            )  # fmt: skip
+            if from_model is not None or from_env().enabled:  # several processes: no pilot, as asked
+                result = train(args.folder, config, out, from_model=from_model, **options)
+            else:  # the bundled model for a small folder, a pilot for a large one, unless --scratch
+                result = train_from_start(args.folder, config, out, scratch=args.scratch, **options)
     except (TrainError, DatasetError, CheckpointError, ValueError, LookupError) as e:
         print(f"bandmate train: {e}", file=sys.stderr)
         return 1
     finally:
         if previous is not None:
-            signal.signal(signal.SIGINT, previous)  # type: ignore[arg-type]
+            signal.signal(signal.SIGINT, previous)
     if from_env().is_main:
         print(f"model: {result.model_dir}")
         if result.report is not None:

@@ -16,6 +16,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     common.add_generation_options(p)
     common.add_key_option(p)
     common.add_flat_option(p)
+    common.add_check_options(p)
     p.add_argument("clip")
     p.add_argument("--n", type=int, default=8)
     p.add_argument("--amount", type=float, default=0.3)
@@ -25,8 +26,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     gen = common.load(args)
     clip = common.read(args.clip)
-    result = gen.variations(clip, args.n, args.amount, args.seed, args.temperature, key=args.key)
+    result = gen.variations(
+        clip, args.n, args.amount, args.seed, args.temperature, key=args.key, checked=not args.unchecked,
+        novel=args.novel,
+    )  # fmt: skip
     common.report(result, args)
-    for i, out in enumerate(result.clips, 1):
-        common.write(out, Path(args.out) / f"{Path(args.clip).stem}_var_{i:02d}.mid")
-    return 0
+    stem = Path(args.clip).stem
+    paths = [Path(args.out) / f"{stem}_var_{i:02d}.mid" for i in range(1, len(result.clips) + 1)]
+    return common.write_checked(result, paths)

@@ -116,7 +116,7 @@ def aten_lstm() -> Iterator[None]:
     the clip it gave before.
     """
     before = torch.backends.mkldnn.enabled
-    torch.backends.mkldnn.enabled = False
+    torch.backends.mkldnn.enabled = False  # type: ignore[assignment]  # torch's stub: a ContextProp
     try:
         yield
     finally:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from typing import cast
 
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
@@ -37,7 +38,8 @@ def build_window(store: QSettings, executor: Executor) -> MainWindow:
 
 
 def run(args: argparse.Namespace) -> int:
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    # instance() is typed as the QCoreApplication base; in this process it is always a QApplication
+    app = cast(QApplication | None, QApplication.instance()) or QApplication(sys.argv[:1])
     app.setApplicationName("Bandmate")
     app.setStyle("Fusion")
     store = open_store(os.environ.get("BANDMATE_SETTINGS") or None)

@@ -4,12 +4,15 @@ below it, tool panels in a dock on the right, and a status line saying what runs
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, QSettings, Qt
+from collections.abc import Callable
+
+from PySide6.QtCore import QPoint, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
     QLabel,
+    QListWidgetItem,
     QMainWindow,
     QMenu,
     QProgressBar,
@@ -64,11 +67,14 @@ class MainWindow(QMainWindow):
         self.pane = PianoRollPane(session.doc)
         self.roll = self.pane.view
         self.transport = TransportBar()
-        self.arrangement = ArrangementStrip(lambda: self.session.settings.output_folder)
+        self.arrangement = ArrangementStrip(
+            lambda: self.session.settings.output_folder, session.doc.undo_stack
+        )
         self.generate = GeneratePanel(session)
         self.morph = MorphPanel(session)
         self.blender = BlenderPanel(session)
         self.tools = ToolsPanel(session)
+        self.tools.selection_source = self.roll.model.selected_region
         self.train = TrainPanel(session)
         # the jam plays the raw output (its parts have their own channels) and stops the clip player first
         self.jam = JamPanel(
@@ -123,7 +129,7 @@ class MainWindow(QMainWindow):
         split.addWidget(self.pane)
         split.addWidget(self.arrangement)
         split.setStretchFactor(0, 1)
-        split.setSizes([600, 190])
+        split.setSizes([560, 230])
         self.setCentralWidget(split)
         tabs = QTabWidget()
         tabs.addTab(self.generate, "Generate")
@@ -150,6 +156,12 @@ class MainWindow(QMainWindow):
         s.status.connect(self.show_status)
         s.busy_changed.connect(self.busy.setVisible)
         s.doc.changed.connect(self._clip_changed)
+        self.pane.mix_changed.connect(lambda: self._clip_changed(self.session.doc.pattern))
+        rec = self.pane.record  # the metronome clicks on the sound output at the transport tempo
+        rec.click, rec.tempo = (lambda: self.output.output), self.transport.tempo.value
+        rec.status.connect(self.show_status)
+        rec.bar_one.connect(self._play_along)
+        rec.use_as.connect(lambda t: self.use_clip(self.session.doc.pattern, self.session.doc.name, t))
         s.model_changed.connect(self._model_loaded)
         self.model_box.activated.connect(lambda i: self.load_model(self.model_box.itemData(i)))
         self.transport.play_toggled.connect(self.toggle_play)
@@ -165,13 +177,10 @@ class MainWindow(QMainWindow):
         self.morph.keep.connect(self.arrangement.add)
         self.arrangement.play_requested.connect(self._play_arrangement)
         self.arrangement.export_requested.connect(self.files.export)
-        self.arrangement.list.itemClicked.connect(
-            lambda it: self.session.show_clip(
-                self.arrangement.list.clip(self.arrangement.list.row(it)), it.text()
-            )
-        )
-        self.generate.candidates.mime_factory = self.arrangement.list.mime_factory
-        self.morph.steps_list.mime_factory = self.arrangement.list.mime_factory
+        self.arrangement.clip_opened.connect(self.session.show_clip)
+        self.arrangement.status.connect(self.show_status)
+        self.generate.candidates.mime_factory = self.arrangement.mime_factory
+        self.morph.steps_list.mime_factory = self.arrangement.mime_factory
         self.blender.fill_button.clicked.connect(self._corners_from_candidates)
         self.generate.candidates.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.generate.candidates.customContextMenuRequested.connect(self._candidate_menu)
@@ -228,6 +237,7 @@ class MainWindow(QMainWindow):
 
     def _clip_changed(self, pattern: Pattern) -> None:
         """The loop follows the clip: the player gets each new version (also while playing)."""
+        pattern = self.pane.audible(pattern)  # mute and solo in the track list
         if pattern.tracks:
             self.output.set_pattern(pattern)
             self.player.load(pattern)
@@ -250,14 +260,18 @@ class MainWindow(QMainWindow):
             return
         menu = QMenu(self)
         for target, text in CANDIDATE_TARGETS.items():
-            menu.addAction(
-                text, lambda t=target, it=item: self.use_candidate(self.generate.candidates.row(it), t)
-            )
+            menu.addAction(text, self._use_candidate_later(item, target))
         menu.exec(self.generate.candidates.viewport().mapToGlobal(pos))
+
+    def _use_candidate_later(self, item: QListWidgetItem, target: str) -> Callable[[], None]:
+        return lambda: self.use_candidate(self.generate.candidates.row(item), target)
 
     def use_candidate(self, row: int, target: str) -> None:
         """Send candidate `row` to "A"/"B" (morph) or a corner "0".."3" (blend)."""
-        clip, name = self.generate.candidates.clip(row), self.generate.candidates.item(row).text()
+        self.use_clip(self.generate.candidates.clip(row), self.generate.candidates.item(row).text(), target)
+
+    def use_clip(self, clip: Pattern, name: str, target: str) -> None:
+        """Send a clip to "A"/"B" (morph) or a corner "0".."3" (blend)."""
         if target in ("A", "B"):
             self.morph.set_clip("AB".index(target), clip, name)
         else:
@@ -269,6 +283,12 @@ class MainWindow(QMainWindow):
             self.show_status("Generate at least 4 candidates first (Generate tab)")
             return
         self.blender.set_corners([(c.clip(i), c.item(i).text()) for i in range(4)])
+
+    def _play_along(self, delay_ms: int) -> None:
+        """While recording, the clip starts from its top on the first recorded bar (after the count-in)."""
+        self.player.stop()
+        if self.session.doc.pattern.note_count:
+            QTimer.singleShot(delay_ms, self.play)
 
     def _play_arrangement(self, joined: Pattern) -> None:
         self.session.show_clip(joined, "arrangement")
@@ -303,6 +323,7 @@ class MainWindow(QMainWindow):
             event.acceptProposedAction()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        self.pane.record.close_input()
         self.train.stop()
         self.jam.stop()
         self.player.close()

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import mido
 
 from engine.music.pattern import Pattern, Role
-from engine.playback.player import MidiOutput
+from engine.playback.output import MidiOutput
 from engine.playback.timeline import track_channels
 from gui.settings import AppSettings
 from synth.null_out import NullOutput

@@ -41,12 +41,16 @@ class GenerationSettings:
         key: None (any notes), "auto" (the clip's key, else the training music's) or a name like "C:minor".
         feel: new notes get the training music's loudness and timing (False: velocity 100 on the grid).
         amount: how far variations move from the current clip, 0 (the same) to 1 (far).
+        checked: clips that fail the quality check are redrawn (engine/generation/gate.py).
+        novel: clips with a bar that copies the training music are redrawn too.
     """
 
     temperature: float = 0.5
     key: str | None = None
     feel: bool = True
     amount: float = 0.3
+    checked: bool = True
+    novel: bool = False
     parts: tuple[tuple[str, float], ...] = ()
 
     def __post_init__(self) -> None:
@@ -117,19 +121,27 @@ class Session(QObject):
             return Generator.load(model, device=device)
 
         def loaded(gen: Generator) -> None:
-            self.generator, self.model_name = gen, str(model)
-            temps = gen.temperatures  # the report card's recommendation (issue 15: it was never applied)
-            mean = round(sum(temps.values()) / len(temps), 2)
-            self.set_generation(temperature=mean, parts=tuple(temps.items()))
+            self.use_generator(gen, str(model))
             self.status.emit(
                 f"Model {self._short(model)} ready ({gen.config_name}, {gen.device}); "
                 f"temperatures {self.generation.parts_text}"
             )
-            self.model_changed.emit(gen)
             if done is not None:
                 done(gen)
 
         return self.run(work, loaded, f"Loading model {self._short(model)}")
+
+    def use_generator(self, gen: Generator, name: str | None = None) -> None:
+        """Make `gen` the session's model (`name`: its bundled name or folder; None keeps the last): its
+        parts' temperatures (the report card's recommendation, else the config's defaults) replace the last
+        model's, then `model_changed` fires."""
+        self.generator = gen
+        if name is not None:
+            self.model_name = name
+        temps = gen.temperatures  # the report card's recommendation (issue 15: it was never applied)
+        mean = round(sum(temps.values()) / len(temps), 2)
+        self.set_generation(temperature=mean, parts=tuple(temps.items()))
+        self.model_changed.emit(gen)
 
     @staticmethod
     def _short(model: str) -> str:

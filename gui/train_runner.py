@@ -36,10 +36,19 @@ def _child(conn: Any, cancel: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
     """The child process: sends ("progress", TrainProgress)…, then ("done", outcome) or ("error", reason)."""
     try:
         from engine.device import pick_device, training_threads
+        from engine.training.start import train_from_start
         from engine.training.train import train
 
+        def progress(p: Any) -> None:
+            conn.send(("progress", p))
+
         with training_threads(pick_device(kwargs.get("device", "auto"))):  # this process owns its threads
-            result = train(*args, progress=lambda p: conn.send(("progress", p)), cancel=cancel, **kwargs)
+            if kwargs.get("from_model") is not None:
+                kwargs.pop("scratch", None)
+                result = train(*args, progress=progress, cancel=cancel, **kwargs)
+            else:  # the bundled model for a small folder, a pilot for a large one, unless scratch
+                kwargs.pop("from_model", None)
+                result = train_from_start(*args, progress=progress, cancel=cancel, **kwargs)
         outcome = TrainOutcome(
             Path(result.model_dir), result.steps, result.cancelled, result.final_accuracy, result.seconds
         )
@@ -62,7 +71,8 @@ def run_training(
     **kwargs: Any,
 ) -> TrainOutcome:
     """engine.training.train.train(folder, config, out_dir, **kwargs) in a spawned process; blocks until
-    it ends.
+    it ends. Without a `from_model`, engine.training.start.train_from_start decides where a new model
+    starts (`scratch=True` opts out).
 
     `progress` gets each TrainProgress; setting `cancel` asks the child to stop (it saves what it has).
     """

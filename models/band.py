@@ -15,12 +15,13 @@ and every sequence, and masks the positions a bar of that meter lacks.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Protocol, cast
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from models.decoders import sampling_noise
+from models.decoders import CoreDecoder, sampling_noise
 from models.presets import ModelConfig
 from models.vocab import (
     BAND_DUR,
@@ -143,6 +144,19 @@ class BandDecoderParts(nn.Module):
         self.cond_proj = nn.Sequential(nn.Linear(cfg.cond_size + 3 * e, 2 * e), nn.Tanh())
 
 
+class BandModel(Protocol):
+    """What the band functions read of a MusicVAE with a BAND decoder (models/musicvae.py)."""
+
+    @property
+    def cfg(self) -> ModelConfig: ...
+    @property
+    def band(self) -> BandDecoderParts: ...
+    @property
+    def decoders(self) -> nn.ModuleList: ...
+    @property
+    def conductor(self) -> nn.Module: ...
+
+
 def _meter(batch: Mapping[str, Tensor], b: int, device: torch.device) -> Tensor:
     if "meter" in batch:
         return batch["meter"].reshape(b).long().to(device)
@@ -153,7 +167,8 @@ def program_logits(parts: BandDecoderParts, zm: Tensor, slots: int) -> Tensor:
     """[z, meter] (B, Z + E) -> program logits (B, slots, 130)."""
     b = zm.shape[0]
     slot = parts.slot_embed.weight.unsqueeze(0).expand(b, -1, -1)  # (B, slots, E)
-    return parts.program_out(torch.cat([zm.unsqueeze(1).expand(-1, slots, -1), slot], dim=-1))
+    out: Tensor = parts.program_out(torch.cat([zm.unsqueeze(1).expand(-1, slots, -1), slot], dim=-1))
+    return out
 
 
 def sequence_conditions(
@@ -174,12 +189,12 @@ def sequence_conditions(
 
 
 def teacher_forced_logits(
-    model: nn.Module, z: Tensor, batch: Mapping[str, Tensor]
-) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    model: BandModel, z: Tensor, batch: Mapping[str, Tensor]
+) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor]:
     """The teacher-forced pass: program logits (B, slots, 130); event logits (N, L, V) of the played
     (bar, slot) rows, their targets (N, L), a bool (N, L) of the positions up to each END, and the
     batch index of each row (N,)."""
-    cfg, parts, dec = model.cfg, model.band, model.decoders[0]
+    cfg, parts, dec = model.cfg, model.band, cast(CoreDecoder, model.decoders[0])
     batch = as_long(batch)
     events, program = batch["events"], batch["program"]
     b = z.shape[0]
@@ -211,7 +226,7 @@ def teacher_forced_logits(
 
 
 def nll_terms(
-    model: nn.Module, z: Tensor, batch: Mapping[str, Tensor]
+    model: BandModel, z: Tensor, batch: Mapping[str, Tensor]
 ) -> tuple[dict[str, Tensor], Tensor, Tensor]:
     """Negative log-likelihood per example {"program": (B,), "events": (B,)} and correct/total event
     counts (played sequences, up to their END)."""
@@ -270,7 +285,7 @@ def program_temperature(temperature: Temperature) -> float:
 
 @torch.no_grad()
 def decode(
-    model: nn.Module,
+    model: BandModel,
     z: Tensor,
     temperature: Temperature,
     mask: Mapping[str, Tensor],
@@ -283,7 +298,7 @@ def decode(
     `given["events"]` teacher-forces the events; `mask["program"]` (130,) limits the instruments drawn,
     `mask["events"]` (V,) the events of pitched slots (a key: its PITCH classes).
     """
-    cfg, parts, dec = model.cfg, model.band, model.decoders[0]
+    cfg, parts, dec = model.cfg, model.band, cast(CoreDecoder, model.decoders[0])
     b, device, given = z.shape[0], z.device, as_long(given)
     meter = _meter(given, b, device)
     meter_e = parts.meter_embed(meter)

@@ -1,11 +1,13 @@
 # SPDX-License-Identifier: MIT
 """The model card, model.json, as frozen values: `ModelCard` with its config, the training music's
-`DataSummary` (and its `MusicStats`), the `TrainState`, the `Checkpoint` list and the Gaussian of the
-training codes that generation samples from (`LatentFit`, models/latent.py). One reader, `read_card`.
+`DataSummary` (and its `MusicStats`, with the `GateStats` the sample-quality check measures clips
+against), the `TrainState`, the `Checkpoint` list and the Gaussian of the training codes that generation
+samples from (`LatentFit`, models/latent.py). One reader, `read_card`.
 
 model.json version 3 writes every key (null where there is nothing); reading it, a missing or unknown
-key is a `CardError` naming the file and the key. Older files are read too: version 2 (no latent fit,
-no held-out likelihood: such a model samples from N(0, I) as it always did) and version 1 of the
+key is a `CardError` naming the file and the key. Older files are read too: version 2 (no latent fit, no
+held-out likelihood: such a model samples from N(0, I) as it always did; no gate statistics: the
+quality check measures the training folder the first time, or uses general limits) and version 1 of the
 release before (which left out keys it had no value for and kept the music statistics flat in "data").
 """
 
@@ -50,15 +52,51 @@ class TimingStats:
 
 
 @dataclass(frozen=True, slots=True)
+class PartStats:
+    """What one part of the training music does in the model's windows, on its grid (measured by
+    engine/data/gate_stats.py).
+
+    Attributes:
+        part: the role ("lead", "bass", "drums", "other").
+        presence: share of the windows in which it plays, 0..1.
+        densest_bar: the 99th percentile over those windows of its most note onsets in one bar.
+        longest_note: its longest note in 16th steps (drum hits count 1).
+        lowest, highest: its pitch range (MIDI; None for drums), as written, before transposition.
+    """
+
+    part: str
+    presence: float
+    densest_bar: float
+    longest_note: int
+    lowest: int | None
+    highest: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class GateStats:
+    """The training music as the sample-quality check sees it: how many windows were measured, the
+    longest stretch (16ths) in which nothing sounds, and each part's `PartStats`."""
+
+    windows: int
+    longest_silence: int
+    parts: tuple[PartStats, ...]
+
+    def part(self, name: str) -> PartStats | None:
+        return next((p for p in self.parts if p.part == name), None)
+
+
+@dataclass(frozen=True, slots=True)
 class MusicStats:
     """What generation reuses of the training music: timing of its pitched notes and of its drums, its
-    key ("D:major") and pitch-class weights (12), its median tempo in BPM; None where it had none."""
+    key ("D:major") and pitch-class weights (12), its median tempo in BPM, the statistics the
+    sample-quality check uses; None where it had none."""
 
     pitched: TimingStats | None = None
     drums: TimingStats | None = None
     key: str | None = None
     pitch_classes: tuple[float, ...] | None = None
     tempo_median: float | None = None
+    gate: GateStats | None = None
 
     def __bool__(self) -> bool:
         return any(getattr(self, f.name) is not None for f in fields(self))
@@ -190,11 +228,16 @@ def plain_float(x: float | None) -> float | None:
 
 # ---- versions 1 and 2 (earlier releases) ---------------------------------------------------------------
 def _upgrade_v2(body: dict[str, Any]) -> dict[str, Any]:
-    """A version-2 model.json in the version-3 layout: no latent fit, no held-out bits."""
+    """A version-2 model.json in the version-3 layout: no latent fit, no held-out bits, no gate
+    statistics (all null)."""
     training = body.get("training")
     if isinstance(training, dict):
         training = {"bits": None, "best_bits": None, **training}
-    return {"latent": None, **body, "training": training}
+    out = {"latent": None, **body, "training": training}
+    data = out.get("data")
+    if isinstance(data, dict) and isinstance(data.get("music"), dict):
+        out["data"] = {**data, "music": {"gate": None, **data["music"]}}
+    return out
 
 
 _V1_TOP = {"name", "config", "vocabulary", "data", "training", "fine_tuned_from", "checkpoints", "best"}

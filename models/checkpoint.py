@@ -84,10 +84,9 @@ def save_checkpoint(
     entry = Checkpoint(step, weights, _sha(blob))
     if optimizer_state is not None:
         opt = optimizer_to_bytes(optimizer_state)
-        entry = dataclasses.replace(
-            entry, optimizer=weights.replace(".safetensors", ".optim.safetensors"), optimizer_sha256=_sha(opt)
-        )
-        _write(folder / entry.optimizer, opt)  # type: ignore[operator]
+        optim_name = weights.replace(".safetensors", ".optim.safetensors")
+        entry = dataclasses.replace(entry, optimizer=optim_name, optimizer_sha256=_sha(opt))
+        _write(folder / optim_name, opt)
     if best:
         _write(folder / BEST, blob)
     earlier = sorted((e for e in (old.checkpoints if old else ()) if e.step != step), key=lambda e: e.step)

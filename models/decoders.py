@@ -123,7 +123,7 @@ class CoreDecoder(nn.Module):
         self,
         cond: Tensor,
         length: int,
-        temperature: float,
+        temperature: float | Tensor,
         allowed: Tensor | None = None,
         given: Tensor | None = None,
         generator: torch.Generator | None = None,
@@ -192,13 +192,17 @@ class CoreDecoder(nn.Module):
         return toks, head
 
     def _w_ih(self, k: int) -> Tensor:
-        return getattr(self.rnn, f"weight_ih_l{k}")
+        w: Tensor = getattr(self.rnn, f"weight_ih_l{k}")  # nn.LSTM registers its weights by name
+        return w
 
     def _w_hh(self, k: int) -> Tensor:
-        return getattr(self.rnn, f"weight_hh_l{k}")
+        w: Tensor = getattr(self.rnn, f"weight_hh_l{k}")
+        return w
 
     def _bias(self, k: int) -> Tensor:
-        return getattr(self.rnn, f"bias_ih_l{k}") + getattr(self.rnn, f"bias_hh_l{k}")
+        b_ih: Tensor = getattr(self.rnn, f"bias_ih_l{k}")
+        b_hh: Tensor = getattr(self.rnn, f"bias_hh_l{k}")
+        return b_ih + b_hh
 
     def _step_inputs(self, cond: Tensor) -> tuple[Tensor, Tensor]:
         """Layer 0's input weights split into the token part (E, 4H) and the per-sequence constant (N, 4H)."""
@@ -263,7 +267,11 @@ def _decode_steps(a: _StepArrays, ops: tuple[Any, Any, Any], length: int) -> tup
             sig = sigmoid(gates)  # one call for all four gates; g's share is unused
             c[k] = sig[:, hid : 2 * hid] * c[k] + sig[:, :hid] * tanh(gates[:, 2 * hid : 3 * hid])
             h[k] = sig[:, 3 * hid :] * tanh(c[k])  # (N, H)
-        prev = a.given[:, t] if a.noise is None else (h[-1] @ a.w_out + a.noise[t]).argmax(-1)  # (N,)
+        if a.noise is None:
+            assert a.given is not None  # _sample_steps sets exactly one of noise and given
+            prev = a.given[:, t]  # (N,)
+        else:
+            prev = (h[-1] @ a.w_out + a.noise[t]).argmax(-1)  # (N,)
         tokens.append(prev)
         outputs.append(h[-1])
     return stack(tokens), stack(outputs)
@@ -287,5 +295,6 @@ class Conductor(nn.Module):
         h0 = state[:, 0].transpose(0, 1).contiguous()  # (layers, B, C)
         c0 = state[:, 1].transpose(0, 1).contiguous()  # (layers, B, C)
         x = z.unsqueeze(1).expand(-1, self.segments, -1)  # (B, bars, Z)
+        out: Tensor
         out, _ = self.rnn(x, (h0, c0))  # (B, bars, C)
         return out

@@ -18,11 +18,10 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-_kernel: Any
 try:
-    from models import _lstm_kernel as _kernel
+    from models import _lstm_kernel as _kernel  # typed by models/_lstm_kernel.pyi
 except ImportError:  # not compiled here (no C compiler at install time)
-    _kernel = None
+    _kernel = None  # type: ignore[assignment]  # mypy types the name as the module; absent, it is None
 
 
 class LSTMStack(Protocol):
@@ -104,7 +103,7 @@ def _numpy(t: Tensor) -> np.ndarray:
     return np.ascontiguousarray(t.detach().float().cpu().numpy())
 
 
-def _key(module: nn.Module) -> tuple[tuple[int, int, int], ...]:
+def _key(module: LSTMStack) -> tuple[tuple[int, int, int], ...]:
     """Identity, storage and in-place version of every parameter of the module's children (embed, init,
     rnn, out, head): 2-3 us, where `parameters()`, which walks the module tree, costs 11 us."""
     params = (p for m in module._modules.values() if m is not None for p in m._parameters.values())

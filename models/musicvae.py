@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 import numpy as np
 import torch
@@ -97,7 +97,7 @@ class MusicVAE(nn.Module):
     def device(self) -> torch.device:
         return next(self.parameters()).device
 
-    def to_batch(self, arrays: dict[str, np.ndarray | Tensor]) -> dict[str, Tensor]:
+    def to_batch(self, arrays: Mapping[str, np.ndarray | Tensor]) -> dict[str, Tensor]:
         """Arrays (numpy or torch, leading axis B) -> tensors on this model's device."""
         return {k: torch.as_tensor(v).to(self.device) for k, v in arrays.items() if k != "tempo"}
 
@@ -129,13 +129,21 @@ class MusicVAE(nn.Module):
         accuracy = (correct / total.clamp_min(1)).detach()
         return VAEOutput(loss, recon.mean().detach(), kl.mean().detach(), accuracy)
 
-    def recon_log_prob(self, z: Tensor, batch: dict[str, Tensor], keys: list[str] | None = None) -> Tensor:
+    def recon_log_prob(
+        self,
+        z: Tensor,
+        batch: dict[str, Tensor],
+        keys: list[str] | None = None,
+        weights: Mapping[str, Tensor] | None = None,
+    ) -> Tensor:
         """log p(batch[keys] | z) under the teacher-forced decoder, (B,); differentiable w.r.t. z.
 
         `keys` default to the token arrays (and "program" for multitrack_1bar); "velocity" / "offset"
-        add Gaussian terms (sigma = VELOCITY_SIGMA, constants dropped).
+        add Gaussian terms (sigma = VELOCITY_SIGMA, constants dropped). `weights[track]`, shaped like
+        batch[track] (B, S) or (B, slots, steps), weighs each step's token term (0 leaves a step out:
+        infilling counts only the steps it knows).
         """
-        terms, _, _ = self._nll_terms(z, batch, continuous_scale=0.5 / VELOCITY_SIGMA**2)
+        terms, _, _ = self._nll_terms(z, batch, continuous_scale=0.5 / VELOCITY_SIGMA**2, weights=weights)
         if keys is None:
             multitrack = self.cfg.decoder in (DecoderKind.MULTITRACK, DecoderKind.BAND)
             keys = [*self.cfg.tracks, "program"] if multitrack else list(self.cfg.tracks)
@@ -148,7 +156,8 @@ class MusicVAE(nn.Module):
         """Conditioning vector per decoded segment: (B * bars, C); z itself for flat decoders."""
         if self.cfg.decoder is DecoderKind.FLAT:
             return z  # (B, Z)
-        return self.conductor(z).reshape(z.shape[0] * self.cfg.bars, -1)  # (B * bars, C)
+        segments: Tensor = self.conductor(z)  # (B, bars, C)
+        return segments.reshape(z.shape[0] * self.cfg.bars, -1)  # (B * bars, C)
 
     def _segments(self, x: Tensor) -> Tensor:
         return x.reshape(-1, self.cfg.bar_steps)  # (B * bars, L)
@@ -165,7 +174,11 @@ class MusicVAE(nn.Module):
         return torch.cat([first, last], dim=1).reshape(-1)  # (B * bars,)
 
     def _nll_terms(
-        self, z: Tensor, batch: dict[str, Tensor], continuous_scale: float = 1.0
+        self,
+        z: Tensor,
+        batch: dict[str, Tensor],
+        continuous_scale: float = 1.0,
+        weights: Mapping[str, Tensor] | None = None,
     ) -> tuple[dict[str, Tensor], Tensor, Tensor]:
         """Negative log-likelihood per example and array, {key: (B,)}, plus correct/total token counts."""
         cfg, b = self.cfg, z.shape[0]
@@ -186,8 +199,11 @@ class MusicVAE(nn.Module):
         played = (batch["program"] != EMPTY_SLOT).reshape(-1, 1) if multitrack else None
         for track, dec in zip(cfg.tracks, self.decoders, strict=True):
             target = self._segments(batch[track])  # (B * bars, L)
-            logits, head = dec(target, cond, self._starts(batch[track], dec.vocab))  # (B * bars, L, V)
+            starts = self._starts(batch[track], cast(CoreDecoder, dec).vocab)
+            logits, head = dec(target, cond, starts)  # (B * bars, L, V)
             ce = F.cross_entropy(logits.transpose(1, 2), target, reduction="none")  # (B * bars, L)
+            if weights is not None and track in weights:
+                ce = ce * weights[track].to(ce.device, ce.dtype).reshape(ce.shape)
             terms[track] = ce.reshape(b, -1).sum(1)
             hit = logits.argmax(-1) == target  # (B * bars, L)
             weight = torch.ones_like(hit) if played is None else played.expand_as(hit)
@@ -207,7 +223,7 @@ class MusicVAE(nn.Module):
         pred = head_outputs(head, batch[track], self.cfg.groove)  # zero off the notes, so masked below
         if self.cfg.groove:
             hits = pred["hits"]  # (B, S, 9)
-            out = {}
+            out: dict[str, Tensor] = {}
             for key in ("velocity", "offset"):
                 if key in batch:
                     out[key] = ((pred[key] - batch[key].float()).pow(2) * hits).reshape(b, -1).sum(1)
@@ -223,7 +239,10 @@ class MusicVAE(nn.Module):
     @torch.no_grad()
     def encode(self, batch: dict[str, Tensor]) -> tuple[Tensor, Tensor]:
         """Posterior mean and scale, both (B, Z), on this model's device."""
-        return self.encoder(self.to_batch(batch))
+        mu: Tensor
+        sigma: Tensor
+        mu, sigma = self.encoder(self.to_batch(batch))
+        return mu, sigma
 
     @torch.no_grad()
     def decode(
@@ -251,10 +270,11 @@ class MusicVAE(nn.Module):
         for track, dec in zip(cfg.tracks, self.decoders, strict=True):
             forced = self._segments(given[track]) if track in given else None
             t = self._part_temperature(track, temperature)
+            core = cast(CoreDecoder, dec)  # nn.ModuleList is not generic: its items are typed as nn.Module
             if cfg.bar_link:
-                tokens, head = self._decode_linked(dec, cond, b, t, mask.get(track), forced, generator)
+                tokens, head = self._decode_linked(core, cond, b, t, mask.get(track), forced, generator)
             else:
-                tokens, head = dec.sample(cond, cfg.bar_steps, t, mask.get(track), forced, generator)
+                tokens, head = core.sample(cond, cfg.bar_steps, t, mask.get(track), forced, generator)
             out[track] = tokens.reshape(b, cfg.steps)  # (B, S)
             if head is not None:
                 out.update(head_outputs(head, out[track], groove=True))  # hits, velocity, offset (B, S, 9)
@@ -275,16 +295,18 @@ class MusicVAE(nn.Module):
         bars, length = self.cfg.bars, self.cfg.bar_steps
         cond = cond.view(b, bars, -1)  # (B, bars, C)
         forced = None if forced is None else forced.view(b, bars, length)
-        start, tokens, heads = None, [], []
+        start: Tensor | None = None
+        tokens: list[Tensor] = []
+        heads: list[Tensor] = []
         for bar in range(bars):
             given = None if forced is None else forced[:, bar]
             toks, head = dec.sample(cond[:, bar], length, temperature, allowed, given, generator, start=start)
             start = toks[:, -1]  # (B,)
             tokens.append(toks)
-            heads.append(head)
+            if head is not None:  # every bar has a head or none does
+                heads.append(head)
         joined = torch.stack(tokens, dim=1).reshape(b * bars, length)  # (B * bars, L)
-        head = None if heads[0] is None else torch.stack(heads, dim=1).reshape(b * bars, length, -1)
-        return joined, head
+        return joined, torch.stack(heads, dim=1).reshape(b * bars, length, -1) if heads else None
 
     def _part_temperature(self, track: str, temperature: Temperature) -> float:
         """The temperature of a track that is one part (mel_2bar, drums_2bar, trio_16bar's tracks)."""
@@ -320,7 +342,10 @@ class MusicVAE(nn.Module):
             allowed = torch.where(keep, allowed & user, allowed)
         forced = given["tokens"].reshape(-1, cfg.bar_steps) if "tokens" in given else None
         slot_t = _slot_temperatures(program, temperature)
-        tokens, head = self.decoders[0].sample(cond, cfg.bar_steps, slot_t, allowed, forced, generator)
+        tokens, head = cast(CoreDecoder, self.decoders[0]).sample(
+            cond, cfg.bar_steps, slot_t, allowed, forced, generator
+        )
+        assert head is not None  # the multitrack decoder is built with a head (velocity)
         velocity = head_outputs(head, tokens, groove=False)["velocity"]  # (B * 8, 16)
         shape = (b, cfg.bars, cfg.bar_steps)
         return {

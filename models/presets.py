@@ -110,7 +110,10 @@ class ModelConfig:
         return spec_of(self.name)
 
     def beta(self, step: int) -> float:
-        """KL weight at a training step (Magenta's annealing)."""
+        """KL weight at a training step (Magenta's annealing); beta_rate 0 is max_beta from the first step
+        (a fine-tune keeps its base's weight: engine/training/run.py)."""
+        if self.beta_rate == 0.0:
+            return self.max_beta
         return self.max_beta * (1.0 - self.beta_rate**step)
 
     def learning_rate_at(self, step: int) -> float:
@@ -129,7 +132,7 @@ class ModelConfig:
         unknown = sorted(set(values) - known)
         if unknown:
             raise ValueError(f"unknown config fields: {', '.join(unknown)}")
-        fixed = {k: tuple(v) if isinstance(v, list) else v for k, v in values.items()}
+        fixed: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in values.items()}
         return cls(**fixed)
 
 
@@ -236,7 +239,7 @@ def get_config(name: str, size: str = "small", **overrides: Any) -> ModelConfig:
     Every hierarchical config links its bars (`bar_link`), as Magenta's hierarchical decoder does.
     """
     spec = spec_of(name)
-    linked = {"bar_link": spec.decoder is DecoderKind.HIER}
+    linked: dict[str, Any] = {"bar_link": spec.decoder is DecoderKind.HIER}
     cfg = ModelConfig(name=name, size=size, **shape_of(spec), **linked, **_preset(name, size))
     return replace(cfg, **overrides) if overrides else cfg
 

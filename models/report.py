@@ -8,8 +8,8 @@ report.json sits in the model folder beside model.json, so its types live here w
 (the generation wing reads the groove spread and the temperatures and may not import the evaluation
 wing, which measures and renders the report: engine/evaluation/). Version 3 writes every key (null
 where there is nothing); reading it, a missing or unknown key is a `ReportError` naming the file and the
-key. Older files are read too: version 2 (no likelihood, per-part scores or sample statistics) and
-version 1 (which left out keys it had no value for).
+key. Older files are read too: version 2 (no likelihood, per-part scores, sample statistics or sample
+checks) and version 1 (which left out keys it had no value for).
 """
 
 from __future__ import annotations
@@ -167,6 +167,36 @@ class SampleSet:
 
 
 @dataclass(frozen=True, slots=True)
+class CheckedSamples:
+    """The sample-quality gate and the copy check on one temperature's samples: how many were drawn,
+    the share that passes the gate, the first fault of those that fail (label -> count), and the share
+    of their bars (all instruments together; one instrument) that copy a bar of the training music
+    (None: no training bars to compare with, or no bar telling enough). `parts`: each part's own
+    temperature where they differ (the model's defaults); empty: `temperature` for every part."""
+
+    temperature: float
+    samples: int
+    passed: float
+    faults: Mapping[str, int]
+    copied_bars: float | None
+    copied_instrument_bars: float | None
+    parts: Mapping[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class SampleChecks:
+    """The gate and the copy check on the report card's samples, per temperature and at the model's
+    default temperatures (`default`: what `sample` and the app use unless the musician chooses), beside
+    the same figures for real unseen music (the shares any song of the band would get);
+    `general_limits` when the gate had no statistics of the training music."""
+
+    general_limits: bool
+    temperatures: tuple[CheckedSamples, ...]
+    real: CheckedSamples | None
+    default: CheckedSamples | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ReportData:
     """How much music the model learned from and how much it was tested on."""
 
@@ -194,6 +224,7 @@ class Report:
     seconds: float = 0.0
     verdict: tuple[str, ...] = ()
     samples: tuple[SampleSet, ...] = ()
+    checks: SampleChecks | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The version-3 JSON object: every key, null where there is nothing."""
@@ -229,11 +260,14 @@ def read_report(path: str | Path) -> Report:
 
 
 def _upgrade_v2(body: dict[str, Any]) -> dict[str, Any]:
-    """A version-2 report in the version-3 layout: no likelihood, per-part scores or sample statistics."""
-    out = {"samples": [], **body}
+    """A version-2 report in the version-3 layout: no likelihood, per-part scores, sample statistics or
+    sample checks."""
+    out = {"samples": [], "checks": None, **body}
     for side in ("held_out", "train"):
         if isinstance(out.get(side), dict):
-            extra = dict(bits_per_step=None, kl_bits_per_step=None, parts={}, active_dims=None, z_size=None)
+            extra: dict[str, Any] = dict(
+                bits_per_step=None, kl_bits_per_step=None, parts={}, active_dims=None, z_size=None
+            )
             out[side] = {**extra, **out[side]}
     style = out.get("style")
     if isinstance(style, dict):

@@ -51,8 +51,12 @@ class ModelSpec:
         parts: the musical parts it reads and writes, in the order `complete` writes them.
         maskable: token arrays holding melody-vocabulary pitches: `--key` masks them, training transposes.
         reads_pitched, reads_drums: whether it can use a clip's pitched notes / its drums.
-        report_seconds: time to reserve for the latent fit and the report card at the end of training
-            (measured 4-17 s for small configs on one busy core; about 2-3x that covers a busier one).
+        report_seconds: time to reserve for the latent fit and the report card at the end of training, at
+            least (measured 2-9 s for small configs on 2 idle cores; about 3x that covers a moderately busy
+            machine).
+        report_steps: the report card's work in training steps of the small size: training reserves
+            report_steps x its own measured seconds per step when that is more than report_seconds (a
+            busy machine). Measured 4-20 steps on 2 cores under load 1-6 (`benchmarks.bench_train_load`).
         temperatures: each part's sampling temperature when nothing else says (a model's report card
             recommends its own), in the order of `parts`.
         any_meter: it reads bars in every meter of models.vocab.BAND_METERS (steps per bar from the
@@ -78,7 +82,8 @@ class ModelSpec:
     velocity_head: bool = False
     offset_head: bool = False
     maskable: tuple[str, ...] = ()
-    report_seconds: float = 20.0
+    report_seconds: float = 15.0
+    report_steps: float = 30.0
     temperatures: tuple[float, ...] = ()
     any_meter: bool = False
     bar_events: int = 0

@@ -2,7 +2,8 @@
 """Copies freshly trained models into resources/models/<config>/ as slim bundled models.
 
 Only the best weights are kept (no optimizer state, no older checkpoints), local paths are dropped from
-model.json, and a licence note naming the training data is written beside each model.
+model.json and the index of training bars, and a licence note naming the training data is written beside
+each model.
 Usage: python -m scripts.install_bundled WORK_DIR resources/models
 """
 
@@ -14,6 +15,7 @@ import shutil
 import sys
 from pathlib import Path
 
+from engine.data.bar_index import read_index, write_index
 from models.card import ModelCard, read_card
 
 DATA_NOTES = {
@@ -21,7 +23,11 @@ DATA_NOTES = {
     '"Learning to Groove with Inverse Sequence Transformations", ICML 2019), licensed CC BY 4.0',
     "mel_2bar": "the Freedoom project's music (freedoom/freedoom, BSD-3-Clause) and O'Neill's "
     '"Music of Ireland" (1903, public domain; ABC encodings from the music21 corpus)',
-    "trio_16bar": "the Freedoom project's music (freedoom/freedoom, BSD-3-Clause)",
+    "trio_16bar": "the `trio` corpus of scripts/corpus (CORPUS.md beside this note): the Freedoom project's "
+    "music (freedoom/freedoom, BSD-3-Clause); POP909 (Wang et al., ISMIR 2020, MIT); OpenEWLD lead sheets "
+    "(public domain melodies and chord symbols) with bass, drums and comping rendered by Musical MIDI "
+    "Accompaniment (mma, Bob van der Poel) from its GPL-2+ style library. The model holds no copy of the "
+    "rendered accompaniment; its note names mma all the same",
     "multitrack_1bar": "the Freedoom project's music (freedoom/freedoom, BSD-3-Clause)",
     "band_4bar": "the Freedoom project's music (freedoom/freedoom, BSD-3-Clause)",
 }
@@ -47,11 +53,19 @@ def install(src: Path, dst: Path, config: str) -> None:
     dst.mkdir(parents=True)
     shutil.copyfile(src / best.weights, dst / "best.safetensors")
     slim = dataclasses.replace(card, checkpoints=(entry,), best=entry, name=config)
-    index = ModelCard.from_json(_scrub(slim.to_json())).to_json()  # still a valid card without the paths
-    (dst / "model.json").write_text(json.dumps(index, indent=1))
-    for name in ("report.json", "report.md"):
-        if (src / name).is_file():
-            shutil.copyfile(src / name, dst / name)
+    plain = ModelCard.from_json(_scrub(slim.to_json())).to_json()  # still a valid card without the paths
+    (dst / "model.json").write_text(json.dumps(plain, indent=1))
+    if (src / "report.json").is_file():  # the report card under the bundled name
+        from engine.evaluation.evaluate import write_report
+        from models.report import read_report
+
+        write_report(dst, dataclasses.replace(read_report(src / "report.json"), model=config))
+    corpus = Path(card.data.folder) / "CORPUS.md"  # a corpus of scripts/corpus describes itself
+    if corpus.is_file():
+        shutil.copyfile(corpus, dst / "CORPUS.md")
+    index = read_index(src, config)  # the copy check's training bars, with file names only
+    if index is not None:
+        write_index(dst, dataclasses.replace(index, files=tuple(Path(f).name for f in index.files)))
     (dst / "LICENSE.md").write_text(
         f"# {config}: licence note\n\nBundled Bandmate model trained on {DATA_NOTES[config]}.\n"
         "The weights are distributed under the same terms as that training data; keep this attribution.\n"

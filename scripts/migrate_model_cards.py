@@ -2,9 +2,11 @@
 """Rewrites older model.json and report.json files (versions 1 and 2) as the current version.
 
 Bandmate reads the older versions as they are; this makes a folder's files what the current release
-writes (every key present), e.g. for the bundled models. The weights are not touched: the card keeps their
-sha256, and loading checks it. Usage: python -m scripts.migrate_model_cards [MODEL_FOLDER ...]
-(default: every folder under resources/models/).
+writes (every key present; the gate statistics and the report's sample checks null until
+scripts/measure_training_music.py measures them), e.g. for the bundled models. The weights are not
+touched: the card keeps their sha256, and loading checks it.
+Usage: python -m scripts.migrate_model_cards [MODEL_FOLDER ...] (default: every folder under
+resources/models/).
 """
 
 from __future__ import annotations

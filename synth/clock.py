@@ -10,7 +10,7 @@ import time
 import mido
 
 from engine.playback.clock_follow import ClockFollower
-from synth.ports import match_port, new_rtmidi
+from synth.ports import RtMidiIn, match_port, new_rtmidi
 
 VIRTUAL_IN_NAME = "Bandmate Sync"
 _MAX_LAG = 0.1  # seconds a message may be handed to Python late before the timestamps are re-anchored
@@ -20,8 +20,8 @@ _KINDS = {0xF8: "clock", 0xFA: "start", 0xFB: "continue", 0xFC: "stop"}
 class ClockInput:
     """An rtmidi input feeding `follower` from rtmidi's thread (times on the time.monotonic axis)."""
 
-    def __init__(self, midiin: object, name: str, follower: ClockFollower) -> None:
-        self._in = midiin
+    def __init__(self, midiin: RtMidiIn, name: str, follower: ClockFollower) -> None:
+        self._in: RtMidiIn | None = midiin
         self._lock = threading.Lock()
         self.name = name
         self.follower = follower

@@ -15,7 +15,14 @@ import mido
 
 from synth.fluid_render import apply_message
 from synth.ports import quiet_stderr
-from synth.soundfont import SoundError, find_soundfont, load_fluidsynth, new_synth
+from synth.soundfont import (
+    DEFAULT_GAIN,
+    FluidSynth,
+    SoundError,
+    find_soundfont,
+    load_fluidsynth,
+    new_synth,
+)
 
 DRIVERS: tuple[str, ...] = ("pipewire", "pulseaudio", "jack", "alsa", "sdl2")
 
@@ -23,8 +30,8 @@ DRIVERS: tuple[str, ...] = ("pipewire", "pulseaudio", "jack", "alsa", "sdl2")
 class FluidOutput:
     """FluidSynth playing to the sound card (or JACK); every call into the synth takes a lock."""
 
-    def __init__(self, synth: object, driver: str, soundfont: Path) -> None:
-        self._synth = synth
+    def __init__(self, synth: FluidSynth, driver: str, soundfont: Path) -> None:
+        self._synth: FluidSynth | None = synth
         self._lock = threading.Lock()
         self.driver = driver
         self.soundfont = soundfont
@@ -36,7 +43,7 @@ class FluidOutput:
         soundfont: str | Path | None = None,
         driver: str | None = None,
         rate: int = 48000,
-        **settings: object,
+        **settings: str | int | float,
     ) -> FluidOutput:
         """Start FluidSynth on `driver` (or the first that works); SoundError if none does.
 
@@ -45,7 +52,7 @@ class FluidOutput:
         path = find_soundfont(soundfont)
         fluidsynth = load_fluidsynth()
         os.environ.setdefault("JACK_NO_START_SERVER", "1")
-        synth, _ = new_synth(path, rate, **settings)
+        synth, _ = new_synth(path, rate, gain=DEFAULT_GAIN, **settings)
         for name in (driver,) if driver else DRIVERS:
             synth.setting("audio.driver", name)
             with quiet_stderr():

@@ -19,7 +19,7 @@ import numpy as np
 
 from engine.music.pattern import Pattern
 from engine.playback.timeline import Timeline, TimelineError, timeline_from_midi, timeline_from_pattern
-from synth.soundfont import find_soundfont, new_synth
+from synth.soundfont import FluidSynth, find_soundfont, new_synth
 
 MAX_TAIL_SECONDS = 2.0
 MAX_RENDER_SECONDS = 30 * 60.0  # 30 minutes of 44.1 kHz stereo is about 320 MB of WAV
@@ -43,7 +43,7 @@ class RenderResult:
     rate: int
 
 
-def apply_message(synth: object, msg: mido.Message) -> None:
+def apply_message(synth: FluidSynth, msg: mido.Message) -> None:
     """Play one mido message on a fluidsynth.Synth."""
     t = msg.type
     if t == "note_on" and msg.velocity > 0:
@@ -118,7 +118,7 @@ def render_audio(
     return audio.reshape(-1, 2), music
 
 
-def _tail(synth: object, rate: int) -> list[np.ndarray]:
+def _tail(synth: FluidSynth, rate: int) -> list[np.ndarray]:
     """Blocks after the end until the sound has died away, at most MAX_TAIL_SECONDS."""
     out: list[np.ndarray] = []
     for _ in range(int(MAX_TAIL_SECONDS * rate) // _BLOCK):

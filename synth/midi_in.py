@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import mido
 
-from synth.ports import match_port, new_rtmidi
+from synth.ports import RtMidiIn, match_port, new_rtmidi
 
 VIRTUAL_IN_NAME = "Bandmate In"
 _MAX_LAG = 0.1  # seconds a message may be handed to Python late before the timestamps are re-anchored
@@ -25,8 +25,10 @@ class MidiInput:
         name: the port's name as the MIDI system shows it.
     """
 
-    def __init__(self, midiin: object, name: str, on_message: Callable[[mido.Message, float], None]) -> None:
-        self._in = midiin
+    def __init__(
+        self, midiin: RtMidiIn, name: str, on_message: Callable[[mido.Message, float], None]
+    ) -> None:
+        self._in: RtMidiIn | None = midiin
         self._lock = threading.Lock()
         self._last: float | None = None
         self.name = name

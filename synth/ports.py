@@ -9,11 +9,38 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Literal, Protocol, overload
 
 API_ENV = "BANDMATE_MIDI_API"
 APIS: dict[str, int] = {"alsa": 2, "jack": 3, "coremidi": 1, "winmm": 4}  # rtmidi.API_* values
+
+
+class RtMidiPort(Protocol):
+    """What Bandmate calls on a python-rtmidi MidiOut or MidiIn (rtmidi ships no type information)."""
+
+    def get_ports(self) -> list[str]: ...
+    def open_port(self, port: int = 0, name: str | None = None) -> object: ...
+    def open_virtual_port(self, name: str | None = None) -> object: ...
+    def close_port(self) -> None: ...
+    def delete(self) -> None: ...
+
+
+class RtMidiOut(RtMidiPort, Protocol):
+    """An rtmidi.MidiOut."""
+
+    def send_message(self, message: Sequence[int] | bytes) -> None: ...
+
+
+class RtMidiIn(RtMidiPort, Protocol):
+    """An rtmidi.MidiIn; the callback gets ((message bytes, seconds since the previous one), data)."""
+
+    def ignore_types(self, sysex: bool = True, timing: bool = True, active_sense: bool = True) -> None: ...
+    def set_callback(
+        self, func: Callable[[tuple[list[int], float], object], None], data: object = None
+    ) -> None: ...
+    def cancel_callback(self) -> None: ...
 
 
 class PortError(Exception):
@@ -63,7 +90,15 @@ def api_candidates(api: str | None = None) -> list[str]:
     return [name for name, value in APIS.items() if value in compiled]
 
 
-def new_rtmidi(kind: str, api: str | None = None, client: str = "Bandmate") -> tuple[object, str]:
+@overload
+def new_rtmidi(
+    kind: Literal["out"], api: str | None = None, client: str = "Bandmate"
+) -> tuple[RtMidiOut, str]: ...
+@overload
+def new_rtmidi(
+    kind: Literal["in"], api: str | None = None, client: str = "Bandmate"
+) -> tuple[RtMidiIn, str]: ...
+def new_rtmidi(kind: str, api: str | None = None, client: str = "Bandmate") -> tuple[RtMidiPort, str]:
     """An rtmidi.MidiOut or MidiIn (`kind` "out"/"in") on the first back-end that opens."""
     import rtmidi  # noqa: PLC0415
 

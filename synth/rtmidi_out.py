@@ -11,7 +11,7 @@ import time
 import mido
 
 from synth.null_out import panic_messages
-from synth.ports import PortError, match_port, new_rtmidi
+from synth.ports import PortError, RtMidiOut, match_port, new_rtmidi
 
 VIRTUAL_NAME = "Bandmate"
 _CONNECT_SETTLE = 0.05  # seconds
@@ -27,8 +27,8 @@ class RtMidiOutput:
         virtual: True for our own "Bandmate" port.
     """
 
-    def __init__(self, midiout: object, name: str, api: str, virtual: bool) -> None:
-        self._out = midiout
+    def __init__(self, midiout: RtMidiOut, name: str, api: str, virtual: bool) -> None:
+        self._out: RtMidiOut | None = midiout
         self._lock = threading.Lock()
         self._checked = time.monotonic()
         self.name, self.api, self.virtual = name, api, virtual
@@ -60,12 +60,12 @@ class RtMidiOutput:
             if self._out is None:
                 raise PortError(f"the MIDI port {self.name!r} is closed")
             if not self.virtual and time.monotonic() - self._checked > _CHECK_EVERY:
-                self._check_alive()
+                self._check_alive(self._out)
             self._out.send_message(data)
 
-    def _check_alive(self) -> None:
+    def _check_alive(self, out: RtMidiOut) -> None:
         self._checked = time.monotonic()
-        if self.name not in self._out.get_ports():
+        if self.name not in out.get_ports():
             raise PortError(f"the MIDI port {self.name!r} has gone away")
 
     def panic(self) -> None:

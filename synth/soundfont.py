@@ -11,10 +11,15 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
 
 from models.vocab import DRUM_CHANNEL
 
 PERCUSSION_BANK = 128  # SoundFont 2 keeps General MIDI drum kits in bank 128
+DEFAULT_GAIN = 0.5  # FluidSynth's master gain (its own default is 0.2)
 ENV_VAR = "BANDMATE_SOUNDFONT"
 INSTALL_HINT = (
     "install one with `sudo apt-get install fluid-soundfont-gm` (or pass --soundfont FILE.sf2, "
@@ -30,6 +35,31 @@ SYSTEM_SOUNDFONTS: tuple[str, ...] = (
     "/opt/homebrew/share/soundfonts/default.sf2",
     "~/.local/share/soundfonts/default.sf2",
 )
+
+
+class FluidSynth(Protocol):
+    """What Bandmate calls on a pyfluidsynth Synth (pyfluidsynth ships no type information).
+
+    Channels 0-15, keys, velocities, programs and controller values 0-127, pitch bend -8192..8191.
+    """
+
+    settings: object  # the C fluid_settings_t handle
+    synth: object  # the C fluid_synth_t handle
+    audio_driver: object  # the C fluid_audio_driver_t handle, once started
+
+    def sfload(self, filename: str, update_midi_preset: int = 0) -> int: ...
+    def program_select(self, chan: int, sfid: int, bank: int, preset: int) -> object: ...
+    def noteon(self, chan: int, key: int, vel: int) -> object: ...
+    def noteoff(self, chan: int, key: int) -> object: ...
+    def program_change(self, chan: int, prg: int) -> object: ...
+    def cc(self, chan: int, ctrl: int, val: int) -> object: ...
+    def pitch_bend(self, chan: int, val: int) -> object: ...
+    def all_notes_off(self, chan: int) -> object: ...
+    def all_sounds_off(self, chan: int) -> object: ...
+    def get_active_voice_count(self) -> int: ...
+    def get_samples(self, len: int = 1024) -> npt.NDArray[np.int16]: ...  # (len * 2,) interleaved stereo
+    def setting(self, opt: str, val: str | int | float) -> object: ...
+    def delete(self) -> None: ...
 
 
 class SoundError(Exception):
@@ -72,8 +102,8 @@ def load_fluidsynth() -> ModuleType:
 
 
 def new_synth(
-    soundfont: Path, rate: int = 44100, gain: float = 0.5, **settings: object
-) -> tuple[object, int]:
+    soundfont: Path, rate: int = 44100, gain: float = DEFAULT_GAIN, **settings: str | int | float
+) -> tuple[FluidSynth, int]:
     """A fluidsynth.Synth at `rate` with `soundfont` loaded (GM mode: channel 10 is drums)."""
     fluidsynth = load_fluidsynth()
     synth = fluidsynth.Synth(gain=gain, samplerate=float(rate), channels=16, **settings)

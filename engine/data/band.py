@@ -182,7 +182,7 @@ class BandConverter(Converter):
                 f"{self.name} needs a window of {steps} steps in {window.meter}, not {window.steps}"
             )
         arrays = self._encode(window)
-        arrays["tempo"] = np.float32(window.tempo)
+        arrays["tempo"] = np.asarray(window.tempo, dtype=np.float32)
         return arrays
 
     def from_tensors(self, arrays: dict[str, np.ndarray], tempo: float = 120.0) -> Pattern:
@@ -244,7 +244,7 @@ class BandConverter(Converter):
                 events[b, slot, : len(toks)] = toks
                 kept += count
         self._kept = kept
-        return {"program": program, "meter": np.uint8(mc), "events": events}
+        return {"program": program, "meter": np.asarray(mc, dtype=np.uint8), "events": events}
 
     def _decode(self, arrays: dict[str, np.ndarray]) -> list[Track]:
         mc = int(arrays.get("meter", 0))
@@ -274,7 +274,7 @@ class BandConverter(Converter):
         moved = np.where(pitch, events.astype(np.int16) + shift, events)
         bad = pitch & ((moved < BAND_PITCH) | (moved >= BAND_DUR))
         moved = np.where(bad, events, moved).astype(events.dtype)  # the dropped examples stay in range
-        return {**arrays, "events": moved}, ~bad.reshape(len(events), -1).any(axis=1)
+        return {**arrays, "events": moved}, np.asarray(~bad.reshape(len(events), -1).any(axis=1))
 
 
 assert BAND_MAX_BAR_STEPS >= max(meter_steps(i) for i in range(len(BAND_METERS)))

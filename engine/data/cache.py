@@ -40,6 +40,13 @@ class PrepareCache:
     def __init__(self, root: Path | None = None) -> None:
         self.root = (root or cache_root()) / "prepare" / f"r{READER_VERSION}-c{CONVERTER_VERSION}"
 
+    @classmethod
+    def at(cls, root: Path) -> PrepareCache:
+        """The cache whose versioned folder is `root` (another process's `PrepareCache().root`)."""
+        cache = cls.__new__(cls)
+        cache.root = root
+        return cache
+
     def _path(self, key: str, suffix: str) -> Path:
         return self.root / key[:2] / f"{key}{suffix}"
 
@@ -65,7 +72,7 @@ class PrepareCache:
 
     def save_arrays(self, key: str, config: str, arrays: dict[str, np.ndarray]) -> None:
         buf = io.BytesIO()
-        np.savez(buf, **arrays)
+        np.savez(buf, allow_pickle=False, **arrays)  # load_arrays reads without pickles too
         self._write(self._path(key, f".{config}.npz"), buf.getvalue())
 
     def _write(self, path: Path, data: bytes) -> None:

@@ -44,7 +44,8 @@ def bar_coverage(track: Track, bars: int, gap: int = 0) -> np.ndarray:
     if not gap:
         return sounding
     padded = np.concatenate([np.zeros(gap, dtype=bool), sounding, np.zeros(gap, dtype=bool)])
-    return np.lib.stride_tricks.sliding_window_view(padded, 2 * gap + 1).any(axis=1)
+    windows = np.lib.stride_tricks.sliding_window_view(padded, 2 * gap + 1)  # (bars, 2 * gap + 1)
+    return np.asarray(windows.any(axis=1), dtype=bool)
 
 
 def window_line(tokens: np.ndarray, start: int, end: int) -> np.ndarray:
@@ -57,6 +58,14 @@ def window_line(tokens: np.ndarray, start: int, end: int) -> np.ndarray:
     return window
 
 
+def window_lines(tokens: np.ndarray, starts: np.ndarray, steps: int) -> np.ndarray:
+    """`window_line` of every window [start, start + steps) of a whole line at once: int64 (W, steps)."""
+    windows = tokens[starts[:, None] + np.arange(steps)]
+    before_first = ~np.logical_or.accumulate(windows >= FIRST_PITCH_TOKEN, axis=1)
+    windows[before_first & (windows == NOTE_OFF)] = NO_EVENT
+    return windows
+
+
 def longest_gap(onsets: Sequence[tuple[int, int]], steps: int) -> int:
     """Longest run of steps covered by no (start, end) span in a window of `steps`."""
     covered = np.zeros(steps + 2, dtype=bool)
@@ -65,6 +74,21 @@ def longest_gap(onsets: Sequence[tuple[int, int]], steps: int) -> int:
         covered[1 + max(start, 0) : 1 + min(end, steps)] = True
     edges = np.flatnonzero(covered)
     return int(np.max(np.diff(edges)) - 1) if len(edges) > 1 else steps
+
+
+def longest_gaps(covered: np.ndarray) -> np.ndarray:
+    """int64 (W,): for each row of a bool (W, steps) coverage, the longest run of uncovered steps; the
+    same number `longest_gap` gives for that window's spans, for many windows at once."""
+    if covered.shape[1] == 0:
+        return np.zeros(len(covered), dtype=np.int64)
+    run = np.cumsum(~covered, axis=1)
+    gaps: np.ndarray = (run - np.maximum.accumulate(np.where(covered, run, 0), axis=1)).max(axis=1)
+    return gaps
+
+
+def window_starts(bars: int, window_bars: int) -> np.ndarray:
+    """int64 (W,): the first step of each window of `window_bars` bars, sliding by one bar over `bars`."""
+    return np.arange(max(0, bars - window_bars + 1), dtype=np.int64) * STEPS_PER_BAR
 
 
 def merged_drums(tracks: Sequence[Track]) -> Track:
@@ -117,7 +141,7 @@ class Converter:
         if window.steps != self.steps:
             raise ValueError(f"{self.name} needs a window of {self.steps} steps, not {window.steps}")
         arrays = self._encode(window)
-        arrays["tempo"] = np.float32(window.tempo)
+        arrays["tempo"] = np.array(window.tempo, dtype=np.float32)  # shape ()
         return arrays
 
     def from_tensors(self, arrays: dict[str, np.ndarray], tempo: float = 120.0) -> Pattern:
@@ -127,13 +151,18 @@ class Converter:
 
     def windows(self, segment: Pattern) -> list[Pattern]:
         """Usable training windows of a 4/4 segment, sliding by one bar."""
+        return [w for _, w in self.placed_windows(segment)]
+
+    def placed_windows(self, segment: Pattern) -> list[tuple[int, Pattern]]:
+        """(first step in the segment, window) of every usable training window (what `windows` gives);
+        `engine.data.coverage` places the notes each window keeps back in the segment with it."""
         out = []
         segment = self._parts(segment)
         for bar in range(segment.bars - self.bars + 1):
             start = bar * STEPS_PER_BAR
             window = self._window(segment, start, start + self.steps)
             if window is not None:
-                out.append(window)
+                out.append((start, window))
         return out
 
     def examples(self, segment: Pattern) -> list[dict[str, np.ndarray]]:
@@ -156,6 +185,10 @@ class Converter:
             ok &= ~bad.reshape(len(ok), -1).any(axis=1)
             out[key] = moved
         return out, ok
+
+    def parts(self, segment: Pattern) -> Pattern:
+        """The segment as the tracks windows are cut from: the lines and drums the model reads."""
+        return self._parts(segment)
 
     def _parts(self, segment: Pattern) -> Pattern:
         """The segment as the tracks windows are cut from (done once per segment, not per window)."""

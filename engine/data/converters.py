@@ -22,6 +22,7 @@ from engine.data.codec import (
     drum_notes,
     drum_tokens,
     encode_line,
+    fit_pitch,
     monophonic,
 )
 from engine.data.converter import (
@@ -32,15 +33,28 @@ from engine.data.converter import (
     Converter,
     bar_coverage,
     longest_gap,
+    longest_gaps,
     merged_drums,
     pitched_line,
     slice_track,
     window_line,
+    window_lines,
+    window_starts,
 )
 from engine.midi.roles import BASS_PROGRAMS, NOT_LEAD, with_roles
 from engine.music.pattern import STEPS_PER_BAR, Pattern, Role, Track
 from models.spec import SPECS
-from models.vocab import DRUM_CLASS_OF, DRUM_KIT, EMPTY_SLOT, FIRST_PITCH_TOKEN, GM_PROGRAMS, MELODY_VOCAB
+from models.vocab import (
+    DRUM_CLASS_OF,
+    DRUM_KIT,
+    EMPTY_SLOT,
+    FIRST_PITCH_TOKEN,
+    GM_PROGRAMS,
+    MELODY_VOCAB,
+    MIN_PITCH,
+    NO_EVENT,
+    NOTE_OFF,
+)
 
 __all__ = ["CONVERTERS", "Converter", "CONVERTER_VERSION", "MAX_GAP_STEPS"]
 
@@ -51,13 +65,40 @@ class MelodyConverter(Converter):
     Arrays: `melody` int64 (steps,).
     """
 
-    def windows(self, segment: Pattern) -> list[Pattern]:
+    def placed_windows(self, segment: Pattern) -> list[tuple[int, Pattern]]:
         out = []
         for track in segment.tracks:
             if track.is_drum or not track.notes:
                 continue
             line = dataclasses.replace(track, notes=tuple(monophonic(track.notes)), role=Role.LEAD)
-            out += super().windows(Pattern((line,), segment.steps, segment.tempo))
+            out += super().placed_windows(Pattern((line,), segment.steps, segment.tempo))
+        return out
+
+    def examples(self, segment: Pattern) -> list[dict[str, np.ndarray]]:
+        """`to_tensors` of every window, computed per line: each line is encoded once and its tokens are
+        sliced (what encoding a window alone gives: `window_line`), the gap test runs on all windows at
+        once. Same examples, same order as `windows`."""
+        out: list[dict[str, np.ndarray]] = []
+        starts = window_starts(segment.bars, self.bars)
+        if not len(starts):
+            return out
+        total = max(segment.steps, int(starts[-1]) + self.steps)
+        tempo = np.array(segment.tempo, dtype=np.float32)  # shape ()
+        offsets = np.arange(self.steps)
+        for track in segment.tracks:
+            if track.is_drum or not track.notes:
+                continue
+            line = monophonic(track.notes)
+            onsets = np.array([n.start for n in line], dtype=np.int64)
+            owner = np.full(total, -1, dtype=np.int64)  # the line's note sounding at each step (one at most)
+            for i, n in enumerate(line):
+                owner[n.start : n.end] = i
+            lo = np.searchsorted(onsets, starts)
+            hi = np.searchsorted(onsets, starts + self.steps)
+            covered = owner[starts[:, None] + offsets] >= lo[:, None]  # by the window's own notes
+            keep = (hi > lo) & (longest_gaps(covered) < MAX_GAP_STEPS)
+            for melody in window_lines(encode_line(line, total), starts[keep], self.steps):
+                out.append({"melody": melody, "tempo": tempo})
         return out
 
     def _window(self, segment: Pattern, start: int, end: int) -> Pattern | None:
@@ -85,6 +126,26 @@ class DrumsConverter(Converter):
 
     def _parts(self, segment: Pattern) -> Pattern:
         return segment.with_tracks([merged_drums(segment.tracks)])
+
+    def examples(self, segment: Pattern) -> list[dict[str, np.ndarray]]:
+        """`to_tensors` of every window, from one grid of the whole segment sliced per window (a step's
+        loudest hit per class is the same in both); same examples, same order as `windows`."""
+        starts = window_starts(segment.bars, self.bars)
+        if not len(starts):
+            return []
+        total = max(segment.steps, int(starts[-1]) + self.steps)
+        hits, velocity, offset = drum_grid(self._parts(segment).tracks[0].notes, total)
+        tokens = drum_tokens(hits)
+        covered = (tokens > 0)[starts[:, None] + np.arange(self.steps)]
+        keep = covered.any(axis=1) & (longest_gaps(covered) < MAX_GAP_STEPS)
+        tempo, out = np.array(segment.tempo, dtype=np.float32), []  # tempo: shape ()
+        for start in starts[keep].tolist():
+            end = start + self.steps
+            out.append({
+                "drums": tokens[start:end], "hits": hits[start:end], "velocity": velocity[start:end],
+                "offset": offset[start:end], "tempo": tempo,
+            })  # fmt: skip
+        return out
 
     def _window(self, segment: Pattern, start: int, end: int) -> Pattern | None:
         drums = slice_track(segment.tracks[0], start, end)
@@ -115,16 +176,16 @@ class TrioConverter(Converter):
     Arrays: `melody`, `bass`, `drums` int64 (steps,).
     """
 
-    def windows(self, segment: Pattern) -> list[Pattern]:
+    def placed_windows(self, segment: Pattern) -> list[tuple[int, Pattern]]:
         out = []
-        for parts in _trio_parts(segment):
-            for start in self._complete_starts(parts, segment.bars):
+        for parts in trio_parts(segment):
+            for start in self.complete_starts(parts, segment.bars):
                 end = start + self.steps
                 tracks = tuple(slice_track(t, start, end) for t in parts)
-                out.append(Pattern(tracks, self.steps, segment.tempo))
+                out.append((start, Pattern(tracks, self.steps, segment.tempo)))
         return out
 
-    def _complete_starts(self, parts: tuple[Track, Track, Track], bars: int) -> list[int]:
+    def complete_starts(self, parts: tuple[Track, Track, Track], bars: int) -> list[int]:
         """First steps of the windows in which every part covers every bar (within GAP_BARS)."""
         covered = np.all([bar_coverage(t, bars, GAP_BARS) for t in parts], axis=0)  # (bars,)
         runs = np.convolve(covered.astype(np.int64), np.ones(self.bars, dtype=np.int64), mode="valid")
@@ -143,8 +204,8 @@ class TrioConverter(Converter):
         """Encodes each melody/bass/drums combination's lines once and slices the tokens: 16-bar windows
         overlap 16 times."""
         out = []
-        for parts in _trio_parts(segment):
-            starts = self._complete_starts(parts, segment.bars)
+        for parts in trio_parts(segment):
+            starts = self.complete_starts(parts, segment.bars)
             if not starts:
                 continue
             lead, bass = (encode_line(t.notes, segment.steps) for t in parts[:2])
@@ -156,7 +217,7 @@ class TrioConverter(Converter):
                         "melody": window_line(lead, start, end),
                         "bass": window_line(bass, start, end),
                         "drums": drums[start:end].copy(),
-                        "tempo": np.float32(segment.tempo),
+                        "tempo": np.array(segment.tempo, dtype=np.float32),  # shape ()
                     }
                 )
         return out
@@ -169,7 +230,7 @@ class TrioConverter(Converter):
         ]
 
 
-def _trio_parts(segment: Pattern) -> list[tuple[Track, Track, Track]]:
+def trio_parts(segment: Pattern) -> list[tuple[Track, Track, Track]]:
     """Every (melody, bass, drums) combination of a segment's tracks, each reduced to one line: the
     melody candidates are its pitched tracks other than the bass lines (pads and sound effects only when
     nothing else plays), the bass lines its BASS track and any track with a bass program; the drums are
@@ -203,6 +264,62 @@ class MultitrackConverter(Converter):
         drums = merged_drums(segment.tracks)
         pitched = [t for t in segment.tracks if not t.is_drum]
         return segment.with_tracks(pitched + ([drums] if drums.notes else []))
+
+    def examples(self, segment: Pattern) -> list[dict[str, np.ndarray]]:
+        """`to_tensors` of every window without building its Pattern: the drum grid is made once for the
+        segment and sliced, pitched notes are windowed, reduced to a line and encoded as plain tuples
+        (`_line`, `_line_tokens`: what `monophonic` and `encode_line` give). Same examples, same order."""
+        parts = self._parts(segment)
+        starts = window_starts(parts.bars, self.bars)
+        if not len(starts):
+            return []
+        steps, slots = self.steps, self.spec.segments
+        total = max(parts.steps, int(starts[-1]) + steps)
+        ranges: list[tuple[list[int], list[int]]] = []
+        notes: list[list[_Tuple]] = []
+        drum_tokens_full = drum_velocity = np.zeros((0,), dtype=np.int64)
+        for track in parts.tracks:
+            onsets = np.array([n.start for n in track.notes], dtype=np.int64)
+            ranges.append(
+                (np.searchsorted(onsets, starts).tolist(), np.searchsorted(onsets, starts + steps).tolist())
+            )
+            notes.append([(n.pitch, n.start, n.end, n.velocity) for n in track.notes])
+            if track.is_drum:
+                hits, vel, _ = drum_grid(track.notes, total)
+                drum_tokens_full, drum_velocity = MELODY_VOCAB + drum_tokens(hits), vel.max(1)
+        tempo, out = np.array(parts.tempo, dtype=np.float32), []  # tempo: shape ()
+        programs = np.full((len(starts), slots), EMPTY_SLOT, dtype=np.int64)  # rows are the windows' arrays
+        all_tokens = np.zeros((len(starts), slots, steps), dtype=np.int64)
+        velocities = np.zeros((len(starts), slots, steps), dtype=np.float32)
+        for w, start in enumerate(starts.tolist()):
+            end = start + steps
+            here = [k for k, (lo, hi) in enumerate(ranges) if hi[w] > lo[w]]
+            if not here:
+                continue
+            drums = any(parts.tracks[k].is_drum for k in here)  # then drum_tokens_full was made
+            pitched = sorted(
+                (k for k in here if not parts.tracks[k].is_drum),
+                key=lambda k: ranges[k][0][w] - ranges[k][1][w],
+            )
+            lines = []
+            for k in pitched[: slots - (1 if drums else 0)]:
+                window = [
+                    (p, s - start, min(e, end) - start, v)
+                    for p, s, e, v in notes[k][ranges[k][0][w] : ranges[k][1][w]]
+                ]
+                lines.append((parts.tracks[k].program, _line(window)))
+            lines.sort(key=lambda pl: (pl[0], [(-p, s, -e) for p, s, e, _ in pl[1]]))
+            program, tokens, velocity = programs[w], all_tokens[w], velocities[w]
+            for slot, (prog, line) in enumerate(lines):
+                program[slot], tokens[slot] = prog, _line_tokens(line, steps)
+                for _, s, _, v in line:
+                    velocity[slot, s] = v / 127.0
+            if drums:
+                slot = len(lines)
+                program[slot], tokens[slot] = DRUM_KIT, drum_tokens_full[start:end]
+                velocity[slot] = drum_velocity[start:end]
+            out.append({"program": program, "tokens": tokens, "velocity": velocity, "tempo": tempo})
+        return out
 
     def _window(self, segment: Pattern, start: int, end: int) -> Pattern | None:
         tracks = [slice_track(t, start, end) for t in segment.tracks]
@@ -249,7 +366,42 @@ class MultitrackConverter(Converter):
         note_on = pitched_slot & (tokens >= FIRST_PITCH_TOKEN) & (tokens < MELODY_VOCAB)
         moved = np.where(note_on, tokens + shift, tokens)
         bad = note_on & ((moved < FIRST_PITCH_TOKEN) | (moved >= MELODY_VOCAB))
-        return {**arrays, "tokens": moved}, ~bad.reshape(len(tokens), -1).any(axis=1)
+        ok = np.asarray(~bad.reshape(len(tokens), -1).any(axis=1))
+        return {**arrays, "tokens": moved}, ok
+
+
+_Tuple = tuple[int, int, int, int]  # pitch, start, end, velocity
+
+
+def _line(notes: list[_Tuple]) -> list[_Tuple]:
+    """`monophonic(notes, top=True)` on (pitch, start, end, velocity) tuples in (start, pitch, end) order."""
+    by_step: dict[int, _Tuple] = {}
+    for n in notes:
+        best = by_step.get(n[1])
+        if best is None or n[0] > best[0]:
+            by_step[n[1]] = n
+    line: list[_Tuple] = []
+    for step in sorted(by_step):
+        n = by_step[step]
+        if line and line[-1][2] > step:
+            cur = line[-1]
+            if cur[0] > n[0]:
+                continue
+            line[-1] = (cur[0], cur[1], step, cur[3])
+        line.append(n)
+    return line
+
+
+def _line_tokens(line: list[_Tuple], steps: int) -> list[int]:
+    """`encode_line` of a `_line`."""
+    tokens = [NO_EVENT] * steps
+    for i, (pitch, start, end, _) in enumerate(line):
+        if 0 <= start < steps:
+            tokens[start] = FIRST_PITCH_TOKEN + fit_pitch(pitch) - MIN_PITCH
+            following = line[i + 1][1] if i + 1 < len(line) else steps
+            if end < min(following, steps):
+                tokens[end] = NOTE_OFF
+    return tokens
 
 
 def _slot_tracks(tracks: Sequence[Track], slots: int) -> list[Track]:

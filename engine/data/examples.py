@@ -9,11 +9,14 @@ from typing import Any
 
 import numpy as np
 
+from engine.data.coverage import Coverage
+
 
 @dataclass(frozen=True, slots=True)
 class FileReport:
     """What one file gave: `used`, or the `reason` it was skipped; bars, tracks with roles, examples, the
-    parts left out (other meters) and what reading dropped or guessed (`notices`)."""
+    parts left out (other meters), what reading dropped or guessed (`notices`) and, per config, how many
+    of the notes in its usable bars the examples keep (`coverage`, engine/data/coverage.py)."""
 
     path: str
     reason: str | None
@@ -22,6 +25,7 @@ class FileReport:
     examples: dict[str, int] = field(default_factory=dict)
     skipped_parts: tuple[str, ...] = ()
     notices: tuple[str, ...] = ()
+    coverage: dict[str, Coverage] = field(default_factory=dict)
 
     @property
     def used(self) -> bool:
@@ -46,24 +50,29 @@ class FileReport:
                 reason = f"no usable {' or '.join(configs)} windows in its {record['bars']} bars of 4/4"
         tracks = tuple(record.get("tracks", ()))
         notices = tuple(record.get("notices", ()))
-        return cls(str(path), reason, int(record.get("bars", 0)), tracks, examples, parts, notices)
+        kept = record.get("coverage", {})
+        covered = {c: Coverage(int(kept[c][0]), int(kept[c][1])) for c in configs if c in kept}
+        return cls(str(path), reason, int(record.get("bars", 0)), tracks, examples, parts, notices, covered)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "path": self.path, "used": self.used, "reason": self.reason, "bars": self.bars,
             "tracks": list(self.tracks), "examples": self.examples, "skipped_parts": list(self.skipped_parts),
             "notices": list(self.notices),
+            "coverage": {c: {"notes": v.notes, "kept": v.kept} for c, v in self.coverage.items()},
         }  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
 class PrepareReport:
-    """The outcome of `prepare`: one FileReport per MIDI path, examples per config, seconds taken."""
+    """The outcome of `prepare`: one FileReport per MIDI path, examples per config, seconds taken, and
+    per config the notes in the usable bars of all files and how many of them its examples keep."""
 
     folder: str
     files: list[FileReport]
     examples: dict[str, int]
     seconds: float
+    coverage: dict[str, Coverage] = field(default_factory=dict)
 
     @property
     def files_used(self) -> int:
@@ -79,6 +88,7 @@ class PrepareReport:
             "files_used": self.files_used,
             "files_skipped": [{"path": f.path, "reason": f.reason} for f in self.files_skipped],
             "examples": dict(self.examples),
+            "coverage": {c: {"notes": v.notes, "kept": v.kept} for c, v in self.coverage.items()},
             "seconds": round(self.seconds, 3),
             "files": [f.to_json() for f in self.files],
         }

@@ -13,23 +13,27 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import numpy as np
 import torch
 
+from engine.evaluation.checks import sample_checks
 from engine.evaluation.recon import reconstruction
 from engine.evaluation.report import Report, ReportData, render_markdown, with_verdict
-from engine.evaluation.style import TEMPERATURES, caps, sample_sets, style_scores
+from engine.evaluation.style import TEMPERATURES, caps, sample_sets, style_scores, to_patterns
+from engine.generation.gate import limits_for
 from engine.generation.runner import Runner
 from models.card import DataSummary, ModelCard
 from models.latent import LatentFit
 from models.musicvae import MusicVAE
+from models.report import SampleChecks
 from models.store import atomic_write
 
 if TYPE_CHECKING:
+    from engine.data.bar_index import BarIndex
     from engine.data.dataset import Examples
 
 Progress = Callable[[int, int], None]
@@ -61,6 +65,7 @@ def report_for_training(
     seed: int = 0,
     source: str = "held-out files of the training folder",
     progress: Progress | None = None,
+    index: BarIndex | None = None,
     latent: LatentFit | None = None,
 ) -> Report:
     """The report card of `model` given its held-out and training examples (arrays as in CONTRIBUTING).
@@ -68,7 +73,8 @@ def report_for_training(
     `data` is the training music's summary from the model card (None: unknown), `name` the model's,
     `latent` its Gaussian of the training codes (None: samples from N(0, I), as such a model samples).
     Either side may be None or empty: its numbers are then None. `source` says in the report which music
-    was held out; `progress(done, total)` is called after each stage.
+    was held out; `progress(done, total)` is called after each stage; `index` holds the training bars
+    for the copy check (None: copies are not measured).
     """
     from engine.data.converters import CONVERTERS
 
@@ -76,7 +82,7 @@ def report_for_training(
     data = data or DataSummary()
     config = model.cfg.name
     converter = CONVERTERS[config]
-    total, done = 5 + len(TEMPERATURES), [0]
+    total, done = 6 + len(TEMPERATURES), [0]
 
     def tick() -> None:
         done[0] += 1
@@ -102,6 +108,8 @@ def report_for_training(
     chosen = dict(style.part_temperatures) or None
     samples = sample_sets(runner, references[1] or references[0], chosen, seed)
     tick()
+    checks = report_checks(runner, data, train, references[1], index, seed, chosen)
+    tick()
     report = Report(
         model=name or config,
         config=config,
@@ -112,11 +120,37 @@ def report_for_training(
         style=style,
         seed=seed,
         device=str(device),
+        checks=checks,
         samples=samples,
     )
     report = with_verdict(report, round(time.perf_counter() - t0, 2))
     tick()
     return report
+
+
+def report_checks(
+    runner: Runner,
+    data: DataSummary,
+    train: Examples | None,
+    heldout: dict[str, np.ndarray],
+    index: BarIndex | None,
+    seed: int,
+    recommended: Mapping[str, float] | None = None,
+) -> SampleChecks:
+    """The sample checks (engine/evaluation/checks.py) against the card's statistics of the training
+    music, else those of the training examples at hand, else general limits: at each of TEMPERATURES and
+    at the model's defaults (`recommended` per-part temperatures over the runner's own defaults: what
+    `sample` and the app use when the musician chooses none)."""
+    from engine.data.gate_stats import examples_gate_stats
+
+    stats = data.music.gate
+    if stats is None and train is not None and len(train):
+        stats = examples_gate_stats(train, seed)
+    limits = limits_for(runner.spec, stats, data.transposed)
+    real = to_patterns(runner.converter, heldout)
+    default = runner.temperatures(dict(recommended) if recommended else None)
+    n = caps(runner.converter.steps)[3]
+    return sample_checks(runner, limits, index, real, n, seed, TEMPERATURES, default)
 
 
 def _heldout_ids(files: list[str], folder: Path, held: list[str]) -> list[int]:
@@ -188,10 +222,21 @@ def evaluate(
         if train_folder is not None and train_folder.is_dir():
             train = _examples(train_folder, config, required=False)
         source = f"all {len(np.unique(examples.file_ids))} usable files in {Path(folder).name}/"
+    index = _index(model_dir, card)
     return report_for_training(
         model, card.data, heldout, train, device, name=model_name, seed=seed, source=source,
-        progress=progress, latent=card.latent,
+        progress=progress, index=index, latent=card.latent,
     )  # fmt: skip
+
+
+def _index(model_dir: str | Path, card: ModelCard) -> BarIndex | None:
+    """The model's training bars for the copy check: its folder's index, else built from its training
+    folder when that is still there (engine/generation/checking.py)."""
+    from engine.generation.checking import ClipChecker
+    from engine.registry import resolve_model
+    from models.spec import spec_of
+
+    return ClipChecker(spec_of(card.config.name), lambda: card.data, resolve_model(model_dir)).index()
 
 
 def _load(model_dir: str | Path, device: Any) -> tuple[MusicVAE, ModelCard, str]:
@@ -207,6 +252,10 @@ def _load(model_dir: str | Path, device: Any) -> tuple[MusicVAE, ModelCard, str]
     return model, card, folder.name
 
 
+@overload
+def _examples(folder: Path, config: str, required: Literal[True] = True) -> Examples: ...
+@overload
+def _examples(folder: Path, config: str, required: bool) -> Examples | None: ...
 def _examples(folder: Path, config: str, required: bool = True) -> Examples | None:
     """The folder's examples, untransposed (we test the music as it is)."""
     from engine.data.dataset import DatasetError, load_examples

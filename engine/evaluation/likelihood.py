@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import torch
@@ -20,6 +21,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from models import band
+from models.decoders import CoreDecoder
 from models.musicvae import MusicVAE
 from models.spec import DecoderKind
 from models.vocab import (
@@ -45,7 +47,9 @@ def batch_size(model: MusicVAE, size: int = BATCH) -> int:
     return max(2, min(size, 512 // (cfg.bars * cfg.slots))) if cfg.decoder is DecoderKind.BAND else size
 
 
-def batches(arrays: Mapping[str, np.ndarray], device: torch.device, size: int = BATCH) -> Iterator[dict]:
+def batches(
+    arrays: Mapping[str, np.ndarray], device: torch.device, size: int = BATCH
+) -> Iterator[dict[str, Tensor]]:
     """The examples' token and head arrays (no tempo) as tensors on `device`, `size` at a time."""
     keys = [k for k in arrays if k != "tempo"]
     n = len(arrays[keys[0]])
@@ -78,7 +82,7 @@ def teacher_forced_logits(model: MusicVAE, z: Tensor, batch: Mapping[str, Tensor
         cond = torch.cat([cond, model.program_embed(program.reshape(-1))], dim=-1)
     for track, dec in zip(cfg.tracks, model.decoders, strict=True):
         tokens = batch[track]
-        logits, _ = dec(model._segments(tokens), cond, model._starts(tokens, dec.vocab))
+        logits, _ = dec(model._segments(tokens), cond, model._starts(tokens, cast(CoreDecoder, dec).vocab))
         out[track] = logits.reshape(*tokens.shape, -1)
     return out
 

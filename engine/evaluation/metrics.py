@@ -15,10 +15,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from engine.evaluation.parts import part_of
 from engine.music.pattern import STEPS_PER_BAR, Pattern
 from models.vocab import DRUM_CLASS_OF, DRUM_CLASSES
+
+Feature = npt.NDArray[np.float64] | np.float64  # one clip's feature: a vector (D,) or a scalar
 
 PITCHED_FEATURES = (
     "pitch_classes",
@@ -78,7 +81,7 @@ def repetition(events: Sequence[tuple[int, int]], steps: int, bar: int = STEPS_P
     return float(np.mean(scores)) if scores else float("nan")
 
 
-def pitched_features(pattern: Pattern) -> dict[str, np.ndarray]:
+def pitched_features(pattern: Pattern) -> dict[str, Feature]:
     """The pitched-track features of one clip; NaN where a feature is undefined (e.g. no notes).
 
     Returns pitch_classes (12,) summing to 1, and scalars (shape ()) pitch_range, pitch_interval (mean
@@ -112,7 +115,7 @@ def pitched_features(pattern: Pattern) -> dict[str, np.ndarray]:
     }
 
 
-def drum_features(pattern: Pattern, drum_class: Mapping[int, int] = DRUM_CLASS_OF) -> dict[str, np.ndarray]:
+def drum_features(pattern: Pattern, drum_class: Mapping[int, int] = DRUM_CLASS_OF) -> dict[str, Feature]:
     """The drum-track features of one clip.
 
     Returns drum_hit_rate (9,) (share of steps on which each of the 9 drum classes plays), drum_groove
@@ -171,8 +174,11 @@ def set_features(patterns: Sequence[Pattern], names: Sequence[str]) -> dict[str,
     return out
 
 
-def _distances(a: np.ndarray, b: np.ndarray | None, rng: np.random.Generator) -> np.ndarray:
+def _distances(
+    a: npt.NDArray[np.float64], b: npt.NDArray[np.float64] | None, rng: np.random.Generator
+) -> npt.NDArray[np.float64]:
     """Euclidean distances between rows: all pairs within `a` when b is None, else all a×b pairs."""
+    d: npt.NDArray[np.float64]
     if b is None:
         i, j = np.triu_indices(len(a), k=1)
         d = np.linalg.norm(a[i] - a[j], axis=1)
@@ -183,15 +189,18 @@ def _distances(a: np.ndarray, b: np.ndarray | None, rng: np.random.Generator) ->
     return d
 
 
-def _kde(samples: np.ndarray, grid: np.ndarray, width: float) -> np.ndarray:
+def _kde(
+    samples: npt.NDArray[np.float64], grid: npt.NDArray[np.float64], width: float
+) -> npt.NDArray[np.float64]:
     """Gaussian KDE on an even grid, binned: histogram the samples, then smooth with the kernel."""
-    step = grid[1] - grid[0]
+    step = float(grid[1] - grid[0])
     edges = np.append(grid - step / 2, grid[-1] + step / 2)
     counts = np.histogram(samples, edges)[0].astype(np.float64)
     half = min(int(np.ceil(4 * width / step)), (grid.size - 1) // 2)
     x = np.arange(-half, half + 1) * step
     kernel = np.exp(-0.5 * (x / width) ** 2)
-    return np.convolve(counts, kernel / kernel.sum(), mode="same") / (samples.size * step)
+    density: npt.NDArray[np.float64] = np.convolve(counts, kernel / kernel.sum(), mode="same")
+    return density / (samples.size * step)
 
 
 def _bandwidth(samples: np.ndarray, floor: float) -> float:
@@ -230,7 +239,7 @@ def overlap(reference: np.ndarray, candidate: np.ndarray, seed: int = 0) -> Over
     pad = 4 * max(w_intra, w_inter)
     grid = np.linspace(min(intra.min(), inter.min()) - pad, max(intra.max(), inter.max()) + pad, _GRID)
     p, q = _kde(intra, grid, w_intra), _kde(inter, grid, w_inter)
-    step = grid[1] - grid[0]
+    step = float(grid[1] - grid[0])
     area = float(np.minimum(p, q).sum() * step)
     eps = 1e-12
     kld = float(np.sum(p * np.log((p + eps) / (q + eps))) * step)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.music.pattern import STEPS_PER_BAR, Pattern, Role, Track
+from engine.music.pattern import STEPS_PER_BAR, Note, Pattern, Role, Track
 from models.report import PartStats
 
 PARTS = ("melody", "bass", "drums")
@@ -28,7 +28,7 @@ def part_of(track: Track) -> str:
     return "bass" if track.role == Role.BASS else "melody"
 
 
-def part_notes(clip: Pattern, part: str) -> list:
+def part_notes(clip: Pattern, part: str) -> list[Note]:
     """The notes of `clip`'s tracks that play `part`."""
     return [n for t in clip.tracks if part_of(t) == part for n in t.notes]
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 
+from engine.evaluation.checks import check_lines, check_section
 from engine.evaluation.metrics import feature_label
 from models.report import (
     FeatureScore,
@@ -223,7 +224,7 @@ def verdict(r: Report) -> tuple[str, ...]:
     """Plain sentences for a musician; the first is the headline."""
     style, parts = _style_line(r), _parts_line(r)
     headline = f"{_learned_from(r)}. {_accuracy_line(r)}."
-    lines = [headline] + [line + "." for line in (parts, style) if line] + _fit_lines(r)
+    lines = [headline] + [line + "." for line in (parts, style) if line] + check_lines(r) + _fit_lines(r)
     lines += [line + "." for line in (_latent_line(r), _temperature_line(r)) if line]
     if r.style.best_temperature is not None and not r.style.part_temperatures:
         t = r.style.best_temperature
@@ -344,6 +345,7 @@ def render_markdown(r: Report) -> str:
             + base,
             "",
         ] + _style_rows(r.style)
+    lines += check_section(r)
     d = r.data
     lines += [
         "",

@@ -2,9 +2,10 @@
 """Completing a clip with a band model: new instruments (drums, a bass, a melody or chords) in one
 window of the model's length, in the clip's meter.
 
-As for multitrack_1bar (engine/generation/complete_multitrack.py): the (bar, slot) sequences decode
-independently given z and the bar's conductor embedding, so after fitting z to the kept tracks each
-missing part is read from a slot decoded with its program restricted to the part's instruments.
+As multitrack_1bar did before whole-song completion (engine/generation/infill.py): the (bar, slot)
+sequences decode independently given z and the bar's conductor embedding, so after fitting z to the
+kept tracks each missing part is read from a slot decoded with its program restricted to the part's
+instruments.
 """
 
 from __future__ import annotations
@@ -13,22 +14,70 @@ import dataclasses
 from collections.abc import Sequence
 
 import numpy as np
+import torch
 
-from engine.generation.complete import (
+from engine.generation.fit import FittedClip, GenerationError
+from engine.generation.humanize import finish
+from engine.generation.infill import (
     NOTHING_ASKED,
+    PART_PROGRAMS,
     ROLE_OF,
     NothingToWrite,
     fit_latent,
     part_of,
-    with_new_parts,
 )
-from engine.generation.complete_multitrack import plan, program_mask
-from engine.generation.fit import GenerationError
-from engine.generation.humanize import finish
 from engine.generation.runner import Notices, Runner, Temperature
 from engine.music.keys import Key
-from engine.music.pattern import Pattern
-from models.vocab import EMPTY_SLOT
+from engine.music.pattern import Pattern, Track
+from models.vocab import EMPTY_SLOT, PROGRAM_CLASSES
+
+
+def program_mask(part: str) -> torch.Tensor:
+    """(PROGRAM_CLASSES,) bool: the program classes a slot may take to play `part` (PART_PROGRAMS)."""
+    mask = torch.zeros(PROGRAM_CLASSES, dtype=torch.bool)
+    mask[PART_PROGRAMS[part]] = True
+    return mask
+
+
+def plan(clip: Pattern, parts: Sequence[str] | None) -> list[str]:
+    """The parts to write: `parts`, or those the clip lacks. GenerationError for an unknown part,
+    NothingToWrite when there is nothing to write."""
+    present = {part_of(t) for t in clip.tracks if t.notes}
+    if parts is None:
+        write = [p for p in PART_PROGRAMS if p not in present]
+        if not write:
+            raise NothingToWrite(
+                "the clip already has drums, bass and melody, so nothing was written; "
+                "say which to rewrite with --parts"
+            )
+        return write
+    unknown = [p for p in parts if p not in PART_PROGRAMS]
+    if unknown:
+        raise GenerationError(f"unknown part {unknown[0]!r}; choose from {', '.join(PART_PROGRAMS)}")
+    write = [p for p in PART_PROGRAMS if p in parts]
+    if not write:
+        raise NothingToWrite(NOTHING_ASKED)
+    return write
+
+
+def with_new_parts(clip: Pattern, fitted: FittedClip, write: Sequence[str], new: Sequence[Track]) -> Pattern:
+    """The whole clip (its source and every event kept) with the new parts placed where the model's window
+    starts and cut to the clip's end; a part being rewritten loses only its notes inside that window."""
+    lo, hi = fitted.start, min(fitted.start + fitted.pattern.steps, clip.steps)
+    kept = [
+        t if part_of(t) not in write else t.with_notes(n for n in t.notes if not lo <= n.start < hi)
+        for t in clip.tracks
+    ]
+    placed = []
+    for t in new:
+        notes = [
+            dataclasses.replace(n, start=n.start + lo, end=min(n.end + lo, clip.steps), ref=-1)
+            for n in t.notes
+            if n.start + lo < hi
+        ]
+        if notes:
+            placed.append(dataclasses.replace(t, notes=tuple(notes), channel=None))
+    return clip.with_tracks(kept + placed)
 
 
 def complete_band(

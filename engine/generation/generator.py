@@ -10,7 +10,7 @@ cut, a key was guessed). The work is done by the model's `Runner` (engine/genera
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -18,11 +18,12 @@ import torch
 
 from engine.device import pick_device
 from engine.generation.chain import chain, segments_needed, smooth_path
+from engine.generation.checking import Checked, ClipChecker
 from engine.generation.complete import complete, parse_parts
 from engine.generation.complete_band import complete_band
-from engine.generation.complete_multitrack import complete_multitrack
 from engine.generation.fit import FittedClip, GenerationError, carry_maps
 from engine.generation.humanize import finish, humanize
+from engine.generation.infill import fill
 from engine.generation.morph import REFINE, monotone_steps, note_distances
 from engine.generation.runner import Generated, Notices, Runner, Temperature, new_seed
 from engine.music.keys import Key
@@ -81,6 +82,7 @@ class Generator:
         spread = report.held_out.groove_spread if report and report.held_out else None
         recommended = dict(report.style.part_temperatures) if report else None
         self.runner = Runner(self.model, self.converter, self.device, data, spread, latent, recommended)
+        self.checker = ClipChecker(self.spec, lambda: self.runner.summary, path)
         self.feel = True
 
     @classmethod
@@ -173,7 +175,8 @@ class Generator:
     ) -> Generated:
         """One clip per latent code z (B, Z); temperature 0 = the most likely notes; `meter` ("3/4") the
         clips' meter for band models."""
-        seed, notices = new_seed(seed), []
+        seed = new_seed(seed)
+        notices: Notices = []
         resolved = self.runner.resolve_key(key, None, notices)
         m = self._meter(meter, notices)
         return _generated(self._decode(z, temperature, resolved, seed, tempo, notices, m), seed, notices)
@@ -211,24 +214,37 @@ class Generator:
         bars: int | None = None,
         key: Key | str | None = None,
         meter: Meter | str | None = None,
+        *,
+        checked: bool = True,
+        novel: bool = False,
     ) -> Generated:
         """n new clips from the prior; with `bars`, each is a chain of clips along a smooth latent path.
-        `meter` ("3/4", "7/8"): the clips' meter (band models; default 4/4)."""
+
+        `checked` (the default) redraws clips that fail the sample-quality gate, `novel` also those that
+        copy a bar of the training music (engine/generation/checking.py); `Generated.checked` says what
+        was set aside. Fewer than n clips come back when too few pass within the draws allowed.
+        `meter` ("3/4", "7/8"): the clips' meter (band models; default 4/4).
+        """
         _check_count(n)
-        seed, notices = new_seed(seed), []
+        seed = new_seed(seed)
+        notices: Notices = []
         resolved = self.runner.resolve_key(key, None, notices)
         m = self._meter(meter, notices)
         bar_steps = round((m or FOUR_FOUR).bar_steps)
         window = self.converter.window_steps(m or FOUR_FOUR)
-        if bars is None or bars * bar_steps == window:
-            clips = self._decode(self.runner.prior(n, seed), temperature, resolved, seed, None, notices, m)
-            return _generated(clips, seed, notices)
-        segs = segments_needed(bars, window, bar_steps)
-        gen = torch.Generator().manual_seed(seed)
-        paths = [smooth_path(segs, self.runner.source_size, gen) for _ in range(n)]
-        z = self.runner.to_code(torch.cat(paths))  # (n * segs, Z): where the training codes lie
-        clips = self._decode(z, temperature, resolved, seed, None, notices, m)
-        return _generated([chain(clips[i * segs : (i + 1) * segs], bars) for i in range(n)], seed, notices)
+
+        def draw(count: int, draw_seed: int) -> list[Pattern]:
+            if bars is None or bars * bar_steps == window:
+                z = self.runner.prior(count, draw_seed)
+                return self._decode(z, temperature, resolved, draw_seed, None, notices, m)
+            segs = segments_needed(bars, window, bar_steps)
+            gen = torch.Generator().manual_seed(draw_seed)
+            paths = [smooth_path(segs, self.runner.source_size, gen) for _ in range(count)]
+            z = self.runner.to_code(torch.cat(paths))  # (count * segs, Z): where the training codes lie
+            clips = self._decode(z, temperature, resolved, draw_seed, None, notices, m)
+            return [chain(clips[i * segs : (i + 1) * segs], bars) for i in range(count)]
+
+        return self._checked(draw, n, seed, notices, checked, novel)
 
     def variations(
         self,
@@ -238,19 +254,45 @@ class Generator:
         seed: int | None = None,
         temperature: Temperature = None,
         key: Key | str | None = None,
+        *,
+        checked: bool = True,
+        novel: bool = False,
     ) -> Generated:
-        """n clips near `clip`: its code moved by `amount` x random directions as long as a prior sample."""
+        """n clips near `clip`: its code moved by `amount` x random directions as long as a prior sample.
+        `checked` and `novel` as for `sample`."""
         _check_count(n)
         if amount < 0:
             raise GenerationError(f"--amount {amount} must be 0 or more (0 = the clip itself)")
-        seed, notices = new_seed(seed), []
+        seed = new_seed(seed)
+        notices: Notices = []
         resolved = self.runner.resolve_key(key, clip, notices)
         mu = self.runner.encode([clip], notices)  # (1, Z)
         window = self.runner.fit(clip, "the clip", []).pattern  # its notes are in `notices` already
-        d = self.runner.directions(n, seed)
-        d = d / d.norm(dim=1, keepdim=True) * math.sqrt(self.z_size)  # prior samples have norm ~ sqrt(Z)
-        clips = self._decode(mu + amount * d, temperature, resolved, seed, clip.tempo, notices, window.meter)
-        return _generated(carry_maps(clips, window), seed, notices)
+
+        def draw(count: int, draw_seed: int) -> list[Pattern]:
+            d = self.runner.directions(count, draw_seed)
+            d = d / d.norm(dim=1, keepdim=True) * math.sqrt(self.z_size)  # prior samples have norm ~ sqrt(Z)
+            clips = self._decode(
+                mu + amount * d, temperature, resolved, draw_seed, clip.tempo, notices, window.meter
+            )
+            return carry_maps(clips, window)
+
+        return self._checked(draw, n, seed, notices, checked, novel)
+
+    def _checked(
+        self,
+        draw: Callable[[int, int], list[Pattern]],
+        n: int,
+        seed: int,
+        notices: Notices,
+        checked: bool,
+        novel: bool,
+    ) -> Generated:
+        """`draw(n, seed)`'s clips, or with `checked` up to n that pass the checks (see `sample`)."""
+        if not checked:
+            return _generated(draw(n, seed), seed, notices)
+        clips, record = self.checker.run(draw, n, seed, novel, notices)
+        return _generated(clips, seed, notices, record)
 
     def interpolation_path(self, a: Pattern, b: Pattern, steps: int = 8) -> torch.Tensor:
         """(steps, Z) codes from A's mean to B's by spherical interpolation, both ends included."""
@@ -274,7 +316,8 @@ class Generator:
         """Clips morphing from A into B (A and B's reconstructions are the ends), each step no nearer A
         and no further from B in notes than the one before where the path allows
         (engine/generation/morph.py)."""
-        seed, notices = new_seed(seed), []
+        seed = new_seed(seed)
+        notices: Notices = []
         resolved = self.runner.resolve_key(key, a.concat(b), notices)
         path = self._path(a, b, (steps - 1) * REFINE + 1 if steps >= 2 else steps, notices)
         meter = self.runner.fit(a, "clip A", []).pattern.meter  # the morph plays in A's meter
@@ -312,7 +355,8 @@ class Generator:
         seed: int | None = None,
     ) -> Generated:
         """The clip at (x, y) of the square whose corners are A (0,0), B (1,0), C (0,1), D (1,1)."""
-        seed, notices = new_seed(seed), []
+        seed = new_seed(seed)
+        notices: Notices = []
         z = self._blend_codes(corners, [(x, y)], notices)
         meter = self._corner_meter(corners)
         clips = self._decode(z, temperature, None, seed, corners[0].tempo, notices, meter)
@@ -332,7 +376,8 @@ class Generator:
         """grid x grid clips; clips[i * grid + j] is at x = i / (grid - 1), y = j / (grid - 1)."""
         if grid < 2:
             raise GenerationError("a blend grid needs at least 2 points per side")
-        seed, notices = new_seed(seed), []
+        seed = new_seed(seed)
+        notices: Notices = []
         pts = [(i / (grid - 1), j / (grid - 1)) for i in range(grid) for j in range(grid)]
         z = self._blend_codes(corners, pts, notices)
         meter = self._corner_meter(corners)
@@ -347,23 +392,59 @@ class Generator:
         temperature: Temperature = None,
         key: Key | str | None = None,
     ) -> Generated:
-        """The clip with its missing parts (or `parts`, e.g. "melody,bass") written; the given parts come
-        back unchanged."""
-        seed, notices = new_seed(seed), []
-        write = {DecoderKind.MULTITRACK: complete_multitrack, DecoderKind.BAND: complete_band}.get(
-            self.spec.decoder, complete
-        )
+        """The song with its missing parts (or `parts`, e.g. "melody,bass") written for every 4/4 bar, in
+        overlapping windows that condition on what was written before (engine/generation/complete.py);
+        the given parts and every other event come back unchanged. A band model writes one window of its
+        length, in the song's meter (engine/generation/complete_band.py)."""
+        seed = new_seed(seed)
+        notices: Notices = []
+        write = complete_band if self.spec.decoder is DecoderKind.BAND else complete
         done = write(
             self.runner, clip, parse_parts(parts), seed=seed, temperature=temperature, key=key,
             feel=self.feel, notices=notices,
         )  # fmt: skip
         return _generated([done], seed, notices)
 
+    def infill(
+        self,
+        clip: Pattern,
+        bars: tuple[int, int] | None,
+        tracks: str | Sequence[str | int],
+        seed: int | None = None,
+        temperature: Temperature = None,
+        key: Key | str | None = None,
+    ) -> Generated:
+        """The song with `tracks` (part names melody/bass/drums, the song's track names, or track indices
+        from 0) rewritten over `bars` (1-based first and last bar, both included; None: every bar) so
+        that they join the bars around them (engine/generation/infill.py); everything else comes back
+        unchanged. GenerationError (one line) for what the model cannot write, e.g. a drum model asked
+        for a melody."""
+        if self.spec.decoder is DecoderKind.BAND:
+            raise GenerationError(
+                f"{self.spec.name} cannot infill yet: use Complete (one window) or another model to infill"
+            )
+        seed, notices = new_seed(seed), list[str]()
+        if isinstance(tracks, str):
+            names: list[str | int] = list(parse_parts(tracks) or [])
+        else:
+            names = [t if isinstance(t, int) else t.strip().lower() for t in tracks if str(t).strip()]
+        if not names:
+            raise GenerationError("say which tracks to fill, e.g. --tracks bass,drums")
+        done = fill(
+            self.runner, clip, names, bars, seed=seed, temperature=temperature, key=key, feel=self.feel,
+            notices=notices,
+        )  # fmt: skip
+        return _generated([done], seed, notices)
+
     def humanize(self, clip: Pattern, amount: float = 1.0, seed: int | None = None) -> Generated:
         """Same notes, with velocities and micro-timing learned from the training music."""
-        seed, notices = new_seed(seed), []
+        seed = new_seed(seed)
+        notices: Notices = []
         return _generated([humanize(self.runner, clip, amount, seed, notices)], seed, notices)
 
 
-def _generated(clips: Sequence[Pattern], seed: int, notices: Notices) -> Generated:
-    return Generated(tuple(clips), seed, tuple(notices))
+def _generated(
+    clips: Sequence[Pattern], seed: int, notices: Notices, checked: Checked | None = None
+) -> Generated:
+    """The call's result; a note repeated by several draws is given once."""
+    return Generated(tuple(clips), seed, tuple(dict.fromkeys(notices)), checked)

@@ -129,7 +129,9 @@ def _humanize_track(
     else:
         origins = [_span_start(spans, n.start) for n in track.notes]
         moving = [i for i, o in enumerate(origins) if o is not None]
-        positions = [(track.notes[i].start - origins[i]) % STEPS_PER_BAR for i in moving]
+        positions = [
+            (n.start - o) % STEPS_PER_BAR for n, o in zip(track.notes, origins, strict=True) if o is not None
+        ]
         if not moving:
             return track
     # all notes at once (this runs on every generated clip): the draws alternate velocity, offset per note,

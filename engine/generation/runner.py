@@ -16,19 +16,22 @@ import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import torch
 
 from engine.data.converter import Converter
 from engine.device import aten_lstm
+from engine.generation.checking import Checked
 from engine.generation.fit import FittedClip, GenerationError, fit_clip
-from engine.generation.groove import GrooveSpread, add_spread
+from engine.generation.groove import add_spread
 from engine.music.keys import Key, detect_key, key_from_histogram, logit_masks, parse_key
 from engine.music.pattern import FOUR_FOUR, Meter, Pattern
 from models.card import DataSummary, MusicStats
 from models.latent import LatentFit
 from models.musicvae import MusicVAE
+from models.report import GrooveSpread
 from models.spec import ModelSpec
 from models.vocab import DRUM_CLASSES
 
@@ -41,11 +44,13 @@ Temperature = float | Mapping[str, float] | None  # one for all parts, per part 
 
 @dataclass(frozen=True, slots=True)
 class Generated:
-    """What a generation call gives: the clips, the seed that makes them again, notes for the musician."""
+    """What a generation call gives: the clips, the seed that makes them again, notes for the musician,
+    and what the sample-quality gate and the copy check did (None: the call does not check its clips)."""
 
     clips: tuple[Pattern, ...]
     seed: int
     notices: tuple[str, ...] = ()
+    checked: Checked | None = None
 
     @property
     def clip(self) -> Pattern:
@@ -109,7 +114,7 @@ class Runner:
         self.latent = latent
         self.default_temperatures = {**self.spec.default_temperatures, **(temperatures or {})}
         self.summary = summary or DataSummary()
-        self._spread: GrooveSpread | bool | None = spread  # False once known to be missing
+        self._spread: GrooveSpread | Literal[False] | None = spread  # False once known to be missing
         self.tempo = float(self.summary.music.tempo_median or DEFAULT_TEMPO)
         self._measured = False  # music_stats() looked in the training folder already
         self._codes: dict[Pattern, torch.Tensor] = {}  # clip -> latent mean (Z,), oldest first

@@ -79,7 +79,8 @@ class LiveModels:
     def vary(self, clip: Pattern, amount: float, seed: int, key: Key | None) -> Pattern:
         """A clip near `clip` (amount 0 = the same, 1 = far), by the model that fits it."""
         gen = self._for(clip)
-        return self._take(gen.variations(clip, n=1, amount=amount, seed=seed, key=key))
+        # unchecked: a live answer is due on the next bar, and a redraw would cost a second decode
+        return self._take(gen.variations(clip, n=1, amount=amount, seed=seed, key=key, checked=False))
 
     def continue_(self, clip: Pattern, seed: int, key: Key | None) -> Pattern:
         """What could come next: the phrase's code moved part way toward a fresh prior sample (slerp)."""

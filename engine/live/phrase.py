@@ -111,18 +111,25 @@ class PhraseCapture:
                 return boundary if self._ends_at(boundary) else None
             return boundary  # early guess: nothing sounds now; more notes would make it stale
 
-    def clip(self, boundary: int, tempo: float) -> Pattern | None:
+    def clip(self, boundary: int, tempo: float, first_bar: int | None = None) -> Pattern | None:
         """The phrase ending at bar `boundary` as a clip (None without notes): from the bar of its first
-        onset, at most `max_bars` bars, quantised with the feel kept."""
+        onset (or from `first_bar`, e.g. a recording's bar 0), at most `max_bars` bars, quantised with
+        the feel kept."""
         with self._lock:
             notes = [n for n in self._notes if n.on < boundary * STEPS_PER_BAR]
         if not notes:
             return None
-        first = max(math.floor(min(n.on for n in notes) / STEPS_PER_BAR + 1 / 32), boundary - self.max_bars)
-        first = min(first, boundary - 1)
+        if first_bar is not None:
+            first = first_bar
+        else:
+            first = max(
+                math.floor(min(n.on for n in notes) / STEPS_PER_BAR + 1 / 32), boundary - self.max_bars
+            )
+            first = min(first, boundary - 1)
         base = first * STEPS_PER_BAR
         steps = (boundary - first) * STEPS_PER_BAR
-        pitched, drums = [], []
+        pitched: list[Note] = []
+        drums: list[Note] = []
         for n in notes:
             start = math.floor(n.on - base + 0.5)
             if not 0 <= start < steps:

@@ -54,6 +54,10 @@ class LiveNote:
     weight: float = 0.0
 
 
+# What a heap item carries: None (start), (channel, program), (channel, pitch) for a note-off, a LiveNote
+_Payload = tuple[int, int] | LiveNote | None
+
+
 @dataclass(frozen=True, slots=True)
 class Bar:
     """The notes starting in one bar, and the programs (channel, GM program 0..127) its parts use."""
@@ -114,7 +118,7 @@ class StreamPlayer:
         self._generation = -1
         self._next_bar = 0
         self._tick_n = 0
-        self._heap: list[tuple[float, int, int, object]] = []
+        self._heap: list[tuple[float, int, int, _Payload]] = []
         self._seq = itertools.count()
         self._programs: dict[int, int] = {}
         self._channels: set[int] = set()
@@ -236,7 +240,7 @@ class StreamPlayer:
             self._push(first * STEPS_PER_BAR, _START, None)
 
     def _next_position(self) -> float:
-        items = [self._next_bar * STEPS_PER_BAR]
+        items: list[float] = [self._next_bar * STEPS_PER_BAR]
         if self._heap:
             items.append(self._heap[0][0])
         if self._clocks_out() and self._clock_started:
@@ -274,20 +278,23 @@ class StreamPlayer:
         for note in bar.notes:
             self._push(base + note.on, _ON, note)
 
-    def _handle(self, at: float, kind: int, _seq: int, payload: object) -> None:
+    def _handle(self, at: float, kind: int, _seq: int, payload: _Payload) -> None:
         if kind == _START:
             self.output.send(mido.Message("songpos", pos=min(int(at), 16383)))
             self.output.send(mido.Message("start" if at <= 0 else "continue"))
             self._clock_started = True
         elif kind == _PROGRAM:
-            channel, program = payload  # type: ignore[misc]
+            assert isinstance(payload, tuple)  # (channel, program), pushed by _fetch
+            channel, program = payload
             self._programs[channel] = program
             self.output.send(mido.Message("program_change", channel=channel, program=program))
         elif kind == _OFF:
-            channel, pitch = payload  # type: ignore[misc]
+            assert isinstance(payload, tuple)  # (channel, pitch), pushed by _handle
+            channel, pitch = payload
             self._notes.send(mido.Message("note_off", channel=channel, note=pitch, velocity=0))
         else:
-            note: LiveNote = payload  # type: ignore[assignment]
+            assert isinstance(payload, LiveNote)
+            note = payload
             velocity = self.source.admit(note)
             if velocity is None:
                 return
@@ -299,7 +306,7 @@ class StreamPlayer:
             if self.on_note is not None:
                 self.on_note(at, note, velocity)
 
-    def _push(self, at: float, kind: int, payload: object) -> None:
+    def _push(self, at: float, kind: int, payload: _Payload) -> None:
         heapq.heappush(self._heap, (at, kind, next(self._seq), payload))
 
     def _clocks_out(self) -> bool:

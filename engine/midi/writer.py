@@ -14,10 +14,12 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol, TypeVar
 
 from engine.midi.reader import grid_note
 from engine.music import timing
-from engine.music.pattern import Note, Pattern, Track
+from engine.music.pattern import Meter, Note, Pattern, Track
+from engine.music.source import MidiSource
 from models.store import atomic_write
 from models.vocab import DRUM_CHANNEL
 
@@ -163,7 +165,7 @@ def _fresh(pattern: Pattern) -> tuple[int, list[_Event], list[_Pair], list[int],
     return tpq, events, pairs, [end] * (len(pattern.tracks) + 1), 1
 
 
-def _time_signature(meter) -> bytes:  # noqa: ANN001 - engine Meter
+def _time_signature(meter: Meter) -> bytes:
     exp = meter.denominator.bit_length() - 1
     return _meta(0x58, bytes((meter.numerator, exp, 24, 8)))
 
@@ -173,10 +175,10 @@ def _from_source(pattern: Pattern) -> tuple[int, list[_Event], list[_Pair], list
     assert src is not None
     tps = timing.ticks_per_step(src.tpq)
     dropped: set[tuple[int, int]] = set()  # (track, index) of source events not written
-    for p in src.notes:
-        dropped.add((p.track, p.on_index))
-        if p.off_index >= 0:
-            dropped.add((p.track, p.off_index))
+    for note in src.notes:
+        dropped.add((note.track, note.on_index))
+        if note.off_index >= 0:
+            dropped.add((note.track, note.off_index))
     events = [
         _Event(tick, t, i, raw)
         for t, track in enumerate(src.tracks)
@@ -207,7 +209,7 @@ def _from_source(pattern: Pattern) -> tuple[int, list[_Event], list[_Pair], list
     return src.tpq, events, pairs, ends, fmt
 
 
-def _source_note(src, n: Note, track: Track, tps: float, pid: int) -> _Pair:  # noqa: ANN001 - MidiSource
+def _source_note(src: MidiSource, n: Note, track: Track, tps: float, pid: int) -> _Pair:
     """A source note as it was, or moved by the change of its grid view (its length kept unless that
     changed too)."""
     p = src.notes[n.ref]
@@ -261,11 +263,28 @@ def _ordered(events: list[_Event], kept: set[int]) -> list[_Event]:
     return order_instants(events, kept)
 
 
-def order_instants(events: list, kept: frozenset[int] | set[int] = frozenset()) -> list:
+class InstantEvent(Protocol):
+    """What `order_instants` reads of an event: its tick, its note (`pair`, -1 for other events), whether
+    it is the note-on, and its raw bytes (status, key, ...)."""
+
+    @property
+    def tick(self) -> int: ...
+    @property
+    def pair(self) -> int: ...
+    @property
+    def on(self) -> bool: ...
+    @property
+    def data(self) -> bytes: ...
+
+
+_E = TypeVar("_E", bound=InstantEvent)
+
+
+def order_instants(events: list[_E], kept: frozenset[int] | set[int] = frozenset()) -> list[_E]:
     """`events` (sorted by tick; each with .tick, .pair, .on, .data) with every instant in a safe order;
     an off of a `kept` pair is not moved before the onset of another `kept` pair. Linear in the events
     (plus the notes of one key sounding at once)."""
-    out: list = []
+    out: list[_E] = []
     sounding: dict[tuple[int, int], set[int]] = {}
     i = 0
     while i < len(events):
@@ -277,13 +296,13 @@ def order_instants(events: list, kept: frozenset[int] | set[int] = frozenset()) 
     return out
 
 
-def _key(e) -> tuple[int, int]:  # noqa: ANN001 - an event with raw `data`
+def _key(e: InstantEvent) -> tuple[int, int]:
     return (e.data[0] & 0x0F, e.data[1])
 
 
 def _order_group(
-    group: list, sounding: dict[tuple[int, int], set[int]], kept: frozenset[int] | set[int]
-) -> list:
+    group: list[_E], sounding: dict[tuple[int, int], set[int]], kept: frozenset[int] | set[int]
+) -> list[_E]:
     """One instant: an off whose note sounds from before goes ahead of a new onset of its key; an off
     whose own onset comes later in the instant waits for it (a zero-length note)."""
     if len(group) == 1 and group[0].pair < 0:
@@ -293,8 +312,8 @@ def _order_group(
         if e.pair >= 0 and not e.on:
             later_offs.setdefault(_key(e), {})[e.pair] = idx
     done = [False] * len(group)
-    deferred: dict[int, object] = {}
-    out: list = []
+    deferred: dict[int, _E] = {}
+    out: list[_E] = []
 
     def emit(idx: int) -> None:
         e = group[idx]

@@ -12,10 +12,11 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import math
+import operator
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
     from engine.music.source import MidiSource
@@ -115,6 +116,9 @@ class Note:
         return dataclasses.replace(self, start=self.start + steps, end=self.end + steps)
 
 
+_NOTE_ORDER = operator.attrgetter("start", "pitch", "end")  # a Track's note order (C speed, as a key)
+
+
 @dataclass(frozen=True, slots=True)
 class Track:
     """The notes of one instrument, sorted by (start, pitch).
@@ -134,7 +138,7 @@ class Track:
             raise ValueError(f"program {self.program} outside 0..127")
         if self.channel is not None and not 0 <= self.channel <= 15:
             raise ValueError(f"channel {self.channel} outside 0..15")
-        ordered = tuple(sorted(self.notes, key=lambda n: (n.start, n.pitch, n.end)))
+        ordered = tuple(sorted(self.notes, key=_NOTE_ORDER))
         object.__setattr__(self, "notes", ordered)
 
     def with_notes(self, notes: Iterable[Note]) -> Track:
@@ -291,11 +295,14 @@ def _start(note: Note) -> int:
     return note.start
 
 
-def _step(change: tuple) -> float:
+_V = TypeVar("_V")  # the value of a (step, value) change: BPM or Meter
+
+
+def _step(change: tuple[float, object]) -> float:
     return change[0]
 
 
-def _between(changes: tuple, start: float, end: float) -> tuple:
+def _between(changes: tuple[tuple[float, _V], ...], start: float, end: float) -> tuple[tuple[float, _V], ...]:
     """The (step, value) changes with start < step < end (changes sorted by step)."""
     lo = bisect.bisect_right(changes, start, key=_step)
     hi = bisect.bisect_left(changes, end, lo, key=_step)

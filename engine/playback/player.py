@@ -353,7 +353,10 @@ class Player:
         `local` (pedals stay up), so a start or a seek mid-clip plays the right instruments."""
         if local <= 0:
             return
-        banks, controls, programs, wheels = {}, {}, {}, {}
+        banks: dict[tuple[int, int], mido.Message] = {}  # (channel, controller) -> the last change
+        controls: dict[tuple[int, int], mido.Message] = {}
+        programs: dict[int, mido.Message] = {}  # channel -> the last change
+        wheels: dict[int, mido.Message] = {}
         for _, msg in self._timeline.events[: bisect.bisect_left(self._positions, local)]:
             if msg.type == "program_change":
                 programs[msg.channel] = msg

@@ -103,7 +103,8 @@ class Timeline:
     def head(self, steps: float) -> Timeline:
         """The first `steps` steps (all of it if shorter); notes still sounding there are released."""
         steps = min(float(steps), self.steps)
-        kept, sounding = [], {}
+        kept: list[tuple[float, mido.Message]] = []
+        sounding: dict[tuple[int, int], int] = {}  # (channel, key) -> note-ons not yet closed
         for pos, msg in self.events:
             if pos >= steps:
                 break

@@ -11,7 +11,8 @@ from typing import TextIO
 
 @dataclass(frozen=True, slots=True)
 class TrainProgress:
-    """One progress report. `phase`: "loading", "training", "saving", "report" or "done".
+    """One progress report. `phase`: "start" (where a new model starts, engine/training/start.py),
+    "loading", "training", "saving", "report" or "done".
 
     `total_steps` is the step training will stop at (an estimate under a time budget); `accuracy` is the
     latest held-out teacher-forced token accuracy in 0..1 (None before the first check or without held-out

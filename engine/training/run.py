@@ -2,7 +2,8 @@
 """One training session's moving parts for `engine.training.train`: model, optimizer, data, state, saving.
 
 `TrainingRun.open` decides between a fresh model (sized to the music, models/presets.py `sized_for`),
-resuming the newest checkpoint in `out_dir`, and fine-tuning `from_model`; `step` runs one optimisation
+resuming the newest checkpoint in `out_dir`, and fine-tuning `from_model` (`fine_tune_config`: the base's
+KL weight kept, a lower learning rate); `step` runs one optimisation
 step; `evaluate` measures the held-out negative ELBO in bits per step (the best checkpoint has the
 lowest) and accuracy; `save` writes a checkpoint, with the Gaussian of the training codes when it is the
 best so far (what generation samples from).
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,10 @@ from models.latent import LatentFit, fit_latent
 from models.musicvae import MusicVAE
 from models.presets import ModelConfig, get_config, sized_for
 from models.spec import DecoderKind
+
+# A fine-tune's learning rate (the small presets train from scratch at 3e-3): measured with
+# benchmarks/finetune_threshold.py, docs/FINETUNE.md.
+FINE_TUNE_LEARNING_RATE = 1e-4
 
 # training windows whose codes the latent Gaussian is fitted to: 65,536 steps' worth, 256 to 1,024 windows
 # (trio: 256 windows, ~3 s on a busy CPU core; 2-bar configs: 1,024, ~2 s)
@@ -71,6 +76,23 @@ class RunState:
             bits=self.bits, best_bits=self.best_bits, device=str(device), world_size=world,
             batch_size=batch_size, threads=torch.get_num_threads(),
         )  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class FinishWork:
+    """What the end of a run costs, in units the run can time as it goes.
+
+    Attributes:
+        report_steps: the report card's work in training steps of this config (ModelSpec.report_steps:
+            both are the model's own arithmetic on the same device, so the ratio holds on a busy machine).
+        report_floor: seconds the report card takes at least (ModelSpec.report_seconds; GPU runs, whose
+            steps are fast while the card's scoring runs on the CPU).
+        eval_examples: held-out examples of the final accuracy check.
+    """
+
+    report_steps: float = 0.0
+    report_floor: float = 0.0
+    eval_examples: int = 0
 
 
 class TrainingRun:
@@ -126,12 +148,16 @@ class TrainingRun:
         cfg, st = self.cfg, self.state
         self.model.train()
         # reparameterisation noise seeded per step and rank, so a resumed run repeats an uninterrupted one
+        step_seed = st.seed * 1_000_003 + st.step * 7919 + self.info.rank
         noise = torch.Generator(device=self.device)
-        noise.manual_seed(st.seed * 1_000_003 + st.step * 7919 + self.info.rank)
+        noise.manual_seed(step_seed)
         batch = to_batch(self.data.train.arrays, index, self.device)
         for group in self.opt.param_groups:
             group["lr"] = cfg.learning_rate_at(st.step)
-        out = self.net(batch, beta=cfg.beta(st.step), generator=noise)
+        # dropout (nn.Dropout) draws from the global generator: seeded per step too, the caller's untouched
+        with torch.random.fork_rng(devices=[self.device] if self.device.type == "cuda" else []):
+            torch.manual_seed(step_seed)
+            out = self.net(batch, beta=cfg.beta(st.step), generator=noise)
         self.opt.zero_grad(set_to_none=True)
         out.loss.backward()
         torch.nn.utils.clip_grad_norm_(self.model.parameters(), cfg.grad_clip)
@@ -198,12 +224,25 @@ class TrainingRun:
         """Time to reserve for the report card (it samples and scores a few hundred clips; see the spec)."""
         return self.cfg.spec.report_seconds
 
+    def eval_size(self, limit: int | None) -> int:
+        """Held-out examples `evaluate(limit)` looks at."""
+        return len(self.eval_order[: limit or 1024])
+
+    def finish_work(self, report: bool) -> FinishWork:
+        """The end of this run (final check, and the report card when `report`) for the time budget."""
+        spec = self.cfg.spec
+        if not report:
+            return FinishWork(0.0, 0.0, self.eval_size(None))
+        return FinishWork(spec.report_steps, spec.report_seconds, self.eval_size(None))
+
     def write_report(self) -> Any:
+        from engine.data.bar_index import read_index
         from engine.evaluation.evaluate import report_for_training, write_report
 
         model, card = load_model(self.out_dir, self.device)
         report = report_for_training(
             model, card.data, self.data.heldout, self.data.train, self.device, name=card.name,
+            index=read_index(self.out_dir, self.cfg.name),
             latent=card.latent,
         )  # fmt: skip
         write_report(self.out_dir, report)
@@ -237,11 +276,22 @@ def _start(
             )
         if dict(base_card.vocabulary) != vocabulary(get_config(config)):
             raise CheckpointError(f"{from_model} uses a different vocabulary than {config}")
+        base.cfg = fine_tune_config(base.cfg)
         return base.train(), None, RunState(seed=seed), str(from_model)
     with torch.random.fork_rng(devices=[]):  # weights initialised from `seed`, the caller's RNG untouched
         torch.manual_seed(seed)
         model = MusicVAE(sized_for(get_config(config, size), bars))
     return model, None, RunState(seed=seed), None
+
+
+def fine_tune_config(cfg: ModelConfig) -> ModelConfig:
+    """A base model's config as a fine-tune trains it: the full KL weight from the first step (beta_rate
+    0: the base ended its warm-up long ago, and restarting it from 0 lets the codes drift from the prior
+    the base learned) and a learning rate of at most FINE_TUNE_LEARNING_RATE (decaying as the base's did),
+    so a few hundred steps on a small folder adapt the base rather than overwrite it. Saved in the new
+    model's card, so a resume trains the same way. Measured: docs/FINETUNE.md."""
+    lr = min(cfg.learning_rate, FINE_TUNE_LEARNING_RATE)
+    return replace(cfg, beta_rate=0.0, learning_rate=lr, min_learning_rate=min(cfg.min_learning_rate, lr))
 
 
 def stored_config(model_dir: Path) -> ModelConfig:

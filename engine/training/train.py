@@ -22,15 +22,17 @@ import torch
 from engine.device import pick_device, return_freed_memory
 from engine.training import distributed as ddp
 from engine.training.progress import TrainProgress
-from engine.training.run import RunState, TrainError, TrainingRun
+from engine.training.run import FinishWork, RunState, TrainError, TrainingRun
+from engine.training.trainset import index_training_bars
 
-__all__ = ["TrainProgress", "TrainResult", "train", "TrainError"]
+__all__ = ["FinishWork", "Pace", "TrainProgress", "TrainResult", "train", "TrainError"]
 
 DEFAULT_MINUTES = 10.0
 EVAL_SECONDS = 20.0  # held-out accuracy check at most this often...
 EVAL_SHARE = 0.1  # ... and using at most about this share of the time
 SAVE_SECONDS = 60.0  # checkpoint at least this often (what a kill -9 can lose)
 EVAL_EXAMPLES = 256
+EVAL_BATCH_GUESS = 32  # examples per training step assumed before the first held-out check is timed
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,42 +89,108 @@ def train(
             folder, config, Path(out_dir), size=size, from_model=from_model, device=dev, seed=seed,
             batch_size=batch_size, info=info, progress=say,
         )  # fmt: skip
-        reserve = session.report_seconds() if report else 0.0
-        budget = _Budget(minutes, steps, session.state.step, reserve, started)
+        if info.is_main:
+            index_training_bars(session.data, session.out_dir)  # the copy check's training bars
+        finish = session.finish_work(report)
+        budget = _Budget(minutes, steps, session.state.step, finish, started)
         return _run(session, budget, keep, info, say, cancel, report)
     finally:
         ddp.stop(info)
 
 
+class Pace:
+    """The run's measured pace: seconds per training step (a moving average, so that it follows the load
+    of the machine), per held-out example evaluated, per checkpoint save. Fed by the loop; read by
+    `_Budget` to plan the end of the run."""
+
+    SMOOTHING = 0.1  # weight of the newest step in the moving average (about the last 10-20 steps)
+
+    def __init__(self) -> None:
+        self.step_seconds: float | None = None
+        self.eval_seconds_per_example: float | None = None
+        self.save_seconds: float | None = None
+
+    def step(self, seconds: float) -> None:
+        old = self.step_seconds
+        self.step_seconds = seconds if old is None else old + self.SMOOTHING * (seconds - old)
+
+    def evaluated(self, seconds: float, examples: int) -> None:
+        if examples > 0:
+            self.eval_seconds_per_example = seconds / examples
+
+    def saved(self, seconds: float) -> None:
+        self.save_seconds = seconds
+
+
 class _Budget:
-    """When to stop: a target step, or a wall-clock deadline that leaves time for the report card."""
+    """When to stop: a target step, or a wall-clock deadline that leaves time for the end of the run (the
+    final accuracy check, the last save and the report card) at the pace measured so far, not an assumed
+    one: on a busy machine the reserve grows with the run's own slower steps.
+
+    `clock` gives seconds (time.monotonic; tests pass a fake one).
+    """
+
+    MARGIN = 1.25  # the end of a run may run a little slower than the steps before it
 
     def __init__(
-        self, minutes: float | None, steps: int | None, start: int, report_seconds: float, started: float
+        self,
+        minutes: float | None,
+        steps: int | None,
+        start: int,
+        finish: FinishWork,
+        started: float,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.t0, self.started = time.monotonic(), started
+        self.clock = clock
+        self.t0, self.started = clock(), started
         self.start, self.target = start, steps
-        total = (DEFAULT_MINUTES if minutes is None and steps is None else minutes or 0.0) * 60.0
-        self.report_seconds = report_seconds if total else 0.0
-        self.deadline = started + max(total - self.report_seconds, 0.0) if total else math.inf
+        self.total = (DEFAULT_MINUTES if minutes is None and steps is None else minutes or 0.0) * 60.0
+        self.finish = finish if self.total else FinishWork()
+        self.pace = Pace()
+
+    @property
+    def report_seconds(self) -> float:
+        """The report card's expected seconds at the measured step pace (its floor before any step)."""
+        f = self.finish
+        if not f.report_steps and not f.report_floor:
+            return 0.0
+        paced = f.report_steps * (self.pace.step_seconds or 0.0) * self.MARGIN
+        return max(f.report_floor, paced)
+
+    def reserve(self) -> float:
+        """Seconds to keep for the end of the run: final check, save and report card, at the measured pace.
+        Before the first evaluation an example is taken to cost what a training step costs per example
+        (a forward pass alone costs less)."""
+        f, pace = self.finish, self.pace
+        if not self.total:
+            return 0.0
+        per_example = pace.eval_seconds_per_example
+        if per_example is None:
+            per_example = (pace.step_seconds or 0.0) / max(EVAL_BATCH_GUESS, 1)
+        evaluate = per_example * f.eval_examples * self.MARGIN
+        save = (pace.save_seconds if pace.save_seconds is not None else 1.0) * self.MARGIN
+        return self.report_seconds + evaluate + save
+
+    @property
+    def deadline(self) -> float:
+        return self.started + max(self.total - self.reserve(), 0.0) if self.total else math.inf
 
     def done(self, step: int) -> bool:
-        return (self.target is not None and step >= self.target) or time.monotonic() >= self.deadline
+        return (self.target is not None and step >= self.target) or self.clock() >= self.deadline
 
     def total_steps(self, step: int) -> int:
         if self.target is not None:
             return self.target
-        rate = (step - self.start) / max(time.monotonic() - self.t0, 1e-6)
-        return step + int(rate * max(self.deadline - time.monotonic(), 0.0))
+        rate = (step - self.start) / max(self.clock() - self.t0, 1e-6)
+        return step + int(rate * max(self.deadline - self.clock(), 0.0))
 
     def seconds_left(self, step: int) -> float:
-        now = time.monotonic()
+        now = self.clock()
         if self.target is not None:
             rate = (step - self.start) / max(now - self.t0, 1e-6)
             left = (self.target - step) / rate if rate > 0 else math.nan
-        else:
-            left = self.deadline - now
-        return max(left, 0.0) + self.report_seconds
+            return max(left, 0.0) + self.reserve()
+        return max(self.deadline - now, 0.0) + self.reserve()
 
 
 def _run(
@@ -145,18 +213,23 @@ def _run(
         if ddp.any_rank(stop, info, s.device):
             cancelled = bool(cancel and cancel.is_set())
             break
+        before = time.monotonic()
         loss, kl = s.step(index)
         st.step, st.epoch = st.step + 1, epoch
         now = time.monotonic()
+        budget.pace.step(now - before)
         if info.is_main and now - last_eval >= eval_gap:
             s.evaluate(EVAL_EXAMPLES)
             last_eval = time.monotonic()
+            budget.pace.evaluated(last_eval - now, s.eval_size(EVAL_EXAMPLES))
             eval_gap = max(EVAL_SECONDS, (last_eval - now) / EVAL_SHARE)
             history.append({"step": st.step, "loss": loss, "kl": kl, "accuracy": st.accuracy or math.nan})
         if info.is_main and now - last_save >= SAVE_SECONDS:
             _notify(report, s, budget, loss, kl, "saving")
+            saving = time.monotonic()
             s.save(keep)
             last_save = time.monotonic()
+            budget.pace.saved(last_save - saving)
         st.loss, st.kl = loss, kl
         _notify(report, s, budget, loss, kl, "training")
     ddp.write_test_hash(s.model, info, st.step)

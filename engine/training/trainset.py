@@ -9,15 +9,17 @@ each see their own share of every epoch.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 import torch
 from torch.utils.data import DistributedSampler
 
+from engine.data.bar_index import INDEX_FILE, MAX_INDEX_FILES, build_index, write_index
 from engine.data.dataset import load_examples
 from engine.data.examples import Examples
+from engine.data.gate_stats import examples_gate_stats
 from engine.data.stats import folder_stats
 from models.card import DataSummary
 from models.spec import spec_of
@@ -55,10 +57,26 @@ def load_train_data(
         train_bars=_bars(train_orig, config),
         heldout_examples=len(heldout),
         transposed=len(train) != len(train_orig),
-        # loudness/timing per beat position, key, tempo of the training files: humanize and --key auto
-        music=folder_stats(folder, [f for f in original.files if f not in held_files]),
+        # loudness/timing per beat position, key, tempo of the training files: humanize and --key auto;
+        # each part's presence, density, note lengths and range: the sample-quality gate
+        music=replace(
+            folder_stats(folder, [f for f in original.files if f not in held_files]),
+            gate=examples_gate_stats(train_orig, seed),
+        ),
     )
     return TrainData(train, heldout, summary)
+
+
+def index_training_bars(data: TrainData, out_dir: Path) -> Path | None:
+    """Write the index of the training files' bars (the copy check) into the model folder, unless it is
+    there already (a resumed run) or there are more than MAX_INDEX_FILES files (about 40 ms a file)."""
+    path = out_dir / INDEX_FILE
+    held = set(data.summary.heldout_files)
+    files = [f for f in data.train.files if f not in held]
+    if path.exists() or len(files) > MAX_INDEX_FILES:
+        return None
+    out_dir.mkdir(parents=True, exist_ok=True)
+    return write_index(out_dir, build_index(files, data.train.config, data.summary.transposed))
 
 
 def _bars(examples: Examples, config: str) -> int:
@@ -87,8 +105,13 @@ class Batches:
     """
 
     def __init__(self, n: int, batch_size: int, seed: int, world: int = 1, rank: int = 0) -> None:
-        self.sampler = DistributedSampler(
-            range(n), num_replicas=world, rank=rank, shuffle=True, seed=seed, drop_last=True
+        self.sampler: DistributedSampler[int] = DistributedSampler(
+            range(n),  # type: ignore[arg-type]  # torch's stub wants a Dataset; it only reads len()
+            num_replicas=world,
+            rank=rank,
+            shuffle=True,
+            seed=seed,
+            drop_last=True,
         )
         self.batch_size = max(1, min(batch_size, len(self.sampler)))
         self.per_epoch = max(1, len(self.sampler) // self.batch_size)

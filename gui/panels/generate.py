@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 from engine.generation.runner import Generated, parse_part_temperatures
 from gui.panels.clips import ClipsPanel
 from gui.session import GenerationSettings, Session
-from gui.widgets.thumbnails import CLIP_ROLE, ClipList
+from gui.widgets.thumbnails import CLIP_ROLE, ClipList, mark_copy
 from models.vocab import BAND_METERS, NOTE_NAMES
 
 if TYPE_CHECKING:
@@ -70,6 +70,20 @@ class GeneratePanel(ClipsPanel):
             "New notes get the loudness and timing of the music the model learned from; "
             "off: every note at velocity 100, exactly on the grid"
         )
+        self.checked = QCheckBox("Redraw faulty clips")
+        self.checked.setChecked(True)
+        self.checked.setToolTip(
+            "Before you get a clip, Bandmate checks it: a part the model plays (melody, bass, drums) left "
+            "silent, a bar far busier than your music ever gets, a note held longer than your music holds "
+            "one, notes well outside a part's range, or silence. Such clips are drawn again, and the line "
+            "below says how many and why. Untick to get every clip as the model writes it."
+        )
+        self.novel = QCheckBox("Redraw copies of my music")
+        self.novel.setToolTip(
+            "Also draw again any clip with a bar that copies a bar of the music the model learned from, "
+            "note for note (pitch and 16th of every instrument; moved to another key counts too). "
+            "Copies are marked (copy) in the list either way: hover one to see which file and bar it copies."
+        )
         self.bars = QSpinBox()
         self.bars.setRange(0, 64)
         self.bars.setSpecialValueText("model length")
@@ -102,6 +116,8 @@ class GeneratePanel(ClipsPanel):
         self.feel.toggled.connect(lambda on: session.set_generation(feel=on))
         self.key.currentIndexChanged.connect(lambda _i: session.set_generation(key=self.key.currentData()))
         self.amount.valueChanged.connect(lambda v: session.set_generation(amount=v))
+        self.checked.toggled.connect(self._checks_changed)
+        self.novel.toggled.connect(lambda on: session.set_generation(novel=on))
         self.generate_button.clicked.connect(self.generate)
         self.vary_button.clicked.connect(self.variations)
         self.keep_button.clicked.connect(self.keep_selected)
@@ -118,6 +134,8 @@ class GeneratePanel(ClipsPanel):
         form.addRow("Variation amount", self.amount)
         form.addRow("Key", self.key)
         form.addRow("Feel", self.feel)
+        form.addRow("Checks", self.checked)
+        form.addRow("", self.novel)
         buttons = QHBoxLayout()
         for b in (self.generate_button, self.vary_button):
             buttons.addWidget(b)
@@ -132,7 +150,10 @@ class GeneratePanel(ClipsPanel):
     def _show_generation(self, g: GenerationSettings) -> None:
         """The session's generation settings in this panel's controls (which edit them); the controls'
         own signals are held meanwhile, so showing a setting never edits another."""
-        controls = (self.temperature, self.part_temperatures, self.feel, self.key, self.amount)
+        controls = (
+            self.temperature, self.part_temperatures, self.feel, self.key, self.amount,
+            self.checked, self.novel,
+        )  # fmt: skip
         for c in controls:
             c.blockSignals(True)
         try:
@@ -141,9 +162,16 @@ class GeneratePanel(ClipsPanel):
             self.feel.setChecked(g.feel)
             self.key.setCurrentIndex(max(0, self.key.findData(g.key)))
             self.amount.setValue(g.amount)
+            self.checked.setChecked(g.checked)
+            self.novel.setChecked(g.novel)
+            self.novel.setEnabled(g.checked)
         finally:
             for c in controls:
                 c.blockSignals(False)
+
+    def _checks_changed(self, on: bool) -> None:
+        self.novel.setEnabled(on)
+        self.session.set_generation(checked=on)
 
     def _parts_edited(self) -> None:
         text = self.part_temperatures.text().strip()
@@ -169,7 +197,16 @@ class GeneratePanel(ClipsPanel):
         meter = self.meter.currentData()
 
         def work(gen: Generator, _ctx: object) -> Generated:
-            return gen.sample(n, g.model_temperature, seed, bars=bars, key=g.key, meter=meter)
+            return gen.sample(
+                n,
+                g.model_temperature,
+                seed,
+                bars=bars,
+                key=g.key,
+                checked=g.checked,
+                novel=g.novel,
+                meter=meter,
+            )
 
         self.session.with_model(work, self.show_candidates, f"Generating {n} clip(s)")
 
@@ -181,17 +218,39 @@ class GeneratePanel(ClipsPanel):
         n, seed, g = self.count.value(), self._seed(), self.session.generation
 
         def work(gen: Generator, _ctx: object) -> Generated:
-            return gen.variations(clip, n, g.amount, seed, temperature=g.model_temperature, key=g.key)
+            return gen.variations(
+                clip,
+                n,
+                g.amount,
+                seed,
+                temperature=g.model_temperature,
+                key=g.key,
+                checked=g.checked,
+                novel=g.novel,
+            )
 
         self.session.with_model(work, self.show_candidates, f"Making {n} variation(s)")
 
     def show_candidates(self, result: Generated) -> None:
+        """The clips as thumbnails (a copy of the training music marked, naming its file and bar), and
+        what the checks redrew."""
         clips, seed, notices = result.clips, result.seed, result.notices
+        checked = result.checked
         self.candidates.clear()
         for i, clip in enumerate(clips):
-            self.candidates.add_clip(clip, f"seed {seed} #{i + 1}")
-        self.info.setText(" ".join(notices))
-        self.session.status.emit(f"{len(clips)} candidate(s) from seed {seed}: click one to hear it")
+            item = self.candidates.add_clip(clip, f"seed {seed} #{i + 1}")
+            copied = checked.copy_note(i) if checked else None
+            if copied:
+                mark_copy(item, f"Copies your training music note for note: {copied}")
+        redrawn = checked.note if checked else None
+        lines = [redrawn[0].upper() + redrawn[1:] + "."] if redrawn else []
+        self.info.setText(" ".join(lines + list(notices)))
+        status = f"{len(clips)} candidate(s) from seed {seed}: click one to hear it"
+        if checked and len(clips) < checked.asked:
+            status += f" (only {len(clips)} of {checked.asked} passed the checks)"
+        elif checked and checked.rejected:
+            status += f" ({len(checked.rejected)} redrawn)"
+        self.session.status.emit(status)
         if clips:
             self.candidates.setCurrentRow(0)
             self._clicked(self.candidates.item(0))

@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (
 
 from engine.live.mixer import Mix
 from engine.midi.files import read_clip
-from engine.music.keys import NOTE_NAMES
 from engine.music.pattern import Pattern
 from engine.playback.output import MidiOutput
 from gui.dnd import DragOut
@@ -36,6 +35,7 @@ from gui.session import Session
 from gui.widgets.xypad import XYPad
 from gui.workers import run_task
 from models.spec import LIVE_BAND
+from models.vocab import NOTE_NAMES
 
 BUNDLED = Path(__file__).resolve().parents[2] / "resources" / "examples" / "groove"
 SYNCS = ("Bandmate's tempo", "DAW's MIDI clock ('Bandmate Sync')", "Ableton Link")
@@ -167,8 +167,8 @@ class JamPanel(QWidget):
         if any(c is None for c in corners):
             self.session.status.emit("Fill the four corners of the Blend pad first")
             return
-        for i, clip in enumerate(corners):
-            self._set_corner(i, clip, f"blend {'ABCD'[i]}")  # type: ignore[arg-type]
+        for i, clip in enumerate(c for c in corners if c is not None):  # all four, checked above
+            self._set_corner(i, clip, f"blend {'ABCD'[i]}")
 
     def _load_corner(self, index: int, path: str) -> None:
         try:
@@ -181,7 +181,7 @@ class JamPanel(QWidget):
         from engine.live.jam import JamSettings
 
         return JamSettings(
-            self.pad.x, self.pad.y, self.speed.value() / 100, (4, 8)[self.phrase.currentIndex()],
+            self.pad.puck_x, self.pad.puck_y, self.speed.value() / 100, (4, 8)[self.phrase.currentIndex()],
             self.key.currentData(), self.session.generation.temperature, self.tempo.value(),
         )  # fmt: skip
 
@@ -230,7 +230,7 @@ class JamPanel(QWidget):
             return
         jam = self.mode.currentIndex() == 0
         corners, settings, mix, seed = (
-            list(self.corners),
+            [c for c in self.corners if c is not None],  # all four, checked above
             self.settings(),
             self.mix(),
             secrets.randbelow(2**31),
@@ -253,7 +253,9 @@ class JamPanel(QWidget):
 
         self.start_button.setEnabled(False)
         self.state.setText("Loading the models…")
-        run_task(self.session.executor, prepare, lambda r: self._go(*r, seed), self._failed, name="jam")
+        run_task(
+            self.session.executor, prepare, lambda r: self._go(r[0], r[1], seed), self._failed, name="jam"
+        )
 
     def _failed(self, reason: str) -> None:
         self.start_button.setEnabled(True)

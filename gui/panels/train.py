@@ -15,6 +15,7 @@ from typing import Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QFileDialog,
     QFormLayout,
@@ -32,6 +33,7 @@ from PySide6.QtWidgets import (
 
 from engine.registry import list_models, user_models_dir
 from engine.training.progress import TrainProgress
+from engine.training.start import SMALL_FOLDER
 from gui.dnd import safe_name
 from gui.panels.train_view import demote_headings, describe_prepare, format_seconds
 from gui.session import Session
@@ -63,8 +65,8 @@ class TrainPanel(QWidget):
         self.browse = QPushButton("Browse…")
         self.config = QComboBox()
         self.config.addItems(list(CONFIGS))
-        self.size = QComboBox()
-        self.size.addItems(["small", "big"])
+        self.size_box = QComboBox()  # not `size`: that is QWidget.size()
+        self.size_box.addItems(["small", "big"])
         self.minutes = QSpinBox()
         self.minutes.setRange(1, 24 * 60)
         self.minutes.setValue(10)
@@ -76,6 +78,15 @@ class TrainPanel(QWidget):
         self.batch.setRange(0, 4096)
         self.batch.setSpecialValueText("auto")
         self.start_from = QComboBox()
+        self.start_from.setToolTip(
+            f"Automatic: a folder of fewer than {SMALL_FOLDER} songs starts from the bundled model of this "
+            "type, which already knows a lot of music, and learns your band from there; a larger folder "
+            "tries both for a short while and goes on with the one that predicts your songs better"
+        )
+        self.scratch = QCheckBox("Start from scratch")
+        self.scratch.setToolTip("A new model that knows nothing but your folder (needs many songs)")
+        self.start_note = QLabel("")
+        self.start_note.setWordWrap(True)
         self.scan_button, self.train_button = QPushButton("Scan"), QPushButton("Train")
         self.stop_button, self.resume_button = QPushButton("Stop"), QPushButton("Resume")
         self.found = QPlainTextEdit()
@@ -98,11 +109,13 @@ class TrainPanel(QWidget):
         form = QFormLayout()
         form.addRow("Folder", row)
         form.addRow("Model type", self.config)
-        form.addRow("Size", self.size)
+        form.addRow("Size", self.size_box)
         form.addRow("Time limit", self.minutes)
         form.addRow("Steps", self.steps)
         form.addRow("Batch size", self.batch)
         form.addRow("Start from", self.start_from)
+        form.addRow("", self.scratch)
+        form.addRow("", self.start_note)
         buttons = QHBoxLayout()
         for b in (self.scan_button, self.train_button, self.stop_button, self.resume_button):
             buttons.addWidget(b)
@@ -121,11 +134,12 @@ class TrainPanel(QWidget):
         self.train_button.clicked.connect(lambda: self.start())
         self.stop_button.clicked.connect(self.stop)
         self.resume_button.clicked.connect(lambda: self.start(resume=True))
+        self.scratch.toggled.connect(lambda on: self.start_from.setEnabled(not on))
 
     def refresh_bases(self) -> None:
-        """Models that can be fine-tuned into the chosen model type."""
+        """Automatic (see the tooltip), or a model of the chosen type to fine-tune."""
         self.start_from.clear()
-        self.start_from.addItem("scratch (a new model)", "")
+        self.start_from.addItem("automatic (recommended)", "")
         for info in list_models():
             if info.config == self.config.currentText():
                 self.start_from.addItem(f"fine-tune {info.name} ({info.where})", str(info.path))
@@ -144,7 +158,7 @@ class TrainPanel(QWidget):
         return Path(text).expanduser()
 
     def _set_running(self, running: bool) -> None:
-        for w in (self.scan_button, self.train_button, self.config, self.size, self.folder):
+        for w in (self.scan_button, self.train_button, self.config, self.size_box, self.folder):
             w.setEnabled(not running)
         self.stop_button.setEnabled(running)
         self.resume_button.setEnabled(not running and self.out_dir is not None)
@@ -176,22 +190,26 @@ class TrainPanel(QWidget):
         folder = self._folder()
         if folder is None:
             return
-        config, size = self.config.currentText(), self.size.currentText()
+        config, size = self.config.currentText(), self.size_box.currentText()
         if not resume or self.out_dir is None:
             self.out_dir = (
                 user_models_dir() / f"{config}-{safe_name(folder.name)}-{time.strftime('%Y%m%d-%H%M')}"
             )
             self.plot.clear()
         out_dir = self.out_dir
-        base = None if resume else (self.start_from.currentData() or None)  # same out_dir = resume
+        scratch = self.scratch.isChecked()
+        base = None if resume or scratch else (self.start_from.currentData() or None)  # same out_dir: resume
         kwargs = dict(
             size=size,
             minutes=None if self.steps.value() else float(self.minutes.value()),
             steps=self.steps.value() or None,
             from_model=base,
+            scratch=scratch,
             device=self.session.settings.device,
             batch_size=self.batch.value() or None,
         )
+        if not resume:
+            self.start_note.setText("")
 
         def work(ctx: Any) -> Any:
             return run_training(folder, config, out_dir, progress=ctx.report, cancel=ctx.cancel, **kwargs)
@@ -217,6 +235,8 @@ class TrainPanel(QWidget):
             if p.accuracy is not None:
                 self.plot.add("held-out accuracy", p.step, p.accuracy)
         self.time_left.setText(f"{p.phase}, {format_seconds(p.seconds_left)} left")
+        if p.phase == "start":  # where the model starts, and what a pilot chose: kept in view
+            self.start_note.setText(p.message[0].upper() + p.message[1:] + ".")
         if p.message:
             self.session.status.emit(p.message)
 

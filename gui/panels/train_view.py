@@ -16,13 +16,18 @@ def format_seconds(seconds: float | None) -> str:
 
 
 def describe_prepare(report: PrepareReport, config: str | None = None) -> str:
-    """Files used (bars, examples), examples per model type, files skipped with their reasons."""
+    """Files used (bars, examples), examples per model type, the share of the notes in usable bars each
+    model type's examples keep, files skipped with their reasons."""
     skipped = report.files_skipped
     lines = [
         f"Found {len(report.files)} MIDI file(s) in {Path(report.folder).name}: "
         f"{report.files_used} usable, {len(skipped)} skipped ({report.seconds:.1f} s).",
         "Training examples: " + ", ".join(f"{k} {v}" for k, v in report.examples.items()),
     ]
+    kept = [f"{k} {v.share:.0%}" for k, v in report.coverage.items() if v.notes]
+    if kept:
+        total = max(v.notes for v in report.coverage.values())
+        lines.append(f"Notes each model type sees (of {total:,} in usable bars): " + ", ".join(kept))
     if config is not None and not report.examples.get(config):
         lines.append(f"No {config} examples here: pick another model type or another folder.")
     if skipped:

@@ -14,7 +14,8 @@ TRACK_COLOURS = ("#f2a541", "#4fb0c6", "#9c6ade", "#e0607e", "#6cc570", "#e8d25a
 DRUM_COLOUR = "#ef6f51"
 EMPTY_HINT = (
     "Pick a model, then Generate (Ctrl+G), or open a MIDI clip (Ctrl+O).\n"
-    "Double-click to add a note, drag to move, right-click or Delete to remove, Ctrl+wheel to zoom."
+    "Double-click to add a note, drag to move, drag its right edge to lengthen,\n"
+    "right-click removes, Ctrl+C/X/V/D copy, cut, paste, duplicate, Q quantizes, Ctrl+wheel zooms."
 )
 BG, ROW_ALT, BLACK_KEY, GRID, BAR, TEXT = "#1e2126", "#23272d", "#191c20", "#2f343b", "#5a616b", "#c9ced6"
 
@@ -87,7 +88,10 @@ def _paint_notes(p: QPainter, m: PianoRollModel, drag: tuple[int, int]) -> None:
     colours = [track_colour(m.pattern, i) for i in range(len(m.pattern.tracks))]
     for (track, level), rects in batches.items():
         p.setPen(QPen(colours[track].darker(160), 1))
-        p.setBrush(velocity_colour(colours[track], level * 8 + 4))
+        fill = velocity_colour(colours[track], level * 8 + 4)
+        if track in m.dimmed:  # muted, or another track is soloed
+            fill.setAlphaF(0.12)
+        p.setBrush(fill)
         p.drawRects(rects)
     if selected:
         p.setPen(QPen(QColor("#ffffff"), 1.5))
@@ -140,7 +144,34 @@ def _paint_velocity(p: QPainter, m: PianoRollModel) -> None:
         p.drawLines(batch)
         p.setPen(QPen(colour, 5, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
         p.drawPoints([ln.p2() for ln in batch])
+    _paint_velocity_values(p, m, base)
     p.setClipRect(QRectF(0, 0, m.width, m.height))
+
+
+def _paint_velocity_values(p: QPainter, m: PianoRollModel, base: float) -> None:
+    """The velocity as a number beside its bar: for selected notes, and for all when zoomed in enough."""
+    sel = m.selection
+    every = m.px_per_step >= 28
+    if not sel and not every:
+        return
+    font = p.font()
+    font.setPixelSize(9)
+    p.setFont(font)
+    last = -1e9  # numbers need ~26 px: closer ones are left out (chords and drum hits share a step)
+    for ref in sorted(
+        (r for r in m.notes() if every or r in sel), key=lambda r: r.note.start + r.note.offset
+    ):
+        x = m.x_of(ref.note.start + ref.note.offset) + 1
+        if not KEYS_W <= x <= m.width or x - last < 26:
+            continue
+        last = x
+        y = base - (VEL_H - 6) * ref.note.velocity / 127
+        p.setPen(QColor("#ffffff" if ref in sel else TEXT))
+        p.drawText(
+            QRectF(x + 3, max(m.grid_bottom, y - 6), 26, 12),
+            Qt.AlignmentFlag.AlignVCenter,
+            str(ref.note.velocity),
+        )
 
 
 def paint_overlay(p: QPainter, m: PianoRollModel, band: QRectF | None = None) -> None:

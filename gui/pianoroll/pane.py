@@ -1,29 +1,87 @@
 # SPDX-License-Identifier: MIT
-"""The piano roll with scroll bars and zoom buttons around it."""
+"""The piano roll with scroll bars, zoom buttons, the editing bar (grid, velocity of the selection,
+quantize with strength) and the track list (gui.pianoroll.tracks) around it."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QScrollBar, QToolButton, QWidget
+from collections.abc import Callable
 
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QScrollBar,
+    QSizePolicy,
+    QSpinBox,
+    QToolButton,
+    QWidget,
+)
+
+from engine.music.edit import GRIDS
+from engine.music.pattern import Pattern
 from gui.document import ClipDocument
+from gui.pianoroll.tracks import TrackList
 from gui.pianoroll.view import PianoRollView
 from gui.pianoroll.viewmodel import KEYS_W, RULER_H, VEL_H
+from gui.record import RecordBar
 
 
 class PianoRollPane(QWidget):
-    """A `PianoRollView` plus scroll bars that follow its view model, and zoom in/out/fit buttons."""
+    """A `PianoRollView` plus scroll bars that follow its view model, zoom in/out/fit buttons, the editing
+    bar and the track list.
+
+    Signals:
+        mix_changed(): Mute or Solo changed: what plays is `audible(pattern)`.
+    """
+
+    mix_changed = Signal()
 
     def __init__(self, doc: ClipDocument, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.view = PianoRollView(doc)
+        self.tracks = TrackList()
+        self.grid_box = QComboBox()
+        self.grid_box.addItems(list(GRIDS))
+        self.grid_box.setToolTip("Grid: moves snap to it, new notes are one cell long, Quantize aims at it")
+        self.velocity = QSpinBox()
+        self.velocity.setRange(0, 127)
+        self.velocity.setSpecialValueText("—")
+        self.velocity.setToolTip("Velocity of the selected notes (several at once); new notes get it too")
+        self.strength = QSpinBox()
+        self.strength.setRange(0, 100)
+        self.strength.setValue(100)
+        self.strength.setSuffix(" %")
+        self.strength.setToolTip("Quantize strength: 100 % puts notes on the grid, 50 % halves the distance")
+        self.quantize_button = QToolButton()
+        self.quantize_button.setText("Quantize")
+        self.quantize_button.setToolTip(
+            "Quantize the selected notes (all when none is selected) to the grid (Q)"
+        )
+        edit_bar = QHBoxLayout()
+        edit_bar.setContentsMargins(4, 0, 4, 0)
+        for label, widget in (
+            ("Grid", self.grid_box),
+            ("Velocity", self.velocity),
+            ("", self.quantize_button),
+            ("Strength", self.strength),
+        ):
+            if label:
+                edit_bar.addWidget(QLabel(label))
+            edit_bar.addWidget(widget)
+        edit_bar.addStretch(1)
+        self.record = RecordBar(doc)
+        self.edit_bar = edit_bar
         self.hbar = QScrollBar(Qt.Orientation.Horizontal)
         self.vbar = QScrollBar(Qt.Orientation.Vertical)
         self.info = QLabel()
         self.info.setStyleSheet("color: #7d848d;")
         tools = QHBoxLayout()
         tools.setContentsMargins(4, 0, 4, 0)
+        self.info.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # long names elide
         tools.addWidget(self.info, 1)
+        tools.addWidget(self.record)
         for text, tip, slot in (
             ("−", "Zoom out (Ctrl+wheel)", lambda: self.view.model.zoom_x(0.8)),
             ("+", "Zoom in (Ctrl+wheel)", lambda: self.view.model.zoom_x(1.25)),
@@ -37,18 +95,31 @@ class PianoRollPane(QWidget):
         grid = QGridLayout(self)
         grid.setContentsMargins(0, 0, 0, 0)
         grid.setSpacing(0)
-        grid.addWidget(self.view, 0, 0)
-        grid.addWidget(self.vbar, 0, 1)
-        grid.addWidget(self.hbar, 1, 0)
-        grid.addLayout(tools, 2, 0, 1, 2)
+        grid.addLayout(edit_bar, 0, 0, 1, 3)
+        grid.addWidget(self.tracks, 1, 0)
+        grid.addWidget(self.view, 1, 1)
+        grid.addWidget(self.vbar, 1, 2)
+        grid.addWidget(self.hbar, 2, 1)
+        grid.addLayout(tools, 3, 0, 1, 3)
+        self.grid_box.currentTextChanged.connect(self._grid)
+        self.velocity.valueChanged.connect(self._velocity)
+        self.strength.valueChanged.connect(lambda v: setattr(self.view, "quantize_strength", v / 100))
+        self.quantize_button.clicked.connect(
+            lambda: self.apply(lambda: self.view.quantize(self.view.quantize_strength))
+        )
+        self.tracks.mix_changed.connect(self._mix)
+        self.tracks.track_chosen.connect(lambda i: setattr(self.view, "active_track", i))
+        self.view.selection_changed.connect(lambda _n: self._show_selection())
+        doc.changed.connect(self._show_tracks)
+        self._show_tracks(doc.pattern)
         self.hbar.valueChanged.connect(self._scrolled)
         self.vbar.valueChanged.connect(self._scrolled)
         self.view.viewport_changed.connect(self.sync)
         doc.changed.connect(lambda _p: self.sync())
         self.sync()
 
-    def apply(self, action: object) -> None:
-        action()  # type: ignore[operator]
+    def apply(self, action: Callable[[], object]) -> None:
+        action()
         self.view.update()
         self.sync()
 
@@ -69,6 +140,39 @@ class PianoRollPane(QWidget):
             f"{self.view.doc.name}: {p.bars} bar(s), {len(p.tracks)} track(s), {p.note_count} notes, "
             f"{p.tempo:.0f} BPM"
         )
+
+    def audible(self, pattern: Pattern) -> Pattern:
+        """What plays of `pattern`: the tracks not muted (or the soloed ones)."""
+        return self.tracks.audible(pattern)
+
+    def _show_tracks(self, pattern: Pattern) -> None:
+        self.tracks.show_pattern(pattern)
+        self.tracks.setVisible(len(pattern.tracks) > 1)
+        self.view.model.dimmed = self.tracks.silent(len(pattern.tracks))
+        self._show_selection()
+
+    def _mix(self) -> None:
+        self.view.model.dimmed = self.tracks.silent(len(self.view.model.pattern.tracks))
+        self.view.update()
+        self.mix_changed.emit()
+
+    def _grid(self, name: str) -> None:
+        self.view.model.grid = GRIDS[name]
+
+    def _show_selection(self) -> None:
+        """The velocity box shows the selection's velocity (— when the notes differ or none is chosen)."""
+        values = {r.note.velocity for r in self.view.model.selection}
+        self.velocity.blockSignals(True)
+        self.velocity.setValue(values.pop() if len(values) == 1 else 0)
+        self.velocity.blockSignals(False)
+
+    def _velocity(self, value: int) -> None:
+        if value <= 0:
+            return
+        if self.view.model.selection:
+            self.view.set_velocity(value)
+        else:
+            self.view.new_velocity = value
 
     def _scrolled(self) -> None:
         m = self.view.model

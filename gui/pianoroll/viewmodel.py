@@ -61,6 +61,10 @@ class PianoRollModel:
         self.selection: set[NoteRef] = set()
         self.rows: list[Row] = []
         self.playhead: float | None = None
+        self.grid = 1  # steps per grid cell (16ths): moves snap to it, new notes are this long
+        self.auto_fit = True  # fit the clip on resize until the user zooms or scrolls
+        self.dimmed: set[int] = set()  # tracks painted faint (muted, or not soloed)
+        self.resize_by = 0  # steps added to the selected notes' length during a drag (preview)
         self._notes: list[NoteRef] = []
         self._notes_of: Pattern | None = None
         self._layout()
@@ -71,8 +75,19 @@ class PianoRollModel:
         self.pattern = pattern
         alive = {NoteRef(i, n) for i, t in enumerate(pattern.tracks) for n in t.notes}
         self.selection &= alive
+        top = self._top_anchor()
         self._layout()
+        if top is not None:  # the row that was at the top stays there (zoom and scroll keep their place)
+            index, inside = top
+            if index in self._row_index:
+                self.scroll_y = self._tops[self._row_index[index]] + inside
         self._clamp()
+
+    def _top_anchor(self) -> tuple[tuple[bool, int], float] | None:
+        if not self.rows or not self.pattern.tracks:
+            return None
+        i = max(0, bisect.bisect_right(self._tops, self.scroll_y) - 1)
+        return (self.rows[i].drum, self.rows[i].key), self.scroll_y - self._tops[i]
 
     def _layout(self) -> None:
         rows: list[Row] = []
@@ -150,9 +165,30 @@ class PianoRollModel:
         """(x, y, w, h) of a note in widget pixels; drum hits are one step wide."""
         drum = self.pattern.tracks[ref.track].is_drum
         length = 1 if drum else ref.note.duration
+        if self.resize_by and not drum and ref in self.selection:
+            length = self.resized(ref, self.resize_by).duration
         x = self.x_of(ref.note.start + ref.note.offset)
         row = self.row_of(ref)
         return x, self.y_of(row) + 1, length * self.px_per_step - 1, self.row_height(row) - 2
+
+    def edge_hit(self, x: float, y: float, grip: float = 5.0) -> NoteRef | None:
+        """A pitched note whose right edge is under (x, y): its last `grip` pixels (a third of a short note)
+        or 2 pixels past it. Dragging there changes the length."""
+        if x < KEYS_W or self.row_at(y) is None:
+            return None
+        for ref in reversed(self.notes()):
+            if self.pattern.tracks[ref.track].is_drum:
+                continue
+            nx, ny, nw, nh = self.note_rect(ref)
+            right = nx + nw
+            if right - min(grip, nw / 3) <= x <= right + 2 and ny - 1 <= y < ny + nh + 1:
+                return ref
+        return None
+
+    def resized(self, ref: NoteRef, dlen: int) -> Note:
+        """The note made `dlen` steps longer (at least one step, ending inside the clip)."""
+        end = max(ref.note.start + 1, min(self.pattern.steps, ref.note.end + dlen))
+        return dataclasses.replace(ref.note, end=end)
 
     def hit_test(self, x: float, y: float) -> NoteRef | None:
         """The topmost note under (x, y) in the grid, or None."""
@@ -180,6 +216,7 @@ class PianoRollModel:
 
     def zoom_x(self, factor: float, anchor_x: float | None = None) -> None:
         """Horizontal zoom keeping the step under `anchor_x` in place."""
+        self.auto_fit = False
         anchor_x = KEYS_W if anchor_x is None else anchor_x
         step = self.step_at(anchor_x)
         self.px_per_step = min(80.0, max(2.0, self.px_per_step * factor))
@@ -187,6 +224,7 @@ class PianoRollModel:
         self._clamp()
 
     def zoom_y(self, factor: float) -> None:
+        self.auto_fit = False
         self.row_h = min(40.0, max(5.0, self.row_h * factor))
         self._offsets()
         self._clamp()
@@ -203,9 +241,12 @@ class PianoRollModel:
             self.row_h = min(40.0, max(5.0, rows_h / (1.6 * max(1, drums))))
         self._offsets()
         self.scroll_x = self.scroll_y = 0.0
+        self.auto_fit = True
         self._clamp()
 
     def scroll_by(self, dx: float, dy: float) -> None:
+        if dx or dy:
+            self.auto_fit = False
         self.scroll_x += dx
         self.scroll_y += dy
         self._clamp()
@@ -235,6 +276,8 @@ class PianoRollModel:
         start = note.start + dstep
         if start < 0 or start >= self.pattern.steps:
             return None
+        if not dstep and not drow:
+            return note
         row = self.row_of(ref) + drow
         if not 0 <= row < len(self.rows) or self.rows[row].drum != self.pattern.tracks[ref.track].is_drum:
             return None
@@ -269,6 +312,16 @@ class PianoRollModel:
     def bar_number(self, step: float) -> int:
         """The 1-based bar that `step` lies in, in the clip's meters."""
         return bisect.bisect_right(self.pattern.bar_starts(), step + 1e-6)
+
+    # --- what other panels read ------------------------------------------------------------------
+    def selected_region(self) -> tuple[tuple[int, int], list[int]] | None:
+        """The bars (first, last; 1-based, both included) and the track indices (0-based) of the selected
+        notes, or None without a selection: what the Complete panel's Infill fills."""
+        if not self.selection:
+            return None
+        starts = self.pattern.bar_starts() or (0.0,)
+        bars = [bisect.bisect_right(starts, ref.note.start) for ref in self.selection]
+        return (min(bars), max(bars)), sorted({ref.track for ref in self.selection})
 
 
 def _beat_steps(meter: Meter) -> float:

@@ -7,7 +7,7 @@ each item keeps its Pattern under `CLIP_ROLE`, and dragging items out gives .mid
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QMimeData, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QIcon, QImage, QPainter, QPixmap
@@ -48,6 +48,28 @@ def paint_thumbnail(pattern: Pattern, size: QSize = THUMB) -> QPixmap:
             p.fillRect(rect, colour)
     p.end()
     return QPixmap.fromImage(image)
+
+
+COPY_MARK = "(copy)"
+
+
+def mark_copy(item: QListWidgetItem, why: str) -> None:
+    """Mark a candidate that copies the training music: a "copy" badge on its thumbnail, COPY_MARK after
+    its name, `why` (which file and bar) as its tooltip."""
+    picture = item.icon().pixmap(THUMB)
+    p = QPainter(picture)
+    p.setRenderHint(QPainter.RenderHint.Antialiasing)
+    p.setBrush(QColor("#ff9f1c"))
+    p.setPen(QColor("#1e2126"))
+    p.drawRoundedRect(QRectF(THUMB.width() - 40, 2, 38, 16), 4, 4)
+    p.setPen(QColor("#1e2126"))
+    p.drawText(QRectF(THUMB.width() - 40, 2, 38, 16), Qt.AlignmentFlag.AlignCenter, "copy")
+    p.end()
+    icon = QIcon(picture)
+    icon.addPixmap(picture, QIcon.Mode.Selected)
+    item.setIcon(icon)
+    item.setText(f"{item.text()} {COPY_MARK}")
+    item.setToolTip(why)
 
 
 class ClipList(QListWidget):
@@ -100,11 +122,11 @@ class ClipList(QListWidget):
         rows = sorted(self.row(it) for it in self.selectedItems())
         return [self.clip(r) for r in rows]
 
-    def mimeData(self, items: list[QListWidgetItem]) -> QMimeData:  # noqa: N802 - Qt override
+    def mimeData(self, items: Sequence[QListWidgetItem]) -> QMimeData:  # noqa: N802 - Qt override
         """Dragging out gives one .mid file of the dragged clips (in list order); inside, a normal move."""
         data = super().mimeData(items)
         if self.mime_factory is not None and items:
-            items = sorted(items, key=self.row)
-            out = self.mime_factory([it.data(CLIP_ROLE) for it in items], items[0].text())
+            ordered = sorted(items, key=self.row)
+            out = self.mime_factory([it.data(CLIP_ROLE) for it in ordered], ordered[0].text())
             data.setUrls(out.urls())
         return data

@@ -9,8 +9,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QDragEnterEvent, QDropEvent, QMouseEvent, QPainter, QPen, QRadialGradient
+from PySide6.QtCore import QPointF, QRectF, Qt, QUrl, Signal
+from PySide6.QtGui import (
+    QColor,
+    QDragEnterEvent,
+    QDragMoveEvent,
+    QDropEvent,
+    QMouseEvent,
+    QPainter,
+    QPen,
+    QRadialGradient,
+)
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 CORNER_COLOURS = ("#ef6f51", "#4fb0c6", "#9c6ade", "#6cc570")
@@ -34,7 +43,7 @@ class XYPad(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.x, self.y = 0.5, 0.5
+        self.puck_x, self.puck_y = 0.5, 0.5  # the puck, 0..1 (not x/y: those are QWidget's own methods)
         self.labels = ["A", "B", "C", "D"]
         self.setMinimumSize(160, 160)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -45,10 +54,10 @@ class XYPad(QWidget):
         self.update()
 
     def set_position(self, x: float, y: float, emit: bool = True) -> None:
-        self.x, self.y = min(1.0, max(0.0, x)), min(1.0, max(0.0, y))
+        self.puck_x, self.puck_y = min(1.0, max(0.0, x)), min(1.0, max(0.0, y))
         self.update()
         if emit:
-            self.moved.emit(self.x, self.y)
+            self.moved.emit(self.puck_x, self.puck_y)
 
     def pad_rect(self) -> QRectF:
         side = min(self.width(), self.height()) - 2 * self.MARGIN
@@ -87,7 +96,7 @@ class XYPad(QWidget):
             p.drawLine(self.point_of(t, 0), self.point_of(t, 1))
             p.drawLine(self.point_of(0, t), self.point_of(1, t))
         self._paint_labels(p, r)
-        puck = self.point_of(self.x, self.y)
+        puck = self.point_of(self.puck_x, self.puck_y)
         p.setPen(QPen(QColor("#ffffff"), 2))
         p.setBrush(QColor("#7cff6b"))
         p.drawEllipse(puck, 9, 9)
@@ -114,13 +123,13 @@ class XYPad(QWidget):
             self.set_position(*self.value_at(event.position()))
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
-        self.released.emit(self.x, self.y)
+        self.released.emit(self.puck_x, self.puck_y)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt override
         if midi_paths(event.mimeData().urls()):
             event.acceptProposedAction()
 
-    def dragMoveEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt override
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:  # noqa: N802 - Qt override
         event.acceptProposedAction()
 
     def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt override
@@ -130,7 +139,7 @@ class XYPad(QWidget):
             event.acceptProposedAction()
 
 
-def midi_paths(urls: list) -> list[str]:  # type: ignore[type-arg]
+def midi_paths(urls: list[QUrl]) -> list[str]:
     """Local .mid/.midi/.kar paths among dropped URLs."""
     return [
         u.toLocalFile()

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from scripts.corpus import accompany, freedoom, mma, recorded, scores
+from scripts.corpus.freedoom import Heldout
 from scripts.corpus.piece import Part, Piece
 from scripts.corpus.sources import NO_DRUMS, REAL, SYNTHETIC
 from scripts.corpus.writer import CorpusWriter
@@ -32,7 +33,7 @@ class Sources:
 
     @functools.cached_property
     def lead_sheets(self) -> list[tuple[str, scores.LeadSheet | str]]:
-        found = []
+        found: list[tuple[str, scores.LeadSheet | str]] = []
         root = self.data / "train/openewld"
         for path in sorted(root.rglob("*.mxl")):
             name = f"{path.parent.parent.name}_{path.stem}".replace(" ", "_")
@@ -75,7 +76,7 @@ class Sources:
         return wad + freedoom.sample_songs(self.data)
 
     @functools.cached_property
-    def heldout(self) -> freedoom.Heldout:
+    def heldout(self) -> Heldout:  # not freedoom.Heldout: in this class `freedoom` is the property above
         return freedoom.Heldout(freedoom.heldout_songs(self.data))
 
 

@@ -40,7 +40,8 @@ class Song:
 
 def wad_songs(wad_dir: Path = WAD_DIR) -> tuple[list[Song], list[str]]:
     """The distinct songs in the Freedoom WADs (first lump of each kept), and notes on what was left out."""
-    songs, seen, notes = [], {}, []
+    songs, notes = [], []
+    seen: dict[str, str] = {}  # note hash -> the song that had it first
     for wad in WADS:
         path = wad_dir / wad
         if not path.exists():

@@ -73,9 +73,11 @@ def read_midi(data: bytes) -> Piece:
     tpq = mid.ticks_per_beat
     parts: dict[tuple[int, int, int], list[tuple[float, float, int, int]]] = {}
     names: dict[int, str] = {}
-    tempos, meters = [], []
+    tempos: list[tuple[float, float]] = []  # (beat, BPM)
+    meters: list[tuple[float, int, int]] = []  # (beat, numerator, denominator)
     for index, track in enumerate(mid.tracks):
-        tick, programs, sounding = 0, [0] * 16, {}
+        tick, programs = 0, [0] * 16
+        sounding: dict[tuple[int, int], list[tuple[int, int]]] = {}  # (channel, key) -> [(tick, velocity)]
         for msg in track:
             tick += msg.time
             if msg.type == "track_name":
@@ -98,7 +100,7 @@ def read_midi(data: bytes) -> Piece:
         Part(names.get(i, ""), 0 if ch == DRUM_CHANNEL else prog, ch == DRUM_CHANNEL, tuple(sorted(notes)))
         for (i, ch, prog), notes in sorted(parts.items())
     ]
-    return Piece(tuple(out), _first_at_zero(tempos, 120.0), _first_at_zero(meters, (4, 4)))  # type: ignore[arg-type]
+    return Piece(tuple(out), _first_at_zero(tempos, 120.0), _first_at_zero(meters, (4, 4)))
 
 
 def _first_at_zero(events: list, default: object) -> tuple:

@@ -6,16 +6,21 @@ import wave
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from main import main
 
 
-def test_demo_writes_model_clips_and_audio(tmp_path: Path) -> None:
+def test_demo_writes_model_clips_and_audio(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "demo"
     assert main(["demo", "--out", str(out), "--steps", "3"]) == 0
     assert (out / "model" / "model.json").is_file()
     assert (out / "model" / "report.md").is_file()
-    assert len(list((out / "samples").glob("*.mid"))) == 4
+    samples = len(list((out / "samples").glob("*.mid")))
+    said = capsys.readouterr().out
+    # 3 steps of training make beats that seldom pass the quality check: the demo says so and goes on
+    assert samples == 4 or f"only {samples} of 4 clips passed the checks" in said
+    assert f"samples                 {samples} files in" in said
     assert len(list((out / "interpolate").glob("step_*.mid"))) == 8
     assert (out / "interpolate" / "morph_in_a_row.mid").is_file()
     assert len(list((out / "blend").glob("*.mid"))) == 9

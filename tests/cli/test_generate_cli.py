@@ -1,7 +1,11 @@
-"""The generation commands end to end through main.py: files written, determinism, one-line errors."""
+"""The generation commands end to end through main.py: files written, determinism, one-line errors, what
+the quality check redrew and which clips copy. The untrained models write noise: the tests of other
+things take every clip (--unchecked)."""
 
 from __future__ import annotations
 
+import re
+import shutil
 from pathlib import Path
 
 import mido
@@ -9,6 +13,7 @@ import pytest
 import torch
 
 import main
+from engine.data.bar_index import build_index, write_index
 from engine.midi.files import read_clip
 from models.checkpoint import save_checkpoint
 from models.musicvae import MusicVAE
@@ -53,21 +58,73 @@ def written(out: Path) -> list[str]:
 
 def test_sample_writes_n_files_deterministically(models: dict[str, Path], tmp_path: Path, capsys) -> None:
     for name in ("a", "b"):
-        assert run("sample", models["mel_2bar"], "--n", 3, "--seed", 5, "--out", tmp_path / name) == 0
+        assert (
+            run("sample", models["mel_2bar"], "--n", 3, "--seed", 5, "--unchecked", "--out", tmp_path / name)
+            == 0
+        )
     assert written(tmp_path / "a") == ["sample_01.mid", "sample_02.mid", "sample_03.mid"]
     for f in written(tmp_path / "a"):
         assert (tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes()
     assert f"wrote {tmp_path / 'a' / 'sample_01.mid'}" in capsys.readouterr().out
-    assert run("sample", models["drums_2bar"], "--n", 1, "--bars", 8, "--out", tmp_path / "c") == 0
+    assert (
+        run("sample", models["drums_2bar"], "--n", 1, "--bars", 8, "--unchecked", "--out", tmp_path / "c")
+        == 0
+    )
     piece = read_clip(tmp_path / "c" / "sample_01.mid")
     # a late hit on the last 16th may spill a few ticks into a 9th bar when the file is read back
     assert piece.steps in (128, 144) and max(n.start for t in piece.tracks for n in t.notes) < 128
     assert "add --seed" in capsys.readouterr().out
 
 
+def test_sample_writes_only_clips_that_pass_and_says_what_it_redrew(
+    models: dict[str, Path], tmp_path: Path, capsys
+) -> None:
+    assert run("sample", models["mel_2bar"], "--n", 3, "--seed", 1, "--out", tmp_path / "m") == 0
+    out = capsys.readouterr().out
+    assert "note: clips are checked against general limits" in out  # its card measured no music
+    said = re.search(r"note: only (\d) of 3 clips passed the checks in 12 draws; (\d+) set aside: ", out)
+    assert said is not None and len(written(tmp_path / "m")) == int(said[1]) < 3
+    assert run("sample", models["drums_2bar"], "--n", 2, "--seed", 1, "--out", tmp_path / "d") == 1
+    captured = capsys.readouterr()
+    assert "error: no clip passed the checks; try another --temperature (or --unchecked)" in captured.err
+    assert "only 0 of 2 clips passed" in captured.out and not (tmp_path / "d").exists()
+
+
+def test_sample_names_the_training_bars_a_clip_copies_and_novel_redraws_it(
+    models: dict[str, Path], tmp_path: Path, capsys
+) -> None:
+    music = tmp_path / "music"
+    assert run("sample", models["mel_2bar"], "--n", 3, "--seed", 1, "--out", music) == 0
+    model = tmp_path / "model"  # a model whose training music is its own samples
+    shutil.copytree(models["mel_2bar"], model)
+    write_index(model, build_index(sorted(music.glob("*.mid")), "mel_2bar", transposed=True))
+    capsys.readouterr()
+    assert run("sample", model, "--n", 3, "--seed", 1, "--out", tmp_path / "again") == 0
+    out = capsys.readouterr().out
+    assert "note: sample_01.mid copies your training music: bars 1-2 are bars 1-2 of sample_01.mid" in out
+    assert run("sample", model, "--n", 3, "--seed", 1, "--novel", "--out", tmp_path / "novel") == 1
+    assert "copies your music" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        run("sample", model, "--novel", "--unchecked")
+
+
 def test_variations_interpolate_with_key(models: dict[str, Path], tmp_path: Path, capsys) -> None:
     m = models["mel_2bar"]
-    assert run("variations", m, FOLK[0], "--n", 2, "--seed", 1, "--key", "auto", "--out", tmp_path) == 0
+    argv = (
+        "variations",
+        m,
+        FOLK[0],
+        "--n",
+        2,
+        "--seed",
+        1,
+        "--key",
+        "auto",
+        "--unchecked",
+        "--out",
+        tmp_path,
+    )
+    assert run(*argv) == 0
     out = capsys.readouterr().out
     assert "only the first 2 bars were used" in out and "--key auto: using" in out
     assert written(tmp_path) == ["reelsa-c35_var_01.mid", "reelsa-c35_var_02.mid"]
@@ -137,14 +194,15 @@ def test_models_lists_user_models(
     assert run("models") == 0
     out = capsys.readouterr().out
     assert "my-drums" in out and "drums_2bar" in out and "user" in out
-    assert run("sample", "my-drums", "--n", 1, "--seed", 0, "--out", tmp_path / "s") == 0
+    assert run("sample", "my-drums", "--n", 1, "--seed", 0, "--unchecked", "--out", tmp_path / "s") == 0
 
 
 def test_flat_writes_every_new_note_at_velocity_100_on_the_grid(
     models: dict[str, Path], tmp_path: Path
 ) -> None:
-    assert run("sample", models["mel_2bar"], "--n", 2, "--seed", 1, "--out", tmp_path / "feel") == 0
-    assert run("sample", models["mel_2bar"], "--n", 2, "--seed", 1, "--flat", "--out", tmp_path / "flat") == 0
+    m = models["mel_2bar"]
+    assert run("sample", m, "--n", 2, "--seed", 1, "--unchecked", "--out", tmp_path / "feel") == 0
+    assert run("sample", m, "--n", 2, "--seed", 1, "--unchecked", "--flat", "--out", tmp_path / "flat") == 0
     feel = [read_clip(tmp_path / "feel" / f) for f in written(tmp_path / "feel")]
     flat = [read_clip(tmp_path / "flat" / f) for f in written(tmp_path / "flat")]
     assert {n.velocity for c in flat for t in c.tracks for n in t.notes} == {100}

@@ -38,6 +38,16 @@ def test_json_is_one_object_with_the_agreed_keys(folder: Path, capsys: pytest.Ca
     assert chorale["examples"]["band_4bar"] > 0 and chorale["examples"]["mel_2bar"] == 0
     assert any("3/4" in part for part in chorale["skipped_parts"])  # what the 4/4 models leave out
     assert len(payload["files"]) == 3 and payload["seconds"] >= 0
+    # issue 13: per config, the notes in usable bars and how many of them its examples keep
+    cover = payload["coverage"]
+    assert set(cover) == set(payload["examples"])
+    assert all(set(v) == {"notes", "kept"} and 0 < v["kept"] <= v["notes"] for v in cover.values())
+    assert len({v["notes"] for v in cover.values()}) == 1  # d_dm14's usable bars, whatever the config
+    assert cover["multitrack_1bar"]["kept"] > cover["mel_2bar"]["kept"]
+    # coverage counts the 4/4 bars: the 3/4 chorale (used by the band models) adds none, so d_dm14's
+    # counts are the folder's
+    dm14 = next(f for f in payload["files"] if f["path"].endswith("d_dm14.mid"))
+    assert dm14["used"] and dm14["coverage"] == cover
 
 
 def test_one_config_and_no_cache(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -53,6 +63,8 @@ def test_table_lists_every_file(folder: Path, capsys: pytest.CaptureFixture[str]
     assert "used" in lines["d_dm14.mid"] and "lead(" in lines["d_dm14.mid"] and "drums" in lines["d_dm14.mid"]
     assert "skipped" in lines["broken.mid"] and "cut short" in lines["broken.mid"]
     assert "2 of 3 files used, 1 skipped" in out
+    kept = next(line for line in out.splitlines() if line.startswith("notes in usable bars"))
+    assert "multitrack_1bar" in kept and "%" in kept and " of " in kept
 
 
 @pytest.mark.parametrize("make", ["missing", "empty", "config"])

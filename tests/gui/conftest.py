@@ -74,8 +74,9 @@ def window(qtbot, tmp_path, monkeypatch):  # noqa: ANN001, ANN201 - pytest fixtu
     w.close()
 
 
-def use_tiny_model(window, name: str = "drums_2bar"):  # noqa: ANN001, ANN201
-    """An untrained tiny model (seeded) as the window's model: enough to exercise every control."""
+def use_tiny_model(window, name: str = "drums_2bar", checked: bool = False):  # noqa: ANN001, ANN201
+    """An untrained tiny model (seeded) as the window's model: enough to exercise every control. Its clips
+    are noise, so the quality check is off unless `checked`."""
     import torch
 
     from engine.generation.generator import Generator
@@ -84,9 +85,6 @@ def use_tiny_model(window, name: str = "drums_2bar"):  # noqa: ANN001, ANN201
 
     torch.manual_seed(0)
     gen = Generator(MusicVAE(tiny_config(name)))
-    window.session.generator = gen
-    # its own parts' temperatures, as Session.load_model sets them (the window may have loaded another
-    # bundled model first, whose parts this one lacks)
-    window.session.set_generation(parts=tuple(gen.temperatures.items()))
-    window.session.model_changed.emit(gen)
+    window.session.use_generator(gen)
+    window.generate.checked.setChecked(checked)
     return gen

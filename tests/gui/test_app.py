@@ -147,7 +147,7 @@ def test_keep_chains_clips_into_the_arrangement(window: MainWindow) -> None:
     for seed in range(2):
         window.session.show_clip(make_clip(2, seed=seed), f"clip {seed}")
         window.generate.keep_selected()
-    assert window.arrangement.list.count() == 2
+    assert window.arrangement.count() == 2
     joined = window.arrangement.joined()
     assert joined is not None and joined.steps == 64
 
@@ -237,3 +237,30 @@ def test_candidates_can_become_morph_ends_and_blend_corners(window: MainWindow) 
     window.use_candidate(2, "3")
     assert window.morph.clips == [make_beat(0), make_beat(1)]
     assert window.blender.corners[3] == make_beat(2) and window.blender.pad.labels[3] == "D: beat 2"
+
+
+def test_infill_rewrites_the_selected_bars_of_the_selected_tracks(window: MainWindow, monkeypatch) -> None:
+    monkeypatch.setattr("engine.generation.infill.FIT_STEPS", 3)
+    use_tiny_model(window, "trio_16bar")
+    clip = make_clip(4)
+    window.session.show_clip(clip, "four bars")
+    assert [b.text() for b in window.tools.track_boxes] == ["1. drums", "2. bass", "3. lead"]
+    window.tools.use_selection()  # nothing selected yet: a word, nothing changes
+    assert "Select notes" in window.status_label.text()
+    from gui.pianoroll.viewmodel import NoteRef
+
+    bass = window.session.doc.pattern.tracks[1]
+    window.roll.model.select({NoteRef(1, n) for n in bass.notes if 16 <= n.start < 48})  # bars 2-3
+    window.tools.use_selection()
+    assert (window.tools.first_bar.value(), window.tools.last_bar.value()) == (2, 3)
+    assert [b.isChecked() for b in window.tools.track_boxes] == [False, True, False]
+    window.tools.infill_button.click()
+    done = window.session.doc.pattern
+    assert window.session.doc.name == "four bars infilled"
+    assert done.tracks[0] == clip.tracks[0] and done.tracks[2] == clip.tracks[2]
+    outside = [n for n in clip.tracks[1].notes if not 16 <= n.start < 48]
+    assert [n for n in done.tracks[1].notes if not 16 <= n.start < 48] == outside
+    assert any(16 <= n.start < 48 for n in done.tracks[1].notes)
+    assert "bars 2-3" in window.status_label.text()
+    window.session.doc.undo_stack.undo()
+    assert window.session.doc.pattern == clip

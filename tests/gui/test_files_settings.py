@@ -44,7 +44,7 @@ def test_keyboard_shortcuts_generate_keep_and_play(window: MainWindow) -> None:
     actions["Ctrl+G"].trigger()
     assert window.generate.candidates.count() == 2 and window.session.doc.pattern.note_count
     actions["Ctrl+K"].trigger()
-    assert window.arrangement.list.count() == 1
+    assert window.arrangement.count() == 1
     assert window.player.playing  # the first candidate is auditioned
     actions["Space"].trigger()
     assert not window.player.playing

@@ -10,6 +10,7 @@ import pytest
 from PySide6.QtCore import Qt, QThreadPool, QTimer
 from pytestqt.qtbot import QtBot
 
+from engine.training.start import SMALL_FOLDER
 from gui.mainwindow import MainWindow
 
 GROOVE = Path(__file__).resolve().parents[3] / "shared" / "data" / "train" / "groove"
@@ -42,6 +43,18 @@ def test_scan_lists_found_and_skipped_files_with_reasons(window: MainWindow, few
     skipped_line = next(line for line in text.splitlines() if "broken.mid:" in line)
     assert len(skipped_line.split(":", 1)[1].strip()) > 5  # a reason, not an empty string
     assert "drums_2bar" in text and "Used:" in text
+    seen = next(line for line in text.splitlines() if line.startswith("Notes each model type sees"))
+    assert "multitrack_1bar" in seen and "%" in seen  # issue 13: what each model will see of the music
+
+
+def test_start_from_scratch_box_turns_the_automatic_start_off(window: MainWindow) -> None:
+    panel = window.train
+    assert panel.start_from.itemText(0) == "automatic (recommended)"
+    assert f"fewer than {SMALL_FOLDER} songs" in panel.start_from.toolTip()
+    panel.scratch.setChecked(True)
+    assert not panel.start_from.isEnabled()
+    panel.scratch.setChecked(False)
+    assert panel.start_from.isEnabled()
 
 
 def test_model_picker_lists_and_loads_a_user_model(window: MainWindow, tmp_path: Path) -> None:
@@ -96,6 +109,13 @@ def test_training_panel_trains_to_the_end_and_the_event_loop_keeps_answering(
     assert len(panel.plot.series["loss"]) >= 1
     assert len(panel.report.toPlainText()) > 50  # the report card
     assert panel.train_button.isEnabled() and panel.resume_button.isEnabled()
+    # four usable grooves: it started from the bundled beat model, and says so
+    assert panel.start_note.text() == (
+        "Starting from the bundled drums_2bar model (your folder has 4 files: too few to learn from scratch)."
+    )
+    from models.card import read_card
+
+    assert read_card(model_dir).fine_tuned_from is not None
     qtbot.waitUntil(lambda: window.session.model_name == str(model_dir), timeout=60_000)
     assert window.session.generator.config_name == "drums_2bar"
     assert window.model_box.currentData() == str(model_dir)

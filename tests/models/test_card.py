@@ -52,16 +52,18 @@ def test_version_1_files_are_read_into_the_typed_card() -> None:
     again = ModelCard.from_json(json.loads(json.dumps(card.to_json())))  # written as the current version
     assert again == card and card.to_json()["version"] == CARD_VERSION == 3
     assert card.latent is None and card.training.bits is None  # an old model samples from N(0, I)
+    assert card.data.music.gate is None  # version 1 measured nothing for the sample-quality gate
 
 
-def test_version_2_files_are_read_without_a_latent_fit() -> None:
+def test_version_2_files_are_read_without_a_latent_fit_or_gate_statistics() -> None:
     v3 = ModelCard.from_json(copy.deepcopy(V1)).to_json()
     v2 = {k: v for k, v in copy.deepcopy(v3).items() if k != "latent"}
     v2["version"] = 2
     for key in ("bits", "best_bits"):
         del v2["training"][key]
+    del v2["data"]["music"]["gate"]
     card = ModelCard.from_json(v2)
-    assert card.latent is None and card.to_json() == v3
+    assert card.latent is None and card.data.music.gate is None and card.to_json() == v3
 
 
 def test_a_latent_fit_round_trips_through_the_card() -> None:
@@ -96,6 +98,16 @@ def test_unknown_or_missing_keys_name_the_file_and_the_key() -> None:
         ModelCard.from_json({**v2, "version": CARD_VERSION + 1})
     with pytest.raises(CardError, match=r"data\.files: expected int"):
         ModelCard.from_json({**v2, "data": {**v2["data"], "files": ["a.mid"]}})
+
+
+def test_version_2_files_are_read_without_gate_statistics() -> None:
+    raw = json.loads((BUNDLED[0] / "model.json").read_text())
+    assert raw["data"]["music"]["gate"]["parts"]  # the bundled models' music is measured
+    del raw["data"]["music"]["gate"]
+    card = ModelCard.from_json({**raw, "version": 2})
+    assert card.data.music.gate is None and card.config.name == BUNDLED[0].name
+    with pytest.raises(CardError, match=r"missing key data\.music\.gate"):
+        ModelCard.from_json(raw)  # version 3 writes every key
 
 
 @pytest.mark.parametrize("folder", BUNDLED, ids=lambda p: p.name)

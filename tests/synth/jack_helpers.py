@@ -56,7 +56,7 @@ def _start_free(jackd: str, period: int, rate: int, realtime: bool) -> tuple[sub
     errors = []
     for slot in range(SLOTS):
         name = f"bandmate-test-{slot}"
-        if subprocess.run(["jack_lsp", "-s", name], capture_output=True, env=_no_start()).returncode == 0:
+        if _taken(name):
             continue  # another test run holds this one
         # --sync: the server waits for late clients (a busy machine) instead of dropping their MIDI
         cmd = [jackd, "--realtime" if realtime else "--no-realtime", "--sync", "-n", name]
@@ -76,6 +76,16 @@ def _start_free(jackd: str, period: int, rate: int, realtime: bool) -> tuple[sub
     raise RuntimeError("could not start jackd: " + " | ".join(errors))
 
 
+def _taken(name: str) -> bool:
+    """Whether a server answers to `name`; a probe that hangs (a busy or dying server of another test
+    run keeps jack_lsp waiting) counts as taken, so the next name is tried instead of waiting forever."""
+    try:
+        probe = subprocess.run(["jack_lsp", "-s", name], capture_output=True, env=_no_start(), timeout=5)
+    except subprocess.TimeoutExpired:
+        return True
+    return probe.returncode == 0
+
+
 def _no_start() -> dict[str, str]:
     return {**os.environ, "JACK_NO_START_SERVER": "1"}
 
@@ -91,7 +101,12 @@ def _wait_ready(name: str, proc: subprocess.Popen) -> None:
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"jackd exited at start-up: {proc.stderr.read() if proc.stderr else ''}")
-        probe = subprocess.run(["jack_lsp", "-s", name], capture_output=True, text=True, env=_no_start())
+        try:
+            probe = subprocess.run(
+                ["jack_lsp", "-s", name], capture_output=True, text=True, env=_no_start(), timeout=5
+            )
+        except subprocess.TimeoutExpired:
+            continue
         if "system:playback_1" in probe.stdout:
             return
         time.sleep(0.05)

@@ -53,7 +53,7 @@ def test_the_sessions_stop_and_start_reach_bandmate(scenario: dict) -> None:
 def apps(jack: str, tmp_path_factory: pytest.TempPathFactory) -> dict:
     pytest.importorskip("link", reason="the [link] extra (LinkPython-extern) is installed by `make test`")
     folder = tmp_path_factory.mktemp("link-apps")
-    done = run_isolated("tests.synth.link_apps_scenario", str(folder), timeout=110)
+    done = run_isolated("tests.synth.link_apps_scenario", str(folder), timeout=300)  # 4 app runs
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout.strip().splitlines()[-1])
 

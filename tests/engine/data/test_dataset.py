@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -160,3 +161,66 @@ def test_a_bad_corpus_json_is_a_plain_error(small: Path, text: str) -> None:
     (small / "corpus.json").write_text(text)
     with pytest.raises(DatasetError, match="corpus.json"):
         load_examples(small, "mel_2bar", transpose=None)
+
+
+def _same_folder_results(
+    folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: int
+) -> tuple[list, dict, dataset.Examples]:
+    monkeypatch.setenv("BANDMATE_PREPARE_WORKERS", str(workers))
+    monkeypatch.setenv("BANDMATE_CACHE_DIR", str(tmp_path / f"cache-{workers}"))  # cold: every file parsed
+    report = prepare(folder)
+    monkeypatch.setenv("BANDMATE_CACHE_DIR", str(tmp_path / f"cache-{workers}-b"))
+    examples = load_examples(folder, "trio_16bar", transpose=None)
+    files = [f.to_json() for f in report.files]
+    return files, report.examples, examples
+
+
+def test_parallel_processes_give_the_serial_result(
+    small: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, midi_dir: Path
+) -> None:
+    for name in ("chor001.mid", "d_dm01.mid", "65_funk_112_beat_4-4.mid", "d_e1m2.mid"):
+        shutil.copy(next(midi_dir.rglob(name)), small / f"again_{name}")  # a copy: skipped as the same file
+    header = b"MThd\x00\x00\x00\x06\x00\x01\x00\x01\x01\xe0"
+    (small / "broken.mid").write_bytes(header + b"MTrk\x00\x00\x00\x09\x00\x90")
+    (small / "empty.mid").write_bytes(b"")
+    serial = _same_folder_results(small, tmp_path, monkeypatch, 1)
+    parallel = _same_folder_results(small, tmp_path, monkeypatch, 3)  # 3 processes, several chunks
+    assert serial[0] == parallel[0] and serial[1] == parallel[1]
+    assert any("the same file as" in (f["reason"] or "") for f in serial[0])
+    assert any(f["path"].endswith("broken.mid") and f["reason"] for f in serial[0])
+    a, b = serial[2], parallel[2]
+    assert len(a) > 0 and a.files == b.files and np.array_equal(a.file_ids, b.file_ids)
+    assert a.arrays.keys() == b.arrays.keys()
+    assert all(np.array_equal(a.arrays[k], b.arrays[k]) for k in a.arrays)
+
+
+def test_workers_follow_the_files_and_the_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("BANDMATE_PREPARE_WORKERS", raising=False)
+    assert dataset.workers_for(1) == 1 and dataset.workers_for(dataset.PARALLEL_MIN_FILES - 1) == 1
+    assert 1 <= dataset.workers_for(10_000) <= (os.cpu_count() or 1)
+    monkeypatch.setenv("BANDMATE_PREPARE_WORKERS", "4")
+    assert dataset.workers_for(1) == 4
+    monkeypatch.setenv("BANDMATE_PREPARE_WORKERS", "many")
+    with pytest.raises(DatasetError, match="BANDMATE_PREPARE_WORKERS"):
+        dataset.workers_for(10)
+
+
+def test_a_process_with_threads_reads_in_forkserver_workers(
+    small: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The app prepares from a worker thread: forking a process with running threads is not safe."""
+    import threading
+
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        assert dataset._context().get_start_method() == "forkserver"
+        monkeypatch.setenv("BANDMATE_PREPARE_WORKERS", "2")
+        report = prepare(small)
+    finally:
+        stop.set()
+        thread.join()
+    monkeypatch.setenv("BANDMATE_PREPARE_WORKERS", "1")
+    monkeypatch.setenv("BANDMATE_CACHE_DIR", str(tmp_path / "serial"))
+    assert [f.to_json() for f in report.files] == [f.to_json() for f in prepare(small).files]

@@ -109,6 +109,13 @@ def test_complete_adds_a_part_in_the_clips_meter(band: Generator) -> None:
     assert [t.notes for t in kept] == [t.notes for t in no_drums.tracks]
 
 
+def test_infill_refuses_in_one_line(band: Generator) -> None:
+    song = read_clip(WALTZ).slice(0, 12 * 2)
+    with pytest.raises(GenerationError, match="cannot infill yet") as e:
+        band.infill(song, (1, 1), "bass", seed=0)
+    assert "\n" not in str(e.value)
+
+
 def test_humanize_reads_a_waltz(band: Generator) -> None:
     song = read_clip(WALTZ).slice(0, 12 * 2)
     flat = song.with_tracks(

@@ -30,6 +30,40 @@ def test_bundled_model_samples_notes_by_its_name(config: str) -> None:
     gen = Generator.load(config)
     assert Path(gen.path).resolve() == folder.resolve()
     assert gen.config_name == config
-    clips = gen.sample(2, temperature=0.5, seed=3).clips
+    clips = gen.sample(2, temperature=0.5, seed=3, checked=False).clips  # the gate: see below
     assert all(clip.note_count > 0 for clip in clips)
     assert clips[0].steps == gen.steps
+
+
+GATE_SAMPLES = 512  # the pass share to about +-1%
+PASS_SHARE = 0.95  # issue 14: every bundled model passes the gate on 95% of its samples at its default
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        "mel_2bar",
+        "drums_2bar",
+        "multitrack_1bar",
+        pytest.param(
+            "trio_16bar",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="the bundled trio writes no melody in most samples, and noise: 9% pass (issue 14); "
+                "the retrained model must pass, and then this mark goes",
+            ),
+        ),
+    ],
+)
+def test_bundled_models_pass_the_sample_quality_gate_at_the_default_temperature(config: str) -> None:
+    import torch
+
+    from engine.generation.generator import Generator
+
+    torch.set_num_threads(1)
+    gen = Generator.load(config)
+    limits = gen.checker.limits()
+    assert not limits.general  # measured on its training music (scripts/measure_training_music.py)
+    clips = gen.sample(GATE_SAMPLES, temperature=0.5, seed=14, checked=False).clips
+    failed = [(i, limits.check(c)[0].detail) for i, c in enumerate(clips) if limits.check(c)]
+    assert 1 - len(failed) / len(clips) >= PASS_SHARE, failed[:5]

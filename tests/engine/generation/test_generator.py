@@ -39,7 +39,7 @@ pytestmark = pytest.mark.usefixtures("one_torch_thread")
 @pytest.fixture
 def quick_fit(monkeypatch: pytest.MonkeyPatch) -> None:
     """A few latent-fit steps: what is tested here (given parts unchanged) does not depend on how many."""
-    monkeypatch.setattr("engine.generation.complete.FIT_STEPS", 4)
+    monkeypatch.setattr("engine.generation.infill.FIT_STEPS", 4)
 
 
 @functools.cache
@@ -74,9 +74,9 @@ def test_sample_is_deterministic_with_a_seed() -> None:
 
 def test_sample_bars_chains_clips_into_one_piece() -> None:
     gen = tiny("drums_2bar")
-    (piece,) = gen.sample(1, 0.5, seed=3, bars=7).clips
+    (piece,) = gen.sample(1, 0.5, seed=3, bars=7, checked=False).clips  # untrained: chaining, not quality
     assert piece.steps == 7 * 16 and piece.bars == 7
-    assert gen.sample(1, 0.5, seed=3, bars=7).clips == (piece,)
+    assert gen.sample(1, 0.5, seed=3, bars=7, checked=False).clips == (piece,)
 
 
 def test_smooth_path_neighbours_are_closer_than_random_points() -> None:
@@ -127,17 +127,16 @@ def test_complete_trio_keeps_bass_and_drums_unchanged(quick_fit: None) -> None:
     song = clip(BAND)
     result = gen.complete(song, "melody", seed=4, temperature=1.0)
     done = result.clip
-    window = song.slice(0, 256)
-    # the whole song comes back: bass and drums exactly, the old melody only outside the written 16 bars
+    # the whole song comes back: bass and drums exactly; the melody track itself is rewritten in place
     given = [t for t in song.tracks if t.role in (Role.BASS, Role.DRUMS) or t.is_drum]
     assert given and all(t in done.tracks for t in given) and done.steps == song.steps
-    old_lead = next(t for t in done.tracks if t.role == Role.LEAD and t.name != "melody")
-    assert old_lead.notes and all(n.start >= 256 for n in old_lead.notes)
-    assert any(t.name == "melody" and t.notes for t in done.tracks)
-    arrays_in, arrays_out = gen.converter.to_tensors(window), gen.converter.to_tensors(done.slice(0, 256))
-    np.testing.assert_array_equal(arrays_in["bass"], arrays_out["bass"])
-    np.testing.assert_array_equal(arrays_in["drums"], arrays_out["drums"])
-    assert any("the first 16 bars were used" in n for n in result.notices)
+    assert len(done.tracks) == len(song.tracks)
+    i = next(i for i, t in enumerate(song.tracks) if t.role == Role.LEAD)
+    old, new = song.tracks[i], done.tracks[i]
+    assert (new.name, new.channel, new.program) == (old.name, old.channel, old.program)
+    assert new.notes and all(n.ref == -1 for n in new.notes)  # every 4/4 bar rewritten (all of d_dm15)
+    assert max(n.start for n in new.notes) >= 256  # past the first window: the whole song, not 16 bars
+    assert any(n.startswith("wrote melody") for n in result.notices)
 
 
 def test_complete_trio_from_a_melody_writes_drums_and_bass(quick_fit: None) -> None:
@@ -167,9 +166,9 @@ def test_complete_multitrack_fills_an_empty_slot(quick_fit: None) -> None:
 def test_key_masking_leaves_only_scale_pitches(config: str) -> None:
     gen = tiny(config)
     key = parse_key("C:minor")
-    free = gen.sample(2, 2.0, seed=1).clips
+    free = gen.sample(2, 2.0, seed=1, checked=False).clips
     assert any(not key.contains(p) for c in free for p in pitches(c))  # so the masked run can fail
-    masked = gen.sample(2, 2.0, seed=1, key="C:minor").clips
+    masked = gen.sample(2, 2.0, seed=1, key="C:minor", checked=False).clips
     assert pitches(masked[0]) and all(key.contains(p) for c in masked for p in pitches(c))
     if config == "trio_16bar":
         assert any(pitches(c, drums=True) for c in masked)  # drums are never masked

@@ -1,0 +1,121 @@
+# SPDX-License-Identifier: MIT
+"""The track list beside the piano roll: each track's colour, name, General MIDI program name, and Mute
+and Solo buttons (what plays follows them: engine.music.edit.audible); clicking a track makes it the one
+new notes go to."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QTableWidget,
+    QTableWidgetItem,
+    QToolButton,
+    QWidget,
+)
+
+from engine.music.edit import audible
+from engine.music.pattern import Pattern
+from gui.pianoroll.painter import track_colour
+
+COLUMNS = ("", "Track", "Program", "M", "S")
+
+
+@cache
+def program_name(program: int, is_drum: bool = False) -> str:
+    """The General MIDI name of `program` 0..127 ("Standard Drum Kit" on the drum channel), from
+    pretty_midi's GM table."""
+    if is_drum:
+        return "Standard Drum Kit"
+    import pretty_midi
+
+    return str(pretty_midi.program_to_instrument_name(program))
+
+
+class TrackList(QTableWidget):
+    """One row per track of the clip.
+
+    Signals:
+        mix_changed(): a Mute or Solo button changed (what plays changes).
+        track_chosen(int): a track was clicked (new notes go to it).
+    """
+
+    mix_changed = Signal()
+    track_chosen = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(0, len(COLUMNS), parent)
+        self.muted: set[int] = set()
+        self.solo: set[int] = set()
+        self._shape: tuple[tuple[str, int, bool], ...] = ()
+        self.setHorizontalHeaderLabels(COLUMNS)
+        self.verticalHeader().hide()
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        header = self.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.setMinimumWidth(200)
+        self.setMaximumWidth(260)
+        self.cellClicked.connect(lambda row, _col: self.track_chosen.emit(row))
+
+    def show_pattern(self, pattern: Pattern) -> None:
+        """Rows for the clip's tracks; mute and solo stay while the tracks are the same ones."""
+        shape = tuple((t.name, t.program, t.is_drum) for t in pattern.tracks)
+        if shape == self._shape:
+            return
+        if len(shape) != len(self._shape):
+            self.muted, self.solo = set(), set()
+        self._shape = shape
+        self.setRowCount(len(pattern.tracks))
+        for i, t in enumerate(pattern.tracks):
+            swatch = QTableWidgetItem()
+            swatch.setBackground(track_colour(pattern, i))
+            self.setItem(i, 0, swatch)
+            self.setItem(i, 1, QTableWidgetItem(t.name or t.role.value))
+            program = QTableWidgetItem(program_name(t.program, t.is_drum))
+            program.setToolTip(
+                f"General MIDI program {t.program + 1}" if not t.is_drum else "MIDI channel 10"
+            )
+            self.setItem(i, 2, program)
+            for col, chosen, text, colour in (
+                (3, self.muted, "M", "#d9a13b"),
+                (4, self.solo, "S", "#4fb0c6"),
+            ):
+                button = QToolButton()
+                button.setText(text)
+                button.setCheckable(True)
+                button.setChecked(i in chosen)
+                button.setToolTip(("Mute" if text == "M" else "Solo") + f" {t.name or 'this track'}")
+                button.setStyleSheet(f"QToolButton:checked {{ background: {colour}; color: black; }}")
+                button.toggled.connect(lambda on, i=i, chosen=chosen: self._toggle(chosen, i, on))
+                self.setCellWidget(i, col, button)
+        self.resizeRowsToContents()
+
+    def _toggle(self, chosen: set[int], track: int, on: bool) -> None:
+        (chosen.add if on else chosen.discard)(track)
+        self.mix_changed.emit()
+
+    def set_muted(self, track: int, on: bool) -> None:
+        self._button(track, 3).setChecked(on)
+
+    def set_solo(self, track: int, on: bool) -> None:
+        self._button(track, 4).setChecked(on)
+
+    def _button(self, track: int, col: int) -> QToolButton:
+        widget = self.cellWidget(track, col)
+        assert isinstance(widget, QToolButton)
+        return widget
+
+    def audible(self, pattern: Pattern) -> Pattern:
+        """`pattern` with only the tracks that sound (engine.music.edit.audible)."""
+        return audible(pattern, self.muted, self.solo)
+
+    def silent(self, count: int) -> set[int]:
+        """Track indexes that do not sound (to paint faint)."""
+        return {i for i in range(count) if (i not in self.solo if self.solo else i in self.muted)}

@@ -1,0 +1,42 @@
+"""Types of the C decoding loop (models/_lstm_kernel.c); models/fast_decode.py packs and calls it."""
+
+import numpy as np
+import numpy.typing as npt
+
+_F32 = npt.NDArray[np.float32]
+_I64 = npt.NDArray[np.int64]
+
+BLOCK: int  # columns per weight block (the C file's BW)
+
+def decode(
+    head_cols: npt.NDArray[np.int32],
+    weights: _F32,
+    table: _F32,
+    bias: _F32,
+    cond_w: _F32,
+    cond_b: _F32,
+    head_w: _F32,
+    head_b: _F32,
+    embed: _F32,
+    cond: _F32,
+    noise: _F32,
+    given: _I64,
+    tokens: _I64,
+    head_out: _F32,
+    hidden_out: _F32,
+    start: _I64,
+    layers: int,
+    n: int,
+    hidden: int,
+    vocab: int,
+    length: int,
+    sample: int,
+    cond_size: int,
+    embed_size: int,
+    head_size: int,
+    /,
+) -> None:
+    """CoreDecoder.sample and Conductor.forward in one loop: fills tokens (N, L), head_out (N, L, K) and,
+    when not empty, hidden_out (N, L, H) in place; `start` (N,) are the first step's input tokens (empty:
+    the learned start token). Raises ValueError on a buffer of the wrong size,
+    IndexError on a given token outside 0..vocab, MemoryError."""

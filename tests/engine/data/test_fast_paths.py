@@ -1,0 +1,76 @@
+"""The converters' fast `examples` (one encoding per segment, tuples, vectorised gap tests) against the
+plain path they replace: `to_tensors` of every `windows` Pattern, on real music."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from engine.data.codec import drum_grid
+from engine.data.converter import Converter
+from engine.data.converters import CONVERTERS
+from engine.midi.files import read_song
+from engine.music.pattern import Note
+
+FILES = [
+    "d_dm01.mid",  # a band: drums, bass, lead, others
+    "d_e1m2.mid",
+    "101_dance-disco_120_beat_4-4.mid",  # a drummer
+    "chor001.mid",  # four voices
+    "reelsa-c35.mid",  # one tune
+]
+
+
+@pytest.mark.parametrize("config", ["mel_2bar", "drums_2bar", "trio_16bar", "multitrack_1bar"])
+def test_fast_examples_equal_the_windowed_path(config: str, midi_dir: Path) -> None:
+    conv = CONVERTERS[config]
+    total = 0
+    for name in FILES:
+        for segment in read_song(next(midi_dir.rglob(name))).segments:
+            fast = conv.examples(segment)
+            slow = Converter.examples(conv, segment)  # the base class: to_tensors of each window
+            assert len(fast) == len(slow), name
+            for a, b in zip(fast, slow, strict=True):
+                assert list(a) == list(b)
+                for key in a:
+                    assert np.asarray(a[key]).dtype == np.asarray(b[key]).dtype
+                    assert np.array_equal(a[key], b[key]), (name, key)
+            total += len(fast)
+    assert total > 50
+
+
+def _drum_grid_reference(notes: list[Note], steps: int) -> tuple[np.ndarray, ...]:
+    """The loop drum_grid was before it was vectorised."""
+    from models.vocab import DRUM_CLASS_OF, DRUM_CLASSES
+
+    loudest: dict[tuple[int, int], Note] = {}
+    for n in notes:
+        k = DRUM_CLASS_OF.get(n.pitch)
+        if k is not None and 0 <= n.start < steps:
+            old = loudest.get((n.start, k))
+            if old is None or n.velocity > old.velocity:
+                loudest[(n.start, k)] = n
+    hits = np.zeros((steps, DRUM_CLASSES), dtype=np.float32)
+    vel, off = np.zeros_like(hits), np.zeros_like(hits)
+    for (s, k), n in loudest.items():
+        hits[s, k], vel[s, k], off[s, k] = 1.0, n.velocity / 127.0, n.offset
+    return hits, vel, off
+
+
+def test_drum_grid_keeps_the_first_loudest_hit() -> None:
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        notes = [
+            Note(
+                int(rng.integers(30, 85)),
+                int(s),
+                int(s) + 1,
+                int(rng.integers(1, 4)) * 40,
+                float(rng.uniform(-0.5, 0.49)),
+            )
+            for s in rng.integers(0, 20, size=int(rng.integers(0, 40)))
+        ]
+        for got, want in zip(drum_grid(notes, 16), _drum_grid_reference(notes, 16), strict=True):
+            assert np.array_equal(got, want)
