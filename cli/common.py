@@ -49,6 +49,13 @@ def add_key_option(p: argparse.ArgumentParser) -> None:
     p.add_argument("--key", default=None, help="e.g. C:minor, or 'auto'")
 
 
+def add_meter_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--meter", default=None,
+        help="time signature of new clips, e.g. 3/4, 6/8, 7/8 (band models; default 4/4)",
+    )  # fmt: skip
+
+
 def add_flat_option(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--flat",

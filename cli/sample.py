@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: MIT
-"""`python main.py sample MODEL [--n N] [--bars B] [--key K] ...`: new clips from the model's prior."""
+"""`python main.py sample MODEL [--n N] [--bars B] [--key K] [--meter 3/4] ...`: new clips from the model's
+prior."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     common.add_generation_options(p)
     common.add_key_option(p)
     common.add_flat_option(p)
+    common.add_meter_option(p)
     common.add_check_options(p)
     p.add_argument("--n", type=int, default=32)
     p.add_argument("--bars", type=int, default=None, help="chain into this many bars")
@@ -26,7 +28,7 @@ def run(args: argparse.Namespace) -> int:
     gen = common.load(args)
     result = gen.sample(
         args.n, args.temperature, args.seed, bars=args.bars, key=args.key, checked=not args.unchecked,
-        novel=args.novel,
+        novel=args.novel, meter=args.meter,
     )  # fmt: skip
     common.report(result, args)
     paths = [Path(args.out) / f"sample_{i:02d}.mid" for i in range(1, len(result.clips) + 1)]

@@ -19,6 +19,7 @@ from gui.session import Session
 from gui.settings import AppSettings, save_settings
 from gui.settings_dialog import SettingsDialog
 from gui.transport import TransportBar
+from models.spec import DEFAULT_CONFIG
 
 
 class FileActions:
@@ -60,7 +61,8 @@ class FileActions:
         return self.session.settings
 
     def refresh_models(self, select: str | None = None) -> None:
-        """Fill the model picker (bundled, then user models) and load `select` or the first one."""
+        """Fill the model picker (bundled, then user models) and load `select`, else the bundled
+        DEFAULT_CONFIG model (else the first one)."""
         box = self.model_box
         current = select or box.currentData()
         box.clear()
@@ -71,10 +73,12 @@ class FileActions:
         if box.count() == 0:
             box.addItem("no models yet: train one in the Train tab", "")
             return
-        index = max(0, box.findData(str(current))) if current else 0
+        # with nothing picked before: the default model type (DEFAULT_CONFIG), not whichever sorts first
+        fallback = next((i for i in range(box.count()) if Path(box.itemData(i)).name == DEFAULT_CONFIG), 0)
+        index = max(0, box.findData(str(current))) if current else fallback
         if current and box.findData(str(current)) < 0:
             index = next(
-                (i for i in range(box.count()) if Path(box.itemData(i)).name == Path(current).name), 0
+                (i for i in range(box.count()) if Path(box.itemData(i)).name == Path(current).name), fallback
             )
         box.setCurrentIndex(index)
         self.load_model(box.itemData(index))

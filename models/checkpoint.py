@@ -197,10 +197,13 @@ def _load_weights(model: MusicVAE, path: Path, sha256: str | None, cfg: ModelCon
     try:
         model.load_state_dict(tensors, strict=True)
     except RuntimeError as e:
-        first = str(e).splitlines()[1:2] or [str(e)]
-        raise CheckpointError(
-            f"{path.name} does not match config {cfg.name}/{cfg.size}: {first[0].strip()}"
-        ) from e
+        first = (str(e).splitlines()[1:2] or [str(e)])[0].strip()
+        if "Missing key" in str(e) or "Unexpected key" in str(e):  # other layers: an older network layout
+            raise CheckpointError(
+                f"{path.name} was saved in an older {cfg.name} format that this Bandmate cannot read; "
+                f"train it again: python main.py train FOLDER --config {cfg.name}"
+            ) from e
+        raise CheckpointError(f"{path.name} does not match config {cfg.name}/{cfg.size}: {first}") from e
 
 
 def _remove_unreferenced(folder: Path, card: ModelCard) -> None:

@@ -16,6 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from models import band
 from models.decoders import Conductor, CoreDecoder, pick, sampling_noise
 from models.encoder import GROOVE_CHANNELS, Encoder
 from models.presets import ModelConfig
@@ -68,8 +69,14 @@ class MusicVAE(nn.Module):
     def __init__(self, cfg: ModelConfig) -> None:
         super().__init__()
         self.cfg = cfg
-        self.encoder = Encoder(cfg)
         e, h, layers, p = cfg.embed_size, cfg.dec_size, cfg.dec_layers, cfg.dropout
+        if cfg.decoder is DecoderKind.BAND:  # models/band.py: a conductor per bar, events per (bar, slot)
+            self.encoder: nn.Module = band.BandEncoder(cfg)
+            self.conductor = Conductor(cfg.z_size + e, cfg.cond_size, cfg.cond_layers, cfg.bars)
+            self.band = band.BandDecoderParts(cfg)
+            self.decoders = nn.ModuleList([CoreDecoder(cfg.vocab[0], 2 * e, e, h, layers, 0, p)])
+            return
+        self.encoder = Encoder(cfg)
         if cfg.decoder is DecoderKind.FLAT:
             head = 2 * GROOVE_CHANNELS if cfg.groove else 0
             self.decoders = nn.ModuleList(
@@ -138,7 +145,7 @@ class MusicVAE(nn.Module):
         """
         terms, _, _ = self._nll_terms(z, batch, continuous_scale=0.5 / VELOCITY_SIGMA**2, weights=weights)
         if keys is None:
-            multitrack = self.cfg.decoder is DecoderKind.MULTITRACK
+            multitrack = self.cfg.decoder in (DecoderKind.MULTITRACK, DecoderKind.BAND)
             keys = [*self.cfg.tracks, "program"] if multitrack else list(self.cfg.tracks)
         unknown = [k for k in keys if k not in terms]
         if unknown:
@@ -175,6 +182,8 @@ class MusicVAE(nn.Module):
     ) -> tuple[dict[str, Tensor], Tensor, Tensor]:
         """Negative log-likelihood per example and array, {key: (B,)}, plus correct/total token counts."""
         cfg, b = self.cfg, z.shape[0]
+        if cfg.decoder is DecoderKind.BAND:
+            return band.nll_terms(self, z, batch)
         cond = self._conditions(z)
         terms: dict[str, Tensor] = {}
         if cfg.decoder is DecoderKind.MULTITRACK:
@@ -252,6 +261,8 @@ class MusicVAE(nn.Module):
         """
         cfg, z = self.cfg, z.to(self.device)
         b, mask, given = z.shape[0], logit_mask or {}, self.to_batch(given or {})
+        if cfg.decoder is DecoderKind.BAND:  # given["meter"] (B,) sets each clip's meter (default 4/4)
+            return band.decode(self, z, temperature, mask, given, generator)
         cond = self._conditions(z)  # (B * bars, C)
         out: dict[str, Tensor] = {}
         if cfg.decoder is DecoderKind.MULTITRACK:

@@ -35,7 +35,8 @@ class ModelConfig:
     AdamW's decoupled decay. `bar_link` (hierarchical decoders): each bar's first input is the previous
     bar's last token, as Magenta's HierarchicalLstmDecoder feeds it (`start_inputs`), instead of a learned
     start token; bars then decode one after another. The defaults of these three are what models
-    trained before them used, so their model.json still reads the same.
+    trained before them used, so their model.json still reads the same. `slots` (band configs): the
+    instrument slots of a window; the steps are then bars x the event tokens per (bar, slot).
     """
 
     name: str
@@ -65,6 +66,7 @@ class ModelConfig:
     dropout: float = 0.0
     weight_decay: float = 0.0
     bar_link: bool = False
+    slots: int = 0
 
     def __post_init__(self) -> None:
         if self.size not in SIZES:
@@ -91,12 +93,15 @@ class ModelConfig:
             raise ValueError("need 0 < min_learning_rate <= learning_rate and 0 < decay_rate <= 1")
         if not (0.0 <= self.dropout < 1.0 and self.weight_decay >= 0.0):
             raise ValueError("need 0 <= dropout < 1 and weight_decay >= 0")
+        if (self.decoder is DecoderKind.BAND) != (self.slots > 0):
+            raise ValueError("a band decoder, and only it, has instrument slots (slots > 0)")
         if self.bar_link and self.decoder is not DecoderKind.HIER:
             raise ValueError("bar_link links the bars of a hierarchical (hier) decoder")
 
     @property
     def bar_steps(self) -> int:
-        """Steps per decoded segment: a bar of a 16-bar trio, or a whole track slot of multitrack_1bar."""
+        """Steps per decoded segment: a bar of a 16-bar trio, a whole track slot of multitrack_1bar, the
+        events of one (bar, instrument) of a band config."""
         return self.steps if self.decoder is DecoderKind.MULTITRACK else self.steps // self.bars
 
     @property
@@ -171,6 +176,33 @@ PRESETS: dict[tuple[str, str], dict[str, Any]] = {
     ("multitrack_1bar", "small"): dict(
         _SMALL, enc_size=128, cond_size=256, cond_layers=1, dec_size=192, free_bits=32.0, batch_size=16
     ),
+    # band: a conductor per bar, events per (bar, instrument). small: about 1 s a step on one core at
+    # these batches (measured on the multitrack songs: band_1bar batch 32 0.84 s, band_4bar batch 16
+    # 1.25 s; batch 32 costs 3x batch 16, the LSTM's working set leaving the cache); 16 bars are 4x 4.
+    ("band_1bar", "small"): dict(
+        _SMALL, enc_size=128, cond_size=128, cond_layers=1, dec_size=192, z_size=64, free_bits=32.0,
+        batch_size=32,
+    ),
+    ("band_4bar", "small"): dict(
+        _SMALL, enc_size=128, cond_size=192, cond_layers=1, dec_size=192, z_size=128, free_bits=64.0,
+        batch_size=12,
+    ),
+    ("band_16bar", "small"): dict(
+        _SMALL, enc_size=128, cond_size=192, cond_layers=1, dec_size=192, z_size=128, free_bits=128.0,
+        batch_size=3,
+    ),
+    ("band_1bar", "big"): dict(
+        enc_size=1024, enc_layers=1, cond_size=512, cond_layers=1, dec_size=1024, dec_layers=2,
+        z_size=256, embed_size=128, max_beta=0.2, free_bits=32.0, batch_size=256, beta_rate=0.99999,
+    ),
+    ("band_4bar", "big"): dict(
+        enc_size=1024, enc_layers=1, cond_size=1024, cond_layers=2, dec_size=1024, dec_layers=2,
+        z_size=512, embed_size=128, max_beta=0.2, free_bits=64.0, batch_size=64, beta_rate=0.99999,
+    ),
+    ("band_16bar", "big"): dict(
+        enc_size=1024, enc_layers=1, cond_size=1024, cond_layers=2, dec_size=1024, dec_layers=2,
+        z_size=512, embed_size=128, max_beta=0.2, free_bits=256.0, batch_size=16, beta_rate=0.99999,
+    ),
     ("multitrack_1bar", "big"): dict(
         enc_size=1024, enc_layers=2, cond_size=1024, cond_layers=2, dec_size=1024, dec_layers=2,
         z_size=256, embed_size=128, max_beta=0.2, free_bits=32.0, batch_size=256, beta_rate=0.99999,
@@ -180,6 +212,11 @@ PRESETS: dict[tuple[str, str], dict[str, Any]] = {
 
 def shape_of(spec: ModelSpec) -> dict[str, Any]:
     """The ModelConfig fields a spec fixes (what the data looks like, independent of size)."""
+    if spec.decoder is DecoderKind.BAND:
+        return dict(
+            steps=spec.window_bars * spec.bar_events, tracks=spec.tracks, vocab=spec.vocab,
+            decoder=spec.decoder, bars=spec.window_bars, slots=spec.segments,
+        )  # fmt: skip
     return dict(
         steps=spec.steps, tracks=spec.tracks, vocab=spec.vocab, decoder=spec.decoder, bars=spec.segments,
         groove=spec.has_groove,

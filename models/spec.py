@@ -15,10 +15,13 @@ from dataclasses import dataclass
 from enum import StrEnum
 from types import MappingProxyType
 
-from models.vocab import DRUM_VOCAB, MELODY_VOCAB, MULTITRACK_VOCAB
+from models.vocab import BAND_SLOTS, BAND_VOCAB, DRUM_VOCAB, MELODY_VOCAB, MULTITRACK_VOCAB
 
 STEPS_PER_BAR = 16  # a 4/4 bar on the 16th grid, the default meter of a spec
 DEFAULT_TEMPERATURE = 0.5  # a part's temperature where its spec gives none
+# Event tokens per (bar, instrument) of the band configs: enough for 97.9% of the notes of the band corpus
+# and 99.x% of ../shared/data/midi/multitrack (benchmarks/bench_band.py measures it per config).
+BAND_BAR_EVENTS = 96
 
 
 class DecoderKind(StrEnum):
@@ -27,6 +30,7 @@ class DecoderKind(StrEnum):
     FLAT = "flat"  # one LSTM over the whole window, conditioned on z
     HIER = "hier"  # a conductor gives one embedding per bar; a decoder per track decodes every bar
     MULTITRACK = "multitrack"  # a conductor per instrument slot; a program head picks each slot's instrument
+    BAND = "band"  # a conductor per bar; a program head per instrument slot; events per (bar, slot)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +59,12 @@ class ModelSpec:
             busy machine). Measured 4-20 steps on 2 cores under load 1-6 (`benchmarks.bench_train_load`).
         temperatures: each part's sampling temperature when nothing else says (a model's report card
             recommends its own), in the order of `parts`.
+        any_meter: it reads bars in every meter of models.vocab.BAND_METERS (steps per bar from the
+            meter, `steps_per_bar` is then the 4/4 bar), and is conditioned on the meter.
+        bar_events: BAND: event tokens per (bar, instrument slot).
+        transpose: training copies are transposed by at most this many semitones each way (the band
+            configs: 3, as Magenta's multiperf configs' transpose_range; their examples are 8 instruments
+            of events, and a folder's 16-bar windows at +-5 took 1.1 GB to train).
     """
 
     name: str
@@ -75,6 +85,9 @@ class ModelSpec:
     report_seconds: float = 15.0
     report_steps: float = 30.0
     temperatures: tuple[float, ...] = ()
+    any_meter: bool = False
+    bar_events: int = 0
+    transpose: int = 5
 
     def __post_init__(self) -> None:
         if len(self.tracks) != len(self.vocab) or not self.tracks:
@@ -91,6 +104,8 @@ class ModelSpec:
             raise ValueError(f"{self.name}: maskable {self.maskable} must be among the tracks {self.tracks}")
         if not (self.parts and (self.reads_pitched or self.reads_drums)):
             raise ValueError(f"{self.name}: a model reads at least one part")
+        if (self.decoder is DecoderKind.BAND) != (self.bar_events > 0):
+            raise ValueError(f"{self.name}: a band decoder, and only it, has bar_events > 0")
         if self.temperatures and len(self.temperatures) != len(self.parts):
             raise ValueError(f"{self.name}: one temperature per part {self.parts}")
 
@@ -98,6 +113,11 @@ class ModelSpec:
     def steps(self) -> int:
         """16th steps of one window (of one instrument slot for MULTITRACK)."""
         return self.window_bars * self.steps_per_bar
+
+    @property
+    def slots(self) -> int:
+        """Instrument slots of a multi-instrument config (MULTITRACK, BAND), else 0."""
+        return self.segments if self.decoder in (DecoderKind.MULTITRACK, DecoderKind.BAND) else 0
 
     @property
     def segment_steps(self) -> int:
@@ -148,6 +168,16 @@ SPECS: Mapping[str, ModelSpec] = MappingProxyType(
                 parts=("drums", "bass", "melody"), reads_pitched=True, reads_drums=True, velocity_head=True,
                 maskable=("tokens",), report_seconds=40.0,
             ),
+        )
+        + tuple(
+            ModelSpec(
+                name=f"band_{bars}bar", short_name=f"band{bars}", converter="band", tracks=("events",),
+                vocab=(BAND_VOCAB,), decoder=DecoderKind.BAND, window_bars=bars, segments=BAND_SLOTS,
+                parts=("drums", "bass", "melody"), reads_pitched=True, reads_drums=True,
+                maskable=("events",), report_seconds=40.0 + 8.0 * bars, any_meter=True,
+                bar_events=BAND_BAR_EVENTS, transpose=3,
+            )
+            for bars in (1, 4, 16)
         )
     }
 )  # fmt: skip

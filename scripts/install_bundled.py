@@ -29,6 +29,7 @@ DATA_NOTES = {
     "Accompaniment (mma, Bob van der Poel) from its GPL-2+ style library. The model holds no copy of the "
     "rendered accompaniment; its note names mma all the same",
     "multitrack_1bar": "the Freedoom project's music (freedoom/freedoom, BSD-3-Clause)",
+    "band_4bar": "the Freedoom project's music (freedoom/freedoom, BSD-3-Clause)",
 }
 
 

@@ -9,11 +9,11 @@ from collections.abc import Sequence
 import numpy as np
 
 from engine.data.codec import monophonic
-from engine.music.pattern import STEPS_PER_BAR, Note, Pattern, Role, Track
+from engine.music.pattern import STEPS_PER_BAR, Meter, Note, Pattern, Role, Track
 from models.spec import ModelSpec
 from models.vocab import FIRST_PITCH_TOKEN, MAX_PITCH, MIN_PITCH, NO_EVENT, NOTE_OFF
 
-CONVERTER_VERSION = 3  # bump when any converter's output changes: it keys the prepare cache
+CONVERTER_VERSION = 4  # bump when any converter's output changes: it keys the prepare cache
 MAX_GAP_STEPS = STEPS_PER_BAR  # Magenta's gap_bars=1: a window with a whole bar of silence is skipped
 GAP_BARS = 2  # Magenta's trio gap_bars: a part may rest this many bars and still count as playing
 BASS_PROGRAM = 33  # GM electric bass (finger), what decoded bass lines play
@@ -124,6 +124,17 @@ class Converter:
     @property
     def bars(self) -> int:
         return self.spec.window_bars
+
+    @property
+    def cost_steps(self) -> int:
+        """What one example costs to score, in 16th steps of a one-track window (the report card takes
+        fewer of the costly ones): its steps."""
+        return self.steps
+
+    def window_steps(self, meter: Meter) -> int:
+        """Steps of one window in `meter`: the 4/4 window for the 4/4 models (the band converter reads
+        every band meter)."""
+        return self.steps
 
     def to_tensors(self, window: Pattern) -> dict[str, np.ndarray]:
         """One example's arrays (shapes per CONTRIBUTING.md) plus `tempo` f32 ()."""

@@ -15,6 +15,7 @@ from types import MappingProxyType
 
 import numpy as np
 
+from engine.data.band import BandConverter
 from engine.data.codec import (
     decode_line,
     drum_grid,
@@ -419,6 +420,7 @@ KINDS: dict[str, type[Converter]] = {
     "drums": DrumsConverter,
     "trio": TrioConverter,
     "multitrack": MultitrackConverter,
+    "band": BandConverter,
 }
 CONVERTERS: Mapping[str, Converter] = MappingProxyType(
     {name: KINDS[s.converter](s) for name, s in SPECS.items()}

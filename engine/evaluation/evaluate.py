@@ -91,7 +91,7 @@ def report_for_training(
 
     device = torch.device(device)
     model = model.to(device).eval()
-    max_held, max_train, max_ref, _ = caps(converter.steps)
+    max_held, max_train, max_ref, _ = caps(converter.cost_steps)
     held = _subset(heldout, max_held, seed)
     trained = _subset(train, max_train, seed)
     unigram = _subset(train, 4 * max_train, seed + 1) or None  # the training tokens' frequencies

@@ -20,10 +20,13 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from models import band
 from models.decoders import CoreDecoder
 from models.musicvae import MusicVAE
 from models.spec import DecoderKind
 from models.vocab import (
+    BAND_DUR,
+    BAND_PITCH,
     DRUM_CLASSES,
     DRUM_VOCAB,
     EMPTY_SLOT,
@@ -37,6 +40,13 @@ BATCH = 128
 ACTIVE_KL = 0.01  # nats: a latent dimension whose mean KL is above this carries information (see below)
 
 
+def batch_size(model: MusicVAE, size: int = BATCH) -> int:
+    """Examples per evaluation batch: `size`, fewer for band models, whose logits of every (bar, slot)
+    sequence are (bars x slots x 96 x 249) floats an example (~50 MB a batch at most)."""
+    cfg = model.cfg
+    return max(2, min(size, 512 // (cfg.bars * cfg.slots))) if cfg.decoder is DecoderKind.BAND else size
+
+
 def batches(
     arrays: Mapping[str, np.ndarray], device: torch.device, size: int = BATCH
 ) -> Iterator[dict[str, Tensor]]:
@@ -44,7 +54,12 @@ def batches(
     keys = [k for k in arrays if k != "tempo"]
     n = len(arrays[keys[0]])
     for i in range(0, n, size):
-        yield {k: torch.as_tensor(np.asarray(arrays[k][i : i + size])).to(device) for k in keys}
+        yield {k: widen(torch.as_tensor(np.asarray(arrays[k][i : i + size]))).to(device) for k in keys}
+
+
+def widen(t: Tensor) -> Tensor:
+    """uint8 token arrays (the band's) as int64, what losses and comparisons take."""
+    return t.long() if t.dtype == torch.uint8 else t
 
 
 def teacher_forced_logits(model: MusicVAE, z: Tensor, batch: Mapping[str, Tensor]) -> dict[str, Tensor]:
@@ -52,6 +67,13 @@ def teacher_forced_logits(model: MusicVAE, z: Tensor, batch: Mapping[str, Tensor
     pass the training loss makes (`MusicVAE._nll_terms`). Multitrack adds "program" (B, slots, 130)
     and conditions the slots on the true programs."""
     cfg = model.cfg
+    if cfg.decoder is DecoderKind.BAND:  # the played (bar, slot) rows, scattered back (others stay 0)
+        prog, logits, _, _, _ = band.teacher_forced_logits(model, z, batch)
+        events = batch["events"]
+        full = logits.new_zeros(*events.shape, logits.shape[-1])
+        played = (batch["program"] != EMPTY_SLOT).unsqueeze(1).expand(-1, cfg.bars, -1)
+        full[played.nonzero(as_tuple=True)] = logits
+        return {"program": prog, "events": full}
     cond = model._conditions(z)  # (B * segments, C)
     out: dict[str, Tensor] = {}
     if cfg.decoder is DecoderKind.MULTITRACK:
@@ -74,12 +96,27 @@ class PartPositions:
     mask: Tensor
     drums: bool
     offset: int = 0
+    events: bool = False  # band events: onsets are PITCH events
 
 
 def part_positions(model: MusicVAE, batch: Mapping[str, Tensor]) -> dict[str, PartPositions]:
     """part -> its positions: a track per part, or for multitrack the slots whose program plays it
     (empty slots belong to no part)."""
     cfg = model.cfg
+    if cfg.decoder is DecoderKind.BAND:  # the slots playing each part, up to each sequence's END
+        program, events = batch["program"], batch["events"]  # (B, slots), (B, bars, slots, L)
+        names = np.array([part_of_program(int(p)) for p in program.reshape(-1).tolist()]).reshape(
+            program.shape
+        )
+        played = (program != EMPTY_SLOT).cpu().numpy()
+        length = events.shape[-1]
+        inside = torch.arange(length, device=events.device) < band.sequence_lengths(events).unsqueeze(-1)
+        out = {}
+        for part in cfg.spec.parts:
+            slots = torch.as_tensor((names == part) & played, device=events.device)  # (B, slots)
+            mask = slots[:, None, :, None].expand_as(events) & inside
+            out[part] = PartPositions("events", mask, part == "drums", 0, events=True)
+        return out
     if cfg.decoder is not DecoderKind.MULTITRACK:
         return {
             t: PartPositions(t, torch.ones_like(batch[t], dtype=torch.bool), v == DRUM_VOCAB)
@@ -100,6 +137,9 @@ def onset_counts(pred: Tensor, true: Tensor, where: PartPositions) -> tuple[int,
     """(hits, predicted, real) onsets of a part: a note counts when the same pitch starts on the same
     step, a drum hit per class and step (a token outside the part's range plays nothing)."""
     p, t = pred[where.mask].long() - where.offset, true[where.mask].long() - where.offset
+    if where.events:  # a PITCH event in the same place of the sequence
+        on_p, on_t = (p >= BAND_PITCH) & (p < BAND_DUR), (t >= BAND_PITCH) & (t < BAND_DUR)
+        return int((on_p & on_t & (p == t)).sum()), int(on_p.sum()), int(on_t.sum())
     if where.drums:
         p, t = p.clamp_min(0), t.clamp_min(0)
         return _popcount(p & t), _popcount(p), _popcount(t)
@@ -148,7 +188,7 @@ def likelihood(model: MusicVAE, arrays: Mapping[str, np.ndarray], seed: int = 0)
     nll: dict[str, float] = {}
     steps: dict[str, int] = {}
     kl_sum, kl_dims, n, correct = 0.0, None, 0, 0
-    for batch in batches(arrays, device):
+    for batch in batches(arrays, device, batch_size(model)):
         mu, sigma = model.encoder(batch)  # (B, Z)
         z = mu + sigma * torch.randn(mu.shape, generator=gen, device=device)
         kl = 0.5 * (mu.pow(2) + sigma.pow(2) - 1.0 - 2.0 * torch.log(sigma))  # (B, Z)
@@ -156,10 +196,17 @@ def likelihood(model: MusicVAE, arrays: Mapping[str, np.ndarray], seed: int = 0)
         kl_dims = kl.sum(0) if kl_dims is None else kl_dims + kl.sum(0)
         n += mu.shape[0]
         logits = teacher_forced_logits(model, z, batch)
+        ces: dict[str, Tensor] = {}  # per token array, once for all the parts that share it
+        hits: dict[str, Tensor] = {}
         for part, where in part_positions(model, batch).items():
-            ce = F.cross_entropy(logits[where.track].movedim(-1, 1), batch[where.track], reduction="none")
+            if where.track not in ces:
+                track_logits = logits[where.track]
+                ces[where.track] = F.cross_entropy(
+                    track_logits.movedim(-1, 1), batch[where.track], reduction="none"
+                )
+                hits[where.track] = track_logits.argmax(-1) == batch[where.track]
+            ce, hit = ces[where.track], hits[where.track]
             nll[part] = nll.get(part, 0.0) + float(ce[where.mask].sum())
-            hit = logits[where.track].argmax(-1) == batch[where.track]
             correct += int(hit[where.mask].sum())
             steps[part] = steps.get(part, 0) + int(where.mask.sum())
         if "program" in logits:

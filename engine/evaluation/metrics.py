@@ -30,6 +30,8 @@ PITCHED_FEATURES = (
     "note_density",
     "onset_interval",
     "repetition",
+    "chord_size",
+    "pitched_velocity_spread",
 )
 DRUM_FEATURES = (
     "drum_hit_rate",
@@ -48,6 +50,8 @@ FEATURE_LABELS = {
     "note_density": "notes per bar",
     "onset_interval": "time between notes (16ths)",
     "repetition": "how much each bar repeats the last",
+    "chord_size": "notes sounding together (chord size)",
+    "pitched_velocity_spread": "velocity spread per instrument (loud vs soft notes)",
     "drum_hit_rate": "how often each drum plays (hit rate per drum)",
     "drum_density": "drum hits per bar",
     "drum_groove": "where in the beat each drum plays",
@@ -66,13 +70,13 @@ def _mean_interval(onsets: Sequence[int]) -> float:
     return float(np.diff(distinct).mean()) if distinct.size >= 2 else float("nan")
 
 
-def repetition(events: Sequence[tuple[int, int]], steps: int) -> float:
-    """Mean Jaccard similarity of the (pitch or drum, step-in-bar) onsets of consecutive bars; NaN with
-    fewer than two bars or only empty bar pairs. 1 = every bar repeats the last exactly."""
-    bars: list[set[tuple[int, int]]] = [set() for _ in range(steps // STEPS_PER_BAR)]
+def repetition(events: Sequence[tuple[int, int]], steps: int, bar: int = STEPS_PER_BAR) -> float:
+    """Mean Jaccard similarity of the (pitch or drum, step-in-bar) onsets of consecutive bars of `bar`
+    steps; NaN with fewer than two bars or only empty bar pairs. 1 = every bar repeats the last exactly."""
+    bars: list[set[tuple[int, int]]] = [set() for _ in range(steps // bar)]
     for what, start in events:
-        if start // STEPS_PER_BAR < len(bars):
-            bars[start // STEPS_PER_BAR].add((what, start % STEPS_PER_BAR))
+        if start // bar < len(bars):
+            bars[start // bar].add((what, start % bar))
     scores = [len(a & b) / len(a | b) for a, b in zip(bars, bars[1:], strict=False) if a | b]
     return float(np.mean(scores)) if scores else float("nan")
 
@@ -81,13 +85,18 @@ def pitched_features(pattern: Pattern) -> dict[str, Feature]:
     """The pitched-track features of one clip; NaN where a feature is undefined (e.g. no notes).
 
     Returns pitch_classes (12,) summing to 1, and scalars (shape ()) pitch_range, pitch_interval (mean
-    absolute semitones between consecutive notes of a track), note_density (onsets per bar),
-    onset_interval (mean steps between distinct onsets) and repetition (see `repetition`).
+    absolute semitones between consecutive notes of a track), note_density (onsets per bar of the clip's
+    meter), onset_interval (mean steps between distinct onsets), repetition (see `repetition`),
+    chord_size (notes per onset of an instrument: 1 for single lines, 3 for triads) and
+    pitched_velocity_spread (the mean over instruments of their velocities' standard deviation / 127).
     """
     tracks = [t for t in pattern.tracks if not t.is_drum]
     notes = [n for t in tracks for n in t.notes]
     pitches = np.array([n.pitch for n in notes], dtype=np.int64)
-    bars = pattern.steps / STEPS_PER_BAR
+    bar = pattern.meter.bar_steps
+    bars = pattern.steps / bar
+    onsets = sum(len({n.start for n in t.notes}) for t in tracks)
+    spreads = [np.std([n.velocity for n in t.notes]) / 127.0 for t in tracks if len(t.notes) >= 2]
     hist = np.bincount(pitches % 12, minlength=12).astype(np.float64)
     steps = [abs(b.pitch - a.pitch) for t in tracks for a, b in zip(t.notes, t.notes[1:], strict=False)]
     return {
@@ -96,7 +105,13 @@ def pitched_features(pattern: Pattern) -> dict[str, Feature]:
         "pitch_interval": np.float64(np.mean(steps) if steps else np.nan),
         "note_density": np.float64(len(notes) / bars),
         "onset_interval": np.float64(_mean_interval([n.start for n in notes])),
-        "repetition": np.float64(repetition([(n.pitch, n.start) for n in notes], pattern.steps)),
+        "repetition": np.float64(
+            repetition([(n.pitch, n.start) for n in notes], pattern.steps, round(bar))
+            if bar == round(bar)
+            else np.nan
+        ),
+        "chord_size": np.float64(len(notes) / onsets if onsets else np.nan),
+        "pitched_velocity_spread": np.float64(np.mean(spreads) if spreads else np.nan),
     }
 
 
@@ -124,8 +139,12 @@ def drum_features(pattern: Pattern, drum_class: Mapping[int, int] = DRUM_CLASS_O
     return {
         "drum_hit_rate": hit.mean(axis=1),
         "drum_groove": groove / total if groove is not None and total else np.full(DRUM_CLASSES * 4, np.nan),
-        "drum_repetition": np.float64(repetition(events, pattern.steps)),
-        "drum_density": np.float64(len(notes) / (pattern.steps / STEPS_PER_BAR)),
+        "drum_repetition": np.float64(
+            repetition(events, pattern.steps, round(pattern.meter.bar_steps))
+            if pattern.meter.bar_steps == round(pattern.meter.bar_steps)
+            else np.nan
+        ),
+        "drum_density": np.float64(len(notes) / (pattern.steps / pattern.meter.bar_steps)),
         "drum_onset_interval": np.float64(_mean_interval([n.start for n in notes])),
         "velocity_spread": np.float64(velocities.std() if notes else np.nan),
     }
@@ -292,3 +311,19 @@ def feature_label(key: str) -> str:
     part, _, name = key.rpartition(".")
     label = FEATURE_LABELS.get(name, name)
     return f"{part}: {label}" if part else label
+
+
+def chord_share(patterns: Sequence[Pattern]) -> float:
+    """Share of the pitched notes that start together with another note of the same instrument (notes
+    in chords); NaN without pitched notes. A rock band's songs: about 0.28 (issue 13)."""
+    chorded = total = 0
+    for p in patterns:
+        for t in p.tracks:
+            if t.is_drum:
+                continue
+            starts = np.array([n.start for n in t.notes], dtype=np.int64)
+            if starts.size:
+                _, inverse, counts = np.unique(starts, return_inverse=True, return_counts=True)
+                chorded += int((counts[inverse] > 1).sum())
+                total += starts.size
+    return chorded / total if total else float("nan")

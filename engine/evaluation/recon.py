@@ -17,11 +17,14 @@ import torch
 
 from engine.evaluation.likelihood import (
     active_dims,
+    batch_size,
     f1,
     likelihood,
     onset_counts,
     part_positions,
+    teacher_forced_logits,
     unigram_bits,
+    widen,
 )
 from engine.evaluation.report import KeyScores, PartScores, Reconstruction
 from engine.generation.groove import SpreadSums
@@ -32,17 +35,22 @@ from models.spec import DecoderKind
 BATCH = 256
 
 
-def _batches(arrays: dict[str, np.ndarray], device: Any) -> Iterator[dict[str, torch.Tensor]]:
+def _batches(
+    arrays: dict[str, np.ndarray], device: Any, size: int = BATCH
+) -> Iterator[dict[str, torch.Tensor]]:
     keys = [k for k in arrays if k != "tempo"]
     n = len(arrays[keys[0]])
-    for i in range(0, n, BATCH):
-        yield {k: torch.as_tensor(arrays[k][i : i + BATCH]).to(device) for k in keys}
+    for i in range(0, n, size):
+        yield {k: widen(torch.as_tensor(arrays[k][i : i + size])).to(device) for k in keys}
 
 
 def token_keys(arrays: dict[str, Any]) -> list[str]:
-    """The categorical arrays (int64 tokens) of an example dict."""
+    """The categorical arrays (int64 tokens) of an example dict; not the band's meter, which the model
+    is given, not asked for."""
     return [
-        k for k, v in arrays.items() if k != "tempo" and not torch.is_floating_point(torch.as_tensor(v[:1]))
+        k
+        for k, v in arrays.items()
+        if k not in ("tempo", "meter") and not torch.is_floating_point(torch.as_tensor(v[:1]))
     ]
 
 
@@ -63,6 +71,9 @@ def teacher_forced(
     `decode(z, given=...)` gives, in one LSTM pass instead of one call per step.
     """
     cfg = model.cfg
+    if cfg.decoder is DecoderKind.BAND:
+        logits = teacher_forced_logits(model, z, batch)
+        return {"program": logits["program"].argmax(-1), "events": logits["events"].argmax(-1)}, {}
     cond = model._conditions(z)  # (B * segments, C)
     tokens, heads = {}, {}
     if cfg.decoder is DecoderKind.MULTITRACK:
@@ -153,11 +164,12 @@ def reconstruction(
     kls, vel_err, off_err = [], [], []
     groove = bool(getattr(model.cfg, "groove", False))
     spread = SpreadSums() if groove else SpreadSums(1, ("velocity",))
-    for batch in _batches(arrays, device):
+    for batch in _batches(arrays, device, batch_size(model, BATCH)):
         mu, sigma = model.encode(batch)  # (B, Z) each
         kls.append(kl_per_example(mu, sigma).cpu())
         forced, human = teacher_forced(model, mu, batch)
-        free = runner.decode(mu, 0.0, None, 0, [])  # argmax: no noise, no spread
+        given = {"meter": batch["meter"]} if "meter" in batch else None  # band: the example's meter
+        free = runner.decode(mu, 0.0, None, 0, [], given=given)  # argmax: no noise, no spread
         for k in keys:
             sums[k].add(forced[k] == batch[k], torch.as_tensor(free[k], device=device) == batch[k])
         for part, where in part_positions(model, batch).items():

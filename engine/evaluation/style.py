@@ -26,13 +26,14 @@ MAX_HELDOUT = 256  # held-out examples reconstructed: enough for a stable accura
 MAX_TRAIN = 128  # training examples reconstructed: enough to see over-fitting
 MAX_REFERENCE = 128  # training clips the samples are compared with
 N_SAMPLES = 64  # samples per temperature (and baseline clips)
-# 16-bar examples cost 8x the steps of 2-bar ones: fewer of them (2x fewer clips for the metrics)
-LONG_STEPS, LONG_SHRINK = 64, 4
+# 16-bar examples cost 8x the steps of 2-bar ones: fewer of them (2x fewer clips for the metrics); the
+# band's examples count 4x their steps (8 instruments of note events), so a 16-bar band window 8x fewer
+LONG_STEPS, LONG_SHRINK, LONGEST_STEPS, LONGEST_SHRINK = 64, 4, 256, 8
 
 
 def caps(steps: int) -> tuple[int, int, int, int]:
     """(held-out, train, reference, samples) counts for examples of `steps` 16ths."""
-    shrink = LONG_SHRINK if steps > LONG_STEPS else 1
+    shrink = LONGEST_SHRINK if steps > LONGEST_STEPS else LONG_SHRINK if steps > LONG_STEPS else 1
     half = min(shrink, 2)
     return MAX_HELDOUT // shrink, MAX_TRAIN // shrink, MAX_REFERENCE // half, N_SAMPLES // half
 
@@ -56,7 +57,7 @@ def _samples(runner: Runner, temperature: float | dict[str, float], seed: int) -
     Gaussian of the training codes, else N(0, I), and sampling noise from `seed`, so the same codes at
     every temperature; a velocity/timing head's notes with its held-out spread), before the training
     music's feel is put on notes without velocity."""
-    n = caps(runner.converter.steps)[3]
+    n = caps(runner.converter.cost_steps)[3]
     return runner.to_patterns(runner.decode(runner.prior(n, seed), temperature, None, seed, []))
 
 
@@ -117,7 +118,7 @@ def style_scores(
         temps[str(t)], presence[str(t)] = _scores(reference, clips, parts, seed), _presence(clips, parts)
         tick()
     best = max(temps, key=lambda t: temps[t].mean_overlap or 0.0)
-    base = _scores(reference, baseline_patterns(reference, caps(converter.steps)[3], seed), parts, seed)
+    base = _scores(reference, baseline_patterns(reference, caps(converter.cost_steps)[3], seed), parts, seed)
     real = _scores(reference, to_patterns(converter, heldout), parts, seed) if train and heldout else None
     tick()
     return StyleScores(
@@ -149,7 +150,7 @@ def sample_sets(
     `temperature` from their real codes, from the Gaussian of the training codes (if the model has one)
     and from N(0, I): a decoder that never learned to write from random codes shows it here."""
     converter, parts = runner.converter, runner.spec.parts
-    n = caps(converter.steps)[3]
+    n = caps(converter.cost_steps)[3]
     real = {k: v[:n] for k, v in music.items()}
     clips = to_patterns(converter, real)
     if len(clips) < 3:

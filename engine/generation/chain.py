@@ -17,11 +17,11 @@ from engine.music.pattern import STEPS_PER_BAR, Pattern
 ANCHOR_EVERY = 4  # clips between two random anchor points: more = slower change along the piece
 
 
-def segments_needed(bars: int, model_steps: int) -> int:
-    """How many model-length clips cover `bars` bars."""
+def segments_needed(bars: int, model_steps: int, bar_steps: int = STEPS_PER_BAR) -> int:
+    """How many model-length clips (`model_steps` each) cover `bars` bars of `bar_steps` steps."""
     if bars <= 0:
         raise ValueError(f"--bars must be at least 1, got {bars}")
-    return math.ceil(bars * STEPS_PER_BAR / model_steps)
+    return math.ceil(bars * bar_steps / model_steps)
 
 
 def smooth_path(n: int, z_dim: int, generator: torch.Generator, every: int = ANCHOR_EVERY) -> torch.Tensor:
@@ -44,9 +44,9 @@ def smooth_path(n: int, z_dim: int, generator: torch.Generator, every: int = ANC
 
 
 def chain(patterns: Sequence[Pattern], bars: int) -> Pattern:
-    """The patterns in a row, cut to exactly `bars` bars."""
+    """The patterns in a row, cut to exactly `bars` bars of the first one's meter."""
     joined = Pattern.join(patterns)
-    steps = bars * STEPS_PER_BAR
+    steps = round(bars * patterns[0].meter.bar_steps)
     return joined if joined.steps == steps else joined.slice(0, steps)
 
 

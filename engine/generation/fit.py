@@ -14,7 +14,7 @@ import numpy as np
 
 from engine.data.converter import Converter
 from engine.generation.chain import loop_to
-from engine.midi.regions import regions
+from engine.midi.regions import band_meter, regions
 from engine.music.pattern import FOUR_FOUR, STEPS_PER_BAR, Note, Pattern, Track
 from models.spec import DecoderKind, ModelSpec
 from models.vocab import EMPTY_SLOT, FIRST_PITCH_TOKEN
@@ -47,9 +47,14 @@ def _start(note: Note) -> int:
     return note.start
 
 
-def readable_spans(clip: Pattern, label: str = "the clip") -> tuple[list[tuple[int, int]], tuple[str, ...]]:
+def readable_spans(
+    clip: Pattern, label: str = "the clip", any_meter: bool = False
+) -> tuple[list[tuple[int, int]], tuple[str, ...]]:
     """The clip's runs of 4/4 bars with notes as step spans [start, end), and a notice naming the bars in
-    other meters (left as they were). GenerationError when no 4/4 bar holds a note."""
+    other meters (left as they were). GenerationError when no 4/4 bar holds a note. `any_meter` (the
+    band models): runs of bars in any band meter (2/4 ... 12/8), each run in one meter."""
+    if any_meter:
+        return _band_spans(clip, label)
     spans, other = [], []
     for region in regions(clip):
         if not region.common_time:
@@ -62,6 +67,21 @@ def readable_spans(clip: Pattern, label: str = "the clip") -> tuple[list[tuple[i
     notices = (
         f"{label}: {'; '.join(other)}; the model reads 4/4 only, so those bars were left as they were",
     )
+    return spans, notices if other else ()
+
+
+def _band_spans(clip: Pattern, label: str) -> tuple[list[tuple[int, int]], tuple[str, ...]]:
+    spans, other = [], []
+    for region in regions(clip):
+        if not band_meter(region.meter):
+            other.append(region.describe())
+        elif region.bars and any(_has_onset(t, region.start, region.end) for t in clip.tracks):
+            spans.append((region.start, min(region.end, clip.steps)))
+    if not spans:
+        why = "; ".join(other) or "no notes"
+        raise GenerationError(f"{label} has no bars with notes in a meter the band models read ({why})")
+    notices = (f"{label}: {'; '.join(other)}; the band models do not read those meters, so those bars were "
+               "left as they were",)  # fmt: skip
     return spans, notices if other else ()
 
 
@@ -79,8 +99,8 @@ def carry_maps(clips: list[Pattern], window: Pattern) -> list[Pattern]:
     ]
 
 
-def _bars(steps: int) -> str:
-    bars = steps / STEPS_PER_BAR
+def _bars(steps: int, bar_steps: float = STEPS_PER_BAR) -> str:
+    bars = steps / bar_steps
     return f"{bars:.3g} bar" + ("" if bars == 1 else "s")
 
 
@@ -101,14 +121,17 @@ def check_content(clip: Pattern, spec: ModelSpec, label: str = "the clip") -> No
 
 
 def fit_length(clip: Pattern, steps: int, label: str = "the clip") -> tuple[Pattern, tuple[str, ...]]:
-    """Cut a longer clip to its first `steps` steps or loop a shorter one, with a note saying so."""
+    """Cut a longer clip to its first `steps` steps or loop a shorter one, with a note saying so (bars
+    counted in the clip's meter)."""
     if clip.steps == steps:
         return clip, ()
+    bar = clip.meter.bar_steps
     if clip.steps > steps:
-        first = "the first bar was" if steps == STEPS_PER_BAR else f"the first {_bars(steps)} were"
-        note = f"{label} is {_bars(clip.steps)} long; the model plays {_bars(steps)}, so only {first} used"
+        first = "the first bar was" if steps == bar else f"the first {_bars(steps, bar)} were"
+        note = (f"{label} is {_bars(clip.steps, bar)} long; the model plays {_bars(steps, bar)}, so only "
+                f"{first} used")  # fmt: skip
         return clip.slice(0, steps), (note,)
-    note = f"{label} is {_bars(clip.steps)} long; it was looped to the model's {_bars(steps)}"
+    note = f"{label} is {_bars(clip.steps, bar)} long; it was looped to the model's {_bars(steps, bar)}"
     return loop_to(clip, steps), (note,)
 
 
@@ -117,6 +140,8 @@ def has_content(arrays: dict[str, np.ndarray], spec: ModelSpec) -> bool:
     drum array (any token but 0), or a played slot with a token."""
     if spec.decoder is DecoderKind.MULTITRACK:
         return bool((arrays["program"] != EMPTY_SLOT).any() and (arrays["tokens"] != 0).any())
+    if spec.decoder is DecoderKind.BAND:
+        return bool((arrays["program"] != EMPTY_SLOT).any() and (arrays["events"] != 0).any())
     return any(
         bool((arrays[k] >= (FIRST_PITCH_TOKEN if k in spec.maskable else 1)).any()) for k in spec.tracks
     )
@@ -127,13 +152,16 @@ def fit_clip(clip: Pattern, converter: Converter, label: str = "the clip") -> Fi
     one example's arrays."""
     spec = converter.spec
     check_content(clip, spec, label)
-    spans, notices = readable_spans(clip, label)
+    spans, notices = readable_spans(clip, label, spec.any_meter)
     start, end = spans[0]
-    # the run is all 4/4 (a meter change a fraction of a step before its first bar is not a bar of it)
-    region = dataclasses.replace(clip.slice(start, end), meter=FOUR_FOUR, meter_map=())
+    # the run is in one meter (a meter change a fraction of a step before its first bar is not a bar of it)
+    meter = clip.meter_at(start + 0.5) if spec.any_meter else FOUR_FOUR
+    region = dataclasses.replace(clip.slice(start, end), meter=meter, meter_map=())
     if len(spans) > 1:
-        notices += (f"{label} has {len(spans)} runs of 4/4 bars; the model reads the first",)
-    window, cut = fit_length(region, converter.steps, label)
+        runs = "bars in one meter" if spec.any_meter else "4/4 bars"
+        notices += (f"{label} has {len(spans)} runs of {runs}; the model reads the first",)
+    steps = converter.window_steps(meter) if spec.any_meter else converter.steps
+    window, cut = fit_length(region, steps, label)
     check_content(window, spec, f"the part of {label} the model reads")
     arrays = converter.to_tensors(window)
     if not has_content(arrays, spec):

@@ -20,18 +20,21 @@ from engine.device import pick_device
 from engine.generation.chain import chain, segments_needed, smooth_path
 from engine.generation.checking import Checked, ClipChecker
 from engine.generation.complete import complete, parse_parts
+from engine.generation.complete_band import complete_band
 from engine.generation.fit import FittedClip, GenerationError, carry_maps
 from engine.generation.humanize import finish, humanize
 from engine.generation.infill import fill
 from engine.generation.morph import REFINE, monotone_steps, note_distances
 from engine.generation.runner import Generated, Notices, Runner, Temperature, new_seed
 from engine.music.keys import Key
-from engine.music.pattern import STEPS_PER_BAR, Pattern
+from engine.music.pattern import FOUR_FOUR, Meter, Pattern, parse_meter
 from engine.registry import list_models, resolve_model
 from models.card import DataSummary, MusicStats
 from models.latent import LatentFit, bilinear, slerp
 from models.musicvae import MusicVAE
 from models.report import REPORT, GrooveSpread, Report, ReportError, read_report
+from models.spec import DecoderKind
+from models.vocab import BAND_METERS
 
 __all__ = ["Generated", "Generator", "GenerationError", "Temperature", "list_models"]
 
@@ -153,9 +156,12 @@ class Generator:
         seed: int,
         tempo: float | None,
         notices: Notices,
+        meter: Meter | None = None,
     ) -> list[Pattern]:
-        """Clips as the musician gets them: decoded, then with the training music's feel (or flat)."""
-        clips = self.runner.to_patterns(self.runner.decode(z, temperature, key, seed, notices), tempo)
+        """Clips as the musician gets them: decoded, then with the training music's feel (or flat).
+        `meter`: the clips' meter, for band models (others write 4/4)."""
+        arrays = self.runner.decode(z, temperature, key, seed, notices, meter=meter)
+        clips = self.runner.to_patterns(arrays, tempo)
         return finish(self.runner, clips, self.runner.feel_temperature(temperature), seed, self.feel, notices)
 
     def decode(
@@ -165,12 +171,39 @@ class Generator:
         key: Key | str | None = None,
         seed: int | None = None,
         tempo: float | None = None,
+        meter: Meter | str | None = None,
     ) -> Generated:
-        """One clip per latent code z (B, Z); temperature 0 = the most likely notes."""
+        """One clip per latent code z (B, Z); temperature 0 = the most likely notes; `meter` ("3/4") the
+        clips' meter for band models."""
         seed = new_seed(seed)
         notices: Notices = []
         resolved = self.runner.resolve_key(key, None, notices)
-        return _generated(self._decode(z, temperature, resolved, seed, tempo, notices), seed, notices)
+        m = self._meter(meter, notices)
+        return _generated(self._decode(z, temperature, resolved, seed, tempo, notices, m), seed, notices)
+
+    def _meter(self, meter: Meter | str | None, notices: Notices) -> Meter | None:
+        """A meter for a band model (None: 4/4); others write 4/4, and a meter asked of them is noted."""
+        try:
+            m = parse_meter(meter) if isinstance(meter, str) else meter
+        except ValueError as e:
+            raise GenerationError(str(e)) from None
+        if m is None or m == FOUR_FOUR:
+            return None
+        if not self.spec.any_meter:
+            notices.append(f"{self.spec.name} writes 4/4 only; the band models write {m}")
+            return None
+        try:
+            self.converter.window_steps(m)
+        except ValueError as e:
+            raise GenerationError(str(e)) from None
+        return m
+
+    @property
+    def meters(self) -> tuple[str, ...]:
+        """The meters this model writes ("4/4", "3/4", ...)."""
+        if not self.spec.any_meter:
+            return ("4/4",)
+        return tuple(f"{n}/{d}" for n, d in BAND_METERS)
 
     # ---- generation --------------------------------------------------------------------------------
     def sample(
@@ -180,6 +213,7 @@ class Generator:
         seed: int | None = None,
         bars: int | None = None,
         key: Key | str | None = None,
+        meter: Meter | str | None = None,
         *,
         checked: bool = True,
         novel: bool = False,
@@ -189,21 +223,25 @@ class Generator:
         `checked` (the default) redraws clips that fail the sample-quality gate, `novel` also those that
         copy a bar of the training music (engine/generation/checking.py); `Generated.checked` says what
         was set aside. Fewer than n clips come back when too few pass within the draws allowed.
+        `meter` ("3/4", "7/8"): the clips' meter (band models; default 4/4).
         """
         _check_count(n)
         seed = new_seed(seed)
         notices: Notices = []
         resolved = self.runner.resolve_key(key, None, notices)
+        m = self._meter(meter, notices)
+        bar_steps = round((m or FOUR_FOUR).bar_steps)
+        window = self.converter.window_steps(m or FOUR_FOUR)
 
         def draw(count: int, draw_seed: int) -> list[Pattern]:
-            if bars is None or bars * STEPS_PER_BAR == self.steps:
+            if bars is None or bars * bar_steps == window:
                 z = self.runner.prior(count, draw_seed)
-                return self._decode(z, temperature, resolved, draw_seed, None, notices)
-            segs = segments_needed(bars, self.steps)
+                return self._decode(z, temperature, resolved, draw_seed, None, notices, m)
+            segs = segments_needed(bars, window, bar_steps)
             gen = torch.Generator().manual_seed(draw_seed)
             paths = [smooth_path(segs, self.runner.source_size, gen) for _ in range(count)]
             z = self.runner.to_code(torch.cat(paths))  # (count * segs, Z): where the training codes lie
-            clips = self._decode(z, temperature, resolved, draw_seed, None, notices)
+            clips = self._decode(z, temperature, resolved, draw_seed, None, notices, m)
             return [chain(clips[i * segs : (i + 1) * segs], bars) for i in range(count)]
 
         return self._checked(draw, n, seed, notices, checked, novel)
@@ -234,7 +272,9 @@ class Generator:
         def draw(count: int, draw_seed: int) -> list[Pattern]:
             d = self.runner.directions(count, draw_seed)
             d = d / d.norm(dim=1, keepdim=True) * math.sqrt(self.z_size)  # prior samples have norm ~ sqrt(Z)
-            clips = self._decode(mu + amount * d, temperature, resolved, draw_seed, clip.tempo, notices)
+            clips = self._decode(
+                mu + amount * d, temperature, resolved, draw_seed, clip.tempo, notices, window.meter
+            )
             return carry_maps(clips, window)
 
         return self._checked(draw, n, seed, notices, checked, novel)
@@ -280,7 +320,8 @@ class Generator:
         notices: Notices = []
         resolved = self.runner.resolve_key(key, a.concat(b), notices)
         path = self._path(a, b, (steps - 1) * REFINE + 1 if steps >= 2 else steps, notices)
-        arrays = self.runner.decode(path, temperature, resolved, seed, notices)
+        meter = self.runner.fit(a, "clip A", []).pattern.meter  # the morph plays in A's meter
+        arrays = self.runner.decode(path, temperature, resolved, seed, notices, meter=meter)
         candidates = self.runner.to_patterns(arrays, a.tempo)
         chosen = monotone_steps(*note_distances(candidates), steps)
         feel = self.runner.feel_temperature(temperature)
@@ -317,7 +358,13 @@ class Generator:
         seed = new_seed(seed)
         notices: Notices = []
         z = self._blend_codes(corners, [(x, y)], notices)
-        return _generated(self._decode(z, temperature, None, seed, corners[0].tempo, notices), seed, notices)
+        meter = self._corner_meter(corners)
+        clips = self._decode(z, temperature, None, seed, corners[0].tempo, notices, meter)
+        return _generated(clips, seed, notices)
+
+    def _corner_meter(self, corners: Sequence[Pattern]) -> Meter:
+        """The meter a blend plays in: corner A's (as the model reads it)."""
+        return self.runner.fit(corners[0], "corner A", []).pattern.meter
 
     def blend_grid(
         self,
@@ -333,7 +380,9 @@ class Generator:
         notices: Notices = []
         pts = [(i / (grid - 1), j / (grid - 1)) for i in range(grid) for j in range(grid)]
         z = self._blend_codes(corners, pts, notices)
-        return _generated(self._decode(z, temperature, None, seed, corners[0].tempo, notices), seed, notices)
+        meter = self._corner_meter(corners)
+        clips = self._decode(z, temperature, None, seed, corners[0].tempo, notices, meter)
+        return _generated(clips, seed, notices)
 
     def complete(
         self,
@@ -345,10 +394,12 @@ class Generator:
     ) -> Generated:
         """The song with its missing parts (or `parts`, e.g. "melody,bass") written for every 4/4 bar, in
         overlapping windows that condition on what was written before (engine/generation/complete.py);
-        the given parts and every other event come back unchanged."""
+        the given parts and every other event come back unchanged. A band model writes one window of its
+        length, in the song's meter (engine/generation/complete_band.py)."""
         seed = new_seed(seed)
         notices: Notices = []
-        done = complete(
+        write = complete_band if self.spec.decoder is DecoderKind.BAND else complete
+        done = write(
             self.runner, clip, parse_parts(parts), seed=seed, temperature=temperature, key=key,
             feel=self.feel, notices=notices,
         )  # fmt: skip
@@ -368,6 +419,10 @@ class Generator:
         that they join the bars around them (engine/generation/infill.py); everything else comes back
         unchanged. GenerationError (one line) for what the model cannot write, e.g. a drum model asked
         for a melody."""
+        if self.spec.decoder is DecoderKind.BAND:
+            raise GenerationError(
+                f"{self.spec.name} cannot infill yet: use Complete (one window) or another model to infill"
+            )
         seed, notices = new_seed(seed), list[str]()
         if isinstance(tracks, str):
             names: list[str | int] = list(parse_parts(tracks) or [])

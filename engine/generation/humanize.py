@@ -165,7 +165,7 @@ def add_feel(
     multitrack_1bar writes velocities but no timing, so only the timing moves; drums_2bar writes both.
     Clips stay as they are when the model records no statistics of its training music.
     """
-    if runner.spec.has_groove:
+    if runner.spec.has_groove or runner.spec.decoder is DecoderKind.BAND:  # they write both themselves
         return clips
     stats = runner.music_stats(notices)
     if stats.pitched is None:
@@ -214,8 +214,13 @@ def humanize_from_summary(
     """Loudness and timing drawn from the training music's statistics (drum tracks from its drums')."""
     p, drums = training_stats(runner, notices)
     out = _with_feel(clip, p, drums, amount, np.random.default_rng(seed), spans=spans)
+    why = (
+        "writes velocity and timing only with notes of its own"
+        if runner.spec.decoder is DecoderKind.BAND
+        else "has no learned velocities"
+    )
     notices.append(
-        f"{runner.spec.name} has no learned velocities: used the velocity and timing statistics of its "
+        f"{runner.spec.name} {why}: used the velocity and timing statistics of its "
         f"training music (velocity {p.velocity_mean:.0f} ± {p.velocity_std:.0f}, "
         f"timing spread {p.offset_std:.2f} steps)"
     )
@@ -262,7 +267,7 @@ def humanize(runner: Runner, clip: Pattern, amount: float, seed: int, notices: N
         raise GenerationError(f"--amount {amount} is outside 0..2")
     check_content(clip, runner.spec)
     try:
-        spans, read = readable_spans(clip)
+        spans, read = readable_spans(clip, any_meter=runner.spec.any_meter)
     except GenerationError as e:  # no 4/4 bar: every bar is left as it was
         notices.append(f"{e}: nothing was humanized")
         return clip

@@ -27,7 +27,7 @@ from engine.generation.checking import Checked
 from engine.generation.fit import FittedClip, GenerationError, fit_clip
 from engine.generation.groove import add_spread
 from engine.music.keys import Key, detect_key, key_from_histogram, logit_masks, parse_key
-from engine.music.pattern import Pattern
+from engine.music.pattern import FOUR_FOUR, Meter, Pattern
 from models.card import DataSummary, MusicStats
 from models.latent import LatentFit
 from models.musicvae import MusicVAE
@@ -290,8 +290,12 @@ class Runner:
         notices: Notices,
         given: dict[str, torch.Tensor] | None = None,
         masks: dict[str, torch.Tensor] | None = None,
+        meter: Meter | None = None,
     ) -> dict[str, np.ndarray]:
         """The decoder's arrays (B, ...) for codes z (B, Z), as the musician gets them.
+
+        `meter` (band models, which read any meter): the meter of every clip (default 4/4), unless
+        `given["meter"]` sets one per clip; other models write 4/4.
 
         Sampling noise comes from a torch.Generator seeded with `seed` on the model's device; `key`
         masks the pitched arrays, `masks` adds or replaces masks of single arrays (a slot's programs);
@@ -307,6 +311,9 @@ class Runner:
             logit_mask = {**(logit_mask or {}), **{k: v.to(self.device) for k, v in masks.items()}}
         rng = torch.Generator(device=self.device).manual_seed(seed)
         z = z.to(self.device).float()
+        if self.spec.any_meter and not (given and "meter" in given):
+            mc = self.converter.meter_class(meter or FOUR_FOUR)  # type: ignore[attr-defined]
+            given = {**(given or {}), "meter": torch.full((z.shape[0],), mc, dtype=torch.long)}
         with aten_lstm(), torch.inference_mode():
             out = self.model.decode(
                 z, temperature=per_part, logit_mask=logit_mask, given=given, generator=rng

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from engine.midi.reader import ReadResult, read_midi
-from engine.midi.regions import common_time_segments
+from engine.midi.regions import band_meter, common_time_segments, metered_segments
 from engine.midi.smf import MidiError, load_bytes
 from engine.midi.writer import midi_bytes, write_midi
 from engine.music.pattern import Pattern, Role
@@ -51,6 +51,8 @@ class Song:
         skipped: the bars in other meters ("bars 1-21 are in 3/4").
         notes_in_segments: notes of the file whose onsets lie in the segments' bars.
         notices: what reading dropped or guessed (an unreadable event, drums found by name).
+        meter_segments: the runs of whole bars in every meter the band models read (3/4, 6/8, 7/8...
+            as well as 4/4), each in its own meter; `meter_skipped` the bars in other meters.
     """
 
     path: Path
@@ -59,10 +61,16 @@ class Song:
     tracks: tuple[TrackInfo, ...] = ()
     notes_in_segments: int = 0
     notices: tuple[str, ...] = ()
+    meter_segments: tuple[Pattern, ...] = ()
+    meter_skipped: tuple[str, ...] = ()
 
     @property
     def bars(self) -> int:
         return sum(s.bars for s in self.segments)
+
+    def segments_for(self, any_meter: bool) -> tuple[Pattern, ...]:
+        """The segments a model reads: 4/4 only, or (`any_meter`, the band models) every band meter."""
+        return self.meter_segments if any_meter else self.segments
 
 
 def read_song(path: str | Path, data: bytes | None = None) -> Song:
@@ -74,9 +82,12 @@ def read_song(path: str | Path, data: bytes | None = None) -> Song:
     result = read_midi(load_bytes(path) if data is None else data)
     pattern = result.pattern
     segments, skipped = common_time_segments(pattern)
+    metered, other = metered_segments(pattern, band_meter)
     infos = tuple(TrackInfo(t.name, t.program, t.is_drum, t.role, len(t.notes)) for t in pattern.tracks)
     onsets = sum(s.note_count for s in segments)
-    return Song(path, tuple(segments), tuple(skipped), infos, onsets, result.notices)
+    return Song(
+        path, tuple(segments), tuple(skipped), infos, onsets, result.notices, tuple(metered), tuple(other)
+    )
 
 
 def read_clip(path: str | Path) -> Pattern:

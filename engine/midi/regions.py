@@ -1,14 +1,17 @@
 # SPDX-License-Identifier: MIT
-"""The parts of a Pattern a 4/4 model can read: runs of whole 4/4 (or 2/2) bars, and plain words for
-the bars left out ("bars 3-5 are in 3/4")."""
+"""The parts of a Pattern a model can read: runs of whole 4/4 (or 2/2) bars for the 4/4 models, runs of
+whole bars in any band meter (2/4 ... 12/8) for the band models, and plain words for the bars left out
+("bars 3-5 are in 3/4")."""
 
 from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from engine.music.pattern import STEPS_PER_BAR, Meter, Pattern
+from engine.music.pattern import Meter, Pattern
+from models.vocab import meter_class
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,16 +53,27 @@ def regions(pattern: Pattern) -> list[Region]:
 def common_time_segments(pattern: Pattern) -> tuple[list[Pattern], list[str]]:
     """The pattern's 4/4 runs with notes, as patterns of whole 16-step bars, and why other bars were
     left out."""
+    return metered_segments(pattern, lambda meter: meter.is_common_time)
+
+
+def band_meter(meter: Meter) -> bool:
+    """Whether the band models read bars of `meter` (models.vocab.BAND_METERS: 2/4 ... 12/8, 2/2)."""
+    return meter_class(meter.numerator, meter.denominator) is not None
+
+
+def metered_segments(pattern: Pattern, readable: Callable[[Meter], bool]) -> tuple[list[Pattern], list[str]]:
+    """The pattern's runs of whole bars in the meters `readable` accepts, with notes, each a pattern in
+    its own meter (steps = bars x the meter's bar steps), and why other bars were left out."""
     segments, skipped = [], []
     for region in regions(pattern):
-        if not region.common_time:
+        if not readable(region.meter):
             skipped.append(region.describe())
             continue
-        steps = region.bars * STEPS_PER_BAR
+        steps = round(region.bars * region.meter.bar_steps)
         if steps <= 0:
             continue
         segment = _window(pattern, region.start, steps)
-        # all 4/4: a meter change a fraction of a step before the run's first bar is not one of its bars
+        # one meter: a meter change a fraction of a step before the run's first bar is not one of its bars
         segment = dataclasses.replace(segment, meter=region.meter, meter_map=())
         if segment.note_count:
             segments.append(segment)

@@ -15,7 +15,7 @@ import numpy as np
 
 from engine.music.pattern import Pattern
 from models.spec import ModelSpec
-from models.vocab import FIRST_PITCH_TOKEN, MELODY_VOCAB, MIN_PITCH
+from models.vocab import BAND_PITCH, BAND_VOCAB, FIRST_PITCH_TOKEN, MELODY_VOCAB, MIN_PITCH
 
 _LETTERS = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
 SCALES = {"major": (0, 2, 4, 5, 7, 9, 11), "minor": (0, 2, 3, 5, 7, 8, 10)}
@@ -147,5 +147,9 @@ def logit_masks(spec: ModelSpec, key: Key | None) -> dict[str, np.ndarray] | Non
     holding melody-vocabulary pitches), or None (no key, or a model that writes drums only)."""
     if key is None:
         return None
+    if spec.bar_events:  # band events: PITCH k only for k in the key (the model applies it to pitched slots)
+        mask = np.ones(BAND_VOCAB, dtype=bool)
+        mask[BAND_PITCH : BAND_PITCH + 128] = [key.contains(p) for p in range(128)]
+        return {"events": mask}
     masks = {name: melody_mask(key, vocab) for name, vocab in spec.mask_vocab.items()}
     return masks or None

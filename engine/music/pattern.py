@@ -66,6 +66,18 @@ class Meter:
 FOUR_FOUR = Meter(4, 4)
 
 
+def parse_meter(text: str) -> Meter:
+    """ "3/4" -> Meter(3, 4); ValueError with a one-line reason for anything else."""
+    num, sep, den = text.strip().partition("/")
+    try:
+        if not sep:
+            raise ValueError
+        return Meter(int(num), int(den))
+    except ValueError as e:
+        why = f": {e}" if str(e) else ""
+        raise ValueError(f"meter {text!r} is not a time signature like 3/4 or 7/8{why}") from None
+
+
 @dataclass(frozen=True, slots=True)
 class Note:
     """One note on the 16th grid.

@@ -29,6 +29,7 @@ from models.checkpoint import CheckpointError, load_model, load_training_state, 
 from models.latent import LatentFit, fit_latent
 from models.musicvae import MusicVAE
 from models.presets import ModelConfig, get_config, sized_for
+from models.spec import DecoderKind
 
 # A fine-tune's learning rate (the small presets train from scratch at 3e-3): measured with
 # benchmarks/finetune_threshold.py, docs/FINETUNE.md.
@@ -168,7 +169,10 @@ class TrainingRun:
         """Held-out negative ELBO in bits per step (engine/evaluation/likelihood.py) and teacher-forced
         accuracy on up to `limit` held-out examples, into the state; returns the bits (None without
         held-out examples)."""
-        order = np.sort(self.eval_order[: limit or 1024])
+        cap = limit or 1024
+        if self.cfg.decoder is DecoderKind.BAND:  # 8 instruments x bars sequences an example
+            cap = max(16, cap // self.cfg.bars)
+        order = np.sort(self.eval_order[:cap])
         if len(order) == 0:
             self.state.accuracy = self.state.bits = None
             return None
@@ -206,8 +210,9 @@ class TrainingRun:
         count = max(FIT_MIN, min(FIT_MAX, FIT_STEPS // self.cfg.steps))
         pick = np.sort(np.random.default_rng(self.state.seed).permutation(n)[:count])
         mus, sigmas = [], []
-        for start in range(0, len(pick), FIT_BATCH):
-            batch = to_batch(self.data.train.arrays, pick[start : start + FIT_BATCH], self.device)
+        size = max(8, FIT_BATCH // self.cfg.bars) if self.cfg.decoder is DecoderKind.BAND else FIT_BATCH
+        for start in range(0, len(pick), size):
+            batch = to_batch(self.data.train.arrays, pick[start : start + size], self.device)
             mu, sigma = best.encoder(batch)
             mus.append(mu)
             sigmas.append(sigma)

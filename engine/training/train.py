@@ -19,7 +19,7 @@ from typing import Any
 
 import torch
 
-from engine.device import pick_device
+from engine.device import pick_device, return_freed_memory
 from engine.training import distributed as ddp
 from engine.training.progress import TrainProgress
 from engine.training.run import FinishWork, RunState, TrainError, TrainingRun
@@ -77,6 +77,7 @@ def train(
     thread count (engine.device.training_threads); `device` is a name or a torch.device.
     """
     started = time.monotonic()  # the budget counts loading the music too
+    return_freed_memory()  # a band model's varying tensor sizes otherwise grow the heap step by step
     info = ddp.from_env()
     dev = pick_device(device)
     if info.enabled and dev.type == "cuda":

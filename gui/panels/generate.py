@@ -26,6 +26,7 @@ from gui.panels.clips import ClipsPanel
 from gui.session import GenerationSettings, Session
 from gui.status import app_words
 from gui.widgets.thumbnails import CLIP_ROLE, ClipList, mark_copy
+from models.vocab import BAND_METERS
 
 if TYPE_CHECKING:
     from engine.generation.generator import Generator
@@ -88,6 +89,13 @@ class GeneratePanel(ClipsPanel):
         self.bars.setRange(0, 64)
         self.bars.setSpecialValueText("model length")
         self.bars.setToolTip("chain clips along a smooth path into this many bars")
+        self.meter = QComboBox()
+        for n, d in BAND_METERS:
+            self.meter.addItem(f"{n}/{d}", f"{n}/{d}")
+        self.meter.setToolTip(
+            "Time signature of new clips: the band models (band_1bar, band_4bar, band_16bar) write any of "
+            "these; the other models write 4/4"
+        )
         self.generate_button = QPushButton("Generate")
         self.generate_button.setToolTip("New clips from the model (Ctrl+G)")
         self.amount = QDoubleSpinBox()
@@ -124,6 +132,7 @@ class GeneratePanel(ClipsPanel):
         form.addRow("Per part", self.part_temperatures)
         form.addRow("Seed", self.seed)
         form.addRow("Bars", self.bars)
+        form.addRow("Meter", self.meter)
         form.addRow("Variation amount", self.amount)
         form.addRow("Key", self.key)
         form.addRow("Feel", self.feel)
@@ -187,10 +196,18 @@ class GeneratePanel(ClipsPanel):
             self.bars.value() or None,
             self.session.generation,
         )
+        meter = self.meter.currentData()
 
         def work(gen: Generator, _ctx: object) -> Generated:
             return gen.sample(
-                n, g.model_temperature, seed, bars=bars, key=g.key, checked=g.checked, novel=g.novel
+                n,
+                g.model_temperature,
+                seed,
+                bars=bars,
+                key=g.key,
+                checked=g.checked,
+                novel=g.novel,
+                meter=meter,
             )
 
         self.session.with_model(work, self.show_candidates, f"Generating {n} clip(s)")

@@ -7,7 +7,7 @@ from __future__ import annotations
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPen
 
-from engine.music.pattern import STEPS_PER_BAR, Pattern
+from engine.music.pattern import Pattern
 from gui.pianoroll.viewmodel import KEYS_W, RULER_H, VEL_H, NoteRef, PianoRollModel
 
 TRACK_COLOURS = ("#f2a541", "#4fb0c6", "#9c6ade", "#e0607e", "#6cc570", "#e8d25a", "#5a7de8", "#c98a5e")
@@ -118,7 +118,7 @@ def _paint_ruler(p: QPainter, m: PianoRollModel) -> None:
     p.setPen(QColor(TEXT))
     for x, is_bar in m.bar_lines():
         if is_bar and x >= KEYS_W:
-            bar = round(m.step_at(x)) // STEPS_PER_BAR + 1
+            bar = m.bar_number(m.step_at(x))
             p.drawText(QRectF(x + 3, 0, 40, RULER_H), Qt.AlignmentFlag.AlignVCenter, str(bar))
     p.drawText(QRectF(4, 0, KEYS_W, RULER_H), Qt.AlignmentFlag.AlignVCenter, "bar")
 

@@ -10,7 +10,7 @@ import bisect
 import dataclasses
 from dataclasses import dataclass
 
-from engine.music.pattern import STEPS_PER_BAR, Note, Pattern
+from engine.music.pattern import Meter, Note, Pattern
 from models.vocab import DRUM_CLASS_NAMES, DRUM_PITCHES, NOTE_NAMES
 
 RULER_H = 20
@@ -293,10 +293,25 @@ class PianoRollModel:
         return next((i for i, t in enumerate(tracks) if t.is_drum == drum), None)
 
     def bar_lines(self) -> list[tuple[float, bool]]:
-        """Visible (x, is_bar) for each beat line."""
-        first = max(0, int(self.step_at(KEYS_W)) // 4 * 4)
-        last = min(self.pattern.steps, int(self.step_at(self.width)) + 4)
-        return [(self.x_of(s), s % STEPS_PER_BAR == 0) for s in range(first, last + 1, 4)]
+        """Visible (x, is_bar) for each beat line, in the clip's meters: bars where its meter map puts
+        them (12 steps in 3/4, 14 in 7/8), beats every quarter (/4), dotted quarter (6/8, 9/8, 12/8) or
+        eighth (5/8, 7/8)."""
+        lo, hi = self.step_at(KEYS_W) - 1, self.step_at(self.width) + 1
+        out = []
+        for start, end, meter in self.pattern.meter_regions():
+            bar, beat = meter.bar_steps, _beat_steps(meter)
+            step = start
+            while step <= min(end, self.pattern.steps):
+                if lo <= step <= hi:
+                    out.append(
+                        (self.x_of(step), abs(((step - start) / bar) - round((step - start) / bar)) < 1e-6)
+                    )
+                step += beat
+        return out
+
+    def bar_number(self, step: float) -> int:
+        """The 1-based bar that `step` lies in, in the clip's meters."""
+        return bisect.bisect_right(self.pattern.bar_starts(), step + 1e-6)
 
     # --- what other panels read ------------------------------------------------------------------
     def selected_region(self) -> tuple[tuple[int, int], list[int]] | None:
@@ -307,3 +322,11 @@ class PianoRollModel:
         starts = self.pattern.bar_starts() or (0.0,)
         bars = [bisect.bisect_right(starts, ref.note.start) for ref in self.selection]
         return (min(bars), max(bars)), sorted({ref.track for ref in self.selection})
+
+
+def _beat_steps(meter: Meter) -> float:
+    """Steps between beat lines: a quarter in x/4, a dotted quarter in compound x/8 (6/8, 9/8, 12/8), an
+    eighth in other x/8 meters."""
+    if meter.denominator == 8 and meter.numerator % 3 == 0:
+        return 6.0
+    return 16.0 / meter.denominator if meter.denominator >= 4 else 4.0

@@ -27,11 +27,16 @@ def test_json_is_one_object_with_the_agreed_keys(folder: Path, capsys: pytest.Ca
     out = capsys.readouterr().out
     payload = json.loads(out)  # exactly one JSON document on stdout
     assert {"files_used", "files_skipped", "examples", "seconds"} <= set(payload)
-    assert payload["files_used"] == 1
-    assert set(payload["examples"]) == {"mel_2bar", "drums_2bar", "trio_16bar", "multitrack_1bar"}
+    assert payload["files_used"] == 2  # the 3/4 chorale: by the band models only
+    assert set(payload["examples"]) == {
+        "mel_2bar", "drums_2bar", "trio_16bar", "multitrack_1bar", "band_1bar", "band_4bar", "band_16bar"
+    }  # fmt: skip
     assert all(n > 0 for n in payload["examples"].values())
     skipped = {Path(s["path"]).name: s["reason"] for s in payload["files_skipped"]}
-    assert set(skipped) == {"chor207.mid", "broken.mid"} and "3/4" in skipped["chor207.mid"]
+    assert set(skipped) == {"broken.mid"}
+    chorale = next(f for f in payload["files"] if f["path"].endswith("chor207.mid"))
+    assert chorale["examples"]["band_4bar"] > 0 and chorale["examples"]["mel_2bar"] == 0
+    assert any("3/4" in part for part in chorale["skipped_parts"])  # what the 4/4 models leave out
     assert len(payload["files"]) == 3 and payload["seconds"] >= 0
     # issue 13: per config, the notes in usable bars and how many of them its examples keep
     cover = payload["coverage"]
@@ -39,8 +44,10 @@ def test_json_is_one_object_with_the_agreed_keys(folder: Path, capsys: pytest.Ca
     assert all(set(v) == {"notes", "kept"} and 0 < v["kept"] <= v["notes"] for v in cover.values())
     assert len({v["notes"] for v in cover.values()}) == 1  # d_dm14's usable bars, whatever the config
     assert cover["multitrack_1bar"]["kept"] > cover["mel_2bar"]["kept"]
-    (used,) = [f for f in payload["files"] if f["used"]]
-    assert used["coverage"] == cover  # one usable file: its counts are the folder's
+    # coverage counts the 4/4 bars: the 3/4 chorale (used by the band models) adds none, so d_dm14's
+    # counts are the folder's
+    dm14 = next(f for f in payload["files"] if f["path"].endswith("d_dm14.mid"))
+    assert dm14["used"] and dm14["coverage"] == cover
 
 
 def test_one_config_and_no_cache(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -55,7 +62,7 @@ def test_table_lists_every_file(folder: Path, capsys: pytest.CaptureFixture[str]
     lines = {line.split()[0]: line for line in out.splitlines() if line.endswith(".mid") or ".mid " in line}
     assert "used" in lines["d_dm14.mid"] and "lead(" in lines["d_dm14.mid"] and "drums" in lines["d_dm14.mid"]
     assert "skipped" in lines["broken.mid"] and "cut short" in lines["broken.mid"]
-    assert "1 of 3 files used, 2 skipped" in out
+    assert "2 of 3 files used, 1 skipped" in out
     kept = next(line for line in out.splitlines() if line.startswith("notes in usable bars"))
     assert "multitrack_1bar" in kept and "%" in kept and " of " in kept
 
@@ -77,7 +84,7 @@ def test_runs_as_a_command(folder: Path) -> None:
         cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
-    assert json.loads(proc.stdout)["files_used"] == 1
+    assert json.loads(proc.stdout)["files_used"] == 2
 
 
 def test_table_shows_programs_set_in_another_track_and_drums_found_by_name(

@@ -150,3 +150,20 @@ def test_paint_shows_tracks_in_their_colours_and_the_playhead(clip: Pattern) -> 
         pixel = image.pixelColor(int(x + 3), int(y + h / 2))
         assert pixel.saturation() > 60, f"track {track} note is not painted in colour"
     assert image.pixelColor(int(m.x_of(8.0)), 5) == QColor("#7cff6b")
+
+
+def test_bar_lines_follow_the_clips_meter() -> None:
+    from engine.music.pattern import Meter
+
+    chord = Track(tuple(Note(p, 0, 6, 80) for p in (60, 64, 67)), 0)
+    waltz = Pattern((chord,), 12 * 4, 120.0, Meter(3, 4))
+    m = _model(waltz)
+    bars = [m.step_at(x) for x, is_bar in m.bar_lines() if is_bar]
+    assert [round(b) for b in bars] == [0, 12, 24, 36, 48]
+    assert m.bar_number(13) == 2 and m.bar_number(47) == 4
+    jig = Pattern((chord,), 12 * 2, 120.0, Meter(6, 8))
+    six = _model(jig)
+    beats = [round(six.step_at(x)) for x, _ in six.bar_lines()]
+    assert beats == [0, 6, 12, 18, 24]  # dotted quarters
+    seven = _model(Pattern((chord,), 14 * 2, 120.0, Meter(7, 8)))
+    assert [round(seven.step_at(x)) for x, b in seven.bar_lines() if b] == [0, 14, 28]

@@ -18,7 +18,7 @@ GROOVE = Path(__file__).resolve().parents[3] / "shared" / "data" / "train" / "gr
 
 @pytest.fixture
 def few_files(tmp_path: Path, midi_dir: Path) -> Path:
-    """Four real 4/4 drum files, one real 6/8 file and one broken file."""
+    """Four real 4/4 drum files, one real 6/8 file (read by the band models only) and one broken file."""
     folder = tmp_path / "my band"
     folder.mkdir()
     drums = sorted((midi_dir / "drums").rglob("*4-4.mid"))[:4]
@@ -38,7 +38,7 @@ def test_scan_lists_found_and_skipped_files_with_reasons(window: MainWindow, few
     panel.folder.setText(str(few_files))
     panel.scan_button.click()
     text = panel.found.toPlainText()
-    assert "Found 6 MIDI file(s)" in text and "4 usable, 2 skipped" in text
+    assert "Found 6 MIDI file(s)" in text and "5 usable, 1 skipped" in text  # the 6/8 beat: band models
     assert "Skipped:" in text and "broken.mid:" in text
     skipped_line = next(line for line in text.splitlines() if "broken.mid:" in line)
     assert len(skipped_line.split(":", 1)[1].strip()) > 5  # a reason, not an empty string

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from pathlib import Path
 
 import pytest
 import torch
-from safetensors.torch import save_file
+from safetensors.torch import load_file, save_file
+from safetensors.torch import save as st_bytes
 
 from models import store
 from models.card import DataSummary, TrainState, read_card
@@ -167,3 +169,19 @@ def test_leftover_temp_files_are_cleaned(tmp_path: Path) -> None:
     stale.write_bytes(b"partial write from a killed run")
     save_checkpoint(tmp_path, model, step=1, **META, best=False)
     assert not stale.exists()
+
+
+def test_a_band_model_of_an_older_layout_is_refused_in_one_line(tmp_path: Path) -> None:
+    model = MusicVAE(tiny_config("band_1bar"))
+    save_checkpoint(tmp_path, model, step=1, **META, best=False)
+    weights = next(tmp_path.glob("step-*.safetensors"))
+    tensors = {k: v for k, v in load_file(weights).items() if not k.startswith("band.cond_proj")}
+    old = st_bytes(tensors, metadata={"format": store.FORMAT, "config": "band_1bar", "step": "1"})
+    weights.write_bytes(old)
+    index = json.loads((tmp_path / "model.json").read_text())
+    for entry in index["checkpoints"]:
+        entry["sha256"] = hashlib.sha256(old).hexdigest()
+    (tmp_path / "model.json").write_text(json.dumps(index))
+    with pytest.raises(CheckpointError, match="older band_1bar format .* train it again") as info:
+        load_model(tmp_path)
+    assert "\n" not in str(info.value)

@@ -14,6 +14,7 @@ EXPECTED = {
     "drums_2bar": {"drums": (32,), "hits": (32, 9), "velocity": (32, 9), "offset": (32, 9)},
     "trio_16bar": {"melody": (256,), "bass": (256,), "drums": (256,)},
     "multitrack_1bar": {"program": (8,), "tokens": (8, 16), "velocity": (8, 16)},
+    **{f"band_{n}bar": {"program": (8,), "meter": (), "events": (n, 8, 96)} for n in (1, 4, 16)},
 }
 
 

@@ -19,10 +19,14 @@ from models.vocab import MELODY_VOCAB
 @pytest.mark.parametrize("name", list(SPECS))
 def test_configs_and_converters_take_their_shape_from_the_spec(name: str) -> None:
     s, cfg, conv = SPECS[name], get_config(name), CONVERTERS[name]
-    assert (cfg.steps, cfg.tracks, cfg.vocab, cfg.decoder, cfg.bars) == (
-        s.steps, s.tracks, s.vocab, s.decoder, s.segments,
-    )  # fmt: skip
-    assert cfg.groove == s.has_groove and cfg.spec is s and cfg.bar_steps == s.segment_steps
+    if s.decoder is DecoderKind.BAND:  # events of every (bar, slot): the model's steps are events
+        assert (cfg.steps, cfg.bars, cfg.slots, cfg.bar_steps) == (
+            s.window_bars * s.bar_events, s.window_bars, s.segments, s.bar_events,
+        )  # fmt: skip
+    else:
+        assert (cfg.steps, cfg.bars, cfg.bar_steps) == (s.steps, s.segments, s.segment_steps)
+    assert (cfg.tracks, cfg.vocab, cfg.decoder) == (s.tracks, s.vocab, s.decoder)
+    assert cfg.groove == s.has_groove and cfg.spec is s
     assert conv.spec is s and conv.steps == s.steps and conv.pitched == s.maskable
     assert isinstance(conv, KINDS[s.converter])
 

@@ -48,7 +48,12 @@ def test_a_band_song_loses_notes_where_the_models_reduce_it() -> None:
     shares = {c: coverage(song.segments, conv) for c, conv in CONVERTERS.items()}
     assert len({v.notes for v in shares.values()}) == 1  # the same notes in usable bars for every config
     assert all(0 <= v.kept <= v.notes for v in shares.values())
-    assert all(shares["multitrack_1bar"].kept >= v.kept for v in shares.values())  # 8 slots: the most
+    one_line = {c: v for c, v in shares.items() if not c.startswith("band_")}
+    assert all(shares["multitrack_1bar"].kept >= v.kept for v in one_line.values())  # 8 slots: the most
+    # the band models keep every chord note: at least what the one-line models keep
+    assert all(
+        shares[c].kept >= shares["multitrack_1bar"].kept for c in ("band_1bar", "band_4bar", "band_16bar")
+    )
     drums = {(n.start, n.pitch) for seg in song.segments for t in seg.tracks if t.is_drum for n in t.notes}
     assert 0 < shares["drums_2bar"].kept <= len(drums) < shares["drums_2bar"].notes  # drums only
     assert shares["mel_2bar"].share < 0.9  # drums and chords are not melody

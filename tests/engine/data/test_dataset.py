@@ -12,6 +12,7 @@ import pytest
 
 import engine.data.dataset as dataset
 from engine.data.cache import PrepareCache
+from engine.data.converters import CONVERTERS
 from engine.data.dataset import DatasetError, load_examples, prepare, scan_folder
 
 FILES = ["d_dm01.mid", "101_dance-disco_120_beat_4-4.mid", "reelsa-c35.mid", "jigs49.mid"]
@@ -39,10 +40,16 @@ def test_scan_is_recursive_and_case_insensitive(small: Path) -> None:
 
 
 def test_prepare_reports_each_file(small: Path) -> None:
-    report = prepare(small)
+    report = prepare(small, [c for c in CONVERTERS if not c.startswith("band_")])  # the 4/4 models
     assert len(report.files) == 4 and report.files_used == 3
     (skipped,) = report.files_skipped
     assert skipped.path.endswith("jigs49.mid") and "6/8" in skipped.reason
+    jig = prepare(small, ["band_1bar", "band_4bar"]).files[
+        [Path(f.path).name for f in report.files].index("jigs49.mid")
+    ]
+    assert jig.used and jig.examples["band_1bar"] > 10  # the band models read the 6/8 bars
+    report = prepare(small)
+    assert report.files_used == 4
     band = next(f for f in report.files if f.path.endswith("d_dm01.mid"))
     assert band.bars == 64 and all(band.examples[c] > 0 for c in report.examples)
     assert {t["role"] for t in band.tracks} == {"drums", "bass", "lead", "other"}
@@ -50,7 +57,7 @@ def test_prepare_reports_each_file(small: Path) -> None:
     assert drums.examples["mel_2bar"] == 0 and drums.examples["drums_2bar"] > 50
     assert report.examples == {c: sum(f.examples.get(c, 0) for f in report.files) for c in report.examples}
     payload = report.to_json()
-    assert payload["files_used"] == 3 and payload["files_skipped"][0]["reason"] == skipped.reason
+    assert payload["files_used"] == 4 and payload["files_skipped"] == []
 
 
 def test_second_prepare_reads_the_cache_not_the_files(small: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,0 +1,280 @@
+# SPDX-License-Identifier: MIT
+"""The band representation (band_1bar, band_4bar, band_16bar): every instrument polyphonic, in any meter.
+
+A window of `bars` bars in one meter holds up to 8 instruments (`models.vocab.BAND_SLOTS`: the drums
+merged into one kit, the busiest pitched tracks); each (bar, instrument) is one sequence of compound note
+events (models/vocab.py): `[POS p] PITCH k DUR d [VEL b] [MICRO m]`, closed by END. Chords keep every
+note (they share one POS), velocity is kept to a 16th of its range and micro-timing to an eighth of a
+step; a note is the onset step, pitch, duration in steps (up to 64), velocity bin and offset.
+
+Against Magenta's multi-instrument performance encoding (`hier-multiperf_vel_1bar`: per instrument and
+bar NOTE_ON / NOTE_OFF / TIME_SHIFT / VELOCITY events, at most 64, engine/data/multiperf.py) a note costs
+2-5 events instead of 2-4 spread over time shifts, a chord's notes share their onset, and the event
+count is per bar, not per note-off. `benchmarks/bench_band.py` measures both round trips.
+
+Arrays of one example, uint8 (the 249 event classes fit a byte: a folder's transposed examples take an
+eighth of the memory int64 would): `program` (slots,) GM program, 128 drum kit, 129 empty slot; `meter`
+() the meter class (models.vocab.BAND_METERS); `events` (bars, slots, L) with L = the spec's
+`bar_events`. The model reads them as int64.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+
+import numpy as np
+
+from engine.data.converter import Converter, merged_drums
+from engine.midi.roles import with_roles
+from engine.music.pattern import Meter, Note, Pattern, Role, Track
+from models.spec import ModelSpec
+from models.vocab import (
+    BAND_DUR,
+    BAND_END,
+    BAND_MAX_BAR_STEPS,
+    BAND_MAX_DURATION,
+    BAND_METERS,
+    BAND_MICRO,
+    BAND_PITCH,
+    BAND_POS,
+    BAND_VEL,
+    BAND_VOCAB,
+    DRUM_KIT,
+    EMPTY_SLOT,
+    GM_PROGRAMS,
+    MICRO_BINS,
+    bin_velocity,
+    meter_class,
+    meter_steps,
+    velocity_bin,
+)
+
+MICRO_SCALE = MICRO_BINS  # micro-timing unit: 1/8 of a 16th step
+_HALF_MICRO = MICRO_BINS // 2
+
+
+def micro_of(offset: float) -> int:
+    """A note's offset in steps [-0.5, 0.5) -> its micro-timing bin -4..3 (eighths of a step)."""
+    return min(_HALF_MICRO - 1, max(-_HALF_MICRO, int(np.floor(offset * MICRO_SCALE + 0.5))))
+
+
+def bar_events(notes: Sequence[Note], bar_start: int, limit: int) -> tuple[list[int], int]:
+    """One (bar, instrument) sequence: notes (onsets in the bar, sorted by start then pitch) -> event
+    tokens (at most `limit`, whole notes only) and how many notes they hold."""
+    out: list[int] = []
+    pos = vel = None
+    kept = 0
+    for n in notes:
+        p = n.start - bar_start
+        toks = [] if p == pos else [BAND_POS + p]
+        toks += [BAND_PITCH + n.pitch, BAND_DUR + min(n.end - n.start, BAND_MAX_DURATION) - 1]
+        b = velocity_bin(n.velocity)
+        if b != vel:
+            toks.append(BAND_VEL + b)
+        m = micro_of(n.offset)
+        if m:
+            toks.append(BAND_MICRO + m + _HALF_MICRO)
+        if len(out) + len(toks) > limit:
+            break
+        out += toks
+        pos, vel, kept = p, b, kept + 1
+    return out, kept
+
+
+def event_notes(tokens: Sequence[int], bar_start: int, bar_steps: int, window_steps: int) -> list[Note]:
+    """Event tokens of one (bar, instrument) back to notes; reading stops at the first END.
+
+    Robust to any token order (a sampled sequence may break the grammar): a PITCH starts a note at the
+    current position with duration 1 and the current velocity until its DUR / VEL / MICRO come; events
+    without a note are skipped, and onsets past the bar (or the window) are dropped.
+    """
+    notes: list[Note] = []
+    pos, vel = 0, velocity_bin(100)
+    cur: list[int] | None = None  # [pitch, pos, duration, velocity bin, micro]
+
+    def flush() -> None:
+        if cur is None:
+            return
+        pitch, p, dur, b, m = cur
+        start = bar_start + p
+        if p < bar_steps and start < window_steps:
+            end = min(start + dur, window_steps)
+            notes.append(Note(pitch, start, end, bin_velocity(b), m / MICRO_SCALE))
+
+    for t in tokens:
+        t = int(t)
+        if t == BAND_END:
+            break
+        if t < BAND_PITCH:
+            flush()
+            cur, pos = None, t - BAND_POS
+        elif t < BAND_DUR:
+            flush()
+            cur = [t - BAND_PITCH, pos, 1, vel, 0]
+        elif t < BAND_VEL:
+            if cur is not None:
+                cur[2] = t - BAND_DUR + 1
+        elif t < BAND_MICRO:
+            vel = t - BAND_VEL
+            if cur is not None:
+                cur[3] = vel
+        elif t < BAND_VOCAB and cur is not None:
+            cur[4] = t - BAND_MICRO - _HALF_MICRO
+    flush()
+    return notes
+
+
+def _distinct(notes: Sequence[Note]) -> list[Note]:
+    """One note per (start, pitch), the loudest (a doubled note sounds as one)."""
+    best: dict[tuple[int, int], Note] = {}
+    for n in notes:
+        old = best.get((n.start, n.pitch))
+        if old is None or n.velocity > old.velocity:
+            best[(n.start, n.pitch)] = n
+    return sorted(best.values(), key=lambda n: (n.start, n.pitch))
+
+
+def band_slots(tracks: Sequence[Track], slots: int) -> list[Track]:
+    """At most `slots` instruments: the drums merged into one kit, the busiest pitched tracks; in a total
+    order of what the events keep (program, then notes), so that decoding and encoding again gives the
+    same slots; the kit comes after the pitched tracks."""
+    pitched = sorted((t for t in tracks if not t.is_drum and t.notes), key=lambda t: -len(t.notes))
+    drums = merged_drums(tracks)
+    room = slots - (1 if drums.notes else 0)
+    chosen = sorted(pitched[:room], key=lambda t: (t.program, [(n.start, n.pitch) for n in t.notes]))
+    return chosen + ([drums] if drums.notes else [])
+
+
+class BandConverter(Converter):
+    """Windows of `spec.window_bars` bars in any band meter (models.vocab.BAND_METERS) ⇄ the band arrays.
+
+    `steps` is the 4/4 window (bars x 16); a window in another meter has bars x its bar steps
+    (`window_steps`). Arrays: `program` int64 (slots,), `meter` int64 (), `events` int64 (bars, slots, L).
+    """
+
+    def __init__(self, spec: ModelSpec) -> None:
+        super().__init__(spec)
+        self.slots = spec.segments
+        self.events = spec.bar_events
+
+    @property
+    def cost_steps(self) -> int:
+        """Up to 8 instruments of note events a bar: scored like a one-track window 4x as long."""
+        return 4 * self.steps
+
+    def window_steps(self, meter: Meter) -> int:
+        """Steps of one window in `meter`; ValueError for a meter the band models do not read."""
+        return self.bars * meter_steps(self.meter_class(meter))
+
+    def meter_class(self, meter: Meter) -> int:
+        """The meter class of `meter` (ValueError naming the meters a band model reads otherwise)."""
+        mc = meter_class(meter.numerator, meter.denominator)
+        if mc is None:
+            known = ", ".join(f"{n}/{d}" for n, d in BAND_METERS)
+            raise ValueError(f"{self.name} reads bars in {known}, not {meter}")
+        return mc
+
+    def to_tensors(self, window: Pattern) -> dict[str, np.ndarray]:
+        steps = self.window_steps(window.meter)
+        if window.steps != steps:
+            raise ValueError(
+                f"{self.name} needs a window of {steps} steps in {window.meter}, not {window.steps}"
+            )
+        arrays = self._encode(window)
+        arrays["tempo"] = np.asarray(window.tempo, dtype=np.float32)
+        return arrays
+
+    def from_tensors(self, arrays: dict[str, np.ndarray], tempo: float = 120.0) -> Pattern:
+        bpm = float(arrays["tempo"]) if "tempo" in arrays else tempo
+        mc = int(arrays.get("meter", 0))
+        meter = Meter(*BAND_METERS[mc])
+        steps = self.bars * meter_steps(mc)
+        return Pattern(tuple(self._decode(arrays)), steps, min(max(bpm, 1.0), 1000.0), meter)
+
+    def windows(self, segment: Pattern) -> list[Pattern]:
+        """Windows of a one-meter segment sliding by one bar; a segment shorter than a window gives one
+        window padded with rest, so that a short song or a short run in 7/8 still counts."""
+        bar = meter_steps(self.meter_class(segment.meter))
+        segment = self._parts(segment)
+        bars = -(-segment.steps // bar)
+        starts = range(max(bars - self.bars, 0) + 1)
+        out = []
+        for b in starts:
+            window = self._window(segment, b * bar, b * bar + self.bars * bar)
+            if window is not None:
+                out.append(window)
+        return out
+
+    def _parts(self, segment: Pattern) -> Pattern:
+        drums = merged_drums(segment.tracks)
+        pitched = [t for t in segment.tracks if not t.is_drum]
+        return segment.with_tracks(pitched + ([drums] if drums.notes else []))
+
+    def _window(self, segment: Pattern, start: int, end: int) -> Pattern | None:
+        window = segment.slice(start, end)
+        if window.steps != end - start or window.meter != segment.meter:
+            window = dataclasses.replace(window, steps=end - start, meter=segment.meter, meter_map=())
+        tracks = tuple(t for t in window.tracks if t.notes)
+        return dataclasses.replace(window, tracks=tracks, source=None) if tracks else None
+
+    def encode_counts(self, window: Pattern) -> tuple[dict[str, np.ndarray], int, int]:
+        """`to_tensors` of `window` plus the distinct notes it holds and how many of them the arrays keep."""
+        arrays = self.to_tensors(window)
+        total = sum(len(_distinct(t.notes)) for t in window.tracks if not t.is_drum)
+        total += len(_distinct(merged_drums(window.tracks).notes))
+        return arrays, total, self._kept
+
+    def _encode(self, window: Pattern) -> dict[str, np.ndarray]:
+        mc = self.meter_class(window.meter)
+        bar = meter_steps(mc)
+        program = np.full(self.slots, EMPTY_SLOT, dtype=np.uint8)
+        events = np.zeros((self.bars, self.slots, self.events), dtype=np.uint8)
+        kept = 0
+        for slot, track in enumerate(band_slots(window.tracks, self.slots)):
+            program[slot] = DRUM_KIT if track.is_drum else track.program
+            notes = _distinct(track.notes)
+            by_bar: list[list[Note]] = [[] for _ in range(self.bars)]
+            for n in notes:
+                b = n.start // bar
+                if 0 <= b < self.bars:
+                    by_bar[b].append(n)
+            for b, bar_notes in enumerate(by_bar):
+                toks, count = bar_events(bar_notes, b * bar, self.events)
+                events[b, slot, : len(toks)] = toks
+                kept += count
+        self._kept = kept
+        return {"program": program, "meter": np.asarray(mc, dtype=np.uint8), "events": events}
+
+    def _decode(self, arrays: dict[str, np.ndarray]) -> list[Track]:
+        mc = int(arrays.get("meter", 0))
+        bar = meter_steps(mc)
+        steps = self.bars * bar
+        events = np.asarray(arrays["events"])
+        tracks = []
+        for slot, program in enumerate(np.asarray(arrays["program"]).tolist()):
+            if program == EMPTY_SLOT or not 0 <= program <= DRUM_KIT:
+                continue
+            notes: list[Note] = []
+            for b in range(self.bars):
+                notes += event_notes(events[b, slot], b * bar, bar, steps)
+            if program == DRUM_KIT:
+                tracks.append(Track(tuple(notes), 0, True, Role.DRUMS, "drums"))
+            elif program < GM_PROGRAMS:
+                tracks.append(Track(tuple(notes), program, False, Role.OTHER, ""))
+        return list(with_roles(tracks))  # slots carry no roles: find drums, bass and lead by their notes
+
+    def transpose(
+        self, arrays: dict[str, np.ndarray], shift: int
+    ) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        """Pitched slots' PITCH events moved by `shift`; the mask drops examples leaving MIDI 0..127."""
+        events = arrays["events"]  # (N, bars, slots, L) uint8
+        pitched_slot = (arrays["program"] < DRUM_KIT)[:, None, :, None]  # (N, 1, slots, 1)
+        pitch = pitched_slot & (events >= BAND_PITCH) & (events < BAND_DUR)
+        moved = np.where(pitch, events.astype(np.int16) + shift, events)
+        bad = pitch & ((moved < BAND_PITCH) | (moved >= BAND_DUR))
+        moved = np.where(bad, events, moved).astype(events.dtype)  # the dropped examples stay in range
+        return {**arrays, "events": moved}, np.asarray(~bad.reshape(len(events), -1).any(axis=1))
+
+
+assert BAND_MAX_BAR_STEPS >= max(meter_steps(i) for i in range(len(BAND_METERS)))
