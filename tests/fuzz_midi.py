@@ -13,6 +13,7 @@ import it (benchmarks -> tests, never the other way).
 from __future__ import annotations
 
 import json
+import os
 import random
 import resource
 import struct
@@ -178,8 +179,13 @@ def worker_main() -> None:
     import torch
 
     torch.set_num_threads(1)
+    # answers go to a private copy of stdout; fd 1 goes to stderr, so nothing else written to stdout
+    # (a library's message, a forked child flushing an inherited buffer) can break a JSON line
+    answers = os.fdopen(os.dup(1), "w", buffering=1)
+    sys.stdout.flush()
+    os.dup2(2, 1)
     worker = _Worker()
-    print(json.dumps({"ready": True}), flush=True)
+    print(json.dumps({"ready": True}), file=answers, flush=True)
     for line in sys.stdin:
         path = Path(line.strip())
         t0 = time.perf_counter()
@@ -188,7 +194,11 @@ def worker_main() -> None:
         except Exception:  # noqa: BLE001 - a traceback is what the fuzz run counts
             result = {"traceback": traceback.format_exc(limit=4)}
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(json.dumps({**result, "seconds": time.perf_counter() - t0, "rss_mb": rss}), flush=True)
+        print(
+            json.dumps({**result, "seconds": time.perf_counter() - t0, "rss_mb": rss}),
+            file=answers,
+            flush=True,
+        )
 
 
 @dataclass
