@@ -265,8 +265,9 @@ def pick_programs(
     return torch.stack(picks, dim=1)
 
 
-def _temperatures(program: Tensor, temperature: Temperature) -> float | Tensor:
-    """One temperature per row from the part its program plays (N,); a float stays one."""
+def row_temperatures(program: Tensor, temperature: Temperature) -> float | Tensor:
+    """One temperature per row (an instrument of a band bar, a multitrack slot) from the part its GM
+    program plays, (N,); a float stays one. Raises KeyError when a played part has no temperature."""
     if not isinstance(temperature, Mapping):
         return float(temperature)
     parts = [part_of_program(int(p)) for p in program.tolist()]
@@ -277,7 +278,7 @@ def _temperatures(program: Tensor, temperature: Temperature) -> float | Tensor:
 
 
 def program_temperature(temperature: Temperature) -> float:
-    """Instruments are drawn at the mean of the parts' temperatures."""
+    """Instruments are drawn at the mean of the parts' temperatures (they choose which parts play)."""
     if isinstance(temperature, Mapping):
         return float(sum(temperature.values()) / max(len(temperature), 1))
     return float(temperature)
@@ -323,7 +324,7 @@ def decode(
             keyed = (row_program < DRUM_KIT).unsqueeze(1) & pitch.unsqueeze(0)  # (N, V)
             allowed = allowed & (~keyed | user.unsqueeze(0))
         forced = given["events"].to(device)[rows] if "events" in given else None
-        row_cond, row_t = parts.cond_proj(cond[rows]), _temperatures(row_program, temperature)
+        row_cond, row_t = parts.cond_proj(cond[rows]), row_temperatures(row_program, temperature)
         chunks = []
         # a chunk of rows at a time: the sampling noise of all rows at once is (L, rows, V) floats, 400 MB
         # for the report card's 32 sixteen-bar samples

@@ -21,7 +21,7 @@ from models.decoders import Conductor, CoreDecoder, pick, sampling_noise
 from models.encoder import GROOVE_CHANNELS, Encoder
 from models.presets import ModelConfig
 from models.spec import DecoderKind
-from models.vocab import DRUM_KIT, EMPTY_SLOT, MELODY_VOCAB, PROGRAM_CLASSES, part_of_program
+from models.vocab import DRUM_KIT, EMPTY_SLOT, MELODY_VOCAB, PROGRAM_CLASSES
 
 VELOCITY_SIGMA = 0.1  # scale of the Gaussian behind the velocity/offset squared errors in recon_log_prob
 Temperature = float | Mapping[str, float]  # one for every part, or one per part name (spec.parts)
@@ -330,10 +330,10 @@ class MusicVAE(nn.Module):
             program = given["program"].reshape(-1)  # (B * 8,)
         elif "program" in mask:  # the caller chose the instruments (complete: a part's programs)
             program = pick(
-                self.program_out(cond), _program_temperature(temperature), generator, mask["program"]
+                self.program_out(cond), band.program_temperature(temperature), generator, mask["program"]
             )
         else:
-            program = self._pick_programs(cond, b, _program_temperature(temperature), generator)
+            program = self._pick_programs(cond, b, band.program_temperature(temperature), generator)
         cond = torch.cat([cond, self.program_embed(program)], dim=-1)  # (B * 8, C + E)
         allowed = self._slot_classes(program)  # (B * 8, V)
         if "tokens" in mask:
@@ -341,7 +341,7 @@ class MusicVAE(nn.Module):
             keep = (allowed & user).any(-1, keepdim=True)  # (B * 8, 1): a slot never ends up with nothing
             allowed = torch.where(keep, allowed & user, allowed)
         forced = given["tokens"].reshape(-1, cfg.bar_steps) if "tokens" in given else None
-        slot_t = _slot_temperatures(program, temperature)
+        slot_t = band.row_temperatures(program, temperature)
         tokens, head = cast(CoreDecoder, self.decoders[0]).sample(
             cond, cfg.bar_steps, slot_t, allowed, forced, generator
         )
@@ -383,21 +383,3 @@ class MusicVAE(nn.Module):
         empty = (classes == 0).unsqueeze(0)  # (1, V)
         p = program.unsqueeze(1)  # (N, 1)
         return torch.where(p == DRUM_KIT, drums, torch.where(p == EMPTY_SLOT, empty, pitched))
-
-
-def _program_temperature(temperature: Temperature) -> float:
-    """Instruments are drawn at the mean of the parts' temperatures (they choose which parts play)."""
-    if isinstance(temperature, Mapping):
-        return float(sum(temperature.values()) / max(len(temperature), 1))
-    return float(temperature)
-
-
-def _slot_temperatures(program: Tensor, temperature: Temperature) -> float | Tensor:
-    """One temperature per multitrack slot (N,) from the part its program plays; a float stays one."""
-    if not isinstance(temperature, Mapping):
-        return float(temperature)
-    parts = [part_of_program(int(p)) for p in program.tolist()]
-    missing = sorted({p for p in parts if p not in temperature})
-    if missing:
-        raise KeyError(f"no temperature for {', '.join(missing)}")
-    return torch.tensor([float(temperature[p]) for p in parts], device=program.device)
