@@ -455,8 +455,9 @@ def _label(song: Pattern, t: Target) -> str:
     return f"{t.part} ({name})" if name and name.lower() != t.part else t.part
 
 
-class _LineWriter:
-    """Writes parts of a model with a token line per part (mel_2bar, drums_2bar, trio_16bar)."""
+class _Writer:
+    """What both writers are given: the runner, the song, the targets and how to decode; `steps` is the
+    model's window length in 16th steps."""
 
     def __init__(
         self,
@@ -471,8 +472,20 @@ class _LineWriter:
         self.runner, self.song, self.targets = runner, song, targets
         self.temperature, self.key, self.feel, self.notices = temperature, key, feel, notices
         self.steps = runner.converter.steps
-        self.write_parts = [t.part for t in targets]
-        self.model_parts = [p for p in runner.spec.tracks if p in PARTS]
+
+
+class _LineWriter(_Writer):
+    """Writes parts of a model with a token line per part (mel_2bar, drums_2bar, trio_16bar)."""
+
+    @property
+    def write_parts(self) -> list[str]:
+        """The parts asked for, in the targets' order."""
+        return [t.part for t in self.targets]
+
+    @property
+    def model_parts(self) -> list[str]:
+        """The model's parts, in its own order."""
+        return [p for p in self.runner.spec.tracks if p in PARTS]
 
     def write(self, todo: list[tuple[int, int]], spans: list[tuple[int, int]], seed: int) -> Pattern:
         unknown = np.zeros(self.song.steps, dtype=bool)
@@ -601,27 +614,13 @@ class _Decoded:
     played: np.ndarray
 
 
-class _SlotWriter:
+class _SlotWriter(_Writer):
     """Writes instruments of a multitrack model: one slot per written track, its program held to the
     track's own; a new instrument takes the program the most windows chose among the part's programs,
     then every window is written with that one. The windows of a 1-bar model do not overlap, so they are
     fitted and decoded together in one batch. A new melody is the top line (its notes no lower than the
     median pitch of the song's highest track, as the converters take a melody to be the top line), a new
     bass the bottom one."""
-
-    def __init__(
-        self,
-        runner: Runner,
-        song: Pattern,
-        targets: list[Target],
-        temperature: Temperature,
-        key: Key | None,
-        feel: bool,
-        notices: Notices,
-    ) -> None:
-        self.runner, self.song, self.targets = runner, song, targets
-        self.temperature, self.key, self.feel, self.notices = temperature, key, feel, notices
-        self.steps = runner.converter.steps
 
     def write(self, todo: list[tuple[int, int]], spans: list[tuple[int, int]], seed: int) -> Pattern:
         runner, ours = self.runner, {t.track for t in self.targets}
