@@ -73,6 +73,32 @@ def as_timeline(source: str | Path | Pattern | Timeline) -> Timeline:
     return timeline_from_midi(source)
 
 
+def _play(synth: FluidSynth, timeline: Timeline, rate: int, end: int, last: float) -> list[np.ndarray]:
+    """Plays the timeline's events up to step `last` into the synth and returns its audio chunks, exactly
+    `end` frames in all (events past `end` frames land on it)."""
+    chunks: list[np.ndarray] = []
+    done = 0
+    struck: set[tuple[int, int]] = set()  # keys struck in the current audio frame
+    for step, msg in timeline.events:
+        if step > last:
+            break
+        frame = min(int(round(timeline.seconds(step) * rate)), end)
+        if frame > done:
+            chunks.append(synth.get_samples(frame - done))
+            done = frame
+            struck.clear()
+        if msg.type == "note_on" and msg.velocity:
+            # the same key struck again within one sample is inaudible, but thousands of such strikes
+            # (a damaged file) would take FluidSynth minutes of voice allocation
+            if (msg.channel, msg.note) in struck:
+                continue
+            struck.add((msg.channel, msg.note))
+        apply_message(synth, msg)
+    if end > done:
+        chunks.append(synth.get_samples(end - done))
+    return chunks
+
+
 def render_audio(
     source: str | Path | Pattern | Timeline,
     soundfont: str | Path | None = None,
@@ -96,27 +122,7 @@ def render_audio(
     cores = min(4, os.cpu_count() or 1)  # FluidSynth renders voices on extra threads when it has cores
     synth, _ = new_synth(find_soundfont(soundfont), rate, **{"synth.cpu-cores": cores})
     try:
-        chunks: list[np.ndarray] = []
-        done = 0
-        struck: set[tuple[int, int]] = set()  # keys struck in the current audio frame
-        for step, msg in timeline.events:
-            if step > last:
-                break
-            frame = int(round(timeline.seconds(step) * rate))
-            if frame > done:
-                chunks.append(synth.get_samples(frame - done))
-                done = frame
-                struck.clear()
-            if msg.type == "note_on" and msg.velocity:
-                # the same key struck again within one sample is inaudible, but thousands of such strikes
-                # (a damaged file) would take FluidSynth minutes of voice allocation
-                if (msg.channel, msg.note) in struck:
-                    continue
-                struck.add((msg.channel, msg.note))
-            apply_message(synth, msg)
-        end = int(round(music * rate))
-        if end > done:
-            chunks.append(synth.get_samples(end - done))
+        chunks = _play(synth, timeline, rate, int(round(music * rate)), last)
         chunks.extend(_tail(synth, rate))
     finally:
         synth.delete()
@@ -147,22 +153,7 @@ def render_bars_audio(
     cores = min(4, os.cpu_count() or 1)
     synth, _ = new_synth(find_soundfont(soundfont), rate, **{"synth.cpu-cores": cores})
     try:
-        chunks: list[np.ndarray] = []
-        done = 0
-        struck: set[tuple[int, int]] = set()
-        for step, msg in timeline.events:
-            frame = min(int(round(timeline.seconds(step) * rate)), end)
-            if frame > done:
-                chunks.append(synth.get_samples(frame - done))
-                done = frame
-                struck.clear()
-            if msg.type == "note_on" and msg.velocity:
-                if (msg.channel, msg.note) in struck:
-                    continue
-                struck.add((msg.channel, msg.note))
-            apply_message(synth, msg)
-        if end > done:
-            chunks.append(synth.get_samples(end - done))
+        chunks = _play(synth, timeline, rate, end, timeline.steps)
         extra = int(round(tail * rate))
         if extra:
             chunks.append(synth.get_samples(extra))
