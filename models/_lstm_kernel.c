@@ -125,6 +125,7 @@ INLINE void lstm_cell(const float *restrict rec, const float *restrict x0, const
 
 typedef struct {
     int layers, n, hid, vocab, length, sample, cond_size, embed_size, head_size;
+    int64_t end;                             /* a row stops after this token (then all `end`), or -1 */
     const int *head_cols;                    /* per layer: padded columns before the recurrent ones */
     const float *w, *table, *bias;           /* the loop's blocks, layer 0's token projection, biases */
     const float *cond_w, *cond_b;            /* blocks of [W_init | W_ih_0's conditioning part], biases */
@@ -195,11 +196,13 @@ CLONES static int decode_loop(const Job *d) {
     float *h = malloc(state * sizeof(float)), *c = malloc(state * sizeof(float));
     float *cond_gates = malloc((size_t)n * g4 * sizeof(float)), *act = malloc((size_t)g4 * sizeof(float));
     int64_t *prev = malloc((size_t)n * sizeof(int64_t));
+    int *ids = malloc((size_t)n * sizeof(int)); /* the caller's row of each active row */
     float *own = d->head_size && !d->hidden_out ? malloc(steps * hid * sizeof(float)) : NULL;
     float *outputs = d->hidden_out ? d->hidden_out : own; /* every step's top layer, for the head */
     float *x = d->head_size ? malloc(steps * in * sizeof(float)) : NULL;
     int status = -1;
-    if (!out || !tmp || !h || !c || !cond_gates || !act || !prev || (d->head_size && (!outputs || !x)))
+    if (!out || !tmp || !h || !c || !cond_gates || !act || !prev || !ids ||
+        (d->head_size && (!outputs || !x)))
         goto done;
     start_state(d, tmp, h, c, cond_gates);
     for (int k = 0; k < d->layers; k++) { /* the recurrent part of step 0 from the initial state */
@@ -207,10 +210,15 @@ CLONES static int decode_loop(const Job *d) {
         layer_pass(d->w + offsets[k] + (size_t)head_blocks * BW * hid, gpad / BW, hid,
                    h + (size_t)k * n * hid, n, out + out_off[k] + (size_t)head_blocks * BW, (int)cols[k], 0);
     }
-    for (int r = 0; r < n; r++) prev[r] = d->start ? d->start[r] : d->vocab; /* e.g. the last bar's last token */
-    for (int t = 0; t < d->length; t++) {
+    for (int r = 0; r < n; r++) {
+        prev[r] = d->start ? d->start[r] : d->vocab; /* e.g. the last bar's last token */
+        ids[r] = r;
+    }
+    int live = n; /* rows still decoding, in slots 0..live-1 (all of them unless `end` stops some) */
+    for (int t = 0; t < d->length && live; t++) {
+        const int n = live; /* this step's rows (shadows the caller's count) */
         for (int k = 0; k < d->layers; k++) {
-            float *hk = h + (size_t)k * n * hid, *ck = c + (size_t)k * n * hid, *ok = out + out_off[k];
+            float *hk = h + (size_t)k * d->n * hid, *ck = c + (size_t)k * d->n * hid, *ok = out + out_off[k];
             int head_blocks = d->head_cols[k] / BW;
             for (int r = 0; r < n; r++) {
                 const float *rec = ok + (size_t)r * cols[k] + (size_t)head_blocks * BW;
@@ -232,12 +240,12 @@ CLONES static int decode_loop(const Job *d) {
                 layer_pass(d->w + offsets[k] + (size_t)first * BW * hid, end - first, hid, hk, n,
                            ok + (size_t)first * BW, (int)cols[k], t & 1);
         }
-        const float *hl = h + (size_t)last * n * hid, *ol = out + out_off[last];
+        const float *hl = h + (size_t)last * d->n * hid, *ol = out + out_off[last];
         for (int r = 0; r < n; r++) {
             int64_t tok;
             if (d->sample) { /* Gumbel-max: the first largest of logits + noise (noise has out's bias) */
                 const float *lr = ol + (size_t)r * cols[last];
-                const float *nz = d->noise + ((size_t)t * n + r) * d->vocab;
+                const float *nz = d->noise + ((size_t)t * d->n + ids[r]) * d->vocab;
                 float best = -INFINITY;
                 tok = 0;
                 for (int j = 0; j < d->vocab; j++) {
@@ -248,14 +256,32 @@ CLONES static int decode_loop(const Job *d) {
                     }
                 }
             } else {
-                tok = d->given[(size_t)r * d->length + t];
+                tok = d->given[(size_t)ids[r] * d->length + t];
             }
             prev[r] = tok;
-            d->tokens[(size_t)r * d->length + t] = tok;
+            d->tokens[(size_t)ids[r] * d->length + t] = tok;
             if (outputs) /* the head's input, or what the caller asked for */
-                memcpy(outputs + ((size_t)r * d->length + t) * hid, hl + (size_t)r * hid,
+                memcpy(outputs + ((size_t)ids[r] * d->length + t) * hid, hl + (size_t)r * hid,
                        hid * sizeof(float));
         }
+        if (d->end >= 0) /* rows that wrote `end` are over: `end` to their last step, the last row to their slot */
+            for (int r = n - 1; r >= 0; r--) {
+                if (prev[r] != d->end) continue;
+                for (int u = t + 1; u < d->length; u++) d->tokens[(size_t)ids[r] * d->length + u] = d->end;
+                int m = --live; /* slot r takes the last live row (r itself when it is the last) */
+                if (m != r) {
+                    for (int k = 0; k < d->layers; k++) {
+                        size_t a = ((size_t)k * d->n + r) * hid, b = ((size_t)k * d->n + m) * hid;
+                        memcpy(h + a, h + b, hid * sizeof(float));
+                        memcpy(c + a, c + b, hid * sizeof(float));
+                        memcpy(out + out_off[k] + (size_t)r * cols[k], out + out_off[k] + (size_t)m * cols[k],
+                               cols[k] * sizeof(float));
+                    }
+                    memcpy(cond_gates + (size_t)r * g4, cond_gates + (size_t)m * g4, g4 * sizeof(float));
+                    prev[r] = prev[m];
+                    ids[r] = ids[m];
+                }
+            }
     }
     if (d->head_size) head_pass(d, outputs, x, tmp); /* it does not feed back: once, after the loop */
     status = 0;
@@ -267,6 +293,7 @@ done:
     free(cond_gates);
     free(act);
     free(prev);
+    free(ids);
     free(own);
     free(x);
     return status;
@@ -284,10 +311,11 @@ static PyObject *decode(PyObject *self, PyObject *args) {
     (void)self;
     Py_buffer b[16];
     int layers, n, hid, vocab, length, sample, cond_size, embed_size, head_size;
-    if (!PyArg_ParseTuple(args, "y*y*y*y*y*y*y*y*y*y*y*y*w*w*w*y*iiiiiiiii", &b[0], &b[1], &b[2], &b[3],
+    long long end = -1;
+    if (!PyArg_ParseTuple(args, "y*y*y*y*y*y*y*y*y*y*y*y*w*w*w*y*iiiiiiiii|L", &b[0], &b[1], &b[2], &b[3],
                           &b[4], &b[5], &b[6], &b[7], &b[8], &b[9], &b[10], &b[11], &b[12], &b[13], &b[14],
                           &b[15], &layers, &n, &hid, &vocab, &length, &sample, &cond_size, &embed_size,
-                          &head_size))
+                          &head_size, &end))
         return NULL;
     PyObject *result = NULL;
     const int *head_cols = b[0].buf;
@@ -295,7 +323,8 @@ static PyObject *decode(PyObject *self, PyObject *args) {
     Py_ssize_t wsize = 0;
     /* vocab 0: an LSTM without tokens (the conductor), its tokens given as the one class 0 */
     int ok = layers >= 1 && layers <= 64 && n >= 1 && hid >= 1 && vocab >= (sample ? 1 : 0) && length >= 1 &&
-             cond_size >= 1 && embed_size >= 0 && head_size >= 0 &&
+             cond_size >= 1 && embed_size >= 0 && head_size >= 0 && end >= -1 && end <= vocab &&
+             (end < 0 || (head_size == 0 && b[14].len == 0)) && /* a stopped row has no later outputs */
              need(&b[0], layers, sizeof(int), "head_cols");
     for (int k = 0; ok && k < layers; k++) {
         ok = head_cols[k] >= 0 && head_cols[k] % BW == 0 &&
@@ -336,8 +365,8 @@ static PyObject *decode(PyObject *self, PyObject *args) {
             }
     }
     Job d = {layers,    n,         hid,       vocab,     length,    sample,    cond_size, embed_size,
-             head_size, head_cols, b[1].buf,  b[2].buf,  b[3].buf,  b[4].buf,  b[5].buf,  b[6].buf,
-             b[7].buf,  b[8].buf,  b[9].buf,  b[10].buf, b[11].buf, b[15].len ? b[15].buf : NULL,
+             head_size, end,       head_cols, b[1].buf,  b[2].buf,  b[3].buf,  b[4].buf,  b[5].buf,
+             b[6].buf,  b[7].buf,  b[8].buf,  b[9].buf,  b[10].buf, b[11].buf, b[15].len ? b[15].buf : NULL,
              b[12].buf, b[13].buf, b[14].len ? b[14].buf : NULL};
     int status;
     Py_BEGIN_ALLOW_THREADS /* the GUI thread runs on while a worker decodes */
@@ -357,7 +386,7 @@ static PyMethodDef methods[] = {
     {"decode", decode, METH_VARARGS,
      "decode(head_cols, weights, table, bias, cond_w, cond_b, head_w, head_b, embed, cond, noise, given, "
      "tokens, head_out, hidden_out, start, layers, n, hidden, vocab, length, sample, cond_size, "
-     "embed_size, head_size): CoreDecoder.sample and Conductor.forward; see models/fast_decode.py"},
+     "embed_size, head_size, end=-1): CoreDecoder.sample and Conductor.forward; see models/fast_decode.py"},
     {NULL, NULL, 0, NULL},
 };
 

@@ -34,9 +34,11 @@ def decode(
     cond_size: int,
     embed_size: int,
     head_size: int,
+    end: int = -1,
     /,
 ) -> None:
     """CoreDecoder.sample and Conductor.forward in one loop: fills tokens (N, L), head_out (N, L, K) and,
     when not empty, hidden_out (N, L, H) in place; `start` (N,) are the first step's input tokens (empty:
-    the learned start token). Raises ValueError on a buffer of the wrong size,
+    the learned start token); `end` >= 0 (no head, no hidden_out) stops a row at that token and writes
+    it to the row's remaining steps. Raises ValueError on a buffer of the wrong size,
     IndexError on a given token outside 0..vocab, MemoryError."""

@@ -331,12 +331,10 @@ def decode(
         for lo in range(0, len(row_program), DECODE_ROWS):
             sl = slice(lo, lo + DECODE_ROWS)
             t = row_t[sl] if isinstance(row_t, Tensor) else row_t
-            toks, _ = dec.sample(
-                row_cond[sl], length, t, allowed[sl], None if forced is None else forced[sl], generator
-            )
+            toks, _ = dec.sample(  # everything after a sequence's first END is END (it is over)
+                row_cond[sl], length, t, allowed[sl], forced if forced is None else forced[sl], generator,
+                end=BAND_END,
+            )  # fmt: skip
             chunks.append(toks.to(device))
-        toks = torch.cat(chunks)
-        # everything after a sequence's first END is END (the sequence is over)
-        ended = (toks == BAND_END).long().cumsum(1) > 0
-        events[rows] = torch.where(ended, BAND_END, toks)
+        events[rows] = torch.cat(chunks)
     return {"program": program, "meter": meter, "events": events}

@@ -129,12 +129,16 @@ class CoreDecoder(nn.Module):
         generator: torch.Generator | None = None,
         backend: str = "auto",
         start: Tensor | None = None,
+        end: int | None = None,
     ) -> tuple[Tensor, Tensor | None]:
         """Autoregressive decoding: cond (N, C) -> tokens (N, L), head (N, L, K) or None.
 
         `temperature` is one value or one per row (N,) (each part of a multitrack slot its own). `allowed`
         (V,) or (N, V) masks classes; `given` (N, L) teacher-forces the tokens instead. `start` (N,) is the
         first step's input token (the previous bar's last token); None gives the learned start token.
+        `end` (a class; decoders without a head): a sequence is over at its first `end`, and every token
+        after it is `end` too (the C kernel stops decoding that row, the other loops overwrite it; the
+        sampling noise is drawn for every step either way, so the tokens do not depend on the loop).
         `backend` picks the step loop for CPU float32: "auto" is the C kernel (models/fast_decode.py)
         where it was built, else "numpy"; "torch" runs the loop in torch ops (the path for GPUs).
         """
@@ -147,11 +151,16 @@ class CoreDecoder(nn.Module):
             given = given.to(cond.device)
         if start is not None:
             start = start.to(device=cond.device, dtype=torch.long)
+        if end is not None and self.head is not None:
+            raise ValueError("a decoder with a regression head writes every step; it takes no end token")
         cpu = cond.device.type == "cpu" and cond.dtype == torch.float32
         if cpu and backend == "auto" and fast_decode.available():
-            toks, head = fast_decode.sample(self, cond, length, noise, given, start)
+            toks, head = fast_decode.sample(self, cond, length, noise, given, start, end)
             return torch.from_numpy(toks), None if head is None else torch.from_numpy(head)
-        return self._sample_steps(cond, length, noise, given, numpy=cpu and backend != "torch", start=start)
+        tokens, outputs = self._sample_steps(cond, length, noise, given, cpu and backend != "torch", start)
+        if end is not None:  # what the kernel writes after a row's end
+            tokens = torch.where((tokens == end).cumsum(1) > 0, end, tokens)
+        return tokens, outputs
 
     def _sample_steps(
         self,

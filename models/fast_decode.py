@@ -152,18 +152,21 @@ def sample(
     noise: Tensor | None,
     given: Tensor | None,
     start: Tensor | None = None,
+    end: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """`CoreDecoder.sample` for CPU float32: cond (N, C) -> tokens int64 (N, L), head float32 (N, L, K)
     or None.
 
     noise (L, N, V) is the Gumbel noise with W_out's bias added (`sampling_noise`), or None when `given`
     (N, L) sets the tokens. start (N,) int64 is each row's first input token (None: the start token).
+    `end` (a token, decoders without a head only): a row stops at its first `end` and the rest of its
+    tokens are `end`; the kernel runs only the rows still going, so short sequences cost their length.
     """
     k = 0 if dec.head is None else dec.head.out_features
     tokens = np.empty((cond.shape[0], length), dtype=np.int64)
     head = np.empty((cond.shape[0], length, k), dtype=np.float32)
     first = _EMPTY_I64 if start is None else np.ascontiguousarray(start.detach().cpu().numpy(), np.int64)
-    _run(dec, cond, length, noise, given, tokens, head, dec.embed.embedding_dim, k, _EMPTY_F32, first)
+    _run(dec, cond, length, noise, given, tokens, head, dec.embed.embedding_dim, k, _EMPTY_F32, first, end)
     return tokens, head if k else None
 
 
@@ -190,6 +193,7 @@ def _run(
     head_size: int,
     hidden: np.ndarray,
     start: np.ndarray = _EMPTY_I64,
+    end: int | None = None,
 ) -> None:
     packed = pack(module)
     if isinstance(given, Tensor):
@@ -220,4 +224,5 @@ def _run(
         cond.shape[1],
         embed_size,
         head_size,
+        -1 if end is None else end,
     )

@@ -84,6 +84,35 @@ def test_kernel_samples_the_numpy_loops_tokens(layers: int) -> None:
             assert torch.allclose(fast[1], slow[1], atol=1e-5), seed
 
 
+@pytest.mark.parametrize("layers", [1, 2])
+def test_rows_stop_at_the_end_token_as_in_the_numpy_loop(layers: int) -> None:
+    """With `end`, the kernel stops a row at its first end token (and decodes only the rows still going):
+    the tokens up to it are the NumPy loop's on the same noise, and every later token is `end`. A small
+    vocabulary makes the end token come early in some rows and late or never in others."""
+    torch.manual_seed(10 + layers)
+    dec = CoreDecoder(vocab=6, cond_size=8, embed_size=4, hidden=40, layers=layers).eval()
+    stopped = 0
+    with torch.no_grad():
+        for seed in range(16):
+            cond = torch.randn(1 + seed % 9, 8, generator=torch.Generator().manual_seed(seed))
+            t = (0.5, 1.0, 2.0, 0.0)[seed % 4]
+            fast, slow = (
+                dec.sample(cond, 30, t, None, None, torch.Generator().manual_seed(seed), b, end=2)[0]
+                for b in ("auto", "numpy")
+            )
+            assert torch.equal(fast, slow), seed
+            ended = (fast == 2).cumsum(1) > 0
+            assert bool((fast[ended] == 2).all())
+            stopped += int(ended[:, -1].sum()) - int((fast == 2).all(1).sum())
+            given = torch.randint(0, 6, (cond.shape[0], 30), generator=torch.Generator().manual_seed(seed))
+            forced = dec.sample(cond, 30, 1.0, None, given, end=2)[0]
+            assert torch.equal(forced, torch.where((given == 2).cumsum(1) > 0, 2, given))
+    assert stopped > 10  # rows did stop before their last step
+    head = CoreDecoder(vocab=6, cond_size=8, embed_size=4, hidden=8, layers=1, head_size=2).eval()
+    with torch.no_grad(), pytest.raises(ValueError, match="end token"):
+        head.sample(torch.randn(1, 8), 4, 1.0, end=2)
+
+
 def test_kernel_repacks_changed_weights() -> None:
     """The packed weights are cached on the decoder and rebuilt when a parameter changes in place."""
     torch.manual_seed(3)

@@ -16,7 +16,8 @@ import pytest
 import torch
 
 from engine.generation.generator import Generator
-from engine.music.pattern import Pattern
+from engine.music.keys import parse_key
+from engine.music.pattern import Pattern, parse_meter
 from models import fast_decode
 
 PINS = Path(__file__).with_name("decode_pins.json")
@@ -103,3 +104,37 @@ def test_kernel_samples_the_numpy_loops_tokens_on_bundled_models(config: str) ->
             assert torch.equal(fast[0], slow[0]), (config, seed)
             if fast[1] is not None:
                 assert torch.allclose(fast[1], slow[1], atol=1e-5), (config, seed)
+
+
+@pytest.mark.parametrize("config", ["band_4bar", "band_16bar"])
+def test_band_decode_in_c_is_the_unfused_decode(config: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The band decoder's fused path (the C kernel stopping each (bar, instrument) row at its END, the
+    conductor in C) writes the arrays of the unfused one (NumPy step loop, nn.LSTM conductor): the bundled
+    band_4bar, and band_16bar with untrained weights (its rows rarely end); batches, temperatures per
+    part, meters and a key mask."""
+    from models.musicvae import MusicVAE
+    from models.presets import get_config
+
+    if config == "band_4bar":
+        gen = Generator.load(config)
+    else:
+        torch.manual_seed(0)
+        gen = Generator(MusicVAE(get_config(config, "small")))
+    cases: list[tuple[int, float | dict[str, float], str | None, str | None]] = [
+        (1, 0.5, None, None),
+        (2, 1.0, "3/4", None),
+        (1, 0.0, None, "C:major"),
+        (1, {"drums": 0.3, "bass": 1.2, "melody": 0.8}, "7/8", None),
+    ]
+    kernel = getattr(fast_decode, "_kernel")  # noqa: B009  (private: mypy sees no export)
+    for seed, (batch, temperature, meter, key) in enumerate(cases):
+        z = torch.randn(batch, gen.z_size, generator=torch.Generator().manual_seed(seed))
+        runs = []
+        for k in (kernel, None):
+            monkeypatch.setattr(fast_decode, "_kernel", k)
+            runs.append(gen.runner.decode(z, temperature, parse_key(key) if key else None, seed, [],
+                                          meter=parse_meter(meter) if meter else None))  # fmt: skip
+        fused, unfused = runs
+        assert sorted(fused) == sorted(unfused)
+        for name in fused:
+            assert (fused[name] == unfused[name]).all(), (config, seed, name)
