@@ -68,6 +68,62 @@ INLINE float sigmoid_approx(float x) {
     return 0.5f * tanh_approx(0.5f * x) + 0.5f; /* as the NumPy loop: no overflow for large |x| */
 }
 
+INLINE float log_approx(float x) {
+    /* Cephes logf for x > 0 (normal): x = m 2^e with m in [sqrt(1/2), sqrt(2)), log(m) by a degree-9
+       polynomial in m - 1; exponent and mantissa by bit operations, so that the loop vectorises */
+    int32_t bits;
+    memcpy(&bits, &x, sizeof bits);
+    int32_t e = ((bits >> 23) & 0xff) - 126;
+    bits = (bits & 0x807fffff) | 0x3f000000; /* m in [0.5, 1) */
+    float m;
+    memcpy(&m, &bits, sizeof m);
+    int small = m < 0.707106781186547524f;
+    float fe = (float)(e - small);
+    m = small ? m + m - 1.0f : m - 1.0f;
+    float z = m * m;
+    float y = 7.0376836292e-2f;
+    y = y * m - 1.1514610310e-1f;
+    y = y * m + 1.1676998740e-1f;
+    y = y * m - 1.2420140846e-1f;
+    y = y * m + 1.4249322787e-1f;
+    y = y * m - 1.6668057665e-1f;
+    y = y * m + 2.0000714765e-1f;
+    y = y * m - 2.4999993993e-1f;
+    y = y * m + 3.3333331174e-1f;
+    y = y * m * z;
+    y += -2.12194440e-4f * fe;
+    y += -0.5f * z;
+    return m + y + 0.693359375f * fe;
+}
+
+/* The sampling noise of a row's step without a noise array (models/decoders.py `counter_noise`, the
+   reference): uniforms from a counter-based hash (Salmon et al. 2011, "Parallel random numbers: as easy
+   as 1, 2, 3"; the mixer is Wellons' lowbias32) of (the row's seed, step * V + class), so a row draws
+   only the steps it runs; u = (2 (h >> 9) + 1) 2^-24 in (0, 1), Gumbel = -log(-log u). */
+INLINE uint32_t mix32(uint32_t x) {
+    x ^= x >> 16;
+    x *= 0x7feb352dU;
+    x ^= x >> 15;
+    x *= 0x846ca68bU;
+    x ^= x >> 16;
+    return x;
+}
+
+INLINE void counter_noise(uint32_t seed, uint32_t first, int vocab, float temperature,
+                          const uint8_t *restrict allowed, const float *restrict bias, float *restrict out) {
+    if (temperature > 0.0f) { /* branch-free loops, so that each one vectorises */
+        for (int j = 0; j < vocab; j++) {
+            uint32_t h = mix32(mix32(seed ^ (first + (uint32_t)j)));
+            float u = (float)(int32_t)(((h >> 9) << 1) | 1u) * 0x1p-24f;
+            out[j] = -log_approx(-log_approx(u)) * temperature + bias[j];
+        }
+    } else {
+        for (int j = 0; j < vocab; j++) out[j] = 0.0f + bias[j];
+    }
+    if (allowed)
+        for (int j = 0; j < vocab; j++) out[j] = allowed[j] ? out[j] : -INFINITY;
+}
+
 /* out[cols of block wb] = x @ wb, wb (hid, BW); the accumulators stay in registers */
 INLINE void block1(const float *wb, int hid, const float *x, float *out) {
     float acc[BW] = {0};
@@ -131,6 +187,9 @@ typedef struct {
     const float *cond_w, *cond_b;            /* blocks of [W_init | W_ih_0's conditioning part], biases */
     const float *head_w, *head_b, *embed;    /* the head's blocks (H + E rows) and bias, the embeddings */
     const float *cond, *noise;               /* cond (n, C); noise (L, n, V) with W_out's bias in it */
+    uint32_t key;                            /* sample == 2: the call's seed of counter_noise */
+    const float *temps, *out_bias;           /* sample == 2: (n,) temperatures, (V,) W_out's bias */
+    const uint8_t *allowed;                  /* sample == 2: (n, V) the classes allowed, or NULL: all */
     const int64_t *given;                    /* (n, L) when not sampling */
     const int64_t *start;                    /* (n,) the first step's input tokens, or NULL: the start token */
     int64_t *tokens;                         /* out: (n, L) */
@@ -197,11 +256,12 @@ CLONES static int decode_loop(const Job *d) {
     float *cond_gates = malloc((size_t)n * g4 * sizeof(float)), *act = malloc((size_t)g4 * sizeof(float));
     int64_t *prev = malloc((size_t)n * sizeof(int64_t));
     int *ids = malloc((size_t)n * sizeof(int)); /* the caller's row of each active row */
+    float *nz_row = d->sample == 2 ? malloc((size_t)d->vocab * sizeof(float)) : NULL; /* a step's noise */
     float *own = d->head_size && !d->hidden_out ? malloc(steps * hid * sizeof(float)) : NULL;
     float *outputs = d->hidden_out ? d->hidden_out : own; /* every step's top layer, for the head */
     float *x = d->head_size ? malloc(steps * in * sizeof(float)) : NULL;
     int status = -1;
-    if (!out || !tmp || !h || !c || !cond_gates || !act || !prev || !ids ||
+    if (!out || !tmp || !h || !c || !cond_gates || !act || !prev || !ids || (d->sample == 2 && !nz_row) ||
         (d->head_size && (!outputs || !x)))
         goto done;
     start_state(d, tmp, h, c, cond_gates);
@@ -245,7 +305,16 @@ CLONES static int decode_loop(const Job *d) {
             int64_t tok;
             if (d->sample) { /* Gumbel-max: the first largest of logits + noise (noise has out's bias) */
                 const float *lr = ol + (size_t)r * cols[last];
-                const float *nz = d->noise + ((size_t)t * d->n + ids[r]) * d->vocab;
+                const float *nz;
+                if (d->sample == 2) { /* this step's noise of this row only: rows that ended draw none */
+                    int id = ids[r];
+                    counter_noise(mix32(d->key ^ mix32((uint32_t)id)), (uint32_t)t * (uint32_t)d->vocab,
+                                  d->vocab, d->temps[id],
+                                  d->allowed ? d->allowed + (size_t)id * d->vocab : NULL, d->out_bias, nz_row);
+                    nz = nz_row;
+                } else {
+                    nz = d->noise + ((size_t)t * d->n + ids[r]) * d->vocab;
+                }
                 float best = -INFINITY;
                 tok = 0;
                 for (int j = 0; j < d->vocab; j++) {
@@ -294,6 +363,7 @@ done:
     free(act);
     free(prev);
     free(ids);
+    free(nz_row);
     free(own);
     free(x);
     return status;
@@ -309,21 +379,26 @@ static int need(Py_buffer *b, Py_ssize_t items, Py_ssize_t size, const char *nam
 
 static PyObject *decode(PyObject *self, PyObject *args) {
     (void)self;
-    Py_buffer b[16];
+    Py_buffer b[19];
+    memset(b, 0, sizeof b); /* the optional ones: released only when given */
     int layers, n, hid, vocab, length, sample, cond_size, embed_size, head_size;
-    long long end = -1;
-    if (!PyArg_ParseTuple(args, "y*y*y*y*y*y*y*y*y*y*y*y*w*w*w*y*iiiiiiiii|L", &b[0], &b[1], &b[2], &b[3],
-                          &b[4], &b[5], &b[6], &b[7], &b[8], &b[9], &b[10], &b[11], &b[12], &b[13], &b[14],
-                          &b[15], &layers, &n, &hid, &vocab, &length, &sample, &cond_size, &embed_size,
-                          &head_size, &end))
+    long long end = -1, key = 0;
+    if (!PyArg_ParseTuple(args, "y*y*y*y*y*y*y*y*y*y*y*y*w*w*w*y*iiiiiiiii|Ly*y*y*L", &b[0], &b[1], &b[2],
+                          &b[3], &b[4], &b[5], &b[6], &b[7], &b[8], &b[9], &b[10], &b[11], &b[12], &b[13],
+                          &b[14], &b[15], &layers, &n, &hid, &vocab, &length, &sample, &cond_size,
+                          &embed_size, &head_size, &end, &b[16], &b[17], &b[18], &key))
         return NULL;
     PyObject *result = NULL;
     const int *head_cols = b[0].buf;
     const Py_ssize_t g4 = 4 * (Py_ssize_t)hid, gpad = (Py_ssize_t)padded(g4), nl = (Py_ssize_t)n * length;
     Py_ssize_t wsize = 0;
-    /* vocab 0: an LSTM without tokens (the conductor), its tokens given as the one class 0 */
+    /* vocab 0: an LSTM without tokens (the conductor), its tokens given as the one class 0;
+       sample 2: the noise drawn in the loop (counter_noise), from temps (n,), allowed (n, V) or empty,
+       out_bias (V,) and key; the step * V + class counter must fit 32 bits */
     int ok = layers >= 1 && layers <= 64 && n >= 1 && hid >= 1 && vocab >= (sample ? 1 : 0) && length >= 1 &&
-             cond_size >= 1 && embed_size >= 0 && head_size >= 0 && end >= -1 && end <= vocab &&
+             sample >= 0 && sample <= 2 && cond_size >= 1 && embed_size >= 0 && head_size >= 0 &&
+             end >= -1 && end <= vocab && key >= 0 && key <= 0xffffffffLL &&
+             (sample != 2 || (long long)length * vocab <= 0xffffffffLL) &&
              (end < 0 || (head_size == 0 && b[14].len == 0)) && /* a stopped row has no later outputs */
              need(&b[0], layers, sizeof(int), "head_cols");
     for (int k = 0; ok && k < layers; k++) {
@@ -337,16 +412,19 @@ static PyObject *decode(PyObject *self, PyObject *args) {
     }
     const Py_ssize_t start_cols = (Py_ssize_t)padded(2 * (size_t)layers * hid) + gpad;
     const Py_ssize_t kpad = (Py_ssize_t)padded(head_size), in = (Py_ssize_t)hid + embed_size;
+    const int counter = sample == 2;
     if (!need(&b[1], wsize, 4, "weights") || !need(&b[2], (vocab + 1) * g4, 4, "table") ||
         !need(&b[3], layers * g4, 4, "bias") || !need(&b[4], cond_size * start_cols, 4, "cond_w") ||
         !need(&b[5], 2 * (Py_ssize_t)layers * hid + g4, 4, "cond_b") ||
         !need(&b[6], in * kpad, 4, "head_w") || !need(&b[7], head_size, 4, "head_b") ||
         !need(&b[8], head_size ? (vocab + 1) * (Py_ssize_t)embed_size : 0, 4, "embed") ||
         !need(&b[9], (Py_ssize_t)n * cond_size, 4, "cond") ||
-        !need(&b[10], sample ? nl * vocab : 0, 4, "noise") || !need(&b[11], sample ? 0 : nl, 8, "given") ||
+        !need(&b[10], sample == 1 ? nl * vocab : 0, 4, "noise") || !need(&b[11], sample ? 0 : nl, 8, "given") ||
         !need(&b[12], nl, 8, "tokens") || !need(&b[13], nl * head_size, 4, "head_out") ||
         (b[14].len && !need(&b[14], nl * hid, 4, "hidden_out")) ||
-        (b[15].len && !need(&b[15], n, 8, "start")))
+        (b[15].len && !need(&b[15], n, 8, "start")) || !need(&b[16], counter ? n : 0, 4, "temps") ||
+        (b[17].len && !need(&b[17], counter ? (Py_ssize_t)n * vocab : 0, 1, "allowed")) ||
+        !need(&b[18], counter ? vocab : 0, 4, "out_bias"))
         goto done;
     if (b[15].len) { /* a start token indexes the table too */
         const int64_t *st = b[15].buf;
@@ -366,7 +444,8 @@ static PyObject *decode(PyObject *self, PyObject *args) {
     }
     Job d = {layers,    n,         hid,       vocab,     length,    sample,    cond_size, embed_size,
              head_size, end,       head_cols, b[1].buf,  b[2].buf,  b[3].buf,  b[4].buf,  b[5].buf,
-             b[6].buf,  b[7].buf,  b[8].buf,  b[9].buf,  b[10].buf, b[11].buf, b[15].len ? b[15].buf : NULL,
+             b[6].buf,  b[7].buf,  b[8].buf,  b[9].buf,  b[10].buf, (uint32_t)key, b[16].buf, b[18].buf,
+             b[17].len ? b[17].buf : NULL, b[11].buf, b[15].len ? b[15].buf : NULL,
              b[12].buf, b[13].buf, b[14].len ? b[14].buf : NULL};
     int status;
     Py_BEGIN_ALLOW_THREADS /* the GUI thread runs on while a worker decodes */
@@ -378,7 +457,7 @@ static PyObject *decode(PyObject *self, PyObject *args) {
     }
     result = Py_NewRef(Py_None);
 done:
-    for (int i = 0; i < 16; i++) PyBuffer_Release(&b[i]);
+    for (int i = 0; i < 19; i++) PyBuffer_Release(&b[i]);
     return result;
 }
 
@@ -386,7 +465,8 @@ static PyMethodDef methods[] = {
     {"decode", decode, METH_VARARGS,
      "decode(head_cols, weights, table, bias, cond_w, cond_b, head_w, head_b, embed, cond, noise, given, "
      "tokens, head_out, hidden_out, start, layers, n, hidden, vocab, length, sample, cond_size, "
-     "embed_size, head_size, end=-1): CoreDecoder.sample and Conductor.forward; see models/fast_decode.py"},
+     "embed_size, head_size, end=-1, temps, allowed, out_bias, key): CoreDecoder.sample and "
+     "Conductor.forward; see models/fast_decode.py"},
     {NULL, NULL, 0, NULL},
 };
 

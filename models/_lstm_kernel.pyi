@@ -35,10 +35,16 @@ def decode(
     embed_size: int,
     head_size: int,
     end: int = -1,
+    temps: _F32 = ...,
+    allowed: npt.NDArray[np.uint8] = ...,
+    out_bias: _F32 = ...,
+    key: int = 0,
     /,
 ) -> None:
     """CoreDecoder.sample and Conductor.forward in one loop: fills tokens (N, L), head_out (N, L, K) and,
     when not empty, hidden_out (N, L, H) in place; `start` (N,) are the first step's input tokens (empty:
     the learned start token); `end` >= 0 (no head, no hidden_out) stops a row at that token and writes
-    it to the row's remaining steps. Raises ValueError on a buffer of the wrong size,
+    it to the row's remaining steps. sample 2 draws the noise in the loop (models.decoders.counter_noise)
+    from temps (N,), allowed (N, V) uint8 or empty (all), out_bias (V,) and key (uint32), with `noise`
+    empty. Raises ValueError on a buffer of the wrong size,
     IndexError on a given token outside 0..vocab, MemoryError."""

@@ -326,14 +326,16 @@ def decode(
         forced = given["events"].to(device)[rows] if "events" in given else None
         row_cond, row_t = parts.cond_proj(cond[rows]), row_temperatures(row_program, temperature)
         chunks = []
-        # a chunk of rows at a time: the sampling noise of all rows at once is (L, rows, V) floats, 400 MB
-        # for the report card's 32 sixteen-bar samples
+        # a chunk of rows at a time: off the C kernel the sampling noise of all rows at once is (L, rows, V)
+        # floats, 400 MB for the report card's 32 sixteen-bar samples. The noise is `counter_noise`: the
+        # kernel draws it for the steps a row runs (a bar's part is ~25 of its 96 events), and each row
+        # stops at its END, so a decode costs the events written, not bars x parts x 96 steps
         for lo in range(0, len(row_program), DECODE_ROWS):
             sl = slice(lo, lo + DECODE_ROWS)
             t = row_t[sl] if isinstance(row_t, Tensor) else row_t
             toks, _ = dec.sample(  # everything after a sequence's first END is END (it is over)
                 row_cond[sl], length, t, allowed[sl], forced if forced is None else forced[sl], generator,
-                end=BAND_END,
+                end=BAND_END, counter=True,
             )  # fmt: skip
             chunks.append(toks.to(device))
         events[rows] = torch.cat(chunks)

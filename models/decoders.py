@@ -52,6 +52,49 @@ def sampling_noise(
     return noise
 
 
+_M32 = 0xFFFFFFFF
+
+
+def _mix32(x: Tensor) -> Tensor:
+    """Wellons' lowbias32 integer mixer on int64 tensors holding uint32 values (the C kernel's `mix32`);
+    products are taken modulo 2^32 (int64 multiplication wraps, the mask keeps the low 32 bits)."""
+    x = x ^ (x >> 16)
+    x = (x * 0x7FEB352D) & _M32
+    x = x ^ (x >> 15)
+    x = (x * 0x846CA68B) & _M32
+    return x ^ (x >> 16)
+
+
+def counter_noise(
+    key: int,
+    shape: tuple[int, int, int],
+    temperature: float | Tensor,
+    allowed: Tensor | None = None,
+    device: torch.device | str = "cpu",
+) -> Tensor:
+    """`sampling_noise` (L, N, V) from a counter-based generator (Salmon et al. 2011, "Parallel random
+    numbers: as easy as 1, 2, 3"): the uniform of row r, step t, class j is a hash of (key, r, t V + j),
+    so a loop can draw the noise of just the steps it runs (the C kernel does, in step with its rows, for
+    sequences that stop at an end token). key is 0..2^32 - 1; `temperature` one value or (N,); `allowed`
+    (V,) or (N, V) as in `sampling_noise`. u = (2 (h >> 9) + 1) / 2^24 lies in (0, 1), 24 bits.
+    """
+    steps, n, vocab = shape
+    if steps * vocab > _M32 + 1:
+        raise ValueError(f"{steps} steps x {vocab} classes do not fit the 32-bit counter")
+    rows = _mix32(key ^ _mix32(torch.arange(n, device=device)))  # (N,) each row's seed
+    counter = torch.arange(steps * vocab, device=device).view(steps, 1, vocab)  # (L, 1, V): t V + j
+    h = _mix32(_mix32(rows.view(1, n, 1) ^ counter))  # (L, N, V)
+    u = (((h >> 9) << 1) | 1).float() * 2.0**-24
+    gumbel = -torch.log(-torch.log(u))
+    t = torch.as_tensor(temperature, dtype=torch.float32, device=device).reshape(-1, 1)  # (1 or N, 1)
+    noise = torch.where(t > 0, gumbel * t, 0.0)
+    if allowed is not None:
+        allowed = allowed.to(noise.device)
+        ok = allowed | ~allowed.any(dim=-1, keepdim=True)
+        noise = noise.masked_fill(~ok, float("-inf"))
+    return noise
+
+
 def pick(
     logits: Tensor,
     temperature: float | Tensor,
@@ -130,6 +173,7 @@ class CoreDecoder(nn.Module):
         backend: str = "auto",
         start: Tensor | None = None,
         end: int | None = None,
+        counter: bool = False,
     ) -> tuple[Tensor, Tensor | None]:
         """Autoregressive decoding: cond (N, C) -> tokens (N, L), head (N, L, K) or None.
 
@@ -139,22 +183,32 @@ class CoreDecoder(nn.Module):
         `end` (a class; decoders without a head): a sequence is over at its first `end`, and every token
         after it is `end` too (the C kernel stops decoding that row, the other loops overwrite it; the
         sampling noise is drawn for every step either way, so the tokens do not depend on the loop).
+        `counter`: the noise is `counter_noise` keyed by one draw of `generator`, which the C kernel
+        computes per step for the rows still going (rows that stop early draw nothing more), instead of
+        `sampling_noise` for every step of every row up front.
         `backend` picks the step loop for CPU float32: "auto" is the C kernel (models/fast_decode.py)
         where it was built, else "numpy"; "torch" runs the loop in torch ops (the path for GPUs).
         """
-        noise = None
-        if given is None:  # every step's sampling noise at once, with out's bias folded in
-            shape = (length, cond.shape[0], self.vocab)
-            noise = sampling_noise(shape, temperature, allowed, generator, cond.device)
-            noise += self.out.bias
-        else:
-            given = given.to(cond.device)
-        if start is not None:
-            start = start.to(device=cond.device, dtype=torch.long)
         if end is not None and self.head is not None:
             raise ValueError("a decoder with a regression head writes every step; it takes no end token")
+        if start is not None:
+            start = start.to(device=cond.device, dtype=torch.long)
         cpu = cond.device.type == "cpu" and cond.dtype == torch.float32
-        if cpu and backend == "auto" and fast_decode.available():
+        fused = cpu and backend == "auto" and fast_decode.available()
+        noise, shape = None, (length, cond.shape[0], self.vocab)
+        if given is not None:
+            given = given.to(cond.device)
+        elif counter:
+            key = int(torch.randint(0, 2**32, (1,), generator=generator, device=cond.device))
+            if fused:  # the kernel draws the noise of each step it runs
+                draws = fast_decode.CounterNoise(key, temperature, allowed, self.out.bias)
+                toks, _ = fast_decode.sample(self, cond, length, draws, None, start, end)
+                return torch.from_numpy(toks), None
+            noise = counter_noise(key, shape, temperature, allowed, cond.device) + self.out.bias
+        else:  # every step's sampling noise at once, with out's bias folded in
+            noise = sampling_noise(shape, temperature, allowed, generator, cond.device)
+            noise += self.out.bias
+        if fused:
             toks, head = fast_decode.sample(self, cond, length, noise, given, start, end)
             return torch.from_numpy(toks), None if head is None else torch.from_numpy(head)
         tokens, outputs = self._sample_steps(cond, length, noise, given, cpu and backend != "torch", start)

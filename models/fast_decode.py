@@ -54,6 +54,7 @@ class Conductor(LSTMStack, Protocol):
 BLOCK = 64 if _kernel is None else _kernel.BLOCK  # columns per weight block (the C file's BW)
 _EMPTY_F32 = np.zeros(0, dtype=np.float32)  # an argument the kernel does not use this time
 _EMPTY_I64 = np.zeros(0, dtype=np.int64)
+_EMPTY_U8 = np.zeros(0, dtype=np.uint8)
 
 
 def available() -> bool:
@@ -82,6 +83,29 @@ class PackedDecoder:
     head_w: np.ndarray  # (blocks, H + E, BLOCK): the regression head, or empty
     head_b: np.ndarray  # (K,)
     embed: np.ndarray  # (V + 1, E) when there is a head (it reads the step's token), else empty
+
+
+class CounterNoise:
+    """What the kernel needs to draw `models.decoders.counter_noise` itself, step by step: the key, the
+    temperatures (N,) float32, the allowed classes (N, V) uint8 (empty: all) and W_out's bias (V,)."""
+
+    def __init__(self, key: int, temperature: float | Tensor, allowed: Tensor | None, bias: Tensor) -> None:
+        self.key = key
+        self.temperature = temperature
+        self.allowed = allowed
+        self.bias = _numpy(bias)
+
+    def arrays(self, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """temperatures (n,) float32 and allowed (n, V) uint8 or empty; a row with nothing allowed is
+        unmasked (as `sampling_noise`)."""
+        temps = np.ascontiguousarray(
+            np.broadcast_to(torch.as_tensor(self.temperature, dtype=torch.float32).cpu().numpy(), (n,))
+        )
+        if self.allowed is None:
+            return temps, _EMPTY_U8
+        allowed = self.allowed.cpu().bool()
+        ok = allowed | ~allowed.any(dim=-1, keepdim=True)
+        return temps, np.ascontiguousarray(np.broadcast_to(ok.numpy(), (n, self.bias.shape[0])), np.uint8)
 
 
 def _padded(w: Tensor) -> np.ndarray:
@@ -149,7 +173,7 @@ def sample(
     dec: TokenLSTM,
     cond: Tensor,
     length: int,
-    noise: Tensor | None,
+    noise: Tensor | CounterNoise | None,
     given: Tensor | None,
     start: Tensor | None = None,
     end: int | None = None,
@@ -157,8 +181,9 @@ def sample(
     """`CoreDecoder.sample` for CPU float32: cond (N, C) -> tokens int64 (N, L), head float32 (N, L, K)
     or None.
 
-    noise (L, N, V) is the Gumbel noise with W_out's bias added (`sampling_noise`), or None when `given`
-    (N, L) sets the tokens. start (N,) int64 is each row's first input token (None: the start token).
+    noise (L, N, V) is the Gumbel noise with W_out's bias added (`sampling_noise`), a `CounterNoise`
+    (the kernel draws `counter_noise` per step), or None when `given` (N, L) sets the tokens.
+    start (N,) int64 is each row's first input token (None: the start token).
     `end` (a token, decoders without a head only): a row stops at its first `end` and the rest of its
     tokens are `end`; the kernel runs only the rows still going, so short sequences cost their length.
     """
@@ -185,7 +210,7 @@ def _run(
     module: LSTMStack,
     cond: Tensor,
     length: int,
-    noise: Tensor | None,
+    noise: Tensor | CounterNoise | None,
     given: Tensor | np.ndarray | None,
     tokens: np.ndarray,
     head: np.ndarray,
@@ -198,6 +223,10 @@ def _run(
     packed = pack(module)
     if isinstance(given, Tensor):
         given = given.detach().cpu().numpy()
+    counter = isinstance(noise, CounterNoise)
+    temps, allowed = (
+        noise.arrays(cond.shape[0]) if isinstance(noise, CounterNoise) else (_EMPTY_F32, _EMPTY_U8)
+    )
     _kernel.decode(
         packed.head_cols,
         packed.weights,
@@ -209,7 +238,7 @@ def _run(
         packed.head_b,
         packed.embed,
         _numpy(cond),
-        _EMPTY_F32 if noise is None else _numpy(noise),
+        _numpy(noise) if isinstance(noise, Tensor) else _EMPTY_F32,
         _EMPTY_I64 if given is None else np.ascontiguousarray(given, dtype=np.int64),
         tokens,
         head,
@@ -220,9 +249,13 @@ def _run(
         module.hidden,
         packed.table.shape[0] - 1,  # V; 0 for the conductor
         length,
-        int(noise is not None),
+        2 if counter else int(noise is not None),
         cond.shape[1],
         embed_size,
         head_size,
         -1 if end is None else end,
+        temps,
+        allowed,
+        noise.bias if isinstance(noise, CounterNoise) else _EMPTY_F32,
+        noise.key if isinstance(noise, CounterNoise) else 0,
     )

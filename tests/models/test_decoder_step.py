@@ -3,11 +3,13 @@ nn.LSTM computes, and their Gumbel-max sampling draws from softmax(logits / T) w
 
 from __future__ import annotations
 
+import math
+
 import pytest
 import torch
 
 from models import fast_decode
-from models.decoders import CoreDecoder, pick, sampling_noise
+from models.decoders import CoreDecoder, counter_noise, pick, sampling_noise
 
 
 def _reference_greedy(dec: CoreDecoder, cond: torch.Tensor, length: int) -> torch.Tensor:
@@ -111,6 +113,56 @@ def test_rows_stop_at_the_end_token_as_in_the_numpy_loop(layers: int) -> None:
     head = CoreDecoder(vocab=6, cond_size=8, embed_size=4, hidden=8, layers=1, head_size=2).eval()
     with torch.no_grad(), pytest.raises(ValueError, match="end token"):
         head.sample(torch.randn(1, 8), 4, 1.0, end=2)
+
+
+@pytest.mark.parametrize("vocab", [6, 70, 249])
+def test_kernel_draws_the_counter_noise_of_the_reference(vocab: int) -> None:
+    """With `counter`, the kernel computes the sampling noise of each step it runs (models.decoders
+    `counter_noise`) and samples the NumPy loop's tokens on the noise that function gives for every
+    step: temperatures one or per row (zeros among them), masks (V,) and (N, V), with and without `end`."""
+    torch.manual_seed(vocab)
+    dec = CoreDecoder(vocab=vocab, cond_size=8, embed_size=4, hidden=40, layers=1 + vocab % 2).eval()
+    with torch.no_grad():
+        for seed in range(16):
+            n = 1 + seed % 9
+            cond = torch.randn(n, 8, generator=torch.Generator().manual_seed(seed)) * 2
+            t: float | torch.Tensor = (0.5, 1.0, 2.0, 0.0)[seed % 4]
+            if seed % 3 == 1:
+                t = (
+                    torch.rand(n, generator=torch.Generator().manual_seed(seed))
+                    * 1.5
+                    * (torch.arange(n) % 4 > 0)
+                )
+            allowed = None
+            if seed % 4 == 2:
+                allowed = torch.arange(vocab) % (2 + seed % 3) == 0
+            elif seed % 4 == 3:
+                allowed = torch.rand(n, vocab, generator=torch.Generator().manual_seed(seed)) > 0.3
+            for end in (None, 2):
+                fast, slow = (
+                    dec.sample(cond, 30, t, allowed, None, torch.Generator().manual_seed(seed), b, end=end,
+                               counter=True)[0]
+                    for b in ("auto", "numpy")
+                )  # fmt: skip
+                assert torch.equal(fast, slow), (seed, end)
+                if allowed is not None:
+                    ok = allowed.expand(n, vocab) | ~allowed.expand(n, vocab).any(-1, keepdim=True)
+                    assert bool(ok.gather(1, fast).all())
+
+
+def test_counter_noise_is_gumbel_and_independent() -> None:
+    """Gumbel(0, 1) moments, draws from softmax(logits) within sampling error, and no correlation
+    between rows, steps or keys."""
+    g = counter_noise(12345, (200, 50, 64), 1.0)
+    assert float(g.mean()) == pytest.approx(0.5772, abs=0.01)  # Euler-Mascheroni constant
+    assert float(g.var()) == pytest.approx(math.pi**2 / 6, rel=0.02)
+    logits = torch.randn(64, generator=torch.Generator().manual_seed(0))
+    drawn = torch.bincount((logits + g).argmax(-1).flatten(), minlength=64).float() / 10_000
+    assert 0.5 * float((drawn - torch.softmax(logits, 0)).abs().sum()) < 0.05  # total variation
+    other = counter_noise(12346, (200, 50, 64), 1.0)
+    for a, b in ((g[:, 0], g[:, 1]), (g[0], g[1]), (g, other)):
+        assert abs(float(torch.corrcoef(torch.stack([a.flatten(), b.flatten()]))[0, 1])) < 0.03
+    assert torch.equal(counter_noise(7, (3, 2, 5), 0.0), torch.zeros(3, 2, 5))
 
 
 def test_kernel_repacks_changed_weights() -> None:

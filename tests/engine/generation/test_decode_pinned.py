@@ -108,8 +108,9 @@ def test_kernel_samples_the_numpy_loops_tokens_on_bundled_models(config: str) ->
 
 @pytest.mark.parametrize("config", ["band_4bar", "band_16bar"])
 def test_band_decode_in_c_is_the_unfused_decode(config: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The band decoder's fused path (the C kernel stopping each (bar, instrument) row at its END, the
-    conductor in C) writes the arrays of the unfused one (NumPy step loop, nn.LSTM conductor): the bundled
+    """The band decoder's fused path (the C kernel drawing each step's noise and stopping each (bar,
+    instrument) row at its END, the conductor in C) writes the arrays of the unfused one (NumPy step loop
+    on `counter_noise` for every step, nn.LSTM conductor): the bundled
     band_4bar, and band_16bar with untrained weights (its rows rarely end); batches, temperatures per
     part, meters and a key mask."""
     from models.musicvae import MusicVAE
