@@ -124,6 +124,22 @@ INLINE void counter_noise(uint32_t seed, uint32_t first, int vocab, float temper
         for (int j = 0; j < vocab; j++) out[j] = allowed[j] ? out[j] : -INFINITY;
 }
 
+/* The same from the caller's uniforms u (V,) (torch.rand's, so that a seed samples what
+   `models.decoders.sampling_noise` gives): -log(-log u) * T + bias, -inf where u = 0 (as there). */
+INLINE void uniform_noise(const float *restrict u, int vocab, float temperature, const uint8_t *restrict allowed,
+                          const float *restrict bias, float *restrict out) {
+    if (temperature > 0.0f) {
+        for (int j = 0; j < vocab; j++) {
+            float g = -log_approx(-log_approx(u[j] > 0.0f ? u[j] : 1.0f)) * temperature + bias[j];
+            out[j] = u[j] > 0.0f ? g : -INFINITY;
+        }
+    } else {
+        for (int j = 0; j < vocab; j++) out[j] = 0.0f + bias[j];
+    }
+    if (allowed)
+        for (int j = 0; j < vocab; j++) out[j] = allowed[j] ? out[j] : -INFINITY;
+}
+
 /* out[cols of block wb] = x @ wb, wb (hid, BW); the accumulators stay in registers */
 INLINE void block1(const float *wb, int hid, const float *x, float *out) {
     float acc[BW] = {0};
@@ -186,10 +202,11 @@ typedef struct {
     const float *w, *table, *bias;           /* the loop's blocks, layer 0's token projection, biases */
     const float *cond_w, *cond_b;            /* blocks of [W_init | W_ih_0's conditioning part], biases */
     const float *head_w, *head_b, *embed;    /* the head's blocks (H + E rows) and bias, the embeddings */
-    const float *cond, *noise;               /* cond (n, C); noise (L, n, V) with W_out's bias in it */
+    const float *cond, *noise;               /* cond (n, C); noise (L, n, V) with W_out's bias in it, or
+                                                sample == 3: the uniforms (L, n, V) it is drawn from */
     uint32_t key;                            /* sample == 2: the call's seed of counter_noise */
-    const float *temps, *out_bias;           /* sample == 2: (n,) temperatures, (V,) W_out's bias */
-    const uint8_t *allowed;                  /* sample == 2: (n, V) the classes allowed, or NULL: all */
+    const float *temps, *out_bias;           /* sample >= 2: (n,) temperatures, (V,) W_out's bias */
+    const uint8_t *allowed;                  /* sample >= 2: (n, V) the classes allowed, or NULL: all */
     const int64_t *given;                    /* (n, L) when not sampling */
     const int64_t *start;                    /* (n,) the first step's input tokens, or NULL: the start token */
     int64_t *tokens;                         /* out: (n, L) */
@@ -256,12 +273,12 @@ CLONES static int decode_loop(const Job *d) {
     float *cond_gates = malloc((size_t)n * g4 * sizeof(float)), *act = malloc((size_t)g4 * sizeof(float));
     int64_t *prev = malloc((size_t)n * sizeof(int64_t));
     int *ids = malloc((size_t)n * sizeof(int)); /* the caller's row of each active row */
-    float *nz_row = d->sample == 2 ? malloc((size_t)d->vocab * sizeof(float)) : NULL; /* a step's noise */
+    float *nz_row = d->sample >= 2 ? malloc((size_t)d->vocab * sizeof(float)) : NULL; /* a step's noise */
     float *own = d->head_size && !d->hidden_out ? malloc(steps * hid * sizeof(float)) : NULL;
     float *outputs = d->hidden_out ? d->hidden_out : own; /* every step's top layer, for the head */
     float *x = d->head_size ? malloc(steps * in * sizeof(float)) : NULL;
     int status = -1;
-    if (!out || !tmp || !h || !c || !cond_gates || !act || !prev || !ids || (d->sample == 2 && !nz_row) ||
+    if (!out || !tmp || !h || !c || !cond_gates || !act || !prev || !ids || (d->sample >= 2 && !nz_row) ||
         (d->head_size && (!outputs || !x)))
         goto done;
     start_state(d, tmp, h, c, cond_gates);
@@ -310,6 +327,11 @@ CLONES static int decode_loop(const Job *d) {
                     int id = ids[r];
                     counter_noise(mix32(d->key ^ mix32((uint32_t)id)), (uint32_t)t * (uint32_t)d->vocab,
                                   d->vocab, d->temps[id],
+                                  d->allowed ? d->allowed + (size_t)id * d->vocab : NULL, d->out_bias, nz_row);
+                    nz = nz_row;
+                } else if (d->sample == 3) { /* the caller's uniforms of this step and row */
+                    int id = ids[r];
+                    uniform_noise(d->noise + ((size_t)t * d->n + id) * d->vocab, d->vocab, d->temps[id],
                                   d->allowed ? d->allowed + (size_t)id * d->vocab : NULL, d->out_bias, nz_row);
                     nz = nz_row;
                 } else {
@@ -394,9 +416,10 @@ static PyObject *decode(PyObject *self, PyObject *args) {
     Py_ssize_t wsize = 0;
     /* vocab 0: an LSTM without tokens (the conductor), its tokens given as the one class 0;
        sample 2: the noise drawn in the loop (counter_noise), from temps (n,), allowed (n, V) or empty,
-       out_bias (V,) and key; the step * V + class counter must fit 32 bits */
+       out_bias (V,) and key; the step * V + class counter must fit 32 bits; sample 3: the same but from
+       the uniforms (L, n, V) in `noise` */
     int ok = layers >= 1 && layers <= 64 && n >= 1 && hid >= 1 && vocab >= (sample ? 1 : 0) && length >= 1 &&
-             sample >= 0 && sample <= 2 && cond_size >= 1 && embed_size >= 0 && head_size >= 0 &&
+             sample >= 0 && sample <= 3 && cond_size >= 1 && embed_size >= 0 && head_size >= 0 &&
              end >= -1 && end <= vocab && key >= 0 && key <= 0xffffffffLL &&
              (sample != 2 || (long long)length * vocab <= 0xffffffffLL) &&
              (end < 0 || (head_size == 0 && b[14].len == 0)) && /* a stopped row has no later outputs */
@@ -412,14 +435,14 @@ static PyObject *decode(PyObject *self, PyObject *args) {
     }
     const Py_ssize_t start_cols = (Py_ssize_t)padded(2 * (size_t)layers * hid) + gpad;
     const Py_ssize_t kpad = (Py_ssize_t)padded(head_size), in = (Py_ssize_t)hid + embed_size;
-    const int counter = sample == 2;
+    const int counter = sample >= 2; /* 2: counter_noise; 3: noise from the uniforms in `noise` */
     if (!need(&b[1], wsize, 4, "weights") || !need(&b[2], (vocab + 1) * g4, 4, "table") ||
         !need(&b[3], layers * g4, 4, "bias") || !need(&b[4], cond_size * start_cols, 4, "cond_w") ||
         !need(&b[5], 2 * (Py_ssize_t)layers * hid + g4, 4, "cond_b") ||
         !need(&b[6], in * kpad, 4, "head_w") || !need(&b[7], head_size, 4, "head_b") ||
         !need(&b[8], head_size ? (vocab + 1) * (Py_ssize_t)embed_size : 0, 4, "embed") ||
         !need(&b[9], (Py_ssize_t)n * cond_size, 4, "cond") ||
-        !need(&b[10], sample == 1 ? nl * vocab : 0, 4, "noise") || !need(&b[11], sample ? 0 : nl, 8, "given") ||
+        !need(&b[10], sample == 1 || sample == 3 ? nl * vocab : 0, 4, "noise") || !need(&b[11], sample ? 0 : nl, 8, "given") ||
         !need(&b[12], nl, 8, "tokens") || !need(&b[13], nl * head_size, 4, "head_out") ||
         (b[14].len && !need(&b[14], nl * hid, 4, "hidden_out")) ||
         (b[15].len && !need(&b[15], n, 8, "start")) || !need(&b[16], counter ? n : 0, 4, "temps") ||

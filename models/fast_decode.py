@@ -85,12 +85,22 @@ class PackedDecoder:
     embed: np.ndarray  # (V + 1, E) when there is a head (it reads the step's token), else empty
 
 
-class CounterNoise:
-    """What the kernel needs to draw `models.decoders.counter_noise` itself, step by step: the key, the
-    temperatures (N,) float32, the allowed classes (N, V) uint8 (empty: all) and W_out's bias (V,)."""
+class StepNoise:
+    """Sampling noise the kernel computes itself, one step of one row at a time, in place of a noise array:
+    `models.decoders.counter_noise` under `key` (uniforms None), or `sampling_noise`'s transform of
+    torch.rand's `uniforms` (L, N, V) (T * Gumbel = -T log(-log u), -inf for masked classes); then W_out's
+    bias (V,) is added. Temperature is one value or (N,); allowed (V,), (N, V) or None."""
 
-    def __init__(self, key: int, temperature: float | Tensor, allowed: Tensor | None, bias: Tensor) -> None:
+    def __init__(
+        self,
+        temperature: float | Tensor,
+        allowed: Tensor | None,
+        bias: Tensor,
+        key: int = 0,
+        uniforms: Tensor | None = None,
+    ) -> None:
         self.key = key
+        self.uniforms = uniforms
         self.temperature = temperature
         self.allowed = allowed
         self.bias = _numpy(bias)
@@ -173,7 +183,7 @@ def sample(
     dec: TokenLSTM,
     cond: Tensor,
     length: int,
-    noise: Tensor | CounterNoise | None,
+    noise: Tensor | StepNoise | None,
     given: Tensor | None,
     start: Tensor | None = None,
     end: int | None = None,
@@ -181,8 +191,8 @@ def sample(
     """`CoreDecoder.sample` for CPU float32: cond (N, C) -> tokens int64 (N, L), head float32 (N, L, K)
     or None.
 
-    noise (L, N, V) is the Gumbel noise with W_out's bias added (`sampling_noise`), a `CounterNoise`
-    (the kernel draws `counter_noise` per step), or None when `given` (N, L) sets the tokens.
+    noise (L, N, V) is the Gumbel noise with W_out's bias added (`sampling_noise`), a `StepNoise`
+    (the kernel computes each step's noise), or None when `given` (N, L) sets the tokens.
     start (N,) int64 is each row's first input token (None: the start token).
     `end` (a token, decoders without a head only): a row stops at its first `end` and the rest of its
     tokens are `end`; the kernel runs only the rows still going, so short sequences cost their length.
@@ -210,7 +220,7 @@ def _run(
     module: LSTMStack,
     cond: Tensor,
     length: int,
-    noise: Tensor | CounterNoise | None,
+    noise: Tensor | StepNoise | None,
     given: Tensor | np.ndarray | None,
     tokens: np.ndarray,
     head: np.ndarray,
@@ -223,10 +233,14 @@ def _run(
     packed = pack(module)
     if isinstance(given, Tensor):
         given = given.detach().cpu().numpy()
-    counter = isinstance(noise, CounterNoise)
-    temps, allowed = (
-        noise.arrays(cond.shape[0]) if isinstance(noise, CounterNoise) else (_EMPTY_F32, _EMPTY_U8)
-    )
+    mode = int(noise is not None)  # the kernel's `sample`: 0 given, 1 noise array, 2 counter, 3 uniforms
+    temps, allowed, source = _EMPTY_F32, _EMPTY_U8, _EMPTY_F32
+    if isinstance(noise, StepNoise):
+        temps, allowed = noise.arrays(cond.shape[0])
+        mode = 2 if noise.uniforms is None else 3
+        source = _EMPTY_F32 if noise.uniforms is None else _numpy(noise.uniforms)
+    elif noise is not None:
+        source = _numpy(noise)
     _kernel.decode(
         packed.head_cols,
         packed.weights,
@@ -238,7 +252,7 @@ def _run(
         packed.head_b,
         packed.embed,
         _numpy(cond),
-        _numpy(noise) if isinstance(noise, Tensor) else _EMPTY_F32,
+        source,
         _EMPTY_I64 if given is None else np.ascontiguousarray(given, dtype=np.int64),
         tokens,
         head,
@@ -249,13 +263,13 @@ def _run(
         module.hidden,
         packed.table.shape[0] - 1,  # V; 0 for the conductor
         length,
-        2 if counter else int(noise is not None),
+        mode,
         cond.shape[1],
         embed_size,
         head_size,
         -1 if end is None else end,
         temps,
         allowed,
-        noise.bias if isinstance(noise, CounterNoise) else _EMPTY_F32,
-        noise.key if isinstance(noise, CounterNoise) else 0,
+        noise.bias if isinstance(noise, StepNoise) else _EMPTY_F32,
+        noise.key if isinstance(noise, StepNoise) else 0,
     )
