@@ -44,6 +44,7 @@ from models.vocab import (
     EMPTY_SLOT,
     GM_PROGRAMS,
     MICRO_BINS,
+    VELOCITY_BINS,
     bin_velocity,
     meter_class,
     meter_steps,
@@ -82,6 +83,9 @@ def bar_events(notes: Sequence[Note], bar_start: int, limit: int) -> tuple[list[
     return out, kept
 
 
+_VELOCITY_OF_BIN = tuple(bin_velocity(b) for b in range(VELOCITY_BINS))  # bin_velocity, looked up
+
+
 def event_notes(tokens: Sequence[int], bar_start: int, bar_steps: int, window_steps: int) -> list[Note]:
     """Event tokens of one (bar, instrument) back to notes; reading stops at the first END.
 
@@ -89,39 +93,31 @@ def event_notes(tokens: Sequence[int], bar_start: int, bar_steps: int, window_st
     current position with duration 1 and the current velocity until its DUR / VEL / MICRO come; events
     without a note are skipped, and onsets past the bar (or the window) are dropped.
     """
+    # one pass with the open note in locals (pitch < 0: none); this runs on every event of a decode
     notes: list[Note] = []
     pos, vel = 0, velocity_bin(100)
-    cur: list[int] | None = None  # [pitch, pos, duration, velocity bin, micro]
-
-    def flush() -> None:
-        if cur is None:
-            return
-        pitch, p, dur, b, m = cur
-        start = bar_start + p
-        if p < bar_steps and start < window_steps:
-            end = min(start + dur, window_steps)
-            notes.append(Note(pitch, start, end, bin_velocity(b), m / MICRO_SCALE))
-
+    pitch = start = dur = b = m = -1
     for t in tokens:
         t = int(t)
         if t == BAND_END:
             break
-        if t < BAND_PITCH:
-            flush()
-            cur, pos = None, t - BAND_POS
-        elif t < BAND_DUR:
-            flush()
-            cur = [t - BAND_PITCH, pos, 1, vel, 0]
+        if t < BAND_DUR:  # POS or PITCH: the open note is complete
+            if pitch >= 0 and start - bar_start < bar_steps and start < window_steps:
+                notes.append(
+                    Note(pitch, start, min(start + dur, window_steps), _VELOCITY_OF_BIN[b], m / MICRO_SCALE)
+                )
+            if t < BAND_PITCH:
+                pitch, pos = -1, t - BAND_POS
+            else:
+                pitch, start, dur, b, m = t - BAND_PITCH, bar_start + pos, 1, vel, 0
         elif t < BAND_VEL:
-            if cur is not None:
-                cur[2] = t - BAND_DUR + 1
+            dur = t - BAND_DUR + 1
         elif t < BAND_MICRO:
-            vel = t - BAND_VEL
-            if cur is not None:
-                cur[3] = vel
-        elif t < BAND_VOCAB and cur is not None:
-            cur[4] = t - BAND_MICRO - _HALF_MICRO
-    flush()
+            vel = b = t - BAND_VEL
+        elif t < BAND_VOCAB:
+            m = t - BAND_MICRO - _HALF_MICRO
+    if pitch >= 0 and start - bar_start < bar_steps and start < window_steps:
+        notes.append(Note(pitch, start, min(start + dur, window_steps), _VELOCITY_OF_BIN[b], m / MICRO_SCALE))
     return notes
 
 
@@ -250,14 +246,14 @@ class BandConverter(Converter):
         mc = int(arrays.get("meter", 0))
         bar = meter_steps(mc)
         steps = self.bars * bar
-        events = np.asarray(arrays["events"])
+        events = np.asarray(arrays["events"]).tolist()  # Python ints: the loop reads them one by one
         tracks = []
         for slot, program in enumerate(np.asarray(arrays["program"]).tolist()):
             if program == EMPTY_SLOT or not 0 <= program <= DRUM_KIT:
                 continue
             notes: list[Note] = []
             for b in range(self.bars):
-                notes += event_notes(events[b, slot], b * bar, bar, steps)
+                notes += event_notes(events[b][slot], b * bar, bar, steps)
             if program == DRUM_KIT:
                 tracks.append(Track(tuple(notes), 0, True, Role.DRUMS, "drums"))
             elif program < GM_PROGRAMS:
