@@ -140,6 +140,23 @@ INLINE void uniform_noise(const float *restrict u, int vocab, float temperature,
         for (int j = 0; j < vocab; j++) out[j] = allowed[j] ? out[j] : -INFINITY;
 }
 
+/* The first j of the largest a[j] + b[j] (0 when all are -inf), as a scalar scan finds it: the sums
+   and a per-lane maximum in vector loops, then the first index holding the maximum; vals (V,) scratch */
+INLINE int64_t first_max(const float *restrict a, const float *restrict b, int vocab, float *restrict vals) {
+    float lane[16];
+    for (int l = 0; l < 16; l++) lane[l] = -INFINITY;
+    for (int j = 0; j < vocab; j++) vals[j] = a[j] + b[j];
+    int j = 0;
+    for (; j + 16 <= vocab; j += 16)
+        for (int l = 0; l < 16; l++) lane[l] = vals[j + l] > lane[l] ? vals[j + l] : lane[l];
+    float best = -INFINITY;
+    for (; j < vocab; j++) best = vals[j] > best ? vals[j] : best;
+    for (int l = 0; l < 16; l++) best = lane[l] > best ? lane[l] : best;
+    for (j = 0; j < vocab; j++)
+        if (vals[j] == best) return j;
+    return 0; /* NaN everywhere: as the scan, class 0 */
+}
+
 /* out[cols of block wb] = x @ wb, wb (hid, BW); the accumulators stay in registers */
 INLINE void block1(const float *wb, int hid, const float *x, float *out) {
     float acc[BW] = {0};
@@ -274,11 +291,12 @@ CLONES static int decode_loop(const Job *d) {
     int64_t *prev = malloc((size_t)n * sizeof(int64_t));
     int *ids = malloc((size_t)n * sizeof(int)); /* the caller's row of each active row */
     float *nz_row = d->sample >= 2 ? malloc((size_t)d->vocab * sizeof(float)) : NULL; /* a step's noise */
+    float *vals = d->sample ? malloc((size_t)d->vocab * sizeof(float)) : NULL; /* logits + noise */
     float *own = d->head_size && !d->hidden_out ? malloc(steps * hid * sizeof(float)) : NULL;
     float *outputs = d->hidden_out ? d->hidden_out : own; /* every step's top layer, for the head */
     float *x = d->head_size ? malloc(steps * in * sizeof(float)) : NULL;
     int status = -1;
-    if (!out || !tmp || !h || !c || !cond_gates || !act || !prev || !ids || (d->sample >= 2 && !nz_row) ||
+    if (!out || !tmp || !h || !c || !cond_gates || !act || !prev || !ids || (d->sample >= 2 && !nz_row) || (d->sample && !vals) ||
         (d->head_size && (!outputs || !x)))
         goto done;
     start_state(d, tmp, h, c, cond_gates);
@@ -337,15 +355,7 @@ CLONES static int decode_loop(const Job *d) {
                 } else {
                     nz = d->noise + ((size_t)t * d->n + ids[r]) * d->vocab;
                 }
-                float best = -INFINITY;
-                tok = 0;
-                for (int j = 0; j < d->vocab; j++) {
-                    float v = lr[j] + nz[j];
-                    if (v > best) {
-                        best = v;
-                        tok = j;
-                    }
-                }
+                tok = first_max(lr, nz, d->vocab, vals);
             } else {
                 tok = d->given[(size_t)ids[r] * d->length + t];
             }
@@ -386,6 +396,7 @@ done:
     free(prev);
     free(ids);
     free(nz_row);
+    free(vals);
     free(own);
     free(x);
     return status;
