@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
+import functools
 
 import numpy as np
 
@@ -109,6 +110,14 @@ def training_stats(runner: Runner, notices: Notices) -> tuple[TimingStats, Timin
     )
 
 
+@functools.lru_cache(maxsize=64)
+def _by_position(values: tuple[float, ...]) -> np.ndarray:
+    """A statistic per beat position as a read-only float64 array (made once per model, not per clip)."""
+    out = np.asarray(values, dtype=np.float64)
+    out.flags.writeable = False
+    return out
+
+
 def _humanize_track(
     track: Track,
     stats: TimingStats,
@@ -141,16 +150,18 @@ def _humanize_track(
     )  # (moving notes, 3)
     pos = now[:, 0].astype(np.int64)
     jitter = [stats.velocity_jitter * scale, stats.offset_jitter * scale]
-    draws = rng.normal(0.0, np.tile(jitter, len(pos))).reshape(-1, 2)
-    v = np.asarray(stats.velocity_by_position, dtype=np.float64)[pos] + draws[:, 0]
-    o = np.asarray(stats.offset_by_position, dtype=np.float64)[pos] + draws[:, 1]
+    draws = rng.normal(0.0, np.array(jitter * len(pos))).reshape(-1, 2)
+    v = _by_position(stats.velocity_by_position)[pos] + draws[:, 0]
+    o = _by_position(stats.offset_by_position)[pos] + draws[:, 1]
     v = now[:, 1] + amount * ((v if velocity else now[:, 1]) - now[:, 1])  # as _move
     o = now[:, 2] + amount * (o - now[:, 2])
-    vel = np.clip(np.rint(v), 1, 127).astype(np.int64).tolist()  # rint rounds half to even, as round()
-    off = np.clip(o, -0.5, MAX_OFFSET).tolist()
+    # np.minimum/np.maximum, not np.clip: the same values at a third of the call cost
+    vel = np.minimum(np.maximum(np.rint(v), 1), 127).astype(np.int64).tolist()  # rint: half to even
+    off = np.minimum(np.maximum(o, -0.5), MAX_OFFSET).tolist()
     notes = list(track.notes)
     for i, vv, oo in zip(moving, vel, off, strict=True):
-        notes[i] = dataclasses.replace(notes[i], velocity=vv, offset=oo)
+        n = notes[i]  # Note(...), not dataclasses.replace: 4x cheaper, and this runs on every clip
+        notes[i] = Note(n.pitch, n.start, n.end, vv, oo, n.ref)
     return track.with_notes(notes)
 
 
