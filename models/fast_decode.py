@@ -83,6 +83,7 @@ class PackedDecoder:
     head_w: np.ndarray  # (blocks, H + E, BLOCK): the regression head, or empty
     head_b: np.ndarray  # (K,)
     embed: np.ndarray  # (V + 1, E) when there is a head (it reads the step's token), else empty
+    out_bias: np.ndarray  # (V,) W_out's bias, for the noise the kernel computes (`StepNoise`); or empty
 
 
 class StepNoise:
@@ -95,7 +96,7 @@ class StepNoise:
         self,
         temperature: float | Tensor,
         allowed: Tensor | None,
-        bias: Tensor,
+        bias: Tensor | np.ndarray,
         key: int = 0,
         uniforms: Tensor | None = None,
     ) -> None:
@@ -103,14 +104,16 @@ class StepNoise:
         self.uniforms = uniforms
         self.temperature = temperature
         self.allowed = allowed
-        self.bias = _numpy(bias)
+        self.bias = bias if isinstance(bias, np.ndarray) else _numpy(bias)
 
     def arrays(self, n: int) -> tuple[np.ndarray, np.ndarray]:
         """temperatures (n,) float32 and allowed (n, V) uint8 or empty; a row with nothing allowed is
         unmasked (as `sampling_noise`)."""
-        temps = np.ascontiguousarray(
-            np.broadcast_to(torch.as_tensor(self.temperature, dtype=torch.float32).cpu().numpy(), (n,))
-        )
+        if isinstance(self.temperature, Tensor):
+            t = self.temperature.detach().to("cpu", torch.float32).numpy()
+            temps = np.ascontiguousarray(np.broadcast_to(t, (n,)))
+        else:
+            temps = np.full(n, self.temperature, dtype=np.float32)
         if self.allowed is None:
             return temps, _EMPTY_U8
         allowed = self.allowed.cpu().bool()
@@ -174,6 +177,7 @@ def pack(module: LSTMStack) -> PackedDecoder:
             head_w=_blocks(head.weight.t()) if head is not None else _EMPTY_F32,
             head_b=_numpy(head.bias) if head is not None else _EMPTY_F32,
             embed=_numpy(embed.weight) if head is not None and embed is not None else _EMPTY_F32,
+            out_bias=_numpy(out.bias) if out is not None else _EMPTY_F32,
         )
     module.__dict__["_packed"] = packed  # a plain attribute: not a parameter, buffer or state_dict entry
     return packed
