@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: MIT
 """The band models (issue 13): round-trip fidelity per config against Magenta's multiperf encoding and
-today's multitrack_1bar, the bars each meter gives, training speed and time to the report card of the
-small presets on one CPU core, and 1-, 4- and 16-bar decode latency.
+today's multitrack_1bar, the bars each meter gives, and training speed and time to the report card of the
+small presets on one CPU core. Their 1-, 4- and 16-bar decode latency is measured with the other decode
+latencies (benchmarks/bench_generate.py, `python -m benchmarks.run generate`).
 
 Fidelity (engine/evaluation/fidelity.py): the share of a song's notes in bars of every band meter that
 come back from a config's arrays (pitch, onset step, duration within a step, velocity within 8), on
@@ -20,7 +21,6 @@ import argparse
 import json
 import os
 import resource
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -44,7 +44,6 @@ def run() -> list[Figure]:
     if CORPUS.is_dir():
         figures += _fidelity(CORPUS, "every 10th band-corpus song", every=10)
     figures += _meters()
-    figures += _decode()
     for config in CONFIGS:
         figures += _train_figures(config, _measure(config, budget(config)))
     return figures
@@ -111,43 +110,6 @@ def _meters() -> list[Figure]:
         Figure("bars the 4/4 models read, the multitrack songs", (float(common),), "bars", "recorded",
                COMMAND, note=left),
     ]  # fmt: skip
-
-
-def _decode(runs: int = 30) -> list[Figure]:
-    """`Generator.decode` of one code, batch of one, one torch thread: the bundled band_4bar model, and
-    untrained small band_1bar / band_16bar models (untrained weights write a note event nearly every
-    token, so their figures are upper bounds)."""
-    import torch
-
-    from engine.generation.generator import Generator
-    from engine.registry import list_models
-    from models.musicvae import MusicVAE
-    from models.presets import get_config
-
-    torch.set_num_threads(1)
-    bundled = {m.name for m in list_models() if m.where == "bundled"}
-    figures = []
-    for config in CONFIGS:
-        if config in bundled:
-            gen, what = Generator.load(config), "bundled model"
-        else:
-            torch.manual_seed(0)
-            gen, what = Generator(MusicVAE(get_config(config, "small"))), "untrained small weights"
-        z = torch.randn(1, gen.z_size, generator=torch.Generator().manual_seed(0))
-        for _ in range(2):
-            gen.decode(z, 0.5, seed=0)
-        wall = []
-        for _ in range(runs):
-            t0 = time.perf_counter()
-            clip = gen.decode(z, 0.5, seed=0).clip
-            wall.append(1000.0 * (time.perf_counter() - t0))
-        bars = gen.converter.bars
-        figures.append(
-            Figure(f"decode one {bars}-bar band clip ({config}, {what})", tuple(wall), "ms",
-                   "< 100 ms a bar", COMMAND, note=f"{clip.note_count} notes; batch 1, one thread",
-                   extra={"p50_ms": statistics.median(wall)})
-        )  # fmt: skip
-    return figures
 
 
 def _measure(config: str, seconds: float) -> dict[str, Any]:

@@ -1,7 +1,9 @@
 # SPDX-License-Identifier: MIT
 """Generation on the CPU. Speed (batch of one, one torch thread, the bundled models): a 2-bar decode (the
-slider's latency: `Generator.decode`, network, notes and feel), a 1-bar band decode, a 16-bar trio
-sample, and a 5x5 blend grid with untrained weights of the same sizes.
+slider's latency: `Generator.decode`, network, notes and feel), a 1-bar multitrack decode, a 16-bar trio
+sample, band decodes of 1, 4 and 16 bars, and a 5x5 blend grid with untrained weights of the same sizes.
+Latencies give wall-clock and this thread's CPU-time percentiles and the load average (a shared machine's
+wall clock counts other programs' time too).
 Quality (benchmarks/generate_quality.py): interpolation moving from A to B in note space and humanized
 spread against the drummer's own (bundled models, on music they never trained on), completed melodies
 against samples (a tiny model trained for seconds on real files, tests/realmusic.py `quick_model`).
@@ -9,6 +11,8 @@ against samples (a tiny model trained for seconds on real files, tests/realmusic
 
 from __future__ import annotations
 
+import functools
+import os
 import statistics
 import time
 from collections.abc import Callable
@@ -37,6 +41,7 @@ def _decode_figure(config: str, target: str, runs: int = 200) -> Figure:
     z = torch.randn(1, gen.z_size, generator=torch.Generator().manual_seed(0))
     for _ in range(3):  # warm-up: packs the weights once
         gen.decode(z, 0.5, seed=0)
+    load = os.getloadavg()[0]
     wall, cpu = _timed(lambda: gen.decode(z, 0.5, seed=0), runs)
     bars = gen.steps // 16
     return Figure(
@@ -45,21 +50,74 @@ def _decode_figure(config: str, target: str, runs: int = 200) -> Figure:
         "ms",
         target=target,
         command=COMMAND,
-        note=f"Generator.decode: network, notes, feel; its own CPU time p95 {_p95(cpu):.3g} ms",
+        note=f"Generator.decode: network, notes, feel; its own CPU time p50 {statistics.median(cpu):.3g} ms, "
+        f"p95 {_p95(cpu):.3g} ms; wall p50 {statistics.median(wall):.3g} ms; load {load:.1f}",
         stat="p95",
         extra={"cpu_p50_ms": statistics.median(cpu), "cpu_p95_ms": _p95(cpu)},
     )
 
 
-def _timed(func: Callable[[], object], runs: int) -> tuple[tuple[float, ...], tuple[float, ...]]:
-    """Wall-clock and this thread's CPU milliseconds per call: on a shared machine the wall clock also
-    counts the time other programs held the core, the CPU time does not."""
+def _band_figures(runs: int = 60) -> list[Figure]:
+    """`Generator.decode` of one band code (batch 1): the bundled band_4bar; band_16bar small with the
+    bundled band_4bar's trained weights (the two presets differ in bars, which only sets how many steps
+    the conductor runs, and in z size, so the 16-bar model takes band_4bar's z size: a trained model's
+    (bar, instrument) sequences stop at END as a real 16-bar model's do); and untrained small band_1bar
+    and band_16bar (untrained weights seldom write END, so every sequence runs all 96 events: upper
+    bounds, not what a musician waits for). The rows decode on `row_threads()` threads."""
+    import dataclasses
+
+    from models.fast_decode import row_threads
+    from models.musicvae import MusicVAE
+
+    threads = row_threads()
+    bundled = Generator.load("band_4bar")
+    torch.manual_seed(0)
+    cases: list[tuple[str, Generator, str]] = [
+        ("band_1bar, untrained small weights", _generator("band_1bar"), "< 15 ms"),
+        ("band_4bar, bundled model", bundled, "< 15 ms"),
+    ]
+    cfg = dataclasses.replace(get_config("band_16bar", "small"), z_size=bundled.z_size)
+    model = MusicVAE(cfg)
+    model.load_state_dict(bundled.model.state_dict())
+    cases.append(("band_16bar, the bundled band_4bar's trained weights", Generator(model.eval()), "< 15 ms"))
+    cases.append(("band_16bar, untrained small weights", _generator("band_16bar"), "upper bound"))
+    figures = []
+    for what, gen, target in cases:
+        z = torch.randn(1, gen.z_size, generator=torch.Generator().manual_seed(0))
+        for _ in range(3):
+            gen.decode(z, 0.5, seed=0)
+        load = os.getloadavg()[0]
+        wall, cpu = _timed(functools.partial(gen.decode, z, 0.5, seed=0), runs, time.process_time)
+        clip = gen.decode(z, 0.5, seed=0).clip
+        figures.append(
+            Figure(
+                f"decode one {gen.converter.bars}-bar band clip ({what})",
+                wall,
+                "ms",
+                target=target,
+                command=COMMAND,
+                note=f"{clip.note_count} notes; {threads} thread(s) for the (bar, instrument) rows; CPU time "
+                f"(all threads) p50 {statistics.median(cpu):.3g} ms, p95 {_p95(cpu):.3g} ms; wall p50 "
+                f"{statistics.median(wall):.3g} ms; load {load:.1f}",
+                stat="p95",
+                extra={"cpu_p50_ms": statistics.median(cpu), "cpu_p95_ms": _p95(cpu)},
+            )
+        )
+    return figures
+
+
+def _timed(
+    func: Callable[[], object], runs: int, clock: Callable[[], float] = time.thread_time
+) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """Wall-clock and CPU milliseconds per call (`clock`: this thread's, or time.process_time for work
+    spread over threads): on a shared machine the wall clock also counts the time other programs held
+    the cores, the CPU time does not."""
     wall, cpu = [], []
     for _ in range(runs):
-        c0, t0 = time.thread_time(), time.perf_counter()
+        c0, t0 = clock(), time.perf_counter()
         func()
         wall.append((time.perf_counter() - t0) * 1000)
-        cpu.append((time.thread_time() - c0) * 1000)
+        cpu.append((clock() - c0) * 1000)
     return tuple(wall), tuple(cpu)
 
 
@@ -111,10 +169,11 @@ def run() -> list[Figure]:
     torch.set_num_threads(1)
     try:
         speed = [
-            _decode_figure("drums_2bar", "≤ 1 ms"),
-            _decode_figure("mel_2bar", "≤ 1 ms"),
+            _decode_figure("drums_2bar", "≤ 1 ms", runs=400),
+            _decode_figure("mel_2bar", "≤ 1 ms", runs=400),
             _decode_figure("multitrack_1bar", "< 15 ms", runs=100),
             _trio_figure(),
+            *_band_figures(),
             _blend_figure(),
         ]
         from benchmarks.generate_quality import quality_figures

@@ -12,6 +12,8 @@ tanh is a polynomial (Cephes) within 1 ulp that vectorises, where libm's tanhf i
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -215,6 +217,7 @@ INLINE void lstm_cell(const float *restrict rec, const float *restrict x0, const
 typedef struct {
     int layers, n, hid, vocab, length, sample, cond_size, embed_size, head_size;
     int64_t end;                             /* a row stops after this token (then all `end`), or -1 */
+    int row0, nstride;                       /* these rows' first index in the call, the call's rows */
     const int *head_cols;                    /* per layer: padded columns before the recurrent ones */
     const float *w, *table, *bias;           /* the loop's blocks, layer 0's token projection, biases */
     const float *cond_w, *cond_b;            /* blocks of [W_init | W_ih_0's conditioning part], biases */
@@ -343,17 +346,17 @@ CLONES static int decode_loop(const Job *d) {
                 const float *nz;
                 if (d->sample == 2) { /* this step's noise of this row only: rows that ended draw none */
                     int id = ids[r];
-                    counter_noise(mix32(d->key ^ mix32((uint32_t)id)), (uint32_t)t * (uint32_t)d->vocab,
+                    counter_noise(mix32(d->key ^ mix32((uint32_t)(d->row0 + id))), (uint32_t)t * (uint32_t)d->vocab,
                                   d->vocab, d->temps[id],
                                   d->allowed ? d->allowed + (size_t)id * d->vocab : NULL, d->out_bias, nz_row);
                     nz = nz_row;
                 } else if (d->sample == 3) { /* the caller's uniforms of this step and row */
                     int id = ids[r];
-                    uniform_noise(d->noise + ((size_t)t * d->n + id) * d->vocab, d->vocab, d->temps[id],
+                    uniform_noise(d->noise + ((size_t)t * d->nstride + d->row0 + id) * d->vocab, d->vocab, d->temps[id],
                                   d->allowed ? d->allowed + (size_t)id * d->vocab : NULL, d->out_bias, nz_row);
                     nz = nz_row;
                 } else {
-                    nz = d->noise + ((size_t)t * d->n + ids[r]) * d->vocab;
+                    nz = d->noise + ((size_t)t * d->nstride + d->row0 + ids[r]) * d->vocab;
                 }
                 tok = first_max(lr, nz, d->vocab, vals);
             } else {
@@ -402,6 +405,72 @@ done:
     return status;
 }
 
+/* Rows are independent sequences: with threads > 1 the call's rows are cut into chunks that the threads
+   take one at a time (a thread the OS holds back takes fewer), each decoded as its own call would be;
+   every row's arithmetic is the same in any chunk, so the results do not depend on the threads. */
+typedef struct {
+    const Job *d;
+    int chunk, chunks;
+    atomic_int *next;
+    int status;
+} Work;
+
+static Job slice(const Job *d, int row0, int rows) {
+    Job s = *d;
+    const size_t r = (size_t)row0, L = (size_t)d->length;
+    s.n = rows;
+    s.row0 = d->row0 + row0;
+    s.cond = d->cond + r * d->cond_size;
+    if (d->given) s.given = d->given + r * L;
+    if (d->start) s.start = d->start + r;
+    s.tokens = d->tokens + r * L;
+    s.head_out = d->head_out + r * L * d->head_size;
+    if (d->hidden_out) s.hidden_out = d->hidden_out + r * L * d->hid;
+    if (d->temps) s.temps = d->temps + r;
+    if (d->allowed) s.allowed = d->allowed + r * d->vocab;
+    return s;
+}
+
+static void *work(void *arg) {
+    Work *w = arg;
+    for (;;) {
+        int c = atomic_fetch_add(w->next, 1);
+        if (c >= w->chunks) break;
+        int rows = w->d->n - c * w->chunk < w->chunk ? w->d->n - c * w->chunk : w->chunk;
+        Job sub = slice(w->d, c * w->chunk, rows);
+        if (decode_loop(&sub)) w->status = -1;
+    }
+    return NULL;
+}
+
+#define MAX_THREADS 16
+#define MIN_CHUNK 8 /* rows: two groups of the 4 that share each read of the weights */
+
+static int decode_rows(const Job *d, int threads) {
+    int chunk = (d->n + 4 * threads - 1) / (4 * threads); /* ~4 chunks a thread, for the balance */
+    if (chunk < MIN_CHUNK) chunk = MIN_CHUNK;
+    int chunks = (d->n + chunk - 1) / chunk;
+    if (threads > chunks) threads = chunks;
+    if (threads > MAX_THREADS) threads = MAX_THREADS;
+    if (threads <= 1) return decode_loop(d);
+    atomic_int next = 0;
+    Work w[MAX_THREADS];
+    pthread_t ids[MAX_THREADS];
+    int started = 0;
+    for (int i = 0; i < threads; i++) w[i] = (Work){d, chunk, chunks, &next, 0};
+    for (int i = 1; i < threads; i++) { /* a thread that cannot start leaves its chunks to the others */
+        if (pthread_create(&ids[i], NULL, work, &w[i]) != 0) break;
+        started = i;
+    }
+    work(&w[0]);
+    int status = w[0].status;
+    for (int i = 1; i <= started; i++) {
+        pthread_join(ids[i], NULL);
+        status |= w[i].status;
+    }
+    return status;
+}
+
 static int need(Py_buffer *b, Py_ssize_t items, Py_ssize_t size, const char *name) {
     if (b->len != items * size) {
         PyErr_Format(PyExc_ValueError, "%s: %zd bytes, expected %zd", name, b->len, items * size);
@@ -416,10 +485,11 @@ static PyObject *decode(PyObject *self, PyObject *args) {
     memset(b, 0, sizeof b); /* the optional ones: released only when given */
     int layers, n, hid, vocab, length, sample, cond_size, embed_size, head_size;
     long long end = -1, key = 0;
-    if (!PyArg_ParseTuple(args, "y*y*y*y*y*y*y*y*y*y*y*y*w*w*w*y*iiiiiiiii|Ly*y*y*L", &b[0], &b[1], &b[2],
+    int threads = 1;
+    if (!PyArg_ParseTuple(args, "y*y*y*y*y*y*y*y*y*y*y*y*w*w*w*y*iiiiiiiii|Ly*y*y*Li", &b[0], &b[1], &b[2],
                           &b[3], &b[4], &b[5], &b[6], &b[7], &b[8], &b[9], &b[10], &b[11], &b[12], &b[13],
                           &b[14], &b[15], &layers, &n, &hid, &vocab, &length, &sample, &cond_size,
-                          &embed_size, &head_size, &end, &b[16], &b[17], &b[18], &key))
+                          &embed_size, &head_size, &end, &b[16], &b[17], &b[18], &key, &threads))
         return NULL;
     PyObject *result = NULL;
     const int *head_cols = b[0].buf;
@@ -431,7 +501,7 @@ static PyObject *decode(PyObject *self, PyObject *args) {
        the uniforms (L, n, V) in `noise` */
     int ok = layers >= 1 && layers <= 64 && n >= 1 && hid >= 1 && vocab >= (sample ? 1 : 0) && length >= 1 &&
              sample >= 0 && sample <= 3 && cond_size >= 1 && embed_size >= 0 && head_size >= 0 &&
-             end >= -1 && end <= vocab && key >= 0 && key <= 0xffffffffLL &&
+             end >= -1 && end <= vocab && key >= 0 && key <= 0xffffffffLL && threads >= 1 &&
              (sample != 2 || (long long)length * vocab <= 0xffffffffLL) &&
              (end < 0 || (head_size == 0 && b[14].len == 0)) && /* a stopped row has no later outputs */
              need(&b[0], layers, sizeof(int), "head_cols");
@@ -477,13 +547,13 @@ static PyObject *decode(PyObject *self, PyObject *args) {
             }
     }
     Job d = {layers,    n,         hid,       vocab,     length,    sample,    cond_size, embed_size,
-             head_size, end,       head_cols, b[1].buf,  b[2].buf,  b[3].buf,  b[4].buf,  b[5].buf,
+             head_size, end,       0,         n,         head_cols, b[1].buf,  b[2].buf,  b[3].buf,  b[4].buf,  b[5].buf,
              b[6].buf,  b[7].buf,  b[8].buf,  b[9].buf,  b[10].buf, (uint32_t)key, b[16].buf, b[18].buf,
              b[17].len ? b[17].buf : NULL, b[11].buf, b[15].len ? b[15].buf : NULL,
              b[12].buf, b[13].buf, b[14].len ? b[14].buf : NULL};
     int status;
     Py_BEGIN_ALLOW_THREADS /* the GUI thread runs on while a worker decodes */
-    status = decode_loop(&d);
+    status = decode_rows(&d, threads);
     Py_END_ALLOW_THREADS
     if (status) {
         PyErr_NoMemory();
@@ -499,7 +569,7 @@ static PyMethodDef methods[] = {
     {"decode", decode, METH_VARARGS,
      "decode(head_cols, weights, table, bias, cond_w, cond_b, head_w, head_b, embed, cond, noise, given, "
      "tokens, head_out, hidden_out, start, layers, n, hidden, vocab, length, sample, cond_size, "
-     "embed_size, head_size, end=-1, temps, allowed, out_bias, key): CoreDecoder.sample and "
+     "embed_size, head_size, end=-1, temps, allowed, out_bias, key, threads=1): CoreDecoder.sample and "
      "Conductor.forward; see models/fast_decode.py"},
     {NULL, NULL, 0, NULL},
 };

@@ -39,6 +39,7 @@ def decode(
     allowed: npt.NDArray[np.uint8] = ...,
     out_bias: _F32 = ...,
     key: int = 0,
+    threads: int = 1,
     /,
 ) -> None:
     """CoreDecoder.sample and Conductor.forward in one loop: fills tokens (N, L), head_out (N, L, K) and,
@@ -46,5 +47,6 @@ def decode(
     the learned start token); `end` >= 0 (no head, no hidden_out) stops a row at that token and writes
     it to the row's remaining steps. sample 2 draws the noise in the loop (models.decoders.counter_noise)
     from temps (N,), allowed (N, V) uint8 or empty (all), out_bias (V,) and key (uint32), with `noise`
-    empty. Raises ValueError on a buffer of the wrong size,
+    empty. threads > 1 decodes chunks of rows in parallel (the same results).
+    Raises ValueError on a buffer of the wrong size,
     IndexError on a given token outside 0..vocab, MemoryError."""

@@ -21,6 +21,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from models import fast_decode
 from models.decoders import CoreDecoder, sampling_noise
 from models.presets import ModelConfig
 from models.vocab import (
@@ -325,7 +326,7 @@ def decode(
             allowed = allowed & (~keyed | user.unsqueeze(0))
         forced = given["events"].to(device)[rows] if "events" in given else None
         row_cond, row_t = parts.cond_proj(cond[rows]), row_temperatures(row_program, temperature)
-        chunks = []
+        chunks, threads = [], fast_decode.row_threads()  # the rows are independent sequences
         # a chunk of rows at a time: off the C kernel the sampling noise of all rows at once is (L, rows, V)
         # floats, 400 MB for the report card's 32 sixteen-bar samples. The noise is `counter_noise`: the
         # kernel draws it for the steps a row runs (a bar's part is ~25 of its 96 events), and each row
@@ -335,7 +336,7 @@ def decode(
             t = row_t[sl] if isinstance(row_t, Tensor) else row_t
             toks, _ = dec.sample(  # everything after a sequence's first END is END (it is over)
                 row_cond[sl], length, t, allowed[sl], forced if forced is None else forced[sl], generator,
-                end=BAND_END, counter=True,
+                end=BAND_END, counter=True, threads=threads,
             )  # fmt: skip
             chunks.append(toks.to(device))
         events[rows] = torch.cat(chunks)

@@ -174,6 +174,7 @@ class CoreDecoder(nn.Module):
         start: Tensor | None = None,
         end: int | None = None,
         counter: bool = False,
+        threads: int = 1,
     ) -> tuple[Tensor, Tensor | None]:
         """Autoregressive decoding: cond (N, C) -> tokens (N, L), head (N, L, K) or None.
 
@@ -185,7 +186,8 @@ class CoreDecoder(nn.Module):
         sampling noise is drawn for every step either way, so the tokens do not depend on the loop).
         `counter`: the noise is `counter_noise` keyed by one draw of `generator`, which the C kernel
         computes per step for the rows still going (rows that stop early draw nothing more), instead of
-        `sampling_noise` for every step of every row up front.
+        `sampling_noise` for every step of every row up front. `threads` > 1: the C kernel decodes
+        chunks of rows on that many threads (the same tokens; the other loops ignore it).
         `backend` picks the step loop for CPU float32: "auto" is the C kernel (models/fast_decode.py)
         where it was built, else "numpy"; "torch" runs the loop in torch ops (the path for GPUs).
         """
@@ -202,8 +204,8 @@ class CoreDecoder(nn.Module):
             key = int(torch.randint(0, 2**32, (1,), generator=generator, device=cond.device))
             if fused:  # the kernel draws the noise of each step it runs
                 draws = fast_decode.StepNoise(temperature, allowed, fast_decode.pack(self).out_bias, key=key)
-                toks, _ = fast_decode.sample(self, cond, length, draws, None, start, end)
-                return torch.from_numpy(toks), None
+                toks, head = fast_decode.sample(self, cond, length, draws, None, start, end, threads)
+                return torch.from_numpy(toks), None if head is None else torch.from_numpy(head)
             noise = counter_noise(key, shape, temperature, allowed, cond.device) + self.out.bias
         elif fused and (isinstance(temperature, Tensor) and temperature.ndim > 0 or float(temperature) > 0):
             # torch.rand's uniforms, as `sampling_noise` draws them; the kernel does the rest per step
@@ -211,13 +213,13 @@ class CoreDecoder(nn.Module):
             draws = fast_decode.StepNoise(
                 temperature, allowed, fast_decode.pack(self).out_bias, uniforms=uniforms
             )
-            toks, head = fast_decode.sample(self, cond, length, draws, None, start, end)
+            toks, head = fast_decode.sample(self, cond, length, draws, None, start, end, threads)
             return torch.from_numpy(toks), None if head is None else torch.from_numpy(head)
         else:  # every step's sampling noise at once, with out's bias folded in
             noise = sampling_noise(shape, temperature, allowed, generator, cond.device)
             noise += self.out.bias
         if fused:
-            toks, head = fast_decode.sample(self, cond, length, noise, given, start, end)
+            toks, head = fast_decode.sample(self, cond, length, noise, given, start, end, threads)
             return torch.from_numpy(toks), None if head is None else torch.from_numpy(head)
         tokens, outputs = self._sample_steps(cond, length, noise, given, cpu and backend != "torch", start)
         if end is not None:  # what the kernel writes after a row's end

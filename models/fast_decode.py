@@ -11,6 +11,7 @@ with the same results up to float32 rounding).
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -55,6 +56,17 @@ BLOCK = 64 if _kernel is None else _kernel.BLOCK  # columns per weight block (th
 _EMPTY_F32 = np.zeros(0, dtype=np.float32)  # an argument the kernel does not use this time
 _EMPTY_I64 = np.zeros(0, dtype=np.int64)
 _EMPTY_U8 = np.zeros(0, dtype=np.uint8)
+
+
+def row_threads() -> int:
+    """Threads for decoding many independent rows (a band clip's (bar, instrument) sequences): the CPUs
+    this process may run on, at most 4. A batch-1 step loop stays on one thread (its steps depend on
+    each other); rows split into chunks that threads take one at a time, so a busy CPU just takes fewer."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not on Linux
+        cpus = os.cpu_count() or 1
+    return max(1, min(4, cpus))
 
 
 def available() -> bool:
@@ -191,6 +203,7 @@ def sample(
     given: Tensor | None,
     start: Tensor | None = None,
     end: int | None = None,
+    threads: int = 1,
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """`CoreDecoder.sample` for CPU float32: cond (N, C) -> tokens int64 (N, L), head float32 (N, L, K)
     or None.
@@ -200,12 +213,27 @@ def sample(
     start (N,) int64 is each row's first input token (None: the start token).
     `end` (a token, decoders without a head only): a row stops at its first `end` and the rest of its
     tokens are `end`; the kernel runs only the rows still going, so short sequences cost their length.
+    `threads` > 1 decodes chunks of rows in parallel (same results).
     """
     k = 0 if dec.head is None else dec.head.out_features
     tokens = np.empty((cond.shape[0], length), dtype=np.int64)
     head = np.empty((cond.shape[0], length, k), dtype=np.float32)
     first = _EMPTY_I64 if start is None else np.ascontiguousarray(start.detach().cpu().numpy(), np.int64)
-    _run(dec, cond, length, noise, given, tokens, head, dec.embed.embedding_dim, k, _EMPTY_F32, first, end)
+    _run(
+        dec,
+        cond,
+        length,
+        noise,
+        given,
+        tokens,
+        head,
+        dec.embed.embedding_dim,
+        k,
+        _EMPTY_F32,
+        first,
+        end,
+        threads,
+    )
     return tokens, head if k else None
 
 
@@ -233,6 +261,7 @@ def _run(
     hidden: np.ndarray,
     start: np.ndarray = _EMPTY_I64,
     end: int | None = None,
+    threads: int = 1,
 ) -> None:
     packed = pack(module)
     if isinstance(given, Tensor):
@@ -276,4 +305,5 @@ def _run(
         allowed,
         noise.bias if isinstance(noise, StepNoise) else _EMPTY_F32,
         noise.key if isinstance(noise, StepNoise) else 0,
+        threads,
     )

@@ -150,6 +150,34 @@ def test_kernel_draws_the_counter_noise_of_the_reference(vocab: int) -> None:
                     assert bool(ok.gather(1, fast).all())
 
 
+@pytest.mark.parametrize("counter", [False, True])
+def test_threads_decode_the_same_rows(counter: bool) -> None:
+    """Rows cut into chunks for several threads decode as on one and as the NumPy loop: counter noise
+    or torch.rand's, per-row temperatures and masks, rows stopping at an end token, teacher forcing and
+    the regression head (which takes no end token)."""
+    torch.manual_seed(5)
+    dec = CoreDecoder(vocab=12, cond_size=8, embed_size=4, hidden=40, layers=2).eval()
+    head = CoreDecoder(vocab=12, cond_size=8, embed_size=4, hidden=40, layers=1, head_size=3).eval()
+    n = 53  # chunks of 8 rows and a shorter last one
+    cond = torch.randn(n, 8, generator=torch.Generator().manual_seed(1))
+    t = torch.rand(n, generator=torch.Generator().manual_seed(2)) * 1.5
+    allowed = torch.rand(n, 12, generator=torch.Generator().manual_seed(3)) > 0.2
+    given = torch.randint(0, 12, (n, 20), generator=torch.Generator().manual_seed(4))
+    with torch.no_grad():
+        for d, end in ((dec, 3), (dec, None), (head, None)):
+            runs = [
+                d.sample(cond, 20, t, allowed, None, torch.Generator().manual_seed(0), b, end=end,
+                         counter=counter, threads=threads)
+                for b, threads in (("auto", 1), ("auto", 3), ("numpy", 1))
+            ]  # fmt: skip
+            assert torch.equal(runs[0][0], runs[1][0]) and torch.equal(runs[0][0], runs[2][0])
+            forced = [d.sample(cond, 20, 1.0, None, given, threads=k) for k in (1, 4)]
+            assert torch.equal(forced[0][0], forced[1][0])
+            if d.head is not None:
+                assert torch.equal(forced[0][1], forced[1][1])
+                assert torch.equal(runs[0][1], runs[1][1])
+
+
 def test_counter_noise_is_gumbel_and_independent() -> None:
     """Gumbel(0, 1) moments, draws from softmax(logits) within sampling error, and no correlation
     between rows, steps or keys."""
