@@ -203,16 +203,14 @@ class CoreDecoder(nn.Module):
         elif counter:
             key = int(torch.randint(0, 2**32, (1,), generator=generator, device=cond.device))
             if fused:  # the kernel draws the noise of each step it runs
-                draws = fast_decode.StepNoise(temperature, allowed, fast_decode.pack(self).out_bias, key=key)
+                draws = fast_decode.StepNoise(temperature, allowed, key=key)
                 toks, head = fast_decode.sample(self, cond, length, draws, None, start, end, threads)
                 return torch.from_numpy(toks), None if head is None else torch.from_numpy(head)
             noise = counter_noise(key, shape, temperature, allowed, cond.device) + self.out.bias
         elif fused and (isinstance(temperature, Tensor) and temperature.ndim > 0 or float(temperature) > 0):
             # torch.rand's uniforms, as `sampling_noise` draws them; the kernel does the rest per step
             uniforms = torch.rand(shape, generator=generator)
-            draws = fast_decode.StepNoise(
-                temperature, allowed, fast_decode.pack(self).out_bias, uniforms=uniforms
-            )
+            draws = fast_decode.StepNoise(temperature, allowed, uniforms=uniforms)
             toks, head = fast_decode.sample(self, cond, length, draws, None, start, end, threads)
             return torch.from_numpy(toks), None if head is None else torch.from_numpy(head)
         else:  # every step's sampling noise at once, with out's bias folded in

@@ -102,13 +102,13 @@ class StepNoise:
     """Sampling noise the kernel computes itself, one step of one row at a time, in place of a noise array:
     `models.decoders.counter_noise` under `key` (uniforms None), or `sampling_noise`'s transform of
     torch.rand's `uniforms` (L, N, V) (T * Gumbel = -T log(-log u), -inf for masked classes); then W_out's
-    bias (V,) is added. Temperature is one value or (N,); allowed (V,), (N, V) or None."""
+    bias (V,) is added (`PackedDecoder.out_bias`). Temperature is one value or (N,); allowed (V,), (N, V)
+    or None."""
 
     def __init__(
         self,
         temperature: float | Tensor,
         allowed: Tensor | None,
-        bias: Tensor | np.ndarray,
         key: int = 0,
         uniforms: Tensor | None = None,
     ) -> None:
@@ -116,7 +116,6 @@ class StepNoise:
         self.uniforms = uniforms
         self.temperature = temperature
         self.allowed = allowed
-        self.bias = bias if isinstance(bias, np.ndarray) else _numpy(bias)
 
     def arrays(self, n: int) -> tuple[np.ndarray, np.ndarray]:
         """temperatures (n,) float32 and allowed (n, V) uint8 or empty; a row with nothing allowed is
@@ -130,7 +129,7 @@ class StepNoise:
             return temps, _EMPTY_U8
         allowed = self.allowed.cpu().bool()
         ok = allowed | ~allowed.any(dim=-1, keepdim=True)
-        return temps, np.ascontiguousarray(np.broadcast_to(ok.numpy(), (n, self.bias.shape[0])), np.uint8)
+        return temps, np.ascontiguousarray(np.broadcast_to(ok.numpy(), (n, ok.shape[-1])), np.uint8)
 
 
 def _padded(w: Tensor) -> np.ndarray:
@@ -303,7 +302,7 @@ def _run(
         -1 if end is None else end,
         temps,
         allowed,
-        noise.bias if isinstance(noise, StepNoise) else _EMPTY_F32,
+        packed.out_bias if isinstance(noise, StepNoise) else _EMPTY_F32,
         noise.key if isinstance(noise, StepNoise) else 0,
         threads,
     )
