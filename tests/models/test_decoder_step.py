@@ -118,8 +118,9 @@ def test_rows_stop_at_the_end_token_as_in_the_numpy_loop(layers: int) -> None:
 @pytest.mark.parametrize("vocab", [6, 70, 249])
 def test_kernel_draws_the_counter_noise_of_the_reference(vocab: int) -> None:
     """With `counter`, the kernel computes the sampling noise of each step it runs (models.decoders
-    `counter_noise`) and samples the NumPy loop's tokens on the noise that function gives for every
-    step: temperatures one or per row (zeros among them), masks (V,) and (N, V), with and without `end`."""
+    `counter_noise`) and samples the NumPy and torch loops' tokens on the noise that function gives for
+    every step: temperatures one or per row (zeros among them), masks (V,) and (N, V), with and without
+    `end`."""
     torch.manual_seed(vocab)
     dec = CoreDecoder(vocab=vocab, cond_size=8, embed_size=4, hidden=40, layers=1 + vocab % 2).eval()
     with torch.no_grad():
@@ -139,12 +140,12 @@ def test_kernel_draws_the_counter_noise_of_the_reference(vocab: int) -> None:
             elif seed % 4 == 3:
                 allowed = torch.rand(n, vocab, generator=torch.Generator().manual_seed(seed)) > 0.3
             for end in (None, 2):
-                fast, slow = (
+                fast, slow, torch_loop = (
                     dec.sample(cond, 30, t, allowed, None, torch.Generator().manual_seed(seed), b, end=end,
                                counter=True)[0]
-                    for b in ("auto", "numpy")
+                    for b in ("auto", "numpy", "torch")
                 )  # fmt: skip
-                assert torch.equal(fast, slow), (seed, end)
+                assert torch.equal(fast, slow) and torch.equal(fast, torch_loop), (seed, end)
                 if allowed is not None:
                     ok = allowed.expand(n, vocab) | ~allowed.expand(n, vocab).any(-1, keepdim=True)
                     assert bool(ok.gather(1, fast).all())
