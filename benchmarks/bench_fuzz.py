@@ -127,7 +127,15 @@ def run() -> list[Figure]:
             "; ".join(report.hangs[:3]),
         ),
         Figure("fuzz: refusals that are not one line", (float(len(report.multi_line)),), "files", "0", CMD),
-        Figure("fuzz: slowest operation on one file", (report.slowest,), "s", "<= 10", CMD, stat="max"),
+        Figure(
+            "fuzz: slowest operation on one file",
+            (report.slowest,),
+            "s",
+            "<= 10",
+            CMD,
+            report.slowest_at,
+            stat="max",
+        ),
         Figure("fuzz: peak worker memory", (report.peak_mb,), "MB", "<= 1024", CMD, stat="max"),
     ]
     for op, counts in report.outcomes.items():

@@ -217,6 +217,7 @@ class FuzzReport:
     hangs: list[str] = field(default_factory=list)
     multi_line: list[str] = field(default_factory=list)
     slowest: float = 0.0
+    slowest_at: str = ""  # "file (mutation): operation" of the slowest operation
     peak_mb: float = 0.0
     seconds: float = 0.0
     by_kind: Counter = field(default_factory=Counter)
@@ -284,7 +285,9 @@ def _record(report: FuzzReport, label: str, answer: dict | None) -> bool:
     slow = [op for op, sec in answer["op_seconds"].items() if sec > HANG_SECONDS]
     if slow:
         report.hangs.append(f"{label}: {', '.join(slow)}")
-    report.slowest = max(report.slowest, *answer["op_seconds"].values())
+    op, seconds = max(answer["op_seconds"].items(), key=lambda item: item[1])
+    if seconds > report.slowest:
+        report.slowest, report.slowest_at = seconds, f"{label}: {op}"
     report.peak_mb = max(report.peak_mb, answer["rss_mb"])
     for op in report.outcomes:
         outcome = answer[op]
