@@ -15,9 +15,13 @@ from __future__ import annotations
 
 import io
 import os
+import threading
 import wave
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import mido
 import numpy as np
@@ -25,7 +29,7 @@ import numpy as np
 from engine.music.pattern import Pattern
 from engine.playback.timeline import Timeline, TimelineError, timeline_from_midi, timeline_from_pattern
 from models.store import atomic_write
-from synth.soundfont import FluidSynth, find_soundfont, new_synth
+from synth.soundfont import FluidSynth, find_soundfont, new_synth, select_gm_programs
 
 MAX_TAIL_SECONDS = 2.0
 MAX_RENDER_SECONDS = 30 * 60.0  # 30 minutes of 44.1 kHz stereo is about 320 MB of WAV
@@ -75,25 +79,57 @@ def as_timeline(source: str | Path | Pattern | Timeline) -> Timeline:
 
 def _play(synth: FluidSynth, timeline: Timeline, rate: int, end: int, last: float) -> list[np.ndarray]:
     """Plays the timeline's events up to step `last` into the synth and returns its audio chunks, exactly
-    `end` frames in all (events past `end` frames land on it)."""
+    `end` frames in all (events past `end` frames land on it).
+
+    Strikes of a key in one audio frame are one strike: a key struck again in the frame where it was
+    struck is inaudible, but thousands of such strikes (a damaged file) would take FluidSynth minutes of
+    voice allocation. So a note-off in the frame of its key's strike waits for the frame's end (or the
+    next other message), and a later strike of that key in the frame cancels it: the key sounds on, as
+    the last strike asks. Offs of keys not held change nothing and are not sent.
+    """
     chunks: list[np.ndarray] = []
     done = 0
     struck: set[tuple[int, int]] = set()  # keys struck in the current audio frame
+    held: set[tuple[int, int]] = set()  # keys struck and not yet released
+    waiting: dict[tuple[int, int], mido.Message] = {}  # offs of keys struck in this frame
+
+    def release() -> None:
+        for key, off in waiting.items():
+            apply_message(synth, off)
+            held.discard(key)
+        waiting.clear()
+
+    at, frame = -1.0, 0
     for step, msg in timeline.events:
         if step > last:
             break
-        frame = min(int(round(timeline.seconds(step) * rate)), end)
+        if step != at:
+            at, frame = step, min(int(round(timeline.seconds(step) * rate)), end)
         if frame > done:
+            release()
             chunks.append(synth.get_samples(frame - done))
             done = frame
             struck.clear()
-        if msg.type == "note_on" and msg.velocity:
-            # the same key struck again within one sample is inaudible, but thousands of such strikes
-            # (a damaged file) would take FluidSynth minutes of voice allocation
-            if (msg.channel, msg.note) in struck:
+        kind = msg.type
+        if kind == "note_on" and msg.velocity:
+            key = (msg.channel, msg.note)
+            if key in struck:
+                waiting.pop(key, None)
                 continue
-            struck.add((msg.channel, msg.note))
+            struck.add(key)
+            held.add(key)
+        elif kind in ("note_off", "note_on"):
+            key = (msg.channel, msg.note)
+            if key in struck:
+                waiting[key] = msg
+                continue
+            if key not in held:
+                continue
+            held.discard(key)
+        elif waiting:
+            release()
         apply_message(synth, msg)
+    release()
     if end > done:
         chunks.append(synth.get_samples(end - done))
     return chunks
@@ -119,13 +155,9 @@ def render_audio(
         raise RenderTooLong(
             f"the music lasts {music / 60:.0f} minutes; renders stop at {MAX_RENDER_SECONDS / 60:.0f} minutes"
         )
-    cores = min(4, os.cpu_count() or 1)  # FluidSynth renders voices on extra threads when it has cores
-    synth, _ = new_synth(find_soundfont(soundfont), rate, **{"synth.cpu-cores": cores})
-    try:
+    with _offline_synth(soundfont, rate) as synth:
         chunks = _play(synth, timeline, rate, int(round(music * rate)), last)
         chunks.extend(_tail(synth, rate))
-    finally:
-        synth.delete()
     audio = np.concatenate(chunks) if chunks else np.zeros(0, np.int16)
     return audio.reshape(-1, 2), music
 
@@ -150,15 +182,11 @@ def render_bars_audio(
         )
     timeline = timeline.head(timeline.steps)  # releases what still sounds at the end
     end = int(round(music * rate))
-    cores = min(4, os.cpu_count() or 1)
-    synth, _ = new_synth(find_soundfont(soundfont), rate, **{"synth.cpu-cores": cores})
-    try:
+    with _offline_synth(soundfont, rate) as synth:
         chunks = _play(synth, timeline, rate, end, timeline.steps)
         extra = int(round(tail * rate))
         if extra:
             chunks.append(synth.get_samples(extra))
-    finally:
-        synth.delete()
     audio = np.concatenate(chunks) if chunks else np.zeros(0, np.int16)
     return audio.reshape(-1, 2)
 
@@ -186,6 +214,79 @@ def render_stems(
         write_wav(path, audio, rate)
         results.append(RenderResult(path, len(audio) / rate, len(audio) / rate - tail, rate))
     return results
+
+
+_kept: dict[tuple[str, int], tuple[FluidSynth, int]] = {}  # idle synths by (soundfont, rate), with sfid
+_keeping = [False]
+_kept_lock = threading.Lock()
+
+
+def keep_synths(keep: bool = True) -> None:
+    """Keep one idle offline synth per (soundfont, sample rate) between renders (`keep`), instead of
+    loading the soundfont for every render (about 0.15 s and the soundfont's size in memory for
+    FluidR3_GM): for a batch of renders (the fuzz run). `keep_synths(False)` frees them. A kept synth is
+    reset (FluidSynth's system reset: voices, controllers, programs, effects), its programs selected as
+    `new_synth` does and its 64-frame block finished, so the same events sound the same; the samples are
+    not bit for bit those of a new synth (FluidSynth's output dither and some voice state run on: a
+    difference of at most ~2% of full scale was measured)."""
+    with _kept_lock:
+        _keeping[0] = keep
+        idle = [] if keep else list(_kept.values())
+        if not keep:
+            _kept.clear()
+    for synth, _ in idle:
+        synth.delete()
+
+
+_FLUID_BLOCK = 64  # FLUID_BUFSIZE: frames FluidSynth renders at a time
+
+
+class _Counted:
+    """A synth that counts the frames read from it (`get_samples`); everything else goes to the synth."""
+
+    def __init__(self, synth: FluidSynth) -> None:
+        self.synth = synth
+        self.frames = 0
+
+    def get_samples(self, len: int = 1024) -> np.ndarray:  # noqa: A002 - pyfluidsynth's name
+        self.frames += len
+        return self.synth.get_samples(len)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.synth, name)
+
+
+@contextmanager
+def _offline_synth(soundfont: str | Path | None, rate: int) -> Iterator[FluidSynth]:
+    """A synth with the soundfont loaded for one render: a kept one (see `keep_synths`) or a new one."""
+    path = find_soundfont(soundfont)
+    key = (str(path), rate)
+    with _kept_lock:
+        kept = _kept.pop(key, None) if _keeping[0] else None
+    if kept is None:
+        cores = min(4, os.cpu_count() or 1)  # FluidSynth renders voices on extra threads when it has cores
+        kept = new_synth(path, rate, **{"synth.cpu-cores": cores})
+    synth, sfid = kept
+    counted = _Counted(synth)
+    clean = False
+    try:
+        yield cast(FluidSynth, counted)
+        clean = True
+    finally:
+        if clean and _keeping[0]:
+            synth.system_reset()
+            select_gm_programs(synth, sfid)
+            # FluidSynth renders in blocks of 64 frames and applies events at block starts: read the
+            # rest of the current block, so the next render's events fall where a new synth's would
+            rest = -counted.frames % _FLUID_BLOCK
+            if rest:
+                synth.get_samples(rest)
+            with _kept_lock:
+                if _keeping[0] and key not in _kept:
+                    _kept[key] = kept
+                    kept = None
+        if kept is not None:
+            synth.delete()
 
 
 def _tail(synth: FluidSynth, rate: int) -> list[np.ndarray]:

@@ -59,6 +59,7 @@ class FluidSynth(Protocol):
     def get_active_voice_count(self) -> int: ...
     def get_samples(self, len: int = 1024) -> npt.NDArray[np.int16]: ...  # (len * 2,) interleaved stereo
     def setting(self, opt: str, val: str | int | float) -> object: ...
+    def system_reset(self) -> object: ...
     def delete(self) -> None: ...
 
 
@@ -111,6 +112,11 @@ def new_synth(
     if sfid < 0:
         synth.delete()
         raise SoundError(f"FluidSynth could not load the soundfont {soundfont}")
+    select_gm_programs(synth, sfid)
+    return synth, sfid
+
+
+def select_gm_programs(synth: FluidSynth, sfid: int) -> None:
+    """Program 0 of bank 0 on every channel, the drum kit of bank 128 on channel 10 (General MIDI)."""
     for channel in range(16):
         synth.program_select(channel, sfid, PERCUSSION_BANK if channel == DRUM_CHANNEL else 0, 0)
-    return synth, sfid

@@ -10,6 +10,7 @@ of another length that reads like an existing one (a 4-bar melody) needs no new 
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 
@@ -57,6 +58,8 @@ from models.vocab import (
 )
 
 __all__ = ["CONVERTERS", "Converter", "CONVERTER_VERSION", "MAX_GAP_STEPS"]
+
+MAX_TRIO_COMBINATIONS = 16  # (melody, bass) pairs of one segment a trio reads; see trio_parts
 
 
 class MelodyConverter(Converter):
@@ -234,7 +237,9 @@ def trio_parts(segment: Pattern) -> list[tuple[Track, Track, Track]]:
     """Every (melody, bass, drums) combination of a segment's tracks, each reduced to one line: the
     melody candidates are its pitched tracks other than the bass lines (pads and sound effects only when
     nothing else plays), the bass lines its BASS track and any track with a bass program; the drums are
-    merged. Empty when a part is missing."""
+    merged. Empty when a part is missing. At most MAX_TRIO_COMBINATIONS, in track order: a file of
+    hundreds of parts would otherwise give tens of thousands of combinations (minutes and gigabytes of
+    examples, each a near copy of the others)."""
     drums = merged_drums(segment.tracks)
     pitched = [t for t in segment.tracks if not t.is_drum and t.notes]
     basses = [t for t in pitched if t.role == Role.BASS or t.program in BASS_PROGRAMS]
@@ -242,14 +247,16 @@ def trio_parts(segment: Pattern) -> list[tuple[Track, Track, Track]]:
     leads = [t for t in upper if t.program not in NOT_LEAD] or upper
     if not drums.notes:
         return []
+    pairs = list(itertools.islice(itertools.product(leads, basses), MAX_TRIO_COMBINATIONS))
+    lines = {id(t): tuple(monophonic(t.notes)) for t, _ in pairs}
+    lows = {id(t): tuple(monophonic(t.notes, top=False)) for _, t in pairs}
     return [
         (
-            dataclasses.replace(lead, notes=tuple(monophonic(lead.notes)), role=Role.LEAD),
-            dataclasses.replace(bass, notes=tuple(monophonic(bass.notes, top=False)), role=Role.BASS),
+            dataclasses.replace(lead, notes=lines[id(lead)], role=Role.LEAD),
+            dataclasses.replace(bass, notes=lows[id(bass)], role=Role.BASS),
             drums,
         )
-        for lead in leads
-        for bass in basses
+        for lead, bass in pairs
     ]
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from engine.music.source import SourceTrack
 
 MAX_FILE_BYTES = 8 * 1024 * 1024
-MAX_EVENTS = 250_000
+MAX_EVENTS = 100_000
 MAX_TRACKS = 256
 MAX_SECONDS = 3 * 3600.0
 MAX_NAME_CHARS = 80
@@ -182,7 +182,7 @@ def _parse_track(data: bytes, pos: int, end: int, budget: list[int]) -> _Track: 
     while pos < end:
         left -= 1
         if left < 0:
-            raise MidiError(f"has more than {MAX_EVENTS:,} events; the limit keeps preparing fast")
+            raise MidiError(f"has more than {MAX_EVENTS:,} events; the limit keeps every command fast")
         start = pos
         try:
             delta = data[pos]

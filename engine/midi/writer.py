@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, TypeVar
 
-from engine.midi.reader import grid_note, source_tempo_map
+from engine.midi.reader import grid_notes, source_tempo_map
 from engine.music import timing
 from engine.music.pattern import Meter, Note, Pattern, Track
 from engine.music.source import MidiSource
@@ -204,6 +204,7 @@ def _from_source(pattern: Pattern) -> tuple[int, list[_Event], list[_Pair], list
     pairs: list[_Pair] = []
     used: set[int] = set()
     channels = track_channels(pattern)
+    grid = grid_notes(src.notes, src.tpq)  # every source note's grid view, at once
     extra = 0
     for track, channel in zip(pattern.tracks, channels, strict=True):
         home = next((src.notes[n.ref].track for n in track.notes if 0 <= n.ref < len(src.notes)), None)
@@ -214,7 +215,7 @@ def _from_source(pattern: Pattern) -> tuple[int, list[_Event], list[_Pair], list
         for n in track.notes:
             if 0 <= n.ref < len(src.notes) and n.ref not in used:
                 used.add(n.ref)
-                pairs.append(_source_note(src, n, track, tps, len(pairs)))
+                pairs.append(_source_note(src, n, grid[n.ref], track, tps, len(pairs)))
             else:
                 extra += 1
                 pairs.append(_note_events(n, channel, home, tps, 10**9 + extra, len(pairs)))
@@ -224,16 +225,15 @@ def _from_source(pattern: Pattern) -> tuple[int, list[_Event], list[_Pair], list
     return src.tpq, events, pairs, ends, fmt
 
 
-def _source_note(src: MidiSource, n: Note, track: Track, tps: float, pid: int) -> _Pair:
-    """A source note as it was, or moved by the change of its grid view (its length kept unless that
-    changed too)."""
+def _source_note(src: MidiSource, n: Note, old: Note, track: Track, tps: float, pid: int) -> _Pair:
+    """A source note as it was, or moved by the change of its grid view from `old` (the source note's
+    `grid_note`) to `n` (its length kept unless that changed too)."""
     p = src.notes[n.ref]
     events = src.tracks[p.track].events
     channel = p.channel if track.channel is None else track.channel
     on_raw = events[p.on_index][1]
     off_raw = events[p.off_index][1] if p.off_index >= 0 else bytes((0x80 | p.channel, p.pitch, 0))
     off_seq = p.off_index if p.off_index >= 0 else 10**9
-    old = grid_note(p, src.tpq)
     if (old.pitch, old.start, old.end, old.velocity, old.offset) == (
         n.pitch,
         n.start,

@@ -41,7 +41,8 @@ class Timeline:
 
     Attributes:
         events: (step, message) pairs, sorted by step; at one step they keep the order given (the
-            writer's: a note-off closes only a note that sounded before it).
+            writer's: a note-off closes only a note that sounded before it). One message object may
+            stand at several steps (the same event repeated): copy a message before changing it.
         tempos: (step, bpm) pairs, sorted, the first at step 0.
         steps: the length; playing ends (or loops) there.
     """
@@ -134,11 +135,15 @@ def timeline_from_pattern(pattern: Pattern) -> Timeline:
     written = events_of(pattern, live=True)
     tps = timing.ticks_per_step(written.tpq)
     events = []
+    made: dict[bytes, mido.Message] = {}  # one Message per distinct event: decoding one costs ~10 us
     for tick, _, raw in written.events:
         if raw[0] >= 0xF0:
             continue
         first = raw[0] & 0xF0 in _FIRST or (raw[0] & 0xF0 == 0xB0 and raw[1] in (0, 32))
-        events.append((tick / tps, 0 if first else 1, mido.Message.from_bytes(raw)))
+        msg = made.get(raw)
+        if msg is None:
+            msg = made[raw] = mido.Message.from_bytes(raw)
+        events.append((tick / tps, 0 if first else 1, msg))
     events.sort(key=lambda e: (e[0], e[1]))
     tempos = ((0.0, float(pattern.tempo)), *pattern.tempo_map)
     return Timeline(tuple((p, m) for p, _, m in events), tempos, float(pattern.steps))
