@@ -226,24 +226,37 @@ def teacher_forced_logits(
 
 
 def nll_terms(
-    model: BandModel, z: Tensor, batch: Mapping[str, Tensor]
+    model: BandModel, z: Tensor, batch: Mapping[str, Tensor], weights: Mapping[str, Tensor] | None = None
 ) -> tuple[dict[str, Tensor], Tensor, Tensor]:
     """Negative log-likelihood per example {"program": (B,), "events": (B,)} and correct/total event
-    counts (played sequences, up to their END)."""
-    b = z.shape[0]
+    counts (played sequences, up to their END).
+
+    `weights["program"]` (B, slots) weighs each slot's program term and `weights["events"]`
+    (B, bars, slots) each (bar, slot) sequence's (0 leaves it out: infilling counts only the sequences it
+    knows; the sequences are independent given z, so a whole bar of an instrument is known or not)."""
+    b, weights = z.shape[0], weights or {}
     prog_logits, logits, target, valid, row_batch = teacher_forced_logits(model, z, batch)
     program = batch["program"].long()
-    terms = {
-        "program": F.cross_entropy(
-            prog_logits.reshape(-1, prog_logits.shape[-1]), program.reshape(-1), reduction="none"
-        )
-        .view(b, -1)
-        .sum(1)
-    }
-    ce = F.cross_entropy(logits.transpose(1, 2), target, reduction="none") * valid  # (N, L)
-    terms["events"] = torch.zeros(b, device=z.device, dtype=ce.dtype).index_add(0, row_batch, ce.sum(1))
+    prog_ce = F.cross_entropy(
+        prog_logits.reshape(-1, prog_logits.shape[-1]), program.reshape(-1), reduction="none"
+    ).view(b, -1)  # (B, slots)
+    if "program" in weights:
+        prog_ce = prog_ce * weights["program"].to(prog_ce)
+    terms = {"program": prog_ce.sum(1)}
+    ce = (F.cross_entropy(logits.transpose(1, 2), target, reduction="none") * valid).sum(1)  # (N,)
+    if "events" in weights:
+        played = (program != EMPTY_SLOT).unsqueeze(1).expand(-1, model.cfg.bars, -1)
+        ce = ce * weights["events"].to(ce)[played.nonzero(as_tuple=True)]
+    terms["events"] = torch.zeros(b, device=z.device, dtype=ce.dtype).index_add(0, row_batch, ce)
     correct = ((logits.argmax(-1) == target) & valid).sum().float()
     return terms, correct, valid.sum().float()
+
+
+def program_log_probs(model: BandModel, z: Tensor, meter: Tensor) -> Tensor:
+    """log p(program | z, meter) of every slot: z (B, Z), meter classes (B,) -> (B, slots, 130)."""
+    parts = model.band
+    zm = torch.cat([z, parts.meter_embed(meter.long().to(z.device))], dim=-1)
+    return F.log_softmax(program_logits(parts, zm, model.cfg.slots).float(), dim=-1)
 
 
 def pick_programs(
