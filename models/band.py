@@ -29,10 +29,12 @@ from models.vocab import (
     BAND_MAX_BAR_STEPS,
     BAND_PITCH,
     BAND_POS,
+    BAND_VEL,
     DRUM_KIT,
     EMPTY_SLOT,
     METER_CLASSES,
     PROGRAM_CLASSES,
+    VELOCITY_BINS,
     meter_steps,
     part_of_program,
 )
@@ -291,10 +293,45 @@ def row_temperatures(program: Tensor, temperature: Temperature) -> float | Tenso
 
 
 def program_temperature(temperature: Temperature) -> float:
-    """Instruments are drawn at the mean of the parts' temperatures (they choose which parts play)."""
+    """Instruments are drawn at the mean of the parts' temperatures (they choose which parts play); a
+    "velocity" entry is not a part and is left out."""
     if isinstance(temperature, Mapping):
-        return float(sum(temperature.values()) / max(len(temperature), 1))
+        parts = [float(t) for p, t in temperature.items() if p != VELOCITY]
+        return sum(parts) / max(len(parts), 1)
     return float(temperature)
+
+
+VELOCITY = "velocity"  # the name of the velocity temperature in a temperature mapping
+# The velocity classes' own temperature when a call gives none. Chosen by measurement (issue 13,
+# benchmarks/bench_band_velocity.py: the bundled band_4bar at its parts' default 0.3, 64 samples, against
+# 256 band_4bar windows of its training songs). The training music is itself nearly flat: 2.5 distinct
+# velocities per instrument and 4-bar window, per-instrument spread 0.011 of 127, drums 0.067. At 0.3 the
+# samples have 2.0-2.2 distinct velocities (drums 0.053-0.060), at 0.4 2.5 (drums 0.081), at 1.0 6.3-6.4
+# (drums 0.20); the pitched spread's overlap with the music is highest at 0.3-0.4 (0.45-0.47) and falls
+# to 0.19-0.24 at 1.0. 0.4 matches the music's count of distinct velocities; musicians who want livelier
+# dynamics than their music raise it ("velocity=0.8").
+VELOCITY_TEMPERATURE = 0.4
+
+
+def velocity_temperature(temperature: Temperature) -> float:
+    """The temperature the VEL classes are drawn at: `temperature["velocity"]`, else VELOCITY_TEMPERATURE
+    (a single number sets the parts' notes, not their loudness)."""
+    if isinstance(temperature, Mapping) and VELOCITY in temperature:
+        return float(temperature[VELOCITY])
+    return VELOCITY_TEMPERATURE
+
+
+def class_temperatures(
+    rows: float | Tensor, n: int, vocab: int, velocity: float, device: torch.device
+) -> Tensor:
+    """Each row's temperature for every event class, (N, V): the row's own (its part's, `row_temperatures`)
+    and `velocity` for the VEL classes. Gumbel-max with per-class noise scales: among the VEL classes
+    the bin is drawn exactly from softmax(logits / velocity) (the argmax of a group and its maximum are
+    independent), while whether a VEL event comes at all is decided by the group maxima."""
+    t = torch.as_tensor(rows, dtype=torch.float32, device=device).reshape(-1)
+    out = t.unsqueeze(1).expand(n if t.numel() == 1 else t.numel(), vocab).clone()
+    out[:, BAND_VEL : BAND_VEL + VELOCITY_BINS] = float(velocity)
+    return out
 
 
 @torch.no_grad()
@@ -337,13 +374,17 @@ def decode(
             keyed = (row_program < DRUM_KIT).unsqueeze(1) & pitch.unsqueeze(0)  # (N, V)
             allowed = allowed & (~keyed | user.unsqueeze(0))
         forced = given["events"].to(device)[rows] if "events" in given else None
-        row_cond, row_t = parts.cond_proj(cond[rows]), row_temperatures(row_program, temperature)
+        row_cond = parts.cond_proj(cond[rows])
+        row_t = class_temperatures(
+            row_temperatures(row_program, temperature), len(row_program), dec.vocab,
+            velocity_temperature(temperature), device,
+        )  # fmt: skip
         chunks = []
         # a chunk of rows at a time: the sampling noise of all rows at once is (L, rows, V) floats, 400 MB
         # for the report card's 32 sixteen-bar samples
         for lo in range(0, len(row_program), DECODE_ROWS):
             sl = slice(lo, lo + DECODE_ROWS)
-            t = row_t[sl] if isinstance(row_t, Tensor) else row_t
+            t = row_t[sl]
             toks, _ = dec.sample(
                 row_cond[sl], length, t, allowed[sl], None if forced is None else forced[sl], generator
             )

@@ -31,13 +31,15 @@ def sampling_noise(
     """Noise for the Gumbel-max trick: `(logits + noise).argmax(-1)` draws from softmax(logits / T).
 
     `shape` ends in the rows N and the class count V; the noise is `T * Gumbel(0, 1)`, so temperature 0
-    gives argmax. `temperature` is one value or one per row, (N,). Classes where `allowed` (V,) or (N, V)
+    gives argmax. `temperature` is one value, one per row (N,), or one per row and class (N, V) (the band
+    decoder's velocity classes: `models.band.class_temperatures`). Classes where `allowed` (V,) or (N, V)
     is False get -inf; rows with nothing allowed stay unmasked. Drawing every step's noise at once leaves
     the decoding loop one matrix product and one argmax per step.
     """
     per_row = isinstance(temperature, Tensor) and temperature.ndim > 0
     if per_row:
-        t = torch.as_tensor(temperature, dtype=torch.float32, device=device).unsqueeze(-1)  # (N, 1)
+        t = torch.as_tensor(temperature, dtype=torch.float32, device=device)
+        t = t.unsqueeze(-1) if t.ndim == 1 else t  # (N, 1) or (N, V)
         gumbel = torch.rand(shape, generator=generator, device=device).log_().neg_().log_().neg_()
         noise = torch.where(t > 0, gumbel * t, 0.0)  # not 0 * Gumbel: a draw of u = 0 gives inf there
     elif float(temperature) > 0.0:
