@@ -74,8 +74,8 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|")
     for name, r in rows.items():
         print(
-            f"| {name} | {r['pitched']:.3f} | {r.get('pitched_overlap', float('nan')):.2f} | {r['drums']:.3f} "
-            f"| {r.get('drums_overlap', float('nan')):.2f} | {r['distinct']:.1f} | {r['notes_per_bar']:.1f} |"
+            f"| {name} | {r['pitched']:.3f} | {r.get('pitched_overlap', np.nan):.2f} | {r['drums']:.3f} "
+            f"| {r.get('drums_overlap', np.nan):.2f} | {r['distinct']:.1f} | {r['notes_per_bar']:.1f} |"
         )
     print(json.dumps(rows))
 
