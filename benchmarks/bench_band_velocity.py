@@ -22,7 +22,7 @@ from engine.data.converters import CONVERTERS
 from engine.evaluation.metrics import drum_features, overlap, pitched_features
 from engine.generation.generator import Generator
 from engine.midi.files import read_song
-from engine.music.pattern import Pattern
+from engine.music.pattern import Pattern, Role, Track
 from tests.realmusic import MIDI
 
 TEMPERATURES = (0.3, 0.4, 0.5, 0.6, 0.7, 1.0)
@@ -32,14 +32,24 @@ PARTS = 0.3  # the bundled band_4bar's default for every part (its report card)
 def _figures(clips: list[Pattern]) -> dict[str, np.ndarray]:
     pitched = [pitched_features(c)["pitched_velocity_spread"] for c in clips]
     drums = [drum_features(c)["velocity_spread"] for c in clips]
-    distinct = [len({n.velocity for n in t.notes}) for c in clips for t in c.tracks if len(t.notes) >= 2]
+    played = [t for c in clips for t in c.tracks if len(t.notes) >= 2]
+    distinct = [len({n.velocity for n in t.notes}) for t in played]
+    by_part = {
+        part: np.array([len({n.velocity for n in t.notes}) for t in played if _part(t) == part], dtype=float)
+        for part in ("drums", "bass", "other")
+    }
     notes = [c.note_count / max(c.bars, 1) for c in clips]
     return {
         "pitched": np.array([x for x in pitched if np.isfinite(x)]),
         "drums": np.array([x for x in drums if np.isfinite(x)]),
         "distinct": np.array(distinct, dtype=np.float64),
         "notes_per_bar": np.array(notes),
+        **{f"distinct_{p}": v for p, v in by_part.items()},
     }
+
+
+def _part(track: Track) -> str:
+    return "drums" if track.is_drum else "bass" if track.role == Role.BASS else "other"
 
 
 def main() -> None:
@@ -69,13 +79,14 @@ def main() -> None:
         rows[f"velocity T={t}"] = row
     print(
         "| | velocity spread / 127 (pitched) | overlap | drums spread | overlap | distinct velocities per "
-        "instrument | notes per bar |"
+        "instrument (drums / bass / other) | notes per bar |"
     )
     print("|---|---|---|---|---|---|---|")
     for name, r in rows.items():
         print(
             f"| {name} | {r['pitched']:.3f} | {r.get('pitched_overlap', np.nan):.2f} | {r['drums']:.3f} "
-            f"| {r.get('drums_overlap', np.nan):.2f} | {r['distinct']:.1f} | {r['notes_per_bar']:.1f} |"
+            f"| {r.get('drums_overlap', np.nan):.2f} | {r['distinct']:.1f} ({r['distinct_drums']:.1f} / "
+            f"{r['distinct_bass']:.1f} / {r['distinct_other']:.1f}) | {r['notes_per_bar']:.1f} |"
         )
     print(json.dumps(rows))
 

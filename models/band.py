@@ -347,7 +347,8 @@ def decode(
 
     `given["meter"]` (B,) sets the meter (default 4/4), `given["program"]` the instruments,
     `given["events"]` teacher-forces the events; `mask["program"]` (130,) limits the instruments drawn,
-    `mask["events"]` (V,) the events of pitched slots (a key: its PITCH classes).
+    `mask["events"]` (V,) the events of pitched slots (a key: its PITCH classes), or (slots, V) each slot's
+    (infilling: a new top line above the song's other parts, a new bass below them).
     """
     cfg, parts, dec = model.cfg, model.band, cast(CoreDecoder, model.decoders[0])
     b, device, given = z.shape[0], z.device, as_long(given)
@@ -372,7 +373,8 @@ def decode(
             classes = torch.arange(dec.vocab, device=device)
             pitch = (classes >= BAND_PITCH) & (classes < BAND_DUR)
             keyed = (row_program < DRUM_KIT).unsqueeze(1) & pitch.unsqueeze(0)  # (N, V)
-            allowed = allowed & (~keyed | user.unsqueeze(0))
+            user = user[rows[2]] if user.ndim == 2 else user.unsqueeze(0)  # (N, V) or (1, V)
+            allowed = allowed & (~keyed | user)
         forced = given["events"].to(device)[rows] if "events" in given else None
         row_cond = parts.cond_proj(cond[rows])
         row_t = class_temperatures(

@@ -50,6 +50,7 @@ from models.spec import DecoderKind
 from models.vocab import (
     BAND_DUR,
     BAND_PITCH,
+    BAND_VOCAB,
     DRUM_KIT,
     EMPTY_SLOT,
     FIRST_PITCH_TOKEN,
@@ -487,6 +488,11 @@ class _Writer:
         self.temperature, self.key, self.feel, self.notices = temperature, key, feel, notices
         self.steps = runner.converter.steps
 
+    def write(self, todo: list[tuple[int, int]], spans: list[tuple[int, int]], seed: int) -> Pattern:
+        """The song with every target written over the step ranges `todo` (each inside one run of
+        `spans`, the song's readable runs), window by window; seed: the first window's sampling seed."""
+        raise NotImplementedError
+
     def _set_program(self, index: int, program: int) -> None:
         """The song's track `index` plays `program` (a new instrument's chosen GM program)."""
         tracks = list(self.song.tracks)
@@ -801,6 +807,7 @@ class _BandWriter(_Writer):
         for a, b in todo:
             self.unknown[a:b] = True
         self.programs: dict[int, int | None] = {t.track: self._own_program(t) for t in self.targets}
+        self.new = {t.track for t in self.targets if t.programs and not self.song.tracks[t.track].notes}
         count = 0
         for span in spans:
             pieces = [(a, b) for a, b in todo if span[0] <= a < span[1]]
@@ -808,7 +815,7 @@ class _BandWriter(_Writer):
                 continue
             meter = self.song.meter_at(span[0] + 0.5)
             bar = meter_steps(conv.meter_class(meter))  # type: ignore[attr-defined]  # a BandConverter
-            steps = conv.window_steps(meter)  # type: ignore[attr-defined]
+            steps = conv.window_steps(meter)
             for w in plan_windows(pieces, [span], steps, bar):
                 self._window(w, meter, bar, steps, seed + count)
                 self.unknown[w.write_lo : w.write_hi] = False
@@ -894,7 +901,7 @@ class _BandWriter(_Writer):
                 with torch.no_grad():
                     lp = band_model.program_log_probs(
                         runner.model, z.to(runner.device), torch.full((len(z),), mc)
-                    )  # type: ignore[arg-type]
+                    )
                 allowed = PART_PROGRAMS[t.part]
                 program = allowed[int(lp[:, s, allowed].exp().mean(0).argmax())]
                 self.programs[t.track] = program
@@ -939,7 +946,9 @@ class _BandWriter(_Writer):
         program = np.full_like(arrays["program"], EMPTY_SLOT)
         program[slot_of] = arrays["program"][slot_of]
         given = {"program": torch.as_tensor(program.astype(np.int64))[None].expand(n, -1)}
-        out = runner.decode(zk, temperature, self.key, seed, self.notices, given=given, meter=meter)
+        masks = self._registers(len(program), slot_of)
+        key = None if masks else self.key  # the registers' masks hold the key already
+        out = runner.decode(zk, temperature, key, seed, self.notices, given=given, masks=masks, meter=meter)
         events = np.repeat(arrays["events"][None].astype(np.int64), n, axis=0)
         for s in slot_of:
             events[:, lo:hi, s] = out["events"][:, lo:hi, s]
@@ -960,6 +969,32 @@ class _BandWriter(_Writer):
                 lp = runner.model.recon_log_prob(z, rows, keys=["program", "events"], weights=weights)
                 logp.append((lp - 0.5 * (z**2).sum(-1)).float().cpu())
         return events, torch.cat(logp).numpy()
+
+    def _registers(self, slots: int, slot_of: list[int]) -> dict[str, torch.Tensor] | None:
+        """Per-slot event masks (slots, V) when a new melody or bass is written: a new melody is the top
+        line (its notes no lower than the median pitch of the song's highest other pitched track, as a
+        soprano above alto, tenor and bass), a new bass the bottom one (no higher than the lowest's),
+        with the key's scale; None when no target is a new pitched part (the key alone masks)."""
+        others = [
+            float(np.median([n.pitch for n in x.notes]))
+            for i, x in enumerate(self.song.tracks)
+            if not x.is_drum and x.notes and i not in {t.track for t in self.targets}
+        ]
+        new = [
+            (t, s)
+            for t, s in zip(self.targets, slot_of, strict=True)
+            if t.track in self.new and t.part in ("melody", "bass")
+        ]
+        if not (new and others):
+            return None
+        key_masks = logit_masks(self.runner.spec, self.key)
+        base = key_masks["events"] if key_masks else np.ones(BAND_VOCAB, dtype=bool)
+        mask = np.tile(base, (slots, 1))
+        pitch = np.arange(128)
+        for t, s in new:
+            ok = pitch >= max(others) if t.part == "melody" else pitch <= min(others)
+            mask[s, BAND_PITCH : BAND_PITCH + 128] &= ok
+        return {"events": torch.as_tensor(mask)}
 
     @staticmethod
     def _patch(
@@ -989,7 +1024,7 @@ SCORE_ROWS = 512  # (bar, instrument) sequences teacher-forced at once when scor
 def _band_onsets(events: np.ndarray) -> np.ndarray:
     """events (..., L) -> bool (...): whether each band sequence plays a note (a PITCH before its END;
     after END everything is END)."""
-    return ((events >= BAND_PITCH) & (events < BAND_DUR)).any(-1)
+    return np.asarray(((events >= BAND_PITCH) & (events < BAND_DUR)).any(-1))
 
 
 def _window_notes(song: Pattern, w: Window, steps: int) -> list[list[Note]]:

@@ -11,6 +11,7 @@ import pytest
 from engine.generation.fit import GenerationError
 from engine.generation.generator import Generator
 from engine.midi.files import read_clip
+from engine.music.keys import detect_key
 from engine.music.pattern import Meter, Pattern, Role
 from models.vocab import GM_BASSES
 from tests.conftest import MIDI_DIR
@@ -123,3 +124,18 @@ def test_more_tracks_than_the_model_plays_at_once_is_one_line(band: Generator) -
     with pytest.raises(GenerationError, match="plays 8 instruments at once") as e:
         band.infill(song, (1, 2), list(range(len(song.tracks))), seed=0)
     assert "\n" not in str(e.value)
+
+
+def test_bachbot_a_chorale_soprano_from_the_band_model_is_on_top_and_in_key(band: Generator) -> None:
+    """BachBot's test with the bundled band model: alto, tenor and bass in, a new top line out, in every
+    bar and in the chorale's key (--key auto), above the alto (a new melody is the top line)."""
+    chorale = read_clip(MIDI_DIR / "bach_chorales/craigsapp-bach-370-chorales/chor146.mid")  # 4/4, 9 bars
+    key = detect_key(chorale)
+    song = chorale.with_tracks([t for t in chorale.tracks if t.name != "Soprano"])
+    done = band.complete(song, "melody", seed=1, key="auto").clip
+    assert done.tracks[: len(song.tracks)] == song.tracks
+    (soprano,) = done.tracks[len(song.tracks) :]
+    assert {bar_of(done, n.start) for n in soprano.notes} == set(range(1, chorale.bars + 1))
+    assert key is not None and all(key.contains(n.pitch) for n in soprano.notes)
+    alto = sorted(n.pitch for t in song.tracks if t.name == "Alto" for n in t.notes)
+    assert min(n.pitch for n in soprano.notes) >= alto[len(alto) // 2]
