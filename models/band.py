@@ -302,14 +302,15 @@ def program_temperature(temperature: Temperature) -> float:
 
 
 VELOCITY = "velocity"  # the name of the velocity temperature in a temperature mapping
-# The velocity classes' own temperature when a call gives none. Chosen by measurement (issue 13,
-# benchmarks/bench_band_velocity.py: the bundled band_4bar at its parts' default 0.3, 64 samples, against
-# 256 band_4bar windows of its training songs). The training music is itself nearly flat: 2.5 distinct
-# velocities per instrument and 4-bar window, per-instrument spread 0.011 of 127, drums 0.067. At 0.3 the
-# samples have 2.0-2.2 distinct velocities (drums 0.053-0.060), at 0.4 2.5 (drums 0.081), at 1.0 6.3-6.4
-# (drums 0.20); the pitched spread's overlap with the music is highest at 0.3-0.4 (0.45-0.47) and falls
-# to 0.19-0.24 at 1.0. 0.4 matches the music's count of distinct velocities; musicians who want livelier
-# dynamics than their music raise it ("velocity=0.8").
+# The velocity classes' own temperature when a call gives none, chosen by measurement (issue 13;
+# `python -m benchmarks.run band_velocity`: the bundled band_4bar with its parts at 0.3, 2 x 64 samples,
+# against 256 band_4bar windows of its training songs, BENCHMARKS.md). The training music is itself
+# nearly flat: 2.5 distinct velocities per instrument and 4-bar window (drums 3.7, bass 1.2, others 2.5),
+# velocity spread 0.011 of 127 per pitched instrument, 0.067 for the drums. With the VEL classes at the
+# parts' 0.3 the samples have 2.1 (drums 2.6) and a drum spread of 0.054; at 0.4, 2.5 (drums 3.4) and
+# 0.074; at 1.0, 6.2 (drums 11.7) and 0.197. The pitched spread's overlap with the music is 0.45 at 0.3
+# and 0.4, 0.43 at 0.5, 0.21 at 1.0. So 0.4; a musician who wants livelier dynamics than the training
+# music raises it (--part-temperature velocity=0.8).
 VELOCITY_TEMPERATURE = 0.4
 
 
