@@ -908,16 +908,19 @@ class _BandWriter(_Writer):
                 arrays["program"][s] = program
                 self._set_program(t.track, program)
         zk = z.repeat_interleave(PATH_CANDIDATES, dim=0)  # (N, Z)
-        score = fit_events.copy()
-        score[lo:hi, slot_of] = 1.0
-        events, logp = self._candidates(arrays, zk, slot_of, (lo, hi), score, meter, self.temperature, seed)
+        known = fit_events.copy()  # the known sequences: the splice is scored with them
+        known[lo:hi, slot_of] = 0.0
+        base = self._score(arrays, z, known, ["program", "events"]) - 0.5 * (z.float() ** 2).sum(-1).numpy()
+        base = np.repeat(base, PATH_CANDIDATES)  # (N,): log p(known | z) - |z|^2 / 2 of each candidate's z
+        events, logp = self._candidates(arrays, zk, slot_of, (lo, hi), meter, self.temperature, seed)
+        logp = logp + base
         on = _band_onsets(events[:, lo:hi][:, :, slot_of])  # (N, write bars, targets)
         best = max(range(len(logp)), key=lambda i: (int(on[i].sum()), float(logp[i])))
         chosen = events[best].copy()
         if self._patch(chosen, events, logp, slot_of, lo, hi):  # bars still silent: once more, warmer
             warm = {p: max(t, 1.0) for p, t in runner.temperatures(self.temperature).items()}
-            more, more_logp = self._candidates(arrays, zk, slot_of, (lo, hi), score, meter, warm, seed + 7919)
-            self._patch(chosen, more, more_logp, slot_of, lo, hi)
+            more, more_logp = self._candidates(arrays, zk, slot_of, (lo, hi), meter, warm, seed + 7919)
+            self._patch(chosen, more, more_logp + base, slot_of, lo, hi)
         for t, s in zip(self.targets, slot_of, strict=True):
             notes = [n for b in range(lo, hi) for n in event_notes(chosen[b, s], b * bar, bar, steps)]
             track = Track(tuple(sorted(notes, key=lambda n: (n.start, n.pitch))), 0, t.part == "drums")
@@ -933,15 +936,14 @@ class _BandWriter(_Writer):
         zk: torch.Tensor,
         slot_of: list[int],
         write: tuple[int, int],
-        score: np.ndarray,
         meter: Meter,
         temperature: Temperature,
         seed: int,
     ) -> tuple[np.ndarray, np.ndarray]:
         """One decode of the written instruments per code of zk (N, Z): the window's events with each
         candidate's bars [lo, hi) of the written slots spliced in, (N, bars, slots, L), and the
-        log-likelihood of each splice with the known sequences (`score` (bars, slots) weighs each) and the
-        programs, minus the prior's pull, (N,)."""
+        log-likelihood of the spliced sequences, (N,). The (bar, instrument) sequences are independent
+        given z, so a splice's whole score is this plus log p(known sequences | z), computed once per z."""
         runner, n, (lo, hi) = self.runner, zk.shape[0], write
         program = np.full_like(arrays["program"], EMPTY_SLOT)
         program[slot_of] = arrays["program"][slot_of]
@@ -952,23 +954,39 @@ class _BandWriter(_Writer):
         events = np.repeat(arrays["events"][None].astype(np.int64), n, axis=0)
         for s in slot_of:
             events[:, lo:hi, s] = out["events"][:, lo:hi, s]
-        played = int((arrays["program"] != EMPTY_SLOT).sum()) * events.shape[1]
-        chunk = max(1, SCORE_ROWS // max(played, 1))
-        logp = []
+        written = np.zeros(events.shape[1:3], dtype=np.float32)
+        written[lo:hi, slot_of] = 1.0
+        # only the written slots are teacher-forced (a sequence's condition is its own slot and program)
+        ours = {"program": program, "meter": arrays["meter"], "events": events}
+        return events, self._score(ours, zk, written, ["events"])
+
+    def _score(
+        self, arrays: dict[str, np.ndarray], z: torch.Tensor, weights: np.ndarray, keys: list[str]
+    ) -> np.ndarray:
+        """log p(arrays[keys] | z) for codes z (N, Z), (N,): each (bar, slot) sequence weighed by
+        `weights` (bars, slots); `arrays` holds one window (its events may hold one per code, (N, ...)).
+        Chunks of about SCORE_ROWS teacher-forced sequences."""
+        runner, n = self.runner, z.shape[0]
+        events = arrays["events"]
+        if events.ndim == 3:
+            events = np.broadcast_to(events, (n, *events.shape))
+        program = torch.as_tensor(arrays["program"].astype(np.int64))
+        rows = int((program != EMPTY_SLOT).sum()) * events.shape[1]
+        chunk = max(1, SCORE_ROWS // max(rows, 1))
+        out = []
         with torch.no_grad():
             for a in range(0, n, chunk):
                 m = min(chunk, n - a)
-                rows = {
-                    "program": torch.as_tensor(arrays["program"].astype(np.int64))[None].expand(m, -1),
+                batch = {
+                    "program": program[None].expand(m, -1),
                     "meter": torch.full((m,), int(arrays["meter"]), dtype=torch.long),
-                    "events": torch.as_tensor(events[a : a + m]),
+                    "events": torch.as_tensor(np.ascontiguousarray(events[a : a + m]).astype(np.int64)),
                 }
-                rows = {k: v.to(runner.device) for k, v in rows.items()}
-                weights = {"events": torch.as_tensor(score)[None].expand(m, -1, -1)}
-                z = zk[a : a + m].to(runner.device).float()
-                lp = runner.model.recon_log_prob(z, rows, keys=["program", "events"], weights=weights)
-                logp.append((lp - 0.5 * (z**2).sum(-1)).float().cpu())
-        return events, torch.cat(logp).numpy()
+                batch = {k: v.to(runner.device) for k, v in batch.items()}
+                w = {"events": torch.as_tensor(weights)[None].expand(m, -1, -1)}
+                zz = z[a : a + m].to(runner.device).float()
+                out.append(runner.model.recon_log_prob(zz, batch, keys=keys, weights=w).float().cpu())
+        return torch.cat(out).numpy()
 
     def _registers(self, slots: int, slot_of: list[int]) -> dict[str, torch.Tensor] | None:
         """Per-slot event masks (slots, V) when a new melody or bass is written: a new melody is the top
