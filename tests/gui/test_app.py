@@ -268,6 +268,16 @@ def test_infill_fills_the_selected_bars_and_tracks_of_a_band_clip_in_three(
     assert window.session.doc.pattern == clip
 
 
+def test_a_band_models_velocity_temperature_is_set_beside_the_parts(window: MainWindow) -> None:
+    use_tiny_model(window, "band_1bar")
+    window.generate.part_temperatures.setText("drums=0.3, bass=0.3, melody=0.3, velocity=1.0")
+    window.generate.part_temperatures.editingFinished.emit()
+    assert dict(window.session.generation.parts)["velocity"] == 1.0
+    window.generate.count.setValue(2)
+    window.generate.generate_button.click()
+    assert window.generate.candidates.count() == 2
+
+
 def test_candidates_can_become_morph_ends_and_blend_corners(window: MainWindow) -> None:
     for i in range(3):
         window.generate.candidates.add_clip(make_beat(i), f"beat {i}")
