@@ -33,7 +33,7 @@ def add_generation_options(p: argparse.ArgumentParser, out_default: str = "bandm
     p.add_argument(
         "--part-temperature", type=_part_temperatures, default=None, metavar="PART=T,...",
         help="single parts' temperatures, e.g. melody=0.9,drums=0.6 (the others: --temperature, else "
-        "the model's own)",
+        "the model's own); band models also take velocity=T, how varied the loudness is (default 0.4)",
     )  # fmt: skip
     p.add_argument("--out", default=out_default, help="output folder")
     p.add_argument("--device", default="cpu", choices=DEVICES)

@@ -111,16 +111,14 @@ INLINE uint32_t mix32(uint32_t x) {
     return x;
 }
 
-INLINE void counter_noise(uint32_t seed, uint32_t first, int vocab, float temperature,
+INLINE void counter_noise(uint32_t seed, uint32_t first, int vocab, const float *restrict temperature,
                           const uint8_t *restrict allowed, const float *restrict bias, float *restrict out) {
-    if (temperature > 0.0f) { /* branch-free loops, so that each one vectorises */
-        for (int j = 0; j < vocab; j++) {
-            uint32_t h = mix32(mix32(seed ^ (first + (uint32_t)j)));
-            float u = (float)(int32_t)(((h >> 9) << 1) | 1u) * 0x1p-24f;
-            out[j] = -log_approx(-log_approx(u)) * temperature + bias[j];
-        }
-    } else {
-        for (int j = 0; j < vocab; j++) out[j] = 0.0f + bias[j];
+    /* temperature (V,): each class its own (the band decoder's velocity classes); T = 0 adds no noise */
+    for (int j = 0; j < vocab; j++) { /* branch-free, so that it vectorises */
+        uint32_t h = mix32(mix32(seed ^ (first + (uint32_t)j)));
+        float u = (float)(int32_t)(((h >> 9) << 1) | 1u) * 0x1p-24f;
+        float g = -log_approx(-log_approx(u)) * temperature[j] + bias[j];
+        out[j] = temperature[j] > 0.0f ? g : 0.0f + bias[j];
     }
     if (allowed)
         for (int j = 0; j < vocab; j++) out[j] = allowed[j] ? out[j] : -INFINITY;
@@ -128,15 +126,11 @@ INLINE void counter_noise(uint32_t seed, uint32_t first, int vocab, float temper
 
 /* The same from the caller's uniforms u (V,) (torch.rand's, so that a seed samples what
    `models.decoders.sampling_noise` gives): -log(-log u) * T + bias, -inf where u = 0 (as there). */
-INLINE void uniform_noise(const float *restrict u, int vocab, float temperature, const uint8_t *restrict allowed,
-                          const float *restrict bias, float *restrict out) {
-    if (temperature > 0.0f) {
-        for (int j = 0; j < vocab; j++) {
-            float g = -log_approx(-log_approx(u[j] > 0.0f ? u[j] : 1.0f)) * temperature + bias[j];
-            out[j] = u[j] > 0.0f ? g : -INFINITY;
-        }
-    } else {
-        for (int j = 0; j < vocab; j++) out[j] = 0.0f + bias[j];
+INLINE void uniform_noise(const float *restrict u, int vocab, const float *restrict temperature,
+                          const uint8_t *restrict allowed, const float *restrict bias, float *restrict out) {
+    for (int j = 0; j < vocab; j++) { /* temperature (V,) as in counter_noise */
+        float g = -log_approx(-log_approx(u[j] > 0.0f ? u[j] : 1.0f)) * temperature[j] + bias[j];
+        out[j] = temperature[j] > 0.0f ? (u[j] > 0.0f ? g : -INFINITY) : 0.0f + bias[j];
     }
     if (allowed)
         for (int j = 0; j < vocab; j++) out[j] = allowed[j] ? out[j] : -INFINITY;
@@ -225,7 +219,7 @@ typedef struct {
     const float *cond, *noise;               /* cond (n, C); noise (L, n, V) with W_out's bias in it, or
                                                 sample == 3: the uniforms (L, n, V) it is drawn from */
     uint32_t key;                            /* sample == 2: the call's seed of counter_noise */
-    const float *temps, *out_bias;           /* sample >= 2: (n,) temperatures, (V,) W_out's bias */
+    const float *temps, *out_bias;           /* sample >= 2: (n, V) temperatures, (V,) W_out's bias */
     const uint8_t *allowed;                  /* sample >= 2: (n, V) the classes allowed, or NULL: all */
     const int64_t *given;                    /* (n, L) when not sampling */
     const int64_t *start;                    /* (n,) the first step's input tokens, or NULL: the start token */
@@ -347,12 +341,12 @@ CLONES static int decode_loop(const Job *d) {
                 if (d->sample == 2) { /* this step's noise of this row only: rows that ended draw none */
                     int id = ids[r];
                     counter_noise(mix32(d->key ^ mix32((uint32_t)(d->row0 + id))), (uint32_t)t * (uint32_t)d->vocab,
-                                  d->vocab, d->temps[id],
+                                  d->vocab, d->temps + (size_t)id * d->vocab,
                                   d->allowed ? d->allowed + (size_t)id * d->vocab : NULL, d->out_bias, nz_row);
                     nz = nz_row;
                 } else if (d->sample == 3) { /* the caller's uniforms of this step and row */
                     int id = ids[r];
-                    uniform_noise(d->noise + ((size_t)t * d->nstride + d->row0 + id) * d->vocab, d->vocab, d->temps[id],
+                    uniform_noise(d->noise + ((size_t)t * d->nstride + d->row0 + id) * d->vocab, d->vocab, d->temps + (size_t)id * d->vocab,
                                   d->allowed ? d->allowed + (size_t)id * d->vocab : NULL, d->out_bias, nz_row);
                     nz = nz_row;
                 } else {
@@ -426,7 +420,7 @@ static Job slice(const Job *d, int row0, int rows) {
     s.tokens = d->tokens + r * L;
     s.head_out = d->head_out + r * L * d->head_size;
     if (d->hidden_out) s.hidden_out = d->hidden_out + r * L * d->hid;
-    if (d->temps) s.temps = d->temps + r;
+    if (d->temps) s.temps = d->temps + r * d->vocab;
     if (d->allowed) s.allowed = d->allowed + r * d->vocab;
     return s;
 }
@@ -496,7 +490,7 @@ static PyObject *decode(PyObject *self, PyObject *args) {
     const Py_ssize_t g4 = 4 * (Py_ssize_t)hid, gpad = (Py_ssize_t)padded(g4), nl = (Py_ssize_t)n * length;
     Py_ssize_t wsize = 0;
     /* vocab 0: an LSTM without tokens (the conductor), its tokens given as the one class 0;
-       sample 2: the noise drawn in the loop (counter_noise), from temps (n,), allowed (n, V) or empty,
+       sample 2: the noise drawn in the loop (counter_noise), from temps (n, V), allowed (n, V) or empty,
        out_bias (V,) and key; the step * V + class counter must fit 32 bits; sample 3: the same but from
        the uniforms (L, n, V) in `noise` */
     int ok = layers >= 1 && layers <= 64 && n >= 1 && hid >= 1 && vocab >= (sample ? 1 : 0) && length >= 1 &&
@@ -526,7 +520,7 @@ static PyObject *decode(PyObject *self, PyObject *args) {
         !need(&b[10], sample == 1 || sample == 3 ? nl * vocab : 0, 4, "noise") || !need(&b[11], sample ? 0 : nl, 8, "given") ||
         !need(&b[12], nl, 8, "tokens") || !need(&b[13], nl * head_size, 4, "head_out") ||
         (b[14].len && !need(&b[14], nl * hid, 4, "hidden_out")) ||
-        (b[15].len && !need(&b[15], n, 8, "start")) || !need(&b[16], counter ? n : 0, 4, "temps") ||
+        (b[15].len && !need(&b[15], n, 8, "start")) || !need(&b[16], counter ? (Py_ssize_t)n * vocab : 0, 4, "temps") ||
         (b[17].len && !need(&b[17], counter ? (Py_ssize_t)n * vocab : 0, 1, "allowed")) ||
         !need(&b[18], counter ? vocab : 0, 4, "out_bias"))
         goto done;

@@ -46,7 +46,7 @@ def decode(
     when not empty, hidden_out (N, L, H) in place; `start` (N,) are the first step's input tokens (empty:
     the learned start token); `end` >= 0 (no head, no hidden_out) stops a row at that token and writes
     it to the row's remaining steps. sample 2 draws the noise in the loop (models.decoders.counter_noise)
-    from temps (N,), allowed (N, V) uint8 or empty (all), out_bias (V,) and key (uint32), with `noise`
+    from temps (N, V), allowed (N, V) uint8 or empty (all), out_bias (V,) and key (uint32), with `noise`
     empty. threads > 1 decodes chunks of rows in parallel (the same results).
     Raises ValueError on a buffer of the wrong size,
     IndexError on a given token outside 0..vocab, MemoryError."""

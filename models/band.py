@@ -30,10 +30,12 @@ from models.vocab import (
     BAND_MAX_BAR_STEPS,
     BAND_PITCH,
     BAND_POS,
+    BAND_VEL,
     DRUM_KIT,
     EMPTY_SLOT,
     METER_CLASSES,
     PROGRAM_CLASSES,
+    VELOCITY_BINS,
     meter_steps,
     part_of_program,
 )
@@ -227,24 +229,37 @@ def teacher_forced_logits(
 
 
 def nll_terms(
-    model: BandModel, z: Tensor, batch: Mapping[str, Tensor]
+    model: BandModel, z: Tensor, batch: Mapping[str, Tensor], weights: Mapping[str, Tensor] | None = None
 ) -> tuple[dict[str, Tensor], Tensor, Tensor]:
     """Negative log-likelihood per example {"program": (B,), "events": (B,)} and correct/total event
-    counts (played sequences, up to their END)."""
-    b = z.shape[0]
+    counts (played sequences, up to their END).
+
+    `weights["program"]` (B, slots) weighs each slot's program term and `weights["events"]`
+    (B, bars, slots) each (bar, slot) sequence's (0 leaves it out: infilling counts only the sequences it
+    knows; the sequences are independent given z, so a whole bar of an instrument is known or not)."""
+    b, weights = z.shape[0], weights or {}
     prog_logits, logits, target, valid, row_batch = teacher_forced_logits(model, z, batch)
     program = batch["program"].long()
-    terms = {
-        "program": F.cross_entropy(
-            prog_logits.reshape(-1, prog_logits.shape[-1]), program.reshape(-1), reduction="none"
-        )
-        .view(b, -1)
-        .sum(1)
-    }
-    ce = F.cross_entropy(logits.transpose(1, 2), target, reduction="none") * valid  # (N, L)
-    terms["events"] = torch.zeros(b, device=z.device, dtype=ce.dtype).index_add(0, row_batch, ce.sum(1))
+    prog_ce = F.cross_entropy(
+        prog_logits.reshape(-1, prog_logits.shape[-1]), program.reshape(-1), reduction="none"
+    ).view(b, -1)  # (B, slots)
+    if "program" in weights:
+        prog_ce = prog_ce * weights["program"].to(prog_ce)
+    terms = {"program": prog_ce.sum(1)}
+    ce = (F.cross_entropy(logits.transpose(1, 2), target, reduction="none") * valid).sum(1)  # (N,)
+    if "events" in weights:
+        played = (program != EMPTY_SLOT).unsqueeze(1).expand(-1, model.cfg.bars, -1)
+        ce = ce * weights["events"].to(ce)[played.nonzero(as_tuple=True)]
+    terms["events"] = torch.zeros(b, device=z.device, dtype=ce.dtype).index_add(0, row_batch, ce)
     correct = ((logits.argmax(-1) == target) & valid).sum().float()
     return terms, correct, valid.sum().float()
+
+
+def program_log_probs(model: BandModel, z: Tensor, meter: Tensor) -> Tensor:
+    """log p(program | z, meter) of every slot: z (B, Z), meter classes (B,) -> (B, slots, 130)."""
+    parts = model.band
+    zm = torch.cat([z, parts.meter_embed(meter.long().to(z.device))], dim=-1)
+    return F.log_softmax(program_logits(parts, zm, model.cfg.slots).float(), dim=-1)
 
 
 def pick_programs(
@@ -279,10 +294,46 @@ def row_temperatures(program: Tensor, temperature: Temperature) -> float | Tenso
 
 
 def program_temperature(temperature: Temperature) -> float:
-    """Instruments are drawn at the mean of the parts' temperatures (they choose which parts play)."""
+    """Instruments are drawn at the mean of the parts' temperatures (they choose which parts play); a
+    "velocity" entry is not a part and is left out."""
     if isinstance(temperature, Mapping):
-        return float(sum(temperature.values()) / max(len(temperature), 1))
+        parts = [float(t) for p, t in temperature.items() if p != VELOCITY]
+        return sum(parts) / max(len(parts), 1)
     return float(temperature)
+
+
+VELOCITY = "velocity"  # the name of the velocity temperature in a temperature mapping
+# The velocity classes' own temperature when a call gives none, chosen by measurement (issue 13;
+# `python -m benchmarks.run band_velocity`: the bundled band_4bar with its parts at 0.3, 2 x 64 samples,
+# against 256 band_4bar windows of its training songs, BENCHMARKS.md). The training music is itself
+# nearly flat: 2.5 distinct velocities per instrument and 4-bar window (drums 3.7, bass 1.2, others 2.5),
+# velocity spread 0.011 of 127 per pitched instrument, 0.067 for the drums. With the VEL classes at the
+# parts' 0.3 the samples have 2.1 (drums 2.6) and a drum spread of 0.054; at 0.4, 2.5 (drums 3.4) and
+# 0.074; at 1.0, 6.2 (drums 11.7) and 0.197. The pitched spread's overlap with the music is 0.45 at 0.3
+# and 0.4, 0.43 at 0.5, 0.21 at 1.0. So 0.4; a musician who wants livelier dynamics than the training
+# music raises it (--part-temperature velocity=0.8).
+VELOCITY_TEMPERATURE = 0.4
+
+
+def velocity_temperature(temperature: Temperature) -> float:
+    """The temperature the VEL classes are drawn at: `temperature["velocity"]`, else VELOCITY_TEMPERATURE
+    (a single number sets the parts' notes, not their loudness)."""
+    if isinstance(temperature, Mapping) and VELOCITY in temperature:
+        return float(temperature[VELOCITY])
+    return VELOCITY_TEMPERATURE
+
+
+def class_temperatures(
+    rows: float | Tensor, n: int, vocab: int, velocity: float, device: torch.device
+) -> Tensor:
+    """Each row's temperature for every event class, (N, V): the row's own (its part's, `row_temperatures`)
+    and `velocity` for the VEL classes. Gumbel-max with per-class noise scales: among the VEL classes
+    the bin is drawn exactly from softmax(logits / velocity) (the argmax of a group and its maximum are
+    independent), while whether a VEL event comes at all is decided by the group maxima."""
+    t = torch.as_tensor(rows, dtype=torch.float32, device=device).reshape(-1)
+    out = t.unsqueeze(1).expand(n if t.numel() == 1 else t.numel(), vocab).clone()
+    out[:, BAND_VEL : BAND_VEL + VELOCITY_BINS] = float(velocity)
+    return out
 
 
 @torch.no_grad()
@@ -298,7 +349,8 @@ def decode(
 
     `given["meter"]` (B,) sets the meter (default 4/4), `given["program"]` the instruments,
     `given["events"]` teacher-forces the events; `mask["program"]` (130,) limits the instruments drawn,
-    `mask["events"]` (V,) the events of pitched slots (a key: its PITCH classes).
+    `mask["events"]` (V,) the events of pitched slots (a key: its PITCH classes), or (slots, V) each slot's
+    (infilling: a new top line above the song's other parts, a new bass below them).
     """
     cfg, parts, dec = model.cfg, model.band, cast(CoreDecoder, model.decoders[0])
     b, device, given = z.shape[0], z.device, as_long(given)
@@ -323,9 +375,14 @@ def decode(
             classes = torch.arange(dec.vocab, device=device)
             pitch = (classes >= BAND_PITCH) & (classes < BAND_DUR)
             keyed = (row_program < DRUM_KIT).unsqueeze(1) & pitch.unsqueeze(0)  # (N, V)
-            allowed = allowed & (~keyed | user.unsqueeze(0))
+            user = user[rows[2]] if user.ndim == 2 else user.unsqueeze(0)  # (N, V) or (1, V)
+            allowed = allowed & (~keyed | user)
         forced = given["events"].to(device)[rows] if "events" in given else None
-        row_cond, row_t = parts.cond_proj(cond[rows]), row_temperatures(row_program, temperature)
+        row_cond = parts.cond_proj(cond[rows])
+        row_t = class_temperatures(
+            row_temperatures(row_program, temperature), len(row_program), dec.vocab,
+            velocity_temperature(temperature), device,
+        )  # fmt: skip
         chunks, threads = [], fast_decode.row_threads()  # the rows are independent sequences
         # a chunk of rows at a time: off the C kernel the sampling noise of all rows at once is (L, rows, V)
         # floats, 400 MB for the report card's 32 sixteen-bar samples. The noise is `counter_noise`: the
@@ -333,10 +390,9 @@ def decode(
         # stops at its END, so a decode costs the events written, not bars x parts x 96 steps
         for lo in range(0, len(row_program), DECODE_ROWS):
             sl = slice(lo, lo + DECODE_ROWS)
-            t = row_t[sl] if isinstance(row_t, Tensor) else row_t
             toks, _ = dec.sample(  # everything after a sequence's first END is END (it is over)
-                row_cond[sl], length, t, allowed[sl], forced if forced is None else forced[sl], generator,
-                end=BAND_END, counter=True, threads=threads,
+                row_cond[sl], length, row_t[sl], allowed[sl], forced if forced is None else forced[sl],
+                generator, end=BAND_END, counter=True, threads=threads,
             )  # fmt: skip
             chunks.append(toks.to(device))
         events[rows] = torch.cat(chunks)

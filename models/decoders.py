@@ -31,13 +31,15 @@ def sampling_noise(
     """Noise for the Gumbel-max trick: `(logits + noise).argmax(-1)` draws from softmax(logits / T).
 
     `shape` ends in the rows N and the class count V; the noise is `T * Gumbel(0, 1)`, so temperature 0
-    gives argmax. `temperature` is one value or one per row, (N,). Classes where `allowed` (V,) or (N, V)
+    gives argmax. `temperature` is one value, one per row (N,), or one per row and class (N, V) (the band
+    decoder's velocity classes: `models.band.class_temperatures`). Classes where `allowed` (V,) or (N, V)
     is False get -inf; rows with nothing allowed stay unmasked. Drawing every step's noise at once leaves
     the decoding loop one matrix product and one argmax per step.
     """
     per_row = isinstance(temperature, Tensor) and temperature.ndim > 0
     if per_row:
-        t = torch.as_tensor(temperature, dtype=torch.float32, device=device).unsqueeze(-1)  # (N, 1)
+        t = torch.as_tensor(temperature, dtype=torch.float32, device=device)
+        t = t.unsqueeze(-1) if t.ndim == 1 else t  # (N, 1) or (N, V)
         gumbel = torch.rand(shape, generator=generator, device=device).log_().neg_().log_().neg_()
         noise = torch.where(t > 0, gumbel * t, 0.0)  # not 0 * Gumbel: a draw of u = 0 gives inf there
     elif float(temperature) > 0.0:
@@ -75,8 +77,8 @@ def counter_noise(
     """`sampling_noise` (L, N, V) from a counter-based generator (Salmon et al. 2011, "Parallel random
     numbers: as easy as 1, 2, 3"): the uniform of row r, step t, class j is a hash of (key, r, t V + j),
     so a loop can draw the noise of just the steps it runs (the C kernel does, in step with its rows, for
-    sequences that stop at an end token). key is 0..2^32 - 1; `temperature` one value or (N,); `allowed`
-    (V,) or (N, V) as in `sampling_noise`. u = (2 (h >> 9) + 1) / 2^24 lies in (0, 1), 24 bits.
+    sequences that stop at an end token). key is 0..2^32 - 1; `temperature` one value, (N,) or (N, V);
+    `allowed` (V,) or (N, V) as in `sampling_noise`. u = (2 (h >> 9) + 1) / 2^24 lies in (0, 1), 24 bits.
     """
     steps, n, vocab = shape
     if steps * vocab > _M32 + 1:
@@ -86,7 +88,8 @@ def counter_noise(
     h = _mix32(_mix32(rows.view(1, n, 1) ^ counter))  # (L, N, V)
     u = (((h >> 9) << 1) | 1).float() * 2.0**-24
     gumbel = -torch.log(-torch.log(u))
-    t = torch.as_tensor(temperature, dtype=torch.float32, device=device).reshape(-1, 1)  # (1 or N, 1)
+    t = torch.as_tensor(temperature, dtype=torch.float32, device=device)
+    t = t.reshape(-1, 1) if t.ndim <= 1 else t  # (1 or N, 1) or (N, V)
     noise = torch.where(t > 0, gumbel * t, 0.0)
     if allowed is not None:
         allowed = allowed.to(noise.device)
@@ -178,7 +181,8 @@ class CoreDecoder(nn.Module):
     ) -> tuple[Tensor, Tensor | None]:
         """Autoregressive decoding: cond (N, C) -> tokens (N, L), head (N, L, K) or None.
 
-        `temperature` is one value or one per row (N,) (each part of a multitrack slot its own). `allowed`
+        `temperature` is one value, one per row (N,) (each part of a multitrack slot its own) or one per row
+        and class (N, V) (the band decoder's velocity classes). `allowed`
         (V,) or (N, V) masks classes; `given` (N, L) teacher-forces the tokens instead. `start` (N,) is the
         first step's input token (the previous bar's last token); None gives the learned start token.
         `end` (a class; decoders without a head): a sequence is over at its first `end`, and every token

@@ -102,8 +102,8 @@ class StepNoise:
     """Sampling noise the kernel computes itself, one step of one row at a time, in place of a noise array:
     `models.decoders.counter_noise` under `key` (uniforms None), or `sampling_noise`'s transform of
     torch.rand's `uniforms` (L, N, V) (T * Gumbel = -T log(-log u), -inf for masked classes); then W_out's
-    bias (V,) is added (`PackedDecoder.out_bias`). Temperature is one value or (N,); allowed (V,), (N, V)
-    or None."""
+    bias (V,) is added (`PackedDecoder.out_bias`). Temperature is one value, (N,), or (N, V) (each class
+    its own: the band decoder's velocity classes); allowed (V,), (N, V) or None."""
 
     def __init__(
         self,
@@ -117,14 +117,15 @@ class StepNoise:
         self.temperature = temperature
         self.allowed = allowed
 
-    def arrays(self, n: int) -> tuple[np.ndarray, np.ndarray]:
-        """temperatures (n,) float32 and allowed (n, V) uint8 or empty; a row with nothing allowed is
+    def arrays(self, n: int, vocab: int) -> tuple[np.ndarray, np.ndarray]:
+        """temperatures (n, V) float32 and allowed (n, V) uint8 or empty; a row with nothing allowed is
         unmasked (as `sampling_noise`)."""
         if isinstance(self.temperature, Tensor):
             t = self.temperature.detach().to("cpu", torch.float32).numpy()
-            temps = np.ascontiguousarray(np.broadcast_to(t, (n,)))
+            t = t.reshape(-1, 1) if t.ndim <= 1 else t  # (1 or N, 1) or (N, V)
+            temps = np.ascontiguousarray(np.broadcast_to(t, (n, vocab)))
         else:
-            temps = np.full(n, self.temperature, dtype=np.float32)
+            temps = np.full((n, vocab), self.temperature, dtype=np.float32)
         if self.allowed is None:
             return temps, _EMPTY_U8
         allowed = self.allowed.cpu().bool()
@@ -268,7 +269,7 @@ def _run(
     mode = int(noise is not None)  # the kernel's `sample`: 0 given, 1 noise array, 2 counter, 3 uniforms
     temps, allowed, source = _EMPTY_F32, _EMPTY_U8, _EMPTY_F32
     if isinstance(noise, StepNoise):
-        temps, allowed = noise.arrays(cond.shape[0])
+        temps, allowed = noise.arrays(cond.shape[0], packed.table.shape[0] - 1)
         mode = 2 if noise.uniforms is None else 3
         source = _EMPTY_F32 if noise.uniforms is None else _numpy(noise.uniforms)
     elif noise is not None:

@@ -185,7 +185,7 @@ class MusicVAE(nn.Module):
         """Negative log-likelihood per example and array, {key: (B,)}, plus correct/total token counts."""
         cfg, b = self.cfg, z.shape[0]
         if cfg.decoder is DecoderKind.BAND:
-            return band.nll_terms(self, z, batch)
+            return band.nll_terms(self, z, batch, weights)
         cond = self._conditions(z)
         terms: dict[str, Tensor] = {}
         if cfg.decoder is DecoderKind.MULTITRACK:

@@ -222,12 +222,22 @@ class BandConverter(Converter):
         return arrays, total, self._kept
 
     def _encode(self, window: Pattern) -> dict[str, np.ndarray]:
-        mc = self.meter_class(window.meter)
+        arrays, self._kept = self.encode_slots(band_slots(window.tracks, self.slots), window.meter)
+        return arrays
+
+    def encode_slots(self, tracks: Sequence[Track], meter: Meter) -> tuple[dict[str, np.ndarray], int]:
+        """The arrays (uint8, as `_encode` gives them, no tempo) of a window whose instruments are `tracks`
+        in slot order (at most `slots`; a drum track is the kit, notes at window steps, onsets past the
+        window's bars dropped) and how many notes the events keep. Infilling (engine/generation/infill.py)
+        chooses the slots itself. ValueError for more tracks than slots or a meter the models do not read."""
+        if len(tracks) > self.slots:
+            raise ValueError(f"{self.name} holds {self.slots} instruments, not {len(tracks)}")
+        mc = self.meter_class(meter)
         bar = meter_steps(mc)
         program = np.full(self.slots, EMPTY_SLOT, dtype=np.uint8)
         events = np.zeros((self.bars, self.slots, self.events), dtype=np.uint8)
         kept = 0
-        for slot, track in enumerate(band_slots(window.tracks, self.slots)):
+        for slot, track in enumerate(tracks):
             program[slot] = DRUM_KIT if track.is_drum else track.program
             notes = _distinct(track.notes)
             by_bar: list[list[Note]] = [[] for _ in range(self.bars)]
@@ -239,8 +249,7 @@ class BandConverter(Converter):
                 toks, count = bar_events(bar_notes, b * bar, self.events)
                 events[b, slot, : len(toks)] = toks
                 kept += count
-        self._kept = kept
-        return {"program": program, "meter": np.asarray(mc, dtype=np.uint8), "events": events}
+        return {"program": program, "meter": np.asarray(mc, dtype=np.uint8), "events": events}, kept
 
     def _decode(self, arrays: dict[str, np.ndarray]) -> list[Track]:
         mc = int(arrays.get("meter", 0))

@@ -5,7 +5,8 @@ for every bar of the song, with any model that has several parts.
 The work is infilling over every bar (engine/generation/infill.py): model-length windows that overlap
 and condition on what was written before. A model with a line per part (trio_16bar) rewrites the track
 that plays an asked part in place, or adds one when the song has none; a model of instruments
-(multitrack_1bar) adds each asked part as a new instrument beside the song's own, which it hears. With
+(multitrack_1bar, band_1bar/4bar/16bar) adds each asked part as a new instrument beside the song's own,
+which it hears; a band model writes each run of bars in its own meter. With
 nothing to write the song comes back unchanged, with a notice.
 """
 
@@ -43,12 +44,13 @@ def complete(
     feel: bool,
     notices: Notices,
 ) -> Pattern:
-    """The whole song with its missing parts (or `parts`) written for every 4/4 bar; every other track
+    """The whole song with its missing parts (or `parts`) written for every bar the model reads (4/4; a
+    band model: each run of bars in a band meter); every other track
     and event comes back unchanged. With nothing to write (every part there, or `parts` empty) the song
     itself, with a notice. GenerationError for a model with one part, an unknown part, or a song with
     nothing to keep."""
     spec = runner.spec
-    slots = spec.decoder is DecoderKind.MULTITRACK
+    slots = spec.decoder in (DecoderKind.MULTITRACK, DecoderKind.BAND)
     if not slots and len(spec.parts) < 2:
         several = " or ".join(n for n, s in SPECS.items() if len(s.parts) > 1)
         raise GenerationError(

@@ -20,7 +20,6 @@ from engine.device import pick_device
 from engine.generation.chain import chain, segments_needed, smooth_path
 from engine.generation.checking import Checked, ClipChecker
 from engine.generation.complete import complete, parse_parts
-from engine.generation.complete_band import complete_band
 from engine.generation.fit import FittedClip, GenerationError, carry_maps
 from engine.generation.humanize import finish, humanize
 from engine.generation.infill import fill
@@ -33,7 +32,6 @@ from models.card import DataSummary, MusicStats
 from models.latent import LatentFit, bilinear, slerp
 from models.musicvae import MusicVAE
 from models.report import REPORT, GrooveSpread, Report, ReportError, read_report
-from models.spec import DecoderKind
 from models.vocab import BAND_METERS
 
 __all__ = ["Generated", "Generator", "GenerationError", "Temperature", "list_models"]
@@ -392,14 +390,13 @@ class Generator:
         temperature: Temperature = None,
         key: Key | str | None = None,
     ) -> Generated:
-        """The song with its missing parts (or `parts`, e.g. "melody,bass") written for every 4/4 bar, in
-        overlapping windows that condition on what was written before (engine/generation/complete.py);
-        the given parts and every other event come back unchanged. A band model writes one window of its
-        length, in the song's meter (engine/generation/complete_band.py)."""
+        """The song with its missing parts (or `parts`, e.g. "melody,bass") written for every bar the model
+        reads (4/4; a band model: every band meter, each run in its own), in overlapping windows that
+        condition on what was written before (engine/generation/complete.py); the given parts and every
+        other event come back unchanged."""
         seed = new_seed(seed)
         notices: Notices = []
-        write = complete_band if self.spec.decoder is DecoderKind.BAND else complete
-        done = write(
+        done = complete(
             self.runner, clip, parse_parts(parts), seed=seed, temperature=temperature, key=key,
             feel=self.feel, notices=notices,
         )  # fmt: skip
@@ -419,10 +416,6 @@ class Generator:
         that they join the bars around them (engine/generation/infill.py); everything else comes back
         unchanged. GenerationError (one line) for what the model cannot write, e.g. a drum model asked
         for a melody."""
-        if self.spec.decoder is DecoderKind.BAND:
-            raise GenerationError(
-                f"{self.spec.name} cannot infill yet: use Complete (one window) or another model to infill"
-            )
         seed, notices = new_seed(seed), list[str]()
         if isinstance(tracks, str):
             names: list[str | int] = list(parse_parts(tracks) or [])

@@ -29,6 +29,7 @@ models cannot read are left as they were, with a notice.
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -36,14 +37,20 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from engine.data.band import band_slots, event_notes
+from engine.data.converter import merged_drums
 from engine.generation.chain import loop_to
 from engine.generation.fit import GenerationError, readable_spans
 from engine.generation.humanize import finish
 from engine.generation.runner import Notices, Runner, Temperature
 from engine.music.keys import Key, logit_masks
-from engine.music.pattern import FOUR_FOUR, STEPS_PER_BAR, Note, Pattern, Role, Track
+from engine.music.pattern import FOUR_FOUR, STEPS_PER_BAR, Meter, Note, Pattern, Role, Track
+from models import band as band_model
 from models.spec import DecoderKind
 from models.vocab import (
+    BAND_DUR,
+    BAND_PITCH,
+    BAND_VOCAB,
     DRUM_KIT,
     EMPTY_SLOT,
     FIRST_PITCH_TOKEN,
@@ -51,6 +58,7 @@ from models.vocab import (
     MELODY_VOCAB,
     MIN_PITCH,
     PROGRAM_CLASSES,
+    meter_steps,
 )
 
 FIT_STEPS = 24  # two dozen: a trio fit is ~0.3 s per step on a busy laptop CPU
@@ -179,11 +187,14 @@ class Window:
     span: tuple[int, int]
 
 
-def plan_windows(todo: list[tuple[int, int]], spans: list[tuple[int, int]], steps: int) -> list[Window]:
+def plan_windows(
+    todo: list[tuple[int, int]], spans: list[tuple[int, int]], steps: int, bar: int = STEPS_PER_BAR
+) -> list[Window]:
     """Windows of `steps` that write every step range of `todo` (each inside one run of `spans`), each
     window holding half a window of the bars before what it writes (the bars written just before, or the
-    song's own) and, for the last one of a range, the bars after it as far as the run allows."""
-    context = (steps // 2) // STEPS_PER_BAR * STEPS_PER_BAR  # 0 for a 1-bar model
+    song's own) and, for the last one of a range, the bars after it as far as the run allows. `bar`: the
+    steps of a bar of the runs (a band model's window in 3/4 is 12 steps a bar)."""
+    context = (steps // 2) // bar * bar  # 0 for a 1-bar model
     out = []
     for lo, hi in todo:
         span = next(s for s in spans if s[0] <= lo < s[1])
@@ -196,7 +207,7 @@ def plan_windows(todo: list[tuple[int, int]], spans: list[tuple[int, int]], step
             room = steps - context if cursor > p else steps
             rest = hi - cursor
             if rest <= room:  # the last piece: centre it, so the bars after it are seen too
-                before = (steps - rest) // 2 // STEPS_PER_BAR * STEPS_PER_BAR
+                before = (steps - rest) // 2 // bar * bar
                 start = min(max(cursor - before, p), q - steps)
             else:
                 start = min(max(cursor - context, p), q - steps)
@@ -206,9 +217,12 @@ def plan_windows(todo: list[tuple[int, int]], spans: list[tuple[int, int]], step
     return out
 
 
-def readable_todo(song: Pattern, lo: int, hi: int) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
-    """(the 4/4 step ranges of [lo, hi) to write, the song's 4/4 runs with notes)."""
-    spans, _ = readable_spans(song, "the song")
+def readable_todo(
+    song: Pattern, lo: int, hi: int, any_meter: bool = False
+) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """(the 4/4 step ranges of [lo, hi) to write, the song's 4/4 runs with notes); `any_meter` (the band
+    models): the runs in every meter they read, each run in one meter."""
+    spans, _ = readable_spans(song, "the song", any_meter)
     todo = [(max(lo, p), min(hi, q)) for p, q in spans if max(lo, p) < min(hi, q)]
     return todo, spans
 
@@ -307,7 +321,7 @@ def targets_for(
     (melody, bass, drums), track names of the song, or track indices (0-based). `new_instruments`
     (complete with a multitrack model): each asked part becomes a new instrument beside the song's own."""
     spec = runner.spec
-    slots = spec.decoder is DecoderKind.MULTITRACK
+    slots = spec.decoder in (DecoderKind.MULTITRACK, DecoderKind.BAND)
     model_parts = list(PARTS) if slots else [p for p in spec.parts if p in PARTS]
     if names is None:
         names = missing_parts(song, model_parts)
@@ -390,16 +404,20 @@ def fill(
         return song
     runner.fit(song, "the song", [])  # the song's one-line errors: no notes, nothing the model reads
     lo, hi = bar_span(song, bars)
-    todo, spans = readable_todo(song, lo, hi)
+    band = runner.spec.decoder is DecoderKind.BAND
+    todo, spans = readable_todo(song, lo, hi, band)
+    meters = "a meter the band models read" if band else "4/4"
     if not todo:
         raise GenerationError(
-            f"{bars_text(song, lo, hi)} of the song are not in 4/4 with notes around them; "
-            "the models read 4/4"
+            f"{bars_text(song, lo, hi)} of the song are not in {meters} with notes around them; "
+            f"the model reads {meters} only"
         )
-    skipped = hi - lo - sum(b - a for a, b in todo)
+    starts = song.bar_starts()
+    written_bars = _bars_in(starts, todo)
+    skipped = sum(1 for s in starts if lo <= s < hi) - len(written_bars)
     if skipped > 0:
         notices.append(
-            f"{skipped // STEPS_PER_BAR} bar(s) of {bars_text(song, lo, hi)} are not in 4/4 or have no "
+            f"{skipped} bar(s) of {bars_text(song, lo, hi)} are not in {meters} or have no "
             "notes around them, so they were left as they were"
         )
     tracks = list(work.tracks)
@@ -411,17 +429,18 @@ def fill(
                     tracks[i] = clear(other, todo)
     work = work.with_tracks(tracks)
     resolved = runner.resolve_key(key, work, notices)
-    writer = _SlotWriter if runner.spec.decoder is DecoderKind.MULTITRACK else _LineWriter
+    writers = {DecoderKind.MULTITRACK: _SlotWriter, DecoderKind.BAND: _BandWriter}
+    writer = writers.get(runner.spec.decoder, _LineWriter)
     done = writer(runner, work, targets, temperature, resolved, feel, notices).write(todo, spans, seed)
     written: list[str] = []
     thin: list[str] = []  # parts that play in under half the bars, said after what was written
-    total = sum(-(-(b - a) // STEPS_PER_BAR) for a, b in todo)
+    total = len(written_bars)
     for t in targets:
         made = len(done.tracks[t.track].notes) - len(work.tracks[t.track].notes)
         if made:
             written.append(f"{t.part if t.track >= len(song.tracks) else _label(song, t)} ({made} notes)")
             new = [n for n in done.tracks[t.track].notes if n not in set(work.tracks[t.track].notes)]
-            played = len({bar for n in new for bar in [_bar_of(todo, n.start)] if bar is not None})
+            played = len({bisect.bisect_right(starts, n.start) for n in new} & written_bars)
             if played < total / 2:
                 thin.append(
                     f"{_label(work, t)} plays in only {played} of the {total} bars written: the model hears "
@@ -440,14 +459,10 @@ def fill(
     return done.with_tracks(keep)
 
 
-def _bar_of(todo: list[tuple[int, int]], step: int) -> int | None:
-    """The index of the written bar (counted over the ranges of `todo`) holding `step`, or None."""
-    count = 0
-    for a, b in todo:
-        if a <= step < b:
-            return count + (step - a) // STEPS_PER_BAR
-        count += -(-(b - a) // STEPS_PER_BAR)
-    return None
+def _bars_in(starts: Sequence[float], todo: list[tuple[int, int]]) -> set[int]:
+    """The bars (1-based, as `bisect_right(starts, step)` numbers them) that begin in the step ranges of
+    `todo`; `starts` is the song's bar starts."""
+    return {i + 1 for i, s in enumerate(starts) if any(a <= s < b for a, b in todo)}
 
 
 def _label(song: Pattern, t: Target) -> str:
@@ -472,6 +487,17 @@ class _Writer:
         self.runner, self.song, self.targets = runner, song, targets
         self.temperature, self.key, self.feel, self.notices = temperature, key, feel, notices
         self.steps = runner.converter.steps
+
+    def write(self, todo: list[tuple[int, int]], spans: list[tuple[int, int]], seed: int) -> Pattern:
+        """The song with every target written over the step ranges `todo` (each inside one run of
+        `spans`, the song's readable runs), window by window; seed: the first window's sampling seed."""
+        raise NotImplementedError
+
+    def _set_program(self, index: int, program: int) -> None:
+        """The song's track `index` plays `program` (a new instrument's chosen GM program)."""
+        tracks = list(self.song.tracks)
+        tracks[index] = dataclasses.replace(tracks[index], program=program)
+        self.song = self.song.with_tracks(tracks)
 
 
 class _LineWriter(_Writer):
@@ -754,7 +780,279 @@ class _SlotWriter(_Writer):
         track = self.song.tracks[index]
         return [DRUM_KIT] if track.is_drum else [track.program]
 
-    def _set_program(self, index: int, program: int) -> None:
-        tracks = list(self.song.tracks)
-        tracks[index] = dataclasses.replace(tracks[index], program=program)
-        self.song = self.song.with_tracks(tracks)
+
+class _BandWriter(_Writer):
+    """Writes instruments of a band model (band_1bar, band_4bar, band_16bar) in each run's own meter.
+
+    The band decoder writes one event sequence per (bar, instrument), independent of the others given z
+    and the bar's conductor embedding (models/band.py). So a window's kept material is a set of whole
+    sequences: every bar of the instruments not being written, and the bars of the written ones that the
+    song keeps or an earlier window wrote. z is fitted to those (their events and the instruments'
+    programs, `band.nll_terms` weights) from the encoder's mean and `STARTS - 1` draws of the prior; only
+    the written instruments are decoded (the others are set empty, which changes nothing for them), and
+    only their bars in the write range are spliced in. Each splice is scored with the known sequences as
+    the line writer's are; a bar the winner leaves silent takes the bar of the most likely candidate that
+    plays there, then one warmer round. The window holds at most `slots` instruments: the written ones and
+    the busiest others (the kit last, as in training). A new instrument takes the program the fitted codes
+    find most likely among its part's programs (PART_PROGRAMS) and keeps it in every later window."""
+
+    def write(self, todo: list[tuple[int, int]], spans: list[tuple[int, int]], seed: int) -> Pattern:
+        conv = self.runner.converter
+        slots = int(self.runner.spec.segments)
+        if len(self.targets) > slots:
+            raise GenerationError(
+                f"{self.runner.spec.name} plays {slots} instruments at once; write at most {slots} tracks"
+            )
+        self.unknown = np.zeros(self.song.steps, dtype=bool)
+        for a, b in todo:
+            self.unknown[a:b] = True
+        self.programs: dict[int, int | None] = {t.track: self._own_program(t) for t in self.targets}
+        self.new = {t.track for t in self.targets if t.programs and not self.song.tracks[t.track].notes}
+        count = 0
+        for span in spans:
+            pieces = [(a, b) for a, b in todo if span[0] <= a < span[1]]
+            if not pieces:
+                continue
+            meter = self.song.meter_at(span[0] + 0.5)
+            bar = meter_steps(conv.meter_class(meter))  # type: ignore[attr-defined]  # a BandConverter
+            steps = conv.window_steps(meter)
+            for w in plan_windows(pieces, [span], steps, bar):
+                self._window(w, meter, bar, steps, seed + count)
+                self.unknown[w.write_lo : w.write_hi] = False
+                count += 1
+        return self.song
+
+    def _own_program(self, t: Target) -> int | None:
+        """The program a target's slot plays: the kit for drums, the track's own, None for a new
+        pitched instrument (chosen in the first window)."""
+        if t.part == "drums" or self.song.tracks[t.track].is_drum:
+            return DRUM_KIT
+        return None if t.programs else self.song.tracks[t.track].program
+
+    def _slots(self, notes: list[list[Note]]) -> tuple[list[Track], list[int]]:
+        """The window's instruments in slot order (notes at window steps) and the slot of each target:
+        the pitched ones by program (a new one after them), the kit last."""
+        song, conv = self.song, self.runner.converter
+        drums_written = any(t.part == "drums" for t in self.targets)
+        ours = {t.track for t in self.targets}
+        others = [
+            song.tracks[j].with_notes(notes[j])
+            for j in range(len(song.tracks))
+            if j not in ours and notes[j] and not (drums_written and song.tracks[j].is_drum)
+        ]
+        kept = band_slots(others, conv.spec.segments - len(self.targets))
+        rows: list[tuple[int, int, Track, int]] = []  # (kit?, program or a new one's 1000, track, target)
+        for track in kept:
+            rows.append((int(track.is_drum), DRUM_KIT if track.is_drum else track.program, track, -1))
+        for i, t in enumerate(self.targets):
+            program = self.programs[t.track]
+            if t.part == "drums":
+                kit = [
+                    song.tracks[j].with_notes(notes[j])
+                    for j in range(len(song.tracks))
+                    if song.tracks[j].is_drum
+                ]
+                rows.append((1, DRUM_KIT, merged_drums(kit), i))
+            else:
+                own = song.tracks[t.track]
+                track = dataclasses.replace(
+                    own, notes=tuple(notes[t.track]), program=program or 0, is_drum=False
+                )
+                rows.append((0, 1000 if program is None else program, track, i))
+        rows.sort(key=lambda r: (r[0], r[1]))
+        slot_of = [0] * len(self.targets)
+        for s, row in enumerate(rows):
+            if row[3] >= 0:
+                slot_of[row[3]] = s
+        return [r[2] for r in rows], slot_of
+
+    def _window(self, w: Window, meter: Meter, bar: int, steps: int, seed: int) -> None:
+        runner, conv = self.runner, self.runner.converter
+        bars = steps // bar
+        tracks, slot_of = self._slots(_window_notes(self.song, w, steps))
+        arrays, _ = conv.encode_slots(tracks, meter)  # type: ignore[attr-defined]  # a BandConverter
+        n_slots = len(arrays["program"])
+        known_bar = known_steps(self.unknown, w, steps).reshape(bars, bar).min(-1) > 0  # (bars,)
+        lo, hi = (w.write_lo - w.start) // bar, -(-(w.write_hi - w.start) // bar)  # write bars [lo, hi)
+        fit_events = np.ones((bars, n_slots), dtype=np.float32)
+        fit_program = np.ones(n_slots, dtype=np.float32)
+        for t, s in zip(self.targets, slot_of, strict=True):
+            fit_events[:, s] = known_bar
+            if self.programs[t.track] is None:
+                fit_program[s] = 0.0
+        context = {k: v.copy() for k, v in arrays.items()}  # what the encoder hears: new instruments empty
+        for t, s in zip(self.targets, slot_of, strict=True):
+            if self.programs[t.track] is None:
+                context["program"][s], context["events"][:, s] = EMPTY_SLOT, 0
+        start = torch.cat(
+            [runner.encode_batch(runner.batch([context])).float().cpu(), runner.prior(STARTS - 1, seed)]
+        )
+        one = runner.batch([arrays])
+        batch = {name: v.expand(STARTS, *v.shape[1:]) for name, v in one.items()}
+        weights = {
+            "events": torch.as_tensor(fit_events)[None].expand(STARTS, -1, -1),
+            "program": torch.as_tensor(fit_program)[None].expand(STARTS, -1),
+        }
+        path = fit_latent(runner, batch, ["program", "events"], weights, start, every=max(FIT_STEPS // 3, 1))
+        z = path.reshape(-1, path.shape[-1])  # (points * STARTS, Z)
+        mc = int(arrays["meter"])
+        for t, s in zip(self.targets, slot_of, strict=True):  # a new instrument: the program z hears most
+            if self.programs[t.track] is None:
+                with torch.no_grad():
+                    lp = band_model.program_log_probs(
+                        runner.model, z.to(runner.device), torch.full((len(z),), mc)
+                    )
+                allowed = PART_PROGRAMS[t.part]
+                program = allowed[int(lp[:, s, allowed].exp().mean(0).argmax())]
+                self.programs[t.track] = program
+                arrays["program"][s] = program
+                self._set_program(t.track, program)
+        zk = z.repeat_interleave(PATH_CANDIDATES, dim=0)  # (N, Z)
+        known = fit_events.copy()  # the known sequences: the splice is scored with them
+        known[lo:hi, slot_of] = 0.0
+        base = self._score(arrays, z, known, ["program", "events"]) - 0.5 * (z.float() ** 2).sum(-1).numpy()
+        base = np.repeat(base, PATH_CANDIDATES)  # (N,): log p(known | z) - |z|^2 / 2 of each candidate's z
+        events, logp = self._candidates(arrays, zk, slot_of, (lo, hi), meter, self.temperature, seed)
+        logp = logp + base
+        on = _band_onsets(events[:, lo:hi][:, :, slot_of])  # (N, write bars, targets)
+        best = max(range(len(logp)), key=lambda i: (int(on[i].sum()), float(logp[i])))
+        chosen = events[best].copy()
+        if self._patch(chosen, events, logp, slot_of, lo, hi):  # bars still silent: once more, warmer
+            warm = {p: max(t, 1.0) for p, t in runner.temperatures(self.temperature).items()}
+            more, more_logp = self._candidates(arrays, zk, slot_of, (lo, hi), meter, warm, seed + 7919)
+            self._patch(chosen, more, more_logp + base, slot_of, lo, hi)
+        for t, s in zip(self.targets, slot_of, strict=True):
+            notes = [n for b in range(lo, hi) for n in event_notes(chosen[b, s], b * bar, bar, steps)]
+            track = Track(tuple(sorted(notes, key=lambda n: (n.start, n.pitch))), 0, t.part == "drums")
+            made = Pattern((track,), steps, self.song.tempo, meter)
+            made = finish(
+                runner, [made], runner.feel_temperature(self.temperature), seed, self.feel, self.notices
+            )[0]
+            self.song = add_notes(self.song, t.track, placed(made.tracks[0].notes, w, steps))
+
+    def _candidates(
+        self,
+        arrays: dict[str, np.ndarray],
+        zk: torch.Tensor,
+        slot_of: list[int],
+        write: tuple[int, int],
+        meter: Meter,
+        temperature: Temperature,
+        seed: int,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """One decode of the written instruments per code of zk (N, Z): the window's events with each
+        candidate's bars [lo, hi) of the written slots spliced in, (N, bars, slots, L), and the
+        log-likelihood of the spliced sequences, (N,). The (bar, instrument) sequences are independent
+        given z, so a splice's whole score is this plus log p(known sequences | z), computed once per z."""
+        runner, n, (lo, hi) = self.runner, zk.shape[0], write
+        program = np.full_like(arrays["program"], EMPTY_SLOT)
+        program[slot_of] = arrays["program"][slot_of]
+        given = {"program": torch.as_tensor(program.astype(np.int64))[None].expand(n, -1)}
+        masks = self._registers(len(program), slot_of)
+        key = None if masks else self.key  # the registers' masks hold the key already
+        out = runner.decode(zk, temperature, key, seed, self.notices, given=given, masks=masks, meter=meter)
+        events = np.repeat(arrays["events"][None].astype(np.int64), n, axis=0)
+        for s in slot_of:
+            events[:, lo:hi, s] = out["events"][:, lo:hi, s]
+        written = np.zeros(events.shape[1:3], dtype=np.float32)
+        written[lo:hi, slot_of] = 1.0
+        # only the written slots are teacher-forced (a sequence's condition is its own slot and program)
+        ours = {"program": program, "meter": arrays["meter"], "events": events}
+        return events, self._score(ours, zk, written, ["events"])
+
+    def _score(
+        self, arrays: dict[str, np.ndarray], z: torch.Tensor, weights: np.ndarray, keys: list[str]
+    ) -> np.ndarray:
+        """log p(arrays[keys] | z) for codes z (N, Z), (N,): each (bar, slot) sequence weighed by
+        `weights` (bars, slots); `arrays` holds one window (its events may hold one per code, (N, ...)).
+        Chunks of about SCORE_ROWS teacher-forced sequences."""
+        runner, n = self.runner, z.shape[0]
+        events = arrays["events"]
+        if events.ndim == 3:
+            events = np.broadcast_to(events, (n, *events.shape))
+        program = torch.as_tensor(arrays["program"].astype(np.int64))
+        rows = int((program != EMPTY_SLOT).sum()) * events.shape[1]
+        chunk = max(1, SCORE_ROWS // max(rows, 1))
+        out = []
+        with torch.no_grad():
+            for a in range(0, n, chunk):
+                m = min(chunk, n - a)
+                batch = {
+                    "program": program[None].expand(m, -1),
+                    "meter": torch.full((m,), int(arrays["meter"]), dtype=torch.long),
+                    "events": torch.as_tensor(np.ascontiguousarray(events[a : a + m]).astype(np.int64)),
+                }
+                batch = {k: v.to(runner.device) for k, v in batch.items()}
+                w = {"events": torch.as_tensor(weights)[None].expand(m, -1, -1)}
+                zz = z[a : a + m].to(runner.device).float()
+                out.append(runner.model.recon_log_prob(zz, batch, keys=keys, weights=w).float().cpu())
+        return torch.cat(out).numpy()
+
+    def _registers(self, slots: int, slot_of: list[int]) -> dict[str, torch.Tensor] | None:
+        """Per-slot event masks (slots, V) when a new melody or bass is written: a new melody is the top
+        line (its notes no lower than the median pitch of the song's highest other pitched track, as a
+        soprano above alto, tenor and bass), a new bass the bottom one (no higher than the lowest's),
+        with the key's scale; None when no target is a new pitched part (the key alone masks)."""
+        others = [
+            float(np.median([n.pitch for n in x.notes]))
+            for i, x in enumerate(self.song.tracks)
+            if not x.is_drum and x.notes and i not in {t.track for t in self.targets}
+        ]
+        new = [
+            (t, s)
+            for t, s in zip(self.targets, slot_of, strict=True)
+            if t.track in self.new and t.part in ("melody", "bass")
+        ]
+        if not (new and others):
+            return None
+        key_masks = logit_masks(self.runner.spec, self.key)
+        base = key_masks["events"] if key_masks else np.ones(BAND_VOCAB, dtype=bool)
+        mask = np.tile(base, (slots, 1))
+        pitch = np.arange(128)
+        for t, s in new:
+            ok = pitch >= max(others) if t.part == "melody" else pitch <= min(others)
+            mask[s, BAND_PITCH : BAND_PITCH + 128] &= ok
+        return {"events": torch.as_tensor(mask)}
+
+    @staticmethod
+    def _patch(
+        one: np.ndarray, events: np.ndarray, logp: np.ndarray, slot_of: list[int], lo: int, hi: int
+    ) -> bool:
+        """A written bar the chosen candidate `one` (bars, slots, L) leaves silent takes that bar of the
+        most likely candidate that plays there (each (bar, instrument) sequence is decoded on its own).
+        Whether a bar is still silent."""
+        silent = False
+        order = np.argsort(-logp)
+        for s in slot_of:
+            on = _band_onsets(events[:, :, s])  # (N, bars)
+            for b in range(lo, hi):
+                if _band_onsets(one[None, b, s])[0]:
+                    continue
+                donor = next((int(i) for i in order if on[i, b]), None)
+                if donor is None:
+                    silent = True
+                else:
+                    one[b, s] = events[donor, b, s]
+        return silent
+
+
+SCORE_ROWS = 512  # (bar, instrument) sequences teacher-forced at once when scoring band candidates
+
+
+def _band_onsets(events: np.ndarray) -> np.ndarray:
+    """events (..., L) -> bool (...): whether each band sequence plays a note (a PITCH before its END;
+    after END everything is END)."""
+    return np.asarray(((events >= BAND_PITCH) & (events < BAND_DUR)).any(-1))
+
+
+def _window_notes(song: Pattern, w: Window, steps: int) -> list[list[Note]]:
+    """The notes of each song track in the window, at window steps, a run shorter than the window looped
+    (track by track, so that the list lines up with the song's tracks)."""
+    p, q = w.span
+    if q - p > steps:
+        return [list(t.notes) for t in song.slice(w.start, w.start + steps).tracks]
+    run = song.slice(p, q)
+    return [
+        [n.shifted(k) for k in range(0, steps, q - p) for n in t.notes if n.start + k < steps]
+        for t in run.tracks
+    ]

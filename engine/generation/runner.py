@@ -28,11 +28,12 @@ from engine.generation.fit import FittedClip, GenerationError, fit_clip
 from engine.generation.groove import add_spread
 from engine.music.keys import Key, detect_key, key_from_histogram, logit_masks, parse_key
 from engine.music.pattern import FOUR_FOUR, Meter, Pattern
+from models.band import VELOCITY
 from models.card import DataSummary, MusicStats
 from models.latent import LatentFit
 from models.musicvae import MusicVAE
 from models.report import GrooveSpread
-from models.spec import ModelSpec
+from models.spec import DecoderKind, ModelSpec
 from models.vocab import DRUM_CLASSES
 
 CACHE_SIZE = 16  # latent codes of recent clips kept: a blend pad or morph slider re-sends the same ones
@@ -259,13 +260,16 @@ class Runner:
     # ---- temperatures -----------------------------------------------------------------------------
     def temperatures(self, temperature: Temperature) -> dict[str, float]:
         """Each part's temperature: None gives the model's defaults, a number all parts, a mapping its
-        parts (the others keep their defaults). GenerationError for unknown parts or values outside 0..2."""
+        parts (the others keep their defaults). A band model also takes "velocity", the temperature of its
+        velocity events (models.band.VELOCITY_TEMPERATURE unless given). GenerationError for unknown parts
+        or values outside 0..2."""
         if temperature is None:
             temps = dict(self.default_temperatures)
         elif isinstance(temperature, Mapping):
-            unknown = sorted(set(temperature) - set(self.spec.parts))
+            names = [*self.spec.parts, *([VELOCITY] if self.spec.decoder is DecoderKind.BAND else [])]
+            unknown = sorted(set(temperature) - set(names))
             if unknown:
-                known = ", ".join(self.spec.parts)
+                known = ", ".join(names)
                 raise GenerationError(f"{self.spec.name} has no part {unknown[0]!r}; its parts: {known}")
             temps = {**self.default_temperatures, **{k: float(v) for k, v in temperature.items()}}
         else:
@@ -277,8 +281,8 @@ class Runner:
 
     def feel_temperature(self, temperature: Temperature) -> float:
         """One number for what scales a velocity/timing spread: the mean of the parts' temperatures."""
-        temps = self.temperatures(temperature)
-        return sum(temps.values()) / len(temps)
+        temps = [t for p, t in self.temperatures(temperature).items() if p != VELOCITY]
+        return sum(temps) / len(temps)
 
     # ---- codes -> clips ---------------------------------------------------------------------------
     def decode(
@@ -305,7 +309,9 @@ class Runner:
         """
         temps = self.temperatures(temperature)
         values = set(temps.values())
-        per_part: float | dict[str, float] = values.pop() if len(values) == 1 else temps
+        per_part: float | dict[str, float] = (
+            values.pop() if len(values) == 1 and VELOCITY not in temps else temps
+        )
         logit_mask = self.masks(key, notices)
         if masks:
             logit_mask = {**(logit_mask or {}), **{k: v.to(self.device) for k, v in masks.items()}}

@@ -50,7 +50,8 @@ class GeneratePanel(ClipsPanel):
         self.part_temperatures.setPlaceholderText("e.g. melody=0.9, drums=0.6")
         self.part_temperatures.setToolTip(
             "Each part's own temperature (a model's report card suggests them and loading it sets them); "
-            "empty: every part at the temperature above"
+            "empty: every part at the temperature above. Band models also take velocity=T, how varied "
+            "the loudness is (default 0.4; the temperature above leaves it alone)"
         )
         self.seed = QSpinBox()
         self.seed.setRange(-1, 2**31 - 1)

@@ -77,6 +77,37 @@ def test_complete_writes_the_melody_for_every_bar_of_a_beat(tmp_path: Path, caps
     assert [t for t in done.tracks if t.is_drum][0].notes == beat.tracks[0].notes  # the beat as it was
 
 
+def test_band_model_infill_changes_only_those_bars_and_tracks(tmp_path: Path, capsys, monkeypatch) -> None:
+    monkeypatch.setattr("engine.generation.infill.FIT_STEPS", 6)  # which notes change, not how good
+    out = tmp_path / "filled.mid"
+    assert run("infill", "band_4bar", BAND, "--bars", "5-8", "--tracks", "drums,bass", "--seed", 1,
+               "--out", out) == 0  # fmt: skip
+    said = capsys.readouterr().out
+    assert "in bars 5-8" in said and "wrote drums" in said
+    before, after = BAND.read_bytes(), out.read_bytes()
+    song, done = read_clip(BAND), read_clip(out)
+    changed = {i for i, t in enumerate(song.tracks) if t.is_drum or t.role.value == "bass"}
+    channels = {song.tracks[i].channel for i in changed}
+    assert other_events(after) == other_events(before)  # tempo, meter, programs, names: untouched
+    untouched = [e for e in note_events(before) if (e[2][0] & 0x0F) not in channels]
+    assert [e for e in note_events(after) if (e[2][0] & 0x0F) not in channels] == untouched
+    lo, hi = 4 * 16, 8 * 16
+    outside = [
+        (n.pitch, n.start, n.velocity)
+        for i in changed
+        for n in song.tracks[i].notes
+        if not lo <= n.start < hi
+    ]
+    assert sorted(outside) == sorted(
+        (n.pitch, n.start, n.velocity)
+        for i in changed
+        for n in done.tracks[i].notes
+        if not lo <= n.start < hi
+    )
+    for i in changed:  # each rewritten track plays in every bar of the region
+        assert {n.start // 16 for n in done.tracks[i].notes if lo <= n.start < hi} == {4, 5, 6, 7}
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [

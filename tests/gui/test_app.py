@@ -229,6 +229,55 @@ def test_slider_drag_decodes_in_workers_and_only_the_newest_position_wins(
     assert window.player._pattern is window.session.doc.pattern
 
 
+def test_infill_fills_the_selected_bars_and_tracks_of_a_band_clip_in_three(
+    window: MainWindow, monkeypatch
+) -> None:
+    """A band model fills bars x tracks chosen in the piano roll of a 3/4 clip (12 steps a bar)."""
+    from engine.midi.files import read_clip
+    from engine.music.pattern import Meter
+    from gui.pianoroll.viewmodel import NoteRef
+    from tests.conftest import MIDI_DIR
+
+    monkeypatch.setattr("engine.generation.infill.FIT_STEPS", 3)
+    use_tiny_model(window, "band_4bar")
+    clip = read_clip(MIDI_DIR / "multitrack/freedoom-freedoom/d_dm27.mid").slice(0, 12 * 4)
+    assert clip.meter == Meter(3, 4)
+    window.session.show_clip(clip, "waltz")
+    drums, bass = (
+        next(i for i, t in enumerate(clip.tracks) if f(t))
+        for f in (lambda t: t.is_drum, lambda t: t.role.value == "bass")
+    )
+    chosen = {NoteRef(i, n) for i in (drums, bass) for n in clip.tracks[i].notes if 12 <= n.start < 36}
+    window.roll.model.select(chosen)  # bars 2-3 of the drums and the bass
+    window.tools.use_selection()
+    assert (window.tools.first_bar.value(), window.tools.last_bar.value()) == (2, 3)
+    assert [i for i, b in enumerate(window.tools.track_boxes) if b.isChecked()] == sorted({drums, bass})
+    window.tools.infill_button.click()
+    done = window.session.doc.pattern
+    assert window.session.doc.name == "waltz infilled" and done.meter == Meter(3, 4)
+    for i, (old, new) in enumerate(zip(clip.tracks, done.tracks, strict=True)):
+        if i not in (drums, bass):
+            assert new == old
+            continue
+        assert [(n.pitch, n.start) for n in new.notes if not 12 <= n.start < 36] == [
+            (n.pitch, n.start) for n in old.notes if not 12 <= n.start < 36
+        ]
+        assert {n.start // 12 for n in new.notes if 12 <= n.start < 36} == {1, 2}  # both bars, in 3/4
+    assert "bars 2-3" in window.status_label.text()
+    window.session.doc.undo_stack.undo()
+    assert window.session.doc.pattern == clip
+
+
+def test_a_band_models_velocity_temperature_is_set_beside_the_parts(window: MainWindow) -> None:
+    use_tiny_model(window, "band_1bar")
+    window.generate.part_temperatures.setText("drums=0.3, bass=0.3, melody=0.3, velocity=1.0")
+    window.generate.part_temperatures.editingFinished.emit()
+    assert dict(window.session.generation.parts)["velocity"] == 1.0
+    window.generate.count.setValue(2)
+    window.generate.generate_button.click()
+    assert window.generate.candidates.count() == 2
+
+
 def test_candidates_can_become_morph_ends_and_blend_corners(window: MainWindow) -> None:
     for i in range(3):
         window.generate.candidates.add_clip(make_beat(i), f"beat {i}")

@@ -119,8 +119,8 @@ def test_rows_stop_at_the_end_token_as_in_the_numpy_loop(layers: int) -> None:
 def test_kernel_draws_the_counter_noise_of_the_reference(vocab: int) -> None:
     """With `counter`, the kernel computes the sampling noise of each step it runs (models.decoders
     `counter_noise`) and samples the NumPy and torch loops' tokens on the noise that function gives for
-    every step: temperatures one or per row (zeros among them), masks (V,) and (N, V), with and without
-    `end`."""
+    every step: temperatures one, per row or per row and class (zeros among them), masks (V,) and (N, V),
+    with and without `end`."""
     torch.manual_seed(vocab)
     dec = CoreDecoder(vocab=vocab, cond_size=8, embed_size=4, hidden=40, layers=1 + vocab % 2).eval()
     with torch.no_grad():
@@ -133,6 +133,10 @@ def test_kernel_draws_the_counter_noise_of_the_reference(vocab: int) -> None:
                     torch.rand(n, generator=torch.Generator().manual_seed(seed))
                     * 1.5
                     * (torch.arange(n) % 4 > 0)
+                )
+            elif seed % 6 == 2:  # one per row and class (the band decoder's velocity temperature)
+                t = torch.rand(n, vocab, generator=torch.Generator().manual_seed(seed)) * (
+                    torch.arange(vocab) % 3 > 0
                 )
             allowed = None
             if seed % 4 == 2:

@@ -104,16 +104,24 @@ def test_complete_adds_a_part_in_the_clips_meter(band: Generator) -> None:
     done = band.complete(no_drums, parts="drums", seed=0)
     drums = [t for t in done.clip.tracks if t.is_drum]
     assert drums and drums[0].notes and done.clip.meter == Meter(3, 4)
-    assert all(n.start < 12 for n in drums[0].notes)  # the model's one 3/4 bar
+    assert {n.start // 12 for n in drums[0].notes} == {0, 1}  # both 3/4 bars, one model window each
     kept = [t for t in done.clip.tracks if not t.is_drum]
     assert [t.notes for t in kept] == [t.notes for t in no_drums.tracks]
 
 
-def test_infill_refuses_in_one_line(band: Generator) -> None:
-    song = read_clip(WALTZ).slice(0, 12 * 2)
-    with pytest.raises(GenerationError, match="cannot infill yet") as e:
-        band.infill(song, (1, 1), "bass", seed=0)
-    assert "\n" not in str(e.value)
+def test_infill_rewrites_a_bar_of_a_waltz(band: Generator) -> None:
+    song = read_clip(WALTZ).slice(0, 12 * 3)
+    bass = next(i for i, t in enumerate(song.tracks) if t.role.value == "bass")
+    done = band.infill(song, (2, 2), "bass", seed=0).clip
+    assert [t for i, t in enumerate(done.tracks) if i != bass] == [
+        t for i, t in enumerate(song.tracks) if i != bass
+    ]
+    old, new = song.tracks[bass], done.tracks[bass]
+    assert [(n.pitch, n.start) for n in new.notes if not 12 <= n.start < 24] == [
+        (n.pitch, n.start) for n in old.notes if not 12 <= n.start < 24
+    ]
+    assert all(n.end <= 12 for n in new.notes if n.start < 12)  # a note sounding into bar 2 ends there
+    assert any(12 <= n.start < 24 for n in new.notes)
 
 
 def test_humanize_reads_a_waltz(band: Generator) -> None:
