@@ -154,8 +154,9 @@ class LaneView(QWidget):
         return None
 
     def solo_rect(self, lane: int) -> QRectF:
-        m = self.mute_rect(lane)
-        return QRectF(m.left() - MUTE_W - 3, m.top(), MUTE_W, m.height())
+        """The lane's S button, at the right of its head."""
+        top = RULER_H + lane * LANE_H
+        return QRectF(HEAD_W - MUTE_W - 6, top + (LANE_H - 18) / 2, MUTE_W, 18)
 
     def set_playhead(self, bar: float | None) -> None:
         """Where the arrangement's playback is, in bars from bar 1 (None hides the playhead)."""
@@ -254,19 +255,20 @@ class LaneView(QWidget):
         colour = QColor(LANE_COLOURS.get(lane.name, TRACK_COLOURS[li % len(TRACK_COLOURS)]))
         p.fillRect(QRectF(0, top + 2, 4, LANE_H - 4), colour)
         p.setPen(QColor("#7d848d" if lane.muted else "#c9ced6"))
-        name_w = self.solo_rect(li).left() - 12
+        name_w = self.mute_rect(li).left() - 12
         p.drawText(QRectF(10, top, name_w, LANE_H), Qt.AlignmentFlag.AlignVCenter, lane.name)
         for rect, on, text, lit in (
             (self.mute_rect(li), lane.muted, "M", "#d9a13b"),
-            (self.solo_rect(li), lane.solo, "S", "#4fa3e0"),
+            (self.solo_rect(li), lane.solo, "S", "#4fb0c6"),
         ):
             p.fillRect(rect, QColor(lit if on else "#2f343b"))
             p.setPen(QColor("#15171a" if on else "#c9ced6"))
             p.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
 
     def mute_rect(self, lane: int) -> QRectF:
-        top = RULER_H + lane * LANE_H
-        return QRectF(HEAD_W - MUTE_W - 6, top + (LANE_H - 18) / 2, MUTE_W, 18)
+        """The lane's M button (left of S, in the order DAW mixers and the roll's track list use)."""
+        s = self.solo_rect(lane)
+        return QRectF(s.left() - MUTE_W - 3, s.top(), MUTE_W, s.height())
 
     def _paint_clip(self, p: QPainter, li: int, i: int) -> None:
         placed = self.arrangement.lanes[li].placements[i]
@@ -418,7 +420,7 @@ class LaneView(QWidget):
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
         pos = event.position()
         lane = self.lane_at(pos.y())
-        if lane is not None and pos.x() < self.solo_rect(lane).left() - 2:
+        if lane is not None and pos.x() < self.mute_rect(lane).left() - 2:
             self.rename_requested.emit(lane)
             return
         hit = self.clip_at(pos)

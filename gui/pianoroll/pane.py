@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QGridLayout,
@@ -26,6 +27,37 @@ from gui.pianoroll.tracks import TrackList
 from gui.pianoroll.view import PianoRollView
 from gui.pianoroll.viewmodel import KEYS_W, RULER_H, VEL_H
 from gui.record import RecordBar
+
+
+class ElidedLabel(QLabel):
+    """A one-line label that shows as much of its text as fits, ending in "…", with the whole text as its
+    tooltip; `text()` is the whole text."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._full = ""
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setMinimumWidth(60)
+
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt override
+        self._full = text
+        self.setToolTip(text)
+        self._elide()
+
+    def text(self) -> str:
+        return self._full
+
+    def shown(self) -> str:
+        """What the label shows now (elided to its width)."""
+        return super().text()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        width = max(0, self.contentsRect().width())
+        super().setText(self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight, width))
 
 
 class PianoRollPane(QWidget):
@@ -70,18 +102,20 @@ class PianoRollPane(QWidget):
             if label:
                 edit_bar.addWidget(QLabel(label))
             edit_bar.addWidget(widget)
-        edit_bar.addStretch(1)
+        # the info line shares the editing bar (the Rec bar below needs the whole width at 1280 px); a long
+        # name is elided with "…" and the whole line is its tooltip
+        self.info = ElidedLabel()
+        self.info.setStyleSheet("color: #7d848d;")
+        edit_bar.addSpacing(8)
+        edit_bar.addWidget(self.info, 1)
         self.record = RecordBar(doc)
         self.edit_bar = edit_bar
         self.hbar = QScrollBar(Qt.Orientation.Horizontal)
         self.vbar = QScrollBar(Qt.Orientation.Vertical)
-        self.info = QLabel()
-        self.info.setStyleSheet("color: #7d848d;")
         tools = QHBoxLayout()
         tools.setContentsMargins(4, 0, 4, 0)
-        self.info.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # long names elide
-        tools.addWidget(self.info, 1)
         tools.addWidget(self.record)
+        tools.addStretch(1)
         for text, tip, slot in (
             ("−", "Zoom out (Ctrl+wheel)", lambda: self.view.model.zoom_x(0.8)),
             ("+", "Zoom in (Ctrl+wheel)", lambda: self.view.model.zoom_x(1.25)),

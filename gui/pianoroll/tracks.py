@@ -59,7 +59,8 @@ class TrackList(QTableWidget):
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         header = self.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)  # the track's name shows whole; a
+        # long program name is elided (its tooltip and the name column say which instrument it is)
         self.setMinimumWidth(200)
         self.setMaximumWidth(260)
         self.cellClicked.connect(lambda row, _col: self.track_chosen.emit(row))

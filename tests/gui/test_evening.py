@@ -213,6 +213,29 @@ def test_nothing_is_squashed_or_clipped_on_a_small_screen(window: MainWindow, qt
     right = drag.mapTo(window, drag.rect().topRight()).x()
     assert right <= window.width()
     assert window.pane.height() >= 200  # the roll keeps room to edit
+    # the roll's info line shows whole (the Rec controls no longer share its row), and every Rec control
+    # gets its full width, inside the pane
+    window.session.show_clip(make_clip(4, seed=1), "generated band clip 3")
+    QApplication.processEvents()
+    info = window.pane.info
+    assert info.text() == "generated band clip 3: 4 bar(s), 3 track(s), 96 notes"
+    assert info.shown() == info.text(), f"the info line is cut to {info.shown()!r}"
+    rec = window.pane.record
+    for w in (
+        rec.rec_button,
+        rec.input_box,
+        rec.bars,
+        rec.count_in,
+        rec.metronome,
+        rec.overdub,
+        rec.use_button,
+    ):
+        assert w.isVisible() and w.width() >= w.minimumSizeHint().width(), w
+        assert w.mapTo(window.pane, w.rect().topRight()).x() <= window.pane.width()
+    # a name too long for the line ends in "…" and says the whole of it in its tooltip
+    window.session.show_clip(make_clip(1), "x" * 300)
+    QApplication.processEvents()
+    assert info.shown().endswith("…") and info.toolTip() == info.text() and info.text().startswith("x" * 300)
 
 
 def test_training_folder_and_time_limit_are_remembered(
