@@ -4,6 +4,7 @@ quantize with strength) and the track list (gui.pianoroll.tracks) around it."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt, Signal
@@ -21,9 +22,10 @@ from PySide6.QtWidgets import (
 )
 
 from engine.music.edit import GRIDS
-from engine.music.pattern import Pattern
+from engine.music.pattern import Pattern, Role
 from gui.document import ClipDocument
-from gui.pianoroll.tracks import TrackList
+from gui.pianoroll.commands import SetPatternCommand
+from gui.pianoroll.tracks import TrackList, program_name
 from gui.pianoroll.view import PianoRollView
 from gui.pianoroll.viewmodel import KEYS_W, RULER_H, VEL_H
 from gui.record import RecordBar
@@ -143,6 +145,7 @@ class PianoRollPane(QWidget):
         )
         self.tracks.mix_changed.connect(self._mix)
         self.tracks.track_chosen.connect(lambda i: setattr(self.view, "active_track", i))
+        self.tracks.program_chosen.connect(self.set_program)
         self.view.selection_changed.connect(lambda _n: self._show_selection())
         doc.changed.connect(self._show_tracks)
         self._show_tracks(doc.pattern)
@@ -178,9 +181,26 @@ class PianoRollPane(QWidget):
         """What plays of `pattern`: the tracks not muted (or the soloed ones)."""
         return self.tracks.audible(pattern)
 
+    def set_program(self, track: int, program: int) -> None:
+        """Give `track` the General MIDI `program` 0..127 (one undo step). A Bass-family program makes it
+        the bass part (Role.BASS: it keeps to the Bass lane and channel); leaving that family makes a
+        bass part a lead."""
+        doc = self.view.doc
+        tracks = list(doc.pattern.tracks)
+        t = tracks[track]
+        role = t.role
+        if 32 <= program <= 39:
+            role = Role.BASS
+        elif role == Role.BASS:
+            role = Role.LEAD
+        tracks[track] = dataclasses.replace(t, program=program, role=role)
+        name = program_name(program)
+        doc.undo_stack.push(SetPatternCommand(doc, doc.pattern.with_tracks(tracks), f"instrument {name}"))
+
     def _show_tracks(self, pattern: Pattern) -> None:
         self.tracks.show_pattern(pattern)
-        self.tracks.setVisible(len(pattern.tracks) > 1)
+        # several tracks, or one pitched track (its instrument can be picked); a lone drum track needs none
+        self.tracks.setVisible(len(pattern.tracks) > 1 or any(not t.is_drum for t in pattern.tracks))
         self.view.model.dimmed = self.tracks.silent(len(pattern.tracks))
         self._show_selection()
 

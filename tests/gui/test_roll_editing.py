@@ -252,3 +252,28 @@ def test_copied_notes_paste_into_the_clip_of_another_session(window: MainWindow,
     pattern = window.session.doc.pattern
     assert any(t.is_drum for t in pattern.tracks)  # a drum track was added for the hits
     assert sum(len(t.notes) for t in pattern.tracks if t.is_drum) == len(drums)
+
+
+def test_a_recorded_line_becomes_the_bass_by_its_program(window: MainWindow) -> None:
+    """A one-track take shows its track list; picking Electric Bass (finger) in the Program menu is one
+    undo step, makes it the bass part, and keeping it puts it in the Bass lane."""
+    take = tune()
+    window.session.show_clip(take, "recorded take")
+    tracks = window.pane.tracks
+    assert tracks.isVisible() and tracks.item(0, 2).text() == "Acoustic Grand Piano"
+    menu = tracks.program_menu(0)
+    bass = next(a for a in menu.actions() if a.text() == "Bass").menu()
+    next(a for a in bass.actions() if a.text() == "34 Electric Bass (finger)").trigger()
+    track = window.session.doc.pattern.tracks[0]
+    assert track.program == 33 and track.role.value == "bass" and track.notes == take.tracks[0].notes
+    assert tracks.item(0, 2).text() == "Electric Bass (finger)"
+    window.generate.keep_selected()
+    arr = window.arrangement.arrangement
+    assert arr.lanes[arr.lane_index("Bass")].names() == ["recorded take"]
+    window.session.doc.undo_stack.undo()  # the keep
+    window.session.doc.undo_stack.undo()  # the program
+    assert window.session.doc.pattern.tracks[0].program == take.tracks[0].program
+    window.session.show_clip(read_clip(PLAYED).slice(0, 32), "beat")  # a lone drum track: no list
+    assert not tracks.isVisible()
+    drums = tracks.program_menu(0)
+    assert [a.isEnabled() for a in drums.actions()] == [False]
