@@ -423,6 +423,13 @@ class MainWindow(QMainWindow):
         self.arrangement_from = self.arrangement.start_bar()  # the lanes' playhead counts from here
         self.session.show_clip(joined, ARRANGEMENT_CLIP)
         self.player.stop()
+        view = self.arrangement.view
+        where = (
+            f"bars {view.range[0] + 1}-{view.range[1]} in a loop"
+            if view.range is not None
+            else f"from bar {self.arrangement_from + 1}"
+        )
+        self.show_status(f"Playing the arrangement {where}")
         self.play()
 
     def _arrangement_playing(self) -> bool:

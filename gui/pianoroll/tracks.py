@@ -108,6 +108,11 @@ class TrackList(QTableWidget):
             self.muted, self.solo = set(), set()
         self._shape = shape
         self._drums = tuple(t.is_drum for t in pattern.tracks)
+        for row in range(self.rowCount()):  # the old buttons go now, not at Qt's next deferred delete
+            for col in (3, 4):
+                old = self.cellWidget(row, col)
+                if old is not None:
+                    old.hide()
         self.setRowCount(len(pattern.tracks))
         for i, t in enumerate(pattern.tracks):
             swatch = QTableWidgetItem()
