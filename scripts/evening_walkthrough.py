@@ -30,6 +30,7 @@ import time
 import wave
 from collections.abc import Callable
 from pathlib import Path
+from typing import cast
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -85,7 +86,7 @@ def start_app(home: Path):  # noqa: ANN201
     from gui.settings import AppSettings, load_settings, open_store, save_settings
     from gui.workers import PoolExecutor
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app = cast(QApplication | None, QApplication.instance()) or QApplication(sys.argv[:1])
     app.setApplicationName("Bandmate")
     app.setStyle("Fusion")
     store = open_store(str(home / "settings.ini"))
@@ -231,7 +232,7 @@ def first_run(home: Path, shots: Path, session_file: Path) -> None:
         answers["file"] = str(session_file.with_suffix(""))
         return answers["file"], ""
 
-    QMessageBox.question = staticmethod(save_answer)  # type: ignore[method-assign]
+    QMessageBox.question = staticmethod(save_answer)  # type: ignore[method-assign,assignment]
     QFileDialog.getSaveFileName = staticmethod(save_file)  # type: ignore[method-assign]
     menus = [a.menu() for a in window.menuBar().actions() if a.menu() is not None]
     quit_action = next(a for m in menus for a in m.actions() if a.shortcut().toString() == "Ctrl+Q")

@@ -81,8 +81,9 @@ class TrackList(QTableWidget):
         self._drums: tuple[bool, ...] = ()
 
     def _cell_double_clicked(self, row: int, col: int) -> None:
-        if col == 2:
-            rect = self.visualItemRect(self.item(row, 2))
+        item = self.item(row, 2)
+        if col == 2 and item is not None:
+            rect = self.visualItemRect(item)
             self.program_menu(row).popup(self.viewport().mapToGlobal(rect.bottomLeft()))
 
     def program_menu(self, track: int) -> QMenu:
