@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: MIT
-"""`python main.py session FILE [--midi OUT.mid] [--wav OUT.wav] [--stems] [--tail S] [--bpm BPM]`:
-what a saved session (.bandmate) holds, and its arrangement exported at the session's tempo, as the app's
-Export does (MIDI with that tempo event; a WAV of exactly its bars plus --tail; one WAV per track with
+"""`python main.py session FILE [--midi OUT.mid] [--wav OUT.wav] [--stems] [--tail S] [--bpm BPM]
+[--bars A-B]`: what a saved session (.bandmate) holds, and its arrangement (or bars A..B of it) exported at
+the session's tempo, as the app's Export does (the lanes that sound: soloed, else unmuted; trimmed clips
+as trimmed; MIDI with that tempo event; a WAV of exactly its bars plus --tail; one WAV per track with
 --stems). Open it in the app with `python main.py --session FILE`."""
 
 from __future__ import annotations
@@ -21,11 +22,26 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--stems", action="store_true", help="with --wav: one WAV per track beside it")
     p.add_argument("--tail", type=float, default=0.0, help="seconds of ring-out after the last bar (WAV)")
     p.add_argument("--bpm", type=float, default=None, help="another tempo than the session's")
+    p.add_argument("--bars", default=None, metavar="A-B", help="export only bars A..B (1-based, inclusive)")
     p.add_argument("--soundfont", default=None)
+
+
+def _bar_range(text: str) -> tuple[int, int]:
+    """ "3-6" -> bars [2, 6) (0-based, end exclusive); ValueError with a one-line message otherwise."""
+    a, sep, b = text.partition("-")
+    try:
+        first, last = int(a), int(b if sep else a)
+    except ValueError:
+        raise ValueError(f"--bars {text!r}: give bars as A-B, e.g. 3-6") from None
+    if not 1 <= first <= last:
+        raise ValueError(f"--bars {text!r}: bars count from 1 and A must not exceed B")
+    return first - 1, last
 
 
 def run(args: argparse.Namespace) -> int:
     from engine.midi.files import write_midi
+    from engine.music.arrangement import ArrangementError
+    from engine.music.pattern import Pattern
     from engine.music.sessionfile import SessionError, arrangement_pattern, load_session
 
     try:
@@ -35,7 +51,8 @@ def run(args: argparse.Namespace) -> int:
         return 2
     arr = data.arrangement
     lanes = ", ".join(
-        f"{lane.name or 'lane'} ({len(lane.placements)}{', muted' if lane.muted else ''})"
+        f"{lane.name or 'lane'} ({len(lane.placements)}{', muted' if lane.muted else ''}"
+        f"{', solo' if lane.solo else ''})"
         for lane in arr.lanes
     )
     print(f"{Path(args.file).name}: model {data.model or '-'}, {data.tempo:g} BPM")
@@ -45,7 +62,15 @@ def run(args: argparse.Namespace) -> int:
     print(f"  candidates: {len(data.candidates)}; clip on the roll: {data.clip.name if data.clip else '-'}")
     if not (args.midi or args.wav):
         return 0
-    song = arrangement_pattern(data)
+    song: Pattern | None
+    if args.bars:
+        try:
+            song = data.arrangement.render(*_bar_range(args.bars), tempo=data.tempo)
+        except (ValueError, ArrangementError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+    else:
+        song = arrangement_pattern(data)
     if song is None:
         print("error: the arrangement is empty (or every lane is muted): nothing to export", file=sys.stderr)
         return 2

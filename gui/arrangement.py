@@ -116,6 +116,10 @@ class ArrangementStrip(QWidget):
         v.move_requested.connect(self.move_clip)
         v.remove_requested.connect(self.remove)
         v.mute_requested.connect(self.set_muted)
+        v.solo_requested.connect(self.set_solo)
+        v.lane_move_requested.connect(self.move_lane)
+        v.lane_remove_requested.connect(self.remove_lane)
+        v.trim_requested.connect(self.trim)
         v.rename_requested.connect(self._rename)
         v.clip_opened.connect(lambda lane, i: self.clip_opened.emit(*self._clip(lane, i)))
         v.cursor_changed.connect(self._summarise)
@@ -186,6 +190,38 @@ class ArrangementStrip(QWidget):
         name = self.arrangement.lanes[lane].name
         self.edit(self.arrangement.set_muted(lane, muted), f"{'mute' if muted else 'unmute'} {name}")
 
+    def set_solo(self, lane: int, solo: bool) -> None:
+        name = self.arrangement.lanes[lane].name
+        self.edit(self.arrangement.set_solo(lane, solo), f"{'solo' if solo else 'unsolo'} {name}")
+
+    def move_lane(self, lane: int, to: int) -> None:
+        """Move lane `lane` to position `to` (top = 0), one undo step; the selection moves with it."""
+        if not 0 <= to < len(self.arrangement.lanes) or to == lane:
+            return
+        name = self.arrangement.lanes[lane].name
+        selected = self.view.selected
+        self.edit(self.arrangement.move_lane(lane, to), f"move lane {name}")
+        self.view.selected = (to, selected[1]) if selected is not None and selected[0] == lane else None
+        self.view.update()
+
+    def remove_lane(self, lane: int) -> None:
+        """Remove an empty lane (one undo step); a lane with clips says why it stays."""
+        target = self.arrangement.lanes[lane]
+        if target.placements:
+            self._say(f"Lane {target.name} holds clips: remove or move them first")
+            return
+        self.edit(self.arrangement.remove_lane(lane), f"remove lane {target.name}")
+
+    def trim(self, lane: int, index: int, start_bar: int, end_bar: int) -> None:
+        """Show only bars [start_bar, end_bar) of a placed clip (its edges dragged), one undo step."""
+        p = self.arrangement.placement(lane, index)
+        try:
+            after = self.arrangement.trim(lane, index, start_bar, end_bar)
+        except ArrangementError as e:
+            self._say(f"Cannot trim {p.name}: {e}")
+            return
+        self.edit(after, f"trim {p.name} to bars {start_bar + 1}-{end_bar}")
+
     def _add_lane(self) -> None:
         self.edit(self.arrangement.add_lane(f"Lane {len(self.arrangement.lanes) + 1}"), "add lane")
 
@@ -215,8 +251,8 @@ class ArrangementStrip(QWidget):
         Raises ArrangementError saying why there is nothing."""
         arr, view = self.arrangement, self.view
         if view.range is not None:
-            return arr.render(*view.range)
-        start = view.cursor_bar if from_cursor else 0
+            return arr.render(*view.range)  # the lanes that sound (solo, mute) over the range
+        start = self.start_bar(from_cursor)
         if not arr.is_empty() and start >= arr.bars:
             raise ArrangementError(f"the arrangement ends at bar {arr.bars}: play from an earlier bar")
         return arr.render(start)
@@ -226,6 +262,11 @@ class ArrangementStrip(QWidget):
         return p.clip, p.name
 
     # --- play and export ---------------------------------------------------------------------------
+    def start_bar(self, from_cursor: bool = True) -> int:
+        """The bar (0-based) `rendered` starts at: the range's first bar, else the play-from bar."""
+        view = self.view
+        return view.range[0] if view.range is not None else (view.cursor_bar if from_cursor else 0)
+
     def play(self) -> None:
         try:
             self.play_requested.emit(self.rendered(from_cursor=True))
@@ -259,6 +300,9 @@ class ArrangementStrip(QWidget):
             if view.range is not None
             else f"play from bar {view.cursor_bar + 1}"
         )
+        soloed = [lane.name for lane in arr.lanes if lane.solo]
+        muted = [lane.name for lane in arr.lanes if lane.muted and not soloed]
+        mix = f"; solo {', '.join(soloed)}" if soloed else (f"; muted {', '.join(muted)}" if muted else "")
         self.summary.setText(
-            f"Arrangement: {arr.clip_count} clip(s) in {len(arr.lanes)} lanes, {arr.bars} bars; {where}"
+            f"Arrangement: {arr.clip_count} clip(s) in {len(arr.lanes)} lanes, {arr.bars} bars; {where}{mix}"
         )

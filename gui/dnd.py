@@ -3,8 +3,10 @@
 
 DAWs (Ableton, Bitwig, Reaper, Logic) accept a dropped file URL; the MIME data also carries the raw
 bytes as "audio/midi" for apps that read data instead of files. A drag needs the file before the drop
-(the URL must point at something), so `DragOut` writes it when the drag starts and deletes it again when
-the drag is cancelled: only a drop leaves a file. The file carries the transport's tempo (`DragOut.tempo`).
+(the URL must point at something), so every drag-out (`DragOut`, the clip lists' `ClipList.startDrag`)
+writes it when the drag starts and `run_drag` deletes it again when the drag is cancelled or ends inside
+Bandmate (a lane, the blend pad: they read the file at the drop and keep the clip): only a drop on
+another app leaves a file. The file carries the transport's tempo (`DragOut.tempo`).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QMimeData, QPoint, Qt, QUrl
-from PySide6.QtGui import QDrag, QMouseEvent
+from PySide6.QtGui import QDrag, QMouseEvent, QPixmap
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
 from engine.midi.files import write_midi
@@ -47,6 +49,37 @@ def clip_mime(clips: Sequence[Pattern], folder: str | Path, name: str) -> QMimeD
     data.setUrls([QUrl.fromLocalFile(str(path))])
     data.setData(MIDI_MIME, QByteArray(path.read_bytes()))
     return data
+
+
+def written_paths(data: QMimeData) -> list[Path]:
+    """The local files a drag's MIME data points at (the .mid files a drag-out wrote)."""
+    return [Path(u.toLocalFile()) for u in data.urls() if u.isLocalFile()]
+
+
+def tidy_after_drag(paths: Sequence[Path], action: Qt.DropAction, inside: bool) -> None:
+    """After a drag-out: a cancelled one (no drop: IgnoreAction) or one dropped inside Bandmate (`inside`:
+    the drop read the file at once) removes the files it wrote; a drop on another app keeps them."""
+    if action == Qt.DropAction.IgnoreAction or inside:
+        for path in paths:
+            path.unlink(missing_ok=True)
+
+
+def run_drag(
+    source: QWidget,
+    data: QMimeData,
+    actions: Qt.DropAction = Qt.DropAction.CopyAction,
+    pixmap: QPixmap | None = None,
+) -> Qt.DropAction:
+    """Drag `data` (written by `clip_mime`) out of `source` until it is dropped or cancelled, then tidy
+    up its files (`tidy_after_drag`); returns the drop action (IgnoreAction when cancelled)."""
+    drag = QDrag(source)
+    drag.setMimeData(data)
+    if pixmap is not None:
+        drag.setPixmap(pixmap)
+    paths = written_paths(data)
+    action = drag.exec(actions, Qt.DropAction.CopyAction)
+    tidy_after_drag(paths, action, inside=drag.target() is not None)  # target(): a widget of this app
+    return action
 
 
 class DragOut(QLabel):
@@ -82,10 +115,10 @@ class DragOut(QLabel):
         self.last_path = Path(data.urls()[0].toLocalFile())
         return data
 
-    def finish(self, action: Qt.DropAction) -> None:
-        """After the drag: a cancelled one (no drop) removes the file it wrote."""
-        if action == Qt.DropAction.IgnoreAction and self.last_path is not None:
-            self.last_path.unlink(missing_ok=True)
+    def finish(self, action: Qt.DropAction, inside: bool = False) -> None:
+        """After the drag: a cancelled one (no drop), or one dropped inside Bandmate, removes the file."""
+        if self.last_path is not None:
+            tidy_after_drag([self.last_path], action, inside)
         self.last_path = None
 
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt override
@@ -97,6 +130,5 @@ class DragOut(QLabel):
         self._press = None
         data = self.mime()
         if data is not None:
-            drag = QDrag(self)
-            drag.setMimeData(data)
-            self.finish(drag.exec(Qt.DropAction.CopyAction))
+            run_drag(self, data)
+            self.last_path = None

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.music.pattern import Pattern
+from engine.music.pattern import STEPS_PER_BAR, Pattern
 from engine.registry import ModelNotFoundError, rename_model, user_models_dir
 from gui.arrangement import ArrangementStrip
 from gui.dnd import DragOut
@@ -49,6 +49,7 @@ from gui.transport import TransportBar
 from gui.widgets.xypad import midi_paths
 from synth.null_out import NullOutput
 
+ARRANGEMENT_CLIP = "arrangement"  # the piano roll's name for the arrangement while it plays
 CORNER_NAMES = ("1", "2", "3", "4")  # blend corners by number: letters are the morph's A and B
 CANDIDATE_TARGETS = {
     "A": "Use as morph A",
@@ -81,6 +82,7 @@ class MainWindow(QMainWindow):
     ) -> None:
         super().__init__(parent)
         self.session, self.player, self.output, self.store = session, player, output, store
+        self.arrangement_from = 0  # the bar the arrangement last started playing from
         self.setWindowTitle("Bandmate[*]")  # "[*]": "*" while there is unsaved work
         self.resize(1280, 760)  # fits a 1280x800 screen with its panel; 1280x720 works too
         self.setAcceptDrops(True)
@@ -222,6 +224,7 @@ class MainWindow(QMainWindow):
         self.morph.audition.connect(lambda *_: self.play())
         self.morph.keep.connect(self.arrangement.add)
         self.arrangement.play_requested.connect(self._play_arrangement)
+        self.arrangement.changed.connect(self._arrangement_edited)
         self.arrangement.export_requested.connect(self.files.export)
         self.arrangement.clip_opened.connect(self.session.show_clip)
         self.arrangement.status.connect(self.show_status)
@@ -417,13 +420,42 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(delay_ms, self.play)
 
     def _play_arrangement(self, joined: Pattern) -> None:
-        self.session.show_clip(joined, "arrangement")
+        self.arrangement_from = self.arrangement.start_bar()  # the lanes' playhead counts from here
+        self.session.show_clip(joined, ARRANGEMENT_CLIP)
         self.player.stop()
+        view = self.arrangement.view
+        where = (
+            f"bars {view.range[0] + 1}-{view.range[1]} in a loop"
+            if view.range is not None
+            else f"from bar {self.arrangement_from + 1}"
+        )
+        self.show_status(f"Playing the arrangement {where}")
         self.play()
+
+    def _arrangement_playing(self) -> bool:
+        return self.player.playing and self.session.doc.name == ARRANGEMENT_CLIP
+
+    def _arrangement_edited(self) -> None:
+        """While the arrangement plays, an edit (mute, solo, trim, move) is heard at once: the player gets
+        the new mix and carries on from where it is."""
+        if not self._arrangement_playing():
+            return
+        from engine.music.arrangement import ArrangementError
+
+        try:
+            mix = self.arrangement.rendered(from_cursor=True)
+        except ArrangementError:
+            self.player.stop()
+            return
+        self.session.show_clip(mix, ARRANGEMENT_CLIP, undoable=False)  # the edit itself is the undo step
 
     def _playhead(self, step: float) -> None:
         self.roll.set_playhead(step if self.player.playing else None)
         self.transport.set_position(step)
+        lanes = self.arrangement.view
+        lanes.set_playhead(
+            self.arrangement_from + step / STEPS_PER_BAR if self._arrangement_playing() else None
+        )
 
     def _loop_changed(self, loop: bool) -> None:
         self.player.set_loop(loop)

@@ -14,7 +14,7 @@ from typing import Any
 from engine.music.clipdict import pattern_from_dict, pattern_to_dict
 from engine.music.pattern import STEPS_PER_BAR, Pattern, Role, Track
 
-ARRANGEMENT_FORMAT = 1
+ARRANGEMENT_FORMAT = 2  # 2: trimmed clips (offset_bar, length_bars) and soloed lanes
 DEFAULT_LANES = ("Drums", "Bass", "Lead", "Band")
 
 
@@ -28,22 +28,52 @@ class Placement:
 
     Attributes:
         clip: the clip (its own tempo is ignored: the arrangement plays at one tempo).
-        start_bar: the bar (0-based, 4/4 bars of 16 steps) where the clip starts.
+        start_bar: the bar (0-based, 4/4 bars of 16 steps) where the placement starts.
         name: what the lane shows.
+        offset_bar: bars cut off the clip's start (a trimmed left edge); 0 plays it from its top.
+        length_bars: bars played from `offset_bar` on (a trimmed right edge); None plays to the clip's end.
+    A trim hides bars, it never changes the clip: dragging an edge back shows them again.
     """
 
     clip: Pattern
     start_bar: int
     name: str = ""
+    offset_bar: int = 0
+    length_bars: int | None = None
 
     def __post_init__(self) -> None:
         if self.start_bar < 0:
             raise ArrangementError(f"a clip cannot start before bar 1 (start bar {self.start_bar})")
+        if not 0 <= self.offset_bar < self.clip_bars:
+            raise ArrangementError(
+                f"{self.name!r} has {self.clip_bars} bar(s): cannot start at its bar {self.offset_bar + 1}"
+            )
+        if self.length_bars is not None and not 1 <= self.length_bars <= self.clip_bars - self.offset_bar:
+            raise ArrangementError(
+                f"{self.name!r} has {self.clip_bars - self.offset_bar} bar(s) from its bar "
+                f"{self.offset_bar + 1}: cannot play {self.length_bars}"
+            )
+
+    @property
+    def clip_bars(self) -> int:
+        """Bars the whole clip lasts (a partial last bar counts)."""
+        return max(1, -(-self.clip.steps // STEPS_PER_BAR))
 
     @property
     def bars(self) -> int:
-        """Bars the clip lasts (a partial last bar counts)."""
-        return max(1, -(-self.clip.steps // STEPS_PER_BAR))
+        """Bars the placement lasts: the clip's bars less its trims."""
+        return self.length_bars if self.length_bars is not None else self.clip_bars - self.offset_bar
+
+    @property
+    def trimmed(self) -> bool:
+        return self.offset_bar > 0 or self.bars < self.clip_bars
+
+    def audible(self) -> Pattern:
+        """The part of the clip that plays: bars [offset_bar, offset_bar + bars) of it, starting at step 0."""
+        if not self.trimmed:
+            return self.clip
+        start = self.offset_bar * STEPS_PER_BAR
+        return self.clip.slice(start, min(self.clip.steps, start + self.bars * STEPS_PER_BAR))
 
     @property
     def end_bar(self) -> int:
@@ -53,11 +83,13 @@ class Placement:
 
 @dataclass(frozen=True, slots=True)
 class Lane:
-    """A named lane of placements that never overlap, sorted by start bar; a muted lane is not rendered."""
+    """A named lane of placements that never overlap, sorted by start bar. A muted lane is not rendered;
+    when any lane is soloed only the soloed lanes are (solo wins over mute, as in a DAW mixer)."""
 
     name: str
     placements: tuple[Placement, ...] = ()
     muted: bool = False
+    solo: bool = False
 
     def __post_init__(self) -> None:
         ordered = tuple(sorted(self.placements, key=lambda p: p.start_bar))
@@ -103,6 +135,11 @@ class Arrangement:
 
     def is_empty(self) -> bool:
         return self.clip_count == 0
+
+    def audible_lanes(self) -> list[int]:
+        """Indices of the lanes that sound: the soloed ones when any lane is soloed, else the unmuted ones."""
+        soloed = [i for i, lane in enumerate(self.lanes) if lane.solo]
+        return soloed if soloed else [i for i, lane in enumerate(self.lanes) if not lane.muted]
 
     def placement(self, lane: int, index: int) -> Placement:
         """The placement; ArrangementError for a bad address."""
@@ -171,12 +208,36 @@ class Arrangement:
     def set_muted(self, lane: int, muted: bool) -> Arrangement:
         return self._with(lane, dataclasses.replace(self._lane(lane), muted=muted))
 
+    def set_solo(self, lane: int, solo: bool) -> Arrangement:
+        return self._with(lane, dataclasses.replace(self._lane(lane), solo=solo))
+
+    def trim(self, lane: int, index: int, start_bar: int, end_bar: int) -> Arrangement:
+        """The placement trimmed (or un-trimmed) to bars [start_bar, end_bar) of the arrangement, as when
+        its left or right edge is dragged: the clip stays where it is in time, only the bars shown change.
+        Raises ArrangementError when the range reaches past the clip's own bars or onto a neighbour."""
+        p = self.placement(lane, index)
+        clip_start = p.start_bar - p.offset_bar  # where the clip's bar 1 sits
+        offset, length = start_bar - clip_start, end_bar - start_bar
+        if offset < 0 or length < 1 or offset + length > p.clip_bars:
+            raise ArrangementError(
+                f"{p.name!r} covers bars {clip_start + 1}..{clip_start + p.clip_bars}: "
+                f"cannot show bars {start_bar + 1}..{end_bar}"
+            )
+        full = offset + length == p.clip_bars
+        new = dataclasses.replace(
+            p, start_bar=start_bar, offset_bar=offset, length_bars=None if full else length
+        )
+        old = self.lanes[lane]
+        kept = old.placements[:index] + (new,) + old.placements[index + 1 :]
+        return self._with(lane, dataclasses.replace(old, placements=kept))  # Lane checks for overlaps
+
     def _with(self, lane: int, new: Lane) -> Arrangement:
         return Arrangement(self.lanes[:lane] + (new,) + self.lanes[lane + 1 :])
 
     # --- rendering -------------------------------------------------------------------------------
     def render(self, start_bar: int = 0, end_bar: int | None = None, tempo: float | None = None) -> Pattern:
-        """The unmuted lanes mixed into one clip over bars [start_bar, end_bar) (default: all of it).
+        """The audible lanes (`audible_lanes`: soloed, else unmuted) mixed into one clip over bars
+        [start_bar, end_bar) (default: all of it); trimmed clips play only their shown bars.
 
         Each lane's parts become tracks named "lane: part"; tracks of one lane with the same role,
         program and drum flag are merged. `tempo` (BPM) defaults to the first clip's.
@@ -191,12 +252,13 @@ class Arrangement:
             first = min((p for lane in self.lanes for p in lane.placements), key=lambda p: p.start_bar)
             tempo = first.clip.tempo
         tracks: dict[tuple[int, Role, int, bool], Track] = {}
+        audible = set(self.audible_lanes())
         for li, lane in enumerate(self.lanes):
-            if lane.muted:
+            if li not in audible:
                 continue
             for p in lane.placements:
                 shift = p.start_bar * STEPS_PER_BAR
-                for t in p.clip.tracks:
+                for t in p.audible().tracks:
                     key = (li, t.role, t.program, t.is_drum)
                     notes = tuple(n.shifted(shift) for n in t.notes)
                     base = tracks.get(key)
@@ -208,23 +270,23 @@ class Arrangement:
         whole = Pattern(tuple(tracks.values()), max(end_bar, self.bars) * STEPS_PER_BAR, tempo)
         part = whole.slice(start_bar * STEPS_PER_BAR, end_bar * STEPS_PER_BAR)
         if not part.note_count:
-            raise ArrangementError(f"bars {start_bar + 1}..{end_bar} hold no notes")
+            why = "" if audible else " (every lane is muted)"
+            raise ArrangementError(f"bars {start_bar + 1}..{end_bar} hold no notes{why}")
         return part
 
     # --- plain data --------------------------------------------------------------------------------
     def to_dict(self, clip_to: Callable[[Pattern], Any] = pattern_to_dict) -> dict[str, Any]:
-        """`{"format": 1, "lanes": [{"name", "muted", "clips": [{"name", "start_bar", "clip"}]}]}`;
-        `clip_to` turns a clip into data (default: the whole clip, `pattern_to_dict`)."""
+        """`{"format": 2, "lanes": [{"name", "muted", "solo", "clips": [{"name", "start_bar", "clip",
+        "offset_bar"?, "length_bars"?}]}]}` (the trim keys only on trimmed clips); `clip_to` turns a clip
+        into data (default: the whole clip, `pattern_to_dict`)."""
         return {
             "format": ARRANGEMENT_FORMAT,
             "lanes": [
                 {
                     "name": lane.name,
                     "muted": lane.muted,
-                    "clips": [
-                        {"name": p.name, "start_bar": p.start_bar, "clip": clip_to(p.clip)}
-                        for p in lane.placements
-                    ],
+                    "solo": lane.solo,
+                    "clips": [_placement_dict(p, clip_to) for p in lane.placements],
                 }
                 for lane in self.lanes
             ],
@@ -243,16 +305,32 @@ class Arrangement:
                     Lane(
                         str(lane["name"]),
                         tuple(
-                            Placement(clip_from(c["clip"]), int(c["start_bar"]), str(c["name"]))
+                            Placement(
+                                clip_from(c["clip"]),
+                                int(c["start_bar"]),
+                                str(c["name"]),
+                                int(c.get("offset_bar", 0)),
+                                None if c.get("length_bars") is None else int(c["length_bars"]),
+                            )
                             for c in lane["clips"]
                         ),
                         bool(lane.get("muted", False)),
+                        bool(lane.get("solo", False)),
                     )
                     for lane in data["lanes"]
                 )
             )
         except (KeyError, TypeError) as e:
             raise ArrangementError(f"arrangement data is damaged ({type(e).__name__}: {e})") from None
+
+
+def _placement_dict(p: Placement, clip_to: Callable[[Pattern], Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {"name": p.name, "start_bar": p.start_bar, "clip": clip_to(p.clip)}
+    if p.offset_bar:
+        out["offset_bar"] = p.offset_bar
+    if p.length_bars is not None:
+        out["length_bars"] = p.length_bars
+    return out
 
 
 def _insert(lane: Lane, new: Placement) -> Lane:

@@ -88,8 +88,9 @@ class SessionData:
 
 
 def arrangement_pattern(data: SessionData) -> Pattern | None:
-    """The arrangement as one clip at the session's tempo (`Arrangement.render`: the unmuted lanes mixed,
-    each clip at its start bar of 16 steps); None when it is empty or every lane with clips is muted."""
+    """The arrangement as one clip at the session's tempo (`Arrangement.render`: the lanes that sound mixed
+    (soloed, else unmuted), each clip at its start bar of 16 steps, trimmed clips as trimmed); None when it
+    is empty or nothing audible holds notes."""
     try:
         return data.arrangement.render(tempo=data.tempo)
     except ArrangementError:

@@ -4,9 +4,11 @@ quantize with strength) and the track list (gui.pianoroll.tracks) around it."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QGridLayout,
@@ -20,12 +22,44 @@ from PySide6.QtWidgets import (
 )
 
 from engine.music.edit import GRIDS
-from engine.music.pattern import Pattern
+from engine.music.pattern import Pattern, Role
 from gui.document import ClipDocument
-from gui.pianoroll.tracks import TrackList
+from gui.pianoroll.commands import SetPatternCommand
+from gui.pianoroll.tracks import TrackList, program_name
 from gui.pianoroll.view import PianoRollView
 from gui.pianoroll.viewmodel import KEYS_W, RULER_H, VEL_H
 from gui.record import RecordBar
+
+
+class ElidedLabel(QLabel):
+    """A one-line label that shows as much of its text as fits, ending in "…", with the whole text as its
+    tooltip; `text()` is the whole text."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._full = ""
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setMinimumWidth(60)
+
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt override
+        self._full = text
+        self.setToolTip(text)
+        self._elide()
+
+    def text(self) -> str:
+        return self._full
+
+    def shown(self) -> str:
+        """What the label shows now (elided to its width)."""
+        return super().text()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        width = max(0, self.contentsRect().width())
+        super().setText(self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight, width))
 
 
 class PianoRollPane(QWidget):
@@ -70,18 +104,20 @@ class PianoRollPane(QWidget):
             if label:
                 edit_bar.addWidget(QLabel(label))
             edit_bar.addWidget(widget)
-        edit_bar.addStretch(1)
+        # the info line shares the editing bar (the Rec bar below needs the whole width at 1280 px); a long
+        # name is elided with "…" and the whole line is its tooltip
+        self.info = ElidedLabel()
+        self.info.setStyleSheet("color: #7d848d;")
+        edit_bar.addSpacing(8)
+        edit_bar.addWidget(self.info, 1)
         self.record = RecordBar(doc)
         self.edit_bar = edit_bar
         self.hbar = QScrollBar(Qt.Orientation.Horizontal)
         self.vbar = QScrollBar(Qt.Orientation.Vertical)
-        self.info = QLabel()
-        self.info.setStyleSheet("color: #7d848d;")
         tools = QHBoxLayout()
         tools.setContentsMargins(4, 0, 4, 0)
-        self.info.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # long names elide
-        tools.addWidget(self.info, 1)
         tools.addWidget(self.record)
+        tools.addStretch(1)
         for text, tip, slot in (
             ("−", "Zoom out (Ctrl+wheel)", lambda: self.view.model.zoom_x(0.8)),
             ("+", "Zoom in (Ctrl+wheel)", lambda: self.view.model.zoom_x(1.25)),
@@ -109,6 +145,7 @@ class PianoRollPane(QWidget):
         )
         self.tracks.mix_changed.connect(self._mix)
         self.tracks.track_chosen.connect(lambda i: setattr(self.view, "active_track", i))
+        self.tracks.program_chosen.connect(self.set_program)
         self.view.selection_changed.connect(lambda _n: self._show_selection())
         doc.changed.connect(self._show_tracks)
         self._show_tracks(doc.pattern)
@@ -144,9 +181,26 @@ class PianoRollPane(QWidget):
         """What plays of `pattern`: the tracks not muted (or the soloed ones)."""
         return self.tracks.audible(pattern)
 
+    def set_program(self, track: int, program: int) -> None:
+        """Give `track` the General MIDI `program` 0..127 (one undo step). A Bass-family program makes it
+        the bass part (Role.BASS: it keeps to the Bass lane and channel); leaving that family makes a
+        bass part a lead."""
+        doc = self.view.doc
+        tracks = list(doc.pattern.tracks)
+        t = tracks[track]
+        role = t.role
+        if 32 <= program <= 39:
+            role = Role.BASS
+        elif role == Role.BASS:
+            role = Role.LEAD
+        tracks[track] = dataclasses.replace(t, program=program, role=role)
+        name = program_name(program)
+        doc.undo_stack.push(SetPatternCommand(doc, doc.pattern.with_tracks(tracks), f"instrument {name}"))
+
     def _show_tracks(self, pattern: Pattern) -> None:
         self.tracks.show_pattern(pattern)
-        self.tracks.setVisible(len(pattern.tracks) > 1)
+        # several tracks, or one pitched track (its instrument can be picked); a lone drum track needs none
+        self.tracks.setVisible(len(pattern.tracks) > 1 or any(not t.is_drum for t in pattern.tracks))
         self.view.model.dimmed = self.tracks.silent(len(pattern.tracks))
         self._show_selection()
 

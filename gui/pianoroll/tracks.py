@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: MIT
 """The track list beside the piano roll: each track's colour, name, General MIDI program name, and Mute
 and Solo buttons (what plays follows them: engine.music.edit.audible); clicking a track makes it the one
-new notes go to."""
+new notes go to; double-clicking a pitched track's program offers the 128 General MIDI programs by family
+(a recorded take can become the bass it was played as)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
+    QMenu,
     QTableWidget,
     QTableWidgetItem,
     QToolButton,
@@ -35,16 +37,26 @@ def program_name(program: int, is_drum: bool = False) -> str:
     return str(pretty_midi.program_to_instrument_name(program))
 
 
+@cache
+def program_family(program: int) -> str:
+    """The General MIDI family of `program` 0..127 ("Piano", "Bass", "Strings"…; 16 families of 8)."""
+    import pretty_midi
+
+    return str(pretty_midi.program_to_instrument_class(program))
+
+
 class TrackList(QTableWidget):
     """One row per track of the clip.
 
     Signals:
         mix_changed(): a Mute or Solo button changed (what plays changes).
         track_chosen(int): a track was clicked (new notes go to it).
+        program_chosen(int, int): (track, program 0..127) picked from the Program menu.
     """
 
     mix_changed = Signal()
     track_chosen = Signal(int)
+    program_chosen = Signal(int, int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(0, len(COLUMNS), parent)
@@ -57,12 +69,36 @@ class TrackList(QTableWidget):
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.setWordWrap(False)  # one line a track: a long program name is elided
         header = self.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)  # the track's name shows whole; a
+        # long program name is elided (its tooltip and the name column say which instrument it is)
         self.setMinimumWidth(200)
         self.setMaximumWidth(260)
         self.cellClicked.connect(lambda row, _col: self.track_chosen.emit(row))
+        self.cellDoubleClicked.connect(self._cell_double_clicked)
+        self._drums: tuple[bool, ...] = ()
+
+    def _cell_double_clicked(self, row: int, col: int) -> None:
+        item = self.item(row, 2)
+        if col == 2 and item is not None:
+            rect = self.visualItemRect(item)
+            self.program_menu(row).popup(self.viewport().mapToGlobal(rect.bottomLeft()))
+
+    def program_menu(self, track: int) -> QMenu:
+        """The General MIDI programs in 16 family submenus; picking one emits `program_chosen`. A drum
+        track has no programs to pick (the menu says so)."""
+        menu = QMenu(self)
+        if track < len(self._drums) and self._drums[track]:
+            menu.addAction("Drums play on MIDI channel 10: no program to pick").setEnabled(False)
+            return menu
+        for first in range(0, 128, 8):
+            family = menu.addMenu(program_family(first))
+            for program in range(first, first + 8):
+                action = family.addAction(f"{program + 1} {program_name(program)}")
+                action.triggered.connect(lambda _=False, p=program: self.program_chosen.emit(track, p))
+        return menu
 
     def show_pattern(self, pattern: Pattern) -> None:
         """Rows for the clip's tracks; mute and solo stay while the tracks are the same ones."""
@@ -72,6 +108,12 @@ class TrackList(QTableWidget):
         if len(shape) != len(self._shape):
             self.muted, self.solo = set(), set()
         self._shape = shape
+        self._drums = tuple(t.is_drum for t in pattern.tracks)
+        for row in range(self.rowCount()):  # the old buttons go now, not at Qt's next deferred delete
+            for col in (3, 4):
+                old = self.cellWidget(row, col)
+                if old is not None:
+                    old.hide()
         self.setRowCount(len(pattern.tracks))
         for i, t in enumerate(pattern.tracks):
             swatch = QTableWidgetItem()
@@ -80,7 +122,9 @@ class TrackList(QTableWidget):
             self.setItem(i, 1, QTableWidgetItem(t.name or t.role.value))
             program = QTableWidgetItem(program_name(t.program, t.is_drum))
             program.setToolTip(
-                f"General MIDI program {t.program + 1}" if not t.is_drum else "MIDI channel 10"
+                f"General MIDI program {t.program + 1} (double-click to change)"
+                if not t.is_drum
+                else "MIDI channel 10"
             )
             self.setItem(i, 2, program)
             for col, chosen, text, colour in (

@@ -4,7 +4,8 @@ so playhead frames are cheap) and turns mouse and keys into undoable edits, one 
 Click selects, drag moves (snapped to the grid), drag a note's right edge to change its length,
 double-click adds a note one grid cell long, right-click or Delete removes; drag in the velocity lane sets
 velocity (on a selected note: shifts every selected note). Ctrl+C/X/V/D copy, cut, paste (at the last
-clicked step) and duplicate; Q quantizes. Ctrl+wheel zooms, wheel and Shift+wheel scroll.
+clicked step) and duplicate, through the system clipboard too (gui.pianoroll.clipboard: notes paste
+into another clip, session or window); Q quantizes. Ctrl+wheel zooms, wheel and Shift+wheel scroll.
 """
 
 from __future__ import annotations
@@ -13,12 +14,21 @@ import dataclasses
 from dataclasses import dataclass, field
 
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QKeyEvent, QMouseEvent, QPainter, QPixmap, QResizeEvent, QUndoCommand, QWheelEvent
+from PySide6.QtGui import (
+    QGuiApplication,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPixmap,
+    QResizeEvent,
+    QUndoCommand,
+    QWheelEvent,
+)
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from engine.music.pattern import Note, Pattern
 from gui.document import ClipDocument
-from gui.pianoroll import commands, edits, painter
+from gui.pianoroll import clipboard, commands, edits, painter
 from gui.pianoroll.viewmodel import VEL_H, NoteRef, PianoRollModel
 
 
@@ -241,8 +251,11 @@ class PianoRollView(QWidget):
             self.doc.undo_stack.push(commands.delete_notes(self.doc, self.model.selection))
 
     def copy(self) -> None:
-        self.clipboard = edits.Clip.of(self.model.selection, self.model.grid)
+        """The selected notes onto the clipboard: this view's and the system's (gui.pianoroll.clipboard),
+        so they paste into another clip, session or Bandmate window."""
+        self.clipboard = edits.Clip.of(self.model.selection, self.model.grid, self.model.pattern.tracks)
         if self.clipboard is not None:
+            QGuiApplication.clipboard().setMimeData(clipboard.clip_mime(self.clipboard))
             self.paste_step = min(
                 self.model.pattern.steps - 1,
                 min(r.note.start for r in self.model.selection) + self.clipboard.span,
@@ -253,7 +266,12 @@ class PianoRollView(QWidget):
         self.delete_selection()
 
     def paste(self) -> None:
-        """The clipboard at `paste_step` (the last clicked empty step, or just after what was copied)."""
+        """The clipboard at `paste_step` (the last clicked empty step, or just after what was copied): the
+        system clipboard's notes when it holds some (copied here, in another clip or window), else this
+        view's own copy."""
+        system = clipboard.clip_of_mime(QGuiApplication.clipboard().mimeData())
+        if system is not None:
+            self.clipboard = system
         if self.clipboard is not None:
             self._push(*edits.paste(self.doc, self.clipboard, self.paste_step, self.active_track))
             self.paste_step = min(self.model.pattern.steps - 1, self.paste_step + self.clipboard.span)
@@ -261,7 +279,7 @@ class PianoRollView(QWidget):
     def duplicate(self) -> None:
         """A copy of the selection right after it (its span rounded up to the grid)."""
         sel = self.model.selection
-        clip = edits.Clip.of(sel, self.model.grid)
+        clip = edits.Clip.of(sel, self.model.grid, self.model.pattern.tracks)
         if clip is not None:
             at = min(r.note.start for r in sel) // self.model.grid * self.model.grid + clip.span
             self._push(*edits.paste(self.doc, clip, at, self.active_track, "duplicate"))

@@ -2,7 +2,8 @@
 """Clip thumbnails: a tiny painted piano roll per clip, in lists that can be dragged into a DAW.
 
 `ClipList` shows candidates (icon grid) or the arrangement strip (a horizontal row you can reorder);
-each item keeps its Pattern under `CLIP_ROLE`, and dragging items out gives .mid files (see gui.dnd).
+each item keeps its Pattern under `CLIP_ROLE`, and dragging items out gives .mid files (see gui.dnd); a
+cancelled drag (or one dropped back inside Bandmate) leaves no file behind.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from PySide6.QtGui import QColor, QIcon, QImage, QPainter, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QListView, QListWidget, QListWidgetItem, QWidget
 
 from engine.music.pattern import Pattern
+from gui.dnd import run_drag
 from gui.pianoroll.painter import DRUM_COLOUR, TRACK_COLOURS
 from gui.pianoroll.viewmodel import DRUM_LANES, drum_lane
 
@@ -123,6 +125,17 @@ class ClipList(QListWidget):
     def selected_clips(self) -> list[Pattern]:
         rows = sorted(self.row(it) for it in self.selectedItems())
         return [self.clip(r) for r in rows]
+
+    def startDrag(self, supported: Qt.DropAction) -> None:  # noqa: N802 - Qt override
+        """Drag the selected clips out as one .mid file (gui.dnd.run_drag: the file goes again when the
+        drag is cancelled or lands inside Bandmate); without a `mime_factory`, Qt's own drag."""
+        items = self.selectedItems()
+        if self.mime_factory is None or not items:
+            super().startDrag(supported)
+            return
+        data = self.mimeData(items)
+        first = min(items, key=self.row)
+        run_drag(self, data, supported, first.icon().pixmap(THUMB))
 
     def mimeData(self, items: Sequence[QListWidgetItem]) -> QMimeData:  # noqa: N802 - Qt override
         """Dragging out gives one .mid file of the dragged clips (in list order); inside, a normal move."""

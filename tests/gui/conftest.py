@@ -109,3 +109,15 @@ def use_tiny_model(window, name: str = "drums_2bar", checked: bool = False):  # 
     window.session.use_generator(gen)
     window.generate.checked.setChecked(checked)
     return gen
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _empty_clipboard_at_exit():  # noqa: ANN202 - pytest fixture
+    """Qt's offscreen platform crashes at exit (SIGSEGV) when the clipboard still holds data this process
+    put there (the piano roll's copy does); xcb does not. The clipboard is emptied after the last test."""
+    yield
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    if app is not None:
+        app.clipboard().clear()  # type: ignore[attr-defined]

@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from engine.midi.files import read_midi
+from engine.midi.files import read_clip, read_midi
 from gui.dnd import DragOut
 from gui.mainwindow import CANDIDATE_TARGETS, MainWindow
 from gui.status import app_words
@@ -213,6 +213,29 @@ def test_nothing_is_squashed_or_clipped_on_a_small_screen(window: MainWindow, qt
     right = drag.mapTo(window, drag.rect().topRight()).x()
     assert right <= window.width()
     assert window.pane.height() >= 200  # the roll keeps room to edit
+    # the roll's info line shows whole (the Rec controls no longer share its row), and every Rec control
+    # gets its full width, inside the pane
+    window.session.show_clip(make_clip(4, seed=1), "generated band clip 3")
+    QApplication.processEvents()
+    info = window.pane.info
+    assert info.text() == "generated band clip 3: 4 bar(s), 3 track(s), 96 notes"
+    assert info.shown() == info.text(), f"the info line is cut to {info.shown()!r}"
+    rec = window.pane.record
+    for w in (
+        rec.rec_button,
+        rec.input_box,
+        rec.bars,
+        rec.count_in,
+        rec.metronome,
+        rec.overdub,
+        rec.use_button,
+    ):
+        assert w.isVisible() and w.width() >= w.minimumSizeHint().width(), w
+        assert w.mapTo(window.pane, w.rect().topRight()).x() <= window.pane.width()
+    # a name too long for the line ends in "…" and says the whole of it in its tooltip
+    window.session.show_clip(make_clip(1), "x" * 300)
+    QApplication.processEvents()
+    assert info.shown().endswith("…") and info.toolTip() == info.text() and info.text().startswith("x" * 300)
 
 
 def test_training_folder_and_time_limit_are_remembered(
@@ -285,3 +308,49 @@ def test_generation_notices_are_in_app_words(window: MainWindow) -> None:
         "Key “Auto”: using Bb major, the key of the clip",
         "Only the first 2 bars were used",
     ]
+
+
+def test_dragging_candidates_out_leaves_a_file_only_when_another_app_takes_it(
+    window: MainWindow, tmp_path: Path, monkeypatch
+) -> None:  # noqa: ANN001
+    """The clip lists (candidates, morph steps) drag out like the other handles: a cancelled drag, or one
+    dropped back inside Bandmate, leaves no .mid file behind; a drop on a DAW keeps it."""
+    from PySide6.QtGui import QDrag
+
+    out = tmp_path / "out"
+    candidates = window.generate.candidates
+    for i in range(3):
+        candidates.add_clip(make_clip(2, seed=i), f"cand {i}")
+    candidates.item(1).setSelected(True)
+    drops: list[tuple[Qt.DropAction, object]] = []
+    seen: list[list[Path]] = []
+
+    def exec_(drag: QDrag, *_a) -> Qt.DropAction:  # noqa: ANN002
+        seen.append([Path(u.toLocalFile()) for u in drag.mimeData().urls()])
+        assert all(p.is_file() for p in seen[-1])  # written before the drop, as a DAW needs
+        action, target = drops.pop(0)
+        monkeypatch.setattr(QDrag, "target", lambda _self: target)
+        return action
+
+    monkeypatch.setattr(QDrag, "exec", exec_)
+    drops.append((Qt.DropAction.IgnoreAction, None))  # Esc: cancelled
+    candidates.startDrag(Qt.DropAction.CopyAction)
+    assert seen[-1] and not any(p.exists() for p in seen[-1]) and list(out.glob("*.mid")) == []
+    drops.append((Qt.DropAction.CopyAction, window.arrangement.view))  # dropped on a lane of Bandmate
+    candidates.startDrag(Qt.DropAction.CopyAction)
+    assert list(out.glob("*.mid")) == []
+    drops.append((Qt.DropAction.CopyAction, None))  # dropped on the DAW (another app)
+    candidates.startDrag(Qt.DropAction.CopyAction)
+    kept = list(out.glob("*.mid"))
+    assert kept == seen[-1] and read_clip(kept[0]).note_count == make_clip(2, seed=1).note_count
+    # the morph steps list and the clip handle behave the same
+    window.morph.steps_list.add_clip(make_clip(1, seed=5), "step")
+    window.morph.steps_list.item(0).setSelected(True)
+    drops.append((Qt.DropAction.IgnoreAction, None))
+    window.morph.steps_list.startDrag(Qt.DropAction.CopyAction)
+    window.session.show_clip(make_clip(2), "on the roll")
+    drops.append((Qt.DropAction.CopyAction, window.blender.pad))
+    from gui.dnd import run_drag
+
+    run_drag(window.drag_clip, window.drag_clip.mime())
+    assert list(out.glob("*.mid")) == kept

@@ -191,3 +191,89 @@ def test_zoom_and_scroll_keep_their_place(qtbot: QtBot) -> None:
     view.move_selection(2, 0)
     assert m.px_per_step == zoom and m.scroll_x == sx
     assert m.rows[m.row_at(21.0) or 0].key == top_before and abs(m.scroll_y - sy) < m.row_h
+
+
+def test_notes_paste_between_clips_through_the_system_clipboard(qtbot: QtBot) -> None:
+    import json
+
+    from PySide6.QtGui import QGuiApplication
+
+    from gui.pianoroll.clipboard import NOTES_MIME
+
+    band = make_clip(2, seed=4)  # drums, bass, lead
+    source = pane_with(qtbot, band)
+    bass = [r for r in source.view.model.notes() if r.track == 1 and r.note.start < 16]
+    source.view.model.select(set(bass))
+    source.view.copy()
+    data = QGuiApplication.clipboard().mimeData()
+    assert data.hasFormat(NOTES_MIME)
+    form = json.loads(data.text())  # the plain-text copy is the same documented JSON
+    assert form["format"] == "bandmate-notes" and len(form["notes"]) == len(bass)
+    assert form["tracks"][1]["program"] == band.tracks[1].program and form["tracks"][1]["role"] == "bass"
+    # another clip (another document, as after opening another session): its one pitched track takes them
+    other = pane_with(qtbot, tune())
+    before = other.view.doc.pattern.note_count
+    other.view.paste_step = 16
+    other.view.paste()
+    got = sorted((r.note.start, r.note.pitch) for r in other.view.model.selection)
+    assert got == sorted((r.note.start - min(r.note.start for r in bass) + 16, r.note.pitch) for r in bass)
+    assert other.view.doc.pattern.note_count == before + len(bass)
+    # an empty clip gets a bass track like the copied one, and one bar to hold the notes; one undo step
+    empty = pane_with(qtbot, Pattern())
+    empty.view.paste_step = 0
+    empty.view.paste()
+    pasted = empty.view.doc.pattern
+    assert pasted.note_count == len(bass) and len(pasted.tracks) == 1
+    assert pasted.tracks[0].program == band.tracks[1].program and pasted.steps == 16
+    empty.view.doc.undo_stack.undo()
+    assert empty.view.doc.pattern.note_count == 0
+    # text copied elsewhere that is not notes: paste does nothing
+    QGuiApplication.clipboard().setText("hello")
+    fresh = pane_with(qtbot, tune())
+    fresh.view.paste()
+    assert fresh.view.doc.undo_stack.count() == 0
+
+
+def test_copied_notes_paste_into_the_clip_of_another_session(window: MainWindow, tmp_path) -> None:  # noqa: ANN001
+    window.session.show_clip(tune(), "first tune")
+    assert window.sessions.save_to(tmp_path / "first.bandmate")
+    window.session.show_clip(make_clip(2, seed=7), "band")
+    m = window.roll.model
+    drums = [r for r in m.notes() if r.track == 0]
+    m.select(set(drums))
+    window.roll.copy()
+    window.sessions.forget_changes()
+    assert window.sessions.open_path(tmp_path / "first.bandmate")
+    assert window.session.doc.name == "first tune" and not any(
+        t.is_drum for t in window.session.doc.pattern.tracks
+    )
+    window.roll.paste_step = 0
+    window.roll.paste()
+    pattern = window.session.doc.pattern
+    assert any(t.is_drum for t in pattern.tracks)  # a drum track was added for the hits
+    assert sum(len(t.notes) for t in pattern.tracks if t.is_drum) == len(drums)
+
+
+def test_a_recorded_line_becomes_the_bass_by_its_program(window: MainWindow) -> None:
+    """A one-track take shows its track list; picking Electric Bass (finger) in the Program menu is one
+    undo step, makes it the bass part, and keeping it puts it in the Bass lane."""
+    take = tune()
+    window.session.show_clip(take, "recorded take")
+    tracks = window.pane.tracks
+    assert tracks.isVisible() and tracks.item(0, 2).text() == "Acoustic Grand Piano"
+    menu = tracks.program_menu(0)
+    bass = next(a for a in menu.actions() if a.text() == "Bass").menu()
+    next(a for a in bass.actions() if a.text() == "34 Electric Bass (finger)").trigger()
+    track = window.session.doc.pattern.tracks[0]
+    assert track.program == 33 and track.role.value == "bass" and track.notes == take.tracks[0].notes
+    assert tracks.item(0, 2).text() == "Electric Bass (finger)"
+    window.generate.keep_selected()
+    arr = window.arrangement.arrangement
+    assert arr.lanes[arr.lane_index("Bass")].names() == ["recorded take"]
+    window.session.doc.undo_stack.undo()  # the keep
+    window.session.doc.undo_stack.undo()  # the program
+    assert window.session.doc.pattern.tracks[0].program == take.tracks[0].program
+    window.session.show_clip(read_clip(PLAYED).slice(0, 32), "beat")  # a lone drum track: no list
+    assert not tracks.isVisible()
+    drums = tracks.program_menu(0)
+    assert [a.isEnabled() for a in drums.actions()] == [False]

@@ -161,3 +161,44 @@ def test_cli_session_shows_and_exports_at_the_session_tempo(real, tmp_path, soun
         assert w.getnframes() == round(4 * 4 * 60 / 90 * 44100)
     (tmp_path / "bad.bandmate").write_text("nope")
     assert session_cmd.run(p.parse_args([str(tmp_path / "bad.bandmate")])) == 2
+
+
+def test_trims_and_solo_survive_a_round_trip_and_the_cli_exports_what_sounds(real, tmp_path, capsys) -> None:
+    """A trimmed clip plays only its shown bars, a soloed lane silences the others (solo wins over mute),
+    both survive the session file, and `session --bars` exports only those bars of what sounds."""
+    import argparse
+
+    from cli import session as session_cmd
+    from engine.midi.files import read_clip
+    from engine.music.arrangement import ArrangementError
+
+    drums, _, folk = real
+    beat, tune = drums.slice(0, 64), folk.slice(0, 64)  # 4 bars each
+    arr = Arrangement(
+        (Lane("Drums", (Placement(beat, 0, "beat"),)), Lane("Lead", (Placement(tune, 0, "tune"),)))
+    )
+    arr = arr.trim(0, 0, 1, 3)  # the beat shows its bars 2-3 only, where they were
+    p = arr.lanes[0].placements[0]
+    assert (p.start_bar, p.offset_bar, p.length_bars, p.end_bar) == (1, 1, 2, 3)
+    in_trim = sum(1 for t in beat.tracks for n in t.notes if 16 <= n.start < 48)
+    assert arr.render().note_count == in_trim + tune.note_count
+    with pytest.raises(ArrangementError, match="cannot show bars"):
+        arr.trim(0, 0, 0, 5)  # past the clip's own 4 bars
+    arr = arr.set_muted(1, True)
+    assert arr.render().note_count == in_trim
+    arr = arr.set_solo(1, True)  # solo wins over the lane's own mute, and silences the drums
+    assert arr.render().note_count == tune.note_count and arr.audible_lanes() == [1]
+    path = save_session(SessionData(arrangement=arr, tempo=120.0), tmp_path / "trim.bandmate")
+    back = load_session(path).arrangement
+    assert back == arr and back.lanes[0].placements[0].length_bars == 2 and back.lanes[1].solo
+    parser = argparse.ArgumentParser()
+    session_cmd.add_arguments(parser)
+    out = tmp_path / "range.mid"
+    assert session_cmd.run(parser.parse_args([str(path), "--midi", str(out), "--bars", "2-3"])) == 0
+    assert "solo" in capsys.readouterr().out
+    got = read_clip(out)
+    assert got.steps == 32 and got.note_count == sum(
+        1 for t in tune.tracks for n in t.notes if 16 <= n.start < 48
+    )
+    assert session_cmd.run(parser.parse_args([str(path), "--midi", str(out), "--bars", "3-x"])) == 2
+    assert "give bars as A-B" in capsys.readouterr().err
