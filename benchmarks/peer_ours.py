@@ -44,7 +44,7 @@ def main(folder: str, out: str, minutes: float, t0: float, log: Path) -> int:
             "step": st.step,
             "accuracy": st.accuracy,
             "bits": st.bits,
-            "examples": len(self.data.heldout),
+            "examples": self.eval_size(limit),
             "heldout_files": list(self.data.summary.heldout_files),
         }
         with log.open("a") as f:

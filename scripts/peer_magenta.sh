@@ -232,4 +232,16 @@ log "evaluating Magenta's checkpoints on the held-out examples"
 "$PY" "$PEER_DIR/mvae_eval.py" "$PEER_DIR/run/train" "$PEER_DIR/heldout.npz" "$(cat "$PEER_DIR/magenta_t0.txt")" \
   "$PEER_DIR/magenta_curve.json" >"$PEER_DIR/magenta_eval.log" 2>&1
 
+log "counting the training windows Magenta's converter makes"
+"$PY" - "$PEER_DIR/notes/train.tfrecord" >"$PEER_DIR/magenta_windows.txt" 2>/dev/null <<'PYEOF'
+import sys
+
+import tensorflow.compat.v1 as tf
+from magenta.models.music_vae import configs, data
+
+tf.disable_v2_behavior()
+config = configs.CONFIG_MAP["cat-mel_2bar_small"]  # eval mode: every window, deduplicated, no transposing
+print(data.count_examples(sys.argv[1], None, config.data_converter, tf.python_io.tf_record_iterator))
+PYEOF
+
 cd "$ROOT" && PYTHONPATH=. "$OURS_PY" -m benchmarks.bench_peer --parse "$PEER_DIR" "$BATCH"
