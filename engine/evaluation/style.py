@@ -7,7 +7,8 @@ of the training codes and from N(0, I) beside the music (engine/evaluation/parts
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import math
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -16,7 +17,7 @@ import torch
 from engine.evaluation import metrics
 from engine.evaluation.baseline import KIND as BASELINE_KIND
 from engine.evaluation.baseline import baseline_patterns
-from engine.evaluation.parts import music_bounds, part_stats
+from engine.evaluation.parts import music_bounds, part_of, part_stats
 from engine.evaluation.report import FeatureScore, SampleSet, SetScores, StyleScores
 from engine.generation.runner import Runner
 from engine.music.pattern import Pattern
@@ -76,19 +77,44 @@ def _presence(clips: list[Pattern], parts: tuple[str, ...]) -> dict[str, float]:
     return {p: s.presence for p, s in part_stats(clips, parts).items()}
 
 
+def part_chords(clips: list[Pattern], parts: tuple[str, ...]) -> dict[str, float]:
+    """Each pitched part's chord share (`metrics.chord_share`: the share of its notes that start with
+    another note of the same instrument) over `clips`; parts without notes are left out."""
+    out = {}
+    for part in parts:
+        if part == "drums":
+            continue
+        share = metrics.chord_share(
+            [c.with_tracks([t for t in c.tracks if part_of(t) == part]) for c in clips]
+        )
+        if not math.isnan(share):
+            out[part] = share
+    return out
+
+
 def recommend(
-    temps: dict[str, SetScores], presence: dict[str, dict[str, float]], music: dict[str, float]
+    temps: dict[str, SetScores],
+    presence: dict[str, dict[str, float]],
+    music: dict[str, float],
+    chords: Mapping[str, Mapping[str, float]] | None = None,
+    music_chords: Mapping[str, float] | None = None,
 ) -> dict[str, float]:
     """Each part's temperature among those tried: the one whose samples' part overlaps the music most,
     times how close the share of samples it plays in comes to the music's (a part silenced by a cold
-    temperature scores 0 however well its few notes match). Parts decode independently given z
-    (a decoder or slot each), so each part's choice holds with the others' changed."""
+    temperature scores 0 however well its few notes match), times how close its chord share
+    (`chords[t][part]`, `part_chords`) comes to the music's (`music_chords`): a cold temperature draws
+    the next onset rather than another note of a chord, so band samples at 0.3 had a quarter of the chord
+    notes of their music (issue 13, `python -m benchmarks.run band_fit`). Parts decode independently
+    given z (a decoder or slot each), so each part's choice holds with the others' changed."""
     out = {}
     for part, real in music.items():
 
         def score(t: str, part: str = part, real: float = real) -> float:
             overlap = temps[t].parts.get(part) or 0.0
-            return overlap * (1.0 - abs(presence[t].get(part, 0.0) - real))
+            fit = overlap * (1.0 - abs(presence[t].get(part, 0.0) - real))
+            if chords is not None and music_chords and part in music_chords:
+                fit *= 1.0 - abs(chords[t].get(part, 0.0) - music_chords[part])
+            return fit
 
         out[part] = float(max(temps, key=score))
     return out
@@ -112,10 +138,11 @@ def style_scores(
     reference = to_patterns(converter, train or heldout)
     if len(reference) < 3:
         return StyleScores(len(reference), "", {}, None, None, None)
-    temps, presence = {}, {}
+    temps, presence, chords = {}, {}, {}
     for t in TEMPERATURES:
         clips = _samples(runner, t, seed)
         temps[str(t)], presence[str(t)] = _scores(reference, clips, parts, seed), _presence(clips, parts)
+        chords[str(t)] = part_chords(clips, parts)
         tick()
     best = max(temps, key=lambda t: temps[t].mean_overlap or 0.0)
     base = _scores(reference, baseline_patterns(reference, caps(converter.cost_steps)[3], seed), parts, seed)
@@ -128,7 +155,9 @@ def style_scores(
         best_temperature=float(best),
         baseline=base,
         held_out_music=real,
-        part_temperatures=recommend(temps, presence, _presence(reference, parts)),
+        part_temperatures=recommend(
+            temps, presence, _presence(reference, parts), chords, part_chords(reference, parts)
+        ),
         sampled_from=_sampled_from(runner),
         baseline_kind=BASELINE_KIND,
     )
