@@ -35,7 +35,7 @@ def add_generation_options(p: argparse.ArgumentParser, out_default: str = "bandm
         help="single parts' temperatures, e.g. melody=0.9,drums=0.6 (the others: --temperature, else "
         "the model's own); band models also take velocity=T, how varied the loudness is (default 0.4)",
     )  # fmt: skip
-    p.add_argument("--out", default=out_default, help="output folder")
+    p.add_argument("--out", default=out_default, help="output folder (a .mid file for one clip)")
     p.add_argument("--device", default="cpu", choices=DEVICES)
     p.add_argument(
         "--bpm",
@@ -167,6 +167,27 @@ def read(path: str) -> Pattern:
     for line in result.notices:
         print(f"note: {Path(path).name}: {line}")
     return result.pattern
+
+
+MIDI_SUFFIXES = (".mid", ".midi", ".smf")
+
+
+def one_output(out: str, name: str) -> Path:
+    """Where a command that writes one clip writes it: `out` itself when it names a MIDI file (ends in
+    .mid, .midi or .smf), else `out`/`name` (`out` a folder)."""
+    path = Path(out)
+    return path if path.suffix.lower() in MIDI_SUFFIXES and not path.is_dir() else path / name
+
+
+def output_folder(out: str) -> Path:
+    """`--out` of a command that writes several clips: a folder. GenerationError when it names a MIDI file
+    (a folder called x.mid would hide the clips where nobody looks)."""
+    from engine.generation.fit import GenerationError
+
+    path = Path(out)
+    if path.suffix.lower() in MIDI_SUFFIXES and not path.is_dir():
+        raise GenerationError(f"--out {out}: this command writes several clips, so --out names a folder")
+    return path
 
 
 def write(pattern: Pattern, path: Path, bpm: float | None = None) -> None:

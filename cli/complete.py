@@ -26,5 +26,5 @@ def run(args: argparse.Namespace) -> int:
     clip = common.read(args.clip)
     result = gen.complete(clip, args.parts, args.seed, args.temperature, key=args.key)
     common.report(result, args)
-    common.write(result.clip, Path(args.out) / f"{Path(args.clip).stem}_completed.mid", args.bpm)
+    common.write(result.clip, common.one_output(args.out, f"{Path(args.clip).stem}_completed.mid"), args.bpm)
     return 0

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from cli import common
 
@@ -25,11 +24,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from engine.music.pattern import Pattern
 
+    folder = common.output_folder(args.out)  # before the model loads: a bad --out costs nothing
     gen = common.load(args)
     a, b = common.read(args.a), common.read(args.b)
     result = gen.interpolate(a, b, args.steps, args.temperature, args.seed, key=args.key)
     common.report(result, args)
     for i, clip in enumerate(result.clips, 1):
-        common.write(clip, Path(args.out) / f"interp_{i:02d}.mid", args.bpm)
-    common.write(Pattern.join(result.clips), Path(args.out) / "interp_all.mid", args.bpm)
+        common.write(clip, folder / f"interp_{i:02d}.mid", args.bpm)
+    common.write(Pattern.join(result.clips), folder / "interp_all.mid", args.bpm)
     return 0

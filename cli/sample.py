@@ -5,7 +5,6 @@ prior."""
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from cli import common
 
@@ -25,11 +24,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 @common.guarded
 def run(args: argparse.Namespace) -> int:
+    folder = common.output_folder(args.out)  # before the model loads: a bad --out costs nothing
     gen = common.load(args)
     result = gen.sample(
         args.n, args.temperature, args.seed, bars=args.bars, key=args.key, checked=not args.unchecked,
         novel=args.novel, meter=args.meter,
     )  # fmt: skip
     common.report(result, args)
-    paths = [Path(args.out) / f"sample_{i:02d}.mid" for i in range(1, len(result.clips) + 1)]
+    paths = [folder / f"sample_{i:02d}.mid" for i in range(1, len(result.clips) + 1)]
     return common.write_checked(result, paths, args.bpm)

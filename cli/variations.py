@@ -24,6 +24,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 @common.guarded
 def run(args: argparse.Namespace) -> int:
+    folder = common.output_folder(args.out)  # before the model loads: a bad --out costs nothing
     gen = common.load(args)
     clip = common.read(args.clip)
     result = gen.variations(
@@ -32,5 +33,5 @@ def run(args: argparse.Namespace) -> int:
     )  # fmt: skip
     common.report(result, args)
     stem = Path(args.clip).stem
-    paths = [Path(args.out) / f"{stem}_var_{i:02d}.mid" for i in range(1, len(result.clips) + 1)]
+    paths = [folder / f"{stem}_var_{i:02d}.mid" for i in range(1, len(result.clips) + 1)]
     return common.write_checked(result, paths, args.bpm)

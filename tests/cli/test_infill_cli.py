@@ -77,6 +77,20 @@ def test_complete_writes_the_melody_for_every_bar_of_a_beat(tmp_path: Path, caps
     assert [t for t in done.tracks if t.is_drum][0].notes == beat.tracks[0].notes  # the beat as it was
 
 
+def test_complete_out_may_name_the_file(tmp_path: Path, capsys) -> None:
+    """`--out song.mid` is that file (a fresh user's `--out c.mid` became a folder c.mid holding the clip);
+    commands that write several clips refuse a file name in one line, before any work."""
+    out = tmp_path / "done.mid"
+    assert run("complete", "trio_16bar", BEAT, "--parts", "melody", "--seed", 1, "--out", out) == 0
+    assert out.is_file() and read_clip(out).note_count > read_clip(BEAT).note_count
+    assert f"wrote {out} " in capsys.readouterr().out
+    for argv in (("sample", "drums_2bar"), ("variations", "drums_2bar", BEAT)):
+        assert run(*argv, "--out", tmp_path / "many.mid") == 2
+        err = capsys.readouterr().err.strip()
+        assert err.endswith("this command writes several clips, so --out names a folder") and "\n" not in err
+    assert not (tmp_path / "many.mid").exists()
+
+
 def test_band_model_infill_changes_only_those_bars_and_tracks(tmp_path: Path, capsys, monkeypatch) -> None:
     monkeypatch.setattr("engine.generation.infill.FIT_STEPS", 6)  # which notes change, not how good
     out = tmp_path / "filled.mid"
