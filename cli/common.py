@@ -161,6 +161,8 @@ def read(path: str) -> Pattern:
     a reason, FileNotFoundError)."""
     from engine.midi.files import read_midi
 
+    if Path(path).is_dir():
+        raise FileNotFoundError(f"{path} is a folder; give a MIDI file")
     if not Path(path).is_file():
         raise FileNotFoundError(f"no such file: {path}")
     result = read_midi(path)

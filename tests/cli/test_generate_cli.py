@@ -170,6 +170,7 @@ def test_bad_input_is_one_line_and_exit_2(models: dict[str, Path], tmp_path: Pat
         (("variations", m, _empty_midi(tmp_path / "empty.mid")), "error: "),
         (("variations", m, WALTZ), "4/4"),
         (("variations", m, tmp_path / "missing.mid"), "no such file"),
+        (("variations", m, tmp_path), "is a folder; give a MIDI file"),
         (("sample", "no-such-model"), "no model called 'no-such-model'"),
         (("sample", m, "--key", "H:dorian"), "cannot read the key"),
         (("complete", m, FOLK[0]), "complete needs a model with several parts"),
