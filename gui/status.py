@@ -15,7 +15,7 @@ import time
 from collections import deque
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -62,6 +62,30 @@ def app_words(text: str) -> str:
     return out[:1].upper() + out[1:] if out else out
 
 
+class _MessageLabel(QLabel):
+    """A wrapped label that asks the window for at most MAX_LINES lines. A wrapped QLabel's size hints are
+    measured at a narrow width (about 5 lines for a 170-character message), and the main window grew to
+    fit them: 841 px tall on a 1280x800 screen when "No sound" said why. The whole text stays in the
+    tooltip and the log."""
+
+    MAX_LINES = 2
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setMaximumHeight(self.fontMetrics().lineSpacing() * self.MAX_LINES + 2)  # the status bar's
+        # own layout sizes its items from heightForWidth at a narrow width; only a maximum holds it
+
+    def _capped(self, size: QSize) -> QSize:
+        lines = self.fontMetrics().lineSpacing() * self.MAX_LINES + 2
+        return QSize(size.width(), min(size.height(), lines))
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        return self._capped(super().sizeHint())
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        return self._capped(super().minimumSizeHint())
+
+
 class StatusArea(QWidget):
     """The latest message (wrapped, never cut off) and a Log button; `log` keeps every message with its time.
 
@@ -73,7 +97,7 @@ class StatusArea(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.label = QLabel()
+        self.label = _MessageLabel()
         self.label.setWordWrap(True)
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.log: deque[str] = deque(maxlen=MAX_LOG)

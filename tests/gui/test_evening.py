@@ -202,6 +202,27 @@ def test_the_default_window_fits_a_1280_by_800_screen(window: MainWindow) -> Non
     fresh.deleteLater()
 
 
+def test_a_long_message_keeps_the_window_on_a_1280_by_800_screen(window: MainWindow, qtbot: QtBot) -> None:
+    """Started with no sound, the status line says why in ~170 characters; the status bar sized it at a
+    narrow width and the window opened 841 px tall, its status line below the screen (fresh-user trial)."""
+    from gui.app import build_window
+    from gui.workers import SyncExecutor
+
+    fresh = build_window(window.store, SyncExecutor())
+    fresh.show_status(
+        "No sound (no audio output works (tried pipewire, pulseaudio, jack, alsa, sdl2); use a MIDI port "
+        "instead); everything else works. Settings… picks another output"
+    )
+    fresh.show()
+    qtbot.waitExposed(fresh)
+    QApplication.processEvents()
+    assert fresh.height() <= 800 - 30 and fresh.status_label.height() <= 3 * fresh.fontMetrics().lineSpacing()
+    assert fresh.status_label.toolTip().startswith("No sound (no audio output works")  # the whole text
+    fresh.sessions.forget_changes()
+    fresh.close()
+    fresh.deleteLater()
+
+
 @pytest.mark.parametrize("size", [(1280, 720), (1280, 800)])
 def test_nothing_is_squashed_or_clipped_on_a_small_screen(window: MainWindow, qtbot: QtBot, size) -> None:  # noqa: ANN001
     window.resize(*size)
