@@ -171,14 +171,18 @@ def read(path: str) -> Pattern:
     return result.pattern
 
 
-MIDI_SUFFIXES = (".mid", ".midi", ".smf")
+MIDI_SUFFIXES = (".mid", ".midi")
+
+
+def names_a_midi_file(out: str) -> bool:
+    """Whether `--out` names a MIDI file (ends in .mid or .midi) rather than a folder."""
+    return Path(out).suffix.lower() in MIDI_SUFFIXES
 
 
 def one_output(out: str, name: str) -> Path:
-    """Where a command that writes one clip writes it: `out` itself when it names a MIDI file (ends in
-    .mid, .midi or .smf), else `out`/`name` (`out` a folder)."""
-    path = Path(out)
-    return path if path.suffix.lower() in MIDI_SUFFIXES and not path.is_dir() else path / name
+    """Where a command that writes one clip (complete, infill, humanize) writes it: `out` itself when it
+    names a MIDI file, else `out`/`name` (`out` a folder)."""
+    return Path(out) if names_a_midi_file(out) else Path(out) / name
 
 
 def output_folder(out: str) -> Path:
@@ -186,10 +190,9 @@ def output_folder(out: str) -> Path:
     (a folder called x.mid would hide the clips where nobody looks)."""
     from engine.generation.fit import GenerationError
 
-    path = Path(out)
-    if path.suffix.lower() in MIDI_SUFFIXES and not path.is_dir():
+    if names_a_midi_file(out):
         raise GenerationError(f"--out {out}: this command writes several clips, so --out names a folder")
-    return path
+    return Path(out)
 
 
 def write(pattern: Pattern, path: Path, bpm: float | None = None) -> None:

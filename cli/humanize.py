@@ -24,8 +24,5 @@ def run(args: argparse.Namespace) -> int:
     clip = common.read(args.clip)
     result = gen.humanize(clip, args.amount, args.seed)
     common.report(result, args)
-    out = Path(args.out)
-    if out.suffix.lower() not in (".mid", ".midi"):
-        out = out / f"{Path(args.clip).stem}_humanized.mid"
-    common.write(result.clip, out, args.bpm)
+    common.write(result.clip, common.one_output(args.out, f"{Path(args.clip).stem}_humanized.mid"), args.bpm)
     return 0

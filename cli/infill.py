@@ -44,7 +44,6 @@ def run(args: argparse.Namespace) -> int:
     song = common.read(args.song)
     result = gen.infill(song, bars, args.tracks, args.seed, args.temperature, key=args.key)
     common.report(result, args)
-    out = Path(args.out)
-    path = out if out.suffix.lower() in (".mid", ".midi") else out / f"{Path(args.song).stem}_infilled.mid"
+    path = common.one_output(args.out, f"{Path(args.song).stem}_infilled.mid")
     common.write(result.clip, path)
     return 0
