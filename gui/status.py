@@ -15,7 +15,7 @@ import time
 from collections import deque
 from typing import Any
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -63,27 +63,16 @@ def app_words(text: str) -> str:
 
 
 class _MessageLabel(QLabel):
-    """A wrapped label that asks the window for at most MAX_LINES lines. A wrapped QLabel's size hints are
-    measured at a narrow width (about 5 lines for a 170-character message), and the main window grew to
-    fit them: 841 px tall on a 1280x800 screen when "No sound" said why. The whole text stays in the
-    tooltip and the log."""
+    """A wrapped label at most MAX_LINES lines tall. The status bar sizes its items from a wrapped label's
+    height at a narrow width (about 5 lines for a 170-character message), and the main window grew to fit:
+    841 px tall on a 1280x800 screen when "No sound" said why. Only a maximum height holds it; the whole
+    text stays in the tooltip and the log."""
 
     MAX_LINES = 2
 
     def __init__(self) -> None:
         super().__init__()
-        self.setMaximumHeight(self.fontMetrics().lineSpacing() * self.MAX_LINES + 2)  # the status bar's
-        # own layout sizes its items from heightForWidth at a narrow width; only a maximum holds it
-
-    def _capped(self, size: QSize) -> QSize:
-        lines = self.fontMetrics().lineSpacing() * self.MAX_LINES + 2
-        return QSize(size.width(), min(size.height(), lines))
-
-    def sizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
-        return self._capped(super().sizeHint())
-
-    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
-        return self._capped(super().minimumSizeHint())
+        self.setMaximumHeight(self.fontMetrics().lineSpacing() * self.MAX_LINES + 2)
 
 
 class StatusArea(QWidget):
