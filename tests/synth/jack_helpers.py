@@ -8,9 +8,11 @@ import shutil
 import signal
 import statistics
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import IO
 
 import mido
 import rtmidi
@@ -62,11 +64,14 @@ def _start_free(jackd: str, period: int, rate: int, realtime: bool) -> tuple[sub
         cmd = [jackd, "--realtime" if realtime else "--no-realtime", "--sync", "-n", name]
         cmd += ["-d", "dummy", "-r", str(rate)]
         cmd += ["-p", str(period)]
+        # stderr to a file, never a pipe: on a loaded machine jackd logs every xrun, and once nobody
+        # reads a pipe its 64 KiB fill, jackd blocks on the write and every JACK client of the run hangs
+        log = tempfile.TemporaryFile("w+")
         proc = subprocess.Popen(
-            cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, preexec_fn=_die_with_parent
+            cmd, stdout=subprocess.DEVNULL, stderr=log, text=True, preexec_fn=_die_with_parent
         )
         try:
-            _wait_ready(name, proc)
+            _wait_ready(name, proc, log)
             return proc, name
         except RuntimeError as e:
             errors.append(str(e))
@@ -96,11 +101,12 @@ def _die_with_parent() -> None:
     libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
-def _wait_ready(name: str, proc: subprocess.Popen) -> None:
+def _wait_ready(name: str, proc: subprocess.Popen, log: IO[str]) -> None:
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"jackd exited at start-up: {proc.stderr.read() if proc.stderr else ''}")
+            log.seek(0)
+            raise RuntimeError(f"jackd exited at start-up: {' '.join(log.read().split())[-300:]}")
         try:
             probe = subprocess.run(
                 ["jack_lsp", "-s", name], capture_output=True, text=True, env=_no_start(), timeout=5
