@@ -7,8 +7,9 @@ band_4bar, engine/training/start.py) on 15 Freedoom band songs, then
   another note of the same instrument) of 32 sampled 4-bar clips at the model's own temperatures (its
   report card's recommendation) and at fixed temperatures, against the training music's windows;
 - a Bach chorale (chor146, 4/4, 9 bars) with its soprano removed, completed with `--parts melody`, with
-  and without `--key auto`: the share of the written soprano's notes in the chorale's key (detect_key of
-  all four voices) and the share of the chorale's bars it covers.
+  complete's default key (the song's own, when it is clearly in one) and with `--key none`: the share of
+  the written soprano's notes in the chorale's key (detect_key of all four voices) and the share
+  of the chorale's bars it covers.
 
 The 15 songs are the first 15 of ../shared/data/midi/multitrack/freedoom-freedoom in name order (the
 ones tests/engine/generation/test_band.py uses); the other 8 are held out for the report card's folder.
@@ -88,7 +89,7 @@ def measure(model: Path | str) -> dict[str, Any]:
         raise RuntimeError(f"{CHORALE.name}: no key detected")
     song = chorale.with_tracks([t for t in chorale.tracks if t.name != "Soprano"])
     starts = [int(s) for s in chorale.bar_starts()]
-    for label, k in (("chorale", None), ("chorale_auto", "auto")):
+    for label, k in (("chorale", "none"), ("chorale_auto", "song")):
         done = gen.complete(song, "melody", seed=1, key=k).clip
         new = [n for t in done.tracks[len(song.tracks) :] for n in t.notes]
         bars = {sum(1 for s in starts if s <= n.start) for n in new}
@@ -120,7 +121,7 @@ def figures(r: dict[str, Any], start: str = "", bundled: bool = False) -> list[F
     for t in TEMPERATURES:
         out.append(Figure(f"{who}: chord share of samples at temperature {t:g}", (r[f"t{t:g}"],),
                           "share", "recorded", COMMAND, note=f"{SAMPLES} clips"))  # fmt: skip
-    for label, how in (("chorale", "without a key"), ("chorale_auto", "with --key auto")):
+    for label, how in (("chorale", "with --key none"), ("chorale_auto", "by default (the song's key)")):
         c = r[label]
         note = f"chor146 in {r['key']}, {c['notes']} notes, {100 * c['bars']:.0f}% of its bars covered"
         target = ">= 90%" if label == "chorale_auto" else "recorded"

@@ -45,8 +45,14 @@ def add_generation_options(p: argparse.ArgumentParser, out_default: str = "bandm
     )
 
 
-def add_key_option(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--key", default=None, help="e.g. C:minor, or 'auto'")
+def add_key_option(p: argparse.ArgumentParser, default: str | None = None) -> None:
+    """--key: a key name, 'auto' (the clip's or the training music's key) or 'none'; complete and infill
+    default to 'song' (the song's own key when it has a clear one)."""
+    if default == "song":
+        help_text = "default: the song's key when it has a clear one; a key like C:minor; 'none': any notes"
+    else:
+        help_text = "e.g. C:minor, 'auto' (the clip's or the training music's key) or 'none'"
+    p.add_argument("--key", default=default, help=help_text)
 
 
 def add_meter_option(p: argparse.ArgumentParser) -> None:

@@ -14,7 +14,7 @@ HELP = "write the missing parts of a clip"
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     common.add_generation_options(p)
-    common.add_key_option(p)
+    common.add_key_option(p, default="song")
     common.add_flat_option(p)
     p.add_argument("clip")
     p.add_argument("--parts", default=None, help="parts to write: melody,bass,drums")

@@ -16,7 +16,7 @@ HELP = "rewrite chosen bars of chosen parts or tracks so they join their neighbo
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     common.add_generation_options(p)
-    common.add_key_option(p)
+    common.add_key_option(p, default="song")
     common.add_flat_option(p)
     p.add_argument(
         "song", help="a MIDI file (--out: the .mid file to write, or a folder for SONG_infilled.mid)"

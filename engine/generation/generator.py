@@ -388,12 +388,13 @@ class Generator:
         parts: str | Sequence[str] | None = None,
         seed: int | None = None,
         temperature: Temperature = None,
-        key: Key | str | None = None,
+        key: Key | str | None = "song",
     ) -> Generated:
         """The song with its missing parts (or `parts`, e.g. "melody,bass") written for every bar the model
         reads (4/4; a band model: every band meter, each run in its own), in overlapping windows that
         condition on what was written before (engine/generation/complete.py); the given parts and every
-        other event come back unchanged."""
+        other event come back unchanged. `key` as Runner.resolve_key; by default the song's own key when it
+        has a clear one."""
         seed = new_seed(seed)
         notices: Notices = []
         done = complete(
@@ -409,13 +410,13 @@ class Generator:
         tracks: str | Sequence[str | int],
         seed: int | None = None,
         temperature: Temperature = None,
-        key: Key | str | None = None,
+        key: Key | str | None = "song",
     ) -> Generated:
         """The song with `tracks` (part names melody/bass/drums, the song's track names, or track indices
         from 0) rewritten over `bars` (1-based first and last bar, both included; None: every bar) so
         that they join the bars around them (engine/generation/infill.py); everything else comes back
         unchanged. GenerationError (one line) for what the model cannot write, e.g. a drum model asked
-        for a melody."""
+        for a melody. `key` as complete."""
         seed, notices = new_seed(seed), list[str]()
         if isinstance(tracks, str):
             names: list[str | int] = list(parse_parts(tracks) or [])

@@ -26,7 +26,7 @@ from engine.device import aten_lstm
 from engine.generation.checking import Checked
 from engine.generation.fit import FittedClip, GenerationError, fit_clip
 from engine.generation.groove import add_spread
-from engine.music.keys import Key, detect_key, key_from_histogram, logit_masks, parse_key
+from engine.music.keys import Key, clear_key, detect_key, key_from_histogram, logit_masks, parse_key
 from engine.music.pattern import FOUR_FOUR, Meter, Pattern
 from models.band import VELOCITY
 from models.card import DataSummary, MusicStats
@@ -171,10 +171,24 @@ class Runner:
 
     # ---- keys and masks ---------------------------------------------------------------------------
     def resolve_key(self, key: Key | str | None, clip: Pattern | None, notices: Notices) -> Key | None:
-        """None, a Key, a name like "C:minor", or "auto" (the clip's key, else the training music's)."""
+        """None, a Key, a name like "C:minor", "none" (no key), "auto" (the clip's key, else the training
+        music's) or "song" (the clip's key when it is clearly in one, engine.music.keys.CLEAR_KEY_R, else
+        none: the default of complete and infill). KeyNameError (one line) for a name it cannot read."""
         if key is None or isinstance(key, Key):
             return key
-        if key.strip().lower() != "auto":
+        word = key.strip().lower()
+        if word in ("none", "any"):
+            return None
+        if word == "song":
+            if logit_masks(self.spec, Key(0, "major")) is None:
+                return None  # a drums-only model: no key to keep, and nothing to say about it
+            found, r = clear_key(clip) if clip is not None else (None, 0.0)
+            if found is not None:
+                notices.append(f"keeping new notes in {found.label}, the song's key (--key none: any notes)")
+            elif clip is not None and clip.note_count:
+                notices.append(f"the song has no clear key (profile match {r:.2f}): any pitch allowed")
+            return found
+        if word != "auto":
             return parse_key(key)
         found = detect_key(clip) if clip is not None else None
         source = "the clip"

@@ -37,6 +37,10 @@ PARTS = ("melody", "bass", "drums")
 Region = tuple[tuple[int, int], list[int]]  # (first bar, last bar) from 1, track indices from 0
 
 
+KEY_TIP = "New notes keep to the song's key when it has a clear one, or to the key picked under Generate"
+COMPLETE_TIP = "Write the ticked parts (none ticked: the missing ones), keep the rest. " + KEY_TIP
+
+
 class ToolsPanel(QWidget):
     """Buttons that rewrite the current clip with the model, in a worker."""
 
@@ -45,9 +49,7 @@ class ToolsPanel(QWidget):
         self.session = session
         self.part_boxes = {p: QCheckBox(p) for p in PARTS}
         self.complete_button = QPushButton("Complete")
-        self.complete_button.setToolTip(
-            "Write the ticked parts (none ticked: the missing ones), keep the rest"
-        )
+        self.complete_button.setToolTip(COMPLETE_TIP)
         self.first_bar, self.last_bar = QSpinBox(), QSpinBox()
         for box in (self.first_bar, self.last_bar):
             box.setRange(1, 1)
@@ -59,7 +61,9 @@ class ToolsPanel(QWidget):
         self.from_selection_button = QPushButton("From selection")
         self.from_selection_button.setToolTip("The bars and tracks of the notes selected in the piano roll")
         self.infill_button = QPushButton("Infill")
-        self.infill_button.setToolTip("Rewrite these bars of the ticked tracks so they join their neighbours")
+        self.infill_button.setToolTip(
+            "Rewrite these bars of the ticked tracks so they join their neighbours. " + KEY_TIP
+        )
         self.from_selection_button.clicked.connect(self.use_selection)
         self.infill_button.clicked.connect(self.infill)
         session.doc.changed.connect(lambda _p: self._refresh_tracks())
@@ -95,9 +99,7 @@ class ToolsPanel(QWidget):
         self.complete_button.setEnabled(not why)
         for box in self.part_boxes.values():
             box.setEnabled(not why)
-        self.complete_button.setToolTip(
-            why or "Write the ticked parts (none ticked: the missing ones), keep the rest"
-        )
+        self.complete_button.setToolTip(why or COMPLETE_TIP)
 
     def _build(self) -> None:
         complete = QGroupBox("Complete the clip")
@@ -152,7 +154,7 @@ class ToolsPanel(QWidget):
         g, name = self.session.generation, self.session.doc.name
 
         def work(gen: Generator, _ctx: object) -> Generated:
-            return gen.complete(clip, parts, temperature=g.model_temperature, key=g.key)
+            return gen.complete(clip, parts, temperature=g.model_temperature, key=g.key or "song")
 
         self.session.with_model(work, lambda r: self._show(r, f"{name} completed"), "Completing the clip")
 
@@ -204,7 +206,7 @@ class ToolsPanel(QWidget):
         where = f"bars {bars[0]}-{bars[1]}" if bars[1] > bars[0] else f"bar {bars[0]}"
 
         def work(gen: Generator, _ctx: object) -> Generated:
-            return gen.infill(clip, bars, tracks, temperature=g.model_temperature, key=g.key)
+            return gen.infill(clip, bars, tracks, temperature=g.model_temperature, key=g.key or "song")
 
         self.session.with_model(work, lambda r: self._show(r, f"{name} infilled"), f"Infilling {where}")
 

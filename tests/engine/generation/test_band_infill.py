@@ -128,11 +128,14 @@ def test_more_tracks_than_the_model_plays_at_once_is_one_line(band: Generator) -
 
 def test_bachbot_a_chorale_soprano_from_the_band_model_is_on_top_and_in_key(band: Generator) -> None:
     """BachBot's test with the bundled band model: alto, tenor and bass in, a new top line out, in every
-    bar and in the chorale's key (--key auto), above the alto (a new melody is the top line)."""
+    bar and in the chorale's key (complete's default: the song's clear key), above the alto (a new melody
+    is the top line)."""
     chorale = read_clip(MIDI_DIR / "bach_chorales/craigsapp-bach-370-chorales/chor146.mid")  # 4/4, 9 bars
     key = detect_key(chorale)
     song = chorale.with_tracks([t for t in chorale.tracks if t.name != "Soprano"])
-    done = band.complete(song, "melody", seed=1, key="auto").clip
+    result = band.complete(song, "melody", seed=1)
+    done = result.clip
+    assert any("the song's key" in n for n in result.notices)
     assert done.tracks[: len(song.tracks)] == song.tracks
     (soprano,) = done.tracks[len(song.tracks) :]
     assert {bar_of(done, n.start) for n in soprano.notes} == set(range(1, chorale.bars + 1))

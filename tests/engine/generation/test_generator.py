@@ -182,6 +182,19 @@ def test_key_auto_uses_the_clip_then_the_training_music() -> None:
     assert any("G major, the key of the training music" in n for n in notices)  # spelled for people
 
 
+def test_key_song_is_the_songs_clear_key_and_none_is_any_note() -> None:
+    """complete/infill's default "song": a clearly tonal folk tune keeps its key (and says so); a drum
+    model has no key to keep and says nothing; "none" masks nothing."""
+    mel, drums = tiny("mel_2bar"), tiny("drums_2bar")
+    tune = clip(FOLK[1])
+    notices: list[str] = []
+    found = mel.runner.resolve_key("song", tune, notices)
+    assert found is not None and found.label in notices[0] and "--key none" in notices[0]
+    quiet: list[str] = []
+    assert drums.runner.resolve_key("song", clip(DRUMS[0]), quiet) is None and not quiet
+    assert mel.runner.resolve_key("none", tune, quiet) is None and not quiet
+
+
 def test_bad_clips_get_one_line_errors() -> None:
     mel, drums = tiny("mel_2bar"), tiny("drums_2bar")
     with pytest.raises(GenerationError, match="no notes"):

@@ -196,7 +196,7 @@ def test_bachbot_a_chorale_without_its_soprano_gets_one_in_key_in_every_bar() ->
     key = detect_key(chorale)  # the chorale's key, from all four voices
     song = without(chorale, "Soprano")
     gen = Generator.load("multitrack_1bar")
-    done = gen.complete(song, "melody", seed=1, key="auto").clip
+    done = gen.complete(song, "melody", seed=1).clip  # default: the song's key
     assert done.tracks[: len(song.tracks)] == song.tracks
     (soprano,) = done.tracks[len(song.tracks) :]
     assert {n.start // 16 for n in soprano.notes} == set(range(chorale.bars))  # a note in every bar

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
+from engine.midi.files import read_clip
 from engine.music.keys import (
+    CLEAR_KEY_R,
     Key,
     KeyNameError,
+    clear_key,
     detect_key,
     key_from_histogram,
     logit_masks,
@@ -110,3 +115,15 @@ def test_keys_are_spelled_as_musicians_write_them() -> None:
     assert not any(sharp in labels for sharp in ("A# major", "D# minor", "D# major", "A# minor"))
     for _, value in key_choices():
         assert str(parse_key(value)) == value  # every spelling reads back to itself
+
+
+def test_clear_key_on_real_music_keeps_chorales_and_lets_a_chromatic_rock_song_go(midi_dir: Path) -> None:
+    """complete/infill keep new notes to the song's key only when the song is clearly in one: a Bach
+    chorale is (in its own key), Freedoom's chromatic d_dm22 is not (its best match is under CLEAR_KEY_R)."""
+    chorale = read_clip(midi_dir / "bach_chorales/craigsapp-bach-370-chorales/chor146.mid")
+    key, r = clear_key(chorale)
+    assert key == detect_key(chorale) and r >= CLEAR_KEY_R
+    rock = read_clip(midi_dir / "multitrack/freedoom-freedoom/d_dm22.mid")
+    key, r = clear_key(rock)
+    assert key is None and 0 < r < CLEAR_KEY_R
+    assert clear_key(Pattern((Track((Note(36, 0, 1),), is_drum=True, role=Role.DRUMS),))) == (None, 0.0)
