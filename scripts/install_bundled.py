@@ -18,18 +18,31 @@ from pathlib import Path
 from engine.data.bar_index import read_index, write_index
 from models.card import ModelCard, read_card
 
+BAND_NOTE = (
+    "the `band` corpus of scripts/corpus (CORPUS.md beside this note): the Freedoom project's music "
+    "(freedoom/freedoom, BSD-3-Clause); POP909 (Wang et al., ISMIR 2020, MIT); J. S. Bach's four-part "
+    "chorales (public domain; music21 corpus encodings); OpenEWLD lead sheets (public domain melodies and "
+    "chord symbols) with bass, drums and comping rendered by Musical MIDI Accompaniment (mma, Bob van der "
+    "Poel) from its GPL-2+ style library. The model holds no copy of the rendered accompaniment; its note "
+    "names mma all the same. The 15 songs of scripts/corpus/heldout_band.txt were never trained on"
+)
+MELODY_NOTE = (
+    "the `melody` corpus of scripts/corpus (CORPUS.md beside this note): OpenEWLD lead sheets (public "
+    "domain melodies; Federico Simonetta's OpenEWLD, MIT); O'Neill's Music of Ireland (1903), Ryan's "
+    "Mammoth Collection (1883) and Aird's Selection (1778-1803), public domain, ABC encodings from the "
+    "music21 corpus; POP909 melodies (Wang et al., ISMIR 2020, MIT)"
+)
 DATA_NOTES = {
     "drums_2bar": "the Groove MIDI Dataset v1.0.0 train split (Gillick, Roberts, Engel, Eck, Bamman, "
     '"Learning to Groove with Inverse Sequence Transformations", ICML 2019), licensed CC BY 4.0',
-    "mel_2bar": "the Freedoom project's music (freedoom/freedoom, BSD-3-Clause) and O'Neill's "
-    '"Music of Ireland" (1903, public domain; ABC encodings from the music21 corpus)',
+    "mel_2bar": MELODY_NOTE,
     "trio_16bar": "the `trio` corpus of scripts/corpus (CORPUS.md beside this note): the Freedoom project's "
     "music (freedoom/freedoom, BSD-3-Clause); POP909 (Wang et al., ISMIR 2020, MIT); OpenEWLD lead sheets "
     "(public domain melodies and chord symbols) with bass, drums and comping rendered by Musical MIDI "
     "Accompaniment (mma, Bob van der Poel) from its GPL-2+ style library. The model holds no copy of the "
     "rendered accompaniment; its note names mma all the same",
-    "multitrack_1bar": "the Freedoom project's music (freedoom/freedoom, BSD-3-Clause)",
-    "band_4bar": "the Freedoom project's music (freedoom/freedoom, BSD-3-Clause)",
+    "multitrack_1bar": BAND_NOTE,
+    "band_4bar": BAND_NOTE,
 }
 
 
@@ -64,6 +77,16 @@ def install(src: Path, dst: Path, config: str) -> None:
     if corpus.is_file():
         shutil.copyfile(corpus, dst / "CORPUS.md")
     index = read_index(src, config)  # the copy check's training bars, with file names only
+    if index is None and Path(card.data.folder).is_dir():
+        # training skips the index for folders over MAX_INDEX_FILES (a corpus); a bundled base model
+        # needs it for its copy check, so build it here from the folder's training files
+        from engine.data.bar_index import build_index
+        from engine.data.dataset import scan_folder
+
+        held = {Path(f).name for f in card.data.heldout_files}
+        files = [f for f in scan_folder(card.data.folder) if f.name not in held]
+        print(f"{config}: indexing the bars of {len(files)} training files for the copy check")
+        index = build_index(files, config, card.data.transposed)
     if index is not None:
         write_index(dst, dataclasses.replace(index, files=tuple(Path(f).name for f in index.files)))
     (dst / "LICENSE.md").write_text(

@@ -43,5 +43,9 @@ def test_a_warmer_velocity_temperature_gives_more_distinct_velocities() -> None:
 def test_velocity_is_a_temperature_of_band_models_only() -> None:
     with pytest.raises(GenerationError, match="has no part 'velocity'"):
         Generator.load("trio_16bar").runner.temperatures({"velocity": 0.5})
-    temps = Generator.load("band_4bar").runner.temperatures({"velocity": 0.5})
-    assert temps["velocity"] == 0.5 and temps["drums"] == 0.3
+    runner = Generator.load("band_4bar").runner
+    temps, defaults = runner.temperatures({"velocity": 0.5}), runner.temperatures(None)
+    assert temps["velocity"] == 0.5 and "velocity" not in defaults  # default: VELOCITY_TEMPERATURE
+    assert {p: t for p, t in temps.items() if p != "velocity"} == {
+        p: t for p, t in defaults.items() if p != "velocity"
+    }  # the other parts keep the report card's recommendation

@@ -30,7 +30,7 @@ def test_bundled_model_samples_notes_by_its_name(config: str) -> None:
     gen = Generator.load(config)
     assert Path(gen.path).resolve() == folder.resolve()
     assert gen.config_name == config
-    clips = gen.sample(2, temperature=0.5, seed=3, checked=False).clips  # the gate: see below
+    clips = gen.sample(2, None, seed=3, checked=False).clips  # default temperatures; the gate: below
     assert all(clip.note_count > 0 for clip in clips)
     assert clips[0].steps == gen.steps
 
@@ -47,7 +47,7 @@ PASS_SHARE = 0.95  # issue 14: every bundled model passes the gate on 95% of its
         "multitrack_1bar",
         "trio_16bar",
     ],
-)
+)  # band_4bar: 80% (engine's band gate counts a missing bass; BENCHMARKS.md `gate`), not yet the target
 def test_bundled_models_pass_the_sample_quality_gate_at_the_default_temperature(config: str) -> None:
     import torch
 
