@@ -26,11 +26,13 @@ CORPORA = Path(os.environ.get("BANDMATE_CACHE_DIR", Path.home() / ".cache" / "ba
 HELDOUT_BAND = CORPORA / "heldout-band"
 # each bundled model on music it never trained on: (folder, the folder is its training folder moved here)
 UNSEEN = {
-    "mel_2bar": (MIDI / "folk", False),  # Nottingham folk tunes (it learned Freedoom and O'Neill's)
+    "mel_2bar": (MIDI / "folk", False),  # Nottingham folk tunes (not in the `melody` corpus it learned)
     "drums_2bar": (DATA / "train" / "groove" / "validation", False),  # the Groove validation split
-    # the 15 Freedoom songs `make corpora` holds out of every corpus (the trio learned the `trio` corpus)
+    # the 15 Freedoom songs `make corpora` holds out of every corpus (the trio learned the `trio` corpus,
+    # multitrack_1bar and band_4bar the `band` corpus)
     "trio_16bar": (HELDOUT_BAND, False),
-    "multitrack_1bar": (MIDI / "multitrack" / "freedoom-freedoom", True),
+    "multitrack_1bar": (HELDOUT_BAND, False),
+    "band_4bar": (HELDOUT_BAND, False),
 }
 
 
