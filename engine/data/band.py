@@ -21,13 +21,16 @@ eighth of the memory int64 would): `program` (slots,) GM program, 128 drum kit, 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+import functools
+import operator
+import threading
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 
 from engine.data.converter import Converter, merged_drums
 from engine.midi.roles import with_roles
-from engine.music.pattern import Meter, Note, Pattern, Role, Track
+from engine.music.pattern import STEPS_PER_BAR, Meter, Note, Pattern, Role, Track
 from models.spec import ModelSpec
 from models.vocab import (
     BAND_DUR,
@@ -40,6 +43,7 @@ from models.vocab import (
     BAND_POS,
     BAND_VEL,
     BAND_VOCAB,
+    DRUM_CLASS_OF,
     DRUM_KIT,
     EMPTY_SLOT,
     GM_PROGRAMS,
@@ -202,6 +206,71 @@ class BandConverter(Converter):
                 out.append(window)
         return out
 
+    def examples(self, segment: Pattern) -> list[dict[str, np.ndarray]]:
+        """`to_tensors` of every window of `windows(segment)`, in the same order, without building them:
+        each (instrument, bar)'s events are made once for the segment (`_BandPlan`) and each window takes
+        its slots' rows (a 16-bar window would otherwise encode every bar 16 times). Same examples."""
+        bar = meter_steps(self.meter_class(segment.meter))
+        parts, plan = self._plan(segment, bar)
+        bars = -(-parts.steps // bar)
+        starts = [b * bar for b in range(max(bars - self.bars, 0) + 1)]
+        mc = np.asarray(self.meter_class(segment.meter), dtype=np.uint8)
+        out: list[dict[str, np.ndarray]] = []
+        for start, slots in plan.windows(starts, self.bars, self.slots):
+            program = np.full(self.slots, EMPTY_SLOT, dtype=np.uint8)
+            program[: len(slots)] = [
+                DRUM_KIT if parts.tracks[k].is_drum else parts.tracks[k].program for k in slots
+            ]
+            events = np.zeros((self.bars, self.slots, self.events), dtype=np.uint8)
+            events[:, : len(slots)] = plan.events(slots, start, self.bars).transpose(1, 0, 2)
+            tempo = np.asarray(parts.tempo_at(start), dtype=np.float32)
+            out.append({"program": program, "meter": mc, "events": events, "tempo": tempo})
+        return out
+
+    def kept_notes(self, segment: Pattern) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The notes of a 4/4 `segment` that its training windows (`placed_windows`) give back after a
+        round trip through the arrays: (pitch, or drum class for drums (-1 outside the classes), onset
+        step, drum) as int64 arrays, one row per kept note, repeats possible. The same notes as encoding
+        and decoding each window (engine.data.coverage; a test checks): a note comes back when its
+        instrument takes a slot in a window holding its bar and its bar's events have room for it."""
+        bar = meter_steps(self.meter_class(segment.meter))
+        parts, plan = self._plan(segment, bar)
+        starts = [b * STEPS_PER_BAR for b in range(segment.bars - self.bars + 1)]
+        used = np.zeros((len(parts.tracks), plan.bars + self.bars), dtype=bool)
+        for start, slots in plan.windows(starts, self.bars, self.slots):
+            used[slots, start // bar : start // bar + self.bars] = True
+        keys, steps, drums = [], [], []
+        for k, track in enumerate(parts.tracks):
+            notes = plan.tracks[k]
+            if notes is None:
+                continue
+            mask = notes.kept & used[k, notes.bar]
+            pitch = notes.pitch[mask]
+            keys.append(_CLASS_OF[pitch] if track.is_drum else pitch)
+            steps.append(notes.start[mask])
+            drums.append(np.full(len(pitch), track.is_drum, dtype=bool))
+        if not keys:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty, np.zeros(0, dtype=bool)
+        return np.concatenate(keys), np.concatenate(steps), np.concatenate(drums)
+
+    def _plan(self, segment: Pattern, bar: int) -> tuple[Pattern, _BandPlan]:
+        """`_parts(segment)` and its `_BandPlan`, shared by the band configs (the plan does not depend on
+        the window length): prepare asks for the same segment's plan six times (3 configs, examples and
+        coverage). The few latest are kept, each with its segment (so that its id is not reused)."""
+        key = (id(segment), bar, self.events)
+        with _PLANS_LOCK:
+            hit = _PLANS.get(key)
+        if hit is not None and hit[0] is segment:
+            return hit[1], hit[2]
+        parts = self._parts(segment)
+        plan = _BandPlan(parts, bar, self.events)
+        with _PLANS_LOCK:
+            while len(_PLANS) >= _PLANS_KEPT:
+                del _PLANS[next(iter(_PLANS))]
+            _PLANS[key] = (segment, parts, plan)
+        return parts, plan
+
     def _parts(self, segment: Pattern) -> Pattern:
         drums = merged_drums(segment.tracks)
         pitched = [t for t in segment.tracks if not t.is_drum]
@@ -280,6 +349,166 @@ class BandConverter(Converter):
         bad = pitch & ((moved < BAND_PITCH) | (moved >= BAND_DUR))
         moved = np.where(bad, events, moved).astype(events.dtype)  # the dropped examples stay in range
         return {**arrays, "events": moved}, np.asarray(~bad.reshape(len(events), -1).any(axis=1))
+
+
+_PLANS: dict[tuple[int, int, int], tuple[Pattern, Pattern, _BandPlan]] = {}  # see BandConverter._plan
+_PLANS_KEPT = 16
+_ATTR = {a: operator.attrgetter(a) for a in ("start", "pitch", "end", "velocity", "offset")}
+_PLANS_LOCK = threading.Lock()
+_CLASS_OF = np.array([DRUM_CLASS_OF.get(p, -1) for p in range(128)], dtype=np.int64)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _TrackEvents:
+    """One instrument's distinct notes (`_distinct`: the loudest per (onset, pitch), by onset then pitch)
+    over a whole segment, as int64 arrays (N,): `start`, `pitch`, `end` (steps, not clipped to a window),
+    `bar` (start // bar steps), `kept` (the bar's events have room for it; the kept notes of a bar are a
+    prefix of its notes), `dur_at` (where its DUR token sits in the bar's row of events); and `all_keys`
+    (start * 128 + pitch of every note, distinct or not, in the track's order: the slots' tie-break)."""
+
+    start: np.ndarray
+    pitch: np.ndarray
+    end: np.ndarray
+    bar: np.ndarray
+    kept: np.ndarray
+    dur_at: np.ndarray
+    all_start: np.ndarray
+    all_keys: np.ndarray
+
+
+class _BandPlan:
+    """A segment's band events made once: `rows` uint8 (tracks, bars, L), each (instrument, bar)'s events
+    as `bar_events` gives them for a window that reaches past the notes' ends; a window takes its slots'
+    rows and shortens the DUR of the notes it cuts (`events`). The slot choice is `band_slots`'s
+    (`windows`). Vectorised (NumPy) per track: a note's tokens depend only on the note before it in its
+    bar (POS and VEL are left out when they repeat), and a bar keeps whole notes while they fit."""
+
+    def __init__(self, parts: Pattern, bar: int, limit: int) -> None:
+        self.parts, self.bar, self.limit = parts, bar, limit
+        self.bars = -(-parts.steps // bar)
+        self.steps = parts.steps
+        self.rows = np.zeros((len(parts.tracks), self.bars, limit), dtype=np.uint8)
+        self.tracks: list[_TrackEvents | None] = [self._track(k, t) for k, t in enumerate(parts.tracks)]
+        # notes (all of them, as len(track.notes) counts them) per track starting before each bar
+        counts = np.zeros((len(parts.tracks), self.bars + 1), dtype=np.int64)
+        for k, notes in enumerate(self.tracks):
+            if notes is not None:
+                per_bar = np.bincount(notes.all_start // bar, minlength=self.bars)[: self.bars]
+                counts[k, 1:] = np.cumsum(per_bar)
+        self.counts = counts
+
+    def _track(self, k: int, track: Track) -> _TrackEvents | None:
+        if not track.notes:
+            return None
+        notes, n = track.notes, len(track.notes)
+        start, pitch, end, velocity = (
+            np.fromiter(map(_ATTR[a], notes), dtype=np.int64, count=n)
+            for a in ("start", "pitch", "end", "velocity")
+        )
+        offset = np.fromiter(map(_ATTR["offset"], notes), dtype=np.float64, count=n)
+        all_start, all_keys = start, start * 128 + pitch
+        # _distinct: per (start, pitch) (consecutive: notes are sorted by start, pitch, end) the loudest,
+        # the first of equals
+        group = np.cumsum(np.r_[True, all_keys[1:] != all_keys[:-1]]) - 1
+        order = np.lexsort((np.arange(len(group)), -velocity, group))
+        pick = order[np.r_[True, group[order][1:] != group[order][:-1]]]
+        start, pitch, end, velocity, offset = (
+            start[pick],
+            pitch[pick],
+            end[pick],
+            velocity[pick],
+            offset[pick],
+        )
+        bar = start // self.bar
+        first = np.r_[True, bar[1:] != bar[:-1]]  # the first note of its bar
+        vbin = np.minimum(VELOCITY_BINS - 1, np.maximum(0, (velocity - 1) * VELOCITY_BINS // 127))
+        micro = np.minimum(_HALF_MICRO - 1, np.maximum(-_HALF_MICRO, np.floor(offset * MICRO_SCALE + 0.5)))
+        micro = micro.astype(np.int64)
+        has_pos = first | (start != np.r_[-1, start[:-1]])
+        has_vel = first | (vbin != np.r_[-1, vbin[:-1]])
+        has_micro = micro != 0
+        count = has_pos.astype(np.int64) + 2 + has_vel + has_micro
+        total = np.cumsum(count)
+        before_bar = (total - count)[first]  # tokens of earlier bars
+        total -= np.repeat(before_bar, np.diff(np.r_[np.flatnonzero(first), len(first)]))
+        kept = total <= self.limit
+        at = (total - count)[kept]
+        row = self.rows[k]
+        b, hp, hv, hm = bar[kept], has_pos[kept], has_vel[kept], has_micro[kept]
+        row[b[hp], at[hp]] = BAND_POS + (start[kept] - b * self.bar)[hp]
+        at = at + hp
+        row[b, at] = BAND_PITCH + pitch[kept]
+        dur_at = np.full(len(start), -1, dtype=np.int64)
+        dur_at[kept] = at + 1
+        row[b, at + 1] = BAND_DUR + np.minimum(end[kept] - start[kept], BAND_MAX_DURATION) - 1
+        at = at + 2
+        row[b[hv], at[hv]] = BAND_VEL + vbin[kept][hv]
+        at = at + hv
+        row[b[hm], at[hm]] = BAND_MICRO + micro[kept][hm] + _HALF_MICRO
+        return _TrackEvents(start, pitch, end, bar, kept, dur_at, all_start, all_keys)
+
+    def windows(self, starts: Sequence[int], bars: int, slots: int) -> Iterator[tuple[int, list[int]]]:
+        """(start, slot tracks) of each window of `bars` bars from `starts` (steps, multiples of a bar)
+        that holds a note: `band_slots` of its tracks, as indices into the parts' tracks."""
+        tracks = self.parts.tracks
+        drum = next((k for k, t in enumerate(tracks) if t.is_drum and t.notes), None)
+        for start in starts:
+            b = start // self.bar
+            lo, hi = min(b, self.bars), min(b + bars, self.bars)
+            here = self.counts[:, hi] - self.counts[:, lo]
+            if not here.any():
+                continue
+            kit = [drum] if drum is not None and here[drum] > 0 else []
+            pitched = sorted(
+                (k for k in np.flatnonzero(here).tolist() if not tracks[k].is_drum), key=lambda k: -here[k]
+            )
+            chosen = pitched[: slots - len(kit)]
+            programs = [tracks[k].program for k in chosen]
+            if len(set(programs)) == len(programs):
+                chosen.sort(key=lambda k: tracks[k].program)
+            else:  # a tie: the notes decide, as band_slots's key (program, [(start, pitch), ...]) does
+                chosen.sort(key=functools.cmp_to_key(functools.partial(self._compare, window=(start, bars))))
+            yield start, chosen + kit
+
+    def _compare(self, i: int, j: int, window: tuple[int, int]) -> int:
+        """Order of tracks i, j in the window (start step, bars) by (program, their notes' (start, pitch))."""
+        start, end = window[0], window[0] + window[1] * self.bar
+        a, b = self.parts.tracks[i].program, self.parts.tracks[j].program
+        if a != b:
+            return -1 if a < b else 1
+        keys = []
+        for k in (i, j):
+            notes = self.tracks[k]
+            assert notes is not None
+            lo, hi = np.searchsorted(notes.all_start, (start, end))
+            keys.append(notes.all_keys[lo:hi])
+        x, y = keys
+        n = min(len(x), len(y))
+        differ = np.flatnonzero(x[:n] != y[:n])
+        if len(differ):
+            return -1 if x[differ[0]] < y[differ[0]] else 1
+        return (len(x) > len(y)) - (len(x) < len(y))
+
+    def events(self, slots: list[int], start: int, bars: int) -> np.ndarray:
+        """uint8 (len(slots), bars, L): the slots' rows of the window of `bars` bars from `start`, the
+        DUR of each note it cuts short (`Pattern.slice` clips the notes to the window) shortened."""
+        b = start // self.bar
+        out = np.zeros((len(slots), bars, self.limit), dtype=np.uint8)
+        have = max(0, min(bars, self.bars - b))
+        out[:, :have] = self.rows[slots, b : b + have]
+        end = start + bars * self.bar
+        if (start, end) == (0, self.steps):  # the whole segment: Pattern.slice gives it unchanged
+            return out
+        for slot, k in enumerate(slots):
+            notes = self.tracks[k]
+            assert notes is not None
+            cut = (
+                notes.kept & (notes.start >= start) & (notes.start < end) & (notes.end > end)
+                & (end - notes.start < BAND_MAX_DURATION)
+            )  # fmt: skip
+            if cut.any():
+                out[slot, notes.bar[cut] - b, notes.dur_at[cut]] = BAND_DUR + (end - notes.start[cut]) - 1
+        return out
 
 
 assert BAND_MAX_BAR_STEPS >= max(meter_steps(i) for i in range(len(BAND_METERS)))

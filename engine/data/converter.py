@@ -23,6 +23,10 @@ def _start(note: Note) -> int:
     return note.start
 
 
+def _end(note: Note) -> int:
+    return note.end
+
+
 def slice_track(track: Track, start: int, end: int) -> Track:
     """Notes of `track` starting in [start, end), moved to start at 0 and clipped to the window."""
     lo = bisect.bisect_left(track.notes, start, key=_start)
@@ -38,9 +42,15 @@ def bar_coverage(track: Track, bars: int, gap: int = 0) -> np.ndarray:
     """bool (bars,): bars in which `track` sounds, each widened by `gap` bars on both sides (Magenta's
     coverage with gap_bars, data.py `TrioConverter`)."""
     sounding = np.zeros(bars, dtype=bool)
-    for n in track.notes:
-        first, last = n.start // STEPS_PER_BAR, (max(n.end, n.start + 1) - 1) // STEPS_PER_BAR
-        sounding[max(first, 0) : min(last + 1, bars)] = True
+    if track.notes and bars > 0:
+        count = len(track.notes)
+        start = np.fromiter(map(_start, track.notes), dtype=np.int64, count=count)
+        end = np.fromiter(map(_end, track.notes), dtype=np.int64, count=count)
+        lo = np.maximum(start // STEPS_PER_BAR, 0)
+        hi = np.minimum((np.maximum(end, start + 1) - 1) // STEPS_PER_BAR + 1, bars)
+        spans = lo < hi  # each note sounds in bars [lo, hi): count the spans open at each bar
+        opened = np.bincount(lo[spans], minlength=bars + 1) - np.bincount(hi[spans], minlength=bars + 1)
+        sounding = np.cumsum(opened[:bars]) > 0
     if not gap:
         return sounding
     padded = np.concatenate([np.zeros(gap, dtype=bool), sounding, np.zeros(gap, dtype=bool)])

@@ -43,7 +43,7 @@ from engine.data.converter import (
     window_starts,
 )
 from engine.midi.roles import BASS_PROGRAMS, NOT_LEAD, with_roles
-from engine.music.pattern import STEPS_PER_BAR, Pattern, Role, Track
+from engine.music.pattern import STEPS_PER_BAR, Note, Pattern, Role, Track
 from models.spec import SPECS
 from models.vocab import (
     DRUM_CLASS_OF,
@@ -82,11 +82,22 @@ class MelodyConverter(Converter):
         sliced (what encoding a window alone gives: `window_line`), the gap test runs on all windows at
         once. Same examples, same order as `windows`."""
         out: list[dict[str, np.ndarray]] = []
+        tempo = np.array(segment.tempo, dtype=np.float32)  # shape ()
+        for line, starts in self.line_windows(segment):
+            if len(starts):
+                total = max(segment.steps, int(starts[-1]) + self.steps)
+                for melody in window_lines(encode_line(line, total), starts, self.steps):
+                    out.append({"melody": melody, "tempo": tempo})
+        return out
+
+    def line_windows(self, segment: Pattern) -> list[tuple[list[Note], np.ndarray]]:
+        """Each pitched track's top line (`monophonic`) and the first steps (int64, increasing) of its
+        usable windows (notes in it, no whole bar of silence), the gap test on all windows at once."""
+        out: list[tuple[list[Note], np.ndarray]] = []
         starts = window_starts(segment.bars, self.bars)
         if not len(starts):
             return out
         total = max(segment.steps, int(starts[-1]) + self.steps)
-        tempo = np.array(segment.tempo, dtype=np.float32)  # shape ()
         offsets = np.arange(self.steps)
         for track in segment.tracks:
             if track.is_drum or not track.notes:
@@ -100,8 +111,7 @@ class MelodyConverter(Converter):
             hi = np.searchsorted(onsets, starts + self.steps)
             covered = owner[starts[:, None] + offsets] >= lo[:, None]  # by the window's own notes
             keep = (hi > lo) & (longest_gaps(covered) < MAX_GAP_STEPS)
-            for melody in window_lines(encode_line(line, total), starts[keep], self.steps):
-                out.append({"melody": melody, "tempo": tempo})
+            out.append((line, starts[keep]))
         return out
 
     def _window(self, segment: Pattern, start: int, end: int) -> Pattern | None:
@@ -133,22 +143,32 @@ class DrumsConverter(Converter):
     def examples(self, segment: Pattern) -> list[dict[str, np.ndarray]]:
         """`to_tensors` of every window, from one grid of the whole segment sliced per window (a step's
         loudest hit per class is the same in both); same examples, same order as `windows`."""
-        starts = window_starts(segment.bars, self.bars)
-        if not len(starts):
-            return []
-        total = max(segment.steps, int(starts[-1]) + self.steps)
-        hits, velocity, offset = drum_grid(self._parts(segment).tracks[0].notes, total)
+        starts, hits, velocity, offset = self._grid_windows(segment)
         tokens = drum_tokens(hits)
-        covered = (tokens > 0)[starts[:, None] + np.arange(self.steps)]
-        keep = covered.any(axis=1) & (longest_gaps(covered) < MAX_GAP_STEPS)
         tempo, out = np.array(segment.tempo, dtype=np.float32), []  # tempo: shape ()
-        for start in starts[keep].tolist():
+        for start in starts.tolist():
             end = start + self.steps
             out.append({
                 "drums": tokens[start:end], "hits": hits[start:end], "velocity": velocity[start:end],
                 "offset": offset[start:end], "tempo": tempo,
             })  # fmt: skip
         return out
+
+    def grid_windows(self, segment: Pattern) -> tuple[np.ndarray, np.ndarray]:
+        """The first steps (int64, increasing) of the usable windows and the segment's drum hits f32
+        (steps, 9) (`drum_grid`, padded to the last window's end)."""
+        starts, hits, _, _ = self._grid_windows(segment)
+        return starts, hits
+
+    def _grid_windows(self, segment: Pattern) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        starts = window_starts(segment.bars, self.bars)
+        total = max(segment.steps, int(starts[-1]) + self.steps) if len(starts) else segment.steps
+        hits, velocity, offset = drum_grid(self._parts(segment).tracks[0].notes, total)
+        if not len(starts):
+            return starts, hits, velocity, offset
+        covered = (drum_tokens(hits) > 0)[starts[:, None] + np.arange(self.steps)]
+        keep = covered.any(axis=1) & (longest_gaps(covered) < MAX_GAP_STEPS)
+        return starts[keep], hits, velocity, offset
 
     def _window(self, segment: Pattern, start: int, end: int) -> Pattern | None:
         drums = slice_track(segment.tracks[0], start, end)
@@ -276,6 +296,10 @@ class MultitrackConverter(Converter):
         """`to_tensors` of every window without building its Pattern: the drum grid is made once for the
         segment and sliced, pitched notes are windowed, reduced to a line and encoded as plain tuples
         (`_line`, `_line_tokens`: what `monophonic` and `encode_line` give). Same examples, same order."""
+        return [arrays for _, arrays in self.placed_examples(segment)]
+
+    def placed_examples(self, segment: Pattern) -> list[tuple[int, dict[str, np.ndarray]]]:
+        """(first step, arrays) of every window `examples` gives, in its order."""
         parts = self._parts(segment)
         starts = window_starts(parts.bars, self.bars)
         if not len(starts):
@@ -294,7 +318,8 @@ class MultitrackConverter(Converter):
             if track.is_drum:
                 hits, vel, _ = drum_grid(track.notes, total)
                 drum_tokens_full, drum_velocity = MELODY_VOCAB + drum_tokens(hits), vel.max(1)
-        tempo, out = np.array(parts.tempo, dtype=np.float32), []  # tempo: shape ()
+        tempo = np.array(parts.tempo, dtype=np.float32)  # shape ()
+        out: list[tuple[int, dict[str, np.ndarray]]] = []
         programs = np.full((len(starts), slots), EMPTY_SLOT, dtype=np.int64)  # rows are the windows' arrays
         all_tokens = np.zeros((len(starts), slots, steps), dtype=np.int64)
         velocities = np.zeros((len(starts), slots, steps), dtype=np.float32)
@@ -325,7 +350,7 @@ class MultitrackConverter(Converter):
                 slot = len(lines)
                 program[slot], tokens[slot] = DRUM_KIT, drum_tokens_full[start:end]
                 velocity[slot] = drum_velocity[start:end]
-            out.append({"program": program, "tokens": tokens, "velocity": velocity, "tempo": tempo})
+            out.append((start, {"program": program, "tokens": tokens, "velocity": velocity, "tempo": tempo}))
         return out
 
     def _window(self, segment: Pattern, start: int, end: int) -> Pattern | None:

@@ -26,7 +26,7 @@ import numpy as np
 
 from engine.data.cache import PrepareCache, content_key
 from engine.data.converters import CONVERTERS, Converter
-from engine.data.coverage import Coverage, coverage
+from engine.data.coverage import Coverage, coverages
 from engine.data.examples import Examples, FileReport, PrepareReport
 from engine.midi.files import MidiError, Song, load_bytes, read_song
 from engine.music.pattern import Pattern
@@ -361,7 +361,7 @@ def _parse(
     try:
         song = read_song(path, data)
         computed = {c: song_arrays(song, c) for c in names}
-        covered = {c: coverage(song.segments, CONVERTERS[c]) for c in names}
+        covered = dict(zip(names, coverages(song.segments, [CONVERTERS[c] for c in names]), strict=True))
     except MidiError as exc:
         return {"reason": str(exc)}, {}
     except (ValueError, IndexError, KeyError, OverflowError, MemoryError, RecursionError) as exc:
