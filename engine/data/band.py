@@ -21,14 +21,12 @@ eighth of the memory int64 would): `program` (slots,) GM program, 128 drum kit, 
 from __future__ import annotations
 
 import dataclasses
-import functools
 import operator
-import threading
 from collections.abc import Iterator, Sequence
 
 import numpy as np
 
-from engine.data.converter import Converter, merged_drums
+from engine.data.converter import MEMO, Converter, merged_drums
 from engine.midi.roles import with_roles
 from engine.music.pattern import STEPS_PER_BAR, Meter, Note, Pattern, Role, Track
 from models.spec import ModelSpec
@@ -255,21 +253,16 @@ class BandConverter(Converter):
         return np.concatenate(keys), np.concatenate(steps), np.concatenate(drums)
 
     def _plan(self, segment: Pattern, bar: int) -> tuple[Pattern, _BandPlan]:
-        """`_parts(segment)` and its `_BandPlan`, shared by the band configs (the plan does not depend on
-        the window length): prepare asks for the same segment's plan six times (3 configs, examples and
-        coverage). The few latest are kept, each with its segment (so that its id is not reused)."""
-        key = (id(segment), bar, self.events)
-        with _PLANS_LOCK:
-            hit = _PLANS.get(key)
-        if hit is not None and hit[0] is segment:
-            return hit[1], hit[2]
-        parts = self._parts(segment)
-        plan = _BandPlan(parts, bar, self.events)
-        with _PLANS_LOCK:
-            while len(_PLANS) >= _PLANS_KEPT:
-                del _PLANS[next(iter(_PLANS))]
-            _PLANS[key] = (segment, parts, plan)
-        return parts, plan
+        """`_parts(segment)` and its `_BandPlan`, kept (engine.data.converter.MEMO) and shared by the band
+        configs (the plan does not depend on the window length): prepare asks for the same segment's
+        plan six times (3 configs, examples and coverage)."""
+
+        def make() -> tuple[Pattern, _BandPlan]:
+            parts = self._parts(segment)
+            return parts, _BandPlan(parts, bar, self.events)
+
+        plan: tuple[Pattern, _BandPlan] = MEMO.get(segment, ("band", bar, self.events), make)
+        return plan
 
     def _parts(self, segment: Pattern) -> Pattern:
         drums = merged_drums(segment.tracks)
@@ -351,10 +344,7 @@ class BandConverter(Converter):
         return {**arrays, "events": moved}, np.asarray(~bad.reshape(len(events), -1).any(axis=1))
 
 
-_PLANS: dict[tuple[int, int, int], tuple[Pattern, Pattern, _BandPlan]] = {}  # see BandConverter._plan
-_PLANS_KEPT = 16
 _ATTR = {a: operator.attrgetter(a) for a in ("start", "pitch", "end", "velocity", "offset")}
-_PLANS_LOCK = threading.Lock()
 _CLASS_OF = np.array([DRUM_CLASS_OF.get(p, -1) for p in range(128)], dtype=np.int64)
 
 
@@ -363,8 +353,10 @@ class _TrackEvents:
     """One instrument's distinct notes (`_distinct`: the loudest per (onset, pitch), by onset then pitch)
     over a whole segment, as int64 arrays (N,): `start`, `pitch`, `end` (steps, not clipped to a window),
     `bar` (start // bar steps), `kept` (the bar's events have room for it; the kept notes of a bar are a
-    prefix of its notes), `dur_at` (where its DUR token sits in the bar's row of events); and `all_keys`
-    (start * 128 + pitch of every note, distinct or not, in the track's order: the slots' tie-break)."""
+    prefix of its notes), `dur_at` (where its DUR token sits in the bar's row of events); `crossing` the
+    indices of the kept notes that outlast their bar (only they can be cut by a window's end); and
+    `all_start`, `all_keys` (start, and start * 128 + pitch as big-endian uint64, of every note,
+    distinct or not, in the track's order: the windows' note counts and the slots' tie-break)."""
 
     start: np.ndarray
     pitch: np.ndarray
@@ -372,6 +364,7 @@ class _TrackEvents:
     bar: np.ndarray
     kept: np.ndarray
     dur_at: np.ndarray
+    crossing: np.ndarray
     all_start: np.ndarray
     all_keys: np.ndarray
 
@@ -406,7 +399,7 @@ class _BandPlan:
             for a in ("start", "pitch", "end", "velocity")
         )
         offset = np.fromiter(map(_ATTR["offset"], notes), dtype=np.float64, count=n)
-        all_start, all_keys = start, start * 128 + pitch
+        all_start, all_keys = start, (start * 128 + pitch).astype(">u8")  # see _notes_key
         # _distinct: per (start, pitch) (consecutive: notes are sorted by start, pitch, end) the loudest,
         # the first of equals
         group = np.cumsum(np.r_[True, all_keys[1:] != all_keys[:-1]]) - 1
@@ -445,49 +438,39 @@ class _BandPlan:
         row[b[hv], at[hv]] = BAND_VEL + vbin[kept][hv]
         at = at + hv
         row[b[hm], at[hm]] = BAND_MICRO + micro[kept][hm] + _HALF_MICRO
-        return _TrackEvents(start, pitch, end, bar, kept, dur_at, all_start, all_keys)
+        crossing = np.flatnonzero(kept & (end > (bar + 1) * self.bar))
+        return _TrackEvents(start, pitch, end, bar, kept, dur_at, crossing, all_start, all_keys)
 
     def windows(self, starts: Sequence[int], bars: int, slots: int) -> Iterator[tuple[int, list[int]]]:
         """(start, slot tracks) of each window of `bars` bars from `starts` (steps, multiples of a bar)
         that holds a note: `band_slots` of its tracks, as indices into the parts' tracks."""
         tracks = self.parts.tracks
         drum = next((k for k, t in enumerate(tracks) if t.is_drum and t.notes), None)
-        for start in starts:
-            b = start // self.bar
-            lo, hi = min(b, self.bars), min(b + bars, self.bars)
-            here = self.counts[:, hi] - self.counts[:, lo]
-            if not here.any():
-                continue
+        pitched_tracks = [k for k, t in enumerate(tracks) if not t.is_drum and t.notes]
+        first = np.asarray(starts, dtype=np.int64) // self.bar
+        lo, hi = np.minimum(first, self.bars), np.minimum(first + bars, self.bars)
+        notes_in = (self.counts[:, hi] - self.counts[:, lo]).T.tolist()  # (windows, tracks)
+        for start, here in zip(starts, notes_in, strict=True):
             kit = [drum] if drum is not None and here[drum] > 0 else []
-            pitched = sorted(
-                (k for k in np.flatnonzero(here).tolist() if not tracks[k].is_drum), key=lambda k: -here[k]
-            )
+            pitched = sorted((k for k in pitched_tracks if here[k]), key=lambda k: -here[k])
+            if not pitched and not kit:
+                continue
             chosen = pitched[: slots - len(kit)]
             programs = [tracks[k].program for k in chosen]
             if len(set(programs)) == len(programs):
                 chosen.sort(key=lambda k: tracks[k].program)
             else:  # a tie: the notes decide, as band_slots's key (program, [(start, pitch), ...]) does
-                chosen.sort(key=functools.cmp_to_key(functools.partial(self._compare, window=(start, bars))))
+                end = start + bars * self.bar
+                chosen.sort(key=lambda k: (tracks[k].program, self._notes_key(k, start, end)))
             yield start, chosen + kit
 
-    def _compare(self, i: int, j: int, window: tuple[int, int]) -> int:
-        """Order of tracks i, j in the window (start step, bars) by (program, their notes' (start, pitch))."""
-        start, end = window[0], window[0] + window[1] * self.bar
-        a, b = self.parts.tracks[i].program, self.parts.tracks[j].program
-        if a != b:
-            return -1 if a < b else 1
-        keys = []
-        for k in (i, j):
-            notes = self.tracks[k]
-            assert notes is not None
-            lo, hi = np.searchsorted(notes.all_start, (start, end))
-            keys.append(notes.all_keys[lo:hi])
-        x, y = keys
-        n = min(len(x), len(y))
-        differ = np.flatnonzero(x[:n] != y[:n])
-        if len(differ):
-            return -1 if x[differ[0]] < y[differ[0]] else 1
-        return (len(x) > len(y)) - (len(x) < len(y))
+    def _notes_key(self, k: int, start: int, end: int) -> bytes:
+        """Track k's notes in [start, end) as bytes that sort as the list [(start, pitch), ...] does:
+        each note's start * 128 + pitch, big-endian, 8 bytes (a shorter prefix sorts first in both)."""
+        notes = self.tracks[k]
+        assert notes is not None
+        lo, hi = np.searchsorted(notes.all_start, (start, end)).tolist()
+        return notes.all_keys[lo:hi].tobytes()
 
     def events(self, slots: list[int], start: int, bars: int) -> np.ndarray:
         """uint8 (len(slots), bars, L): the slots' rows of the window of `bars` bars from `start`, the
@@ -502,12 +485,14 @@ class _BandPlan:
         for slot, k in enumerate(slots):
             notes = self.tracks[k]
             assert notes is not None
-            cut = (
-                notes.kept & (notes.start >= start) & (notes.start < end) & (notes.end > end)
-                & (end - notes.start < BAND_MAX_DURATION)
-            )  # fmt: skip
+            if not len(notes.crossing):
+                continue
+            at = notes.crossing  # only a note that outlasts its bar can outlast a window
+            on, off = notes.start[at], notes.end[at]
+            cut = (on >= start) & (on < end) & (off > end) & (end - on < BAND_MAX_DURATION)
             if cut.any():
-                out[slot, notes.bar[cut] - b, notes.dur_at[cut]] = BAND_DUR + (end - notes.start[cut]) - 1
+                at = at[cut]
+                out[slot, notes.bar[at] - b, notes.dur_at[at]] = BAND_DUR + (end - notes.start[at]) - 1
         return out
 
 

@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 import bisect
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Hashable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -17,6 +19,40 @@ CONVERTER_VERSION = 4  # bump when any converter's output changes: it keys the p
 MAX_GAP_STEPS = STEPS_PER_BAR  # Magenta's gap_bars=1: a window with a whole bar of silence is skipped
 GAP_BARS = 2  # Magenta's trio gap_bars: a part may rest this many bars and still count as playing
 BASS_PROGRAM = 33  # GM electric bass (finger), what decoded bass lines play
+
+
+class SegmentMemo:
+    """What a converter computes from a segment, kept for the `size` latest (segment, key) pairs: prepare
+    asks for it twice (the examples, then the coverage) and the band configs share theirs. Each entry
+    holds its segment, so that the segment's id is not reused while it is kept. Values are shared: the
+    callers treat them as read-only. Thread-safe."""
+
+    def __init__(self, size: int = 16) -> None:
+        self._items: dict[tuple[int, Hashable], tuple[Pattern, Any]] = {}
+        self._size = size
+        self._lock = threading.Lock()
+
+    def clear(self) -> None:
+        """Forget every entry (prepare does after each file: kept objects would only cost memory and
+        garbage-collection time)."""
+        with self._lock:
+            self._items.clear()
+
+    def get(self, segment: Pattern, key: Hashable, make: Callable[[], Any]) -> Any:
+        """The value kept for (segment, key), else `make()` (kept for next time)."""
+        with self._lock:
+            hit = self._items.get((id(segment), key))
+        if hit is not None and hit[0] is segment:
+            return hit[1]
+        value = make()
+        with self._lock:
+            while len(self._items) >= self._size:
+                del self._items[next(iter(self._items))]
+            self._items[(id(segment), key)] = (segment, value)
+        return value
+
+
+MEMO = SegmentMemo()
 
 
 def _start(note: Note) -> int:

@@ -31,6 +31,7 @@ from engine.data.converter import (
     CONVERTER_VERSION,
     GAP_BARS,
     MAX_GAP_STEPS,
+    MEMO,
     Converter,
     bar_coverage,
     longest_gap,
@@ -227,12 +228,7 @@ class TrioConverter(Converter):
         """Encodes each melody/bass/drums combination's lines once and slices the tokens: 16-bar windows
         overlap 16 times."""
         out = []
-        for parts in trio_parts(segment):
-            starts = self.complete_starts(parts, segment.bars)
-            if not starts:
-                continue
-            lead, bass = (encode_line(t.notes, segment.steps) for t in parts[:2])
-            drums = drum_tokens(drum_grid(parts[2].notes, segment.steps)[0])
+        for starts, lead, bass, drums in self.encoded_combinations(segment):
             for start in starts:
                 end = start + self.steps
                 out.append(
@@ -244,6 +240,28 @@ class TrioConverter(Converter):
                     }
                 )
         return out
+
+    def encoded_combinations(
+        self, segment: Pattern
+    ) -> list[tuple[list[int], np.ndarray, np.ndarray, np.ndarray]]:
+        """Per melody/bass/drums combination (`trio_parts`) with complete windows: their first steps and
+        the whole segment's melody, bass and drum tokens, int64 (steps,) each. Kept for the coverage
+        (engine.data.converter.MEMO); read-only."""
+
+        def make() -> list[tuple[list[int], np.ndarray, np.ndarray, np.ndarray]]:
+            out = []
+            for parts in trio_parts(segment):
+                starts = self.complete_starts(parts, segment.bars)
+                if starts:
+                    lead, bass = (encode_line(t.notes, segment.steps) for t in parts[:2])
+                    drums = drum_tokens(drum_grid(parts[2].notes, segment.steps)[0])
+                    out.append((starts, lead, bass, drums))
+            return out
+
+        combos: list[tuple[list[int], np.ndarray, np.ndarray, np.ndarray]] = MEMO.get(
+            segment, ("trio", self.name), make
+        )
+        return combos
 
     def _decode(self, arrays: dict[str, np.ndarray]) -> list[Track]:
         return [
@@ -299,7 +317,14 @@ class MultitrackConverter(Converter):
         return [arrays for _, arrays in self.placed_examples(segment)]
 
     def placed_examples(self, segment: Pattern) -> list[tuple[int, dict[str, np.ndarray]]]:
-        """(first step, arrays) of every window `examples` gives, in its order."""
+        """(first step, arrays) of every window `examples` gives, in its order; kept for the coverage
+        (engine.data.converter.MEMO): read-only."""
+        placed: list[tuple[int, dict[str, np.ndarray]]] = MEMO.get(
+            segment, ("multitrack", self.name), lambda: self._placed_examples(segment)
+        )
+        return placed
+
+    def _placed_examples(self, segment: Pattern) -> list[tuple[int, dict[str, np.ndarray]]]:
         parts = self._parts(segment)
         starts = window_starts(parts.bars, self.bars)
         if not len(starts):

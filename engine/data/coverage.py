@@ -24,11 +24,6 @@ from engine.data.codec import (
     _BITS,
     _CLASS_OF,
     _FIRST_PITCH,
-    decode_line,
-    drum_grid,
-    drum_notes,
-    drum_tokens,
-    encode_line,
     fit_pitch,
 )
 from engine.data.converter import Converter
@@ -37,7 +32,6 @@ from engine.data.converters import (
     MelodyConverter,
     MultitrackConverter,
     TrioConverter,
-    trio_parts,
 )
 from engine.music.pattern import Note, Pattern
 from models.vocab import (
@@ -126,22 +120,21 @@ def coverages(segments: Iterable[Pattern], converters: Sequence[Converter]) -> l
 
 def _trio_kept(segment: Pattern, converter: TrioConverter) -> set[NoteKey]:
     """`kept_notes` of the trio without a round trip per window (its 16-bar windows overlap 16 times):
-    each melody/bass/drums combination's lines go through the codec once, and a note is kept where one
-    of the combination's windows holds its onset; the same set as `window_kept` (a test checks)."""
+    each melody/bass/drums combination's tokens (made once for the segment, as `examples` slices them)
+    are read back as `_decode` reads them (onset tokens; drum classes), and a note is kept where one of
+    the combination's windows holds its onset; the same set as `window_kept` (a test checks)."""
     kept: set[NoteKey] = set()
-    for parts in trio_parts(segment):
-        starts = converter.complete_starts(parts, segment.bars)
-        if not starts:
-            continue
-        inside = np.zeros(segment.steps, dtype=bool)
-        for start in starts:
-            inside[start : start + converter.steps] = True
-        for track in parts:
-            if track.is_drum:
-                back = drum_notes(drum_tokens(drum_grid(track.notes, segment.steps)[0]))
-            else:
-                back = decode_line(encode_line(track.notes, segment.steps))
-            kept |= _keys((n for n in back if inside[n.start]), track.is_drum)
+    for starts, lead, bass, drums in converter.encoded_combinations(segment):
+        inside = _inside(np.asarray(starts, dtype=np.int64), converter.steps, np.arange(segment.steps))
+        for tokens in (lead, bass):
+            at = np.flatnonzero(inside & (tokens >= FIRST_PITCH_TOKEN) & (tokens < MELODY_VOCAB))
+            pitch = tokens[at] - FIRST_PITCH_TOKEN + MIN_PITCH
+            kept.update(zip(pitch.tolist(), at.tolist(), itertools.repeat(False)))
+        at, klass = np.nonzero((np.minimum(np.maximum(drums, 0), DRUM_VOCAB - 1)[:, None] & _BITS) > 0)
+        hit = inside[at]
+        kept.update(
+            zip(_CLASS_OF[_FIRST_PITCH[klass[hit]]].tolist(), at[hit].tolist(), itertools.repeat(True))
+        )
     return kept
 
 

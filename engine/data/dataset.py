@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from engine.data.cache import PrepareCache, content_key
+from engine.data.converter import MEMO
 from engine.data.converters import CONVERTERS, Converter
 from engine.data.coverage import Coverage, coverages
 from engine.data.examples import Examples, FileReport, PrepareReport
@@ -339,7 +340,10 @@ def _prepare_job(job: _Job) -> _Result:
     key = content_key(data)
     old = cache.load_record(key) if use_cache else None
     with _gc_paused():
-        record, computed = _parse(path, data, names, old or {})
+        try:
+            record, computed = _parse(path, data, names, old or {})
+        finally:
+            MEMO.clear()  # the song's objects go now, before the collector is back
     for config, arrays in computed.items():
         _try(cache.save_arrays, key, config, arrays)
     _try(cache.save_record, key, record)
