@@ -1,26 +1,31 @@
 # SPDX-License-Identifier: MIT
-"""The prepare cache: per-file records and example arrays, keyed by file content, config and version.
+"""The prepare cache: per-file records and example arrays, keyed by file content and version.
 
-Lives under $BANDMATE_CACHE_DIR (default ~/.cache/bandmate)/prepare/; every write is atomic
-(models.store.atomic_write, without fsync: a lost entry only costs time), so concurrent runs and crashes
-never leave half-written entries.
+Lives under $BANDMATE_CACHE_DIR (default ~/.cache/bandmate)/prepare/; per file a record (JSON) and one
+safetensors file holding every prepared config's arrays (tensors `config.array`): one file to create
+instead of an .npz per config, and written 10x faster than an .npz (the .npz files were a fifth of a
+cold prepare); read without pickles. Every write is atomic (models.store.atomic_write, without
+fsync: a lost entry only costs time), so concurrent runs and crashes never leave half-written entries.
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import os
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from safetensors import SafetensorError, safe_open
+from safetensors.numpy import save as st_save
 
 from engine.data.converters import CONVERTER_VERSION
 from models.store import atomic_write
 
 READER_VERSION = 3  # bump when reading changes what a file gives (3: the one salvaging reader, every note)
+LAYOUT_VERSION = 2  # bump when the files change (2: one safetensors file per MIDI file for all configs)
+_ARRAYS = ".safetensors"
 
 
 def cache_root() -> Path:
@@ -38,7 +43,9 @@ class PrepareCache:
     """Records (JSON) and arrays (.npz) of prepared files under one versioned folder."""
 
     def __init__(self, root: Path | None = None) -> None:
-        self.root = (root or cache_root()) / "prepare" / f"r{READER_VERSION}-c{CONVERTER_VERSION}"
+        self.root = (
+            (root or cache_root()) / "prepare" / f"r{READER_VERSION}-c{CONVERTER_VERSION}-l{LAYOUT_VERSION}"
+        )
 
     @classmethod
     def at(cls, root: Path) -> PrepareCache:
@@ -61,19 +68,34 @@ class PrepareCache:
         self._write(self._path(key, ".json"), json.dumps(record).encode())
 
     def load_arrays(self, key: str, config: str) -> dict[str, np.ndarray] | None:
+        """One config's arrays of a file, or None when they are not cached (or cannot be read)."""
+        prefix = f"{config}."
         try:
-            with np.load(self._path(key, f".{config}.npz"), allow_pickle=False) as npz:
-                return {name: npz[name] for name in npz.files}
-        except (OSError, ValueError, KeyError, EOFError):
+            with safe_open(self._path(key, _ARRAYS), framework="np") as f:
+                arrays = {n[len(prefix) :]: f.get_tensor(n) for n in f.keys() if n.startswith(prefix)}
+        except (OSError, ValueError, SafetensorError):
             return None
+        return arrays or None
+
+    def array_configs(self, key: str) -> set[str]:
+        """The configs whose arrays are cached for a file (read from the file's header only)."""
+        try:
+            with safe_open(self._path(key, _ARRAYS), framework="np") as f:
+                return {n.partition(".")[0] for n in f.keys()}
+        except (OSError, ValueError, SafetensorError):
+            return set()
 
     def has_arrays(self, key: str, config: str) -> bool:
-        return self._path(key, f".{config}.npz").exists()
+        return config in self.array_configs(key)
 
-    def save_arrays(self, key: str, config: str, arrays: dict[str, np.ndarray]) -> None:
-        buf = io.BytesIO()
-        np.savez(buf, allow_pickle=False, **arrays)  # load_arrays reads without pickles too
-        self._write(self._path(key, f".{config}.npz"), buf.getvalue())
+    def save_arrays(self, key: str, by_config: dict[str, dict[str, np.ndarray]]) -> None:
+        """Cache the arrays of the configs in `by_config` for a file, keeping those of other configs."""
+        members = {f"{c}.{name}": a for c, arrays in by_config.items() for name, a in arrays.items()}
+        for config in self.array_configs(key) - set(by_config):
+            kept = self.load_arrays(key, config)
+            members.update({f"{config}.{name}": a for name, a in (kept or {}).items()})
+        data = st_save({name: np.ascontiguousarray(a) for name, a in members.items()})
+        self._write(self._path(key, _ARRAYS), data)
 
     def _write(self, path: Path, data: bytes) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)

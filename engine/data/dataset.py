@@ -344,8 +344,8 @@ def _prepare_job(job: _Job) -> _Result:
             record, computed = _parse(path, data, names, old or {})
         finally:
             MEMO.clear()  # the song's objects go now, before the collector is back
-    for config, arrays in computed.items():
-        _try(cache.save_arrays, key, config, arrays)
+    if computed:
+        _try(cache.save_arrays, key, computed)
     _try(cache.save_record, key, record)
     return FileReport.from_record(path, record, names), computed.get(want) if want else None
 
@@ -353,10 +353,11 @@ def _prepare_job(job: _Job) -> _Result:
 def _complete(record: dict[str, Any], names: list[str], cache: PrepareCache, key: str) -> bool:
     if record.get("reason") is not None:
         return True
-    return all(
-        c in record.get("examples", {}) and c in record.get("coverage", {}) and cache.has_arrays(key, c)
-        for c in names
-    )
+    examples, covered = record.get("examples", {}), record.get("coverage", {})
+    if not all(c in examples and c in covered for c in names):
+        return False
+    cached = cache.array_configs(key)
+    return all(c in cached for c in names)
 
 
 def _parse(
