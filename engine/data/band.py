@@ -220,7 +220,7 @@ class BandConverter(Converter):
                 DRUM_KIT if parts.tracks[k].is_drum else parts.tracks[k].program for k in slots
             ]
             events = np.zeros((self.bars, self.slots, self.events), dtype=np.uint8)
-            events[:, : len(slots)] = plan.events(slots, start, self.bars).transpose(1, 0, 2)
+            plan.events(slots, start, events)
             tempo = np.asarray(parts.tempo_at(start), dtype=np.float32)
             out.append({"program": program, "meter": mc, "events": events, "tempo": tempo})
         return out
@@ -370,7 +370,7 @@ class _TrackEvents:
 
 
 class _BandPlan:
-    """A segment's band events made once: `rows` uint8 (tracks, bars, L), each (instrument, bar)'s events
+    """A segment's band events made once: `rows` uint8 (bars, tracks, L), each (instrument, bar)'s events
     as `bar_events` gives them for a window that reaches past the notes' ends; a window takes its slots'
     rows and shortens the DUR of the notes it cuts (`events`). The slot choice is `band_slots`'s
     (`windows`). Vectorised (NumPy) per track: a note's tokens depend only on the note before it in its
@@ -380,7 +380,7 @@ class _BandPlan:
         self.parts, self.bar, self.limit = parts, bar, limit
         self.bars = -(-parts.steps // bar)
         self.steps = parts.steps
-        self.rows = np.zeros((len(parts.tracks), self.bars, limit), dtype=np.uint8)
+        self.rows = np.zeros((self.bars, len(parts.tracks), limit), dtype=np.uint8)
         self.tracks: list[_TrackEvents | None] = [self._track(k, t) for k, t in enumerate(parts.tracks)]
         # notes (all of them, as len(track.notes) counts them) per track starting before each bar
         counts = np.zeros((len(parts.tracks), self.bars + 1), dtype=np.int64)
@@ -426,7 +426,7 @@ class _BandPlan:
         total -= np.repeat(before_bar, np.diff(np.r_[np.flatnonzero(first), len(first)]))
         kept = total <= self.limit
         at = (total - count)[kept]
-        row = self.rows[k]
+        row = self.rows[:, k]  # (bars, L), a view
         b, hp, hv, hm = bar[kept], has_pos[kept], has_vel[kept], has_micro[kept]
         row[b[hp], at[hp]] = BAND_POS + (start[kept] - b * self.bar)[hp]
         at = at + hp
@@ -472,16 +472,16 @@ class _BandPlan:
         lo, hi = np.searchsorted(notes.all_start, (start, end)).tolist()
         return notes.all_keys[lo:hi].tobytes()
 
-    def events(self, slots: list[int], start: int, bars: int) -> np.ndarray:
-        """uint8 (len(slots), bars, L): the slots' rows of the window of `bars` bars from `start`, the
-        DUR of each note it cuts short (`Pattern.slice` clips the notes to the window) shortened."""
+    def events(self, slots: list[int], start: int, out: np.ndarray) -> None:
+        """Fill `out` uint8 (bars, slots, L), zeros, with the window from `start`: the slots' rows, the DUR
+        of each note the window cuts short (`Pattern.slice` clips the notes to the window) shortened."""
+        bars = len(out)
         b = start // self.bar
-        out = np.zeros((len(slots), bars, self.limit), dtype=np.uint8)
         have = max(0, min(bars, self.bars - b))
-        out[:, :have] = self.rows[slots, b : b + have]
+        out[:have, : len(slots)] = self.rows[b : b + have, slots]
         end = start + bars * self.bar
         if (start, end) == (0, self.steps):  # the whole segment: Pattern.slice gives it unchanged
-            return out
+            return
         for slot, k in enumerate(slots):
             notes = self.tracks[k]
             assert notes is not None
@@ -492,8 +492,7 @@ class _BandPlan:
             cut = (on >= start) & (on < end) & (off > end) & (end - on < BAND_MAX_DURATION)
             if cut.any():
                 at = at[cut]
-                out[slot, notes.bar[at] - b, notes.dur_at[at]] = BAND_DUR + (end - notes.start[at]) - 1
-        return out
+                out[notes.bar[at] - b, slot, notes.dur_at[at]] = BAND_DUR + (end - notes.start[at]) - 1
 
 
 assert BAND_MAX_BAR_STEPS >= max(meter_steps(i) for i in range(len(BAND_METERS)))

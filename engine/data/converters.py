@@ -93,7 +93,14 @@ class MelodyConverter(Converter):
 
     def line_windows(self, segment: Pattern) -> list[tuple[list[Note], np.ndarray]]:
         """Each pitched track's top line (`monophonic`) and the first steps (int64, increasing) of its
-        usable windows (notes in it, no whole bar of silence), the gap test on all windows at once."""
+        usable windows (notes in it, no whole bar of silence), the gap test on all windows at once. Kept
+        for the coverage (engine.data.converter.MEMO): read-only."""
+        lines: list[tuple[list[Note], np.ndarray]] = MEMO.get(
+            segment, ("melody", self.name), lambda: self._line_windows(segment)
+        )
+        return lines
+
+    def _line_windows(self, segment: Pattern) -> list[tuple[list[Note], np.ndarray]]:
         out: list[tuple[list[Note], np.ndarray]] = []
         starts = window_starts(segment.bars, self.bars)
         if not len(starts):
@@ -162,6 +169,14 @@ class DrumsConverter(Converter):
         return starts, hits
 
     def _grid_windows(self, segment: Pattern) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(window starts, hits, velocity, offset), kept for the coverage (engine.data.converter.MEMO):
+        read-only."""
+        grid: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] = MEMO.get(
+            segment, ("drums", self.name), lambda: self._make_grid_windows(segment)
+        )
+        return grid
+
+    def _make_grid_windows(self, segment: Pattern) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         starts = window_starts(segment.bars, self.bars)
         total = max(segment.steps, int(starts[-1]) + self.steps) if len(starts) else segment.steps
         hits, velocity, offset = drum_grid(self._parts(segment).tracks[0].notes, total)
