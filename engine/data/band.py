@@ -205,25 +205,42 @@ class BandConverter(Converter):
         return out
 
     def examples(self, segment: Pattern) -> list[dict[str, np.ndarray]]:
-        """`to_tensors` of every window of `windows(segment)`, in the same order, without building them:
-        each (instrument, bar)'s events are made once for the segment (`_BandPlan`) and each window takes
-        its slots' rows (a 16-bar window would otherwise encode every bar 16 times). Same examples."""
+        """`to_tensors` of every window of `windows(segment)`, in the same order (`stacked_examples`,
+        one dict per window)."""
+        stacked = self.stacked_examples(segment)
+        return [{k: v[i, ...] for k, v in stacked.items()} for i in range(len(stacked["tempo"]))]
+
+    def stacked_examples(self, segment: Pattern) -> dict[str, np.ndarray]:
+        """`to_tensors` of every window of `windows(segment)` stacked (N, ...), made without the windows:
+        each (instrument, bar)'s events are made once for the segment (`_BandPlan`) and all windows take
+        their slots' rows in one gather (a 16-bar window would otherwise encode every bar 16 times).
+        Same examples, same order (tests check)."""
         bar = meter_steps(self.meter_class(segment.meter))
         parts, plan = self._plan(segment, bar)
         bars = -(-parts.steps // bar)
         starts = [b * bar for b in range(max(bars - self.bars, 0) + 1)]
-        mc = np.asarray(self.meter_class(segment.meter), dtype=np.uint8)
-        out: list[dict[str, np.ndarray]] = []
-        for start, slots in plan.windows(starts, self.bars, self.slots):
-            program = np.full(self.slots, EMPTY_SLOT, dtype=np.uint8)
-            program[: len(slots)] = [
-                DRUM_KIT if parts.tracks[k].is_drum else parts.tracks[k].program for k in slots
-            ]
-            events = np.zeros((self.bars, self.slots, self.events), dtype=np.uint8)
-            plan.events(slots, start, events)
-            tempo = np.asarray(parts.tempo_at(start), dtype=np.float32)
-            out.append({"program": program, "meter": mc, "events": events, "tempo": tempo})
-        return out
+        placed = list(plan.windows(starts, self.bars, self.slots))
+        if not placed:
+            return self.empty_arrays()
+        tracks = len(parts.tracks)
+        chosen = np.full((len(placed), self.slots), tracks, dtype=np.int64)  # `tracks`: an empty slot
+        for w, (_, slots) in enumerate(placed):
+            chosen[w, : len(slots)] = slots
+        first = np.array([start for start, _ in placed], dtype=np.int64) // bar
+        rows = np.zeros((plan.bars + self.bars, tracks + 1, self.events), dtype=np.uint8)
+        rows[: plan.bars, :tracks] = plan.rows
+        events = rows[
+            first[:, None, None] + np.arange(self.bars)[:, None], chosen[:, None, :]
+        ]  # (N, bars, slots, L)
+        for w, (start, slots) in enumerate(placed):
+            plan.cut(slots, start, events[w])
+        programs = [DRUM_KIT if t.is_drum else t.program for t in parts.tracks] + [EMPTY_SLOT]
+        return {
+            "program": np.asarray(programs, dtype=np.uint8)[chosen],
+            "meter": np.full(len(placed), self.meter_class(segment.meter), dtype=np.uint8),
+            "events": events,
+            "tempo": np.array([parts.tempo_at(start) for start, _ in placed], dtype=np.float32),
+        }
 
     def kept_notes(self, segment: Pattern) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The notes of a 4/4 `segment` that its training windows (`placed_windows`) give back after a
@@ -472,13 +489,11 @@ class _BandPlan:
         lo, hi = np.searchsorted(notes.all_start, (start, end)).tolist()
         return notes.all_keys[lo:hi].tobytes()
 
-    def events(self, slots: list[int], start: int, out: np.ndarray) -> None:
-        """Fill `out` uint8 (bars, slots, L), zeros, with the window from `start`: the slots' rows, the DUR
-        of each note the window cuts short (`Pattern.slice` clips the notes to the window) shortened."""
+    def cut(self, slots: list[int], start: int, out: np.ndarray) -> None:
+        """Shorten, in a window's events `out` uint8 (bars, slots, L) from `start` (its slots' rows), the
+        DUR of each note the window cuts short (`Pattern.slice` clips the notes to the window)."""
         bars = len(out)
         b = start // self.bar
-        have = max(0, min(bars, self.bars - b))
-        out[:have, : len(slots)] = self.rows[b : b + have, slots]
         end = start + bars * self.bar
         if (start, end) == (0, self.steps):  # the whole segment: Pattern.slice gives it unchanged
             return

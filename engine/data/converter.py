@@ -215,6 +215,18 @@ class Converter:
         """`to_tensors` of every window of `segment` (converters may compute it faster, same result)."""
         return [self.to_tensors(w) for w in self.windows(segment)]
 
+    def stacked_examples(self, segment: Pattern) -> dict[str, np.ndarray]:
+        """`examples(segment)` stacked on a new axis 0 (N, ...); zero examples give `empty_arrays()`.
+        Converters that make all windows at once give them without the per-window dicts."""
+        examples = self.examples(segment)
+        if not examples:
+            return self.empty_arrays()
+        return {k: np.stack([e[k] for e in examples]) for k in examples[0]}
+
+    def empty_arrays(self) -> dict[str, np.ndarray]:
+        """Zero examples, shaped (0, ...) with the arrays' dtypes and trailing shapes."""
+        return {k: np.asarray(v)[None][:0] for k, v in self.to_tensors(Pattern((), self.steps)).items()}
+
     def transpose(
         self, arrays: dict[str, np.ndarray], shift: int
     ) -> tuple[dict[str, np.ndarray], np.ndarray]:

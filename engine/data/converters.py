@@ -326,24 +326,31 @@ class MultitrackConverter(Converter):
         return segment.with_tracks(pitched + ([drums] if drums.notes else []))
 
     def examples(self, segment: Pattern) -> list[dict[str, np.ndarray]]:
-        """`to_tensors` of every window without building its Pattern: the drum grid is made once for the
-        segment and sliced, pitched notes are windowed, reduced to a line and encoded as plain tuples
-        (`_line`, `_line_tokens`: what `monophonic` and `encode_line` give). Same examples, same order."""
-        return [arrays for _, arrays in self.placed_examples(segment)]
+        """`to_tensors` of every window (`stacked_examples`, one dict per window)."""
+        stacked = self.stacked_examples(segment)
+        return [{k: v[i, ...] for k, v in stacked.items()} for i in range(len(stacked["tempo"]))]
 
-    def placed_examples(self, segment: Pattern) -> list[tuple[int, dict[str, np.ndarray]]]:
-        """(first step, arrays) of every window `examples` gives, in its order; kept for the coverage
-        (engine.data.converter.MEMO): read-only."""
-        placed: list[tuple[int, dict[str, np.ndarray]]] = MEMO.get(
+    def stacked_examples(self, segment: Pattern) -> dict[str, np.ndarray]:
+        """`to_tensors` of every window stacked (N, ...), without building its Pattern: the drum grid is
+        made once for the segment and sliced, pitched notes are windowed, reduced to a line and encoded as
+        plain tuples (`_line`, `_line_tokens`: what `monophonic` and `encode_line` give). Same examples,
+        same order."""
+        _, stacked = self.placed_examples(segment)
+        return {k: v.copy() for k, v in stacked.items()}  # the kept arrays stay as they are
+
+    def placed_examples(self, segment: Pattern) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """The first steps int64 (N,) of the windows `stacked_examples` gives, and those arrays; kept for
+        the coverage (engine.data.converter.MEMO): read-only."""
+        placed: tuple[np.ndarray, dict[str, np.ndarray]] = MEMO.get(
             segment, ("multitrack", self.name), lambda: self._placed_examples(segment)
         )
         return placed
 
-    def _placed_examples(self, segment: Pattern) -> list[tuple[int, dict[str, np.ndarray]]]:
+    def _placed_examples(self, segment: Pattern) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         parts = self._parts(segment)
         starts = window_starts(parts.bars, self.bars)
         if not len(starts):
-            return []
+            return starts, self.empty_arrays()
         steps, slots = self.steps, self.spec.segments
         total = max(parts.steps, int(starts[-1]) + steps)
         ranges: list[tuple[list[int], list[int]]] = []
@@ -358,8 +365,7 @@ class MultitrackConverter(Converter):
             if track.is_drum:
                 hits, vel, _ = drum_grid(track.notes, total)
                 drum_tokens_full, drum_velocity = MELODY_VOCAB + drum_tokens(hits), vel.max(1)
-        tempo = np.array(parts.tempo, dtype=np.float32)  # shape ()
-        out: list[tuple[int, dict[str, np.ndarray]]] = []
+        used: list[int] = []  # the windows with notes
         programs = np.full((len(starts), slots), EMPTY_SLOT, dtype=np.int64)  # rows are the windows' arrays
         all_tokens = np.zeros((len(starts), slots, steps), dtype=np.int64)
         velocities = np.zeros((len(starts), slots, steps), dtype=np.float32)
@@ -368,6 +374,7 @@ class MultitrackConverter(Converter):
             here = [k for k, (lo, hi) in enumerate(ranges) if hi[w] > lo[w]]
             if not here:
                 continue
+            used.append(w)
             drums = any(parts.tracks[k].is_drum for k in here)  # then drum_tokens_full was made
             pitched = sorted(
                 (k for k in here if not parts.tracks[k].is_drum),
@@ -390,8 +397,8 @@ class MultitrackConverter(Converter):
                 slot = len(lines)
                 program[slot], tokens[slot] = DRUM_KIT, drum_tokens_full[start:end]
                 velocity[slot] = drum_velocity[start:end]
-            out.append((start, {"program": program, "tokens": tokens, "velocity": velocity, "tempo": tempo}))
-        return out
+        arrays = {"program": programs[used], "tokens": all_tokens[used], "velocity": velocities[used]}
+        return starts[used], {**arrays, "tempo": np.full(len(used), parts.tempo, dtype=np.float32)}
 
     def _window(self, segment: Pattern, start: int, end: int) -> Pattern | None:
         tracks = [slice_track(t, start, end) for t in segment.tracks]

@@ -163,12 +163,10 @@ def _drums_kept(segment: Pattern, converter: DrumsConverter) -> set[NoteKey]:
 def _multitrack_kept(segment: Pattern, converter: MultitrackConverter) -> set[NoteKey]:
     """`kept_notes` of multitrack_1bar: each window's arrays read back as `_decode` reads them (onset
     tokens of the pitched slots, drum classes of the kit), all windows at once."""
-    placed = converter.placed_examples(segment)
-    if not placed:
+    start, arrays = converter.placed_examples(segment)
+    if not len(start):
         return set()
-    start = np.array([s for s, _ in placed], dtype=np.int64)
-    program = np.stack([a["program"] for _, a in placed])  # (W, slots)
-    tokens = np.stack([a["tokens"] for _, a in placed])  # (W, slots, steps)
+    program, tokens = arrays["program"], arrays["tokens"]  # (W, slots), (W, slots, steps)
     step = np.broadcast_to(start[:, None, None] + np.arange(tokens.shape[2]), tokens.shape)
     pitched = ((program >= 0) & (program < GM_PROGRAMS))[:, :, None]
     onset = pitched & (tokens >= FIRST_PITCH_TOKEN) & (tokens < MELODY_VOCAB)

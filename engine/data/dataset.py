@@ -30,7 +30,6 @@ from engine.data.converters import CONVERTERS, Converter
 from engine.data.coverage import Coverage, coverages
 from engine.data.examples import Examples, FileReport, PrepareReport
 from engine.midi.files import MidiError, Song, load_bytes, read_song
-from engine.music.pattern import Pattern
 
 __all__ = [
     "DatasetError",
@@ -393,20 +392,20 @@ def song_arrays(song: Song, config: str) -> dict[str, np.ndarray]:
     """The distinct examples of one song for `config`, stacked (N, ...), with `tempo` (N,), in the order
     they first occur (repeated sections and doubled tracks give one example)."""
     conv = CONVERTERS[config]
-    examples = [
-        arrays for segment in song.segments_for(conv.spec.any_meter) for arrays in conv.examples(segment)
-    ]
-    if not examples:
+    parts = [conv.stacked_examples(segment) for segment in song.segments_for(conv.spec.any_meter)]
+    parts = [p for p in parts if len(p["tempo"])]
+    if not parts:
         return _empty(conv)
-    stacked = {k: np.stack([e[k] for e in examples]) for k in examples[0]}
+    stacked = parts[0] if len(parts) == 1 else {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+    count = len(stacked["tempo"])
     # each example's bytes, all arrays side by side: equal rows are equal examples
     rows = np.concatenate(
-        [np.ascontiguousarray(v).reshape(len(examples), -1).view(np.uint8) for v in stacked.values()], axis=1
+        [np.ascontiguousarray(v).reshape(count, -1).view(np.uint8) for v in stacked.values()], axis=1
     )
     _, first = np.unique(
         np.ascontiguousarray(rows).view(np.dtype((np.void, rows.shape[1]))).ravel(), return_index=True
     )
-    if len(first) == len(examples):
+    if len(first) == count:
         return stacked
     keep = np.sort(first)
     return {k: v[keep] for k, v in stacked.items()}
@@ -414,7 +413,7 @@ def song_arrays(song: Song, config: str) -> dict[str, np.ndarray]:
 
 def _empty(conv: Converter) -> dict[str, np.ndarray]:
     """Zero examples of `conv`, shaped (0, ...)."""
-    return {k: np.asarray(v)[None][:0] for k, v in conv.to_tensors(Pattern((), conv.steps)).items()}
+    return conv.empty_arrays()
 
 
 def _try(func: Callable[..., None], *args: Any) -> None:
