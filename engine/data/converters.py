@@ -397,7 +397,8 @@ class MultitrackConverter(Converter):
                 slot = len(lines)
                 program[slot], tokens[slot] = DRUM_KIT, drum_tokens_full[start:end]
                 velocity[slot] = drum_velocity[start:end]
-        arrays = {"program": programs[used], "tokens": all_tokens[used], "velocity": velocities[used]}
+        arrays: dict[str, np.ndarray] = {"program": programs[used], "tokens": all_tokens[used]}
+        arrays["velocity"] = velocities[used]
         return starts[used], {**arrays, "tempo": np.full(len(used), parts.tempo, dtype=np.float32)}
 
     def _window(self, segment: Pattern, start: int, end: int) -> Pattern | None:
