@@ -215,6 +215,7 @@ def _prepare_files(
     seen: dict[str, Path] = {}
     out: list[tuple[FileReport, dict[str, np.ndarray] | None] | None] = [None] * len(paths)
     todo: list[int] = []
+    sizes: list[int] = []  # bytes of each file in todo
     done = 0
 
     def tick() -> None:
@@ -225,7 +226,8 @@ def _prepare_files(
 
     for i, path in enumerate(paths):
         try:
-            key = content_key(load_bytes(path))
+            data = load_bytes(path)
+            key = content_key(data)
         except MidiError as exc:
             out[i] = (FileReport.skipped(path, str(exc)), None)
             tick()
@@ -241,8 +243,9 @@ def _prepare_files(
             tick()
         else:
             todo.append(i)
+            sizes.append(len(data))
     jobs = [(paths[i], names, use_cache, want, str(cache.root)) for i in todo]
-    for i, result in zip(todo, _run_jobs(jobs, workers_for(len(jobs)), tick), strict=True):
+    for i, result in zip(todo, _run_jobs(jobs, workers_for(len(jobs)), tick, sizes), strict=True):
         out[i] = result
     return [r for r in out if r is not None]
 
@@ -264,32 +267,42 @@ _Job = tuple[Path, list[str], bool, str | None, str]
 _Result = tuple[FileReport, dict[str, np.ndarray] | None]
 
 
-def _run_jobs(jobs: list[_Job], workers: int, tick: Callable[[], None]) -> list[_Result]:
-    """`_prepare_job` of each job, in order: in this process, or in chunks on `workers` processes. A pool
+def _run_jobs(
+    jobs: list[_Job], workers: int, tick: Callable[[], None], sizes: Sequence[int] | None = None
+) -> list[_Result]:
+    """`_prepare_job` of each job, in order: in this process, or in chunks on `workers` processes, the
+    largest files (`sizes`, bytes) first so that no long file is left to one process at the end. A pool
     that breaks (a worker killed for memory) leaves the rest of the files to this process."""
     if workers <= 1 or len(jobs) < 2:
-        results = []
+        serial = []
         for job in jobs:
-            results.append(_prepare_job(job))
+            serial.append(_prepare_job(job))
             tick()
-        return results
-    size = max(1, min(CHUNK_FILES, -(-len(jobs) // (workers * 4))))
-    chunks = [jobs[i : i + size] for i in range(0, len(jobs), size)]
-    results_of: dict[int, list[_Result]] = {}
+        return serial
+    order = sorted(range(len(jobs)), key=lambda i: -sizes[i]) if sizes else list(range(len(jobs)))
+    size = max(1, min(CHUNK_FILES, -(-len(jobs) // (workers * 8))))
+    chunks = [order[i : i + size] for i in range(0, len(order), size)]
+    results: list[_Result | None] = [None] * len(jobs)
+
+    def done(chunk: list[int], answers: list[_Result]) -> None:
+        for i, answer in zip(chunk, answers, strict=True):
+            results[i] = answer
+            tick()
+
+    finished: set[int] = set()
     try:
         with ProcessPoolExecutor(workers, mp_context=_context(), initializer=_worker_start) as pool:
-            futures = {pool.submit(_prepare_chunk, chunk): n for n, chunk in enumerate(chunks)}
+            futures = {
+                pool.submit(_prepare_chunk, [jobs[i] for i in chunk]): n for n, chunk in enumerate(chunks)
+            }
             for future in as_completed(futures):
-                results_of[futures[future]] = future.result()
-                for _ in chunks[futures[future]]:
-                    tick()
+                done(chunks[futures[future]], future.result())
+                finished.add(futures[future])
     except BrokenProcessPool:
         for n, chunk in enumerate(chunks):
-            if n not in results_of:
-                results_of[n] = _prepare_chunk(chunk)
-                for _ in chunk:
-                    tick()
-    return [r for n in range(len(chunks)) for r in results_of[n]]
+            if n not in finished:
+                done(chunk, _prepare_chunk([jobs[i] for i in chunk]))
+    return [r for r in results if r is not None]
 
 
 def _context() -> multiprocessing.context.BaseContext:
