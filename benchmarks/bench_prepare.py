@@ -106,6 +106,8 @@ def _pairs(folder: Path, tmp: str, runs: int, tag: str) -> tuple[list[float], li
 
 
 def run() -> list[Figure]:
+    from engine.data.converters import CONVERTERS
+
     load = os.getloadavg()[0]
     figures = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -117,7 +119,7 @@ def run() -> list[Figure]:
                 if label == "sample"
                 else f"{files} files from ../shared/data/train (Groove, POP909, Hydrogen)"
             )
-            what = f"{where}, all 4 configs"
+            what = f"{where}, all {len(CONVERTERS)} configs"
             prep, pm, ratio, failed = _pairs(folder, tmp, runs, label)
             shared = os.path.join(tmp, f"{label}-shared")
             prepare_seconds(folder, shared)  # fill the cache once
