@@ -356,9 +356,7 @@ def _prepare_job(job: _Job) -> _Result:
             record, computed = _parse(path, data, names, old or {})
         finally:
             MEMO.clear()  # the song's objects go now, before the collector is back
-    if computed:
-        _try(cache.save_arrays, key, computed)
-    _try(cache.save_record, key, record)
+    _try(cache.save, key, record, computed)
     return FileReport.from_record(path, record, names), computed.get(want) if want else None
 
 
