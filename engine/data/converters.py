@@ -226,7 +226,11 @@ class TrioConverter(Converter):
 
     def complete_starts(self, parts: tuple[Track, Track, Track], bars: int) -> list[int]:
         """First steps of the windows in which every part covers every bar (within GAP_BARS)."""
-        covered = np.all([bar_coverage(t, bars, GAP_BARS) for t in parts], axis=0)  # (bars,)
+        return self._complete([bar_coverage(t, bars, GAP_BARS) for t in parts])
+
+    def _complete(self, coverages: list[np.ndarray]) -> list[int]:
+        """`complete_starts` from the parts' `bar_coverage`s."""
+        covered = np.all(coverages, axis=0)  # (bars,)
         runs = np.convolve(covered.astype(np.int64), np.ones(self.bars, dtype=np.int64), mode="valid")
         return [int(b) * STEPS_PER_BAR for b in np.flatnonzero(runs == self.bars)]
 
@@ -264,13 +268,25 @@ class TrioConverter(Converter):
         (engine.data.converter.MEMO); read-only."""
 
         def make() -> list[tuple[list[int], np.ndarray, np.ndarray, np.ndarray]]:
-            out = []
+            # the combinations share their lines (the same notes tuples) and drums: each is read once
+            covered: dict[int, np.ndarray] = {}
+            tokens: dict[int, np.ndarray] = {}
+            out: list[tuple[list[int], np.ndarray, np.ndarray, np.ndarray]] = []
             for parts in trio_parts(segment):
-                starts = self.complete_starts(parts, segment.bars)
-                if starts:
-                    lead, bass = (encode_line(t.notes, segment.steps) for t in parts[:2])
-                    drums = drum_tokens(drum_grid(parts[2].notes, segment.steps)[0])
-                    out.append((starts, lead, bass, drums))
+                for t in parts:
+                    if id(t.notes) not in covered:
+                        covered[id(t.notes)] = bar_coverage(t, segment.bars, GAP_BARS)
+                starts = self._complete([covered[id(t.notes)] for t in parts])
+                if not starts:
+                    continue
+                for t in parts[:2]:
+                    if id(t.notes) not in tokens:
+                        tokens[id(t.notes)] = encode_line(t.notes, segment.steps)
+                drums = parts[2]
+                if id(drums.notes) not in tokens:
+                    tokens[id(drums.notes)] = drum_tokens(drum_grid(drums.notes, segment.steps)[0])
+                lead, bass, kit = (tokens[id(t.notes)] for t in parts)
+                out.append((starts, lead, bass, kit))
             return out
 
         combos: list[tuple[list[int], np.ndarray, np.ndarray, np.ndarray]] = MEMO.get(
