@@ -13,7 +13,6 @@ one note. This is the issue-13 "round trip" measure, applied to every window the
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -24,7 +23,6 @@ from engine.data.codec import (
     _BITS,
     _CLASS_OF,
     _FIRST_PITCH,
-    fit_pitch,
 )
 from engine.data.converter import Converter
 from engine.data.converters import (
@@ -40,6 +38,7 @@ from models.vocab import (
     DRUM_VOCAB,
     FIRST_PITCH_TOKEN,
     GM_PROGRAMS,
+    MAX_PITCH,
     MELODY_VOCAB,
     MIN_PITCH,
 )
@@ -71,7 +70,7 @@ def _keys(notes: Iterable[Note], drum: bool, offset: int = 0) -> set[NoteKey]:
 
 def segment_notes(segment: Pattern) -> set[NoteKey]:
     """The notes of a segment (drums by class; a drum key outside the classes is class -1)."""
-    return {k for t in segment.tracks for k in _keys(t.notes, t.is_drum)}
+    return _as_set(_segment_arrays(segment))
 
 
 def kept_notes(segment: Pattern, converter: Converter) -> set[NoteKey]:
@@ -79,18 +78,7 @@ def kept_notes(segment: Pattern, converter: Converter) -> set[NoteKey]:
 
     The same set as `window_kept` (tests check each converter), computed without a round trip per window
     where the converter allows: windows overlap (a 16-bar window holds every bar 16 times)."""
-    if isinstance(converter, TrioConverter):
-        return _trio_kept(segment, converter)
-    if isinstance(converter, BandConverter):
-        keys, steps, drums = converter.kept_notes(segment)
-        return set(zip(keys.tolist(), steps.tolist(), drums.tolist(), strict=True))
-    if isinstance(converter, MelodyConverter):
-        return _melody_kept(segment, converter)
-    if isinstance(converter, DrumsConverter):
-        return _drums_kept(segment, converter)
-    if isinstance(converter, MultitrackConverter):
-        return _multitrack_kept(segment, converter)
-    return window_kept(segment, converter)
+    return _as_set(_kept_arrays(segment, converter))
 
 
 def window_kept(segment: Pattern, converter: Converter) -> set[NoteKey]:
@@ -109,81 +97,147 @@ def coverage(segments: Iterable[Pattern], converter: Converter) -> Coverage:
 
 
 def coverages(segments: Iterable[Pattern], converters: Sequence[Converter]) -> list[Coverage]:
-    """`coverage` of each converter, the segments' notes collected once."""
+    """`coverage` of each converter, the segments' notes collected once; notes compared as integer
+    codes (`_codes`), not as sets of tuples."""
     totals = [Coverage() for _ in converters]
     for segment in segments:
-        notes = segment_notes(segment)
+        notes = _codes(_segment_arrays(segment))
         for i, converter in enumerate(converters):
-            totals[i] += Coverage(len(notes), len(notes & kept_notes(segment, converter)))
+            kept = np.intersect1d(notes, _codes(_kept_arrays(segment, converter)), assume_unique=True)
+            totals[i] += Coverage(len(notes), len(kept))
     return totals
 
 
-def _trio_kept(segment: Pattern, converter: TrioConverter) -> set[NoteKey]:
+_Keys = tuple[np.ndarray, np.ndarray, np.ndarray]  # NoteKey's fields as arrays: key, onset step, drum
+
+
+def _as_set(keys: _Keys) -> set[NoteKey]:
+    return set(zip(keys[0].tolist(), keys[1].tolist(), keys[2].tolist(), strict=True))
+
+
+def _codes(keys: _Keys) -> np.ndarray:
+    """Distinct int64 codes of note keys (key -1..127, onset step >= 0, drum), sorted."""
+    key, step, drum = keys
+    return np.unique((drum.astype(np.int64) * 256 + key + 1) << 40 | step)
+
+
+def _arrays(key: Iterable[int], step: Iterable[int], drum: bool) -> _Keys:
+    k = np.fromiter(key, dtype=np.int64)
+    return k, np.fromiter(step, dtype=np.int64, count=len(k)), np.full(len(k), drum)
+
+
+def _joined(parts: list[_Keys]) -> _Keys:
+    if not parts:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool)
+    return (
+        np.concatenate([p[0] for p in parts]),
+        np.concatenate([p[1] for p in parts]),
+        np.concatenate([p[2] for p in parts]),
+    )
+
+
+def _segment_arrays(segment: Pattern) -> _Keys:
+    parts = []
+    for t in segment.tracks:
+        if t.notes:
+            pitch, step, drum = _arrays(map(_pitch, t.notes), map(_onset, t.notes), t.is_drum)
+            parts.append((_CLASS_OF[pitch] if t.is_drum else pitch, step, drum))
+    return _joined(parts)
+
+
+def _pitch(note: Note) -> int:
+    return note.pitch
+
+
+def _onset(note: Note) -> int:
+    return note.start
+
+
+def _kept_arrays(segment: Pattern, converter: Converter) -> _Keys:
+    if isinstance(converter, TrioConverter):
+        return _trio_kept(segment, converter)
+    if isinstance(converter, BandConverter):
+        return converter.kept_notes(segment)
+    if isinstance(converter, MelodyConverter):
+        return _melody_kept(segment, converter)
+    if isinstance(converter, DrumsConverter):
+        return _drums_kept(segment, converter)
+    if isinstance(converter, MultitrackConverter):
+        return _multitrack_kept(segment, converter)
+    kept = sorted(window_kept(segment, converter))
+    return _arrays((k[0] for k in kept), (k[1] for k in kept), False)[:2] + (
+        np.array([k[2] for k in kept], dtype=bool),
+    )
+
+
+def _token_keys(tokens: np.ndarray, at: np.ndarray) -> _Keys:
+    """Melody tokens (steps,) read back at the steps `at` (bool (steps,)): their onsets' pitches."""
+    step = np.flatnonzero(at & (tokens >= FIRST_PITCH_TOKEN) & (tokens < MELODY_VOCAB))
+    return tokens[step] - FIRST_PITCH_TOKEN + MIN_PITCH, step, np.zeros(len(step), dtype=bool)
+
+
+def _drum_keys(tokens: np.ndarray, at: np.ndarray, offset: np.ndarray | int = 0) -> _Keys:
+    """Drum tokens (..., steps) read back as `drum_notes` reads them, at the places `at` (bool, same
+    shape): each hit's class and step (the last axis, plus `offset` per row of the leading axes)."""
+    *rows, step, klass = np.nonzero(
+        (np.minimum(np.maximum(tokens, 0), DRUM_VOCAB - 1)[..., None] & _BITS) > 0
+    )
+    hit = at[(*rows, step)]
+    where = step + (offset[rows[0]] if rows and not isinstance(offset, int) else offset)
+    return _CLASS_OF[_FIRST_PITCH[klass[hit]]], where[hit], np.ones(int(hit.sum()), dtype=bool)
+
+
+def _trio_kept(segment: Pattern, converter: TrioConverter) -> _Keys:
     """`kept_notes` of the trio without a round trip per window (its 16-bar windows overlap 16 times):
     each melody/bass/drums combination's tokens (made once for the segment, as `examples` slices them)
     are read back as `_decode` reads them (onset tokens; drum classes), and a note is kept where one of
     the combination's windows holds its onset; the same set as `window_kept` (a test checks)."""
-    kept: set[NoteKey] = set()
+    parts = []
     for starts, lead, bass, drums in converter.encoded_combinations(segment):
         inside = _inside(np.asarray(starts, dtype=np.int64), converter.steps, np.arange(segment.steps))
-        for tokens in (lead, bass):
-            at = np.flatnonzero(inside & (tokens >= FIRST_PITCH_TOKEN) & (tokens < MELODY_VOCAB))
-            pitch = tokens[at] - FIRST_PITCH_TOKEN + MIN_PITCH
-            kept.update(zip(pitch.tolist(), at.tolist(), itertools.repeat(False)))
-        at, klass = np.nonzero((np.minimum(np.maximum(drums, 0), DRUM_VOCAB - 1)[:, None] & _BITS) > 0)
-        hit = inside[at]
-        kept.update(
-            zip(_CLASS_OF[_FIRST_PITCH[klass[hit]]].tolist(), at[hit].tolist(), itertools.repeat(True))
-        )
-    return kept
+        parts += [_token_keys(lead, inside), _token_keys(bass, inside), _drum_keys(drums, inside)]
+    return _joined(parts)
 
 
-def _melody_kept(segment: Pattern, converter: MelodyConverter) -> set[NoteKey]:
+def _melody_kept(segment: Pattern, converter: MelodyConverter) -> _Keys:
     """`kept_notes` of mel_2bar: each line's onsets inside its kept windows (`MelodyConverter.line_windows`,
     what `examples` cuts), at the pitch the tokens hold (`fit_pitch`)."""
-    kept: set[NoteKey] = set()
+    parts = []
     for line, starts in converter.line_windows(segment):
-        onsets = np.array([n.start for n in line], dtype=np.int64)
-        inside = _inside(starts, converter.steps, onsets)
-        kept |= {
-            (fit_pitch(n.pitch), n.start, False) for n, ok in zip(line, inside.tolist(), strict=True) if ok
-        }
-    return kept
+        pitch, onset, drum = _arrays(map(_pitch, line), map(_onset, line), False)
+        inside = _inside(starts, converter.steps, onset)
+        fitted = pitch - 12 * np.floor_divide(pitch - MIN_PITCH, 12).clip(max=0)  # fit_pitch: up by octaves
+        fitted = fitted - 12 * np.ceil((fitted - MAX_PITCH) / 12).clip(min=0).astype(np.int64)  # and down
+        parts.append((fitted[inside], onset[inside], drum[inside]))
+    return _joined(parts)
 
 
-def _drums_kept(segment: Pattern, converter: DrumsConverter) -> set[NoteKey]:
+def _drums_kept(segment: Pattern, converter: DrumsConverter) -> _Keys:
     """`kept_notes` of drums_2bar: the hits of the drum grid inside kept windows, by class."""
     starts, hits = converter.grid_windows(segment)
     steps, classes = np.nonzero(hits > 0.5)
     inside = _inside(starts, converter.steps, steps)
-    keys = _CLASS_OF[_FIRST_PITCH[classes[inside]]]
-    return set(zip(keys.tolist(), steps[inside].tolist(), [True] * int(inside.sum()), strict=True))
+    return _CLASS_OF[_FIRST_PITCH[classes[inside]]], steps[inside], np.ones(int(inside.sum()), dtype=bool)
 
 
-def _multitrack_kept(segment: Pattern, converter: MultitrackConverter) -> set[NoteKey]:
+def _multitrack_kept(segment: Pattern, converter: MultitrackConverter) -> _Keys:
     """`kept_notes` of multitrack_1bar: each window's arrays read back as `_decode` reads them (onset
     tokens of the pitched slots, drum classes of the kit), all windows at once."""
     start, arrays = converter.placed_examples(segment)
     if not len(start):
-        return set()
+        return _joined([])
     program, tokens = arrays["program"], arrays["tokens"]  # (W, slots), (W, slots, steps)
     step = np.broadcast_to(start[:, None, None] + np.arange(tokens.shape[2]), tokens.shape)
     pitched = ((program >= 0) & (program < GM_PROGRAMS))[:, :, None]
     onset = pitched & (tokens >= FIRST_PITCH_TOKEN) & (tokens < MELODY_VOCAB)
-    kept = set(
-        zip(
-            (tokens[onset] - FIRST_PITCH_TOKEN + MIN_PITCH).tolist(),
-            step[onset].tolist(),
-            itertools.repeat(False),
-        )
+    melodic = (
+        tokens[onset] - FIRST_PITCH_TOKEN + MIN_PITCH,
+        step[onset],
+        np.zeros(int(onset.sum()), dtype=bool),
     )
     kit = np.broadcast_to((program == DRUM_KIT)[:, :, None], tokens.shape)
     drum = np.where(kit & (tokens >= MELODY_VOCAB), tokens - MELODY_VOCAB, 0)
-    drum = np.minimum(np.maximum(drum, 0), DRUM_VOCAB - 1)
-    w, slot, at, klass = np.nonzero(drum[..., None] & _BITS)
-    keys = _CLASS_OF[_FIRST_PITCH[klass]]
-    kept |= set(zip(keys.tolist(), (start[w] + at).tolist(), itertools.repeat(True)))
-    return kept
+    return _joined([melodic, _drum_keys(drum, np.ones(drum.shape, dtype=bool), start)])
 
 
 def _inside(starts: np.ndarray, steps: int, at: np.ndarray) -> np.ndarray:

@@ -101,3 +101,15 @@ def test_coverage_shortcuts_keep_what_the_windows_give_back(config: str, midi_di
             assert fast == window_kept(segment, conv), (name, config)
             kept += len(fast)
     assert kept > 1000
+
+
+def test_melody_coverage_shortcut_moves_pitches_into_range_as_the_tokens_do() -> None:
+    from engine.data.coverage import kept_notes, window_kept
+    from engine.music.pattern import Pattern, Role, Track
+
+    pitches = [0, 5, 8, 9, 20, 21, 60, 108, 109, 120, 121, 127]  # outside 21..108 the tokens move octaves
+    notes = tuple(Note(p, 2 * i, 2 * i + 1) for i, p in enumerate(pitches))
+    segment = Pattern((Track(notes, 0, False, Role.LEAD, "lead"),), 32)
+    mel = CONVERTERS["mel_2bar"]
+    assert kept_notes(segment, mel) == window_kept(segment, mel)
+    assert len(kept_notes(segment, mel)) == len(pitches)
