@@ -219,7 +219,7 @@ class BandConverter(Converter):
         parts, plan = self._plan(segment, bar)
         bars = -(-parts.steps // bar)
         starts = [b * bar for b in range(max(bars - self.bars, 0) + 1)]
-        placed = list(plan.windows(starts, self.bars, self.slots))
+        placed = plan.windows(starts, self.bars, self.slots)
         if not placed:
             return self.empty_arrays()
         tracks = len(parts.tracks)
@@ -406,6 +406,7 @@ class _BandPlan:
                 per_bar = np.bincount(notes.all_start // bar, minlength=self.bars)[: self.bars]
                 counts[k, 1:] = np.cumsum(per_bar)
         self.counts = counts
+        self._placed: dict[tuple[tuple[int, ...], int, int], list[tuple[int, list[int]]]] = {}
 
     def _track(self, k: int, track: Track) -> _TrackEvents | None:
         if not track.notes:
@@ -458,9 +459,16 @@ class _BandPlan:
         crossing = np.flatnonzero(kept & (end > (bar + 1) * self.bar))
         return _TrackEvents(start, pitch, end, bar, kept, dur_at, crossing, all_start, all_keys)
 
-    def windows(self, starts: Sequence[int], bars: int, slots: int) -> Iterator[tuple[int, list[int]]]:
+    def windows(self, starts: Sequence[int], bars: int, slots: int) -> list[tuple[int, list[int]]]:
         """(start, slot tracks) of each window of `bars` bars from `starts` (steps, multiples of a bar)
-        that holds a note: `band_slots` of its tracks, as indices into the parts' tracks."""
+        that holds a note: `band_slots` of its tracks, as indices into the parts' tracks. Kept: the
+        examples and the coverage ask for the same windows. Read-only."""
+        key = (tuple(starts), bars, slots)
+        if key not in self._placed:
+            self._placed[key] = list(self._windows(starts, bars, slots))
+        return self._placed[key]
+
+    def _windows(self, starts: Sequence[int], bars: int, slots: int) -> Iterator[tuple[int, list[int]]]:
         tracks = self.parts.tracks
         drum = next((k for k, t in enumerate(tracks) if t.is_drum and t.notes), None)
         pitched_tracks = [k for k, t in enumerate(tracks) if not t.is_drum and t.notes]

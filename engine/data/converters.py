@@ -39,7 +39,6 @@ from engine.data.converter import (
     merged_drums,
     pitched_line,
     slice_track,
-    window_line,
     window_lines,
     window_starts,
 )
@@ -244,21 +243,24 @@ class TrioConverter(Converter):
         }
 
     def examples(self, segment: Pattern) -> list[dict[str, np.ndarray]]:
-        """Encodes each melody/bass/drums combination's lines once and slices the tokens: 16-bar windows
-        overlap 16 times."""
-        out = []
+        """`to_tensors` of every window (`stacked_examples`, one dict per window)."""
+        stacked = self.stacked_examples(segment)
+        return [{k: v[i, ...] for k, v in stacked.items()} for i in range(len(stacked["tempo"]))]
+
+    def stacked_examples(self, segment: Pattern) -> dict[str, np.ndarray]:
+        """`to_tensors` of every window stacked (N, ...): each melody/bass/drums combination's lines are
+        encoded once and all its windows cut at once (`window_lines`; 16-bar windows overlap 16 times).
+        Same examples, same order (tests check)."""
+        parts: dict[str, list[np.ndarray]] = {"melody": [], "bass": [], "drums": []}
         for starts, lead, bass, drums in self.encoded_combinations(segment):
-            for start in starts:
-                end = start + self.steps
-                out.append(
-                    {
-                        "melody": window_line(lead, start, end),
-                        "bass": window_line(bass, start, end),
-                        "drums": drums[start:end].copy(),
-                        "tempo": np.array(segment.tempo, dtype=np.float32),  # shape ()
-                    }
-                )
-        return out
+            first = np.asarray(starts, dtype=np.int64)
+            parts["melody"].append(window_lines(lead, first, self.steps))
+            parts["bass"].append(window_lines(bass, first, self.steps))
+            parts["drums"].append(drums[first[:, None] + np.arange(self.steps)])
+        if not parts["melody"]:
+            return self.empty_arrays()
+        out = {k: np.concatenate(v) for k, v in parts.items()}
+        return {**out, "tempo": np.full(len(out["melody"]), segment.tempo, dtype=np.float32)}
 
     def encoded_combinations(
         self, segment: Pattern
