@@ -61,12 +61,18 @@ class PrepareCache:
 
     def load_record(self, key: str) -> dict[str, Any] | None:
         """A file's record (read from the header only), or None when it is not cached or unreadable."""
+        return self.load_entry(key)[0]
+
+    def load_entry(self, key: str) -> tuple[dict[str, Any] | None, set[str]]:
+        """A file's record (None when it is not cached or unreadable) and the configs whose arrays are
+        cached, from one read of the header."""
         try:
             with safe_open(self._path(key), framework="np") as f:
                 record = json.loads((f.metadata() or {})["record"])
+                configs = {n.partition(".")[0] for n in f.keys()}
         except (OSError, ValueError, KeyError, SafetensorError):
-            return None
-        return record if isinstance(record, dict) else None
+            return None, set()
+        return (record, configs) if isinstance(record, dict) else (None, set())
 
     def load_arrays(self, key: str, config: str) -> dict[str, np.ndarray] | None:
         """One config's arrays of a file, or None when they are not cached (or cannot be read)."""

@@ -254,8 +254,8 @@ def _from_cache(
     path: Path, key: str, names: list[str], cache: PrepareCache, want: str | None
 ) -> tuple[FileReport, dict[str, np.ndarray] | None] | None:
     """The file's report (and `want` arrays) from the cache, or None when it must be parsed."""
-    record = cache.load_record(key)
-    if record is None or not _complete(record, names, cache, key):
+    record, cached = cache.load_entry(key)
+    if record is None or not _complete(record, names, cached):
         return None
     arrays = cache.load_arrays(key, want) if want and record.get("reason") is None else None
     if arrays is not None or not want or record.get("reason") is not None:
@@ -360,14 +360,12 @@ def _prepare_job(job: _Job) -> _Result:
     return FileReport.from_record(path, record, names), computed.get(want) if want else None
 
 
-def _complete(record: dict[str, Any], names: list[str], cache: PrepareCache, key: str) -> bool:
+def _complete(record: dict[str, Any], names: list[str], cached: set[str]) -> bool:
+    """Whether a cached record (and the configs whose arrays are `cached`) answers for `names`."""
     if record.get("reason") is not None:
         return True
     examples, covered = record.get("examples", {}), record.get("coverage", {})
-    if not all(c in examples and c in covered for c in names):
-        return False
-    cached = cache.array_configs(key)
-    return all(c in cached for c in names)
+    return all(c in examples and c in covered and c in cached for c in names)
 
 
 def _parse(
