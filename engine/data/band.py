@@ -232,8 +232,7 @@ class BandConverter(Converter):
         events = rows[
             first[:, None, None] + np.arange(self.bars)[:, None], chosen[:, None, :]
         ]  # (N, bars, slots, L)
-        for w, (start, slots) in enumerate(placed):
-            plan.cut(slots, start, events[w])
+        plan.cut(first * bar, chosen, events)
         programs = [DRUM_KIT if t.is_drum else t.program for t in parts.tracks] + [EMPTY_SLOT]
         return {
             "program": np.asarray(programs, dtype=np.uint8)[chosen],
@@ -497,25 +496,27 @@ class _BandPlan:
         lo, hi = np.searchsorted(notes.all_start, (start, end)).tolist()
         return notes.all_keys[lo:hi].tobytes()
 
-    def cut(self, slots: list[int], start: int, out: np.ndarray) -> None:
-        """Shorten, in a window's events `out` uint8 (bars, slots, L) from `start` (its slots' rows), the
-        DUR of each note the window cuts short (`Pattern.slice` clips the notes to the window)."""
-        bars = len(out)
-        b = start // self.bar
-        end = start + bars * self.bar
-        if (start, end) == (0, self.steps):  # the whole segment: Pattern.slice gives it unchanged
-            return
-        for slot, k in enumerate(slots):
-            notes = self.tracks[k]
-            assert notes is not None
-            if not len(notes.crossing):
+    def cut(self, starts: np.ndarray, chosen: np.ndarray, events: np.ndarray) -> None:
+        """Shorten, in the events uint8 (N, bars, slots, L) of windows from `starts` int64 (N,) whose slots
+        hold the tracks `chosen` int64 (N, slots) (their rows), the DUR of each note a window cuts short
+        (`Pattern.slice` clips the notes to the window). Only notes that outlast their bar can outlast a
+        window: per track, every (window, such note) pair at once."""
+        ends = starts + events.shape[1] * self.bar
+        whole = (starts == 0) & (ends == self.steps)  # the whole segment: Pattern.slice gives it unchanged
+        for k, notes in enumerate(self.tracks):
+            if notes is None or not len(notes.crossing):
                 continue
-            at = notes.crossing  # only a note that outlasts its bar can outlast a window
+            windows, slot = np.nonzero((chosen == k) & ~whole[:, None])
+            at = notes.crossing
             on, off = notes.start[at], notes.end[at]
-            cut = (on >= start) & (on < end) & (off > end) & (end - on < BAND_MAX_DURATION)
-            if cut.any():
-                at = at[cut]
-                out[notes.bar[at] - b, slot, notes.dur_at[at]] = BAND_DUR + (end - notes.start[at]) - 1
+            for lo in range(0, len(windows), 256):  # a bounded (windows, notes) table at a time
+                w, sl = windows[lo : lo + 256], slot[lo : lo + 256]
+                s, e = starts[w][:, None], ends[w][:, None]
+                pair, note = np.nonzero((on >= s) & (on < e) & (off > e) & (e - on < BAND_MAX_DURATION))
+                if len(pair):
+                    ww, n = w[pair], at[note]
+                    bar = notes.bar[n] - starts[ww] // self.bar
+                    events[ww, bar, sl[pair], notes.dur_at[n]] = BAND_DUR + ends[ww] - notes.start[n] - 1
 
 
 assert BAND_MAX_BAR_STEPS >= max(meter_steps(i) for i in range(len(BAND_METERS)))
