@@ -49,13 +49,13 @@ import pretty_midi
 warnings.simplefilter("ignore")
 paths = sorted(p for p in Path(sys.argv[1]).rglob("*") if p.suffix.lower() in (".mid", ".midi", ".kar"))
 failed = 0
-t0 = time.perf_counter()
+t0, c0 = time.perf_counter(), time.process_time()
 for path in paths:
     try:
         pretty_midi.PrettyMIDI(str(path))
     except Exception:
         failed += 1
-print(json.dumps([time.perf_counter() - t0, failed]))
+print(json.dumps([time.perf_counter() - t0, failed, time.process_time() - c0]))
 """
 
 
@@ -64,11 +64,33 @@ def pretty_midi_seconds(folder: Path) -> tuple[float, int]:
     parse. Timed inside a fresh process that imports only pretty_midi (interpreter start-up and imports
     not counted), so that it does not pay for the benchmark's own objects (torch's) at each garbage
     collection."""
+    seconds, failed, _ = pretty_midi_run(folder)
+    return seconds, failed
+
+
+def pretty_midi_run(folder: Path) -> tuple[float, int, float]:
+    """`pretty_midi_seconds` and the CPU seconds of that parse."""
     done = subprocess.run(
         [sys.executable, "-c", _PRETTY_MIDI, str(folder)], capture_output=True, text=True, check=True
     )
-    seconds, failed = json.loads(done.stdout.strip().splitlines()[-1])
-    return float(seconds), int(failed)
+    seconds, failed, cpu = json.loads(done.stdout.strip().splitlines()[-1])
+    return float(seconds), int(failed), float(cpu)
+
+
+def cpu_ratio(folder: Path, tmp: str, tag: str) -> float:
+    """CPU seconds of a cold `prepare` in one process (BANDMATE_PREPARE_WORKERS=1) over the CPU seconds
+    pretty_midi needs to parse the same files: the work itself, whatever else the machine runs (the
+    wall ratio also depends on how many cores are free for the pool)."""
+    old = os.environ.get("BANDMATE_PREPARE_WORKERS")
+    os.environ["BANDMATE_PREPARE_WORKERS"] = "1"
+    try:
+        cpu = prepare_seconds(folder, os.path.join(tmp, f"{tag}-cpu"))[1]
+    finally:
+        if old is None:
+            os.environ.pop("BANDMATE_PREPARE_WORKERS", None)
+        else:
+            os.environ["BANDMATE_PREPARE_WORKERS"] = old
+    return cpu / pretty_midi_run(folder)[2]
 
 
 def prepare_seconds(folder: Path, cache_dir: str) -> tuple[float, float, int]:
@@ -106,6 +128,8 @@ def _pairs(folder: Path, tmp: str, runs: int, tag: str) -> tuple[list[float], li
 
 
 def run() -> list[Figure]:
+    from engine.data.converters import CONVERTERS
+
     load = os.getloadavg()[0]
     figures = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -117,8 +141,9 @@ def run() -> list[Figure]:
                 if label == "sample"
                 else f"{files} files from ../shared/data/train (Groove, POP909, Hydrogen)"
             )
-            what = f"{where}, all 4 configs"
+            what = f"{where}, all {len(CONVERTERS)} configs"
             prep, pm, ratio, failed = _pairs(folder, tmp, runs, label)
+            work = cpu_ratio(folder, tmp, label)
             shared = os.path.join(tmp, f"{label}-shared")
             prepare_seconds(folder, shared)  # fill the cache once
             cached = [prepare_seconds(folder, shared)[0] for _ in range(CACHED_RUNS)]
@@ -140,6 +165,14 @@ def run() -> list[Figure]:
                     "≤ 0.5",
                     COMMAND,
                     "both timed back to back; the order alternates",
+                ),  # fmt: skip
+                Figure(
+                    f"{label}: CPU seconds of a cold prepare in one process / of pretty_midi's parse",
+                    (work,),
+                    "x",
+                    "",
+                    COMMAND,
+                    "the work itself; the wall ratio above also depends on the cores free for the pool",
                 ),  # fmt: skip
                 Figure(f"{label}: prepare, cached", tuple(cached), "s", "< 1 s", COMMAND, what),
                 Figure(

@@ -21,13 +21,14 @@ eighth of the memory int64 would): `program` (slots,) GM program, 128 drum kit, 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+import operator
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 
-from engine.data.converter import Converter, merged_drums
+from engine.data.converter import MEMO, Converter, merged_drums
 from engine.midi.roles import with_roles
-from engine.music.pattern import Meter, Note, Pattern, Role, Track
+from engine.music.pattern import STEPS_PER_BAR, Meter, Note, Pattern, Role, Track
 from models.spec import ModelSpec
 from models.vocab import (
     BAND_DUR,
@@ -40,6 +41,7 @@ from models.vocab import (
     BAND_POS,
     BAND_VEL,
     BAND_VOCAB,
+    DRUM_CLASS_OF,
     DRUM_KIT,
     EMPTY_SLOT,
     GM_PROGRAMS,
@@ -202,6 +204,82 @@ class BandConverter(Converter):
                 out.append(window)
         return out
 
+    def examples(self, segment: Pattern) -> list[dict[str, np.ndarray]]:
+        """`to_tensors` of every window of `windows(segment)`, in the same order (`stacked_examples`,
+        one dict per window)."""
+        stacked = self.stacked_examples(segment)
+        return [{k: v[i, ...] for k, v in stacked.items()} for i in range(len(stacked["tempo"]))]
+
+    def stacked_examples(self, segment: Pattern) -> dict[str, np.ndarray]:
+        """`to_tensors` of every window of `windows(segment)` stacked (N, ...), made without the windows:
+        each (instrument, bar)'s events are made once for the segment (`_BandPlan`) and all windows take
+        their slots' rows in one gather (a 16-bar window would otherwise encode every bar 16 times).
+        Same examples, same order (tests check)."""
+        bar = meter_steps(self.meter_class(segment.meter))
+        parts, plan = self._plan(segment, bar)
+        bars = -(-parts.steps // bar)
+        starts = [b * bar for b in range(max(bars - self.bars, 0) + 1)]
+        placed = plan.windows(starts, self.bars, self.slots)
+        if not placed:
+            return self.empty_arrays()
+        tracks = len(parts.tracks)
+        chosen = np.full((len(placed), self.slots), tracks, dtype=np.int64)  # `tracks`: an empty slot
+        for w, (_, slots) in enumerate(placed):
+            chosen[w, : len(slots)] = slots
+        first = np.array([start for start, _ in placed], dtype=np.int64) // bar
+        rows = np.zeros((plan.bars + self.bars, tracks + 1, self.events), dtype=np.uint8)
+        rows[: plan.bars, :tracks] = plan.rows
+        events = rows[
+            first[:, None, None] + np.arange(self.bars)[:, None], chosen[:, None, :]
+        ]  # (N, bars, slots, L)
+        plan.cut(first * bar, chosen, events)
+        programs = [DRUM_KIT if t.is_drum else t.program for t in parts.tracks] + [EMPTY_SLOT]
+        return {
+            "program": np.asarray(programs, dtype=np.uint8)[chosen],
+            "meter": np.full(len(placed), self.meter_class(segment.meter), dtype=np.uint8),
+            "events": events,
+            "tempo": np.array([parts.tempo_at(start) for start, _ in placed], dtype=np.float32),
+        }
+
+    def kept_notes(self, segment: Pattern) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The notes of a 4/4 `segment` that its training windows (`placed_windows`) give back after a
+        round trip through the arrays: (pitch, or drum class for drums (-1 outside the classes), onset
+        step, drum) as int64 arrays, one row per kept note, repeats possible. The same notes as encoding
+        and decoding each window (engine.data.coverage; a test checks): a note comes back when its
+        instrument takes a slot in a window holding its bar and its bar's events have room for it."""
+        bar = meter_steps(self.meter_class(segment.meter))
+        parts, plan = self._plan(segment, bar)
+        starts = [b * STEPS_PER_BAR for b in range(segment.bars - self.bars + 1)]
+        used = np.zeros((len(parts.tracks), plan.bars + self.bars), dtype=bool)
+        for start, slots in plan.windows(starts, self.bars, self.slots):
+            used[slots, start // bar : start // bar + self.bars] = True
+        keys, steps, drums = [], [], []
+        for k, track in enumerate(parts.tracks):
+            notes = plan.tracks[k]
+            if notes is None:
+                continue
+            mask = notes.kept & used[k, notes.bar]
+            pitch = notes.pitch[mask]
+            keys.append(_CLASS_OF[pitch] if track.is_drum else pitch)
+            steps.append(notes.start[mask])
+            drums.append(np.full(len(pitch), track.is_drum, dtype=bool))
+        if not keys:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty, np.zeros(0, dtype=bool)
+        return np.concatenate(keys), np.concatenate(steps), np.concatenate(drums)
+
+    def _plan(self, segment: Pattern, bar: int) -> tuple[Pattern, _BandPlan]:
+        """`_parts(segment)` and its `_BandPlan`, kept (engine.data.converter.MEMO) and shared by the band
+        configs (the plan does not depend on the window length): prepare asks for the same segment's
+        plan six times (3 configs, examples and coverage)."""
+
+        def make() -> tuple[Pattern, _BandPlan]:
+            parts = self._parts(segment)
+            return parts, _BandPlan(parts, bar, self.events)
+
+        plan: tuple[Pattern, _BandPlan] = MEMO.get(segment, ("band", bar, self.events), make)
+        return plan
+
     def _parts(self, segment: Pattern) -> Pattern:
         drums = merged_drums(segment.tracks)
         pitched = [t for t in segment.tracks if not t.is_drum]
@@ -280,6 +358,165 @@ class BandConverter(Converter):
         bad = pitch & ((moved < BAND_PITCH) | (moved >= BAND_DUR))
         moved = np.where(bad, events, moved).astype(events.dtype)  # the dropped examples stay in range
         return {**arrays, "events": moved}, np.asarray(~bad.reshape(len(events), -1).any(axis=1))
+
+
+_ATTR = {a: operator.attrgetter(a) for a in ("start", "pitch", "end", "velocity", "offset")}
+_CLASS_OF = np.array([DRUM_CLASS_OF.get(p, -1) for p in range(128)], dtype=np.int64)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _TrackEvents:
+    """One instrument's distinct notes (`_distinct`: the loudest per (onset, pitch), by onset then pitch)
+    over a whole segment, as int64 arrays (N,): `start`, `pitch`, `end` (steps, not clipped to a window),
+    `bar` (start // bar steps), `kept` (the bar's events have room for it; the kept notes of a bar are a
+    prefix of its notes), `dur_at` (where its DUR token sits in the bar's row of events); `crossing` the
+    indices of the kept notes that outlast their bar (only they can be cut by a window's end); and
+    `all_start`, `all_keys` (start, and start * 128 + pitch as big-endian uint64, of every note,
+    distinct or not, in the track's order: the windows' note counts and the slots' tie-break)."""
+
+    start: np.ndarray
+    pitch: np.ndarray
+    end: np.ndarray
+    bar: np.ndarray
+    kept: np.ndarray
+    dur_at: np.ndarray
+    crossing: np.ndarray
+    all_start: np.ndarray
+    all_keys: np.ndarray
+
+
+class _BandPlan:
+    """A segment's band events made once: `rows` uint8 (bars, tracks, L), each (instrument, bar)'s events
+    as `bar_events` gives them for a window that reaches past the notes' ends; a window takes its slots'
+    rows and shortens the DUR of the notes it cuts (`events`). The slot choice is `band_slots`'s
+    (`windows`). Vectorised (NumPy) per track: a note's tokens depend only on the note before it in its
+    bar (POS and VEL are left out when they repeat), and a bar keeps whole notes while they fit."""
+
+    def __init__(self, parts: Pattern, bar: int, limit: int) -> None:
+        self.parts, self.bar, self.limit = parts, bar, limit
+        self.bars = -(-parts.steps // bar)
+        self.steps = parts.steps
+        self.rows = np.zeros((self.bars, len(parts.tracks), limit), dtype=np.uint8)
+        self.tracks: list[_TrackEvents | None] = [self._track(k, t) for k, t in enumerate(parts.tracks)]
+        # notes (all of them, as len(track.notes) counts them) per track starting before each bar
+        counts = np.zeros((len(parts.tracks), self.bars + 1), dtype=np.int64)
+        for k, notes in enumerate(self.tracks):
+            if notes is not None:
+                per_bar = np.bincount(notes.all_start // bar, minlength=self.bars)[: self.bars]
+                counts[k, 1:] = np.cumsum(per_bar)
+        self.counts = counts
+        self._placed: dict[tuple[tuple[int, ...], int, int], list[tuple[int, list[int]]]] = {}
+
+    def _track(self, k: int, track: Track) -> _TrackEvents | None:
+        if not track.notes:
+            return None
+        notes, n = track.notes, len(track.notes)
+        start, pitch, end, velocity = (
+            np.fromiter(map(_ATTR[a], notes), dtype=np.int64, count=n)
+            for a in ("start", "pitch", "end", "velocity")
+        )
+        offset = np.fromiter(map(_ATTR["offset"], notes), dtype=np.float64, count=n)
+        all_start, all_keys = start, (start * 128 + pitch).astype(">u8")  # see _notes_key
+        # _distinct: per (start, pitch) (consecutive: notes are sorted by start, pitch, end) the loudest,
+        # the first of equals
+        group = np.cumsum(np.r_[True, all_keys[1:] != all_keys[:-1]]) - 1
+        order = np.lexsort((np.arange(len(group)), -velocity, group))
+        pick = order[np.r_[True, group[order][1:] != group[order][:-1]]]
+        start, pitch, end, velocity, offset = (
+            start[pick],
+            pitch[pick],
+            end[pick],
+            velocity[pick],
+            offset[pick],
+        )
+        bar = start // self.bar
+        first = np.r_[True, bar[1:] != bar[:-1]]  # the first note of its bar
+        vbin = np.minimum(VELOCITY_BINS - 1, np.maximum(0, (velocity - 1) * VELOCITY_BINS // 127))
+        micro = np.minimum(_HALF_MICRO - 1, np.maximum(-_HALF_MICRO, np.floor(offset * MICRO_SCALE + 0.5)))
+        micro = micro.astype(np.int64)
+        has_pos = first | (start != np.r_[-1, start[:-1]])
+        has_vel = first | (vbin != np.r_[-1, vbin[:-1]])
+        has_micro = micro != 0
+        count = has_pos.astype(np.int64) + 2 + has_vel + has_micro
+        total = np.cumsum(count)
+        before_bar = (total - count)[first]  # tokens of earlier bars
+        total -= np.repeat(before_bar, np.diff(np.r_[np.flatnonzero(first), len(first)]))
+        kept = total <= self.limit
+        at = (total - count)[kept]
+        row = self.rows[:, k]  # (bars, L), a view
+        b, hp, hv, hm = bar[kept], has_pos[kept], has_vel[kept], has_micro[kept]
+        row[b[hp], at[hp]] = BAND_POS + (start[kept] - b * self.bar)[hp]
+        at = at + hp
+        row[b, at] = BAND_PITCH + pitch[kept]
+        dur_at = np.full(len(start), -1, dtype=np.int64)
+        dur_at[kept] = at + 1
+        row[b, at + 1] = BAND_DUR + np.minimum(end[kept] - start[kept], BAND_MAX_DURATION) - 1
+        at = at + 2
+        row[b[hv], at[hv]] = BAND_VEL + vbin[kept][hv]
+        at = at + hv
+        row[b[hm], at[hm]] = BAND_MICRO + micro[kept][hm] + _HALF_MICRO
+        crossing = np.flatnonzero(kept & (end > (bar + 1) * self.bar))
+        return _TrackEvents(start, pitch, end, bar, kept, dur_at, crossing, all_start, all_keys)
+
+    def windows(self, starts: Sequence[int], bars: int, slots: int) -> list[tuple[int, list[int]]]:
+        """(start, slot tracks) of each window of `bars` bars from `starts` (steps, multiples of a bar)
+        that holds a note: `band_slots` of its tracks, as indices into the parts' tracks. Kept: the
+        examples and the coverage ask for the same windows. Read-only."""
+        key = (tuple(starts), bars, slots)
+        if key not in self._placed:
+            self._placed[key] = list(self._windows(starts, bars, slots))
+        return self._placed[key]
+
+    def _windows(self, starts: Sequence[int], bars: int, slots: int) -> Iterator[tuple[int, list[int]]]:
+        tracks = self.parts.tracks
+        drum = next((k for k, t in enumerate(tracks) if t.is_drum and t.notes), None)
+        pitched_tracks = [k for k, t in enumerate(tracks) if not t.is_drum and t.notes]
+        first = np.asarray(starts, dtype=np.int64) // self.bar
+        lo, hi = np.minimum(first, self.bars), np.minimum(first + bars, self.bars)
+        notes_in = (self.counts[:, hi] - self.counts[:, lo]).T.tolist()  # (windows, tracks)
+        for start, here in zip(starts, notes_in, strict=True):
+            kit = [drum] if drum is not None and here[drum] > 0 else []
+            pitched = sorted((k for k in pitched_tracks if here[k]), key=lambda k: -here[k])
+            if not pitched and not kit:
+                continue
+            chosen = pitched[: slots - len(kit)]
+            programs = [tracks[k].program for k in chosen]
+            if len(set(programs)) == len(programs):
+                chosen.sort(key=lambda k: tracks[k].program)
+            else:  # a tie: the notes decide, as band_slots's key (program, [(start, pitch), ...]) does
+                end = start + bars * self.bar
+                chosen.sort(key=lambda k: (tracks[k].program, self._notes_key(k, start, end)))
+            yield start, chosen + kit
+
+    def _notes_key(self, k: int, start: int, end: int) -> bytes:
+        """Track k's notes in [start, end) as bytes that sort as the list [(start, pitch), ...] does:
+        each note's start * 128 + pitch, big-endian, 8 bytes (a shorter prefix sorts first in both)."""
+        notes = self.tracks[k]
+        assert notes is not None
+        lo, hi = np.searchsorted(notes.all_start, (start, end)).tolist()
+        return notes.all_keys[lo:hi].tobytes()
+
+    def cut(self, starts: np.ndarray, chosen: np.ndarray, events: np.ndarray) -> None:
+        """Shorten, in the events uint8 (N, bars, slots, L) of windows from `starts` int64 (N,) whose slots
+        hold the tracks `chosen` int64 (N, slots) (their rows), the DUR of each note a window cuts short
+        (`Pattern.slice` clips the notes to the window). Only notes that outlast their bar can outlast a
+        window: per track, every (window, such note) pair at once."""
+        ends = starts + events.shape[1] * self.bar
+        whole = (starts == 0) & (ends == self.steps)  # the whole segment: Pattern.slice gives it unchanged
+        for k, notes in enumerate(self.tracks):
+            if notes is None or not len(notes.crossing):
+                continue
+            windows, slot = np.nonzero((chosen == k) & ~whole[:, None])
+            at = notes.crossing
+            on, off = notes.start[at], notes.end[at]
+            for lo in range(0, len(windows), 256):  # a bounded (windows, notes) table at a time
+                w, sl = windows[lo : lo + 256], slot[lo : lo + 256]
+                s, e = starts[w][:, None], ends[w][:, None]
+                pair, note = np.nonzero((on >= s) & (on < e) & (off > e) & (e - on < BAND_MAX_DURATION))
+                if len(pair):
+                    ww, n = w[pair], at[note]
+                    bar = notes.bar[n] - starts[ww] // self.bar
+                    events[ww, bar, sl[pair], notes.dur_at[n]] = BAND_DUR + ends[ww] - notes.start[n] - 1
 
 
 assert BAND_MAX_BAR_STEPS >= max(meter_steps(i) for i in range(len(BAND_METERS)))

@@ -1,26 +1,32 @@
 # SPDX-License-Identifier: MIT
-"""The prepare cache: per-file records and example arrays, keyed by file content, config and version.
+"""The prepare cache: per-file records and example arrays, keyed by file content and version.
 
-Lives under $BANDMATE_CACHE_DIR (default ~/.cache/bandmate)/prepare/; every write is atomic
-(models.store.atomic_write, without fsync: a lost entry only costs time), so concurrent runs and crashes
-never leave half-written entries.
+Lives under $BANDMATE_CACHE_DIR (default ~/.cache/bandmate)/prepare/; per file one safetensors file
+holding its record (JSON, in the header) and every prepared config's arrays (tensors `config.array`):
+one file to create per MIDI file instead of a JSON record and an .npz per config, written ~10x faster
+than .npz (creating and writing those 8 files was a fifth of a cold prepare); read without pickles, the
+record and the list of configs from the header alone. Every write is atomic (models.store.atomic_write,
+without fsync: a lost entry only costs time), so concurrent runs and crashes never leave half-written
+entries.
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import os
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from safetensors import SafetensorError, safe_open
+from safetensors.numpy import save as st_save
 
 from engine.data.converters import CONVERTER_VERSION
 from models.store import atomic_write
 
 READER_VERSION = 3  # bump when reading changes what a file gives (3: the one salvaging reader, every note)
+LAYOUT_VERSION = 2  # bump when the files change (2: one safetensors file per MIDI file, record included)
 
 
 def cache_root() -> Path:
@@ -35,10 +41,13 @@ def content_key(data: bytes) -> str:
 
 
 class PrepareCache:
-    """Records (JSON) and arrays (.npz) of prepared files under one versioned folder."""
+    """Per prepared file, one safetensors file under one versioned folder: the file's record (JSON, in
+    the header's metadata) and every prepared config's arrays (tensors named `config.array`)."""
 
     def __init__(self, root: Path | None = None) -> None:
-        self.root = (root or cache_root()) / "prepare" / f"r{READER_VERSION}-c{CONVERTER_VERSION}"
+        self.root = (
+            (root or cache_root()) / "prepare" / f"r{READER_VERSION}-c{CONVERTER_VERSION}-l{LAYOUT_VERSION}"
+        )
 
     @classmethod
     def at(cls, root: Path) -> PrepareCache:
@@ -47,33 +56,54 @@ class PrepareCache:
         cache.root = root
         return cache
 
-    def _path(self, key: str, suffix: str) -> Path:
-        return self.root / key[:2] / f"{key}{suffix}"
+    def _path(self, key: str) -> Path:
+        return self.root / key[:2] / f"{key}.safetensors"
 
     def load_record(self, key: str) -> dict[str, Any] | None:
-        try:
-            record = json.loads(self._path(key, ".json").read_text())
-        except (OSError, ValueError):
-            return None
-        return record if isinstance(record, dict) else None
+        """A file's record (read from the header only), or None when it is not cached or unreadable."""
+        return self.load_entry(key)[0]
 
-    def save_record(self, key: str, record: dict[str, Any]) -> None:
-        self._write(self._path(key, ".json"), json.dumps(record).encode())
+    def load_entry(self, key: str) -> tuple[dict[str, Any] | None, set[str]]:
+        """A file's record (None when it is not cached or unreadable) and the configs whose arrays are
+        cached, from one read of the header."""
+        try:
+            with safe_open(self._path(key), framework="np") as f:
+                record = json.loads((f.metadata() or {})["record"])
+                configs = {n.partition(".")[0] for n in f.keys()}
+        except (OSError, ValueError, KeyError, SafetensorError):
+            return None, set()
+        return (record, configs) if isinstance(record, dict) else (None, set())
 
     def load_arrays(self, key: str, config: str) -> dict[str, np.ndarray] | None:
+        """One config's arrays of a file, or None when they are not cached (or cannot be read)."""
+        prefix = f"{config}."
         try:
-            with np.load(self._path(key, f".{config}.npz"), allow_pickle=False) as npz:
-                return {name: npz[name] for name in npz.files}
-        except (OSError, ValueError, KeyError, EOFError):
+            with safe_open(self._path(key), framework="np") as f:
+                arrays = {n[len(prefix) :]: f.get_tensor(n) for n in f.keys() if n.startswith(prefix)}
+        except (OSError, ValueError, SafetensorError):
             return None
+        return arrays or None
+
+    def array_configs(self, key: str) -> set[str]:
+        """The configs whose arrays are cached for a file (read from the header only)."""
+        try:
+            with safe_open(self._path(key), framework="np") as f:
+                return {n.partition(".")[0] for n in f.keys()}
+        except (OSError, ValueError, SafetensorError):
+            return set()
 
     def has_arrays(self, key: str, config: str) -> bool:
-        return self._path(key, f".{config}.npz").exists()
+        return config in self.array_configs(key)
 
-    def save_arrays(self, key: str, config: str, arrays: dict[str, np.ndarray]) -> None:
-        buf = io.BytesIO()
-        np.savez(buf, allow_pickle=False, **arrays)  # load_arrays reads without pickles too
-        self._write(self._path(key, f".{config}.npz"), buf.getvalue())
+    def save(self, key: str, record: dict[str, Any], by_config: dict[str, dict[str, np.ndarray]]) -> None:
+        """Cache a file's record and the arrays of the configs in `by_config`, keeping the cached arrays
+        of other configs: one file, written atomically (record and arrays never disagree)."""
+        members = {f"{c}.{name}": a for c, arrays in by_config.items() for name, a in arrays.items()}
+        for config in self.array_configs(key) - set(by_config):
+            kept = self.load_arrays(key, config)
+            members.update({f"{config}.{name}": a for name, a in (kept or {}).items()})
+        tensors = {name: np.ascontiguousarray(a) for name, a in members.items()}
+        self._write(self._path(key), st_save(tensors, metadata={"record": json.dumps(record)}))
 
     def _write(self, path: Path, data: bytes) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)

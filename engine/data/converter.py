@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 import bisect
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Hashable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -19,8 +21,46 @@ GAP_BARS = 2  # Magenta's trio gap_bars: a part may rest this many bars and stil
 BASS_PROGRAM = 33  # GM electric bass (finger), what decoded bass lines play
 
 
+class SegmentMemo:
+    """What a converter computes from a segment, kept for the `size` latest (segment, key) pairs: prepare
+    asks for it twice (the examples, then the coverage) and the band configs share theirs. Each entry
+    holds its segment, so that the segment's id is not reused while it is kept. Values are shared: the
+    callers treat them as read-only. Thread-safe."""
+
+    def __init__(self, size: int = 16) -> None:
+        self._items: dict[tuple[int, Hashable], tuple[Pattern, Any]] = {}
+        self._size = size
+        self._lock = threading.Lock()
+
+    def clear(self) -> None:
+        """Forget every entry (prepare does after each file: kept objects would only cost memory and
+        garbage-collection time)."""
+        with self._lock:
+            self._items.clear()
+
+    def get(self, segment: Pattern, key: Hashable, make: Callable[[], Any]) -> Any:
+        """The value kept for (segment, key), else `make()` (kept for next time)."""
+        with self._lock:
+            hit = self._items.get((id(segment), key))
+        if hit is not None and hit[0] is segment:
+            return hit[1]
+        value = make()
+        with self._lock:
+            while len(self._items) >= self._size:
+                del self._items[next(iter(self._items))]
+            self._items[(id(segment), key)] = (segment, value)
+        return value
+
+
+MEMO = SegmentMemo()
+
+
 def _start(note: Note) -> int:
     return note.start
+
+
+def _end(note: Note) -> int:
+    return note.end
 
 
 def slice_track(track: Track, start: int, end: int) -> Track:
@@ -38,9 +78,15 @@ def bar_coverage(track: Track, bars: int, gap: int = 0) -> np.ndarray:
     """bool (bars,): bars in which `track` sounds, each widened by `gap` bars on both sides (Magenta's
     coverage with gap_bars, data.py `TrioConverter`)."""
     sounding = np.zeros(bars, dtype=bool)
-    for n in track.notes:
-        first, last = n.start // STEPS_PER_BAR, (max(n.end, n.start + 1) - 1) // STEPS_PER_BAR
-        sounding[max(first, 0) : min(last + 1, bars)] = True
+    if track.notes and bars > 0:
+        count = len(track.notes)
+        start = np.fromiter(map(_start, track.notes), dtype=np.int64, count=count)
+        end = np.fromiter(map(_end, track.notes), dtype=np.int64, count=count)
+        lo = np.maximum(start // STEPS_PER_BAR, 0)
+        hi = np.minimum((np.maximum(end, start + 1) - 1) // STEPS_PER_BAR + 1, bars)
+        spans = lo < hi  # each note sounds in bars [lo, hi): count the spans open at each bar
+        opened = np.bincount(lo[spans], minlength=bars + 1) - np.bincount(hi[spans], minlength=bars + 1)
+        sounding = np.cumsum(opened[:bars]) > 0
     if not gap:
         return sounding
     padded = np.concatenate([np.zeros(gap, dtype=bool), sounding, np.zeros(gap, dtype=bool)])
@@ -168,6 +214,18 @@ class Converter:
     def examples(self, segment: Pattern) -> list[dict[str, np.ndarray]]:
         """`to_tensors` of every window of `segment` (converters may compute it faster, same result)."""
         return [self.to_tensors(w) for w in self.windows(segment)]
+
+    def stacked_examples(self, segment: Pattern) -> dict[str, np.ndarray]:
+        """`examples(segment)` stacked on a new axis 0 (N, ...); zero examples give `empty_arrays()`.
+        Converters that make all windows at once give them without the per-window dicts."""
+        examples = self.examples(segment)
+        if not examples:
+            return self.empty_arrays()
+        return {k: np.stack([e[k] for e in examples]) for k in examples[0]}
+
+    def empty_arrays(self) -> dict[str, np.ndarray]:
+        """Zero examples, shaped (0, ...) with the arrays' dtypes and trailing shapes."""
+        return {k: np.asarray(v)[None][:0] for k, v in self.to_tensors(Pattern((), self.steps)).items()}
 
     def transpose(
         self, arrays: dict[str, np.ndarray], shift: int

@@ -31,6 +31,7 @@ from engine.data.converter import (
     CONVERTER_VERSION,
     GAP_BARS,
     MAX_GAP_STEPS,
+    MEMO,
     Converter,
     bar_coverage,
     longest_gap,
@@ -38,12 +39,11 @@ from engine.data.converter import (
     merged_drums,
     pitched_line,
     slice_track,
-    window_line,
     window_lines,
     window_starts,
 )
 from engine.midi.roles import BASS_PROGRAMS, NOT_LEAD, with_roles
-from engine.music.pattern import STEPS_PER_BAR, Pattern, Role, Track
+from engine.music.pattern import STEPS_PER_BAR, Note, Pattern, Role, Track
 from models.spec import SPECS
 from models.vocab import (
     DRUM_CLASS_OF,
@@ -82,11 +82,29 @@ class MelodyConverter(Converter):
         sliced (what encoding a window alone gives: `window_line`), the gap test runs on all windows at
         once. Same examples, same order as `windows`."""
         out: list[dict[str, np.ndarray]] = []
+        tempo = np.array(segment.tempo, dtype=np.float32)  # shape ()
+        for line, starts in self.line_windows(segment):
+            if len(starts):
+                total = max(segment.steps, int(starts[-1]) + self.steps)
+                for melody in window_lines(encode_line(line, total), starts, self.steps):
+                    out.append({"melody": melody, "tempo": tempo})
+        return out
+
+    def line_windows(self, segment: Pattern) -> list[tuple[list[Note], np.ndarray]]:
+        """Each pitched track's top line (`monophonic`) and the first steps (int64, increasing) of its
+        usable windows (notes in it, no whole bar of silence), the gap test on all windows at once. Kept
+        for the coverage (engine.data.converter.MEMO): read-only."""
+        lines: list[tuple[list[Note], np.ndarray]] = MEMO.get(
+            segment, ("melody", self.name), lambda: self._line_windows(segment)
+        )
+        return lines
+
+    def _line_windows(self, segment: Pattern) -> list[tuple[list[Note], np.ndarray]]:
+        out: list[tuple[list[Note], np.ndarray]] = []
         starts = window_starts(segment.bars, self.bars)
         if not len(starts):
             return out
         total = max(segment.steps, int(starts[-1]) + self.steps)
-        tempo = np.array(segment.tempo, dtype=np.float32)  # shape ()
         offsets = np.arange(self.steps)
         for track in segment.tracks:
             if track.is_drum or not track.notes:
@@ -100,8 +118,7 @@ class MelodyConverter(Converter):
             hi = np.searchsorted(onsets, starts + self.steps)
             covered = owner[starts[:, None] + offsets] >= lo[:, None]  # by the window's own notes
             keep = (hi > lo) & (longest_gaps(covered) < MAX_GAP_STEPS)
-            for melody in window_lines(encode_line(line, total), starts[keep], self.steps):
-                out.append({"melody": melody, "tempo": tempo})
+            out.append((line, starts[keep]))
         return out
 
     def _window(self, segment: Pattern, start: int, end: int) -> Pattern | None:
@@ -133,22 +150,40 @@ class DrumsConverter(Converter):
     def examples(self, segment: Pattern) -> list[dict[str, np.ndarray]]:
         """`to_tensors` of every window, from one grid of the whole segment sliced per window (a step's
         loudest hit per class is the same in both); same examples, same order as `windows`."""
-        starts = window_starts(segment.bars, self.bars)
-        if not len(starts):
-            return []
-        total = max(segment.steps, int(starts[-1]) + self.steps)
-        hits, velocity, offset = drum_grid(self._parts(segment).tracks[0].notes, total)
+        starts, hits, velocity, offset = self._grid_windows(segment)
         tokens = drum_tokens(hits)
-        covered = (tokens > 0)[starts[:, None] + np.arange(self.steps)]
-        keep = covered.any(axis=1) & (longest_gaps(covered) < MAX_GAP_STEPS)
         tempo, out = np.array(segment.tempo, dtype=np.float32), []  # tempo: shape ()
-        for start in starts[keep].tolist():
+        for start in starts.tolist():
             end = start + self.steps
             out.append({
                 "drums": tokens[start:end], "hits": hits[start:end], "velocity": velocity[start:end],
                 "offset": offset[start:end], "tempo": tempo,
             })  # fmt: skip
         return out
+
+    def grid_windows(self, segment: Pattern) -> tuple[np.ndarray, np.ndarray]:
+        """The first steps (int64, increasing) of the usable windows and the segment's drum hits f32
+        (steps, 9) (`drum_grid`, padded to the last window's end)."""
+        starts, hits, _, _ = self._grid_windows(segment)
+        return starts, hits
+
+    def _grid_windows(self, segment: Pattern) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(window starts, hits, velocity, offset), kept for the coverage (engine.data.converter.MEMO):
+        read-only."""
+        grid: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] = MEMO.get(
+            segment, ("drums", self.name), lambda: self._make_grid_windows(segment)
+        )
+        return grid
+
+    def _make_grid_windows(self, segment: Pattern) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        starts = window_starts(segment.bars, self.bars)
+        total = max(segment.steps, int(starts[-1]) + self.steps) if len(starts) else segment.steps
+        hits, velocity, offset = drum_grid(self._parts(segment).tracks[0].notes, total)
+        if not len(starts):
+            return starts, hits, velocity, offset
+        covered = (drum_tokens(hits) > 0)[starts[:, None] + np.arange(self.steps)]
+        keep = covered.any(axis=1) & (longest_gaps(covered) < MAX_GAP_STEPS)
+        return starts[keep], hits, velocity, offset
 
     def _window(self, segment: Pattern, start: int, end: int) -> Pattern | None:
         drums = slice_track(segment.tracks[0], start, end)
@@ -190,7 +225,11 @@ class TrioConverter(Converter):
 
     def complete_starts(self, parts: tuple[Track, Track, Track], bars: int) -> list[int]:
         """First steps of the windows in which every part covers every bar (within GAP_BARS)."""
-        covered = np.all([bar_coverage(t, bars, GAP_BARS) for t in parts], axis=0)  # (bars,)
+        return self._complete([bar_coverage(t, bars, GAP_BARS) for t in parts])
+
+    def _complete(self, coverages: list[np.ndarray]) -> list[int]:
+        """`complete_starts` from the parts' `bar_coverage`s."""
+        covered = np.all(coverages, axis=0)  # (bars,)
         runs = np.convolve(covered.astype(np.int64), np.ones(self.bars, dtype=np.int64), mode="valid")
         return [int(b) * STEPS_PER_BAR for b in np.flatnonzero(runs == self.bars)]
 
@@ -204,26 +243,58 @@ class TrioConverter(Converter):
         }
 
     def examples(self, segment: Pattern) -> list[dict[str, np.ndarray]]:
-        """Encodes each melody/bass/drums combination's lines once and slices the tokens: 16-bar windows
-        overlap 16 times."""
-        out = []
-        for parts in trio_parts(segment):
-            starts = self.complete_starts(parts, segment.bars)
-            if not starts:
-                continue
-            lead, bass = (encode_line(t.notes, segment.steps) for t in parts[:2])
-            drums = drum_tokens(drum_grid(parts[2].notes, segment.steps)[0])
-            for start in starts:
-                end = start + self.steps
-                out.append(
-                    {
-                        "melody": window_line(lead, start, end),
-                        "bass": window_line(bass, start, end),
-                        "drums": drums[start:end].copy(),
-                        "tempo": np.array(segment.tempo, dtype=np.float32),  # shape ()
-                    }
-                )
-        return out
+        """`to_tensors` of every window (`stacked_examples`, one dict per window)."""
+        stacked = self.stacked_examples(segment)
+        return [{k: v[i, ...] for k, v in stacked.items()} for i in range(len(stacked["tempo"]))]
+
+    def stacked_examples(self, segment: Pattern) -> dict[str, np.ndarray]:
+        """`to_tensors` of every window stacked (N, ...): each melody/bass/drums combination's lines are
+        encoded once and all its windows cut at once (`window_lines`; 16-bar windows overlap 16 times).
+        Same examples, same order (tests check)."""
+        parts: dict[str, list[np.ndarray]] = {"melody": [], "bass": [], "drums": []}
+        for starts, lead, bass, drums in self.encoded_combinations(segment):
+            first = np.asarray(starts, dtype=np.int64)
+            parts["melody"].append(window_lines(lead, first, self.steps))
+            parts["bass"].append(window_lines(bass, first, self.steps))
+            parts["drums"].append(drums[first[:, None] + np.arange(self.steps)])
+        if not parts["melody"]:
+            return self.empty_arrays()
+        out = {k: np.concatenate(v) for k, v in parts.items()}
+        return {**out, "tempo": np.full(len(out["melody"]), segment.tempo, dtype=np.float32)}
+
+    def encoded_combinations(
+        self, segment: Pattern
+    ) -> list[tuple[list[int], np.ndarray, np.ndarray, np.ndarray]]:
+        """Per melody/bass/drums combination (`trio_parts`) with complete windows: their first steps and
+        the whole segment's melody, bass and drum tokens, int64 (steps,) each. Kept for the coverage
+        (engine.data.converter.MEMO); read-only."""
+
+        def make() -> list[tuple[list[int], np.ndarray, np.ndarray, np.ndarray]]:
+            # the combinations share their lines (the same notes tuples) and drums: each is read once
+            covered: dict[int, np.ndarray] = {}
+            tokens: dict[int, np.ndarray] = {}
+            out: list[tuple[list[int], np.ndarray, np.ndarray, np.ndarray]] = []
+            for parts in trio_parts(segment):
+                for t in parts:
+                    if id(t.notes) not in covered:
+                        covered[id(t.notes)] = bar_coverage(t, segment.bars, GAP_BARS)
+                starts = self._complete([covered[id(t.notes)] for t in parts])
+                if not starts:
+                    continue
+                for t in parts[:2]:
+                    if id(t.notes) not in tokens:
+                        tokens[id(t.notes)] = encode_line(t.notes, segment.steps)
+                drums = parts[2]
+                if id(drums.notes) not in tokens:
+                    tokens[id(drums.notes)] = drum_tokens(drum_grid(drums.notes, segment.steps)[0])
+                lead, bass, kit = (tokens[id(t.notes)] for t in parts)
+                out.append((starts, lead, bass, kit))
+            return out
+
+        combos: list[tuple[list[int], np.ndarray, np.ndarray, np.ndarray]] = MEMO.get(
+            segment, ("trio", self.name), make
+        )
+        return combos
 
     def _decode(self, arrays: dict[str, np.ndarray]) -> list[Track]:
         return [
@@ -273,13 +344,31 @@ class MultitrackConverter(Converter):
         return segment.with_tracks(pitched + ([drums] if drums.notes else []))
 
     def examples(self, segment: Pattern) -> list[dict[str, np.ndarray]]:
-        """`to_tensors` of every window without building its Pattern: the drum grid is made once for the
-        segment and sliced, pitched notes are windowed, reduced to a line and encoded as plain tuples
-        (`_line`, `_line_tokens`: what `monophonic` and `encode_line` give). Same examples, same order."""
+        """`to_tensors` of every window (`stacked_examples`, one dict per window)."""
+        stacked = self.stacked_examples(segment)
+        return [{k: v[i, ...] for k, v in stacked.items()} for i in range(len(stacked["tempo"]))]
+
+    def stacked_examples(self, segment: Pattern) -> dict[str, np.ndarray]:
+        """`to_tensors` of every window stacked (N, ...), without building its Pattern: the drum grid is
+        made once for the segment and sliced, pitched notes are windowed, reduced to a line and encoded as
+        plain tuples (`_line`, `_line_tokens`: what `monophonic` and `encode_line` give). Same examples,
+        same order."""
+        _, stacked = self.placed_examples(segment)
+        return {k: v.copy() for k, v in stacked.items()}  # the kept arrays stay as they are
+
+    def placed_examples(self, segment: Pattern) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """The first steps int64 (N,) of the windows `stacked_examples` gives, and those arrays; kept for
+        the coverage (engine.data.converter.MEMO): read-only."""
+        placed: tuple[np.ndarray, dict[str, np.ndarray]] = MEMO.get(
+            segment, ("multitrack", self.name), lambda: self._placed_examples(segment)
+        )
+        return placed
+
+    def _placed_examples(self, segment: Pattern) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         parts = self._parts(segment)
         starts = window_starts(parts.bars, self.bars)
         if not len(starts):
-            return []
+            return starts, self.empty_arrays()
         steps, slots = self.steps, self.spec.segments
         total = max(parts.steps, int(starts[-1]) + steps)
         ranges: list[tuple[list[int], list[int]]] = []
@@ -294,7 +383,7 @@ class MultitrackConverter(Converter):
             if track.is_drum:
                 hits, vel, _ = drum_grid(track.notes, total)
                 drum_tokens_full, drum_velocity = MELODY_VOCAB + drum_tokens(hits), vel.max(1)
-        tempo, out = np.array(parts.tempo, dtype=np.float32), []  # tempo: shape ()
+        used: list[int] = []  # the windows with notes
         programs = np.full((len(starts), slots), EMPTY_SLOT, dtype=np.int64)  # rows are the windows' arrays
         all_tokens = np.zeros((len(starts), slots, steps), dtype=np.int64)
         velocities = np.zeros((len(starts), slots, steps), dtype=np.float32)
@@ -303,6 +392,7 @@ class MultitrackConverter(Converter):
             here = [k for k, (lo, hi) in enumerate(ranges) if hi[w] > lo[w]]
             if not here:
                 continue
+            used.append(w)
             drums = any(parts.tracks[k].is_drum for k in here)  # then drum_tokens_full was made
             pitched = sorted(
                 (k for k in here if not parts.tracks[k].is_drum),
@@ -325,8 +415,9 @@ class MultitrackConverter(Converter):
                 slot = len(lines)
                 program[slot], tokens[slot] = DRUM_KIT, drum_tokens_full[start:end]
                 velocity[slot] = drum_velocity[start:end]
-            out.append({"program": program, "tokens": tokens, "velocity": velocity, "tempo": tempo})
-        return out
+        arrays: dict[str, np.ndarray] = {"program": programs[used], "tokens": all_tokens[used]}
+        arrays["velocity"] = velocities[used]
+        return starts[used], {**arrays, "tempo": np.full(len(used), parts.tempo, dtype=np.float32)}
 
     def _window(self, segment: Pattern, start: int, end: int) -> Pattern | None:
         tracks = [slice_track(t, start, end) for t in segment.tracks]

@@ -25,11 +25,11 @@ from typing import Any
 import numpy as np
 
 from engine.data.cache import PrepareCache, content_key
+from engine.data.converter import MEMO
 from engine.data.converters import CONVERTERS, Converter
-from engine.data.coverage import Coverage, coverage
+from engine.data.coverage import Coverage, coverages
 from engine.data.examples import Examples, FileReport, PrepareReport
 from engine.midi.files import MidiError, Song, load_bytes, read_song
-from engine.music.pattern import Pattern
 
 __all__ = [
     "DatasetError",
@@ -215,6 +215,7 @@ def _prepare_files(
     seen: dict[str, Path] = {}
     out: list[tuple[FileReport, dict[str, np.ndarray] | None] | None] = [None] * len(paths)
     todo: list[int] = []
+    sizes: list[int] = []  # bytes of each file in todo
     done = 0
 
     def tick() -> None:
@@ -225,7 +226,8 @@ def _prepare_files(
 
     for i, path in enumerate(paths):
         try:
-            key = content_key(load_bytes(path))
+            data = load_bytes(path)
+            key = content_key(data)
         except MidiError as exc:
             out[i] = (FileReport.skipped(path, str(exc)), None)
             tick()
@@ -241,8 +243,9 @@ def _prepare_files(
             tick()
         else:
             todo.append(i)
+            sizes.append(len(data))
     jobs = [(paths[i], names, use_cache, want, str(cache.root)) for i in todo]
-    for i, result in zip(todo, _run_jobs(jobs, workers_for(len(jobs)), tick), strict=True):
+    for i, result in zip(todo, _run_jobs(jobs, workers_for(len(jobs)), tick, sizes), strict=True):
         out[i] = result
     return [r for r in out if r is not None]
 
@@ -251,8 +254,8 @@ def _from_cache(
     path: Path, key: str, names: list[str], cache: PrepareCache, want: str | None
 ) -> tuple[FileReport, dict[str, np.ndarray] | None] | None:
     """The file's report (and `want` arrays) from the cache, or None when it must be parsed."""
-    record = cache.load_record(key)
-    if record is None or not _complete(record, names, cache, key):
+    record, cached = cache.load_entry(key)
+    if record is None or not _complete(record, names, cached):
         return None
     arrays = cache.load_arrays(key, want) if want and record.get("reason") is None else None
     if arrays is not None or not want or record.get("reason") is not None:
@@ -264,32 +267,42 @@ _Job = tuple[Path, list[str], bool, str | None, str]
 _Result = tuple[FileReport, dict[str, np.ndarray] | None]
 
 
-def _run_jobs(jobs: list[_Job], workers: int, tick: Callable[[], None]) -> list[_Result]:
-    """`_prepare_job` of each job, in order: in this process, or in chunks on `workers` processes. A pool
+def _run_jobs(
+    jobs: list[_Job], workers: int, tick: Callable[[], None], sizes: Sequence[int] | None = None
+) -> list[_Result]:
+    """`_prepare_job` of each job, in order: in this process, or in chunks on `workers` processes, the
+    largest files (`sizes`, bytes) first so that no long file is left to one process at the end. A pool
     that breaks (a worker killed for memory) leaves the rest of the files to this process."""
     if workers <= 1 or len(jobs) < 2:
-        results = []
+        serial = []
         for job in jobs:
-            results.append(_prepare_job(job))
+            serial.append(_prepare_job(job))
             tick()
-        return results
-    size = max(1, min(CHUNK_FILES, -(-len(jobs) // (workers * 4))))
-    chunks = [jobs[i : i + size] for i in range(0, len(jobs), size)]
-    results_of: dict[int, list[_Result]] = {}
+        return serial
+    order = sorted(range(len(jobs)), key=lambda i: -sizes[i]) if sizes else list(range(len(jobs)))
+    size = max(1, min(CHUNK_FILES, -(-len(jobs) // (workers * 8))))
+    chunks = [order[i : i + size] for i in range(0, len(order), size)]
+    results: list[_Result | None] = [None] * len(jobs)
+
+    def done(chunk: list[int], answers: list[_Result]) -> None:
+        for i, answer in zip(chunk, answers, strict=True):
+            results[i] = answer
+            tick()
+
+    finished: set[int] = set()
     try:
         with ProcessPoolExecutor(workers, mp_context=_context(), initializer=_worker_start) as pool:
-            futures = {pool.submit(_prepare_chunk, chunk): n for n, chunk in enumerate(chunks)}
+            futures = {
+                pool.submit(_prepare_chunk, [jobs[i] for i in chunk]): n for n, chunk in enumerate(chunks)
+            }
             for future in as_completed(futures):
-                results_of[futures[future]] = future.result()
-                for _ in chunks[futures[future]]:
-                    tick()
+                done(chunks[futures[future]], future.result())
+                finished.add(futures[future])
     except BrokenProcessPool:
         for n, chunk in enumerate(chunks):
-            if n not in results_of:
-                results_of[n] = _prepare_chunk(chunk)
-                for _ in chunk:
-                    tick()
-    return [r for n in range(len(chunks)) for r in results_of[n]]
+            if n not in finished:
+                done(chunk, _prepare_chunk([jobs[i] for i in chunk]))
+    return [r for r in results if r is not None]
 
 
 def _context() -> multiprocessing.context.BaseContext:
@@ -339,20 +352,20 @@ def _prepare_job(job: _Job) -> _Result:
     key = content_key(data)
     old = cache.load_record(key) if use_cache else None
     with _gc_paused():
-        record, computed = _parse(path, data, names, old or {})
-    for config, arrays in computed.items():
-        _try(cache.save_arrays, key, config, arrays)
-    _try(cache.save_record, key, record)
+        try:
+            record, computed = _parse(path, data, names, old or {})
+        finally:
+            MEMO.clear()  # the song's objects go now, before the collector is back
+    _try(cache.save, key, record, computed)
     return FileReport.from_record(path, record, names), computed.get(want) if want else None
 
 
-def _complete(record: dict[str, Any], names: list[str], cache: PrepareCache, key: str) -> bool:
+def _complete(record: dict[str, Any], names: list[str], cached: set[str]) -> bool:
+    """Whether a cached record (and the configs whose arrays are `cached`) answers for `names`."""
     if record.get("reason") is not None:
         return True
-    return all(
-        c in record.get("examples", {}) and c in record.get("coverage", {}) and cache.has_arrays(key, c)
-        for c in names
-    )
+    examples, covered = record.get("examples", {}), record.get("coverage", {})
+    return all(c in examples and c in covered and c in cached for c in names)
 
 
 def _parse(
@@ -361,7 +374,7 @@ def _parse(
     try:
         song = read_song(path, data)
         computed = {c: song_arrays(song, c) for c in names}
-        covered = {c: coverage(song.segments, CONVERTERS[c]) for c in names}
+        covered = dict(zip(names, coverages(song.segments, [CONVERTERS[c] for c in names]), strict=True))
     except MidiError as exc:
         return {"reason": str(exc)}, {}
     except (ValueError, IndexError, KeyError, OverflowError, MemoryError, RecursionError) as exc:
@@ -388,20 +401,20 @@ def song_arrays(song: Song, config: str) -> dict[str, np.ndarray]:
     """The distinct examples of one song for `config`, stacked (N, ...), with `tempo` (N,), in the order
     they first occur (repeated sections and doubled tracks give one example)."""
     conv = CONVERTERS[config]
-    examples = [
-        arrays for segment in song.segments_for(conv.spec.any_meter) for arrays in conv.examples(segment)
-    ]
-    if not examples:
+    parts = [conv.stacked_examples(segment) for segment in song.segments_for(conv.spec.any_meter)]
+    parts = [p for p in parts if len(p["tempo"])]
+    if not parts:
         return _empty(conv)
-    stacked = {k: np.stack([e[k] for e in examples]) for k in examples[0]}
+    stacked = parts[0] if len(parts) == 1 else {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+    count = len(stacked["tempo"])
     # each example's bytes, all arrays side by side: equal rows are equal examples
     rows = np.concatenate(
-        [np.ascontiguousarray(v).reshape(len(examples), -1).view(np.uint8) for v in stacked.values()], axis=1
+        [np.ascontiguousarray(v).reshape(count, -1).view(np.uint8) for v in stacked.values()], axis=1
     )
     _, first = np.unique(
         np.ascontiguousarray(rows).view(np.dtype((np.void, rows.shape[1]))).ravel(), return_index=True
     )
-    if len(first) == len(examples):
+    if len(first) == count:
         return stacked
     keep = np.sort(first)
     return {k: v[keep] for k, v in stacked.items()}
@@ -409,7 +422,7 @@ def song_arrays(song: Song, config: str) -> dict[str, np.ndarray]:
 
 def _empty(conv: Converter) -> dict[str, np.ndarray]:
     """Zero examples of `conv`, shaped (0, ...)."""
-    return {k: np.asarray(v)[None][:0] for k, v in conv.to_tensors(Pattern((), conv.steps)).items()}
+    return conv.empty_arrays()
 
 
 def _try(func: Callable[..., None], *args: Any) -> None:

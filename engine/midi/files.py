@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from engine.midi.reader import ReadResult, read_midi
-from engine.midi.regions import band_meter, common_time_segments, metered_segments
+from engine.midi.regions import song_segments
 from engine.midi.smf import MidiError, load_bytes
 from engine.midi.writer import midi_bytes, write_midi
 from engine.music.pattern import Pattern, Role
@@ -81,8 +81,7 @@ def read_song(path: str | Path, data: bytes | None = None) -> Song:
     path = Path(path)
     result = read_midi(load_bytes(path) if data is None else data)
     pattern = result.pattern
-    segments, skipped = common_time_segments(pattern)
-    metered, other = metered_segments(pattern, band_meter)
+    segments, skipped, metered, other = song_segments(pattern)
     infos = tuple(TrackInfo(t.name, t.program, t.is_drum, t.role, len(t.notes)) for t in pattern.tracks)
     onsets = sum(s.note_count for s in segments)
     return Song(

@@ -14,6 +14,7 @@ import bisect
 import hashlib
 import math
 import statistics
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -24,7 +25,7 @@ from engine.midi.roles import TrackStats, assign_roles
 from engine.midi.smf import MAX_SECONDS, MidiError, load_bytes, parse_smf
 from engine.music import timing
 from engine.music.pattern import FOUR_FOUR, MAX_BPM, MIN_BPM, Meter, Note, Pattern, Track
-from engine.music.source import MidiSource, NotePair, SourceTrack
+from engine.music.source import MidiSource, NotePair, NotePairs, SourceTrack
 from models.vocab import DRUM_CHANNEL
 
 MAX_BARS = 5000
@@ -54,8 +55,7 @@ def read_midi(source: str | Path | bytes) -> ReadResult:
     columns = _pair_columns(tables, tracks, smf.tpq)
     if not len(columns[0]):
         raise MidiError("has no notes" + (f" that could be read ({notices[0]})" if notices else ""))
-    pairs = tuple(map(NotePair, *(c.tolist() for c in columns)))
-    src = MidiSource(smf.tpq, smf.format, tuple(tracks), pairs, hashlib.sha256(data).hexdigest())
+    src = MidiSource(smf.tpq, smf.format, tuple(tracks), NotePairs(columns), hashlib.sha256(data).hexdigest())
     last = int(columns[4].max())
     controls = [t.controls for t in tables]
     tempos = _tempo_changes(controls)
@@ -181,7 +181,7 @@ def _grid(on: np.ndarray, off: np.ndarray, tpq: int) -> tuple[np.ndarray, np.nda
     return step.astype(np.int64), end.astype(np.int64), offset
 
 
-def grid_notes(pairs: tuple[NotePair, ...], tpq: int) -> list[Note]:
+def grid_notes(pairs: Sequence[NotePair], tpq: int) -> list[Note]:
     """`grid_note` of every pair (ref: its index), vectorised."""
     if not pairs:
         return []
@@ -313,7 +313,7 @@ def _pattern(
         program = values[at] if at >= 0 else 0
         name = src.tracks[index].name
         drum = channel == DRUM_CHANNEL or (
-            _drum_name(name) and _looks_like_drums(name, [src.notes[r] for r in refs], src.tpq)
+            _drum_name(name) and _looks_like_drums(name, pitch[refs], (off - on)[refs], src.tpq)
         )
         if drum and channel != DRUM_CHANNEL:
             notices.append(f"track '{name}' on channel {channel + 1} read as drums")
@@ -358,9 +358,10 @@ def _whole_bars(end: int, meter: Meter, meters: list[tuple[float, Meter]]) -> in
     return max(end, int(-(-(last + probe.meter_at(last).bar_steps) // 1)))
 
 
-def _looks_like_drums(name: str, pairs: list[NotePair], tpq: int) -> bool:
-    """A kit outside channel 10: a drum-like name, notes on the GM drum map, short notes."""
+def _looks_like_drums(name: str, pitches: np.ndarray, lengths: np.ndarray, tpq: int) -> bool:
+    """A kit outside channel 10: a drum-like name, notes on the GM drum map, short notes (`pitches` and
+    `lengths` in ticks of the track's notes)."""
     if not _drum_name(name):
         return False
-    on_map = sum(p.pitch in GM_DRUM_KEYS for p in pairs) / len(pairs)
-    return on_map >= 0.9 and statistics.median(p.off - p.on for p in pairs) <= tpq / 2
+    on_map = sum(p in GM_DRUM_KEYS for p in pitches.tolist()) / len(pitches)
+    return on_map >= 0.9 and statistics.median(lengths.tolist()) <= tpq / 2

@@ -69,15 +69,41 @@ def metered_segments(pattern: Pattern, readable: Callable[[Meter], bool]) -> tup
         if not readable(region.meter):
             skipped.append(region.describe())
             continue
-        steps = round(region.bars * region.meter.bar_steps)
-        if steps <= 0:
-            continue
-        segment = _window(pattern, region.start, steps)
-        # one meter: a meter change a fraction of a step before the run's first bar is not one of its bars
-        segment = dataclasses.replace(segment, meter=region.meter, meter_map=())
-        if segment.note_count:
+        segment = _region_segment(pattern, region)
+        if segment is not None:
             segments.append(segment)
     return segments, skipped
+
+
+def song_segments(pattern: Pattern) -> tuple[list[Pattern], list[str], list[Pattern], list[str]]:
+    """`common_time_segments(pattern)` and `metered_segments(pattern, band_meter)` in one pass over the
+    regions; a 4/4 run is one Pattern object in both lists (what is computed from a segment can be
+    kept for it: engine.data.converter.MEMO)."""
+    common, common_skipped, metered, metered_skipped = [], [], [], []
+    for region in regions(pattern):
+        is_common, is_band = region.meter.is_common_time, band_meter(region.meter)
+        if not is_common:
+            common_skipped.append(region.describe())
+        if not is_band:
+            metered_skipped.append(region.describe())
+        segment = _region_segment(pattern, region) if is_common or is_band else None
+        if segment is not None:
+            if is_common:
+                common.append(segment)
+            if is_band:
+                metered.append(segment)
+    return common, common_skipped, metered, metered_skipped
+
+
+def _region_segment(pattern: Pattern, region: Region) -> Pattern | None:
+    """The region's whole bars as a pattern in its one meter, or None when it holds no notes."""
+    steps = round(region.bars * region.meter.bar_steps)
+    if steps <= 0:
+        return None
+    segment = _window(pattern, region.start, steps)
+    # one meter: a meter change a fraction of a step before the run's first bar is not one of its bars
+    segment = dataclasses.replace(segment, meter=region.meter, meter_map=())
+    return segment if segment.note_count else None
 
 
 def _window(pattern: Pattern, start: int, steps: int) -> Pattern:

@@ -6,7 +6,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine.data.codec import DEFAULT_VELOCITY, DRUM_PITCHES, decode_line, drum_notes, token_hits
+from engine.data.codec import (
+    DEFAULT_VELOCITY,
+    DRUM_PITCHES,
+    decode_line,
+    drum_notes,
+    encode_line,
+    monophonic,
+    token_hits,
+)
 from engine.music.pattern import Note
 
 
@@ -70,3 +78,30 @@ def test_decode_line_matches_the_reference_loop() -> None:
             got = decode_line(tokens, vel)
             assert got == _reference_line(tokens, vel)
             assert all(type(n.velocity) is int and type(n.pitch) is int for n in got)
+
+
+def test_encode_line_at_once_equals_one_note_after_the_other() -> None:
+    """The vectorised path (strictly increasing onsets) against the loop it stands for, on random lines
+    with pitches outside 21..108, onsets outside the window and notes outlasting it."""
+    from engine.data.codec import fit_pitch
+    from models.vocab import FIRST_PITCH_TOKEN, MIN_PITCH, NO_EVENT, NOTE_OFF
+
+    def loop(line: list[Note], steps: int) -> np.ndarray:
+        tokens = [NO_EVENT] * steps
+        for i, n in enumerate(line):
+            if 0 <= n.start < steps:
+                tokens[n.start] = FIRST_PITCH_TOKEN + fit_pitch(n.pitch) - MIN_PITCH
+                following = line[i + 1].start if i + 1 < len(line) else steps
+                if n.end < min(following, steps):
+                    tokens[n.end] = NOTE_OFF
+        return np.array(tokens, dtype=np.int64)
+
+    rng = np.random.default_rng(1)
+    for _ in range(500):
+        steps = int(rng.integers(1, 64))
+        notes = [
+            Note(int(rng.integers(0, 128)), int(s), int(s) + int(rng.integers(1, 20)))
+            for s in rng.integers(0, 70, size=int(rng.integers(0, 30)))
+        ]
+        for line in (monophonic(notes), monophonic(notes, top=False), sorted(notes, key=lambda n: n.start)):
+            assert np.array_equal(encode_line(line, steps), loop(line, steps))

@@ -1,5 +1,6 @@
 """The converters' fast `examples` (one encoding per segment, tuples, vectorised gap tests) against the
-plain path they replace: `to_tensors` of every `windows` Pattern, on real music."""
+plain path they replace: `to_tensors` of every `windows` Pattern, on real music; and the coverage
+shortcuts against encoding and decoding every window."""
 
 from __future__ import annotations
 
@@ -21,14 +22,24 @@ FILES = [
     "chor001.mid",  # four voices
     "reelsa-c35.mid",  # one tune
 ]
+BAND_FILES = [
+    "d_dm06.mid",  # 4/4 and 7/8, four tracks on one program (the slots' tie-break), long notes
+    "d_e1m2.mid",  # long notes cut by the windows' ends
+    "chor001.mid",  # 3/4, four voices on one program
+    "jigs120.mid",  # 6/8, long notes
+    "101_dance-disco_120_beat_4-4.mid",  # drums only
+]
 
 
-@pytest.mark.parametrize("config", ["mel_2bar", "drums_2bar", "trio_16bar", "multitrack_1bar"])
+@pytest.mark.parametrize(
+    "config",
+    ["mel_2bar", "drums_2bar", "trio_16bar", "multitrack_1bar", "band_1bar", "band_4bar", "band_16bar"],
+)
 def test_fast_examples_equal_the_windowed_path(config: str, midi_dir: Path) -> None:
     conv = CONVERTERS[config]
     total = 0
-    for name in FILES:
-        for segment in read_song(next(midi_dir.rglob(name))).segments:
+    for name in BAND_FILES if config.startswith("band") else FILES:
+        for segment in read_song(next(midi_dir.rglob(name))).segments_for(conv.spec.any_meter):
             fast = conv.examples(segment)
             slow = Converter.examples(conv, segment)  # the base class: to_tensors of each window
             assert len(fast) == len(slow), name
@@ -74,3 +85,31 @@ def test_drum_grid_keeps_the_first_loudest_hit() -> None:
         ]
         for got, want in zip(drum_grid(notes, 16), _drum_grid_reference(notes, 16), strict=True):
             assert np.array_equal(got, want)
+
+
+@pytest.mark.parametrize(
+    "config", ["mel_2bar", "drums_2bar", "multitrack_1bar", "band_1bar", "band_4bar", "band_16bar"]
+)
+def test_coverage_shortcuts_keep_what_the_windows_give_back(config: str, midi_dir: Path) -> None:
+    from engine.data.coverage import kept_notes, window_kept
+
+    conv = CONVERTERS[config]
+    kept = 0
+    for name in sorted(set(FILES + BAND_FILES)):
+        for segment in read_song(next(midi_dir.rglob(name))).segments:
+            fast = kept_notes(segment, conv)
+            assert fast == window_kept(segment, conv), (name, config)
+            kept += len(fast)
+    assert kept > 1000
+
+
+def test_melody_coverage_shortcut_moves_pitches_into_range_as_the_tokens_do() -> None:
+    from engine.data.coverage import kept_notes, window_kept
+    from engine.music.pattern import Pattern, Role, Track
+
+    pitches = [0, 5, 8, 9, 20, 21, 60, 108, 109, 120, 121, 127]  # outside 21..108 the tokens move octaves
+    notes = tuple(Note(p, 2 * i, 2 * i + 1) for i, p in enumerate(pitches))
+    segment = Pattern((Track(notes, 0, False, Role.LEAD, "lead"),), 32)
+    mel = CONVERTERS["mel_2bar"]
+    assert kept_notes(segment, mel) == window_kept(segment, mel)
+    assert len(kept_notes(segment, mel)) == len(pitches)
