@@ -204,9 +204,16 @@ def sample(
     start: Tensor | None = None,
     end: int | None = None,
     threads: int = 1,
+    segments: int = 1,
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """`CoreDecoder.sample` for CPU float32: cond (N, C) -> tokens int64 (N, L), head float32 (N, L, K)
     or None.
+
+    `segments` > 1 decodes bar-linked sequences in one call: cond (N * segments, C) in (row, segment)
+    order, segment s of a row starting from its own cond's state and the row's last token before it (the
+    first from `start`), as one call per segment with `start` = the last tokens would; tokens
+    (N, segments * L), head (N, segments * L, K), and noise, given and uniforms have segments * L steps.
+    No `end` then.
 
     noise (L, N, V) is the Gumbel noise with W_out's bias added (`sampling_noise`), a `StepNoise`
     (the kernel computes each step's noise), or None when `given` (N, L) sets the tokens.
@@ -216,8 +223,9 @@ def sample(
     `threads` > 1 decodes chunks of rows in parallel (same results).
     """
     k = 0 if dec.head is None else dec.head.out_features
-    tokens = np.empty((cond.shape[0], length), dtype=np.int64)
-    head = np.empty((cond.shape[0], length, k), dtype=np.float32)
+    n = cond.shape[0] // segments
+    tokens = np.empty((n, segments * length), dtype=np.int64)
+    head = np.empty((n, segments * length, k), dtype=np.float32)
     first = _EMPTY_I64 if start is None else np.ascontiguousarray(start.detach().cpu().numpy(), np.int64)
     _run(
         dec,
@@ -233,6 +241,7 @@ def sample(
         first,
         end,
         threads,
+        segments,
     )
     return tokens, head if k else None
 
@@ -262,14 +271,16 @@ def _run(
     start: np.ndarray = _EMPTY_I64,
     end: int | None = None,
     threads: int = 1,
+    segments: int = 1,
 ) -> None:
     packed = pack(module)
+    n = cond.shape[0] // segments
     if isinstance(given, Tensor):
         given = given.detach().cpu().numpy()
     mode = int(noise is not None)  # the kernel's `sample`: 0 given, 1 noise array, 2 counter, 3 uniforms
     temps, allowed, source = _EMPTY_F32, _EMPTY_U8, _EMPTY_F32
     if isinstance(noise, StepNoise):
-        temps, allowed = noise.arrays(cond.shape[0], packed.table.shape[0] - 1)
+        temps, allowed = noise.arrays(n, packed.table.shape[0] - 1)
         mode = 2 if noise.uniforms is None else 3
         source = _EMPTY_F32 if noise.uniforms is None else _numpy(noise.uniforms)
     elif noise is not None:
@@ -292,7 +303,7 @@ def _run(
         hidden,
         start,
         module.layers,
-        cond.shape[0],
+        n,
         module.hidden,
         packed.table.shape[0] - 1,  # V; 0 for the conductor
         length,
@@ -306,4 +317,5 @@ def _run(
         packed.out_bias if isinstance(noise, StepNoise) else _EMPTY_F32,
         noise.key if isinstance(noise, StepNoise) else 0,
         threads,
+        segments,
     )
