@@ -54,3 +54,8 @@ def decode(
     counter noise).
     Raises ValueError on a buffer of the wrong size,
     IndexError on a given token outside 0..vocab, MemoryError."""
+
+def mt_uniforms(key: npt.NDArray[np.uint32], pos: int, out: _F32, /) -> int:
+    """torch.rand's float32 uniforms for a CPU generator: MT19937 continued from `key` (624,) (updated in
+    place) at position `pos` (0..624; 624 twists first), written to `out`; returns the new position.
+    Raises ValueError on a key of the wrong size or a position outside 0..624."""

@@ -223,7 +223,7 @@ class CoreDecoder(nn.Module):
             noise = counter_noise(key, shape, temperature, allowed, cond.device) + self.out.bias
         elif fused and (isinstance(temperature, Tensor) and temperature.ndim > 0 or float(temperature) > 0):
             # torch.rand's uniforms, as `sampling_noise` draws them; the kernel does the rest per step
-            uniforms = torch.rand(shape, generator=generator)
+            uniforms = fast_decode.torch_uniforms(shape, generator)  # torch.rand's numbers, drawn in C
             draws = fast_decode.StepNoise(temperature, allowed, uniforms=uniforms)
             toks, head = fast_decode.sample(self, cond, length, draws, None, start, end, threads)
             return torch.from_numpy(toks), None if head is None else torch.from_numpy(head)
@@ -252,7 +252,7 @@ class CoreDecoder(nn.Module):
         threads: int,
     ) -> tuple[Tensor, Tensor | None]:
         """`sample` with segments > 1 (see there): one C kernel call where it runs, else a call per
-        segment. The kernel's noise is the uniforms one torch.rand (segments, L, N, V) draws, which are the
+        segment. The kernel's noise is from the uniforms of one torch.rand (segments x L, N, V), which are the
         draws of `segments` calls of torch.rand (L, N, V) one after another (CPU generators fill in order)."""
         n = cond.shape[0] // segments
         if n * segments != cond.shape[0]:
@@ -286,8 +286,8 @@ class CoreDecoder(nn.Module):
         if given is not None:
             forced = given.to(cond.device).reshape(n, steps)
         elif isinstance(temperature, Tensor) and temperature.ndim > 0 or float(temperature) > 0:
-            uniforms = torch.rand((segments, length, n, self.vocab), generator=generator)
-            noise = fast_decode.StepNoise(temperature, allowed, uniforms=uniforms.view(steps, n, self.vocab))
+            uniforms = fast_decode.torch_uniforms((steps, n, self.vocab), generator)  # as torch.rand's
+            noise = fast_decode.StepNoise(temperature, allowed, uniforms=uniforms)
         else:  # temperature 0: no draws, the noise is out's bias (and the mask)
             noise = sampling_noise((steps, n, self.vocab), temperature, allowed, generator, cond.device)
             noise += self.out.bias

@@ -257,6 +257,19 @@ def test_bar_linked_segments_decode_as_a_call_per_segment(layers: int) -> None:
         plain.sample(cond[:-1], length, 0.5, segments=bars)
 
 
+def test_torch_uniforms_are_torch_rands_numbers() -> None:
+    """The C kernel's MT19937 draws torch.rand's float32 numbers for a CPU generator and leaves the
+    generator where torch.rand leaves it, across the 624-word twists and from any position."""
+    assert fast_decode.torch_uniforms((3,), None).shape == (3,)  # the global generator: torch.rand itself
+    for seed in (0, 7, 2**40 + 3):
+        ours, theirs = torch.Generator().manual_seed(seed), torch.Generator().manual_seed(seed)
+        for shape in ((5,), (624,), (1,), (32, 1, 512), (623,), (2, 625)):
+            got = torch.as_tensor(fast_decode.torch_uniforms(shape, ours))
+            assert torch.equal(got, torch.rand(shape, generator=theirs)), (seed, shape)
+        assert torch.equal(ours.get_state(), theirs.get_state())
+        assert torch.equal(torch.rand(700, generator=ours), torch.rand(700, generator=theirs))
+
+
 def test_counter_noise_is_gumbel_and_independent() -> None:
     """Gumbel(0, 1) moments, draws from softmax(logits) within sampling error, and no correlation
     between rows, steps or keys."""
