@@ -309,6 +309,7 @@ CLONES static int decode_loop(const Job *d) {
         ids[r] = r;
     }
     int live = n; /* rows still decoding, in slots 0..live-1 (all of them unless `end` stops some) */
+    const int defer = d->end >= 0 && d->sample; /* rows may stop: the top recurrent part after the tokens */
     /* segment s (a bar of a bar-linked decoder) starts from its own cond's state and the token before it,
        as a call per segment with `start` = the previous one's last tokens would (`end` takes one segment) */
     float *all_h = seg_state, *all_c = seg_state + state * d->segments, *all_g = all_c + state * d->segments;
@@ -350,9 +351,10 @@ CLONES static int decode_loop(const Job *d) {
                     lstm_cell(rec, x0, x1, ck + (size_t)r * hid, hk + (size_t)r * hid, act, hid);
                 }
                 /* the head (next layer's input, or the logits when sampling), then next step's recurrent part;
-                   when the tokens are given, the last layer's logits are never needed */
+                   when the tokens are given, the last layer's logits are never needed; with `end`, the top
+                   layer's recurrent part waits for the tokens, so that rows that just ended skip it */
                 int first = (k == last && !d->sample) ? head_blocks : 0;
-                int end = t + 1 < t0 + d->seglen ? (int)(cols[k] / BW) : head_blocks; /* none after a segment */
+                int end = t + 1 < t0 + d->seglen && !(k == last && defer) ? (int)(cols[k] / BW) : head_blocks;
                 if (end > first)
                     layer_pass(d->w + offsets[k] + (size_t)first * BW * hid, end - first, hid, hk, n,
                                ok + (size_t)first * BW, (int)cols[k], t & 1);
@@ -405,6 +407,12 @@ CLONES static int decode_loop(const Job *d) {
                         ids[r] = ids[m];
                     }
                 }
+            if (defer && live && t + 1 < t0 + d->seglen) { /* the top layer's recurrent part, live rows only */
+                int head_blocks = d->head_cols[last] / BW;
+                layer_pass(d->w + offsets[last] + (size_t)head_blocks * BW * hid, gpad / BW, hid,
+                           h + (size_t)last * d->n * hid, live, out + out_off[last] + (size_t)head_blocks * BW,
+                           (int)cols[last], t & 1);
+            }
         }
     }
     if (d->head_size) head_pass(d, outputs, x, tmp); /* it does not feed back: once, after the loop */
