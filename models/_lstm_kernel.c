@@ -702,5 +702,8 @@ static struct PyModuleDef module = {
 PyMODINIT_FUNC PyInit__lstm_kernel(void) {
     PyObject *m = PyModule_Create(&module);
     if (m) PyModule_AddIntConstant(m, "BLOCK", BW);
+    /* what models/fast_decode.py needs of this file: 2 = `segments` and `mt_uniforms`; a build older than
+       the Python code reads as no kernel (the NumPy loop runs) until it is rebuilt */
+    if (m) PyModule_AddIntConstant(m, "API", 2);
     return m;
 }

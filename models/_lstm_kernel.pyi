@@ -7,6 +7,7 @@ _F32 = npt.NDArray[np.float32]
 _I64 = npt.NDArray[np.int64]
 
 BLOCK: int  # columns per weight block (the C file's BW)
+API: int  # what the Python side needs of the build (models/fast_decode.py KERNEL_API)
 
 def decode(
     head_cols: npt.NDArray[np.int32],

@@ -19,10 +19,13 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+KERNEL_API = 2  # the C file's API this module calls (2: `segments`, `mt_uniforms`)
 try:
     from models import _lstm_kernel as _kernel  # typed by models/_lstm_kernel.pyi
 except ImportError:  # not compiled here (no C compiler at install time)
     _kernel = None  # type: ignore[assignment]  # mypy types the name as the module; absent, it is None
+if _kernel is not None and getattr(_kernel, "API", 0) < KERNEL_API:  # built from an older C file
+    _kernel = None  # type: ignore[assignment]  # the NumPy loop runs until `pip install -e .` rebuilds it
 
 
 class LSTMStack(Protocol):

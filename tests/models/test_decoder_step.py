@@ -44,8 +44,9 @@ def test_step_loop_matches_nn_lstm(backend: str, layers: int) -> None:
 
 def test_the_c_kernel_is_built() -> None:
     assert fast_decode.available(), (
-        "models/_lstm_kernel.c is not compiled: `pip install -e .` (or `python -c 'from setuptools import "
-        "setup; setup()' build_ext --inplace`) builds it; without it decoding falls back to the NumPy loop"
+        "models/_lstm_kernel.c is not compiled, or was compiled from an older version of it: "
+        "`pip install -e .` (or `python -c 'from setuptools import setup; setup()' build_ext --inplace`) "
+        "builds it; without it decoding falls back to the NumPy loop"
     )
 
 
