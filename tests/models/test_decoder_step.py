@@ -44,8 +44,9 @@ def test_step_loop_matches_nn_lstm(backend: str, layers: int) -> None:
 
 def test_the_c_kernel_is_built() -> None:
     assert fast_decode.available(), (
-        "models/_lstm_kernel.c is not compiled: `pip install -e .` (or `python -c 'from setuptools import "
-        "setup; setup()' build_ext --inplace`) builds it; without it decoding falls back to the NumPy loop"
+        "models/_lstm_kernel.c is not compiled, or was compiled from an older version of it: "
+        "`pip install -e .` (or `python -c 'from setuptools import setup; setup()' build_ext --inplace`) "
+        "builds it; without it decoding falls back to the NumPy loop"
     )
 
 
@@ -181,6 +182,93 @@ def test_threads_decode_the_same_rows(counter: bool) -> None:
             if d.head is not None:
                 assert torch.equal(forced[0][1], forced[1][1])
                 assert torch.equal(runs[0][1], runs[1][1])
+
+
+@pytest.mark.parametrize("layers", [1, 2])
+def test_bar_linked_segments_decode_as_a_call_per_segment(layers: int) -> None:
+    """`segments` (a bar-linked decoder's bars in one C kernel call) gives the tokens, head and generator
+    draws of a call per bar started from the bar before's last token: sampled (one temperature, one per
+    row), greedy, teacher-forced, masked, on several threads, and against the NumPy loop."""
+    torch.manual_seed(6)
+    plain = CoreDecoder(vocab=20, cond_size=10, embed_size=4, hidden=24, layers=layers).eval()
+    head = CoreDecoder(vocab=20, cond_size=10, embed_size=4, hidden=24, layers=layers, head_size=3).eval()
+    n, bars, length = 9, 5, 7
+    cond = torch.randn(n * bars, 10, generator=torch.Generator().manual_seed(1))  # (row, bar) order
+    given = torch.randint(0, 20, (n * bars, length), generator=torch.Generator().manual_seed(2))
+    allowed = torch.arange(20) % 4 != 1
+    start = torch.randint(0, 21, (n,), generator=torch.Generator().manual_seed(3))
+    rows = cond.view(n, bars, 10)
+
+    def per_bar(
+        dec: CoreDecoder,
+        temperature: float | torch.Tensor,
+        forced: torch.Tensor | None,
+        gen: torch.Generator,
+        first: torch.Tensor | None,
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        toks: list[torch.Tensor] = []
+        heads: list[torch.Tensor] = []
+        prev = first
+        for bar in range(bars):
+            part = None if forced is None else forced.view(n, bars, length)[:, bar]
+            t, h = dec.sample(rows[:, bar], length, temperature, allowed, part, gen, start=prev)
+            prev = t[:, -1]
+            toks.append(t)
+            if h is not None:
+                heads.append(h)
+        joined = torch.stack(toks, 1).reshape(n * bars, length)
+        return joined, torch.stack(heads, 1).reshape(n * bars, length, -1) if heads else None
+
+    with torch.no_grad():
+        for dec in (plain, head):
+            for temperature in (0.0, 0.8, torch.linspace(0.2, 1.5, n)):
+                for forced in (None, given):
+                    for first in (None, start):
+                        g1, g2, g3 = (torch.Generator().manual_seed(11) for _ in range(3))
+                        want = per_bar(dec, temperature, forced, g1, first)
+                        got = dec.sample(
+                            cond,
+                            length,
+                            temperature,
+                            allowed,
+                            forced,
+                            g2,
+                            start=first,
+                            segments=bars,
+                            threads=2,
+                        )
+                        loop = dec.sample(
+                            cond,
+                            length,
+                            temperature,
+                            allowed,
+                            forced,
+                            g3,
+                            "numpy",
+                            start=first,
+                            segments=bars,
+                        )
+                        assert torch.equal(got[0], want[0]) and torch.equal(loop[0], want[0])
+                        if dec.head is not None:
+                            assert got[1] is not None and want[1] is not None
+                            assert torch.allclose(got[1], want[1], atol=1e-6)
+                        # the generator moved on as far as a call per bar moves it
+                        assert torch.equal(g1.get_state(), g2.get_state())
+    with pytest.raises(ValueError, match="segments"):
+        plain.sample(cond[:-1], length, 0.5, segments=bars)
+
+
+def test_torch_uniforms_are_torch_rands_numbers() -> None:
+    """The C kernel's MT19937 draws torch.rand's float32 numbers for a CPU generator and leaves the
+    generator where torch.rand leaves it, across the 624-word twists and from any position."""
+    assert fast_decode.torch_uniforms((3,), None).shape == (3,)  # the global generator: torch.rand itself
+    for seed in (0, 7, 2**40 + 3):
+        ours, theirs = torch.Generator().manual_seed(seed), torch.Generator().manual_seed(seed)
+        for shape in ((5,), (624,), (1,), (32, 1, 512), (623,), (2, 625)):
+            got = torch.as_tensor(fast_decode.torch_uniforms(shape, ours))
+            assert torch.equal(got, torch.rand(shape, generator=theirs)), (seed, shape)
+        assert torch.equal(ours.get_state(), theirs.get_state())
+        assert torch.equal(torch.rand(700, generator=ours), torch.rand(700, generator=theirs))
 
 
 def test_counter_noise_is_gumbel_and_independent() -> None:

@@ -8,7 +8,7 @@ import json
 import pytest
 import torch
 
-from models.latent import bilinear, lerp, slerp
+from models.latent import LatentFit, bilinear, lerp, slerp
 from models.presets import CONFIG_NAMES, ModelConfig, get_config
 
 
@@ -124,3 +124,20 @@ def test_a_fresh_model_is_sized_to_its_music() -> None:
     assert sized_for(get_config("mel_2bar", "big"), 10**6).z_size == 512
     assert sized_for(get_config("mel_2bar"), 864).free_bits == 0.0  # never more than the preset's
     assert trio.dropout > 0 and trio.weight_decay > 0 and trio.bar_link
+
+
+def test_a_fits_tensors_are_made_once_and_follow_the_fit() -> None:
+    """`to_z` makes a fit's tensors once (they are cached by the fit, not rebuilt each draw) and two fits
+    with different numbers never share them."""
+    a = LatentFit(10, (0.0, 1.0), ((0.5, -0.5),), (1.0, 4.0))
+    b = LatentFit(10, (2.0, 3.0), ((1.0, 1.0),), (1.0, 1.0))
+    source = torch.tensor([[1.0, 2.0, -1.0]])  # (1, K + Z)
+    want_a = torch.tensor([[0.0 + 0.5 + 2.0, 1.0 - 0.5 - 2.0]])  # mean + a * component + sqrt(noise) e
+    for _ in range(2):
+        assert torch.allclose(a.to_z(source), want_a)
+        assert torch.allclose(b.to_z(source), torch.tensor([[2.0 + 1.0 + 2.0, 3.0 + 1.0 - 1.0]]))
+    assert (
+        a._as_tensors(torch.float32, torch.device("cpu"))[0]
+        is a._as_tensors(torch.float32, torch.device("cpu"))[0]
+    )
+    assert a.to_z(source.double()).dtype == torch.float64

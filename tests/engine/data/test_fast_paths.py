@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from engine.data.codec import drum_grid
-from engine.data.converter import Converter
+from engine.data.converter import Converter, longest_gap
 from engine.data.converters import CONVERTERS
 from engine.midi.files import read_song
 from engine.music.pattern import Note
@@ -113,3 +113,23 @@ def test_melody_coverage_shortcut_moves_pitches_into_range_as_the_tokens_do() ->
     mel = CONVERTERS["mel_2bar"]
     assert kept_notes(segment, mel) == window_kept(segment, mel)
     assert len(kept_notes(segment, mel)) == len(pitches)
+
+
+def test_longest_gap_counts_what_marking_each_span_gives() -> None:
+    """longest_gap (spans counted in one pass) gives what marking span after span gives: overlapping,
+    touching, empty-window, past-the-window and no spans."""
+
+    def marked(spans: list[tuple[int, int]], steps: int) -> int:
+        covered = np.zeros(steps + 2, dtype=bool)
+        covered[0] = covered[-1] = True
+        for start, end in spans:
+            covered[1 + max(start, 0) : 1 + min(end, steps)] = True
+        return int(np.max(np.diff(np.flatnonzero(covered))) - 1)
+
+    rng = np.random.default_rng(3)
+    for _ in range(500):
+        steps, n = int(rng.integers(1, 300)), int(rng.integers(0, 30))
+        starts = rng.integers(0, steps + 20, n)
+        spans = list(zip(starts.tolist(), (starts + rng.integers(1, 40, n)).tolist(), strict=True))
+        assert longest_gap(spans, steps) == marked(spans, steps)
+    assert longest_gap([], 16) == 16 and longest_gap([(0, 16)], 16) == 0 and longest_gap([(3, 5)], 16) == 11
