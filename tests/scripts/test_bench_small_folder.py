@@ -1,0 +1,68 @@
+# SPDX-License-Identifier: MIT
+"""The small-folder benchmark's pieces (benchmarks/bench_small_folder.py): the fixed split of the held-out
+band, and the figure rows of a tiny run (two training steps a start on the real songs, measured by the
+report card)."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+
+from benchmarks import bench_small_folder as small
+
+
+def test_the_split_holds_out_every_third_song_in_name_order() -> None:
+    songs = small.band_songs()
+    assert len(songs) == 15 and len({p.name for p in songs}) == 15
+    train, held = small.split(list(reversed(songs)))  # the order given does not matter
+    names = sorted(p.name for p in songs)
+    assert [p.name for p in held] == names[2::3] == ["d_dm06.mid", "d_dm15.mid", "d_dm27.mid", "d_dm30.mid",
+                                                       "d_map13.mid"]  # fmt: skip
+    assert len(train) == 10 and not set(train) & set(held)
+
+
+def test_a_missing_base_model_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="no base drums_2bar model in"):
+        small.train_start("drums_2bar", tmp_path, tmp_path / "m", "fine-tuned", tmp_path / "none", steps=1)
+
+
+@pytest.mark.usefixtures("one_torch_thread")
+def test_a_tiny_run_gives_every_row_with_its_target(tmp_path: Path) -> None:
+    r = small.measure_config("drums_2bar", small.BUNDLED, tmp_path, steps=2)
+    assert r["train_songs"] and len(r["heldout_songs"]) == 5
+    for start in small.STARTS:
+        m = r[start]
+        assert m["steps"] == 2 and m["default_start"] == "fine-tune"  # what `train` does on this folder
+        assert m["bits"] > 0 and 0 <= m["onset_f1"]["drums"] <= 1
+        assert 0 < m["baseline"] < 1 and 0 < m["real"] < 1 and 0 < m["overlap"] <= 1
+        assert 0 <= m["copied"] <= 1 and m["samples"] > 0
+    # two steps from the bundled model keep most of what it knows; two from scratch know nothing
+    assert r["fine-tuned"]["bits"] < r["from scratch"]["bits"]
+    rows = {f.name: f for f in small.figures(r)}
+    bits = rows["drums_2bar, fine-tuned: held-out bits per step (negative ELBO)"]
+    assert bits.target == f"< from scratch ({r['from scratch']['bits']:.3f})" and bits.note.startswith("met;")
+    for start in small.STARTS:
+        label = f"drums_2bar, {start}"
+        above = rows[f"{label}: mean style overlap at its default T minus the random baseline's"]
+        assert math.isclose(above.summary, r[start]["overlap"] - r[start]["baseline"])
+        assert above.target == ">= 0.08"
+        near = rows[f"{label}: mean style overlap at its default T minus real unseen music's"]
+        assert near.note.split(";")[0] == ("met" if abs(near.summary) <= 0.02 else "MISSED")
+        copies = rows[f"{label}: sampled bars that copy a training bar, all instruments together"]
+        assert copies.target == "<= 5%" and copies.summary == pytest.approx(100 * r[start]["copied"])
+        assert f"{label}: drums onset F1, guided, held-out" in rows
+
+
+def test_a_run_of_some_configs_keeps_the_others_rows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    from benchmarks import run as bench_run
+
+    store = tmp_path / "results.json"
+    rows = [{"name": f"{c}, fine-tuned: x", "values": [1.0], "unit": "", "target": "", "command": "",
+             "note": "", "stat": "median", "extra": {}} for c in ("drums_2bar", "mel_2bar")]  # fmt: skip
+    store.write_text(json.dumps({small.SECTION: {"machine": "m", "figures": rows}}))
+    monkeypatch.setattr(bench_run, "STORE", store)
+    assert [f.name for f in small._kept(["drums_2bar"])] == ["mel_2bar, fine-tuned: x"]
