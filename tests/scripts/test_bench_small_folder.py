@@ -53,6 +53,15 @@ def test_a_tiny_run_gives_every_row_with_its_target(tmp_path: Path) -> None:
         copies = rows[f"{label}: sampled bars that copy a training bar, all instruments together"]
         assert copies.target == "<= 5%" and copies.summary == pytest.approx(100 * r[start]["copied"])
         assert f"{label}: drums onset F1, guided, held-out" in rows
+    # one part at one temperature: the overlap at the defaults is that temperature's row of the report card
+    from engine.evaluation.evaluate import evaluate, overlap_at_defaults
+
+    model, unseen = tmp_path / "drums_2bar" / "fine-tuned", tmp_path / "drums_2bar" / "unseen"
+    report = evaluate(model, unseen)
+    (t,) = report.style.part_temperatures.values()
+    at = overlap_at_defaults(model, report)
+    assert at is not None and at.mean_overlap == report.style.temperatures[str(t)].mean_overlap
+    assert at.mean_overlap == r["fine-tuned"]["overlap"]
 
 
 def test_a_run_of_some_configs_keeps_the_others_rows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -66,3 +75,10 @@ def test_a_run_of_some_configs_keeps_the_others_rows(tmp_path: Path, monkeypatch
     store.write_text(json.dumps({small.SECTION: {"machine": "m", "figures": rows}}))
     monkeypatch.setattr(bench_run, "STORE", store)
     assert [f.name for f in small._kept(["drums_2bar"])] == ["mel_2bar, fine-tuned: x"]
+
+
+def test_options_go_to_exactly_one_benchmark(capsys: pytest.CaptureFixture[str]) -> None:
+    from benchmarks import run as bench_run
+
+    assert bench_run.main(["small_folder", "gate", "--minutes", "1"]) == 2
+    assert "name exactly one" in capsys.readouterr().err
