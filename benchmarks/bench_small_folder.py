@@ -135,6 +135,8 @@ def measure(model_dir: Path, heldout: Path) -> dict[str, Any]:
         "overlap": at_defaults.mean_overlap if at_defaults else None,
         "baseline": style.baseline.mean_overlap if style.baseline else None,
         "real": style.held_out_music.mean_overlap if style.held_out_music else None,
+        "part_overlap": dict(at_defaults.parts) if at_defaults else {},
+        "part_real": dict(style.held_out_music.parts) if style.held_out_music else {},
         "copied": default.copied_bars if default else None,
         "copied_single": default.copied_instrument_bars if default else None,
         "samples": default.samples if default else 0,
@@ -166,6 +168,15 @@ def _met(ok: bool | None) -> str:
 
 def _pct(x: float | None) -> float:
     return float("nan") if x is None else 100.0 * x
+
+
+def _per_part(m: dict[str, Any]) -> str:
+    """The overlap of each part both sides have, samples / unseen songs, as a note's tail."""
+    mine, real = m.get("part_overlap", {}), m.get("part_real", {})
+    cells = [
+        f"{p} {mine[p]:.2f} / {real[p]:.2f}" for p in mine if mine[p] is not None and real.get(p) is not None
+    ]
+    return f"; per part, samples / unseen songs: {', '.join(cells)}" if cells else ""
 
 
 def figures(r: dict[str, Any], cmd: str = CMD) -> list[Figure]:
@@ -208,7 +219,7 @@ def figures(r: dict[str, Any], cmd: str = CMD) -> list[Figure]:
                 f"{label}: mean style overlap at its default T minus real unseen music's", (near,),
                 "overlap", f"within +-{OVERLAP_NEAR_REAL:g}", cmd,
                 note=f"{_met(abs(near) <= OVERLAP_NEAR_REAL)}; overlap {m['overlap']:.3f}, the "
-                f"{len(r['heldout_songs'])} unseen songs {m['real']:.3f}",
+                f"{len(r['heldout_songs'])} unseen songs {m['real']:.3f}{_per_part(m)}",
             ))  # fmt: skip
         for key, what in (("copied", "all instruments together"), ("copied_single", "single instruments")):
             if m[key] is not None:

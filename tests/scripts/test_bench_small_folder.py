@@ -50,6 +50,10 @@ def test_a_tiny_run_gives_every_row_with_its_target(tmp_path: Path) -> None:
         assert above.target == ">= 0.08"
         near = rows[f"{label}: mean style overlap at its default T minus real unseen music's"]
         assert near.note.split(";")[0] == ("met" if abs(near.summary) <= 0.02 else "MISSED")
+        assert near.note.endswith(
+            f"per part, samples / unseen songs: drums {r[start]['part_overlap']['drums']:.2f} / "
+            f"{r[start]['part_real']['drums']:.2f}"
+        )
         copies = rows[f"{label}: sampled bars that copy a training bar, all instruments together"]
         assert copies.target == "<= 5%" and copies.summary == pytest.approx(100 * r[start]["copied"])
         assert f"{label}: drums onset F1, guided, held-out" in rows
