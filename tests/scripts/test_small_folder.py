@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
-"""The small-folder benchmark's pieces (benchmarks/bench_small_folder.py): the fixed split of the held-out
-band, and the figure rows of a tiny run (two training steps a start on the real songs, measured by the
-report card)."""
+"""The small-folder benchmark's pieces (scripts/small_folder.py, which bench_small_folder runs): the
+fixed split of the held-out band, and the figure rows of a tiny run (two training steps a start on the
+real songs, measured by the report card)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks import bench_small_folder as small
+from scripts import small_folder as small
 
 
 def test_the_split_holds_out_every_third_song_in_name_order() -> None:
@@ -40,22 +40,24 @@ def test_a_tiny_run_gives_every_row_with_its_target(tmp_path: Path) -> None:
         assert 0 <= m["copied"] <= 1 and m["samples"] > 0
     # two steps from the bundled model keep most of what it knows; two from scratch know nothing
     assert r["fine-tuned"]["bits"] < r["from scratch"]["bits"]
-    rows = {f.name: f for f in small.figures(r)}
+    rows = {f["name"]: f for f in small.rows(r)}
     bits = rows["drums_2bar, fine-tuned: held-out bits per step (negative ELBO)"]
-    assert bits.target == f"< from scratch ({r['from scratch']['bits']:.3f})" and bits.note.startswith("met;")
+    assert bits["target"] == f"< from scratch ({r['from scratch']['bits']:.3f})" and bits["note"].startswith(
+        "met;"
+    )
     for start in small.STARTS:
         label = f"drums_2bar, {start}"
         above = rows[f"{label}: mean style overlap at its default T minus the random baseline's"]
-        assert math.isclose(above.summary, r[start]["overlap"] - r[start]["baseline"])
-        assert above.target == ">= 0.08"
+        assert math.isclose(above["values"][0], r[start]["overlap"] - r[start]["baseline"])
+        assert above["target"] == ">= 0.08"
         near = rows[f"{label}: mean style overlap at its default T minus real unseen music's"]
-        assert near.note.split(";")[0] == ("met" if abs(near.summary) <= 0.02 else "MISSED")
-        assert near.note.endswith(
+        assert near["note"].split(";")[0] == ("met" if abs(near["values"][0]) <= 0.02 else "MISSED")
+        assert near["note"].endswith(
             f"per part, samples / unseen songs: drums {r[start]['part_overlap']['drums']:.2f} / "
             f"{r[start]['part_real']['drums']:.2f}"
         )
         copies = rows[f"{label}: sampled bars that copy a training bar, all instruments together"]
-        assert copies.target == "<= 5%" and copies.summary == pytest.approx(100 * r[start]["copied"])
+        assert copies["target"] == "<= 5%" and copies["values"][0] == pytest.approx(100 * r[start]["copied"])
         assert f"{label}: drums onset F1, guided, held-out" in rows
     # one part at one temperature: the overlap at the defaults is that temperature's row of the report card
     from engine.evaluation.evaluate import evaluate, overlap_at_defaults
@@ -66,23 +68,3 @@ def test_a_tiny_run_gives_every_row_with_its_target(tmp_path: Path) -> None:
     at = overlap_at_defaults(model, report)
     assert at is not None and at.mean_overlap == report.style.temperatures[str(t)].mean_overlap
     assert at.mean_overlap == r["fine-tuned"]["overlap"]
-
-
-def test_a_run_of_some_configs_keeps_the_others_rows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import json
-
-    from benchmarks import run as bench_run
-
-    store = tmp_path / "results.json"
-    rows = [{"name": f"{c}, fine-tuned: x", "values": [1.0], "unit": "", "target": "", "command": "",
-             "note": "", "stat": "median", "extra": {}} for c in ("drums_2bar", "mel_2bar")]  # fmt: skip
-    store.write_text(json.dumps({small.SECTION: {"machine": "m", "figures": rows}}))
-    monkeypatch.setattr(bench_run, "STORE", store)
-    assert [f.name for f in small._kept(["drums_2bar"])] == ["mel_2bar, fine-tuned: x"]
-
-
-def test_options_go_to_exactly_one_benchmark(capsys: pytest.CaptureFixture[str]) -> None:
-    from benchmarks import run as bench_run
-
-    assert bench_run.main(["small_folder", "gate", "--minutes", "1"]) == 2
-    assert "name exactly one" in capsys.readouterr().err
