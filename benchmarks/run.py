@@ -2,7 +2,8 @@
 """Runs every `benchmarks/bench_*.py` (each has `run() -> list[Figure]`) and rewrites BENCHMARKS.md.
 
 `python -m benchmarks.run [NAME ...]` runs only the named modules (e.g. `prepare`), keeping the other
-sections of BENCHMARKS.md as they were.
+sections of BENCHMARKS.md as they were. Options after a single NAME go to its `run(argv)` (e.g.
+`python -m benchmarks.run small_folder --minutes 4`).
 """
 
 from __future__ import annotations
@@ -62,14 +63,20 @@ def render(sections: dict[str, dict]) -> str:
     return "\n".join(lines)
 
 
-def main(names: list[str]) -> int:
+def main(args: list[str]) -> int:
     sections = json.loads(STORE.read_text()) if STORE.exists() else {}
     mods = sorted(p.stem[6:] for p in (ROOT / "benchmarks").glob("bench_*.py"))
+    first = next((i for i, a in enumerate(args) if a.startswith("-")), len(args))
+    names, options = args[:first], args[first:]
+    if options and len(names) != 1:
+        print(f"bench: options ({' '.join(options)}) go to one benchmark; name exactly one", file=sys.stderr)
+        return 2
     failed = 0
     for name in names or mods:
         print(f"bench: {name} ...", flush=True)
         try:
-            figures = importlib.import_module(f"benchmarks.bench_{name}").run()
+            module = importlib.import_module(f"benchmarks.bench_{name}")
+            figures = module.run(options) if options else module.run()
             sections[name] = {"machine": machine(), "figures": [fig_to_dict(f) for f in figures]}
         except Exception:  # noqa: BLE001 - a failed benchmark is reported, the others still run
             failed += 1

@@ -23,13 +23,13 @@ import torch
 from engine.evaluation.checks import sample_checks
 from engine.evaluation.recon import reconstruction
 from engine.evaluation.report import Report, ReportData, render_markdown, with_verdict
-from engine.evaluation.style import TEMPERATURES, caps, sample_sets, style_scores, to_patterns
+from engine.evaluation.style import TEMPERATURES, caps, sample_sets, scores_at, style_scores, to_patterns
 from engine.generation.gate import limits_for
 from engine.generation.runner import Runner
 from models.card import DataSummary, ModelCard
 from models.latent import LatentFit
 from models.musicvae import MusicVAE
-from models.report import SampleChecks
+from models.report import SampleChecks, SetScores
 from models.store import atomic_write
 
 if TYPE_CHECKING:
@@ -227,6 +227,32 @@ def evaluate(
         model, card.data, heldout, train, device, name=model_name, seed=seed, source=source,
         progress=progress, index=index, latent=card.latent,
     )  # fmt: skip
+
+
+def overlap_at_defaults(
+    model_dir: str | Path, report: Report, *, device: Any = "cpu", seed: int = 0
+) -> SetScores | None:
+    """The Yang & Lerch overlaps, part by part and their mean (the report card's measure), of samples
+    decoded at the model's default temperatures: each part at `report`'s recommendation, what `sample`
+    uses once that report card is the model's. They are compared with the training music the report
+    card of `evaluate(model_dir, ...)` compares its rows with (the same examples for a seed), so the
+    figure stands beside its baseline and real-music rows. None when the model's training folder is gone
+    or the report recommends no temperature. Raises EvaluateError for a model that cannot be loaded.
+    """
+    model, card, _ = _load(model_dir, device)
+    folder = Path(card.data.folder) if card.data.folder else None
+    if folder is None or not folder.is_dir() or not report.style.part_temperatures:
+        return None
+    train = _examples(folder, model.cfg.name, required=False)
+    if train is None:
+        return None
+    from engine.data.converters import CONVERTERS
+
+    converter = CONVERTERS[model.cfg.name]
+    reference = _subset(train, caps(converter.cost_steps)[2], seed)
+    spread = report.held_out.groove_spread if report.held_out else None
+    runner = Runner(model, converter, torch.device(device), card.data, spread, card.latent)
+    return scores_at(runner, reference, dict(report.style.part_temperatures), seed)
 
 
 def _index(model_dir: str | Path, card: ModelCard) -> BarIndex | None:

@@ -73,6 +73,16 @@ def _scores(
     )
 
 
+def scores_at(
+    runner: Runner, train: dict[str, np.ndarray], temperature: float | dict[str, float], seed: int
+) -> SetScores:
+    """Samples at `temperature` (one for every part, or each part's own: the model's defaults) scored
+    against the training examples `train` part by part, as `style_scores` scores each temperature's: the
+    same codes and noise for a seed, so a part decoded at T scores what it scores in T's row."""
+    reference = to_patterns(runner.converter, train)
+    return _scores(reference, _samples(runner, temperature, seed), runner.spec.parts, seed)
+
+
 def _presence(clips: list[Pattern], parts: tuple[str, ...]) -> dict[str, float]:
     return {p: s.presence for p, s in part_stats(clips, parts).items()}
 
