@@ -46,8 +46,9 @@ PASS_SHARE = 0.95  # issue 14: every bundled model passes the gate on 95% of its
         "drums_2bar",
         "multitrack_1bar",
         "trio_16bar",
+        "band_4bar",
     ],
-)  # band_4bar: 80% (engine's band gate counts a missing bass; BENCHMARKS.md `gate`), not yet the target
+)
 def test_bundled_models_pass_the_sample_quality_gate_at_the_default_temperature(config: str) -> None:
     import torch
 

@@ -96,6 +96,8 @@ def test_an_empty_part_the_model_has_fails_but_not_an_optional_instrument() -> N
     assert rare.check(no_melody) == ()  # a part the music seldom plays is not missed
     multitrack = limits_for(SPECS["multitrack_1bar"], STATS, False)
     assert multitrack.check(no_melody) == ()  # its instruments are chosen bar by bar
+    band = limits_for(SPECS["band_4bar"], STATS, False)
+    assert band.check(no_melody) == ()  # and a band model's slot by slot
 
 
 def test_too_dense_is_half_again_the_busiest_bars_of_the_music() -> None:
