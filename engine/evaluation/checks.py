@@ -128,7 +128,8 @@ def check_section(r: Report) -> list[str]:
         "## Quality check and copies",
         "",
         "**Quality check.** Before you get a clip, Bandmate checks it for plain faults: a part the model "
-        "plays (melody, bass, drums) left silent; a bar with half again as many notes of a part as the "
+        "always plays (melody, bass, drums; a band model chooses its instruments) left silent; a bar "
+        "with half again as many notes of a part as the "
         "busiest bars of your music; a note held longer than your music ever holds one; notes more than "
         f"3 semitones outside a part's range; or a silence longer than your music ever rests. It compares "
         f"with {limits}. A clip that fails is redrawn, and Bandmate says how many were and why: the share "
