@@ -14,7 +14,7 @@ from engine.data.dataset import load_examples
 from engine.registry import BUNDLED_DIR
 from engine.training import start as start_module
 from engine.training.progress import TrainProgress
-from engine.training.run import FINE_TUNE_LEARNING_RATE
+from engine.training.run import FINE_TUNE_BY_CONFIG, FINE_TUNE_LEARNING_RATE, fine_tune_config
 from engine.training.start import choose_start, heldout_bits, train_from_start
 from models.card import read_card
 from models.checkpoint import save_checkpoint
@@ -126,3 +126,12 @@ def test_the_train_command_says_where_it_starts(
     assert read_card(tmp_path / "b").fine_tuned_from is None
     with pytest.raises(SystemExit):
         main(["train", str(beats), "--scratch", "--from", "drums_2bar"])
+
+
+def test_the_melody_fine_tune_learns_at_its_own_rate_and_kl_weight() -> None:
+    base = read_card(BUNDLED_DIR / "mel_2bar").config
+    cfg = fine_tune_config(base)
+    assert (cfg.learning_rate, cfg.max_beta) == FINE_TUNE_BY_CONFIG["mel_2bar"]
+    assert cfg.beta(0) == cfg.max_beta > base.max_beta and cfg.learning_rate > FINE_TUNE_LEARNING_RATE
+    drums = read_card(BUNDLED_DIR / "drums_2bar").config
+    assert fine_tune_config(drums).max_beta == drums.max_beta  # the others keep their base's KL weight
