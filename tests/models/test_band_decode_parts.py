@@ -1,5 +1,6 @@
-"""The band decoder's instrument draw (models.band.pick_programs): its NumPy slot pass picks what a loop
-of torch ops over the slots picks (the code before it), kits, masks and empty slots included."""
+"""Parts of the band decoder (models/band.py): the instrument draw (`pick_programs`), whose NumPy slot
+pass picks what a loop of torch ops over the slots picks (the code before it), kits, masks and empty
+slots included; and each meter's allowed event classes (`meter_positions`, a table built once)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,16 @@ from torch import Tensor
 
 from models import band
 from models.decoders import sampling_noise
-from models.vocab import DRUM_KIT, EMPTY_SLOT, PROGRAM_CLASSES
+from models.vocab import (
+    BAND_MAX_BAR_STEPS,
+    BAND_POS,
+    BAND_VOCAB,
+    DRUM_KIT,
+    EMPTY_SLOT,
+    METER_CLASSES,
+    PROGRAM_CLASSES,
+    meter_steps,
+)
 
 
 def _reference(
@@ -56,3 +66,16 @@ def test_picks_match_the_slot_loop(temperature: float, mask: int) -> None:
 def test_no_clips_pick_nothing() -> None:
     picks = band.pick_programs(torch.zeros(0, 4, PROGRAM_CLASSES), 1.0, torch.Generator().manual_seed(0))
     assert picks.shape == (0, 4)
+
+
+def test_meter_positions_allow_the_positions_of_each_meters_bar() -> None:
+    meters = torch.tensor([*range(METER_CLASSES), 0, METER_CLASSES - 1])
+    allowed = band.meter_positions(meters, BAND_VOCAB)
+    assert allowed.shape == (len(meters), BAND_VOCAB) and allowed.dtype == torch.bool
+    for row, m in zip(allowed, meters.tolist(), strict=True):
+        pos = row[BAND_POS : BAND_POS + BAND_MAX_BAR_STEPS]
+        assert pos.tolist() == [p < meter_steps(m) for p in range(BAND_MAX_BAR_STEPS)]
+        assert bool(row[:BAND_POS].all()) and bool(row[BAND_POS + BAND_MAX_BAR_STEPS :].all())
+    want = allowed.clone()
+    allowed[:] = False  # the caller's copy: the next call is not changed by it
+    assert torch.equal(band.meter_positions(meters, BAND_VOCAB), want)
