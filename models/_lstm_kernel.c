@@ -179,23 +179,28 @@ INLINE void block1x2(const float *wa, const float *wb, int hid, const float *x, 
     memcpy(ob, b, sizeof b);
 }
 
-/* the same for ROWS rows of x (stride hid) and out (stride ostride), sharing each read of a block row */
-INLINE void block4(const float *wb, int hid, const float *x, float *out, int ostride) {
-    float a0[BW] = {0}, a1[BW] = {0}, a2[BW] = {0}, a3[BW] = {0};
-    const float *x0 = x, *x1 = x + hid, *x2 = x + 2 * hid, *x3 = x + 3 * hid;
-    for (int k = 0; k < hid; k++) {
-        const float *row = wb + (size_t)k * BW;
-        for (int j = 0; j < BW; j++) {
-            a0[j] += x0[k] * row[j];
-            a1[j] += x1[k] * row[j];
-            a2[j] += x2[k] * row[j];
-            a3[j] += x3[k] * row[j];
+/* the same for `rows` (2..ROWS, a constant where it is inlined) rows of x (stride hid) and out (stride
+   ostride), sharing each read of a block row: 16 columns at a time, so that the accumulators stay in
+   registers (8 of AVX2's 16 for 4 rows; a whole block of 4 rows needed 32, and the compiler kept them in
+   memory, a load and a store per multiply-add: the band decoder's rows took ~1.3x as long) */
+INLINE void block_rows(const float *wb, int hid, const float *x, float *out, int ostride, int rows) {
+    const float *x0 = x, *x1 = x + hid, *x2 = x + 2 * (size_t)hid, *x3 = x + 3 * (size_t)hid;
+    for (int s = 0; s < BW; s += 16) {
+        float a0[16] = {0}, a1[16] = {0}, a2[16] = {0}, a3[16] = {0};
+        for (int k = 0; k < hid; k++) {
+            const float *row = wb + (size_t)k * BW + s;
+            for (int j = 0; j < 16; j++) {
+                a0[j] += x0[k] * row[j];
+                a1[j] += x1[k] * row[j];
+                if (rows > 2) a2[j] += x2[k] * row[j];
+                if (rows > 3) a3[j] += x3[k] * row[j];
+            }
         }
+        memcpy(out + s, a0, sizeof a0);
+        memcpy(out + ostride + s, a1, sizeof a1);
+        if (rows > 2) memcpy(out + 2 * (size_t)ostride + s, a2, sizeof a2);
+        if (rows > 3) memcpy(out + 3 * (size_t)ostride + s, a3, sizeof a3);
     }
-    memcpy(out, a0, sizeof a0);
-    memcpy(out + ostride, a1, sizeof a1);
-    memcpy(out + 2 * (size_t)ostride, a2, sizeof a2);
-    memcpy(out + 3 * (size_t)ostride, a3, sizeof a3);
 }
 
 /* One layer's pass: out (n, cols) = x (n, hid) @ the layer's first `blocks` blocks; odd steps walk the
@@ -220,8 +225,15 @@ INLINE void layer_pass(const float *w, int blocks, int hid, const float *x, int 
         const float *wb = w + (size_t)b * hid * BW;
         int r = 0;
         for (; r + ROWS <= n; r += ROWS)
-            block4(wb, hid, x + (size_t)r * hid, out + (size_t)r * cols + (size_t)b * BW, cols);
-        for (; r < n; r++) block1(wb, hid, x + (size_t)r * hid, out + (size_t)r * cols + (size_t)b * BW);
+            block_rows(wb, hid, x + (size_t)r * hid, out + (size_t)r * cols + (size_t)b * BW, cols, ROWS);
+        const float *xr = x + (size_t)r * hid;
+        float *o = out + (size_t)r * cols + (size_t)b * BW;
+        switch (n - r) { /* the last 1-3 rows as one group too */
+        case 3: block_rows(wb, hid, xr, o, cols, 3); break;
+        case 2: block_rows(wb, hid, xr, o, cols, 2); break;
+        case 1: block1(wb, hid, xr, o); break;
+        default: break;
+        }
     }
 }
 
@@ -702,8 +714,9 @@ static struct PyModuleDef module = {
 PyMODINIT_FUNC PyInit__lstm_kernel(void) {
     PyObject *m = PyModule_Create(&module);
     if (m) PyModule_AddIntConstant(m, "BLOCK", BW);
-    /* what models/fast_decode.py needs of this file: 2 = `segments` and `mt_uniforms`; a build older than
-       the Python code reads as no kernel (the NumPy loop runs) until it is rebuilt */
-    if (m) PyModule_AddIntConstant(m, "API", 2);
+    /* what models/fast_decode.py needs of this file: 2 = `segments` and `mt_uniforms`, 3 = the row passes
+       in register tiles (`block_rows`); a build older than the Python code reads as no kernel (the NumPy
+       loop runs) until it is rebuilt */
+    if (m) PyModule_AddIntConstant(m, "API", 3);
     return m;
 }

@@ -19,7 +19,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-KERNEL_API = 2  # the C file's API this module calls (2: `segments`, `mt_uniforms`)
+KERNEL_API = 3  # the C file's API this module calls (2: `segments`, `mt_uniforms`; 3: `block_rows`)
 try:
     from models import _lstm_kernel as _kernel  # typed by models/_lstm_kernel.pyi
 except ImportError:  # not compiled here (no C compiler at install time)

@@ -333,14 +333,15 @@ class BandConverter(Converter):
         mc = int(arrays.get("meter", 0))
         bar = meter_steps(mc)
         steps = self.bars * bar
-        events = np.asarray(arrays["events"]).tolist()  # Python ints: the loop reads them one by one
+        events = np.asarray(arrays["events"])  # (bars, slots, L)
         tracks = []
         for slot, program in enumerate(np.asarray(arrays["program"]).tolist()):
             if program == EMPTY_SLOT or not 0 <= program <= DRUM_KIT:
                 continue
+            rows = events[:, slot].tolist()  # Python ints, the played slots' only: the loop reads them
             notes: list[Note] = []
             for b in range(self.bars):
-                notes += event_notes(events[b][slot], b * bar, bar, steps)
+                notes += event_notes(rows[b], b * bar, bar, steps)
             if program == DRUM_KIT:
                 tracks.append(Track(tuple(notes), 0, True, Role.DRUMS, "drums"))
             elif program < GM_PROGRAMS:

@@ -185,6 +185,28 @@ def test_threads_decode_the_same_rows(counter: bool) -> None:
 
 
 @pytest.mark.parametrize("layers", [1, 2])
+def test_a_batch_decodes_each_row_as_alone(layers: int) -> None:
+    """The C kernel's products over several rows (tiles of 4 rows and the last 1-3 as one group) sum
+    every output as one row's pass does: a batch of 1..9 rows gives each row's greedy tokens, and its
+    regression head under teacher forcing, bit for bit as the row decoded by itself."""
+    torch.manual_seed(8)
+    dec = CoreDecoder(vocab=70, cond_size=10, embed_size=6, hidden=40, layers=layers, head_size=5).eval()
+    cond = torch.randn(9, 10, generator=torch.Generator().manual_seed(1))
+    given = torch.randint(0, 70, (9, 12), generator=torch.Generator().manual_seed(2))
+    with torch.no_grad():
+        alone = [dec.sample(cond[i : i + 1], 12, 0.0) for i in range(9)]
+        forced = [dec.sample(cond[i : i + 1], 12, 1.0, None, given[i : i + 1]) for i in range(9)]
+        for n in range(1, 10):
+            tokens, head = dec.sample(cond[:n], 12, 0.0)
+            assert head is not None
+            assert torch.equal(tokens, torch.cat([t for t, _ in alone[:n]]))
+            assert torch.equal(head, torch.cat([h for _, h in alone[:n] if h is not None]))
+            _, head = dec.sample(cond[:n], 12, 1.0, None, given[:n])
+            assert head is not None
+            assert torch.equal(head, torch.cat([h for _, h in forced[:n] if h is not None]))
+
+
+@pytest.mark.parametrize("layers", [1, 2])
 def test_bar_linked_segments_decode_as_a_call_per_segment(layers: int) -> None:
     """`segments` (a bar-linked decoder's bars in one C kernel call) gives the tokens, head and generator
     draws of a call per bar started from the bar before's last token: sampled (one temperature, one per
