@@ -24,7 +24,7 @@ import numpy as np
 from engine.midi.roles import TrackStats, assign_roles
 from engine.midi.smf import MAX_SECONDS, MidiError, load_bytes, parse_smf
 from engine.music import timing
-from engine.music.pattern import FOUR_FOUR, MAX_BPM, MIN_BPM, Meter, Note, Pattern, Track
+from engine.music.pattern import FOUR_FOUR, MAX_BPM, MIN_BPM, Meter, Note, Pattern, Track, make_notes
 from engine.music.source import MidiSource, NotePair, NotePairs, SourceTrack
 from models.vocab import DRUM_CHANNEL
 
@@ -318,16 +318,8 @@ def _pattern(
         if drum and channel != DRUM_CHANNEL:
             notices.append(f"track '{name}' on channel {channel + 1} read as drums")
         program = 0 if drum else program  # on channel 10 a program picks a kit; the source keeps it
-        notes = tuple(
-            map(
-                Note,
-                pitch_all[lo:hi],
-                step_all[lo:hi],
-                end_all[lo:hi],
-                velocity_all[lo:hi],
-                offset_all[lo:hi],
-                refs,
-            )
+        notes = make_notes(
+            pitch_all[lo:hi], step_all[lo:hi], end_all[lo:hi], velocity_all[lo:hi], offset_all[lo:hi], refs
         )
         parts.append((notes, program, drum, name, channel))
         ends = [float(e) for e in end_all[lo:hi]]

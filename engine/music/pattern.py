@@ -13,7 +13,7 @@ import bisect
 import dataclasses
 import math
 import operator
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, TypeVar
@@ -117,6 +117,50 @@ class Note:
 
 
 _NOTE_ORDER = operator.attrgetter("start", "pitch", "end")  # a Track's note order (C speed, as a key)
+_NOTE_FIELDS = ("pitch", "start", "end", "velocity", "offset", "ref")
+_NOTE_SETTERS = tuple(getattr(Note, f).__set__ for f in _NOTE_FIELDS)  # the slots' own setters
+
+
+def make_notes(
+    pitch: Sequence[int],
+    start: Sequence[int],
+    end: Sequence[int],
+    velocity: Sequence[int],
+    offset: Sequence[float],
+    ref: Sequence[int],
+) -> tuple[Note, ...]:
+    """`tuple(map(Note, pitch, start, end, velocity, offset, ref))` for columns of equal length (lists of
+    Python ints and floats), made faster for a whole file's notes: the columns are checked as wholes
+    (min, max, C-speed passes) and each note's slots are then set directly, skipping the per-note
+    `__init__`/`__post_init__` calls (a third of a file's reading time). Columns with a value out of
+    range take the plain path, so the error is Note's own ValueError for the first bad note."""
+    if not pitch:
+        return ()
+    if not (
+        0 <= min(pitch)
+        and max(pitch) <= 127
+        and min(start) >= 0
+        and all(map(operator.lt, start, end))
+        and 1 <= min(velocity)
+        and max(velocity) <= 127
+        and all(map((-0.5).__le__, offset))
+        and all(map((0.5).__gt__, offset))
+    ):
+        return tuple(map(Note, pitch, start, end, velocity, offset, ref))
+    new, note = object.__new__, Note
+    set_pitch, set_start, set_end, set_velocity, set_offset, set_ref = _NOTE_SETTERS
+    out: list[Note] = []
+    append = out.append
+    for p, s, e, v, o, r in zip(pitch, start, end, velocity, offset, ref, strict=True):
+        n = new(note)
+        set_pitch(n, p)
+        set_start(n, s)
+        set_end(n, e)
+        set_velocity(n, v)
+        set_offset(n, o)
+        set_ref(n, r)
+        append(n)
+    return tuple(out)
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,8 +291,9 @@ class Pattern:
         for track in self.tracks:  # notes are sorted by start: cut by bisection, not by a full scan
             lo = bisect.bisect_left(track.notes, start, key=_start)
             hi = bisect.bisect_left(track.notes, end, lo, key=_start)
+            # Note(...), not dataclasses.replace (the same note, ref kept): 2x cheaper per note
             notes = [
-                dataclasses.replace(n, start=n.start - start, end=min(n.end, end) - start)
+                Note(n.pitch, n.start - start, min(n.end, end) - start, n.velocity, n.offset, n.ref)
                 for n in track.notes[lo:hi]
             ]
             tracks.append(track.with_notes(notes))
