@@ -419,9 +419,9 @@ class _BandPlan:
         all_start, all_keys = start, (start * 128 + pitch).astype(">u8")  # see _notes_key
         # _distinct: per (start, pitch) (consecutive: notes are sorted by start, pitch, end) the loudest,
         # the first of equals
-        group = np.cumsum(np.r_[True, all_keys[1:] != all_keys[:-1]]) - 1
+        group = np.cumsum(np.concatenate(([True], all_keys[1:] != all_keys[:-1]))) - 1
         order = np.lexsort((np.arange(len(group)), -velocity, group))
-        pick = order[np.r_[True, group[order][1:] != group[order][:-1]]]
+        pick = order[np.concatenate(([True], group[order][1:] != group[order][:-1]))]
         start, pitch, end, velocity, offset = (
             start[pick],
             pitch[pick],
@@ -430,17 +430,17 @@ class _BandPlan:
             offset[pick],
         )
         bar = start // self.bar
-        first = np.r_[True, bar[1:] != bar[:-1]]  # the first note of its bar
+        first = np.concatenate(([True], bar[1:] != bar[:-1]))  # the first note of its bar
         vbin = np.minimum(VELOCITY_BINS - 1, np.maximum(0, (velocity - 1) * VELOCITY_BINS // 127))
         micro = np.minimum(_HALF_MICRO - 1, np.maximum(-_HALF_MICRO, np.floor(offset * MICRO_SCALE + 0.5)))
         micro = micro.astype(np.int64)
-        has_pos = first | (start != np.r_[-1, start[:-1]])
-        has_vel = first | (vbin != np.r_[-1, vbin[:-1]])
+        has_pos = first | (start != np.concatenate(([-1], start[:-1])))
+        has_vel = first | (vbin != np.concatenate(([-1], vbin[:-1])))
         has_micro = micro != 0
         count = has_pos.astype(np.int64) + 2 + has_vel + has_micro
         total = np.cumsum(count)
         before_bar = (total - count)[first]  # tokens of earlier bars
-        total -= np.repeat(before_bar, np.diff(np.r_[np.flatnonzero(first), len(first)]))
+        total -= np.repeat(before_bar, np.diff(np.concatenate((np.flatnonzero(first), [len(first)]))))
         kept = total <= self.limit
         at = (total - count)[kept]
         row = self.rows[:, k]  # (bars, L), a view

@@ -147,7 +147,9 @@ def drum_grid(notes: Iterable[Note], steps: int) -> tuple[np.ndarray, np.ndarray
     if len(index):
         order = index[np.lexsort((index, -velocity[index], klass[index], start[index]))]
         cell = start[order] * DRUM_CLASSES + klass[order]
-        win = order[np.r_[True, cell[1:] != cell[:-1]]]  # per (step, class): the loudest, then the first
+        win = order[
+            np.concatenate(([True], cell[1:] != cell[:-1]))
+        ]  # per (step, class): the loudest, then the first
         rows, cols = start[win], klass[win]
         hits[rows, cols] = 1.0
         vel[rows, cols] = velocity[win] / 127.0
