@@ -90,6 +90,35 @@ def test_cache_is_versioned_atomic_and_survives_corruption(small: Path) -> None:
     assert wider.examples["drums_2bar"] == first.examples["drums_2bar"] and wider.examples["mel_2bar"] > 0
 
 
+def test_cache_entries_are_the_bytes_safetensors_writes(small: Path) -> None:
+    """The cache writes its entries itself, without safetensors' copies: the same bytes as
+    `safetensors.numpy.save`, for every config's arrays of real songs and for odd shapes and dtypes."""
+    from safetensors.numpy import save as st_save
+
+    from engine.data.cache import content_key, safetensors_parts
+    from engine.midi.files import load_bytes
+
+    odd = {
+        "z.empty": np.zeros((0, 5), dtype=np.uint8),
+        "z.flags": np.array([True, False, True]),
+        "a.x": np.arange(6, dtype=np.int16).reshape(2, 3),
+        "a.y": np.ones(3, dtype=np.float64),
+    }
+    meta = {"record": json.dumps({"name": 'Bässe "1"\n', "n": [1, 2.5, None]})}
+    assert b"".join(safetensors_parts(odd, meta) or []) == st_save(odd, metadata=meta)
+    prepare(small)
+    cache = PrepareCache()
+    for path in scan_folder(small):
+        key = content_key(load_bytes(path))
+        record, configs = cache.load_entry(key)
+        assert record is not None and (configs == set(CONVERTERS) or record["reason"] is not None)
+        tensors = {f"{c}.{k}": a for c in configs for k, a in (cache.load_arrays(key, c) or {}).items()}
+        meta = {"record": json.dumps(record)}
+        assert b"".join(safetensors_parts(tensors, meta) or []) == st_save(tensors, metadata=meta)
+        assert cache._path(key).read_bytes() == st_save(tensors, metadata=meta)
+    assert safetensors_parts({"x": np.zeros(2, dtype=">i8")}, {}) is None  # safetensors' own save then
+
+
 def test_load_examples_shapes_and_file_ids(small: Path) -> None:
     ex = load_examples(small, "trio_16bar", transpose=None)
     n = len(ex)
