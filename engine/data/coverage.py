@@ -13,6 +13,7 @@ one note. This is the issue-13 "round trip" measure, applied to every window the
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -145,12 +146,8 @@ def _segment_arrays(segment: Pattern) -> _Keys:
     return _joined(parts)
 
 
-def _pitch(note: Note) -> int:
-    return note.pitch
-
-
-def _onset(note: Note) -> int:
-    return note.start
+_pitch = operator.attrgetter("pitch")  # of a Note, at C speed
+_onset = operator.attrgetter("start")
 
 
 def _kept_arrays(segment: Pattern, converter: Converter) -> _Keys:

@@ -24,7 +24,7 @@ import numpy as np
 from engine.midi.roles import TrackStats, assign_roles
 from engine.midi.smf import MAX_SECONDS, MidiError, load_bytes, parse_smf
 from engine.music import timing
-from engine.music.pattern import FOUR_FOUR, MAX_BPM, MIN_BPM, Meter, Note, Pattern, Track, make_notes
+from engine.music.pattern import FOUR_FOUR, MAX_BPM, MIN_BPM, Meter, Note, Pattern, make_notes, ordered_track
 from engine.music.source import MidiSource, NotePair, NotePairs, SourceTrack
 from models.vocab import DRUM_CHANNEL
 
@@ -90,7 +90,7 @@ class _EventTable:
         buf = np.frombuffer(b"".join(raws), dtype=np.uint8)
         status = buf[first].astype(np.int64)
         at = np.flatnonzero((status >= 0x80) & (status < 0xA0))  # note-on and note-off: 3 bytes each
-        tick = np.array(ticks, dtype=np.int64)
+        tick = np.fromiter(ticks, dtype=np.int64, count=len(ticks))
         control = np.flatnonzero((status == 0xFF) | ((status >= 0xC0) & (status < 0xD0))).tolist()
         return cls(
             at, tick[at], status[at],
@@ -329,7 +329,7 @@ def _pattern(
         )
     roles = assign_roles(stats, tolerance=0.5)
     tracks = [
-        Track(notes, program, drum, role, name, channel)
+        ordered_track(notes, program, drum, role, name, channel)  # notes in Track order: see `order`
         for (notes, program, drum, name, channel), role in zip(parts, roles, strict=True)
     ]
     last = int(end.max())

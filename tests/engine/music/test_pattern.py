@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.music.pattern import Note, Pattern, Role, Track, make_notes
+from engine.music.pattern import Note, Pattern, Role, Track, make_notes, ordered_track
 
 
 def _clip(pitch: int, steps: int = 16) -> Pattern:
@@ -46,6 +46,16 @@ def test_make_notes_refuses_what_note_refuses(column: int, bad: float, message: 
     columns[column][1] = bad
     with pytest.raises(ValueError, match=message):
         make_notes(*columns)
+
+
+def test_ordered_track_is_the_track_without_the_sort() -> None:
+    notes = (Note(60, 0, 2, ref=1), Note(60, 0, 3, ref=0), Note(64, 0, 1), Note(55, 4, 8))
+    made = ordered_track(notes, 33, False, Role.BASS, "bass", 2)
+    assert made == Track(notes, 33, False, Role.BASS, "bass", 2) and made.notes is notes
+    with pytest.raises(ValueError, match="program 128"):
+        ordered_track(notes, 128)
+    with pytest.raises(ValueError, match="channel 16"):
+        ordered_track(notes, channel=16)
 
 
 def test_slice_clips_notes_to_the_window() -> None:
