@@ -28,6 +28,8 @@ def test_make_notes_gives_the_notes_note_gives() -> None:
     assert made == plain and all(type(n) is Note for n in made)
     assert [n.ref for n in made] == [2, 0, 1]
     assert make_notes([], [], [], [], [], []) == ()
+    with pytest.raises(ValueError, match="unequal length"):
+        make_notes([60], [0], [1], [90], [0.0], [])
 
 
 @pytest.mark.parametrize(
