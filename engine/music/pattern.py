@@ -276,8 +276,9 @@ class Pattern:
         """The step at which each bar starts, from 0; a meter change mid-bar starts a new bar."""
         out: list[float] = []
         for start, end, meter in self.meter_regions():
-            count = math.ceil((end - start) / meter.bar_steps - 1e-9)
-            out += [start + i * meter.bar_steps for i in range(count)]
+            bar = meter.bar_steps  # a property: once per region, not once per bar
+            count = math.ceil((end - start) / bar - 1e-9)
+            out += [start + i * bar for i in range(count)]
         return tuple(out)
 
     def track_for(self, role: Role) -> Track | None:
