@@ -8,6 +8,7 @@ import errno
 import json
 import os
 import secrets
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -27,8 +28,11 @@ class WriteError(OSError):
     """A file could not be written; str(e) is one line with the reason. The previous file is intact."""
 
 
-def atomic_write(path: str | Path, data: bytes, *, durable: bool = True) -> None:
-    """Write `data` to `path` so that a crash or a full disk leaves either the old or the new file.
+def atomic_write(
+    path: str | Path, data: bytes | Sequence[bytes | memoryview], *, durable: bool = True
+) -> None:
+    """Write `data` (bytes, or buffers written one after another: no joined copy) to `path` so that a
+    crash or a full disk leaves either the old or the new file.
 
     A temporary file in the same folder (a unique name per call, so threads and processes never share
     one; created with the usual permissions, 0o666 less the umask), then os.replace. `durable` also fsyncs
@@ -42,7 +46,10 @@ def atomic_write(path: str | Path, data: bytes, *, durable: bool = True) -> None
         tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
         with os.fdopen(fd, "wb") as f:
-            f.write(data)
+            if isinstance(data, bytes):
+                f.write(data)
+            else:
+                f.writelines(data)
             if durable:
                 f.flush()
                 os.fsync(f.fileno())

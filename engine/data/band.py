@@ -420,9 +420,9 @@ class _BandPlan:
         all_start, all_keys = start, (start * 128 + pitch).astype(">u8")  # see _notes_key
         # _distinct: per (start, pitch) (consecutive: notes are sorted by start, pitch, end) the loudest,
         # the first of equals
-        group = np.cumsum(np.r_[True, all_keys[1:] != all_keys[:-1]]) - 1
+        group = np.cumsum(np.concatenate(([True], all_keys[1:] != all_keys[:-1]))) - 1
         order = np.lexsort((np.arange(len(group)), -velocity, group))
-        pick = order[np.r_[True, group[order][1:] != group[order][:-1]]]
+        pick = order[np.concatenate(([True], group[order][1:] != group[order][:-1]))]
         start, pitch, end, velocity, offset = (
             start[pick],
             pitch[pick],
@@ -431,17 +431,17 @@ class _BandPlan:
             offset[pick],
         )
         bar = start // self.bar
-        first = np.r_[True, bar[1:] != bar[:-1]]  # the first note of its bar
+        first = np.concatenate(([True], bar[1:] != bar[:-1]))  # the first note of its bar
         vbin = np.minimum(VELOCITY_BINS - 1, np.maximum(0, (velocity - 1) * VELOCITY_BINS // 127))
         micro = np.minimum(_HALF_MICRO - 1, np.maximum(-_HALF_MICRO, np.floor(offset * MICRO_SCALE + 0.5)))
         micro = micro.astype(np.int64)
-        has_pos = first | (start != np.r_[-1, start[:-1]])
-        has_vel = first | (vbin != np.r_[-1, vbin[:-1]])
+        has_pos = first | (start != np.concatenate(([-1], start[:-1])))
+        has_vel = first | (vbin != np.concatenate(([-1], vbin[:-1])))
         has_micro = micro != 0
         count = has_pos.astype(np.int64) + 2 + has_vel + has_micro
         total = np.cumsum(count)
         before_bar = (total - count)[first]  # tokens of earlier bars
-        total -= np.repeat(before_bar, np.diff(np.r_[np.flatnonzero(first), len(first)]))
+        total -= np.repeat(before_bar, np.diff(np.concatenate((np.flatnonzero(first), [len(first)]))))
         kept = total <= self.limit
         at = (total - count)[kept]
         row = self.rows[:, k]  # (bars, L), a view
@@ -475,26 +475,39 @@ class _BandPlan:
         first = np.asarray(starts, dtype=np.int64) // self.bar
         lo, hi = np.minimum(first, self.bars), np.minimum(first + bars, self.bars)
         notes_in = (self.counts[:, hi] - self.counts[:, lo]).T.tolist()  # (windows, tracks)
-        for start, here in zip(starts, notes_in, strict=True):
+        program = [t.program for t in tracks]
+        distinct = len({program[k] for k in pitched_tracks}) == len(pitched_tracks)
+        spans: dict[int, list[tuple[int, int]]] = {}  # per track: each window's notes, as (lo, hi)
+        for w, (start, here) in enumerate(zip(starts, notes_in, strict=True)):
             kit = [drum] if drum is not None and here[drum] > 0 else []
-            pitched = sorted((k for k in pitched_tracks if here[k]), key=lambda k: -here[k])
+            # the busiest first (ties in track order: sorted is stable, also in reverse)
+            pitched = sorted([k for k in pitched_tracks if here[k]], key=here.__getitem__, reverse=True)
             if not pitched and not kit:
                 continue
             chosen = pitched[: slots - len(kit)]
-            programs = [tracks[k].program for k in chosen]
-            if len(set(programs)) == len(programs):
-                chosen.sort(key=lambda k: tracks[k].program)
+            if distinct or len({program[k] for k in chosen}) == len(chosen):
+                chosen.sort(key=program.__getitem__)
             else:  # a tie: the notes decide, as band_slots's key (program, [(start, pitch), ...]) does
-                end = start + bars * self.bar
-                chosen.sort(key=lambda k: (tracks[k].program, self._notes_key(k, start, end)))
+                for k in chosen:
+                    if k not in spans:
+                        spans[k] = self._spans(k, np.asarray(starts, dtype=np.int64), bars * self.bar)
+                chosen.sort(key=lambda k: (program[k], self._notes_key(k, *spans[k][w])))
             yield start, chosen + kit
 
-    def _notes_key(self, k: int, start: int, end: int) -> bytes:
-        """Track k's notes in [start, end) as bytes that sort as the list [(start, pitch), ...] does:
-        each note's start * 128 + pitch, big-endian, 8 bytes (a shorter prefix sorts first in both)."""
+    def _spans(self, k: int, starts: np.ndarray, steps: int) -> list[tuple[int, int]]:
+        """Per window [start, start + steps) of `starts` (steps, int64): the slice (lo, hi) of track k's
+        notes (`all_start`, `all_keys`) that start in it."""
         notes = self.tracks[k]
         assert notes is not None
-        lo, hi = np.searchsorted(notes.all_start, (start, end)).tolist()
+        lo = np.searchsorted(notes.all_start, starts).tolist()
+        return list(zip(lo, np.searchsorted(notes.all_start, starts + steps).tolist(), strict=True))
+
+    def _notes_key(self, k: int, lo: int, hi: int) -> bytes:
+        """Track k's notes lo:hi (`_spans`: those in a window) as bytes that sort as the list
+        [(start, pitch), ...] does: each note's start * 128 + pitch, big-endian, 8 bytes (a shorter
+        prefix sorts first in both)."""
+        notes = self.tracks[k]
+        assert notes is not None
         return notes.all_keys[lo:hi].tobytes()
 
     def cut(self, starts: np.ndarray, chosen: np.ndarray, events: np.ndarray) -> None:

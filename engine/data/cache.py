@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import struct
 from pathlib import Path
 from typing import Any
 
@@ -103,8 +104,53 @@ class PrepareCache:
             kept = self.load_arrays(key, config)
             members.update({f"{config}.{name}": a for name, a in (kept or {}).items()})
         tensors = {name: np.ascontiguousarray(a) for name, a in members.items()}
-        self._write(self._path(key), st_save(tensors, metadata={"record": json.dumps(record)}))
+        metadata = {"record": json.dumps(record)}
+        parts = safetensors_parts(tensors, metadata)
+        self._write(self._path(key), st_save(tensors, metadata=metadata) if parts is None else parts)
 
-    def _write(self, path: Path, data: bytes) -> None:
+    def _write(self, path: Path, data: bytes | list[bytes | memoryview]) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(path, data, durable=False)
+
+
+# the dtypes safetensors names, in the order it lays tensors out (its Dtype enum, descending; then by name)
+_ST_DTYPES = {
+    np.dtype(t): name
+    for t, name in (
+        (np.uint64, "U64"), (np.int64, "I64"), (np.float64, "F64"), (np.float32, "F32"), (np.uint32, "U32"),
+        (np.int32, "I32"), (np.float16, "F16"), (np.uint16, "U16"), (np.int16, "I16"), (np.int8, "I8"),
+        (np.uint8, "U8"), (np.bool_, "BOOL"),
+    )
+}  # fmt: skip
+_ST_RANK = {dtype: rank for rank, dtype in enumerate(_ST_DTYPES)}
+
+
+def safetensors_parts(
+    tensors: dict[str, np.ndarray], metadata: dict[str, str]
+) -> list[bytes | memoryview] | None:
+    """The bytes `safetensors.numpy.save(tensors, metadata=metadata)` gives (safetensors 0.8's layout:
+    8-byte little-endian header length, compact JSON header padded with spaces to 8 bytes, the tensors'
+    data by dtype then name), as the header and one view per tensor to be written one after another:
+    no copy of the arrays (`save` copied each into bytes, then all into one buffer: 2/3 of writing a
+    cache entry). None when a tensor is not a C-contiguous array of a little-endian dtype listed in
+    _ST_DTYPES (the caller then uses `save`). A test checks the bytes against `save`'s."""
+    if not all(
+        a.dtype in _ST_RANK and a.dtype == a.dtype.newbyteorder("<") and a.flags.c_contiguous
+        for a in tensors.values()
+    ):
+        return None
+    names = sorted(tensors, key=lambda n: (_ST_RANK[tensors[n].dtype], n))
+    header: dict[str, object] = {"__metadata__": metadata}
+    at = 0
+    for name in names:
+        a = tensors[name]
+        header[name] = {
+            "dtype": _ST_DTYPES[a.dtype],
+            "shape": list(a.shape),
+            "data_offsets": [at, at + a.nbytes],
+        }
+        at += a.nbytes
+    text = json.dumps(header, separators=(",", ":")).encode()
+    text += b" " * (-len(text) % 8)
+    views = [tensors[n].reshape(-1).view(np.uint8).data for n in names]
+    return [struct.pack("<Q", len(text)) + text, *views]

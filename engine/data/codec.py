@@ -7,6 +7,7 @@ models/vocab.py.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -84,8 +85,9 @@ def encode_line(line: Sequence[Note], steps: int) -> np.ndarray:
     return np.array(tokens, dtype=np.int64)
 
 
-def _start_of(note: Note) -> int:
-    return note.start
+_start_of = operator.attrgetter("start")  # of a Note, at C speed
+_pitch_of = operator.attrgetter("pitch")
+_end_of = operator.attrgetter("end")
 
 
 def _encode_increasing(line: Sequence[Note], start: np.ndarray, steps: int) -> np.ndarray:
@@ -93,8 +95,8 @@ def _encode_increasing(line: Sequence[Note], start: np.ndarray, steps: int) -> n
     gets its pitch token (moved into 21..108 by octaves, as `fit_pitch` does), and a NOTE_OFF where the
     note ends before the next onset (and before `steps`)."""
     count = len(line)
-    pitch = np.fromiter((n.pitch for n in line), dtype=np.int64, count=count)
-    end = np.fromiter((n.end for n in line), dtype=np.int64, count=count)
+    pitch = np.fromiter(map(_pitch_of, line), dtype=np.int64, count=count)
+    end = np.fromiter(map(_end_of, line), dtype=np.int64, count=count)
     pitch = pitch - 12 * np.minimum((pitch - MIN_PITCH) // 12, 0)  # up by octaves below MIN_PITCH
     pitch = pitch - 12 * np.maximum(-((MAX_PITCH - pitch) // 12), 0)  # down by octaves above MAX_PITCH
     tokens = np.full(steps, NO_EVENT, dtype=np.int64)
@@ -147,7 +149,9 @@ def drum_grid(notes: Iterable[Note], steps: int) -> tuple[np.ndarray, np.ndarray
     if len(index):
         order = index[np.lexsort((index, -velocity[index], klass[index], start[index]))]
         cell = start[order] * DRUM_CLASSES + klass[order]
-        win = order[np.r_[True, cell[1:] != cell[:-1]]]  # per (step, class): the loudest, then the first
+        win = order[
+            np.concatenate(([True], cell[1:] != cell[:-1]))
+        ]  # per (step, class): the loudest, then the first
         rows, cols = start[win], klass[win]
         hits[rows, cols] = 1.0
         vel[rows, cols] = velocity[win] / 127.0

@@ -406,18 +406,47 @@ def song_arrays(song: Song, config: str) -> dict[str, np.ndarray]:
     if not parts:
         return _empty(conv)
     stacked = parts[0] if len(parts) == 1 else {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
-    count = len(stacked["tempo"])
-    # each example's bytes, all arrays side by side: equal rows are equal examples
-    rows = np.concatenate(
-        [np.ascontiguousarray(v).reshape(count, -1).view(np.uint8) for v in stacked.values()], axis=1
-    )
-    _, first = np.unique(
-        np.ascontiguousarray(rows).view(np.dtype((np.void, rows.shape[1]))).ravel(), return_index=True
-    )
-    if len(first) == count:
-        return stacked
-    keep = np.sort(first)
-    return {k: v[keep] for k, v in stacked.items()}
+    keep = first_of_each(list(stacked.values()), len(stacked["tempo"]))
+    return stacked if keep is None else {k: v[keep] for k, v in stacked.items()}
+
+
+WIDE_ROW_BYTES = 8192  # examples this wide (band_16bar: 12 kB) are told apart by sums first
+
+
+def first_of_each(arrays: Sequence[np.ndarray], count: int) -> np.ndarray | None:
+    """The index of the first row of each distinct example, ascending (an example: row i of every array,
+    all its bytes side by side, compared byte for byte); None when all `count` rows differ.
+
+    Narrow rows are sorted whole (np.unique). Wide rows (WIDE_ROW_BYTES or more) are first summed per
+    array (uint64 words, wrapping: one pass at memory speed): equal rows have equal sums, so a row whose
+    sums no other row shares is distinct; a row that shares them is compared with the first row that
+    has them, and the rows are sorted whole only when one differs from it. Sorting band_16bar's 12 kB
+    rows whole took 2.4x longer. The same indices either way (a test checks)."""
+    flats = [np.ascontiguousarray(a).reshape(count, -1).view(np.uint8) for a in arrays]
+    if sum(f.shape[1] for f in flats) >= WIDE_ROW_BYTES:
+        sums = np.empty((count, len(flats)), dtype=np.uint64)
+        for j, flat in enumerate(flats):
+            words = flat.view(np.uint64) if flat.shape[1] % 8 == 0 else flat
+            sums[:, j] = words.sum(axis=1, dtype=np.uint64)
+        _, group, counts = np.unique(_rows(sums), return_inverse=True, return_counts=True)
+        group = group.ravel()
+        shared = np.flatnonzero(counts[group] > 1)
+        if not len(shared):
+            return None
+        _, lead_at, lead_of = np.unique(group[shared], return_index=True, return_inverse=True)
+        leader = shared[lead_at][lead_of.ravel()]
+        if all((f[shared] == f[leader]).all() for f in flats):
+            keep = np.ones(count, dtype=bool)
+            keep[shared] = leader == shared
+            return np.flatnonzero(keep)
+    _, first = np.unique(_rows(np.concatenate(flats, axis=1)), return_index=True)
+    return None if len(first) == count else np.sort(first)
+
+
+def _rows(table: np.ndarray) -> np.ndarray:
+    """A 2-D array's rows as one void scalar each (compared and sorted as their bytes)."""
+    table = np.ascontiguousarray(table)
+    return table.view(np.dtype((np.void, table.shape[1] * table.itemsize))).ravel()
 
 
 def _empty(conv: Converter) -> dict[str, np.ndarray]:

@@ -24,7 +24,7 @@ import numpy as np
 from engine.midi.roles import TrackStats, assign_roles
 from engine.midi.smf import MAX_SECONDS, MidiError, load_bytes, parse_smf
 from engine.music import timing
-from engine.music.pattern import FOUR_FOUR, MAX_BPM, MIN_BPM, Meter, Note, Pattern, Track
+from engine.music.pattern import FOUR_FOUR, MAX_BPM, MIN_BPM, Meter, Note, Pattern, make_notes, ordered_track
 from engine.music.source import MidiSource, NotePair, NotePairs, SourceTrack
 from models.vocab import DRUM_CHANNEL
 
@@ -90,7 +90,7 @@ class _EventTable:
         buf = np.frombuffer(b"".join(raws), dtype=np.uint8)
         status = buf[first].astype(np.int64)
         at = np.flatnonzero((status >= 0x80) & (status < 0xA0))  # note-on and note-off: 3 bytes each
-        tick = np.array(ticks, dtype=np.int64)
+        tick = np.fromiter(ticks, dtype=np.int64, count=len(ticks))
         control = np.flatnonzero((status == 0xFF) | ((status >= 0xC0) & (status < 0xD0))).tolist()
         return cls(
             at, tick[at], status[at],
@@ -126,21 +126,21 @@ def _pair_columns(
         order = np.argsort(channel * 128 + pitch, kind="stable")  # by key, then in event order
         key = (channel * 128 + pitch)[order]
         is_on = on[order]
-        first = np.r_[True, key[1:] != key[:-1]]  # the first event of each key
+        first = np.concatenate(([True], key[1:] != key[:-1]))  # the first event of each key
         starts = np.flatnonzero(first)
         group = np.cumsum(first) - 1
         step = np.where(is_on, 1, -1)
         count = np.cumsum(step)
-        count -= np.repeat(count[first] - step[first], np.diff(np.r_[starts, len(key)]))
+        count -= np.repeat(count[first] - step[first], np.diff(np.concatenate((starts, [len(key)]))))
         # the lowest count so far within each key, at most 0: later keys are shifted below earlier ones
         shift = group * (2 * len(key) + 2)
         low = np.minimum(np.minimum.accumulate(count - shift) + shift, 0)
-        before = np.where(first, 0, np.r_[0, low[:-1]])
+        before = np.where(first, 0, np.concatenate(([0], low[:-1])))
         closes = ~is_on & ~(low < before)  # a note-off with something sounding
         ons_at = np.flatnonzero(is_on)
-        ons_before = np.r_[0, np.cumsum(is_on)][starts]  # note-ons of earlier keys
+        ons_before = np.concatenate(([0], np.cumsum(is_on)))[starts]  # note-ons of earlier keys
         closed_rank = np.cumsum(closes) - 1
-        closed_before = np.r_[0, np.cumsum(closes)][starts]
+        closed_before = np.concatenate(([0], np.cumsum(closes)))[starts]
         off_at = np.flatnonzero(closes)
         opener = ons_at[ons_before[group[off_at]] + closed_rank[off_at] - closed_before[group[off_at]]]
         end = np.full(len(key), -1, dtype=np.int64)  # for each sorted note-on: the sorted note-off
@@ -293,7 +293,7 @@ def _pattern(
     step, end, offset = _grid(on, off, src.tpq)
     key = track_of * 16 + channel_of
     order = np.lexsort((end, pitch, step, key))  # by (track, channel), then as Track sorts (stable)
-    bounds = np.flatnonzero(np.r_[True, key[order][1:] != key[order][:-1], True])
+    bounds = np.flatnonzero(np.concatenate(([True], key[order][1:] != key[order][:-1], [True])))
     programs = _programs(controls)
     refs_all, pitch_all, step_all, end_all = (
         order.tolist(),
@@ -303,6 +303,7 @@ def _pattern(
     )
     velocity_all, offset_all = velocity[order].tolist(), offset[order].tolist()
     start_all = (step + offset)[order].tolist()  # onsets with their offsets, for role finding
+    end_float = end[order].astype(np.float64).tolist()  # and the ends as floats
     parts, stats = [], []
     for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
         refs = refs_all[lo:hi]
@@ -318,25 +319,17 @@ def _pattern(
         if drum and channel != DRUM_CHANNEL:
             notices.append(f"track '{name}' on channel {channel + 1} read as drums")
         program = 0 if drum else program  # on channel 10 a program picks a kit; the source keeps it
-        notes = tuple(
-            map(
-                Note,
-                pitch_all[lo:hi],
-                step_all[lo:hi],
-                end_all[lo:hi],
-                velocity_all[lo:hi],
-                offset_all[lo:hi],
-                refs,
-            )
+        notes = make_notes(
+            pitch_all[lo:hi], step_all[lo:hi], end_all[lo:hi], velocity_all[lo:hi], offset_all[lo:hi], refs
         )
         parts.append((notes, program, drum, name, channel))
-        ends = [float(e) for e in end_all[lo:hi]]
+        ends = end_float[lo:hi]
         stats.append(
             TrackStats(program, drum, name, tuple(zip(pitch_all[lo:hi], start_all[lo:hi], ends, strict=True)))
         )
     roles = assign_roles(stats, tolerance=0.5)
     tracks = [
-        Track(notes, program, drum, role, name, channel)
+        ordered_track(notes, program, drum, role, name, channel)  # notes in Track order: see `order`
         for (notes, program, drum, name, channel), role in zip(parts, roles, strict=True)
     ]
     last = int(end.max())

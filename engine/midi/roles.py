@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import dataclasses
+import operator
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -16,6 +17,7 @@ BASS_HINTS = ("bass",)
 MONOPHONIC_SHARE = 0.25  # at most this share of onsets may start while another note still sounds
 LOWEST_BASS_MEAN = 60.0  # "lowest-playing track" counts as bass only below middle C on average
 NOT_LEAD = {*range(88, 104), *range(112, 128)}  # pads, synth effects, percussive and sound effects
+_PITCH, _START = operator.itemgetter(0), operator.itemgetter(1)  # of a TrackStats note (C speed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,14 +31,14 @@ class TrackStats:
 
     @property
     def mean_pitch(self) -> float:
-        return sum(p for p, _, _ in self.notes) / len(self.notes) if self.notes else 0.0
+        return sum(map(_PITCH, self.notes)) / len(self.notes) if self.notes else 0.0
 
     def polyphony(self, tolerance: float) -> float:
         """Share of onsets that start while an earlier note of this track still sounds."""
         if len(self.notes) < 2:
             return 0.0
         overlapped, last_end = 0, float("-inf")
-        for _, start, end in sorted(self.notes, key=lambda n: n[1]):
+        for _, start, end in sorted(self.notes, key=_START):
             overlapped += start < last_end - tolerance
             last_end = max(last_end, end)
         return overlapped / len(self.notes)

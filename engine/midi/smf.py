@@ -171,14 +171,15 @@ def _parse_track(data: bytes, pos: int, end: int, budget: list[int]) -> _Track: 
     """The events of one track body data[pos:end]; stops at end-of-track, or early with `cut` set.
 
     Running status is expanded; meta and sysex events keep it (as most readers do). MidiError when the
-    whole file passes MAX_EVENTS (a limit, not damage). The common case (a one-byte delta time, a
-    channel message) takes a short path; the events are the same.
+    whole file passes MAX_EVENTS (a limit, not damage). The common cases (a delta time of one or two
+    bytes, a channel message with or without its status byte) take short paths; the events are the same.
     """
     track = _Track()
     tick, status = 0, 0
     events = track.events
     append = events.append
     left = budget[0]
+    data_bytes, one_byte = _DATA_BYTES, _BYTE
     while pos < end:
         left -= 1
         if left < 0:
@@ -186,41 +187,42 @@ def _parse_track(data: bytes, pos: int, end: int, budget: list[int]) -> _Track: 
         start = pos
         try:
             delta = data[pos]
-            if delta < 0x80:
-                pos += 1
-            else:
-                delta, pos = _varlen(data, pos, end)
+            pos += 1
+            if delta >= 0x80:
+                if pos < end and data[pos] < 0x80:  # a two-byte delta time
+                    delta = (delta & 0x7F) << 7 | data[pos]
+                    pos += 1
+                else:
+                    delta, pos = _varlen(data, start, end)
             if pos >= end:
                 raise ValueError("ends in the middle of an event")
             byte = data[pos]
-            if byte < 0xF0 and (byte & 0x80 or status):  # a channel message, its status given or running
-                if byte & 0x80:
-                    status = byte
-                    head = pos
-                    pos += 1
-                else:
-                    byte = status
-                    head = -1
-                size = _DATA_BYTES[byte]
-                stop = pos + size
-                if stop > end:
-                    raise ValueError("ends in the middle of an event")
-                if (data[pos] | data[stop - 1]) & 0x80:  # a damaged data byte: this event cannot be trusted
-                    track.broken += 1
-                else:
+            if byte < 0x80:  # running status: data bytes only
+                if status:
+                    stop = pos + data_bytes[status]
+                    if stop > end:
+                        raise ValueError("ends in the middle of an event")
                     tick += delta
-                    append((tick, data[head:stop] if head >= 0 else _BYTE[byte] + data[pos:stop]))
+                    if (byte | data[stop - 1]) & 0x80:  # a damaged data byte: this event cannot be trusted
+                        track.broken += 1
+                    else:
+                        append((tick, one_byte[status] + data[pos:stop]))
                     pos = stop
                     continue
-                pos = stop
-                tick += delta
-                continue
-            if byte & 0x80:
-                pos += 1
-            elif status:
-                byte = status
-            else:
                 raise ValueError("has a data byte without a status")
+            if byte < 0xF0:  # a channel message with its status byte
+                status = byte
+                stop = pos + 1 + data_bytes[byte]
+                if stop > end:
+                    raise ValueError("ends in the middle of an event")
+                tick += delta
+                if (data[pos + 1] | data[stop - 1]) & 0x80:
+                    track.broken += 1
+                else:
+                    append((tick, data[pos:stop]))
+                pos = stop
+                continue
+            pos += 1
             if byte == 0xFF or byte in (0xF0, 0xF7):
                 head = pos
                 if byte == 0xFF:
@@ -237,7 +239,7 @@ def _parse_track(data: bytes, pos: int, end: int, budget: list[int]) -> _Track: 
                     break
                 if byte == 0xFF and meta == 0x03 and not track.name:
                     track.name = decode_text(body)
-                append((tick + delta, _BYTE[byte] + data[head:pos]))
+                append((tick + delta, one_byte[byte] + data[head:pos]))
             else:  # a system message has no place in a file: drop it (and its data bytes)
                 pos = min(pos + _SYSTEM_DATA.get(byte, 0), end)
                 track.broken += 1

@@ -90,6 +90,68 @@ def test_cache_is_versioned_atomic_and_survives_corruption(small: Path) -> None:
     assert wider.examples["drums_2bar"] == first.examples["drums_2bar"] and wider.examples["mel_2bar"] > 0
 
 
+def test_cache_entries_are_the_bytes_safetensors_writes(small: Path) -> None:
+    """The cache writes its entries itself, without safetensors' copies: the same bytes as
+    `safetensors.numpy.save`, for every config's arrays of real songs and for odd shapes and dtypes."""
+    from safetensors.numpy import save as st_save
+
+    from engine.data.cache import content_key, safetensors_parts
+    from engine.midi.files import load_bytes
+
+    odd = {
+        "z.empty": np.zeros((0, 5), dtype=np.uint8),
+        "z.flags": np.array([True, False, True]),
+        "a.x": np.arange(6, dtype=np.int16).reshape(2, 3),
+        "a.y": np.ones(3, dtype=np.float64),
+    }
+    meta = {"record": json.dumps({"name": 'Bässe "1"\n', "n": [1, 2.5, None]})}
+    assert b"".join(safetensors_parts(odd, meta) or []) == st_save(odd, metadata=meta)
+    prepare(small)
+    cache = PrepareCache()
+    for path in scan_folder(small):
+        key = content_key(load_bytes(path))
+        record, configs = cache.load_entry(key)
+        assert record is not None and (configs == set(CONVERTERS) or record["reason"] is not None)
+        tensors = {f"{c}.{k}": a for c in configs for k, a in (cache.load_arrays(key, c) or {}).items()}
+        meta = {"record": json.dumps(record)}
+        assert b"".join(safetensors_parts(tensors, meta) or []) == st_save(tensors, metadata=meta)
+        assert cache._path(key).read_bytes() == st_save(tensors, metadata=meta)
+    assert safetensors_parts({"x": np.zeros(2, dtype=">i8")}, {}) is None  # safetensors' own save then
+
+
+def _first_by_sorting(arrays: list[np.ndarray], count: int) -> np.ndarray | None:
+    rows = np.concatenate([np.ascontiguousarray(a).reshape(count, -1).view(np.uint8) for a in arrays], axis=1)
+    _, first = np.unique(rows.view(np.dtype((np.void, rows.shape[1]))).ravel(), return_index=True)
+    return None if len(first) == count else np.sort(first)
+
+
+@pytest.mark.parametrize("wide", [False, True])
+def test_first_of_each_is_sorting_whole_rows(wide: bool, small: Path) -> None:
+    """Distinct examples by sums first (wide rows) give the indices sorting whole rows gives: with
+    repeats, with rows whose sums collide but whose bytes differ, and on every config's real examples."""
+    from engine.data.dataset import WIDE_ROW_BYTES, first_of_each
+
+    width = WIDE_ROW_BYTES // 8 + 3 if wide else 5
+    base = np.random.default_rng(0).integers(0, 50, size=(6, width), dtype=np.int64)
+    swapped = base[2].copy()
+    swapped[[0, 1]] = swapped[[1, 0]]  # the same words in another order: equal sums, other bytes
+    cases = [
+        np.stack([base[0], base[1], base[0], base[2], base[1], base[0]]),
+        np.stack([base[2], swapped, base[2], swapped]),
+        np.stack([swapped, base[2], base[3]]),
+        base,
+    ]
+    for table in cases:
+        tempo = np.zeros(len(table), dtype=np.float32)
+        got, want = first_of_each([table, tempo], len(table)), _first_by_sorting([table, tempo], len(table))
+        assert (got is None and want is None) or np.array_equal(got, want), table[:, :2]
+    for name in CONVERTERS:
+        ex = load_examples(small, name, transpose=(-3, 4) if name != "drums_2bar" else None)
+        arrays = list(ex.arrays.values())
+        got, want = first_of_each(arrays, len(ex)), _first_by_sorting(arrays, len(ex))
+        assert (got is None and want is None) or np.array_equal(got, want), name
+
+
 def test_load_examples_shapes_and_file_ids(small: Path) -> None:
     ex = load_examples(small, "trio_16bar", transpose=None)
     n = len(ex)

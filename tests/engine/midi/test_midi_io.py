@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import io
+import operator
 from pathlib import Path
 
 import mido
 import pytest
 
-from engine.midi.files import midi_bytes, read_clip, read_song, write_midi
+from engine.midi.files import midi_bytes, read_clip, read_midi, read_song, write_midi
 from engine.music.pattern import Meter, Note, Pattern, Role, Track
 
 REAL = [
@@ -18,6 +19,7 @@ REAL = [
     "bach_chorales/craigsapp-bach-370-chorales/chor066.mid",
     "folk/jukedeck-nottingham-dataset/reelsa-c35.mid",
 ]
+_order = operator.attrgetter("start", "pitch", "end")  # Track's note order
 
 
 def _find(midi_dir: Path, rel: str) -> Path:
@@ -72,6 +74,17 @@ def test_write_and_read_back_keeps_every_note(midi_dir: Path, rel: str, tmp_path
     assert notes(again) == notes(segment)
     offsets = sorted(round(n.offset * 120) for t in again.tracks for n in t.notes)
     assert offsets == sorted(round(n.offset * 120) for t in segment.tracks for n in t.notes)
+
+
+def test_every_track_read_holds_its_notes_in_track_order(midi_dir: Path) -> None:
+    """The reader builds its tracks without sorting again (`ordered_track`): their notes must already be
+    in the order Track's own sort gives, in every sample file."""
+    for path in sorted(midi_dir.rglob("*.mid")):
+        for track in read_midi(path).pattern.tracks:
+            assert track == Track(
+                track.notes, track.program, track.is_drum, track.role, track.name, track.channel
+            )
+            assert [n.ref for n in track.notes] == [n.ref for n in sorted(track.notes, key=_order)], path
 
 
 def test_roles_of_a_band_file(midi_dir: Path) -> None:
