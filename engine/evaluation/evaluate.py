@@ -155,15 +155,21 @@ def report_checks(
 
 def _heldout_ids(files: list[str], folder: Path, held: list[str]) -> list[int]:
     """Indices of `files` named in `held`; training may have spelled the paths from another working
-    directory, so a held-out path also matches by its path inside the folder."""
+    directory, so a held-out path also matches by its path inside the folder, and a bare file name (a
+    bundled model's card keeps no local paths: scripts/install_bundled.py) by the file's name."""
     root = folder.resolve()
     exact = {Path(h).resolve() for h in held}
     spelled = [h.replace("\\", "/") for h in held]
+    names = {h for h in spelled if "/" not in h}
     ids = []
     for i, f in enumerate(files):
         path = Path(f).resolve()
         inside = path.relative_to(root).as_posix() if path.is_relative_to(root) else path.name
-        if path in exact or any(h == inside or h.endswith("/" + inside) for h in spelled):
+        if (
+            path in exact
+            or path.name in names
+            or any(h == inside or h.endswith("/" + inside) for h in spelled)
+        ):
             ids.append(i)
     return ids
 

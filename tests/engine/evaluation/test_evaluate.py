@@ -271,6 +271,8 @@ def test_heldout_files_match_however_training_spelled_them(tmp_path: Path) -> No
     held = ["../elsewhere/band/live/b.mid", str(folder / "c.mid")]
     assert ev._heldout_ids(files, folder, held) == [1, 2]
     assert ev._heldout_ids(files, folder, ["a.mid.bak"]) == []
+    assert ev._heldout_ids(files, folder, ["b.mid"]) == [1]  # a bundled card's bare names
+    assert ev._heldout_ids(files, folder, ["other/b.mid"]) == []
 
 
 def test_cli_save_writes_the_report_card_into_the_model(
