@@ -17,6 +17,7 @@ import statistics
 import time
 from collections.abc import Callable
 
+import numpy as np
 import torch
 
 from benchmarks.common import Figure, repeat
@@ -179,6 +180,30 @@ def _trio_figure() -> Figure:
     )
 
 
+def _machine_figure(runs: int = 2000) -> Figure:
+    """The machine's pace at the decode's unit of work: a (1024, 256) fp32 matrix times a vector (1 MB of
+    weights, an H=256 LSTM's recurrent product) in NumPy, one thread. A batch-1 decode is memory-bound,
+    so its times move with this figure from one machine (or one busy host) to another."""
+    rng = np.random.default_rng(0)
+    w, v = rng.random((1024, 256), dtype=np.float32), rng.random(256, dtype=np.float32)
+    for _ in range(50):
+        w @ v
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        w @ v
+        times.append((time.perf_counter() - t0) * 1e6)
+    mid = statistics.median(times)
+    return Figure(
+        "this machine: a (1024, 256) fp32 matrix-vector product (1 MB of weights; NumPy, one thread)",
+        tuple(times),
+        "us",
+        target="recorded",
+        command=COMMAND,
+        note=f"{1024 * 256 * 4 / mid / 1e3:.0f} GB/s of weights read; the decode figures below scale with it",
+    )
+
+
 def run() -> list[Figure]:
     # Batch-of-one decoding is a chain of tiny matrix products: one thread is fastest, and more threads
     # spin against each other (and against other programs) on a busy laptop. The CLI does the same.
@@ -187,6 +212,7 @@ def run() -> list[Figure]:
     torch.set_num_threads(1)
     try:
         speed = [
+            _machine_figure(),
             _decode_figure("drums_2bar", "≤ 1 ms", runs=400),
             _decode_figure("mel_2bar", "≤ 1 ms", runs=400),
             _decode_figure("multitrack_1bar", "< 15 ms", runs=100),
