@@ -179,6 +179,19 @@ class _Worker:
         return out
 
 
+def peak_rss_mb() -> float:
+    """This process's peak resident memory (MB) since it started its program: Linux's VmHWM, which a new
+    program starts afresh. ru_maxrss is no use for a worker: Linux keeps it across fork and exec, so a
+    worker started by a 1 GB pytest process reports at least 1 GB (getrusage(2))."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024  # kB
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # no /proc: the best there is
+
+
 def worker_main() -> None:
     """Reads file paths from stdin, answers one JSON line each: outcomes, seconds, peak RSS (MB)."""
     import torch
@@ -190,7 +203,7 @@ def worker_main() -> None:
     sys.stdout.flush()
     os.dup2(2, 1)
     worker = _Worker()
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rss = peak_rss_mb()
     print(json.dumps({"ready": True, "rss_mb": rss}), file=answers, flush=True)
     for line in sys.stdin:
         path = Path(line.strip())
@@ -199,7 +212,7 @@ def worker_main() -> None:
             result = worker.run(path)
         except Exception:  # noqa: BLE001 - a traceback is what the fuzz run counts
             result = {"traceback": traceback.format_exc(limit=4)}
-        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        rss = peak_rss_mb()
         print(
             json.dumps({**result, "seconds": time.perf_counter() - t0, "rss_mb": rss}),
             file=answers,

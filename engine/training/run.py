@@ -28,17 +28,12 @@ from models.card import TrainState, plain_float, read_card, vocabulary
 from models.checkpoint import CheckpointError, load_model, load_training_state, save_checkpoint, write_latent
 from models.latent import LatentFit, fit_latent
 from models.musicvae import MusicVAE
-from models.presets import ModelConfig, get_config, sized_for
+from models.presets import FINE_TUNE_BY_CONFIG, ModelConfig, get_config, sized_for
 from models.spec import DecoderKind
 
 # A fine-tune's learning rate (the small presets train from scratch at 3e-3): measured with
 # benchmarks/finetune_threshold.py, docs/FINETUNE.md.
 FINE_TUNE_LEARNING_RATE = 1e-4
-# Configs whose fine-tune learns otherwise: (learning rate, KL weight). The melody base, trained on a wide
-# corpus of tunes, spends 20 nats of its code on a band's melodies where a model of them needs 9: at 1e-4
-# and its KL weight (0.2) a 4-minute fine-tune on 10 band songs scored 2.42 held-out bits per step against
-# 1.90 from scratch; at 3e-3 and the full KL weight (1.0), 1.71 (docs/FINETUNE.md, "The melody model").
-FINE_TUNE_BY_CONFIG: dict[str, tuple[float, float]] = {"mel_2bar": (3e-3, 1.0)}
 
 # training windows whose codes the latent Gaussian is fitted to: 65,536 steps' worth, 256 to 1,024 windows
 # (trio: 256 windows, ~3 s on a busy CPU core; 2-bar configs: 1,024, ~2 s)

@@ -14,12 +14,12 @@ from engine.data.dataset import load_examples
 from engine.registry import BUNDLED_DIR
 from engine.training import start as start_module
 from engine.training.progress import TrainProgress
-from engine.training.run import FINE_TUNE_BY_CONFIG, FINE_TUNE_LEARNING_RATE, fine_tune_config
+from engine.training.run import FINE_TUNE_LEARNING_RATE, fine_tune_config
 from engine.training.start import choose_start, heldout_bits, train_from_start
 from models.card import read_card
 from models.checkpoint import save_checkpoint
 from models.musicvae import MusicVAE
-from models.presets import get_config
+from models.presets import FINE_TUNE_BY_CONFIG, get_config
 from tests.realmusic import BEATS, GROOVES
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
