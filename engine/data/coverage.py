@@ -111,8 +111,10 @@ def coverages(segments: Iterable[Pattern], converters: Sequence[Converter]) -> l
 def _common(a: np.ndarray, b: np.ndarray) -> int:
     """How many values two sorted arrays of distinct values share (len(np.intersect1d(a, b)), by
     binary search instead of sorting both again)."""
-    at = np.minimum(np.searchsorted(a, b), len(a) - 1) if len(a) else np.zeros(0, dtype=np.int64)
-    return int((a[at] == b).sum()) if len(a) else 0
+    if not len(a):
+        return 0
+    at = np.minimum(np.searchsorted(a, b), len(a) - 1)
+    return int((a[at] == b).sum())
 
 
 _Keys = tuple[np.ndarray, np.ndarray, np.ndarray]  # NoteKey's fields as arrays: key, onset step, drum
