@@ -130,6 +130,14 @@ class ModelSpec:
         return self.velocity_head and self.offset_head
 
     @property
+    def velocity_temperature(self) -> bool:
+        """Whether its dynamics have a temperature of their own, "velocity" beside the parts: a band
+        decoder's VEL events, or a per-note velocity head on several instruments (multitrack_1bar), where
+        it scales how far each note's velocity strays from its instrument's mean in the clip. GrooVAE's
+        drum heads (drums_2bar) have none: a drummer's dynamics are the groove."""
+        return self.decoder is DecoderKind.BAND or (self.velocity_head and not self.offset_head)
+
+    @property
     def default_temperatures(self) -> dict[str, float]:
         """part -> the temperature it samples at unless told otherwise (DEFAULT_TEMPERATURE without a
         value of its own)."""

@@ -25,7 +25,7 @@ from engine.data.converter import Converter
 from engine.device import aten_lstm
 from engine.generation.checking import Checked
 from engine.generation.fit import FittedClip, GenerationError, fit_clip
-from engine.generation.groove import add_spread
+from engine.generation.groove import add_spread, scale_velocity_spread
 from engine.music.keys import Key, clear_key, detect_key, key_from_histogram, logit_masks, parse_key
 from engine.music.pattern import FOUR_FOUR, Meter, Pattern
 from models.band import VELOCITY
@@ -274,13 +274,16 @@ class Runner:
     # ---- temperatures -----------------------------------------------------------------------------
     def temperatures(self, temperature: Temperature) -> dict[str, float]:
         """Each part's temperature: None gives the model's defaults, a number all parts, a mapping its
-        parts (the others keep their defaults). A band model also takes "velocity", the temperature of its
-        velocity events (models.band.VELOCITY_TEMPERATURE unless given). GenerationError for unknown parts
-        or values outside 0..2."""
+        parts (the others keep their defaults). A model with dynamics of their own (ModelSpec.
+        velocity_temperature: the band models, multitrack_1bar) also takes "velocity": a band model's
+        temperature of its velocity events (models.band.VELOCITY_TEMPERATURE unless given), multitrack's
+        scale of each note's velocity around its instrument's mean (1 unless given; engine/generation/
+        groove.py `scale_velocity_spread`); a number sets the parts and keeps the default "velocity" (the
+        report card's recommendation). GenerationError for unknown parts or values outside 0..2."""
         if temperature is None:
             temps = dict(self.default_temperatures)
         elif isinstance(temperature, Mapping):
-            names = [*self.spec.parts, *([VELOCITY] if self.spec.decoder is DecoderKind.BAND else [])]
+            names = [*self.spec.parts, *([VELOCITY] if self.spec.velocity_temperature else [])]
             unknown = sorted(set(temperature) - set(names))
             if unknown:
                 known = ", ".join(names)
@@ -288,6 +291,8 @@ class Runner:
             temps = {**self.default_temperatures, **{k: float(v) for k, v in temperature.items()}}
         else:
             temps = {p: float(temperature) for p in self.spec.parts}
+            if VELOCITY in self.default_temperatures:
+                temps[VELOCITY] = self.default_temperatures[VELOCITY]
         for part, t in temps.items():
             if not 0.0 <= t <= 2.0:
                 raise GenerationError(f"temperature {t} ({part}) is outside 0..2")
@@ -319,12 +324,16 @@ class Runner:
         masks the pitched arrays, `masks` adds or replaces masks of single arrays (a slot's programs);
         `given` teacher-forces arrays. `temperature` is one for all parts, one per part, or None (the
         model's: `temperatures`). A velocity/timing head's held-out spread is added back, scaled by
-        sqrt(temperature) (engine/generation/groove.py; the parts' mean).
+        sqrt(temperature) (engine/generation/groove.py; the parts' mean), then a multitrack model's
+        "velocity" temperature scales each note's velocity around its instrument's mean.
         """
         temps = self.temperatures(temperature)
-        values = set(temps.values())
+        band = self.spec.decoder is DecoderKind.BAND
+        velocity = temps.get(VELOCITY) if not band else None  # multitrack: scales the decoded velocities
+        to_model = temps if band else {p: t for p, t in temps.items() if p != VELOCITY}
+        values = set(to_model.values())
         per_part: float | dict[str, float] = (
-            values.pop() if len(values) == 1 and VELOCITY not in temps else temps
+            values.pop() if len(values) == 1 and VELOCITY not in to_model else to_model
         )
         logit_mask = self.masks(key, notices)
         if masks:
@@ -342,6 +351,8 @@ class Runner:
         spread = self.groove_spread() if "velocity" in arrays else None
         if spread:  # the spread of real playing around the head's mean velocity and timing
             arrays = add_spread(arrays, spread, self.feel_temperature(temps), np.random.default_rng(seed))
+        if velocity is not None:
+            arrays = scale_velocity_spread(arrays, velocity)
         return arrays
 
     def to_patterns(self, arrays: dict[str, np.ndarray], tempo: float | None = None) -> list[Pattern]:

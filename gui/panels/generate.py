@@ -50,8 +50,9 @@ class GeneratePanel(ClipsPanel):
         self.part_temperatures.setPlaceholderText("e.g. melody=0.9, drums=0.6")
         self.part_temperatures.setToolTip(
             "Each part's own temperature (a model's report card suggests them and loading it sets them); "
-            "empty: every part at the temperature above. Band models also take velocity=T, how varied "
-            "the loudness is (default 0.4; the temperature above leaves it alone)"
+            "empty: every part at the temperature above. Band and multitrack models also take velocity=T, "
+            "how much each instrument's loudness varies (0: one loudness per instrument; the report card "
+            "suggests it, else band 0.4, multitrack 1; the temperature above leaves it alone)"
         )
         self.seed = QSpinBox()
         self.seed.setRange(-1, 2**31 - 1)

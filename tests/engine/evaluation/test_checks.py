@@ -38,7 +38,7 @@ def test_training_writes_the_checks_into_the_report_card(trained: Path) -> None:
     report = read_report(trained / "report.json")
     checks = report.checks
     assert checks is not None and not checks.general_limits
-    assert [c.temperature for c in checks.temperatures] == [0.3, 0.5, 0.8, 1.0]
+    assert [c.temperature for c in checks.temperatures] == [0.2, 0.3, 0.5, 0.8, 1.0]
     for c in checks.temperatures:
         assert c.samples == 64 and 0.0 <= c.passed <= 1.0
         assert sum(c.faults.values()) == round((1 - c.passed) * c.samples)
