@@ -277,10 +277,15 @@ def part_clip(pattern: Pattern, part: str) -> Pattern:
 
 
 def compare_parts(
-    reference: Sequence[Pattern], candidate: Sequence[Pattern], parts: Sequence[str], seed: int = 0
+    reference: Sequence[Pattern],
+    candidate: Sequence[Pattern],
+    parts: Sequence[str],
+    seed: int = 0,
+    only: Sequence[str] | None = None,
 ) -> dict[str, Overlap | None]:
     """Each part's features ("melody.pitch_range", "drums.drum_groove"...) of `candidate` against
-    `reference`, the part's tracks alone: pitched features for melody and bass, drum features for drums.
+    `reference`, the part's tracks alone: pitched features for melody and bass, drum features for drums
+    (`only`: just these feature names, e.g. ("velocity_spread", "pitched_velocity_spread")).
 
     A feature is left out when the reference never defines it for 3 clips or has the same value in all
     of them (a constant); a part the candidate never plays scores None on each of its features.
@@ -288,6 +293,7 @@ def compare_parts(
     out: dict[str, Overlap | None] = {}
     for part in parts:
         names = DRUM_FEATURES if part == "drums" else PITCHED_FEATURES
+        names = names if only is None else tuple(n for n in names if n in only)
         ref = set_features([part_clip(c, part) for c in reference], names)
         cand = set_features([part_clip(c, part) for c in candidate], names)
         for name in names:

@@ -19,15 +19,18 @@ from engine.evaluation.baseline import KIND as BASELINE_KIND
 from engine.evaluation.baseline import baseline_patterns
 from engine.evaluation.parts import music_bounds, part_of, part_stats
 from engine.evaluation.report import FeatureScore, SampleSet, SetScores, StyleScores
+from engine.generation.groove import scale_velocity_spread
 from engine.generation.runner import Runner
 from engine.music.pattern import Pattern
 from models.band import VELOCITY
+from models.spec import DecoderKind
 
 TEMPERATURES = (0.2, 0.3, 0.5, 0.8, 1.0)
 # "velocity" temperatures tried for a model with dynamics of their own (ModelSpec.velocity_temperature),
 # livelier first so a tie keeps the livelier; 1 is multitrack's "as the model writes", 0 one loudness per
 # instrument and clip, as much MIDI of a band keeps (the Freedoom songs: 0.003-0.013 of 127)
 VELOCITY_TEMPERATURES = (1.0, 0.5, 0.25, 0.0)
+VELOCITY_FEATURES = ("velocity_spread", "pitched_velocity_spread")  # what it changes (metrics)
 MAX_HELDOUT = 256  # held-out examples reconstructed: enough for a stable accuracy, fast on a CPU
 MAX_TRAIN = 128  # training examples reconstructed: enough to see over-fitting
 MAX_REFERENCE = 128  # training clips the samples are compared with
@@ -149,11 +152,19 @@ def recommend_velocity(
     (`python -m benchmarks.run small_folder`)."""
     if not runner.spec.velocity_temperature:
         return None
+    z = runner.prior(caps(runner.converter.cost_steps)[3], seed)  # the codes `_samples` decodes
+    band = runner.spec.decoder is DecoderKind.BAND
+    # multitrack's velocity temperature only rescales decoded velocities: decode once, rescale each time
+    lively = None if band else runner.decode(z, {**parts, VELOCITY: 1.0}, None, seed, [])
     best, best_score = None, -1.0
     for t in VELOCITY_TEMPERATURES:
-        clips = _samples(runner, {**parts, VELOCITY: t}, seed)
-        scores = metrics.compare_parts(reference, clips, runner.spec.parts, seed)
-        areas = [0.0 if o is None else o.area for k, o in scores.items() if k.endswith("velocity_spread")]
+        if lively is None:
+            arrays = runner.decode(z, {**parts, VELOCITY: t}, None, seed, [])
+        else:
+            arrays = scale_velocity_spread(lively, t)
+        clips = runner.to_patterns(arrays)
+        scores = metrics.compare_parts(reference, clips, runner.spec.parts, seed, VELOCITY_FEATURES)
+        areas = [0.0 if o is None else o.area for o in scores.values()]
         if not areas:
             return None
         score = float(np.mean(areas))
