@@ -33,7 +33,8 @@ def add_generation_options(p: argparse.ArgumentParser, out_default: str = "bandm
     p.add_argument(
         "--part-temperature", type=_part_temperatures, default=None, metavar="PART=T,...",
         help="single parts' temperatures, e.g. melody=0.9,drums=0.6 (the others: --temperature, else "
-        "the model's own); band models also take velocity=T, how varied the loudness is (default 0.4)",
+        "the model's own); band and multitrack models also take velocity=T, how much each instrument's "
+        "loudness varies (0: one loudness; default: the report card's, else band 0.4, multitrack 1)",
     )  # fmt: skip
     p.add_argument("--out", default=out_default, help="output folder (a .mid file for one clip)")
     p.add_argument("--device", default="cpu", choices=DEVICES)
