@@ -15,13 +15,14 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import functools
+import operator
 
 import numpy as np
 
 from engine.data.codec import DEFAULT_VELOCITY
 from engine.generation.fit import GenerationError, check_content, readable_spans
 from engine.generation.runner import Notices, Runner
-from engine.music.pattern import STEPS_PER_BAR, Note, Pattern, Track
+from engine.music.pattern import STEPS_PER_BAR, Note, Pattern, Track, make_notes, ordered_track
 from models.card import TimingStats
 from models.spec import DecoderKind
 from models.vocab import DRUM_CLASS_OF, DRUM_KIT
@@ -30,6 +31,8 @@ MAX_OFFSET = 0.499  # Note.offset must stay < 0.5
 # model windows one humanize encodes and decodes (512 bars of drums_2bar); each costs a few ms of CPU, so
 # a clip of thousands of bars (a damaged file's far delta times) would take a minute
 MAX_WINDOWS = 256
+_pitch_of, _start_of, _end_of = (operator.attrgetter(f) for f in ("pitch", "start", "end"))
+_velocity_of, _offset_of, _ref_of = (operator.attrgetter(f) for f in ("velocity", "offset", "ref"))
 
 
 def _move(note: Note, velocity: float, offset: float, amount: float) -> Note:
@@ -158,37 +161,52 @@ def _humanize_track(
     notes starting in them move (beat positions counted from each span's start); amount 0 moves none."""
     if not track.notes or amount == 0.0:
         return track
+    notes = track.notes
     if spans is None:
-        moving = list(range(len(track.notes)))
-        positions = [n.start % STEPS_PER_BAR for n in track.notes]
+        moving = None  # every note
+        starts = np.fromiter(map(_start_of, notes), dtype=np.int64, count=len(notes))
+        pos = starts % STEPS_PER_BAR
+        velocities = np.fromiter(map(_velocity_of, notes), dtype=np.float64, count=len(notes))
+        offsets = np.fromiter(map(_offset_of, notes), dtype=np.float64, count=len(notes))
     else:
-        origins = [_span_start(spans, n.start) for n in track.notes]
-        moving = [i for i, o in enumerate(origins) if o is not None]
-        positions = [
-            (n.start - o) % STEPS_PER_BAR for n, o in zip(track.notes, origins, strict=True) if o is not None
+        placed = [
+            (i, n.start - origin)
+            for i, n in enumerate(notes)
+            if (origin := _span_start(spans, n.start)) is not None
         ]
-        if not moving:
+        if not placed:
             return track
+        moving = [i for i, _ in placed]
+        pos = np.array([d % STEPS_PER_BAR for _, d in placed], dtype=np.int64)
+        velocities = np.array([notes[i].velocity for i in moving], dtype=np.float64)
+        offsets = np.array([notes[i].offset for i in moving], dtype=np.float64)
     # all notes at once (this runs on every generated clip): the draws alternate velocity, offset per note,
     # the order the note-by-note loop drew them in, so a seed gives the same feel
-    now = np.array(
-        [(p, track.notes[i].velocity, track.notes[i].offset) for i, p in zip(moving, positions, strict=True)]
-    )  # (moving notes, 3)
-    pos = now[:, 0].astype(np.int64)
     jitter = [stats.velocity_jitter * scale, stats.offset_jitter * scale]
     draws = rng.normal(0.0, np.array(jitter * len(pos))).reshape(-1, 2)
     v = _by_position(stats.velocity_by_position)[pos] + draws[:, 0]
     o = _by_position(stats.offset_by_position)[pos] + draws[:, 1]
-    v = now[:, 1] + amount * ((v if velocity else now[:, 1]) - now[:, 1])  # as _move
-    o = now[:, 2] + amount * (o - now[:, 2])
+    v = velocities + amount * ((v if velocity else velocities) - velocities)  # as _move
+    o = offsets + amount * (o - offsets)
     # np.minimum/np.maximum, not np.clip: the same values at a third of the call cost
     vel = np.minimum(np.maximum(np.rint(v), 1), 127).astype(np.int64).tolist()  # rint: half to even
     off = np.minimum(np.maximum(o, -0.5), MAX_OFFSET).tolist()
-    notes = list(track.notes)
+    if moving is None:  # the notes' own pitches, spans and refs with the new velocities and offsets
+        new = make_notes(
+            list(map(_pitch_of, notes)),
+            list(map(_start_of, notes)),
+            list(map(_end_of, notes)),
+            vel,
+            off,
+            list(map(_ref_of, notes)),
+        )
+        # same starts, pitches and ends: the track's order holds, so no sort again
+        return ordered_track(new, track.program, track.is_drum, track.role, track.name, track.channel)
+    out = list(notes)
     for i, vv, oo in zip(moving, vel, off, strict=True):
-        n = notes[i]  # Note(...), not dataclasses.replace: 4x cheaper, and this runs on every clip
-        notes[i] = Note(n.pitch, n.start, n.end, vv, oo, n.ref)
-    return track.with_notes(notes)
+        n = out[i]  # Note(...), not dataclasses.replace: 4x cheaper
+        out[i] = Note(n.pitch, n.start, n.end, vv, oo, n.ref)
+    return track.with_notes(out)
 
 
 def add_feel(
