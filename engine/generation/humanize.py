@@ -182,8 +182,10 @@ def _humanize_track(
         offsets = np.array([notes[i].offset for i in moving], dtype=np.float64)
     # all notes at once (this runs on every generated clip): the draws alternate velocity, offset per note,
     # the order the note-by-note loop drew them in, so a seed gives the same feel
-    jitter = [stats.velocity_jitter * scale, stats.offset_jitter * scale]
-    draws = rng.normal(0.0, np.array(jitter * len(pos))).reshape(-1, 2)
+    # rng.normal(0, sd) draws loc + sd * standard_normal() per number (numpy's random_normal): the same
+    # numbers from one standard_normal fill, without normal's per-number broadcasting (~3x the cost)
+    jitter = np.array([stats.velocity_jitter * scale, stats.offset_jitter * scale])
+    draws = 0.0 + rng.standard_normal((len(pos), 2)) * jitter
     v = _by_position(stats.velocity_by_position)[pos] + draws[:, 0]
     o = _by_position(stats.offset_by_position)[pos] + draws[:, 1]
     v = velocities + amount * ((v if velocity else velocities) - velocities)  # as _move
