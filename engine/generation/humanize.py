@@ -13,6 +13,7 @@ the result differs from the original only in the moved notes).
 from __future__ import annotations
 
 import bisect
+import collections
 import dataclasses
 import functools
 import operator
@@ -33,6 +34,9 @@ MAX_OFFSET = 0.499  # Note.offset must stay < 0.5
 MAX_WINDOWS = 256
 _pitch_of, _start_of, _end_of = (operator.attrgetter(f) for f in ("pitch", "start", "end"))
 _velocity_of, _offset_of, _ref_of = (operator.attrgetter(f) for f in ("velocity", "offset", "ref"))
+_SET_VELOCITY, _SET_OFFSET = Note.__dict__["velocity"].__set__, Note.__dict__["offset"].__set__  # slots
+_SINK: collections.deque[None] = collections.deque(maxlen=0)
+_consume = _SINK.extend  # runs an iterator to its end, keeping nothing
 
 
 def _move(note: Note, velocity: float, offset: float, amount: float) -> Note:
@@ -155,10 +159,15 @@ def _humanize_track(
     scale: float = 1.0,
     velocity: bool = True,
     spans: list[tuple[int, int]] | None = None,
+    fresh: bool = False,
 ) -> Track:
     """Each note moved toward its beat position's mean velocity and offset plus the music's jitter
     around those means (times `scale`); with velocity=False only the timing moves. With `spans` only
-    notes starting in them move (beat positions counted from each span's start); amount 0 moves none."""
+    notes starting in them move (beat positions counted from each span's start); amount 0 moves none.
+
+    `fresh`: the track's notes were made for this call and nothing else holds them (a clip just decoded,
+    see `finish`): their velocities and offsets are set in place and the track itself comes back (the
+    same values as new notes, without making 500 notes again per 16-bar trio)."""
     if not track.notes or amount == 0.0:
         return track
     notes = track.notes
@@ -193,6 +202,10 @@ def _humanize_track(
     # np.minimum/np.maximum, not np.clip: the same values at a third of the call cost
     vel = np.minimum(np.maximum(np.rint(v), 1), 127).astype(np.int64).tolist()  # rint: half to even
     off = np.minimum(np.maximum(o, -0.5), MAX_OFFSET).tolist()
+    if moving is None and fresh:  # in range by the clipping above, as Note checks them
+        _consume(map(_SET_VELOCITY, notes, vel))
+        _consume(map(_SET_OFFSET, notes, off))
+        return track
     if moving is None:  # the notes' own pitches, spans and refs with the new velocities and offsets
         new = make_notes(
             list(map(_pitch_of, notes)),
@@ -212,7 +225,12 @@ def _humanize_track(
 
 
 def add_feel(
-    runner: Runner, clips: list[Pattern], temperature: float, seed: int, notices: Notices
+    runner: Runner,
+    clips: list[Pattern],
+    temperature: float,
+    seed: int,
+    notices: Notices,
+    fresh: bool = False,
 ) -> list[Pattern]:
     """Generated clips played with the training music's loudness and timing where the model writes none.
 
@@ -221,6 +239,7 @@ def add_feel(
     sqrt(temperature) as engine/generation/groove.py scales a drum model's spread (0 gives the means alone).
     multitrack_1bar writes velocities but no timing, so only the timing moves; drums_2bar writes both.
     Clips stay as they are when the model records no statistics of its training music.
+    `fresh`: the clips were just decoded and nothing else holds their notes (`_humanize_track`).
     """
     if runner.spec.has_groove or runner.spec.decoder is DecoderKind.BAND:  # they write both themselves
         return clips
@@ -230,7 +249,9 @@ def add_feel(
     scale = float(np.sqrt(max(temperature, 0.0)))
     velocity = not runner.spec.velocity_head
     rng = np.random.default_rng(seed)
-    return [_with_feel(clip, stats.pitched, stats.drums, 1.0, rng, scale, velocity) for clip in clips]
+    return [
+        _with_feel(clip, stats.pitched, stats.drums, 1.0, rng, scale, velocity, fresh=fresh) for clip in clips
+    ]
 
 
 def _with_feel(
@@ -242,16 +263,18 @@ def _with_feel(
     scale: float = 1.0,
     velocity: bool = True,
     spans: list[tuple[int, int]] | None = None,
+    fresh: bool = False,
 ) -> Pattern:
     """Every track moved by `_humanize_track`: pitched tracks by the pitched notes' statistics, drum
     tracks by the drums' (the pitched ones when the training music had no drums)."""
     beat = drums or pitched
-    return clip.with_tracks(
-        [
-            _humanize_track(t, beat if t.is_drum else pitched, amount, rng, scale, velocity, spans)
-            for t in clip.tracks
-        ]
-    )
+    tracks = [
+        _humanize_track(t, beat if t.is_drum else pitched, amount, rng, scale, velocity, spans, fresh)
+        for t in clip.tracks
+    ]
+    if fresh and all(map(operator.is_, tracks, clip.tracks)):  # moved in place (or nothing to move)
+        return clip
+    return clip.with_tracks(tracks)
 
 
 def flatten(clips: list[Pattern]) -> list[Pattern]:
@@ -341,8 +364,16 @@ def humanize(runner: Runner, clip: Pattern, amount: float, seed: int, notices: N
 
 
 def finish(
-    runner: Runner, clips: list[Pattern], temperature: float, seed: int, feel: bool, notices: Notices
+    runner: Runner,
+    clips: list[Pattern],
+    temperature: float,
+    seed: int,
+    feel: bool,
+    notices: Notices,
+    fresh: bool = False,
 ) -> list[Pattern]:
     """Decoded clips as the musician gets them: with the training music's feel where the model writes
-    no loudness or timing (`feel`, the default), or every note flat on the grid (feel off)."""
-    return add_feel(runner, clips, temperature, seed, notices) if feel else flatten(clips)
+    no loudness or timing (`feel`, the default), or every note flat on the grid (feel off). `fresh`:
+    the clips were just decoded (`Runner.to_patterns`) and nothing else holds their notes, so the feel
+    may set their velocities and offsets in place (the same clips as new notes would give)."""
+    return add_feel(runner, clips, temperature, seed, notices, fresh) if feel else flatten(clips)
