@@ -175,11 +175,11 @@ def _mt_draw(shape: tuple[int, ...], generator: torch.Generator) -> np.ndarray:
     key = raw[24 : 24 + 624 * 8].view(np.uint64).astype(np.uint32)  # torch keeps each word in 64 bits
     out = np.empty(shape, dtype=np.float32)
     pos = _kernel.mt_uniforms(key, 625 - left if left > 1 else 624, out)  # torch: left = 625 - position
-    new = raw.copy()
-    new[8:12].view(np.int32)[0] = 625 - pos
-    new[16:24].view(np.uint64)[0] = pos
-    new[24 : 24 + 624 * 8].view(np.uint64)[:] = key
-    generator.set_state(torch.from_numpy(new))
+    # get_state gives a new tensor (a copy of the state): moved on in place, it is the new state
+    raw[8:12].view(np.int32)[0] = 625 - pos
+    raw[16:24].view(np.uint64)[0] = pos
+    raw[24 : 24 + 624 * 8].view(np.uint64)[:] = key
+    generator.set_state(state)
     return out
 
 

@@ -60,10 +60,17 @@ def head_outputs(head: Tensor, tokens: Tensor, groove: bool) -> dict[str, Tensor
     """
     if groove:
         hits = drum_hits(tokens)
+        if torch.is_grad_enabled() and head.requires_grad:  # training: out-of-place, for autograd
+            return {
+                "hits": hits,
+                "velocity": torch.sigmoid(head[..., :GROOVE_CHANNELS]) * hits,
+                "offset": 0.5 * torch.tanh(head[..., GROOVE_CHANNELS:]) * hits,
+            }
+        # decoding: the same products in place on the activations' own new tensors (fewer tensors made)
         return {
             "hits": hits,
-            "velocity": torch.sigmoid(head[..., :GROOVE_CHANNELS]) * hits,
-            "offset": 0.5 * torch.tanh(head[..., GROOVE_CHANNELS:]) * hits,
+            "velocity": torch.sigmoid(head[..., :GROOVE_CHANNELS]).mul_(hits),
+            "offset": torch.tanh(head[..., GROOVE_CHANNELS:]).mul_(0.5).mul_(hits),
         }
     return {"velocity": torch.sigmoid(head[..., 0]) * multitrack_onsets(tokens)}
 

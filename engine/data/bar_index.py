@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import operator
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,6 +63,72 @@ class BarKeys:
 def _digest(values: Sequence[int]) -> int:
     data = np.asarray(sorted(values), dtype=np.int64).tobytes()
     return int.from_bytes(hashlib.blake2b(data, digest_size=8).digest(), "little") >> 1  # fits int64
+
+
+def _hash(values: np.ndarray) -> int:
+    """`_digest` of int64 values already sorted."""
+    return int.from_bytes(hashlib.blake2b(values.tobytes(), digest_size=8).digest(), "little") >> 1
+
+
+_CLASS_OF = np.full(128, -1, dtype=np.int64)  # DRUM_CLASS_OF as an array: -1 for a pitch of no class
+for _pitch, _klass in DRUM_CLASS_OF.items():
+    _CLASS_OF[_pitch] = _klass
+_start_of, _pitch_of = operator.attrgetter("start"), operator.attrgetter("pitch")
+_NO_NOTE = 1 << 40  # above any pitch
+
+
+def whole_keys(clip: Pattern, transposed: bool) -> list[int | None]:
+    """`[k.whole for k in bar_keys(clip, transposed)]` (what `BarIndex.find` looks up) at once in NumPy,
+    without hashing the single-instrument keys (a 16-bar clip's 48 hashes): the copy check of every
+    generated clip runs it."""
+    bars = max(clip.bars, 1)
+    limit = bars * STEPS_PER_BAR
+    bar_parts, code_parts = [], []  # per instrument: each note's bar and its code before the low pitch
+    low = np.full(bars, _NO_NOTE, dtype=np.int64)  # each bar's lowest pitch (when transposed)
+    telling = np.zeros(bars, dtype=bool)  # a bar with a single key (see `_keys`)
+    drum_bar, drum_code = [], []
+    for t in clip.tracks:
+        if not t.notes:
+            continue
+        count = len(t.notes)
+        start = np.fromiter(map(_start_of, t.notes), dtype=np.int64, count=count)
+        pitch = np.fromiter(map(_pitch_of, t.notes), dtype=np.int64, count=count)
+        value = _CLASS_OF[pitch] if t.is_drum else pitch
+        keep = (value >= 0) & (start < limit)
+        start, value = start[keep], value[keep]
+        bar, step = start // STEPS_PER_BAR, start % STEPS_PER_BAR
+        if t.is_drum:
+            drum_bar.append(bar)
+            drum_code.append(2_000_000 + 1000 * step + value)
+            continue
+        if not len(bar):
+            continue
+        notes = np.bincount(bar, minlength=bars)
+        pitches = np.bincount(np.unique(bar * 128 + value) // 128, minlength=bars)
+        telling |= (notes >= MIN_COPY_NOTES) & (pitches >= MIN_COPY_PITCHES)
+        if transposed:
+            np.minimum.at(low, bar, value)
+        bar_parts.append(bar)
+        code_parts.append(1_000_000 + 1000 * step + value)
+    if drum_bar:  # each (step, class) of a bar once, as `_keys` takes a set of them
+        cells = np.unique(np.concatenate(drum_bar) * 10_000_000 + np.concatenate(drum_code))
+        bar_parts.append(cells // 10_000_000)
+        code_parts.append(cells % 10_000_000)
+        telling |= np.bincount(cells // 10_000_000, minlength=bars) >= MIN_COPY_NOTES
+    out: list[int | None] = [None] * bars
+    if not bar_parts:
+        return out
+    bar = np.concatenate(bar_parts)
+    code = np.concatenate(code_parts)
+    if transposed:  # pitches from the bar's lowest one (0 in a bar without pitched notes: drums only)
+        low[low == _NO_NOTE] = 0
+        code = np.where(code < 2_000_000, code - low[bar], code)
+    order = np.lexsort((code, bar))
+    bar, code = bar[order], code[order]
+    edges = np.searchsorted(bar, np.arange(bars + 1))
+    for b in np.flatnonzero(telling).tolist():
+        out[b] = _hash(code[edges[b] : edges[b + 1]])
+    return out
 
 
 def bar_keys(clip: Pattern, transposed: bool) -> list[BarKeys]:
@@ -129,8 +196,8 @@ class BarIndex:
     def find(self, clip: Pattern) -> list[BarCopy]:
         """The bars of `clip` whose whole content is a training bar's."""
         found = []
-        for b, keys in enumerate(bar_keys(clip, self.transposed)):
-            ref = self.whole.get(keys.whole) if keys.whole is not None else None
+        for b, whole in enumerate(whole_keys(clip, self.transposed)):
+            ref = self.whole.get(whole) if whole is not None else None
             if ref is not None:
                 found.append(BarCopy(b, self.files[ref[0]], ref[1]))
         return found

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import numpy.typing as npt
 
-from engine.music.pattern import Note
+from engine.music.pattern import Note, make_notes
 from models.vocab import (
     DRUM_CLASS_OF,
     DRUM_CLASSES,
@@ -125,10 +125,11 @@ def decode_line(tokens: np.ndarray, velocity: np.ndarray | None = None) -> list[
         value = np.rint(np.asarray(velocity[starts], dtype=np.float64) * 127)  # half to even, as round()
         clipped = np.where(value > 0, np.minimum(np.maximum(value, 1), 127), DEFAULT_VELOCITY)
         vel = clipped.astype(np.int64).tolist()
-    return [
-        Note(p, s, e, v)
-        for p, s, e, v in zip(pitches.tolist(), starts.tolist(), ends.tolist(), vel, strict=True)
-    ]
+    count = len(starts)
+    # make_notes: the same notes as Note(p, s, e, v) one by one, checked column by column
+    return list(
+        make_notes(pitches.tolist(), starts.tolist(), ends.tolist(), vel, [0.0] * count, [-1] * count)
+    )
 
 
 def drum_grid(notes: Iterable[Note], steps: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -190,7 +191,9 @@ def drum_notes(
     if offset is not None:
         o = np.asarray(offset[steps] if offset.ndim == 1 else offset[steps, classes], dtype=np.float64)
         off = np.minimum(np.maximum(o, -0.5), 0.499).tolist()
-    return [
-        Note(p, s, s + 1, v, o)
-        for p, s, v, o in zip(_FIRST_PITCH[classes].tolist(), steps.tolist(), vel, off, strict=True)
-    ]
+    # make_notes: the same notes as Note(p, s, s + 1, v, o) one by one, checked column by column
+    return list(
+        make_notes(
+            _FIRST_PITCH[classes].tolist(), steps.tolist(), (steps + 1).tolist(), vel, off, [-1] * len(steps)
+        )
+    )

@@ -112,9 +112,10 @@ def window_lines(tokens: np.ndarray, starts: np.ndarray, steps: int) -> np.ndarr
     return windows
 
 
-def longest_gap(onsets: Sequence[tuple[int, int]], steps: int) -> int:
-    """Longest run of steps covered by no (start, end) span (0 <= start, end in steps) in a window of
-    `steps`. Spans are marked by counting starts and ends (a 16-bar trio's ~400 notes: no loop)."""
+def longest_gap(onsets: Sequence[tuple[int, int]] | np.ndarray, steps: int) -> int:
+    """Longest run of steps covered by no (start, end) span (0 <= start, end in steps; or an int64 (N, 2)
+    array of them) in a window of `steps`. Spans are marked by counting starts and ends (a 16-bar trio's
+    ~400 notes: no loop)."""
     covered = np.zeros(steps + 2, dtype=bool)
     covered[0] = covered[-1] = True
     if len(onsets):

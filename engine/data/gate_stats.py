@@ -10,6 +10,7 @@ lines, drum classes), so the music is measured exactly as the model sees it.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -17,10 +18,11 @@ import numpy as np
 
 from engine.data.converter import longest_gap
 from engine.data.examples import Examples
-from engine.music.pattern import STEPS_PER_BAR, Pattern
+from engine.music.pattern import STEPS_PER_BAR, Note, Pattern
 from models.card import GateStats, PartStats
 
 MAX_WINDOWS = 4096  # windows measured (a seeded pick of them beyond this): 1-5 s of decoding on a CPU
+_start_of, _end_of, _pitch_of = (operator.attrgetter(f) for f in ("start", "end", "pitch"))
 DENSITY_PERCENTILE = 99.0  # a clip denser than 99% of the music's windows is not in its style
 
 
@@ -40,11 +42,11 @@ class PartView:
 
 def clip_parts(clip: Pattern) -> dict[str, PartView]:
     """The clip's parts by role ("lead", "bass", "drums", "other"); tracks of one role count together."""
-    grouped: dict[str, list[tuple[int, int, int]]] = {}  # part -> (pitch, start, end)
+    grouped: dict[str, list[Note]] = {}  # part -> its notes, track after track
     drums: set[str] = set()
     for t in clip.tracks:
         name = "drums" if t.is_drum else t.role.value
-        grouped.setdefault(name, []).extend((n.pitch, n.start, n.end) for n in t.notes)
+        grouped.setdefault(name, []).extend(t.notes)
         if t.is_drum:
             drums.add(name)
     bars = max(clip.bars, 1)
@@ -53,25 +55,39 @@ def clip_parts(clip: Pattern) -> dict[str, PartView]:
         if not notes:
             out[name] = PartView(name, 0, 0, 0, None, None)
             continue
-        per_bar = np.bincount([min(s // STEPS_PER_BAR, bars - 1) for _, s, _ in notes], minlength=bars)
-        pitches = [p for p, _, _ in notes]
+        start, end, pitch = _columns(notes)  # a clip's notes at once: this runs on every generated clip
+        per_bar = np.bincount(np.minimum(start // STEPS_PER_BAR, bars - 1), minlength=bars)
         pitched = name not in drums
         out[name] = PartView(
             part=name,
             notes=len(notes),
             densest_bar=int(per_bar.max()),
-            longest_note=max(e - s for _, s, e in notes),
-            lowest=min(pitches) if pitched else None,
-            highest=max(pitches) if pitched else None,
+            longest_note=int((end - start).max()),
+            lowest=int(pitch.min()) if pitched else None,
+            highest=int(pitch.max()) if pitched else None,
             densest_at=int(per_bar.argmax()),
         )
     return out
 
 
+def _columns(notes: Sequence[Note]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The notes' starts, ends and pitches, each int64 (N,)."""
+    count = len(notes)
+    return (
+        np.fromiter(map(_start_of, notes), dtype=np.int64, count=count),
+        np.fromiter(map(_end_of, notes), dtype=np.int64, count=count),
+        np.fromiter(map(_pitch_of, notes), dtype=np.int64, count=count),
+    )
+
+
 def longest_silence(clip: Pattern) -> int:
     """The longest run of 16th steps in which no note of any part sounds (a drum hit sounds one step)."""
-    spans = [(n.start, n.start + 1 if t.is_drum else n.end) for t in clip.tracks for n in t.notes]
-    return longest_gap(spans, clip.steps)
+    spans = []
+    for t in clip.tracks:
+        if t.notes:
+            start, end, _ = _columns(t.notes)
+            spans.append(np.stack([start, start + 1 if t.is_drum else end], axis=1))
+    return longest_gap(np.concatenate(spans) if spans else [], clip.steps)
 
 
 def gate_stats(windows: Sequence[Pattern]) -> GateStats | None:

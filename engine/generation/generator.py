@@ -160,7 +160,8 @@ class Generator:
         `meter`: the clips' meter, for band models (others write 4/4)."""
         arrays = self.runner.decode(z, temperature, key, seed, notices, meter=meter)
         clips = self.runner.to_patterns(arrays, tempo)
-        return finish(self.runner, clips, self.runner.feel_temperature(temperature), seed, self.feel, notices)
+        feel = self.runner.feel_temperature(temperature)
+        return finish(self.runner, clips, feel, seed, self.feel, notices, fresh=True)  # notes just made
 
     def decode(
         self,

@@ -17,6 +17,7 @@ from engine.data.bar_index import (
     build_index,
     model_views,
     read_index,
+    whole_keys,
     write_index,
 )
 from engine.midi.files import read_song
@@ -106,6 +107,36 @@ def test_every_config_finds_its_own_training_bars(config: str, midi_dir: Path) -
     assert views and any(index.find(v) for v in views)
     whole, single = index.shares(views)
     assert whole is not None and whole > 0.5 and single is not None and single > 0.5
+
+
+@pytest.mark.parametrize("config", ["trio_16bar", "mel_2bar", "drums_2bar", "multitrack_1bar"])
+def test_whole_keys_are_the_bar_keys_wholes(config: str, midi_dir: Path) -> None:
+    """`whole_keys` (NumPy, what the copy check of every clip runs) gives `bar_keys`' whole keys, with and
+    without transposition, for the model views of real songs and for odd clips: notes past the clip's
+    bars, unknown drum pitches, pitched tracks with the drum role, an empty clip."""
+    songs = SONGS if config != "drums_2bar" else sorted((midi_dir / "drums").rglob("*beat_4-4.mid"))[:4]
+    views = [v for song in songs for seg in read_song(song).segments for v in model_views(seg, config)]
+    rng = np.random.default_rng(0)
+    odd = Pattern(
+        (
+            Track(
+                tuple(Note(int(p), int(s), int(s) + 2) for p, s in rng.integers(0, 128, (200, 2)) * [1, 3])
+            ),
+            Track(tuple(Note(int(p), int(s), int(s) + 1) for p, s in rng.integers(30, 60, (200, 2)))),
+            Track(
+                tuple(Note(int(p), int(s), int(s) + 1) for p, s in rng.integers(30, 60, (200, 2))),
+                is_drum=True,
+            ),
+            Track((Note(60, 3, 4),), role=Role.DRUMS),
+            Track(),
+        ),
+        steps=64,
+    )
+    clips = [*views, odd, Pattern((), 32)]
+    assert len(views) > 0 and any(k is not None for v in views for k in whole_keys(v, True))
+    for clip in clips:
+        for transposed in (False, True):
+            assert whole_keys(clip, transposed) == [k.whole for k in bar_keys(clip, transposed)]
 
 
 def test_the_index_file_round_trips_and_refuses_another_model(tmp_path: Path) -> None:

@@ -290,3 +290,19 @@ def test_bundled_melody_samples_vary_as_the_training_music_does() -> None:
     assert train is not None
     assert 0.75 < vel.std() / train.velocity_std < 1.3
     assert abs(vel.mean() - train.velocity_mean) < 0.3 * train.velocity_std
+
+
+@pytest.mark.parametrize("name", ["mel_2bar", "trio_16bar", "multitrack_1bar"])
+def test_the_feel_set_in_place_on_just_decoded_clips_is_the_feel_of_new_notes(name: str) -> None:
+    """`finish(..., fresh=True)` (what every decode runs) sets the feel on the decoded notes in place: the
+    same clips as the feel on new notes, and the notes it was given carry the feel."""
+    from engine.generation.humanize import finish
+
+    runner = Generator.load(name).runner
+    arrays = runner.decode(runner.prior(3, 5), 0.8, None, 5, [])
+    copied = finish(runner, runner.to_patterns(arrays), 0.8, 5, True, [])
+    decoded = runner.to_patterns(arrays)
+    in_place = finish(runner, decoded, 0.8, 5, True, [], fresh=True)
+    flat = runner.to_patterns(arrays)
+    assert in_place == copied and in_place == decoded and copied != flat
+    assert all(n.offset != 0.0 for clip in in_place for t in clip.tracks for n in t.notes[:1])
