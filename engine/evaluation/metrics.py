@@ -292,8 +292,8 @@ def compare_parts(
     """
     out: dict[str, Overlap | None] = {}
     for part in parts:
-        names = DRUM_FEATURES if part == "drums" else PITCHED_FEATURES
-        names = names if only is None else tuple(n for n in names if n in only)
+        every: tuple[str, ...] = DRUM_FEATURES if part == "drums" else PITCHED_FEATURES
+        names = every if only is None else tuple(n for n in every if n in only)
         ref = set_features([part_clip(c, part) for c in reference], names)
         cand = set_features([part_clip(c, part) for c in candidate], names)
         for name in names:
