@@ -10,6 +10,7 @@ all bars of a hierarchical model decode in parallel.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import fields as dataclass_fields
 from typing import Any
@@ -278,6 +279,48 @@ class CoreDecoder(nn.Module):
                     heads.append(head)
             joined = torch.stack(tokens, dim=1).reshape(n * segments, length)
             return joined, torch.stack(heads, dim=1).reshape(n * segments, length, -1) if heads else None
+        return self._segments_call(
+            cond, length, segments, temperature, allowed, given, generator, start, threads
+        )()
+
+    def segments_call(
+        self,
+        cond: Tensor,
+        length: int,
+        segments: int,
+        temperature: float | Tensor,
+        allowed: Tensor | None,
+        generator: torch.Generator | None,
+    ) -> Callable[[], tuple[Tensor, Tensor | None]] | None:
+        """`sample(cond, length, temperature, allowed, None, generator, segments=segments)` in two halves
+        where the C kernel runs it: the draws from `generator` now, the kernel call in the callable
+        returned, which releases the GIL, so the tracks of a clip (trio_16bar's three decoders, each its
+        own weights) decode on threads at once after drawing in order: the same tokens as one call after
+        another. None where the kernel does not run (call `sample` then)."""
+        fused = (
+            cond.device.type == "cpu" and cond.dtype == torch.float32 and fast_decode.available()
+            and segments > 1
+        )  # fmt: skip
+        if not fused:
+            return None
+        return self._segments_call(cond, length, segments, temperature, allowed, None, generator, None, 1)
+
+    def _segments_call(
+        self,
+        cond: Tensor,
+        length: int,
+        segments: int,
+        temperature: float | Tensor,
+        allowed: Tensor | None,
+        given: Tensor | None,
+        generator: torch.Generator | None,
+        start: Tensor | None,
+        threads: int,
+    ) -> Callable[[], tuple[Tensor, Tensor | None]]:
+        """The kernel's half of `_sample_segments`: draws now, the call later (see `segments_call`)."""
+        n = cond.shape[0] // segments
+        if n * segments != cond.shape[0]:
+            raise ValueError(f"{cond.shape[0]} conditions are not {segments} segments per row")
         if start is not None:
             start = start.to(dtype=torch.long)
         steps = segments * length
@@ -291,11 +334,17 @@ class CoreDecoder(nn.Module):
         else:  # temperature 0: no draws, the noise is out's bias (and the mask)
             noise = sampling_noise((steps, n, self.vocab), temperature, allowed, generator, cond.device)
             noise += self.out.bias
-        out, outputs = fast_decode.sample(self, cond, length, noise, forced, start, None, threads, segments)
-        tokens_out = torch.from_numpy(out).view(n * segments, length)
-        return tokens_out, None if outputs is None else torch.from_numpy(outputs).view(
-            n * segments, length, -1
-        )
+
+        def run() -> tuple[Tensor, Tensor | None]:
+            out, outputs = fast_decode.sample(
+                self, cond, length, noise, forced, start, None, threads, segments
+            )
+            tokens_out = torch.from_numpy(out).view(n * segments, length)
+            return tokens_out, None if outputs is None else torch.from_numpy(outputs).view(
+                n * segments, length, -1
+            )
+
+        return run
 
     def _sample_steps(
         self,
