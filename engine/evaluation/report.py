@@ -213,17 +213,17 @@ def _temperature_line(r: Report) -> str | None:
     if not temps:
         return None
     each = ", ".join(f"{part} {t:g}" for part, t in temps.items() if part != "velocity")
-    dynamics = (
-        f"; velocity {temps['velocity']:g}, how much each instrument's loudness varies within a clip (0: "
-        "one loudness per instrument)"
-        if "velocity" in temps
-        else ""
+    line = (
+        f"Temperatures that suit it: {each} (its samples' parts match your music most closely there; "
+        "Bandmate uses them unless you choose others). Lower is safer and more repetitive, higher more "
+        "adventurous"
     )
-    return (
-        f"Temperatures that suit it: {each}{dynamics} (its samples' parts match your music most closely "
-        "there; Bandmate uses them unless you choose others). Lower is safer and more repetitive, higher "
-        "more adventurous"
-    )
+    if "velocity" in temps:
+        line += (
+            f". Loudness: velocity {temps['velocity']:g}, how much each instrument's loudness varies within "
+            "a clip (0 keeps one loudness per instrument; chosen the same way)"
+        )
+    return line
 
 
 def verdict(r: Report) -> tuple[str, ...]:

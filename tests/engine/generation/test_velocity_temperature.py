@@ -72,3 +72,17 @@ def test_the_report_card_picks_one_loudness_per_instrument_for_music_that_keeps_
     gen = Generator.load("multitrack_1bar")
     assert recommend_velocity(gen.runner, windows, PARTS, seed=0) == 0.0
     assert recommend_velocity(Generator.load("drums_2bar").runner, windows, {"drums": 0.5}, 0) is None
+
+
+def test_the_report_card_says_the_loudness_apart_from_the_parts() -> None:
+    from types import SimpleNamespace
+
+    from engine.evaluation.report import _temperature_line
+
+    style = SimpleNamespace(part_temperatures={"drums": 0.5, "bass": 1.0, "velocity": 0.0})
+    line = _temperature_line(SimpleNamespace(style=style))  # type: ignore[arg-type]
+    assert line is not None
+    assert line.startswith("Temperatures that suit it: drums 0.5, bass 1 (")
+    assert "Loudness: velocity 0, how much each instrument's loudness varies" in line
+    plain = _temperature_line(SimpleNamespace(style=SimpleNamespace(part_temperatures={"drums": 0.3})))  # type: ignore[arg-type]
+    assert plain is not None and "velocity" not in plain
