@@ -110,6 +110,21 @@ def pick(
     return (logits.float() + noise).argmax(dim=-1)
 
 
+def kernel_runs(cond: Tensor, backend: str = "auto") -> bool:
+    """Whether the C kernel (models/fast_decode.py) decodes rows conditioned on `cond`: CPU float32,
+    the "auto" backend and a built kernel."""
+    cpu = cond.device.type == "cpu" and cond.dtype == torch.float32
+    return cpu and backend == "auto" and fast_decode.available()
+
+
+def _rows(cond: Tensor, segments: int) -> int:
+    """Rows N of conditions (N * segments, C) in (row, segment) order; ValueError when they do not cut."""
+    n = cond.shape[0] // segments
+    if n * segments != cond.shape[0]:
+        raise ValueError(f"{cond.shape[0]} conditions are not {segments} segments per row")
+    return n
+
+
 class CoreDecoder(nn.Module):
     """Categorical LSTM over `vocab` classes with an optional per-step regression head.
 
@@ -211,7 +226,7 @@ class CoreDecoder(nn.Module):
         if start is not None:
             start = start.to(device=cond.device, dtype=torch.long)
         cpu = cond.device.type == "cpu" and cond.dtype == torch.float32
-        fused = cpu and backend == "auto" and fast_decode.available()
+        fused = kernel_runs(cond, backend)
         noise, shape = None, (length, cond.shape[0], self.vocab)
         if given is not None:
             given = given.to(cond.device)
@@ -255,14 +270,8 @@ class CoreDecoder(nn.Module):
         """`sample` with segments > 1 (see there): one C kernel call where it runs, else a call per
         segment. The kernel's noise is from the uniforms of one torch.rand (segments x L, N, V), which are the
         draws of `segments` calls of torch.rand (L, N, V) one after another (CPU generators fill in order)."""
-        n = cond.shape[0] // segments
-        if n * segments != cond.shape[0]:
-            raise ValueError(f"{cond.shape[0]} conditions are not {segments} segments per row")
-        fused = (
-            cond.device.type == "cpu" and cond.dtype == torch.float32 and backend == "auto"
-            and fast_decode.available()
-        )  # fmt: skip
-        if not fused:  # a call per segment, each from the last token of the one before
+        n = _rows(cond, segments)
+        if not kernel_runs(cond, backend):  # a call per segment, each from the last token of the one before
             rows = cond.view(n, segments, -1)
             forced = None if given is None else given.to(cond.device).view(n, segments, length)
             tokens: list[Tensor] = []
@@ -297,11 +306,7 @@ class CoreDecoder(nn.Module):
         returned, which releases the GIL, so the tracks of a clip (trio_16bar's three decoders, each its
         own weights) decode on threads at once after drawing in order: the same tokens as one call after
         another. None where the kernel does not run (call `sample` then)."""
-        fused = (
-            cond.device.type == "cpu" and cond.dtype == torch.float32 and fast_decode.available()
-            and segments > 1
-        )  # fmt: skip
-        if not fused:
+        if segments < 2 or not kernel_runs(cond):
             return None
         return self._segments_call(cond, length, segments, temperature, allowed, None, generator, None, 1)
 
@@ -318,9 +323,7 @@ class CoreDecoder(nn.Module):
         threads: int,
     ) -> Callable[[], tuple[Tensor, Tensor | None]]:
         """The kernel's half of `_sample_segments`: draws now, the call later (see `segments_call`)."""
-        n = cond.shape[0] // segments
-        if n * segments != cond.shape[0]:
-            raise ValueError(f"{cond.shape[0]} conditions are not {segments} segments per row")
+        n = _rows(cond, segments)
         if start is not None:
             start = start.to(dtype=torch.long)
         steps = segments * length

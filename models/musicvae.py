@@ -19,7 +19,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from models import band, fast_decode
-from models.decoders import Conductor, CoreDecoder, pick, sampling_noise
+from models.decoders import Conductor, CoreDecoder, kernel_runs, pick, sampling_noise
 from models.encoder import GROOVE_CHANNELS, Encoder
 from models.presets import ModelConfig
 from models.spec import DecoderKind
@@ -326,8 +326,7 @@ class MusicVAE(nn.Module):
         them one by one). The bundled trio's 16-bar sample spends about 8 of its ~15 ms in three kernel
         calls of 256 steps each (`python -m benchmarks.run generate`); on 2 cores two run at once."""
         cfg = self.cfg
-        kernel = cond.device.type == "cpu" and cond.dtype == torch.float32 and fast_decode.available()
-        if not (kernel and cfg.bar_link and cfg.bars > 1 and len(cfg.tracks) > 1) or given:
+        if not (kernel_runs(cond) and cfg.bar_link and cfg.bars > 1 and len(cfg.tracks) > 1) or given:
             return None
         threads = min(len(cfg.tracks), fast_decode.row_threads())
         if threads < 2:
