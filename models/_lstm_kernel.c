@@ -2,8 +2,9 @@
 /* CoreDecoder.sample on the CPU in C: initial state, step loop and regression head in one call; the
 Conductor (the same LSTM without tokens) too. models/fast_decode.py packs the weights and calls it.
 
-At batch 1 a decoding step is a matrix-vector product over weights that do not fit the L2 cache
-(drums_2bar: 1.5 MB per step), so the loop is memory-bound: the kernel reads each weight once per step,
+At batch 1 a decoding step is a matrix-vector product over weights that may not fit the L2 cache
+(drums_2bar: 1.5 MB per step in float32, 0.75 MB as the bfloat16 values that generation rounds the
+weights to), so the loop is memory-bound: the kernel reads each weight once per step,
 in 64-column blocks laid out contiguously, with the accumulators in registers, and does the LSTM cell,
 the argmax and the bookkeeping in between without returning to Python. Same arithmetic as the NumPy loop
 (models/decoders.py `_decode_steps`) up to float32 rounding: each output is summed over k in order, and
@@ -153,6 +154,27 @@ INLINE int64_t first_max(const float *restrict a, const float *restrict b, int v
     return 0; /* NaN everywhere: as the scan, class 0 */
 }
 
+/* The loop's weights are float32, or bfloat16 (`bf`): a decoder whose weights are all bfloat16 values
+   (models/musicvae.py `to_bfloat16_`) reads half the bytes per step. A bfloat16 is the top half of a
+   float32, so widening one is exact and the sums are the same as over the float32 weights. A block row's
+   64 bfloat16 weights are 32 words, word j holding column j in its low half and column j + 32 in its high
+   half (models/fast_decode.py `_narrowed`): a shift widens the one, a mask the other, lane by lane. */
+#define HALF (BW / 2)
+
+INLINE float lo_half(uint32_t u) {
+    u <<= 16;
+    float f;
+    memcpy(&f, &u, sizeof f);
+    return f;
+}
+
+INLINE float hi_half(uint32_t u) {
+    u &= 0xffff0000u;
+    float f;
+    memcpy(&f, &u, sizeof f);
+    return f;
+}
+
 /* out[cols of block wb] = x @ wb, wb (hid, BW); the accumulators stay in registers */
 INLINE void block1(const float *wb, int hid, const float *x, float *out) {
     float acc[BW] = {0};
@@ -203,38 +225,118 @@ INLINE void block_rows(const float *wb, int hid, const float *x, float *out, int
     }
 }
 
+/* block1, block1x2 and block_rows over packed bfloat16 blocks (hid, BW / 2) words: the same sums */
+INLINE void block1_bf(const uint32_t *wb, int hid, const float *x, float *out) {
+    float acc[BW] = {0};
+    for (int k = 0; k < hid; k++) {
+        const uint32_t *row = wb + (size_t)k * HALF;
+        for (int j = 0; j < HALF; j++) {
+            acc[j] += x[k] * lo_half(row[j]);
+            acc[j + HALF] += x[k] * hi_half(row[j]);
+        }
+    }
+    memcpy(out, acc, sizeof acc);
+}
+
+INLINE void block1x2_bf(const uint32_t *wa, const uint32_t *wb, int hid, const float *x, float *oa, float *ob) {
+    float a[BW] = {0}, b[BW] = {0};
+    for (int k = 0; k < hid; k++) {
+        const uint32_t *ra = wa + (size_t)k * HALF, *rb = wb + (size_t)k * HALF;
+        for (int j = 0; j < HALF; j++) {
+            a[j] += x[k] * lo_half(ra[j]);
+            a[j + HALF] += x[k] * hi_half(ra[j]);
+            b[j] += x[k] * lo_half(rb[j]);
+            b[j + HALF] += x[k] * hi_half(rb[j]);
+        }
+    }
+    memcpy(oa, a, sizeof a);
+    memcpy(ob, b, sizeof b);
+}
+
+INLINE void block_rows_bf(const uint32_t *wb, int hid, const float *x, float *out, int ostride, int rows) {
+    const float *x0 = x, *x1 = x + hid, *x2 = x + 2 * (size_t)hid, *x3 = x + 3 * (size_t)hid;
+    for (int s = 0; s < HALF; s += 16) { /* columns s.. and s + HALF.. of the same words */
+        float a0[16] = {0}, a1[16] = {0}, a2[16] = {0}, a3[16] = {0};
+        float b0[16] = {0}, b1[16] = {0}, b2[16] = {0}, b3[16] = {0};
+        for (int k = 0; k < hid; k++) {
+            const uint32_t *row = wb + (size_t)k * HALF + s;
+            for (int j = 0; j < 16; j++) {
+                const float lo = lo_half(row[j]), hi = hi_half(row[j]);
+                a0[j] += x0[k] * lo;
+                a1[j] += x1[k] * lo;
+                if (rows > 2) a2[j] += x2[k] * lo;
+                if (rows > 3) a3[j] += x3[k] * lo;
+                b0[j] += x0[k] * hi;
+                b1[j] += x1[k] * hi;
+                if (rows > 2) b2[j] += x2[k] * hi;
+                if (rows > 3) b3[j] += x3[k] * hi;
+            }
+        }
+        float *o0 = out + s, *o1 = out + ostride + s, *o2 = o1 + ostride, *o3 = o2 + ostride;
+        memcpy(o0, a0, sizeof a0);
+        memcpy(o0 + HALF, b0, sizeof b0);
+        memcpy(o1, a1, sizeof a1);
+        memcpy(o1 + HALF, b1, sizeof b1);
+        if (rows > 2) memcpy(o2, a2, sizeof a2), memcpy(o2 + HALF, b2, sizeof b2);
+        if (rows > 3) memcpy(o3, a3, sizeof a3), memcpy(o3 + HALF, b3, sizeof b3);
+    }
+}
+
 /* One layer's pass: out (n, cols) = x (n, hid) @ the layer's first `blocks` blocks; odd steps walk the
    blocks backwards, so the blocks read last (still in L2) are read first (same sums, another order). */
-INLINE void layer_pass(const float *w, int blocks, int hid, const float *x, int n, float *out, int cols,
-                       int backwards) {
+INLINE void layer_pass_t(const void *w, int blocks, int hid, const float *x, int n, float *out, int cols,
+                         int backwards, int bf) {
+    const float *wf = w;
+    const uint32_t *wh = w;
+    const size_t bsize = (size_t)hid * (bf ? HALF : BW); /* elements of `wf` or words of `wh` per block */
     if (n == 1) { /* batch 1: two blocks per pass over x */
         int i = 0;
         for (; i + 2 <= blocks; i += 2) {
             int b0 = backwards ? blocks - 1 - i : i, b1 = backwards ? b0 - 1 : b0 + 1;
-            block1x2(w + (size_t)b0 * hid * BW, w + (size_t)b1 * hid * BW, hid, x, out + (size_t)b0 * BW,
-                     out + (size_t)b1 * BW);
+            float *o0 = out + (size_t)b0 * BW, *o1 = out + (size_t)b1 * BW;
+            if (bf)
+                block1x2_bf(wh + b0 * bsize, wh + b1 * bsize, hid, x, o0, o1);
+            else
+                block1x2(wf + b0 * bsize, wf + b1 * bsize, hid, x, o0, o1);
         }
         if (i < blocks) {
             int b = backwards ? 0 : blocks - 1;
-            block1(w + (size_t)b * hid * BW, hid, x, out + (size_t)b * BW);
+            if (bf)
+                block1_bf(wh + b * bsize, hid, x, out + (size_t)b * BW);
+            else
+                block1(wf + b * bsize, hid, x, out + (size_t)b * BW);
         }
         return;
     }
     for (int i = 0; i < blocks; i++) {
         int b = backwards ? blocks - 1 - i : i;
-        const float *wb = w + (size_t)b * hid * BW;
         int r = 0;
-        for (; r + ROWS <= n; r += ROWS)
-            block_rows(wb, hid, x + (size_t)r * hid, out + (size_t)r * cols + (size_t)b * BW, cols, ROWS);
+        for (; r + ROWS <= n; r += ROWS) {
+            const float *xr = x + (size_t)r * hid;
+            float *o = out + (size_t)r * cols + (size_t)b * BW;
+            if (bf)
+                block_rows_bf(wh + b * bsize, hid, xr, o, cols, ROWS);
+            else
+                block_rows(wf + b * bsize, hid, xr, o, cols, ROWS);
+        }
         const float *xr = x + (size_t)r * hid;
         float *o = out + (size_t)r * cols + (size_t)b * BW;
-        switch (n - r) { /* the last 1-3 rows as one group too */
-        case 3: block_rows(wb, hid, xr, o, cols, 3); break;
-        case 2: block_rows(wb, hid, xr, o, cols, 2); break;
-        case 1: block1(wb, hid, xr, o); break;
+        switch ((n - r) * 2 + bf) { /* the last 1-3 rows as one group too */
+        case 6: block_rows(wf + b * bsize, hid, xr, o, cols, 3); break;
+        case 7: block_rows_bf(wh + b * bsize, hid, xr, o, cols, 3); break;
+        case 4: block_rows(wf + b * bsize, hid, xr, o, cols, 2); break;
+        case 5: block_rows_bf(wh + b * bsize, hid, xr, o, cols, 2); break;
+        case 2: block1(wf + b * bsize, hid, xr, o); break;
+        case 3: block1_bf(wh + b * bsize, hid, xr, o); break;
         default: break;
         }
     }
+}
+
+/* layer_pass_t over float32 weights (the conditioning and head weights are always float32) */
+INLINE void layer_pass(const float *w, int blocks, int hid, const float *x, int n, float *out, int cols,
+                       int backwards) {
+    layer_pass_t(w, blocks, hid, x, n, out, cols, backwards, 0);
 }
 
 /* gates (4H) = rec + (x0 + x1) in PyTorch's order (i, f, g, o) -> new c, h (H); act is scratch (4H).
@@ -256,7 +358,8 @@ typedef struct {
     int64_t end;                             /* a row stops after this token (then all `end`), or -1 */
     int row0, nstride;                       /* these rows' first index in the call, the call's rows */
     const int *head_cols;                    /* per layer: padded columns before the recurrent ones */
-    const float *w, *table, *bias;           /* the loop's blocks, layer 0's token projection, biases */
+    const void *w;                           /* the loop's blocks: float32, or bfloat16 when `bf` */
+    const float *table, *bias;               /* layer 0's token projection, biases */
     const float *cond_w, *cond_b;            /* blocks of [W_init | W_ih_0's conditioning part], biases */
     const float *head_w, *head_b, *embed;    /* the head's blocks (H + E rows) and bias, the embeddings */
     const float *cond, *noise;               /* cond (n, segments, C); noise (L, n, V) with W_out's bias in
@@ -269,9 +372,20 @@ typedef struct {
     int64_t *tokens;                         /* out: (n, L) */
     float *head_out;                         /* out: (n, L, K) */
     float *hidden_out;                       /* out: (n, L, H), the top layer per step; or NULL */
+    int bf;                                  /* the loop's weights `w` are bfloat16 */
 } Job;
 
 static size_t padded(size_t cols) { return (cols + BW - 1) / BW * BW; }
+
+/* layer_pass over the loop's weights from weight `off` on (a block boundary), float32 or bfloat16 (each
+   its own code) */
+INLINE void loop_pass(const Job *d, size_t off, int blocks, const float *x, int n, float *out, int cols,
+                      int backwards) {
+    if (d->bf)
+        layer_pass_t((const char *)d->w + off * 2, blocks, d->hid, x, n, out, cols, backwards, 1);
+    else
+        layer_pass_t((const char *)d->w + off * 4, blocks, d->hid, x, n, out, cols, backwards, 0);
+}
 
 /* The initial state h, c (layers, n, H) = tanh(cond @ W_init^T + b), as `CoreDecoder.initial_state`, and
    layer 0's per-sequence gates (n, 4H) = b_ih + b_hh + cond @ W_ih_0[:, E:]^T, as `_step_inputs`, of n
@@ -371,8 +485,8 @@ CLONES static int decode_loop(const Job *d) {
         }
         for (int k = 0; k < d->layers; k++) { /* the recurrent part of step 0 from the initial state */
             int head_blocks = d->head_cols[k] / BW;
-            layer_pass(d->w + offsets[k] + (size_t)head_blocks * BW * hid, gpad / BW, hid,
-                       h + (size_t)k * n * hid, n, out + out_off[k] + (size_t)head_blocks * BW, (int)cols[k], 0);
+            loop_pass(d, offsets[k] + (size_t)head_blocks * BW * hid, gpad / BW,
+                      h + (size_t)k * n * hid, n, out + out_off[k] + (size_t)head_blocks * BW, (int)cols[k], 0);
         }
         for (int t = t0; t < t0 + d->seglen && live; t++) {
             const int n = live; /* this step's rows (shadows the caller's count) */
@@ -397,7 +511,7 @@ CLONES static int decode_loop(const Job *d) {
                 int first = (k == last && !d->sample) ? head_blocks : 0;
                 int end = t + 1 < t0 + d->seglen && !(k == last && defer) ? (int)(cols[k] / BW) : head_blocks;
                 if (end > first)
-                    layer_pass(d->w + offsets[k] + (size_t)first * BW * hid, end - first, hid, hk, n,
+                    loop_pass(d, offsets[k] + (size_t)first * BW * hid, end - first, hk, n,
                                ok + (size_t)first * BW, (int)cols[k], t & 1);
             }
             const float *hl = h + (size_t)last * d->n * hid, *ol = out + out_off[last];
@@ -450,8 +564,8 @@ CLONES static int decode_loop(const Job *d) {
                 }
             if (defer && live && t + 1 < t0 + d->seglen) { /* the top layer's recurrent part, live rows only */
                 int head_blocks = d->head_cols[last] / BW;
-                layer_pass(d->w + offsets[last] + (size_t)head_blocks * BW * hid, gpad / BW, hid,
-                           h + (size_t)last * d->n * hid, live, out + out_off[last] + (size_t)head_blocks * BW,
+                loop_pass(d, offsets[last] + (size_t)head_blocks * BW * hid, gpad / BW,
+                          h + (size_t)last * d->n * hid, live, out + out_off[last] + (size_t)head_blocks * BW,
                            (int)cols[last], t & 1);
             }
         }
@@ -590,7 +704,8 @@ static PyObject *decode(PyObject *self, PyObject *args) {
     const Py_ssize_t start_cols = (Py_ssize_t)padded(2 * (size_t)layers * hid) + gpad;
     const Py_ssize_t kpad = (Py_ssize_t)padded(head_size), in = (Py_ssize_t)hid + embed_size;
     const int counter = sample >= 2; /* 2: counter_noise; 3: noise from the uniforms in `noise` */
-    if (!need(&b[1], wsize, 4, "weights") || !need(&b[2], (vocab + 1) * g4, 4, "table") ||
+    const int bf = b[1].len == wsize * 2; /* bfloat16 weights: half the bytes of float32 */
+    if (!(bf || need(&b[1], wsize, 4, "weights")) || !need(&b[2], (vocab + 1) * g4, 4, "table") ||
         !need(&b[3], layers * g4, 4, "bias") || !need(&b[4], cond_size * start_cols, 4, "cond_w") ||
         !need(&b[5], 2 * (Py_ssize_t)layers * hid + g4, 4, "cond_b") ||
         !need(&b[6], in * kpad, 4, "head_w") || !need(&b[7], head_size, 4, "head_b") ||
@@ -624,6 +739,7 @@ static PyObject *decode(PyObject *self, PyObject *args) {
              b[6].buf,  b[7].buf,  b[8].buf,  b[9].buf,  b[10].buf, (uint32_t)key, b[16].buf, b[18].buf,
              b[17].len ? b[17].buf : NULL, b[11].buf, b[15].len ? b[15].buf : NULL,
              b[12].buf, b[13].buf, b[14].len ? b[14].buf : NULL};
+    d.bf = bf;
     int status;
     Py_BEGIN_ALLOW_THREADS /* the GUI thread runs on while a worker decodes */
     status = decode_rows(&d, threads);
@@ -697,7 +813,7 @@ done:
 
 static PyMethodDef methods[] = {
     {"decode", decode, METH_VARARGS,
-     "decode(head_cols, weights, table, bias, cond_w, cond_b, head_w, head_b, embed, cond, noise, given, "
+     "decode(head_cols, weights (float32, or bfloat16 pairs: half the bytes), table, bias, cond_w, cond_b, head_w, head_b, embed, cond, noise, given, "
      "tokens, head_out, hidden_out, start, layers, n, hidden, vocab, length, sample, cond_size, "
      "embed_size, head_size, end=-1, temps, allowed, out_bias, key, threads=1, segments=1): "
      "CoreDecoder.sample (segments > 1: bar-linked) and Conductor.forward; see models/fast_decode.py"},
@@ -717,6 +833,6 @@ PyMODINIT_FUNC PyInit__lstm_kernel(void) {
     /* what models/fast_decode.py needs of this file: 2 = `segments` and `mt_uniforms`, 3 = the row passes
        in register tiles (`block_rows`); a build older than the Python code reads as no kernel (the NumPy
        loop runs) until it is rebuilt */
-    if (m) PyModule_AddIntConstant(m, "API", 3);
+    if (m) PyModule_AddIntConstant(m, "API", 4);
     return m;
 }

@@ -11,7 +11,7 @@ API: int  # what the Python side needs of the build (models/fast_decode.py KERNE
 
 def decode(
     head_cols: npt.NDArray[np.int32],
-    weights: _F32,
+    weights: _F32 | npt.NDArray[np.uint32],  # float32, or bfloat16 pairs (fast_decode `_narrowed`)
     table: _F32,
     bias: _F32,
     cond_w: _F32,

@@ -119,12 +119,18 @@ def write_latent(model_dir: str | Path, latent: LatentFit | None) -> None:
 
 
 def load_model(
-    model_dir_or_file: str | Path, device: str | torch.device = "cpu", which: str = "best"
+    model_dir_or_file: str | Path,
+    device: str | torch.device = "cpu",
+    which: str = "best",
+    *,
+    bfloat16: bool = True,
 ) -> tuple[MusicVAE, ModelCard]:
     """Load a model folder (or its model.json, or one of its .safetensors) -> (model in eval mode, card).
 
-    `which` is "best" (the default; falls back to the newest) or "latest". Raises CheckpointError for
-    anything that is not an intact Bandmate checkpoint matching its config.
+    `which` is "best" (the default; falls back to the newest) or "latest". With `bfloat16` (for generating
+    and evaluating) the weights are rounded to bfloat16 values (`MusicVAE.to_bfloat16_`: the CPU decoder
+    reads half the bytes a step); training and fine-tuning load them as saved (`bfloat16=False`). Raises
+    CheckpointError for anything that is not an intact Bandmate checkpoint matching its config.
     """
     folder, weights = _locate(Path(model_dir_or_file))
     card = read_card(folder)
@@ -138,6 +144,8 @@ def load_model(
         sha = known[0].sha256 if known else None
     model = MusicVAE(cfg)
     _load_weights(model, folder / weights, sha, cfg)
+    if bfloat16:
+        model.to_bfloat16_()
     return model.to(device).eval(), card
 
 
@@ -145,7 +153,7 @@ def load_training_state(
     model_dir: str | Path, device: str | torch.device = "cpu"
 ) -> tuple[MusicVAE, ModelCard, dict[str, Any] | None]:
     """The newest checkpoint for resuming: (model in train mode, card, optimizer state or None)."""
-    model, card = load_model(model_dir, device, which="latest")
+    model, card = load_model(model_dir, device, which="latest", bfloat16=False)
     entry = card.checkpoints[-1]
     opt = None
     if entry.optimizer:

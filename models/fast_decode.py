@@ -19,7 +19,8 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-KERNEL_API = 3  # the C file's API this module calls (2: `segments`, `mt_uniforms`; 3: `block_rows`)
+# the C file's API this module calls (2: `segments`, `mt_uniforms`; 3: `block_rows`; 4: bfloat16 weights)
+KERNEL_API = 4
 try:
     from models import _lstm_kernel as _kernel  # typed by models/_lstm_kernel.pyi
 except ImportError:  # not compiled here (no C compiler at install time)
@@ -79,7 +80,8 @@ def available() -> bool:
 
 @dataclass(frozen=True, slots=True)
 class PackedDecoder:
-    """A CoreDecoder's or Conductor's weights as the kernel reads them (float32, C order).
+    """A CoreDecoder's or Conductor's weights as the kernel reads them (float32, C order; the loop's blocks
+    as bfloat16 pairs when every one is a bfloat16 value: `_narrowed`).
 
     Each weight matrix is transposed to (inputs, outputs), its parts zero-padded to a multiple of BLOCK
     columns and stored block by block, (blocks, inputs, BLOCK), so a block is one contiguous run of memory.
@@ -90,7 +92,7 @@ class PackedDecoder:
 
     key: tuple[tuple[int, int, int], ...]  # (id, data_ptr, version) per parameter: a change repacks
     head_cols: np.ndarray  # (layers,) int32: padded head columns per layer
-    weights: np.ndarray  # (sum of blocks, H, BLOCK): the loop
+    weights: np.ndarray  # the loop: (sum of blocks, H, BLOCK) float32, or (.., BLOCK / 2) bfloat16 pairs
     table: np.ndarray  # (V + 1, 4H): embed @ W_ih_0[:, :E]^T, layer 0's input projection per token
     bias: np.ndarray  # (layers, 4H): b_ih + b_hh of layers >= 1 (layer 0's goes with the start)
     cond_w: np.ndarray  # (blocks, C, BLOCK): the start state and layer 0's per-sequence gates
@@ -198,6 +200,18 @@ def _blocks(*parts: Tensor) -> np.ndarray:
     return np.ascontiguousarray(matrix.reshape(rows, cols // BLOCK, BLOCK).transpose(1, 0, 2))
 
 
+def _narrowed(weights: np.ndarray) -> np.ndarray:
+    """The loop's float32 blocks (blocks, H, BLOCK) -> bfloat16 bit patterns (blocks, H, BLOCK / 2) uint32
+    when every weight is a bfloat16 value (`models.musicvae.to_bfloat16_` made them so; else the float32
+    blocks): word j of a block row holds column j in its low half and column j + BLOCK / 2 in its high
+    half, as the C kernel widens them (exactly: the same sums over half the bytes)."""
+    bits = weights.view(np.uint32)
+    if (bits & 0xFFFF).any():
+        return weights
+    half = BLOCK // 2
+    return np.ascontiguousarray((bits[..., :half] >> 16) | (bits[..., half:] & np.uint32(0xFFFF0000)))
+
+
 def _numpy(t: Tensor) -> np.ndarray:
     return np.ascontiguousarray(t.detach().float().cpu().numpy())
 
@@ -231,7 +245,7 @@ def pack(module: LSTMStack) -> PackedDecoder:
         packed = PackedDecoder(
             key=key,
             head_cols=np.array([-(-h.shape[1] // BLOCK) * BLOCK for h in heads], dtype=np.int32),
-            weights=np.concatenate([_blocks(heads[k], w_hh[k]) for k in range(layers)]),
+            weights=_narrowed(np.concatenate([_blocks(heads[k], w_hh[k]) for k in range(layers)])),
             table=_numpy(table),
             bias=_numpy(torch.stack([torch.zeros_like(biases[0]), *biases[1:]])),
             cond_w=_blocks(module.init.weight.t(), w_ih[0][:, embed_size:].t()),

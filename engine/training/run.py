@@ -269,7 +269,7 @@ def _start(
             )
         return model, opt_state, RunState.from_card(card.training), card.fine_tuned_from
     if from_model is not None:
-        base, base_card = load_model(from_model, device)
+        base, base_card = load_model(from_model, device, bfloat16=False)
         if base.cfg.name != config:
             raise TrainError(
                 f"{from_model} is a {base.cfg.name} model; fine-tune it with --config {base.cfg.name}"

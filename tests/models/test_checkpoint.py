@@ -40,8 +40,12 @@ def test_round_trip_with_optimizer_state(tmp_path: Path) -> None:
     model, opt = _trained()
     path = save_checkpoint(tmp_path, model, step=7, optimizer_state=opt.state_dict(), **META, best=True)
     assert path.name == "step-00000007.safetensors" and path.stat().st_size < 25 * 2**20
-    loaded, card = load_model(tmp_path)
+    loaded, card = load_model(tmp_path, bfloat16=False)
     assert _same_weights(model, loaded) and not loaded.training
+    rounded, _ = load_model(tmp_path)  # for generation: each weight the nearest bfloat16 value
+    for saved, near in zip(model.parameters(), rounded.parameters(), strict=True):
+        assert torch.equal(near, saved.to(torch.bfloat16).float())
+    assert not _same_weights(model, rounded)
     assert card.training.epoch == 1 and card.vocabulary == {"drums": 512} and card.data.files == 3
     assert card.checkpoints[-1].step == 7
     resumed, _, opt_state = load_training_state(tmp_path)

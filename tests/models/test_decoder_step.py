@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 import torch
 
@@ -184,13 +185,25 @@ def test_threads_decode_the_same_rows(counter: bool) -> None:
                 assert torch.equal(runs[0][1], runs[1][1])
 
 
+def _to_bfloat16(dec: CoreDecoder) -> CoreDecoder:
+    """Every weight rounded to bfloat16, as `MusicVAE.to_bfloat16_` rounds a model's."""
+    with torch.no_grad():
+        for p in dec.parameters():
+            p.copy_(p.to(torch.bfloat16))
+    return dec
+
+
+@pytest.mark.parametrize("bfloat16", [False, True], ids=["float32", "bfloat16"])
 @pytest.mark.parametrize("layers", [1, 2])
-def test_a_batch_decodes_each_row_as_alone(layers: int) -> None:
+def test_a_batch_decodes_each_row_as_alone(layers: int, bfloat16: bool) -> None:
     """The C kernel's products over several rows (tiles of 4 rows and the last 1-3 as one group) sum
     every output as one row's pass does: a batch of 1..9 rows gives each row's greedy tokens, and its
-    regression head under teacher forcing, bit for bit as the row decoded by itself."""
+    regression head under teacher forcing, bit for bit as the row decoded by itself; over float32 weights
+    and over bfloat16 ones (which the kernel reads packed as bfloat16)."""
     torch.manual_seed(8)
     dec = CoreDecoder(vocab=70, cond_size=10, embed_size=6, hidden=40, layers=layers, head_size=5).eval()
+    if bfloat16:
+        _to_bfloat16(dec)
     cond = torch.randn(9, 10, generator=torch.Generator().manual_seed(1))
     given = torch.randint(0, 70, (9, 12), generator=torch.Generator().manual_seed(2))
     with torch.no_grad():
@@ -414,3 +427,47 @@ def test_per_row_temperatures() -> None:
     assert torch.allclose(share, torch.tensor([0.7, 0.2, 0.1]), atol=0.02)
     noise = sampling_noise((4, 2, 3), torch.tensor([0.0, 2.0]), generator=torch.Generator().manual_seed(1))
     assert (noise[:, 0] == 0).all() and (noise[:, 1] != 0).all()
+
+
+@pytest.mark.parametrize("layers", [1, 2, 3])
+def test_bfloat16_weights_are_read_as_bfloat16_with_the_same_sums(
+    layers: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A decoder whose weights are all bfloat16 values is packed as bfloat16 (half the bytes a step), and
+    the kernel samples the NumPy loop's tokens from it, and the very tokens and head outputs (bit for bit)
+    that it computes from the same weights packed as float32. Widths are not multiples of the blocks."""
+    torch.manual_seed(20 + layers)
+    dec = CoreDecoder(vocab=70, cond_size=10, embed_size=6, hidden=40, layers=layers, head_size=5)
+    _to_bfloat16(dec).eval()
+    narrowed = fast_decode._narrowed
+
+    def packing(bfloat16: bool) -> np.ndarray:
+        monkeypatch.setattr(fast_decode, "_narrowed", narrowed if bfloat16 else lambda w: w)
+        dec.__dict__.pop("_packed", None)
+        return fast_decode.pack(dec).weights
+
+    half, full = packing(True), packing(False)
+    assert full.dtype == np.float32 and half.dtype == np.uint32 and half.nbytes * 2 == full.nbytes
+    with torch.no_grad():
+        for seed in range(16):
+            cond = torch.randn(1 + seed % 6, 10, generator=torch.Generator().manual_seed(seed)) * 2
+            temperature = (0.0, 0.5, 1.0, 2.0)[seed % 4]
+            allowed = (torch.arange(70) % (2 + seed % 3) == 0) if seed % 5 == 0 else None
+            runs = []
+            for backend, bfloat16 in (("auto", True), ("auto", False), ("numpy", True)):
+                packing(bfloat16)
+                gen = torch.Generator().manual_seed(seed)
+                runs.append(dec.sample(cond, 24, temperature, allowed, None, gen, backend))
+            slow = runs.pop()
+            assert torch.equal(runs[0][0], runs[1][0]) and torch.equal(runs[0][0], slow[0]), seed
+            assert torch.equal(runs[0][1], runs[1][1]), seed  # the same sums, in the same order
+            assert torch.allclose(runs[0][1], slow[1], atol=1e-5), seed
+
+
+def test_weights_that_are_not_all_bfloat16_stay_float32() -> None:
+    """One weight off the bfloat16 grid keeps the float32 packing (no silent rounding in the kernel)."""
+    dec = _to_bfloat16(CoreDecoder(vocab=20, cond_size=4, embed_size=3, hidden=16, layers=1)).eval()
+    assert fast_decode.pack(dec).weights.dtype == np.uint32
+    with torch.no_grad():
+        dec.rnn.weight_hh_l0[3, 5] = 0.1  # float32's 0.1 has 24 significant bits
+    assert fast_decode.pack(dec).weights.dtype == np.float32

@@ -12,6 +12,7 @@ import json
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
@@ -48,8 +49,15 @@ def _notes(clip: Pattern) -> list[list]:
 
 
 def _decoded(config: str) -> dict[str, list]:
-    """Every pinned case of one bundled model: clips as note lists, keyed by the case."""
-    gen = Generator.load(config)
+    """Every pinned case of one bundled model, with its weights as saved (float32: generation rounds them
+    to bfloat16, whose kernel path `test_kernel_samples_the_numpy_loops_tokens_on_bundled_models` checks):
+    clips as note lists, keyed by the case."""
+    from engine.registry import resolve_model
+    from models.checkpoint import load_model
+
+    folder = resolve_model(config)
+    net, card = load_model(folder, bfloat16=False)
+    gen = Generator(net, card.data, folder, torch.device("cpu"), card.latent)
     out: dict[str, list] = {}
     for batch, temperature, seed, key in CASES[config]:
         z = torch.randn(batch, gen.z_size, generator=torch.Generator().manual_seed(100 + seed))
@@ -88,10 +96,13 @@ if __name__ == "__main__":
 
 @pytest.mark.parametrize("config", sorted(CASES))
 def test_kernel_samples_the_numpy_loops_tokens_on_bundled_models(config: str) -> None:
-    """Each decoder of the bundled model, fed its own conditioning sizes: batches 1, 3 and 16 (trio's
-    bars), temperatures 0..1.5, with and without the regression head's teacher forcing."""
+    """Each decoder of the bundled model as generation loads it (bfloat16 weights, which the kernel reads
+    as bfloat16), fed its own conditioning sizes: batches 1, 3 and 16 (trio's bars), temperatures
+    0..1.5, with and without the regression head's teacher forcing."""
     model = Generator.load(config).model
     for dec in model.decoders:
+        loop = fast_decode.pack(dec).weights
+        assert loop.dtype == np.uint32 and loop.shape[-1] == fast_decode.BLOCK // 2  # bfloat16 pairs
         for seed in range(12):
             cond = torch.randn(
                 (1, 3, 16)[seed % 3], dec.init.in_features, generator=torch.Generator().manual_seed(seed)
