@@ -23,7 +23,7 @@ test: system $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -p no:cacheprovider
 
 bench: system $(STAMP)
-	$(PY) -m pip install -q -e '.[test,link,bench]'  # the bench extra: the peer benchmark's plot
+	$(PY) -m pip install -q -e '.[test,link,bench]'  # the bench extra: the peer plot, the fuzz section's symusic
 	$(PY) -m benchmarks.run
 
 # The training corpora (scripts/corpus): pinned Debian packages (mma's grooves, the Freedoom WADs) and the
