@@ -126,13 +126,12 @@ def top_k_keep(logits: Any, k: int, allowed: Any | None = None) -> Any:
         need = k - above.sum(-1, keepdim=True)
         keep = above | ties & (ties.cumsum(-1) <= need)
         return keep if allowed is None else keep & allowed
-    x = logits if allowed is None else np.where(allowed, logits, np.float32(-np.inf))
-    kth = -np.partition(-x, k - 1, axis=-1)[:, k - 1 : k]  # (N, 1)
-    above = x > kth
-    ties = x == kth
-    need = k - above.sum(-1, keepdims=True)
-    keep = above | ties & (ties.cumsum(-1) <= need)
-    return keep if allowed is None else keep & allowed
+    xs: np.ndarray = logits if allowed is None else np.where(allowed, logits, np.float32(-np.inf))
+    kths = -np.partition(-xs, k - 1, axis=-1)[:, k - 1 : k]  # (N, 1)
+    ties_np = xs == kths
+    need_np = k - (xs > kths).sum(-1, keepdims=True)
+    keep_np = (xs > kths) | ties_np & (ties_np.cumsum(-1) <= need_np)
+    return keep_np if allowed is None else keep_np & allowed
 
 
 def _top_k_of(top_k: int, vocab: int, temperature: float | Tensor, given: Tensor | None) -> int:
