@@ -35,6 +35,10 @@ VELOCITY_FEATURES = ("velocity_spread", "pitched_velocity_spread")  # what it ch
 # off: fine-tuned mel_2bar samples at 1.0 leap 6.2 semitones a step where the band's melodies move 2.7,
 # and below 0.5 repeat one note (docs/FINETUNE.md); cutting the draw's unlikely tail keeps the steps
 TOP_KS = (0, 16, 8, 4)
+# a top-k (or the hotter temperature tried with it) is kept only when its samples' mean overlap beats
+# what it replaces by this much: the bundled mel_2bar's k = 4 at 0.3 scored 1e-6 above no top-k (the
+# same clips but for a note or two), and such a tie should leave sampling as it was
+TOP_K_MARGIN = 0.005
 MAX_HELDOUT = 256  # held-out examples reconstructed: enough for a stable accuracy, fast on a CPU
 MAX_TRAIN = 128  # training examples reconstructed: enough to see over-fitting
 MAX_REFERENCE = 128  # training clips the samples are compared with
@@ -190,11 +194,12 @@ def recommend_top_k(
     """Top-k sampling for a model of pitched lines (ModelSpec.pitched_melody_tokens; others: (0,
     `temperature`, {})), chosen after the temperatures (sequentially, not jointly: 3-4 more sample sets
     where a grid of temperatures x TOP_KS would be 15): the k of TOP_KS whose samples at `temperature`
-    have the highest mean overlap with `reference` (k = 0 first, so a tie keeps it off; `known` is k =
-    0's scores when a temperature row already has them). Then, with a k chosen, every part one
-    temperature of TEMPERATURES hotter is tried at that k, and kept when it scores higher: the cut tail
-    was what made hot samples leap. Returns (k, the temperatures, each k's mean overlap by "k"; the
-    hotter try as "k@T"). Top-k: Fan et al. 2018, "Hierarchical Neural Story Generation"."""
+    have the highest mean overlap with `reference`, unless that beats no top-k by less than
+    TOP_K_MARGIN (`known` is k = 0's scores when a temperature row already has them). Then, with a k
+    chosen, every part one temperature of TEMPERATURES hotter is tried at that k, and kept when it
+    scores TOP_K_MARGIN higher: the cut tail was what made hot samples leap. Returns (k, the
+    temperatures, each k's mean overlap by "k", the hotter try as "k@T"). Top-k: Fan et al. 2018,
+    "Hierarchical Neural Story Generation"."""
     if not runner.spec.pitched_melody_tokens:
         return 0, temperature, {}
     parts = runner.spec.parts
@@ -204,12 +209,14 @@ def recommend_top_k(
         scores = scores or _scores(reference, _samples(runner, temperature, seed, k), parts, seed)
         overlaps[str(k)] = scores.mean_overlap
     best = max(TOP_KS, key=lambda k: overlaps[str(k)] or 0.0)
+    if (overlaps[str(best)] or 0.0) < (overlaps["0"] or 0.0) + TOP_K_MARGIN:
+        best = 0
     hotter = {p: min((t for t in TEMPERATURES if t > temperature[p]), default=temperature[p]) for p in parts}
     if best and hotter != {p: temperature[p] for p in parts}:
         tried = {**temperature, **hotter}
         label = f"{best}@" + ",".join(f"{hotter[p]:g}" for p in parts)
         overlaps[label] = _scores(reference, _samples(runner, tried, seed, best), parts, seed).mean_overlap
-        if (overlaps[label] or 0.0) > (overlaps[str(best)] or 0.0):
+        if (overlaps[label] or 0.0) >= (overlaps[str(best)] or 0.0) + TOP_K_MARGIN:
             return best, tried, overlaps
     return best, temperature, overlaps
 
