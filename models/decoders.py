@@ -355,11 +355,10 @@ class CoreDecoder(nn.Module):
         top_k: int = 0,
     ) -> Callable[[], tuple[Tensor, Tensor | None]] | None:
         """`sample(cond, length, temperature, allowed, None, generator, segments=segments, top_k=top_k)`
-        in two halves
-        where the C kernel runs it: the draws from `generator` now, the kernel call in the callable
-        returned, which releases the GIL, so the tracks of a clip (trio_16bar's three decoders, each its
-        own weights) decode on threads at once after drawing in order: the same tokens as one call after
-        another. None where the kernel does not run (call `sample` then)."""
+        in two halves where the C kernel runs it: the draws from `generator` now, the kernel call in the
+        callable returned, which releases the GIL, so the tracks of a clip (trio_16bar's three decoders,
+        each its own weights) decode on threads at once after drawing in order: the same tokens as one
+        call after another. None where the kernel does not run (call `sample` then)."""
         if segments < 2 or not kernel_runs(cond):
             return None
         top_k = _top_k_of(top_k, self.vocab, temperature, None)

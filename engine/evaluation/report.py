@@ -237,7 +237,8 @@ def _top_k_words(r: Report) -> str:
             ". Top-k: off (drawing each note from only the likeliest few did not bring its samples closer "
             "to your music)"
         )
-    best = max((v for key, v in tried.items() if key.split("@")[0] == str(k) and v is not None), default=None)
+    hotter = ",".join(f"{t:g}" for p, t in r.style.part_temperatures.items() if p != "velocity")
+    best = tried.get(f"{k}@{hotter}", tried.get(str(k)))  # at the temperatures kept (one hotter, or not)
     scores = f" (its samples match your music {best:.2f} with it, {off:.2f} without)" if best and off else ""
     return (
         f". Top-k {k}: each note is drawn from only the {k} likeliest at its step, so fewer wild leaps"
