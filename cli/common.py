@@ -21,8 +21,8 @@ DEVICES = ("auto", "cpu", "cuda", "mps")
 
 
 def add_generation_options(p: argparse.ArgumentParser, out_default: str = "bandmate-out") -> None:
-    """MODEL, --seed, --temperature, --part-temperature, --out, --device: every generation command takes
-    these."""
+    """MODEL, --seed, --temperature, --part-temperature, --top-k, --out, --device: every generation
+    command takes these."""
     p.add_argument("model", help="trained model directory or bundled model name")
     p.add_argument("--seed", type=int, default=None)
     p.add_argument(
@@ -35,6 +35,11 @@ def add_generation_options(p: argparse.ArgumentParser, out_default: str = "bandm
         help="single parts' temperatures, e.g. melody=0.9,drums=0.6 (the others: --temperature, else "
         "the model's own); band and multitrack models also take velocity=T, how much each instrument's "
         "loudness varies (0: one loudness; default: the report card's, else band 0.4, multitrack 1)",
+    )  # fmt: skip
+    p.add_argument(
+        "--top-k", type=_top_k, default=None, metavar="N",
+        help="leave out all but the N likeliest notes at each step: fewer wild leaps; 0 = off "
+        "(default: the model's report card's choice, else off)",
     )  # fmt: skip
     p.add_argument("--out", default=out_default, help="output folder (a .mid file for one clip)")
     p.add_argument("--device", default="cpu", choices=DEVICES)
@@ -96,6 +101,17 @@ def _part_temperatures(text: str) -> dict[str, float]:
         raise argparse.ArgumentTypeError(str(e)) from None
 
 
+def _top_k(text: str) -> int:
+    from engine.generation.runner import MAX_TOP_K, check_top_k
+
+    try:
+        return check_top_k(int(text))
+    except ValueError:  # int()'s, or check_top_k's GenerationError
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: write a whole number from 0 (off) to {MAX_TOP_K}"
+        ) from None
+
+
 def _user_errors() -> tuple[type[BaseException], ...]:
     from engine.device import DeviceError
     from engine.generation.fit import GenerationError
@@ -143,6 +159,10 @@ def load(args: argparse.Namespace) -> Generator:
     print(f"model: {gen.path} ({gen.config_name}, {bars(gen.steps // 16)} per clip)")
     if hasattr(args, "temperature"):
         args.temperature = temperature(args, gen)
+    if getattr(args, "top_k", None) is not None:
+        gen.top_k = args.top_k
+    elif gen.top_k:
+        print(f"top-k: {gen.top_k} (the model's own; --top-k 0 turns it off)")
     return gen
 
 

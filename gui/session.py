@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtCore import QObject, Signal
 
+from engine.generation.runner import MAX_TOP_K
 from engine.music.keys import parse_key
 from engine.music.pattern import Pattern
 from gui.document import ClipDocument
@@ -43,6 +44,8 @@ class GenerationSettings:
         amount: how far variations move from the current clip, 0 (the same) to 1 (far).
         checked: clips that fail the quality check are redrawn (engine/generation/gate.py).
         novel: clips with a bar that copies the training music are redrawn too.
+        top_k: each step drawn from its top_k likeliest notes only (fewer wild leaps); 0 = off. Loading a
+            model sets it to its report card's recommendation.
     """
 
     temperature: float = 0.5
@@ -52,8 +55,15 @@ class GenerationSettings:
     checked: bool = True
     novel: bool = False
     parts: tuple[tuple[str, float], ...] = ()
+    top_k: int = 0
 
     def __post_init__(self) -> None:
+        if (
+            isinstance(self.top_k, bool)
+            or not isinstance(self.top_k, int)
+            or not 0 <= self.top_k <= MAX_TOP_K
+        ):
+            raise ValueError(f"top-k {self.top_k!r} must be a whole number from 0 (off) to {MAX_TOP_K}")
         for part, t in (("", self.temperature), *self.parts):
             if not 0.0 <= t <= 2.0:
                 raise ValueError(f"temperature {t}{f' ({part})' if part else ''} is outside 0..2")
@@ -148,14 +158,14 @@ class Session(QObject):
 
     def use_generator(self, gen: Generator, name: str | None = None) -> None:
         """Make `gen` the session's model (`name`: its bundled name or folder; None keeps the last): its
-        parts' temperatures (the report card's recommendation, else the config's defaults) replace the last
-        model's, then `model_changed` fires."""
+        parts' temperatures and top-k (the report card's recommendation, else the config's defaults and
+        off) replace the last model's, then `model_changed` fires."""
         self.generator = gen
         if name is not None:
             self.model_name = name
         temps = gen.temperatures  # the report card's recommendation (issue 15: it was never applied)
         mean = round(sum(temps.values()) / len(temps), 2)
-        self.set_generation(temperature=mean, parts=tuple(temps.items()))
+        self.set_generation(temperature=mean, parts=tuple(temps.items()), top_k=gen.recommended_top_k)
         self.model_changed.emit(gen)
 
     @staticmethod
@@ -183,13 +193,14 @@ class Session(QObject):
 
     @contextlib.contextmanager
     def using(self, gen: Generator) -> Iterator[Generator]:
-        """Hold the model lock (in a worker thread) with the generation settings' feel applied and the
-        decoding thread count (engine.device.decoding_threads: this worker owns it; model calls never
-        overlap, as they all hold the lock)."""
+        """Hold the model lock (in a worker thread) with the generation settings' feel and top-k applied
+        and the decoding thread count (engine.device.decoding_threads: this worker owns it; model calls
+        never overlap, as they all hold the lock)."""
         from engine.device import decoding_threads
 
         with self.model_lock, decoding_threads(gen.device):
             gen.feel = self.generation.feel  # a frozen value: reading it from a worker is safe
+            gen.top_k = self.generation.top_k
             yield gen
 
     # --- jobs ----------------------------------------------------------------------------------

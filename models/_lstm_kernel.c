@@ -154,6 +154,53 @@ INLINE int64_t first_max(const float *restrict a, const float *restrict b, int v
     return 0; /* NaN everywhere: as the scan, class 0 */
 }
 
+/* The k-th largest (1 <= k <= m) of a[0..m-1], which it reorders: quickselect (Hoare 1961, "Algorithm 65:
+   Find") with the middle element as pivot, expected O(m) comparisons; no NaN in a. */
+static float kth_largest(float *a, int m, int k) {
+    int lo = 0, hi = m - 1;
+    const int want = k - 1; /* its index in descending order */
+    while (lo < hi) {
+        const float pivot = a[lo + (hi - lo) / 2];
+        int i = lo, j = hi;
+        while (i <= j) { /* descending: >= pivot to the left, <= pivot to the right */
+            while (a[i] > pivot) i++;
+            while (a[j] < pivot) j--;
+            if (i <= j) {
+                float tmp = a[i];
+                a[i++] = a[j];
+                a[j--] = tmp;
+            }
+        }
+        if (want <= j) hi = j;
+        else if (want >= i) lo = i;
+        else return a[want]; /* between j and i every value is the pivot */
+    }
+    return a[want];
+}
+
+/* Top-k truncation (Fan et al. 2018, "Hierarchical Neural Story Generation"): noise[j] = -inf for every
+   class j outside the k largest logits lr[j] + bias[j] (W_out h + b, before noise) among the allowed
+   classes (allowed NULL: all); ties at the k-th value go to the lowest indices, as argmax breaks them.
+   logits and sel are (V,) scratch. Nothing changes when at most k classes are allowed. */
+INLINE void top_k_mask(const float *restrict lr, const float *restrict bias, const uint8_t *restrict allowed,
+                       int vocab, int k, float *restrict noise, float *restrict logits, float *restrict sel) {
+    int m = 0;
+    for (int j = 0; j < vocab; j++) {
+        logits[j] = lr[j] + bias[j];
+        if (!allowed || allowed[j]) sel[m++] = logits[j];
+    }
+    if (m <= k) return;
+    const float kth = kth_largest(sel, m, k);
+    int above = 0;
+    for (int j = 0; j < vocab; j++) above += (!allowed || allowed[j]) && logits[j] > kth;
+    int ties = k - above; /* classes at exactly the k-th value that stay, lowest index first */
+    for (int j = 0; j < vocab; j++) {
+        int ok = !allowed || allowed[j];
+        int keep = ok && (logits[j] > kth || (logits[j] == kth && ties-- > 0));
+        if (!keep) noise[j] = -INFINITY;
+    }
+}
+
 /* The loop's weights are float32, or bfloat16 (`bf`): a decoder whose weights are all bfloat16 values
    (models/musicvae.py `to_bfloat16_`) reads half the bytes per step. A bfloat16 is the top half of a
    float32, so widening one is exact and the sums are the same as over the float32 weights. A block row's
@@ -356,6 +403,7 @@ typedef struct {
     int segments, seglen;                    /* length = segments x seglen steps per row: segment s starts
                                                 from cond[:, s]'s state and the last token before it */
     int64_t end;                             /* a row stops after this token (then all `end`), or -1 */
+    int top_k;                               /* sample >= 2: keep the k largest logits per step, or 0: all */
     int row0, nstride;                       /* these rows' first index in the call, the call's rows */
     const int *head_cols;                    /* per layer: padded columns before the recurrent ones */
     const void *w;                           /* the loop's blocks: float32, or bfloat16 when `bf` */
@@ -449,6 +497,8 @@ CLONES static int decode_loop(const Job *d) {
     int *ids = malloc((size_t)n * sizeof(int)); /* the caller's row of each active row */
     float *nz_row = d->sample >= 2 ? malloc((size_t)d->vocab * sizeof(float)) : NULL; /* a step's noise */
     float *vals = d->sample ? malloc((size_t)d->vocab * sizeof(float)) : NULL; /* logits + noise */
+    const int top_k = d->sample >= 2 && d->top_k > 0 && d->top_k < d->vocab ? d->top_k : 0;
+    float *kbuf = top_k ? malloc(2 * (size_t)d->vocab * sizeof(float)) : NULL; /* top-k: logits, selection */
     float *own = d->head_size && !d->hidden_out ? malloc(steps * hid * sizeof(float)) : NULL;
     float *outputs = d->hidden_out ? d->hidden_out : own; /* every step's top layer, for the head */
     float *x = d->head_size ? malloc(steps * in * sizeof(float)) : NULL;
@@ -456,7 +506,7 @@ CLONES static int decode_loop(const Job *d) {
        sharing each read), h and c (layers, n x segments, H) and the cond gates (n x segments, 4H) */
     float *seg_state = d->segments > 1 ? malloc(all * (2 * (size_t)d->layers * hid + g4) * sizeof(float)) : NULL;
     int status = -1;
-    if (!out || !tmp || !h || !c || !cond_gates || !act || !prev || !ids || (d->sample >= 2 && !nz_row) || (d->sample && !vals) ||
+    if (!out || !tmp || !h || !c || !cond_gates || !act || !prev || !ids || (d->sample >= 2 && !nz_row) || (d->sample && !vals) || (top_k && !kbuf) ||
         (d->head_size && (!outputs || !x)) || (d->segments > 1 && !seg_state))
         goto done;
     for (int r = 0; r < n; r++) {
@@ -534,6 +584,9 @@ CLONES static int decode_loop(const Job *d) {
                     } else {
                         nz = d->noise + ((size_t)t * d->nstride + d->row0 + ids[r]) * d->vocab;
                     }
+                    if (top_k) /* nz is nz_row here (sample >= 2): the classes outside the top k get -inf */
+                        top_k_mask(lr, d->out_bias, d->allowed ? d->allowed + (size_t)ids[r] * d->vocab : NULL,
+                                   d->vocab, top_k, nz_row, kbuf, kbuf + d->vocab);
                     tok = first_max(lr, nz, d->vocab, vals);
                 } else {
                     tok = d->given[(size_t)ids[r] * d->length + t];
@@ -583,6 +636,7 @@ done:
     free(ids);
     free(nz_row);
     free(vals);
+    free(kbuf);
     free(own);
     free(x);
     free(seg_state);
@@ -669,11 +723,11 @@ static PyObject *decode(PyObject *self, PyObject *args) {
     memset(b, 0, sizeof b); /* the optional ones: released only when given */
     int layers, n, hid, vocab, length, sample, cond_size, embed_size, head_size;
     long long end = -1, key = 0;
-    int threads = 1, segments = 1;
-    if (!PyArg_ParseTuple(args, "y*y*y*y*y*y*y*y*y*y*y*y*w*w*w*y*iiiiiiiii|Ly*y*y*Lii", &b[0], &b[1], &b[2],
+    int threads = 1, segments = 1, top_k = 0;
+    if (!PyArg_ParseTuple(args, "y*y*y*y*y*y*y*y*y*y*y*y*w*w*w*y*iiiiiiiii|Ly*y*y*Liii", &b[0], &b[1], &b[2],
                           &b[3], &b[4], &b[5], &b[6], &b[7], &b[8], &b[9], &b[10], &b[11], &b[12], &b[13],
                           &b[14], &b[15], &layers, &n, &hid, &vocab, &length, &sample, &cond_size,
-                          &embed_size, &head_size, &end, &b[16], &b[17], &b[18], &key, &threads, &segments))
+                          &embed_size, &head_size, &end, &b[16], &b[17], &b[18], &key, &threads, &segments, &top_k))
         return NULL;
     PyObject *result = NULL;
     const int *head_cols = b[0].buf;
@@ -684,11 +738,13 @@ static PyObject *decode(PyObject *self, PyObject *args) {
        sample 2: the noise drawn in the loop (counter_noise), from temps (n, V), allowed (n, V) or empty,
        out_bias (V,) and key; the step * V + class counter must fit 32 bits; sample 3: the same but from
        the uniforms (L, n, V) in `noise`; segments > 1: `length` steps per segment, cond (n, segments, C),
-       the other arrays' L is segments x length (no `end`, no counter noise) */
+       the other arrays' L is segments x length (no `end`, no counter noise); top_k > 0 (sample 2 or 3):
+       classes outside each step's k largest logits get no chance */
     int ok = layers >= 1 && layers <= 64 && n >= 1 && hid >= 1 && vocab >= (sample ? 1 : 0) && length >= 1 &&
              sample >= 0 && sample <= 3 && segments >= 1 && (segments == 1 || (end < 0 && sample != 2)) &&
              (long long)length * segments <= 0x7fffffffLL && cond_size >= 1 && embed_size >= 0 && head_size >= 0 &&
              end >= -1 && end <= vocab && key >= 0 && key <= 0xffffffffLL && threads >= 1 &&
+             top_k >= 0 && (top_k == 0 || sample >= 2) && /* top-k reads the temps, allowed and out_bias */
              (sample != 2 || (long long)length * vocab <= 0xffffffffLL) &&
              (end < 0 || (head_size == 0 && b[14].len == 0)) && /* a stopped row has no later outputs */
              need(&b[0], layers, sizeof(int), "head_cols");
@@ -735,7 +791,7 @@ static PyObject *decode(PyObject *self, PyObject *args) {
             }
     }
     Job d = {layers,    n,         hid,       vocab,     length * segments, sample, cond_size, embed_size,
-             head_size, segments, length, end,       0,         n,         head_cols, b[1].buf,  b[2].buf,  b[3].buf,  b[4].buf,  b[5].buf,
+             head_size, segments, length, end,       top_k,     0,         n,         head_cols, b[1].buf,  b[2].buf,  b[3].buf,  b[4].buf,  b[5].buf,
              b[6].buf,  b[7].buf,  b[8].buf,  b[9].buf,  b[10].buf, (uint32_t)key, b[16].buf, b[18].buf,
              b[17].len ? b[17].buf : NULL, b[11].buf, b[15].len ? b[15].buf : NULL,
              b[12].buf, b[13].buf, b[14].len ? b[14].buf : NULL};
@@ -813,9 +869,10 @@ done:
 
 static PyMethodDef methods[] = {
     {"decode", decode, METH_VARARGS,
-     "decode(head_cols, weights (float32, or bfloat16 pairs: half the bytes), table, bias, cond_w, cond_b, head_w, head_b, embed, cond, noise, given, "
+     "decode(head_cols, weights (float32, or bfloat16 pairs: half the bytes), table, bias, cond_w, "
+     "cond_b, head_w, head_b, embed, cond, noise, given, "
      "tokens, head_out, hidden_out, start, layers, n, hidden, vocab, length, sample, cond_size, "
-     "embed_size, head_size, end=-1, temps, allowed, out_bias, key, threads=1, segments=1): "
+     "embed_size, head_size, end=-1, temps, allowed, out_bias, key, threads=1, segments=1, top_k=0): "
      "CoreDecoder.sample (segments > 1: bar-linked) and Conductor.forward; see models/fast_decode.py"},
     {"mt_uniforms", mt_uniforms, METH_VARARGS,
      "mt_uniforms(key, pos, out) -> pos: torch.rand's float32 uniforms from an MT19937 state (key uint32 "
@@ -831,8 +888,8 @@ PyMODINIT_FUNC PyInit__lstm_kernel(void) {
     PyObject *m = PyModule_Create(&module);
     if (m) PyModule_AddIntConstant(m, "BLOCK", BW);
     /* what models/fast_decode.py needs of this file: 2 = `segments` and `mt_uniforms`, 3 = the row passes
-       in register tiles (`block_rows`); a build older than the Python code reads as no kernel (the NumPy
-       loop runs) until it is rebuilt */
-    if (m) PyModule_AddIntConstant(m, "API", 4);
+       in register tiles (`block_rows`), 4 = `top_k`, 5 = bfloat16 weights; a build older than the Python
+       code reads as no kernel (the NumPy loop runs) until it is rebuilt */
+    if (m) PyModule_AddIntConstant(m, "API", 5);
     return m;
 }

@@ -42,6 +42,7 @@ def decode(
     key: int = 0,
     threads: int = 1,
     segments: int = 1,
+    top_k: int = 0,
     /,
 ) -> None:
     """CoreDecoder.sample and Conductor.forward in one loop: fills tokens (N, L), head_out (N, L, K) and,
@@ -52,7 +53,8 @@ def decode(
     empty. threads > 1 decodes chunks of rows in parallel (the same results). segments > 1 decodes
     bar-linked rows: `length` steps per segment, cond (N, segments, C), every other array's L being
     segments x length; a segment starts from its cond's state and the token before it (no `end`, no
-    counter noise).
+    counter noise). top_k > 0 (sample 2 or 3 only) leaves each step of a row only the classes among the
+    k largest logits (W_out h + b) of its allowed classes, ties to the lowest index.
     Raises ValueError on a buffer of the wrong size,
     IndexError on a given token outside 0..vocab, MemoryError."""
 

@@ -360,13 +360,15 @@ def decode(
     mask: Mapping[str, Tensor],
     given: Mapping[str, Tensor],
     generator: torch.Generator | None,
+    top_k: int = 0,
 ) -> dict[str, Tensor]:
     """z (B, Z) -> {"program": (B, slots), "meter": (B,), "events": (B, bars, slots, L)}.
 
     `given["meter"]` (B,) sets the meter (default 4/4), `given["program"]` the instruments,
     `given["events"]` teacher-forces the events; `mask["program"]` (130,) limits the instruments drawn,
     `mask["events"]` (V,) the events of pitched slots (a key: its PITCH classes), or (slots, V) each slot's
-    (infilling: a new top line above the song's other parts, a new bass below them).
+    (infilling: a new top line above the song's other parts, a new bass below them). `top_k` > 0:
+    each event is drawn from the k likeliest allowed events only (`CoreDecoder.sample`; 0 = off).
     """
     cfg, parts, dec = model.cfg, model.band, cast(CoreDecoder, model.decoders[0])
     b, device, given = z.shape[0], z.device, as_long(given)
@@ -408,7 +410,7 @@ def decode(
             sl = slice(lo, lo + DECODE_ROWS)
             toks, _ = dec.sample(  # everything after a sequence's first END is END (it is over)
                 row_cond[sl], length, row_t[sl], allowed[sl], forced if forced is None else forced[sl],
-                generator, end=BAND_END, counter=True, threads=threads,
+                generator, end=BAND_END, counter=True, threads=threads, top_k=top_k,
             )  # fmt: skip
             chunks.append(toks.to(device))
         events[rows] = torch.cat(chunks)

@@ -110,6 +110,48 @@ def pick(
     return (logits.float() + noise).argmax(dim=-1)
 
 
+def top_k_keep(logits: Any, k: int, allowed: Any | None = None) -> Any:
+    """Top-k truncation (Fan et al. 2018, "Hierarchical Neural Story Generation"): which classes of
+    logits (N, V) (W_out h + b, before the sampling noise; a torch tensor or a NumPy array) are among
+    each row's k largest, among its `allowed` classes (bool (N, V) or None: all), as a bool mask of the
+    same kind (N, V). Ties at the k-th value go to the lowest indices, as argmax breaks them, so k = 1
+    keeps the argmax; a row with at most k allowed classes keeps them all. The C kernel's `top_k_mask`
+    (models/_lstm_kernel.c) selects the same classes. k >= 1.
+    """
+    if isinstance(logits, Tensor):
+        x = logits if allowed is None else logits.masked_fill(~allowed, float("-inf"))
+        kth = x.topk(k, dim=-1).values[:, -1:]  # (N, 1) each row's k-th largest
+        above = x > kth
+        ties = x == kth
+        need = k - above.sum(-1, keepdim=True)
+        keep = above | ties & (ties.cumsum(-1) <= need)
+        return keep if allowed is None else keep & allowed
+    xs: np.ndarray = logits if allowed is None else np.where(allowed, logits, np.float32(-np.inf))
+    kths = -np.partition(-xs, k - 1, axis=-1)[:, k - 1 : k]  # (N, 1)
+    ties_np = xs == kths
+    need_np = k - (xs > kths).sum(-1, keepdims=True)
+    keep_np = (xs > kths) | ties_np & (ties_np.cumsum(-1) <= need_np)
+    return keep_np if allowed is None else keep_np & allowed
+
+
+def _top_k_of(top_k: int, vocab: int, temperature: float | Tensor, given: Tensor | None) -> int:
+    """The k a decode applies: 0 where it changes nothing (off, k >= vocab, given tokens, temperature 0
+    for every row: argmax is always among the top k); ValueError for a negative or non-integer k."""
+    if isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 0:
+        raise ValueError(f"top_k must be a whole number >= 0 (0 = off), not {top_k!r}")
+    cold = not (isinstance(temperature, Tensor) and temperature.ndim > 0) and float(temperature) <= 0.0
+    return 0 if top_k >= vocab or given is not None or cold else top_k
+
+
+def _allowed_rows(allowed: Tensor | None, n: int, vocab: int) -> Tensor | None:
+    """`allowed` (V,) or (N, V) as the noise masks it: bool (N, V), a row with nothing allowed unmasked."""
+    if allowed is None:
+        return None
+    allowed = allowed.bool()
+    ok = allowed | ~allowed.any(dim=-1, keepdim=True)
+    return ok.expand(n, vocab)
+
+
 def kernel_runs(cond: Tensor, backend: str = "auto") -> bool:
     """Whether the C kernel (models/fast_decode.py) decodes rows conditioned on `cond`: CPU float32,
     the "auto" backend and a built kernel."""
@@ -195,6 +237,7 @@ class CoreDecoder(nn.Module):
         counter: bool = False,
         threads: int = 1,
         segments: int = 1,
+        top_k: int = 0,
     ) -> tuple[Tensor, Tensor | None]:
         """Autoregressive decoding: cond (N, C) -> tokens (N, L), head (N, L, K) or None.
 
@@ -216,10 +259,15 @@ class CoreDecoder(nn.Module):
         first from `start`); `given` (N * segments, L), a per-row temperature or mask (N, ...) as for one
         segment; returns (N * segments, L) and (N * segments, L, K). The same tokens and draws from
         `generator` as a call per segment: the C kernel runs all segments in one call.
+        `top_k` > 0: top-k sampling (`top_k_keep`): at each sampled step only the k largest logits
+        (W_out h + b, among the `allowed` classes) can be drawn, ties to the lowest index; 0 = off.
+        It changes nothing at temperature 0 or with k >= V, and draws the same noise as without it,
+        so every loop (C kernel, NumPy, torch) gives the same tokens. ValueError for k < 0.
         """
+        top_k = _top_k_of(top_k, self.vocab, temperature, given)
         if segments > 1:
             return self._sample_segments(
-                cond, length, segments, temperature, allowed, given, generator, backend, start, threads
+                cond, length, segments, temperature, allowed, given, generator, backend, start, threads, top_k
             )
         if end is not None and self.head is not None:
             raise ValueError("a decoder with a regression head writes every step; it takes no end token")
@@ -233,23 +281,26 @@ class CoreDecoder(nn.Module):
         elif counter:
             key = int(torch.randint(0, 2**32, (1,), generator=generator, device=cond.device))
             if fused:  # the kernel draws the noise of each step it runs
-                draws = fast_decode.StepNoise(temperature, allowed, key=key)
+                draws = fast_decode.StepNoise(temperature, allowed, key=key, top_k=top_k)
                 toks, head = fast_decode.sample(self, cond, length, draws, None, start, end, threads)
                 return torch.from_numpy(toks), None if head is None else torch.from_numpy(head)
             noise = counter_noise(key, shape, temperature, allowed, cond.device) + self.out.bias
         elif fused and (isinstance(temperature, Tensor) and temperature.ndim > 0 or float(temperature) > 0):
             # torch.rand's uniforms, as `sampling_noise` draws them; the kernel does the rest per step
             uniforms = fast_decode.torch_uniforms(shape, generator)  # torch.rand's numbers, drawn in C
-            draws = fast_decode.StepNoise(temperature, allowed, uniforms=uniforms)
+            draws = fast_decode.StepNoise(temperature, allowed, uniforms=uniforms, top_k=top_k)
             toks, head = fast_decode.sample(self, cond, length, draws, None, start, end, threads)
             return torch.from_numpy(toks), None if head is None else torch.from_numpy(head)
         else:  # every step's sampling noise at once, with out's bias folded in
             noise = sampling_noise(shape, temperature, allowed, generator, cond.device)
             noise += self.out.bias
-        if fused:
+        if fused:  # given tokens or temperature 0: no top-k (`_top_k_of`)
             toks, head = fast_decode.sample(self, cond, length, noise, given, start, end, threads)
             return torch.from_numpy(toks), None if head is None else torch.from_numpy(head)
-        tokens, outputs = self._sample_steps(cond, length, noise, given, cpu and backend != "torch", start)
+        keep = (top_k, _allowed_rows(allowed, cond.shape[0], self.vocab)) if top_k else None
+        tokens, outputs = self._sample_steps(
+            cond, length, noise, given, cpu and backend != "torch", start, keep
+        )
         if end is not None:  # what the kernel writes after a row's end
             tokens = torch.where((tokens == end).cumsum(1) > 0, end, tokens)
         return tokens, outputs
@@ -266,6 +317,7 @@ class CoreDecoder(nn.Module):
         backend: str,
         start: Tensor | None,
         threads: int,
+        top_k: int = 0,
     ) -> tuple[Tensor, Tensor | None]:
         """`sample` with segments > 1 (see there): one C kernel call where it runs, else a call per
         segment. The kernel's noise is from the uniforms of one torch.rand (segments x L, N, V), which are the
@@ -280,7 +332,7 @@ class CoreDecoder(nn.Module):
                 part = None if forced is None else forced[:, seg]
                 toks, head = self.sample(
                     rows[:, seg], length, temperature, allowed, part, generator, backend, start,
-                    threads=threads,
+                    threads=threads, top_k=top_k,
                 )  # fmt: skip
                 start = toks[:, -1]
                 tokens.append(toks)
@@ -289,7 +341,7 @@ class CoreDecoder(nn.Module):
             joined = torch.stack(tokens, dim=1).reshape(n * segments, length)
             return joined, torch.stack(heads, dim=1).reshape(n * segments, length, -1) if heads else None
         return self._segments_call(
-            cond, length, segments, temperature, allowed, given, generator, start, threads
+            cond, length, segments, temperature, allowed, given, generator, start, threads, top_k
         )()
 
     def segments_call(
@@ -300,15 +352,19 @@ class CoreDecoder(nn.Module):
         temperature: float | Tensor,
         allowed: Tensor | None,
         generator: torch.Generator | None,
+        top_k: int = 0,
     ) -> Callable[[], tuple[Tensor, Tensor | None]] | None:
-        """`sample(cond, length, temperature, allowed, None, generator, segments=segments)` in two halves
-        where the C kernel runs it: the draws from `generator` now, the kernel call in the callable
-        returned, which releases the GIL, so the tracks of a clip (trio_16bar's three decoders, each its
-        own weights) decode on threads at once after drawing in order: the same tokens as one call after
-        another. None where the kernel does not run (call `sample` then)."""
+        """`sample(cond, length, temperature, allowed, None, generator, segments=segments, top_k=top_k)`
+        in two halves where the C kernel runs it: the draws from `generator` now, the kernel call in the
+        callable returned, which releases the GIL, so the tracks of a clip (trio_16bar's three decoders,
+        each its own weights) decode on threads at once after drawing in order: the same tokens as one
+        call after another. None where the kernel does not run (call `sample` then)."""
         if segments < 2 or not kernel_runs(cond):
             return None
-        return self._segments_call(cond, length, segments, temperature, allowed, None, generator, None, 1)
+        top_k = _top_k_of(top_k, self.vocab, temperature, None)
+        return self._segments_call(
+            cond, length, segments, temperature, allowed, None, generator, None, 1, top_k
+        )
 
     def _segments_call(
         self,
@@ -321,8 +377,10 @@ class CoreDecoder(nn.Module):
         generator: torch.Generator | None,
         start: Tensor | None,
         threads: int,
+        top_k: int = 0,
     ) -> Callable[[], tuple[Tensor, Tensor | None]]:
-        """The kernel's half of `_sample_segments`: draws now, the call later (see `segments_call`)."""
+        """The kernel's half of `_sample_segments`: draws now, the call later (see `segments_call`);
+        `top_k` as `_top_k_of` gives it."""
         n = _rows(cond, segments)
         if start is not None:
             start = start.to(dtype=torch.long)
@@ -333,7 +391,7 @@ class CoreDecoder(nn.Module):
             forced = given.to(cond.device).reshape(n, steps)
         elif isinstance(temperature, Tensor) and temperature.ndim > 0 or float(temperature) > 0:
             uniforms = fast_decode.torch_uniforms((steps, n, self.vocab), generator)  # as torch.rand's
-            noise = fast_decode.StepNoise(temperature, allowed, uniforms=uniforms)
+            noise = fast_decode.StepNoise(temperature, allowed, uniforms=uniforms, top_k=top_k)
         else:  # temperature 0: no draws, the noise is out's bias (and the mask)
             noise = sampling_noise((steps, n, self.vocab), temperature, allowed, generator, cond.device)
             noise += self.out.bias
@@ -357,8 +415,10 @@ class CoreDecoder(nn.Module):
         given: Tensor | None,
         numpy: bool,
         start: Tensor | None = None,
+        keep: tuple[int, Tensor | None] | None = None,
     ) -> tuple[Tensor, Tensor | None]:
-        """The reference: `_decode_steps` in NumPy or torch ops, and the head in torch."""
+        """The reference: `_decode_steps` in NumPy or torch ops, and the head in torch. `keep` = (k, the
+        allowed classes (N, V) or None): top-k sampling (`top_k_keep`); None: off."""
         n = cond.shape[0]
         h, c = self.initial_state(cond)  # (layers, N, H) each
         w_embed, cond_gates = self._step_inputs(cond)  # (E, 4H), (N, 4H)
@@ -377,6 +437,9 @@ class CoreDecoder(nn.Module):
             start=start,
             noise=noise,
             given=given,
+            top_k=0 if keep is None else keep[0],
+            out_bias=self.out.bias,
+            allowed=None if keep is None else keep[1],
         )
         if numpy:
             toks, outputs = (torch.from_numpy(a) for a in _decode_steps(arrays.numpy(), _NUMPY, length))
@@ -424,6 +487,9 @@ class _StepArrays:
     start: Any  # (N,)
     noise: Any | None  # (L, N, V), or None when `given` (N, L) sets the tokens
     given: Any | None
+    top_k: int = 0  # > 0: top-k sampling (`top_k_keep`) of the logits h W_out + out_bias
+    out_bias: Any | None = None  # (V,)
+    allowed: Any | None = None  # (N, V) bool: the classes top-k chooses among (None: all)
 
     def numpy(self) -> _StepArrays:
         """The same arrays as NumPy views (no copies for CPU tensors; transposes stay views)."""
@@ -431,7 +497,7 @@ class _StepArrays:
         def conv(value: Any) -> Any:
             if isinstance(value, list):
                 return [conv(v) for v in value]
-            return None if value is None else value.detach().numpy()
+            return value if value is None or isinstance(value, int) else value.detach().numpy()
 
         return _StepArrays(**{f.name: conv(getattr(self, f.name)) for f in dataclass_fields(self)})
 
@@ -449,7 +515,8 @@ def _decode_steps(a: _StepArrays, ops: tuple[Any, Any, Any], length: int) -> tup
     (N, L, H). Written once for torch tensors and NumPy arrays (`ops` = sigmoid, tanh, stack): at batch 1
     on a CPU the cost is per-call overhead, not arithmetic; nn.LSTM spends about 1 ms per one-step call,
     these torch ops about 0.2 ms per step, NumPy about 0.1 ms. Sampling is the Gumbel-max trick with
-    noise drawn up front (`sampling_noise`), so a step is three matrix products and an argmax.
+    noise drawn up front (`sampling_noise`), so a step is three matrix products and an argmax. With
+    `a.top_k` the classes outside `top_k_keep` of the step's logits (h W_out + out_bias) get -inf first.
     """
     sigmoid, tanh, stack = ops
     h, c, hid = list(a.h), list(a.c), a.h[0].shape[1]
@@ -467,7 +534,14 @@ def _decode_steps(a: _StepArrays, ops: tuple[Any, Any, Any], length: int) -> tup
             assert a.given is not None  # _sample_steps sets exactly one of noise and given
             prev = a.given[:, t]  # (N,)
         else:
-            prev = (h[-1] @ a.w_out + a.noise[t]).argmax(-1)  # (N,)
+            scores = h[-1] @ a.w_out  # (N, V)
+            if a.top_k:  # top-k sampling: the logits' k largest classes only (the same noise)
+                keep = top_k_keep(scores + a.out_bias, a.top_k, a.allowed)
+                scores = scores + a.noise[t]
+                scores[~keep] = float("-inf")
+            else:
+                scores = scores + a.noise[t]
+            prev = scores.argmax(-1)  # (N,)
         tokens.append(prev)
         outputs.append(h[-1])
     return stack(tokens), stack(outputs)

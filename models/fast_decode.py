@@ -19,8 +19,9 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-# the C file's API this module calls (2: `segments`, `mt_uniforms`; 3: `block_rows`; 4: bfloat16 weights)
-KERNEL_API = 4
+# the C file's API this module calls (2: `segments`, `mt_uniforms`; 3: `block_rows`; 4: top_k; 5: bfloat16
+# weights)
+KERNEL_API = 5
 try:
     from models import _lstm_kernel as _kernel  # typed by models/_lstm_kernel.pyi
 except ImportError:  # not compiled here (no C compiler at install time)
@@ -108,7 +109,9 @@ class StepNoise:
     `models.decoders.counter_noise` under `key` (uniforms None), or `sampling_noise`'s transform of
     torch.rand's `uniforms` (L, N, V) (T * Gumbel = -T log(-log u), -inf for masked classes); then W_out's
     bias (V,) is added (`PackedDecoder.out_bias`). Temperature is one value, (N,), or (N, V) (each class
-    its own: the band decoder's velocity classes); allowed (V,), (N, V) or None."""
+    its own: the band decoder's velocity classes); allowed (V,), (N, V) or None. `top_k` > 0: at each
+    step the classes outside the k largest logits (W_out h + b) among the allowed ones get -inf (ties to
+    the lowest index; `models.decoders.top_k_keep` is the reference); 0 keeps them all."""
 
     def __init__(
         self,
@@ -116,8 +119,12 @@ class StepNoise:
         allowed: Tensor | None,
         key: int = 0,
         uniforms: Tensor | np.ndarray | None = None,
+        top_k: int = 0,
     ) -> None:
+        if top_k < 0:
+            raise ValueError(f"top_k {top_k} is negative (0 keeps every class)")
         self.key = key
+        self.top_k = top_k
         self.uniforms = uniforms
         self.temperature = temperature
         self.allowed = allowed
@@ -385,4 +392,5 @@ def _run(
         noise.key if isinstance(noise, StepNoise) else 0,
         threads,
         segments,
+        noise.top_k if isinstance(noise, StepNoise) else 0,
     )

@@ -297,22 +297,25 @@ class MusicVAE(nn.Module):
         logit_mask: dict[str, Tensor] | None = None,
         given: dict[str, Tensor] | None = None,
         generator: torch.Generator | None = None,
+        top_k: int = 0,
     ) -> dict[str, Tensor]:
         """z (B, Z) -> the converter's arrays with a leading B (int64 tokens, float32 velocity/offset/hits).
 
         `temperature` is one value, or one per part of the spec ({"melody": 0.9, "drums": 0.6}); 0 means
         argmax. `logit_mask[key]` is a bool (V,) of allowed classes; `given[key]` teacher-forces that
-        array. `generator` (on the model's device) makes sampling reproducible.
+        array. `generator` (on the model's device) makes sampling reproducible. `top_k` > 0: every token
+        decoder draws each step from its k likeliest classes only (`CoreDecoder.sample`; 0 = off); the
+        instruments of multitrack and band clips are drawn as before. ValueError for k < 0.
         """
         cfg, z = self.cfg, z.to(self.device)
         b, mask, given = z.shape[0], logit_mask or {}, self.to_batch(given or {})
         if cfg.decoder is DecoderKind.BAND:  # given["meter"] (B,) sets each clip's meter (default 4/4)
-            return band.decode(self, z, temperature, mask, given, generator)
+            return band.decode(self, z, temperature, mask, given, generator, top_k)
         cond = self._conditions(z)  # (B * bars, C)
         out: dict[str, Tensor] = {}
         if cfg.decoder is DecoderKind.MULTITRACK:
-            return self._decode_multitrack(cond, b, temperature, mask, given, generator)
-        decoded = self._decode_tracks_at_once(cond, temperature, mask, given, generator)
+            return self._decode_multitrack(cond, b, temperature, mask, given, generator, top_k)
+        decoded = self._decode_tracks_at_once(cond, temperature, mask, given, generator, top_k)
         for track, dec in zip(cfg.tracks, self.decoders, strict=True):
             forced = self._segments(given[track]) if track in given else None
             t = self._part_temperature(track, temperature)
@@ -320,9 +323,11 @@ class MusicVAE(nn.Module):
             if decoded is not None:
                 tokens, head = decoded[track]
             elif cfg.bar_link:
-                tokens, head = self._decode_linked(core, cond, t, mask.get(track), forced, generator)
+                tokens, head = self._decode_linked(core, cond, t, mask.get(track), forced, generator, top_k)
             else:
-                tokens, head = core.sample(cond, cfg.bar_steps, t, mask.get(track), forced, generator)
+                tokens, head = core.sample(
+                    cond, cfg.bar_steps, t, mask.get(track), forced, generator, top_k=top_k
+                )
             out[track] = tokens.reshape(b, cfg.steps)  # (B, S)
             if head is not None:
                 out.update(head_outputs(head, out[track], groove=True))  # hits, velocity, offset (B, S, 9)
@@ -335,6 +340,7 @@ class MusicVAE(nn.Module):
         mask: Mapping[str, Tensor],
         given: Mapping[str, Tensor],
         generator: torch.Generator | None,
+        top_k: int = 0,
     ) -> dict[str, tuple[Tensor, Tensor | None]] | None:
         """A bar-linked model's tracks (trio_16bar: melody, bass, drums, one decoder each) decoded on
         threads at once, where the C kernel runs them and nothing is teacher-forced: each track's draws
@@ -352,7 +358,7 @@ class MusicVAE(nn.Module):
         for track, dec in zip(cfg.tracks, self.decoders, strict=True):
             t = self._part_temperature(track, temperature)
             core = cast(CoreDecoder, dec)
-            call = core.segments_call(cond, cfg.bar_steps, cfg.bars, t, mask.get(track), generator)
+            call = core.segments_call(cond, cfg.bar_steps, cfg.bars, t, mask.get(track), generator, top_k)
             assert call is not None  # the kernel runs every decoder here (checked above)
             calls.append(call)
         results = list(_track_pool(threads).map(lambda call: call(), calls))
@@ -366,12 +372,13 @@ class MusicVAE(nn.Module):
         allowed: Tensor | None,
         forced: Tensor | None,
         generator: torch.Generator | None,
+        top_k: int = 0,
     ) -> tuple[Tensor, Tensor | None]:
         """Bars one after another, each starting from the previous bar's last token (`bar_link`):
         cond (B * bars, C) -> tokens (B * bars, L) and the head (B * bars, L, K) or None."""
         # one call for all bars: on the CPU one C kernel call per track, not one per bar
         bars, length = self.cfg.bars, self.cfg.bar_steps
-        return dec.sample(cond, length, temperature, allowed, forced, generator, segments=bars)
+        return dec.sample(cond, length, temperature, allowed, forced, generator, segments=bars, top_k=top_k)
 
     def _part_temperature(self, track: str, temperature: Temperature) -> float:
         """The temperature of a track that is one part (mel_2bar, drums_2bar, trio_16bar's tracks)."""
@@ -389,6 +396,7 @@ class MusicVAE(nn.Module):
         mask: dict[str, Tensor],
         given: dict[str, Tensor],
         generator: torch.Generator | None,
+        top_k: int = 0,
     ) -> dict[str, Tensor]:
         cfg = self.cfg
         if "program" in given:
@@ -408,7 +416,7 @@ class MusicVAE(nn.Module):
         forced = given["tokens"].reshape(-1, cfg.bar_steps) if "tokens" in given else None
         slot_t = band.row_temperatures(program, temperature)
         tokens, head = cast(CoreDecoder, self.decoders[0]).sample(
-            cond, cfg.bar_steps, slot_t, allowed, forced, generator
+            cond, cfg.bar_steps, slot_t, allowed, forced, generator, top_k=top_k
         )
         assert head is not None  # the multitrack decoder is built with a head (velocity)
         velocity = head_outputs(head, tokens, groove=False)["velocity"]  # (B * 8, 16)

@@ -6,10 +6,10 @@ that generation adds back. One reader, `read_report`.
 
 report.json sits in the model folder beside model.json, so its types live here with the card's
 (the generation wing reads the groove spread and the temperatures and may not import the evaluation
-wing, which measures and renders the report: engine/evaluation/). Version 3 writes every key (null
+wing, which measures and renders the report: engine/evaluation/). Version 4 writes every key (null
 where there is nothing); reading it, a missing or unknown key is a `ReportError` naming the file and the
-key. Older files are read too: version 2 (no likelihood, per-part scores, sample statistics or sample
-checks) and version 1 (which left out keys it had no value for).
+key. Older files are read too: version 3 (no top-k), version 2 (no likelihood, per-part scores, sample
+statistics or sample checks) and version 1 (which left out keys it had no value for).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from typing import Any
 from models.plain import PlainError, from_plain, to_plain
 
 REPORT = "report.json"
-REPORT_VERSION = 3
+REPORT_VERSION = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +123,9 @@ class SetScores:
 @dataclass(frozen=True, slots=True)
 class StyleScores:
     """Samples per temperature, the random baseline and real unseen music, each against the reference
-    music (`reference` says which); empty with fewer than 3 reference clips."""
+    music (`reference` says which); empty with fewer than 3 reference clips. `top_k` is the recommended
+    top-k of sampling (0 = off, `CoreDecoder.sample`), `top_k_overlaps` the samples' mean overlap at
+    the recommended temperatures with each k tried ("0", "16", ...; empty where none were tried)."""
 
     reference_clips: int
     reference: str
@@ -134,6 +136,12 @@ class StyleScores:
     part_temperatures: Mapping[str, float] = field(default_factory=dict)
     sampled_from: str = ""
     baseline_kind: str = ""
+    top_k: int = 0
+    top_k_overlaps: Mapping[str, float | None] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.top_k < 0:
+            raise ValueError(f"top_k {self.top_k} is negative")
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,16 +235,16 @@ class Report:
     checks: SampleChecks | None = None
 
     def to_json(self) -> dict[str, Any]:
-        """The version-3 JSON object: every key, null where there is nothing."""
+        """The version-4 JSON object: every key, null where there is nothing."""
         return {"version": REPORT_VERSION, **to_plain(self)}
 
     @classmethod
     def from_json(cls, values: Any, source: str = "report.json") -> Report:
-        """Read a version-1, -2 or -3 object; ReportError naming `source` and the key for anything else."""
+        """Read a version-1 to -4 object; ReportError naming `source` and the key for anything else."""
         if not isinstance(values, dict):
             raise ReportError(f"{source} is not a report card")
         version = values.get("version", 1)  # version 1 wrote no version
-        if version not in (1, 2, REPORT_VERSION):
+        if version not in (1, 2, 3, REPORT_VERSION):
             raise ReportError(f"{source} has version {version!r}; this Bandmate reads 1 to {REPORT_VERSION}")
         body = {k: v for k, v in values.items() if k != "version"}
         try:
@@ -244,6 +252,8 @@ class Report:
                 body = _upgrade_v1(body)
             if version <= 2:
                 body = _upgrade_v2(body)
+            if version <= 3:
+                body = _upgrade_v3(body)
             return from_plain(cls, body)
         except PlainError as e:
             raise ReportError(f"{source}: {e}") from e
@@ -257,6 +267,14 @@ def read_report(path: str | Path) -> Report:
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
         raise ReportError(f"{path} is damaged and cannot be read ({e})") from e
     return Report.from_json(values, str(path))
+
+
+def _upgrade_v3(body: dict[str, Any]) -> dict[str, Any]:
+    """A version-3 report in the version-4 layout: no top-k was tried or recommended."""
+    out = dict(body)
+    if isinstance(out.get("style"), dict):
+        out["style"] = {"top_k": 0, "top_k_overlaps": {}, **out["style"]}
+    return out
 
 
 def _upgrade_v2(body: dict[str, Any]) -> dict[str, Any]:

@@ -138,6 +138,14 @@ class ModelSpec:
         return self.decoder is DecoderKind.BAND or (self.velocity_head and not self.offset_head)
 
     @property
+    def pitched_melody_tokens(self) -> bool:
+        """Whether every track it writes is a pitched line drawn token by token from melody-vocabulary
+        classes (a flat or hierarchical decoder whose tracks are all `maskable`): one note, rest or hold
+        per 16th, where a hot draw leaps across the range. The report card tries top-k sampling for
+        these (engine/evaluation/style.py `recommend_top_k`)."""
+        return self.decoder in (DecoderKind.FLAT, DecoderKind.HIER) and self.maskable == self.tracks
+
+    @property
     def default_temperatures(self) -> dict[str, float]:
         """part -> the temperature it samples at unless told otherwise (DEFAULT_TEMPERATURE without a
         value of its own)."""

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-"""Rewrites older model.json and report.json files (versions 1 and 2) as the current version.
+"""Rewrites older model.json and report.json files (card versions 1-2, report versions 1-3) as the current.
 
 Bandmate reads the older versions as they are; this makes a folder's files what the current release
 writes (every key present; the gate statistics and the report's sample checks null until

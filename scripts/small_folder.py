@@ -98,6 +98,8 @@ def measure(model_dir: Path, heldout: Path) -> dict[str, Any]:
         "bits": h.bits_per_step if h else None,
         "onset_f1": {p: s.onset_f1 for p, s in h.parts.items()} if h else {},
         "temperatures": dict(style.part_temperatures),
+        "top_k": style.top_k,
+        "top_k_overlaps": dict(style.top_k_overlaps),
         "overlap": at_defaults.mean_overlap if at_defaults else None,
         "baseline": style.baseline.mean_overlap if style.baseline else None,
         "real": style.held_out_music.mean_overlap if style.held_out_music else None,
@@ -178,6 +180,7 @@ def rows(r: dict[str, Any], cmd: str = CMD) -> list[dict[str, Any]]:
                               note=_met(ok) if other else "'no event' scores 0"))  # fmt: skip
         if m["overlap"] is not None and m["baseline"] is not None and m["real"] is not None:
             temps = ", ".join(f"{p} {t:g}" for p, t in m["temperatures"].items())
+            temps += f", top-k {m['top_k']}" if m.get("top_k") else ""
             above = m["overlap"] - m["baseline"]
             near = m["overlap"] - m["real"]
             out.append(_row(

@@ -105,6 +105,7 @@ def report_for_training(
     spread = recon_held.groove_spread if recon_held else None
     runner = Runner(model, converter, device, data, spread, latent)
     style = style_scores(runner, *references, seed, tick)
+    runner.top_k = style.top_k  # what `sample` uses once this report is the model's, as the temperatures
     chosen = dict(style.part_temperatures) or None
     samples = sample_sets(runner, references[1] or references[0], chosen, seed)
     tick()
@@ -239,8 +240,8 @@ def overlap_at_defaults(
     model_dir: str | Path, report: Report, *, device: Any = "cpu", seed: int = 0
 ) -> SetScores | None:
     """The Yang & Lerch overlaps, part by part and their mean (the report card's measure), of samples
-    decoded at the model's default temperatures: each part at `report`'s recommendation, what `sample`
-    uses once that report card is the model's. They are compared with the training music the report
+    decoded at the model's default temperatures and top-k: each part at `report`'s recommendation, what
+    `sample` uses once that report card is the model's. They are compared with the training music the report
     card of `evaluate(model_dir, ...)` compares its rows with (the same examples for a seed), so the
     figure stands beside its baseline and real-music rows. None when the model's training folder is gone
     or the report recommends no temperature. Raises EvaluateError for a model that cannot be loaded.
@@ -257,7 +258,9 @@ def overlap_at_defaults(
     converter = CONVERTERS[model.cfg.name]
     reference = _subset(train, caps(converter.cost_steps)[2], seed)
     spread = report.held_out.groove_spread if report.held_out else None
-    runner = Runner(model, converter, torch.device(device), card.data, spread, card.latent)
+    runner = Runner(
+        model, converter, torch.device(device), card.data, spread, card.latent, top_k=report.style.top_k
+    )
     return scores_at(runner, reference, dict(report.style.part_temperatures), seed)
 
 

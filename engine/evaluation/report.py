@@ -223,7 +223,39 @@ def _temperature_line(r: Report) -> str | None:
             f". Loudness: velocity {temps['velocity']:g}, how much each instrument's loudness varies within "
             "a clip (0 keeps one loudness per instrument; chosen the same way)"
         )
-    return line
+    return line + _top_k_words(r)
+
+
+def _top_k_words(r: Report) -> str:
+    """The top-k choice in a musician's words (empty when the report card did not try one)."""
+    k, tried = r.style.top_k, r.style.top_k_overlaps
+    if not tried:
+        return ""
+    off = tried.get("0")
+    if not k:
+        return (
+            ". Top-k: off (drawing each note from only the likeliest few did not bring its samples closer "
+            "to your music)"
+        )
+    hotter = ",".join(f"{t:g}" for p, t in r.style.part_temperatures.items() if p != "velocity")
+    best = tried.get(f"{k}@{hotter}", tried.get(str(k)))  # at the temperatures kept (one hotter, or not)
+    scores = f" (its samples match your music {best:.2f} with it, {off:.2f} without)" if best and off else ""
+    return (
+        f". Top-k {k}: each note is drawn from only the {k} likeliest at its step, so fewer wild leaps"
+        f"{scores}; Bandmate uses it unless you set top-k to 0"
+    )
+
+
+def _top_k_row(style: StyleScores) -> list[str]:
+    """The top-k tried, as one line under the style table (none when it was not tried)."""
+    if not style.top_k_overlaps:
+        return []
+    tried = ", ".join(
+        f"{'off' if key == '0' else key.replace('@', ' at temperature ')} {'-' if v is None else f'{v:.3f}'}"
+        for key, v in style.top_k_overlaps.items()
+    )
+    chosen = style.top_k or "off"
+    return ["", f"Top-k tried at the recommended temperatures (mean overlap): {tried}; chosen: {chosen}."]
 
 
 def verdict(r: Report) -> tuple[str, ...]:
@@ -339,7 +371,7 @@ def render_markdown(r: Report) -> str:
     samples = _sample_rows(r)
     if samples:
         temps = ", ".join(f"{p} {t:g}" for p, t in r.style.part_temperatures.items())
-        at = f" at {temps}" if temps else ""
+        at = (f" at {temps}" if temps else "") + (f", top-k {r.style.top_k}" if r.style.top_k else "")
         lines += ["", f"## What each part does in its samples{at}", ""] + samples
     if r.style.temperatures:
         base = f" The random baseline: {r.style.baseline_kind}." if r.style.baseline_kind else ""
@@ -350,7 +382,8 @@ def render_markdown(r: Report) -> str:
             "Overlap 0..1 per feature (Yang & Lerch 2018): 1 means the samples vary the way your music does."
             + base,
             "",
-        ] + _style_rows(r.style)
+        ]
+        lines += _style_rows(r.style) + _top_k_row(r.style)
     lines += check_section(r)
     d = r.data
     lines += [

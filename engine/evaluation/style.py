@@ -31,6 +31,14 @@ TEMPERATURES = (0.2, 0.3, 0.5, 0.8, 1.0)
 # instrument and clip, as much MIDI of a band keeps (the Freedoom songs: 0.003-0.013 of 127)
 VELOCITY_TEMPERATURES = (1.0, 0.5, 0.25, 0.0)
 VELOCITY_FEATURES = ("velocity_spread", "pitched_velocity_spread")  # what it changes (metrics)
+# top-k tried for a model of pitched lines (ModelSpec.pitched_melody_tokens), off first so a tie keeps it
+# off: fine-tuned mel_2bar samples at 1.0 leap 6.2 semitones a step where the band's melodies move 2.7,
+# and below 0.5 repeat one note (docs/FINETUNE.md); cutting the draw's unlikely tail keeps the steps
+TOP_KS = (0, 16, 8, 4)
+# a top-k (or the hotter temperature tried with it) is kept only when its samples' mean overlap beats
+# what it replaces by this much: the bundled mel_2bar's k = 4 at 0.3 scored 1e-6 above no top-k (the
+# same clips but for a note or two), and such a tie should leave sampling as it was
+TOP_K_MARGIN = 0.005
 MAX_HELDOUT = 256  # held-out examples reconstructed: enough for a stable accuracy, fast on a CPU
 MAX_TRAIN = 128  # training examples reconstructed: enough to see over-fitting
 MAX_REFERENCE = 128  # training clips the samples are compared with
@@ -61,13 +69,16 @@ def to_patterns(converter: Any, arrays: dict[str, np.ndarray]) -> list[Pattern]:
     return out
 
 
-def _samples(runner: Runner, temperature: float | dict[str, float], seed: int) -> list[Pattern]:
+def _samples(
+    runner: Runner, temperature: float | dict[str, float], seed: int, top_k: int | None = None
+) -> list[Pattern]:
     """Clips at `temperature` as `sample` decodes them for the musician (the runner: codes from the
     Gaussian of the training codes, else N(0, I), and sampling noise from `seed`, so the same codes at
     every temperature; a velocity/timing head's notes with its held-out spread), before the training
-    music's feel is put on notes without velocity."""
+    music's feel is put on notes without velocity. `top_k`: None is the runner's own."""
     n = caps(runner.converter.cost_steps)[3]
-    return runner.to_patterns(runner.decode(runner.prior(n, seed), temperature, None, seed, []))
+    z = runner.prior(n, seed)
+    return runner.to_patterns(runner.decode(z, temperature, None, seed, [], top_k=top_k))
 
 
 def _scores(
@@ -173,6 +184,43 @@ def recommend_velocity(
     return best
 
 
+def recommend_top_k(
+    runner: Runner,
+    reference: list[Pattern],
+    temperature: dict[str, float],
+    seed: int,
+    known: SetScores | None = None,
+) -> tuple[int, dict[str, float], dict[str, float | None]]:
+    """Top-k sampling for a model of pitched lines (ModelSpec.pitched_melody_tokens; others: (0,
+    `temperature`, {})), chosen after the temperatures (sequentially, not jointly: 3-4 more sample sets
+    where a grid of temperatures x TOP_KS would be 15): the k of TOP_KS whose samples at `temperature`
+    have the highest mean overlap with `reference`, unless that beats no top-k by less than
+    TOP_K_MARGIN (`known` is k = 0's scores when a temperature row already has them). Then, with a k
+    chosen, every part one temperature of TEMPERATURES hotter is tried at that k, and kept when it
+    scores TOP_K_MARGIN higher: the cut tail was what made hot samples leap. Returns (k, the
+    temperatures, each k's mean overlap by "k", the hotter try as "k@T"). Top-k: Fan et al. 2018,
+    "Hierarchical Neural Story Generation"."""
+    if not runner.spec.pitched_melody_tokens:
+        return 0, temperature, {}
+    parts = runner.spec.parts
+    overlaps: dict[str, float | None] = {}
+    for k in TOP_KS:
+        scores = known if k == 0 and known is not None else None
+        scores = scores or _scores(reference, _samples(runner, temperature, seed, k), parts, seed)
+        overlaps[str(k)] = scores.mean_overlap
+    best = max(TOP_KS, key=lambda k: overlaps[str(k)] or 0.0)
+    if (overlaps[str(best)] or 0.0) < (overlaps["0"] or 0.0) + TOP_K_MARGIN:
+        best = 0
+    hotter = {p: min((t for t in TEMPERATURES if t > temperature[p]), default=temperature[p]) for p in parts}
+    if best and hotter != {p: temperature[p] for p in parts}:
+        tried = {**temperature, **hotter}
+        label = f"{best}@" + ",".join(f"{hotter[p]:g}" for p in parts)
+        overlaps[label] = _scores(reference, _samples(runner, tried, seed, best), parts, seed).mean_overlap
+        if (overlaps[label] or 0.0) >= (overlaps[str(best)] or 0.0) + TOP_K_MARGIN:
+            return best, tried, overlaps
+    return best, temperature, overlaps
+
+
 def _feature(o: metrics.Overlap) -> FeatureScore:
     return FeatureScore(o.area, o.kld, o.reference_mean, o.candidate_mean)
 
@@ -187,7 +235,8 @@ def style_scores(
     """Samples at each temperature (see `_samples`), the baseline and the held-out music, each against
     the training music part by part; the recommended temperature of each part (`recommend`). A model
     with a "velocity" temperature gets its own first (`recommend_velocity`, the parts at their defaults)
-    and every temperature's samples are drawn with it, so the rows show what `sample` will give."""
+    and every temperature's samples are drawn with it, so the rows show what `sample` will give. The
+    rows are drawn without top-k; a model of pitched lines then gets a top-k (`recommend_top_k`)."""
     converter = runner.converter
     parts = runner.spec.parts
     reference = to_patterns(converter, train or heldout)
@@ -198,13 +247,16 @@ def style_scores(
     dynamics = {} if velocity is None else {VELOCITY: velocity}
     temps, presence, chords = {}, {}, {}
     for t in TEMPERATURES:
-        clips = _samples(runner, {**{p: t for p in parts}, **dynamics}, seed)
+        clips = _samples(runner, {**{p: t for p in parts}, **dynamics}, seed, 0)
         temps[str(t)], presence[str(t)] = _scores(reference, clips, parts, seed), _presence(clips, parts)
         chords[str(t)] = part_chords(clips, parts)
         tick()
     best = max(temps, key=lambda t: temps[t].mean_overlap or 0.0)
     chosen = recommend(temps, presence, _presence(reference, parts), chords, part_chords(reference, parts))
     chosen |= dynamics
+    even = set(chosen.values())
+    row = temps.get(str(even.pop())) if len(even) == 1 and not dynamics else None  # k = 0 at `chosen`
+    top_k, chosen, top_k_overlaps = recommend_top_k(runner, reference, chosen, seed, row)
     base = _scores(reference, baseline_patterns(reference, caps(converter.cost_steps)[3], seed), parts, seed)
     real = _scores(reference, to_patterns(converter, heldout), parts, seed) if train and heldout else None
     tick()
@@ -218,6 +270,8 @@ def style_scores(
         part_temperatures=chosen,
         sampled_from=_sampled_from(runner),
         baseline_kind=BASELINE_KIND,
+        top_k=top_k,
+        top_k_overlaps=top_k_overlaps,
     )
 
 

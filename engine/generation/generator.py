@@ -24,7 +24,7 @@ from engine.generation.fit import FittedClip, GenerationError, carry_maps
 from engine.generation.humanize import finish, humanize
 from engine.generation.infill import fill
 from engine.generation.morph import REFINE, monotone_steps, note_distances
-from engine.generation.runner import Generated, Notices, Runner, Temperature, new_seed
+from engine.generation.runner import Generated, Notices, Runner, Temperature, check_top_k, new_seed
 from engine.music.keys import Key
 from engine.music.pattern import FOUR_FOUR, Meter, Pattern, parse_meter
 from engine.registry import list_models, resolve_model
@@ -79,7 +79,11 @@ class Generator:
         report = self._report()
         spread = report.held_out.groove_spread if report and report.held_out else None
         recommended = dict(report.style.part_temperatures) if report else None
-        self.runner = Runner(self.model, self.converter, self.device, data, spread, latent, recommended)
+        top_k = report.style.top_k if report else 0
+        self.runner = Runner(
+            self.model, self.converter, self.device, data, spread, latent, recommended, top_k
+        )
+        self.recommended_top_k = top_k  # the report card's; `top_k` starts there
         self.checker = ClipChecker(self.spec, lambda: self.runner.summary, path)
         self.feel = True
 
@@ -110,6 +114,18 @@ class Generator:
         """Each part's temperature when a call gives none: the report card's recommendation, else the
         config's defaults."""
         return dict(self.runner.default_temperatures)
+
+    @property
+    def top_k(self) -> int:
+        """Top-k sampling of every call: each step of a part is drawn from its k likeliest notes (or
+        events) only, so fewer wild leaps; 0 = off. It starts at the report card's recommendation
+        (`recommended_top_k`, 0 without one)."""
+        return self.runner.top_k
+
+    @top_k.setter
+    def top_k(self, k: int) -> None:
+        """GenerationError (one line) for anything but a whole number 0..MAX_TOP_K."""
+        self.runner.top_k = check_top_k(k)
 
     # ---- what the model knows about its training music -------------------------------------------
     @property

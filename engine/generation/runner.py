@@ -81,6 +81,17 @@ def parse_part_temperatures(text: str) -> dict[str, float]:
     return out
 
 
+MAX_TOP_K = 999  # more than any model's classes per step (band events: 300-odd); 0 is off
+
+
+def check_top_k(top_k: int) -> int:
+    """`top_k` as a whole number 0..MAX_TOP_K (0 = off: every note can be drawn); GenerationError in one
+    line otherwise."""
+    if isinstance(top_k, bool) or not isinstance(top_k, int | np.integer) or not 0 <= top_k <= MAX_TOP_K:
+        raise GenerationError(f"top-k {top_k!r} must be a whole number from 0 (off) to {MAX_TOP_K}")
+    return int(top_k)
+
+
 def new_seed(seed: int | None) -> int:
     """`seed`, or a fresh random one (the musician gets it back in `Generated.seed`)."""
     return secrets.randbelow(2**31) if seed is None else int(seed)
@@ -98,6 +109,8 @@ class Runner:
             None (a model trained before it was recorded): N(0, I).
         temperatures: each part's temperature when a call gives none (the report card's recommendation),
             else the spec's defaults.
+        top_k: top-k sampling when a call gives none (the report card's recommendation, else 0 = off):
+            each step of a part is drawn from its k likeliest notes or events only (`MusicVAE.decode`).
     """
 
     def __init__(
@@ -109,8 +122,10 @@ class Runner:
         spread: GrooveSpread | None = None,
         latent: LatentFit | None = None,
         temperatures: Mapping[str, float] | None = None,
+        top_k: int = 0,
     ) -> None:
         self.model, self.converter, self.device = model, converter, device
+        self.top_k = check_top_k(top_k)
         self.spec: ModelSpec = converter.spec
         self.latent = latent
         self.default_temperatures = {**self.spec.default_temperatures, **(temperatures or {})}
@@ -314,6 +329,7 @@ class Runner:
         given: dict[str, torch.Tensor] | None = None,
         masks: dict[str, torch.Tensor] | None = None,
         meter: Meter | None = None,
+        top_k: int | None = None,
     ) -> dict[str, np.ndarray]:
         """The decoder's arrays (B, ...) for codes z (B, Z), as the musician gets them.
 
@@ -325,9 +341,12 @@ class Runner:
         `given` teacher-forces arrays. `temperature` is one for all parts, one per part, or None (the
         model's: `temperatures`). A velocity/timing head's held-out spread is added back, scaled by
         sqrt(temperature) (engine/generation/groove.py; the parts' mean), then a multitrack model's
-        "velocity" temperature scales each note's velocity around its instrument's mean.
+        "velocity" temperature scales each note's velocity around its instrument's mean. `top_k`: each
+        step drawn from its k likeliest classes only (0 = off; None: the runner's `top_k`, the report
+        card's recommendation); GenerationError outside 0..MAX_TOP_K.
         """
         temps = self.temperatures(temperature)
+        k = self.top_k if top_k is None else check_top_k(top_k)
         band = self.spec.decoder is DecoderKind.BAND
         velocity = temps.get(VELOCITY) if not band else None  # multitrack: scales the decoded velocities
         to_model = temps if band else {p: t for p, t in temps.items() if p != VELOCITY}
@@ -345,7 +364,7 @@ class Runner:
             given = {**(given or {}), "meter": torch.full((z.shape[0],), mc, dtype=torch.long)}
         with aten_lstm(), torch.inference_mode():
             out = self.model.decode(
-                z, temperature=per_part, logit_mask=logit_mask, given=given, generator=rng
+                z, temperature=per_part, logit_mask=logit_mask, given=given, generator=rng, top_k=k
             )
         arrays = {k: v.detach().cpu().numpy() for k, v in out.items()}
         spread = self.groove_spread() if "velocity" in arrays else None

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: MIT
-"""Generate panel: count, temperature (and each part's), seed → candidate thumbnails; click to audition,
-keep favourites."""
+"""Generate panel: count, temperature (and each part's), top-k, seed → candidate thumbnails; click to
+audition, keep favourites."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from engine.generation.runner import Generated, parse_part_temperatures
+from engine.generation.runner import MAX_TOP_K, Generated, parse_part_temperatures
 from engine.music.keys import key_choices
 from gui.panels.clips import ClipsPanel
 from gui.session import GenerationSettings, Session
@@ -53,6 +53,14 @@ class GeneratePanel(ClipsPanel):
             "empty: every part at the temperature above. Band and multitrack models also take velocity=T, "
             "how much each instrument's loudness varies (0: one loudness per instrument; the report card "
             "suggests it, else band 0.4, multitrack 1; the temperature above leaves it alone)"
+        )
+        self.top_k = QSpinBox()
+        self.top_k.setRange(0, MAX_TOP_K)
+        self.top_k.setSpecialValueText("off")
+        self.top_k.setToolTip(
+            "Leave out all but the N likeliest notes at each step: fewer wild leaps. 0 = off. A model's "
+            "report card may suggest one (loading it sets it); Generate, Variations, Morph and Complete "
+            "all use it"
         )
         self.seed = QSpinBox()
         self.seed.setRange(-1, 2**31 - 1)
@@ -115,6 +123,7 @@ class GeneratePanel(ClipsPanel):
         self._show_generation(session.generation)
         self.temperature.valueChanged.connect(lambda v: session.set_generation(temperature=v, parts=()))
         self.part_temperatures.editingFinished.connect(self._parts_edited)
+        self.top_k.valueChanged.connect(lambda v: session.set_generation(top_k=v))
         # a session opened, a loaded model's suggested temperatures
         session.generation_changed.connect(self._show_generation)
         self.feel.toggled.connect(lambda on: session.set_generation(feel=on))
@@ -132,6 +141,7 @@ class GeneratePanel(ClipsPanel):
         form.addRow("How many", self.count)
         form.addRow("Temperature", self.temperature)
         form.addRow("Per part", self.part_temperatures)
+        form.addRow("Top-k", self.top_k)
         form.addRow("Seed", self.seed)
         form.addRow("Bars", self.bars)
         form.addRow("Meter", self.meter)
@@ -155,7 +165,7 @@ class GeneratePanel(ClipsPanel):
         """The session's generation settings in this panel's controls (which edit them); the controls'
         own signals are held meanwhile, so showing a setting never edits another."""
         controls = (
-            self.temperature, self.part_temperatures, self.feel, self.key, self.amount,
+            self.temperature, self.part_temperatures, self.top_k, self.feel, self.key, self.amount,
             self.checked, self.novel,
         )  # fmt: skip
         for c in controls:
@@ -163,6 +173,7 @@ class GeneratePanel(ClipsPanel):
         try:
             self.temperature.setValue(g.temperature)
             self.part_temperatures.setText(g.parts_text)
+            self.top_k.setValue(g.top_k)
             self.feel.setChecked(g.feel)
             self.key.setCurrentIndex(max(0, self.key.findData(g.key)))
             self.amount.setValue(g.amount)

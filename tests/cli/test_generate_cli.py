@@ -233,3 +233,22 @@ def test_part_temperatures_on_the_command_line(models: dict[str, Path], tmp_path
     with pytest.raises(SystemExit):
         run("sample", m, "--part-temperature", "melody=hot")
     assert "write part=temperature" in capsys.readouterr().err
+
+
+def test_top_k_is_a_generation_option(tmp_path: Path, capsys) -> None:  # noqa: ANN001
+    """--top-k N on the bundled melody model: a whole number 0..999 (else one error line, exit 2), and
+    it changes what a seed draws; 0 is the model's own sampling (its report card chose none)."""
+    args = ("sample", "mel_2bar", "--n", 4, "--seed", 3, "--unchecked", "--temperature", 1.5)
+    for bad in ("-1", "eight", "1000"):
+        with pytest.raises(SystemExit) as e:
+            run(*args, "--top-k", bad, "--out", tmp_path / "x")
+        assert e.value.code == 2
+        err = capsys.readouterr().err.strip().splitlines()[-1]
+        assert err.endswith(f"argument --top-k: '{bad}': write a whole number from 0 (off) to 999")
+    for name, k in (("off", "0"), ("own", None), ("k2", "2")):
+        assert run(*args, *(("--top-k", k) if k else ()), "--out", tmp_path / name) == 0
+    files = written(tmp_path / "off")
+    assert files == written(tmp_path / "k2") and len(files) == 4
+    same = [(tmp_path / "off" / f).read_bytes() == (tmp_path / "own" / f).read_bytes() for f in files]
+    cut = [(tmp_path / "off" / f).read_bytes() == (tmp_path / "k2" / f).read_bytes() for f in files]
+    assert all(same) and not all(cut)

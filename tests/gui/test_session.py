@@ -79,3 +79,31 @@ def test_loading_a_model_applies_its_report_cards_temperatures(window: MainWindo
     assert dict(window.session.generation.parts) == {"melody": 0.8, "bass": 1.0, "drums": 0.3}
     assert window.generate.part_temperatures.text() == "melody=0.8, bass=1, drums=0.3"
     assert window.generate.temperature.value() == 0.7  # their mean, shown in the main control
+
+
+def test_top_k_is_a_setting_the_model_gets(window: MainWindow, tmp_path: Path) -> None:
+    """Top-k: validated in the settings, edited by the Generate panel's spin box, set from the report
+    card when a model loads, and applied to the generator for each model call."""
+    import json
+
+    with pytest.raises(ValueError, match="top-k -1 must be a whole number"):
+        GenerationSettings(top_k=-1)
+    assert GenerationSettings().top_k == 0
+    panel = window.generate
+    assert "fewer wild leaps" in panel.top_k.toolTip() and panel.top_k.specialValueText() == "off"
+    panel.top_k.setValue(8)
+    assert window.session.generation.top_k == 8
+    folder = tmp_path / "mel"
+    import shutil
+
+    shutil.copytree(ROOT / "resources" / "models" / "mel_2bar", folder)
+    report = json.loads((folder / "report.json").read_text())
+    report["style"]["top_k"] = 12
+    (folder / "report.json").write_text(json.dumps(report))
+    window.session.load_model(str(folder))
+    gen = window.session.generator
+    assert gen is not None and gen.recommended_top_k == 12 and gen.top_k == 12
+    assert window.session.generation.top_k == 12 and panel.top_k.value() == 12
+    panel.top_k.setValue(3)
+    with window.session.using(gen):
+        assert gen.top_k == 3  # what the next model call decodes with

@@ -59,7 +59,7 @@ def test_training_writes_the_checks_into_the_report_card(trained: Path) -> None:
 
 def test_version_2_reports_have_no_checks_and_say_nothing_of_them(trained: Path) -> None:
     values = json.loads((trained / "report.json").read_text())
-    assert values["version"] == REPORT_VERSION == 3
+    assert values["version"] == REPORT_VERSION == 4
     del values["checks"]
     old = Report.from_json({**values, "version": 2})
     assert old.checks is None and check_lines(old) == []

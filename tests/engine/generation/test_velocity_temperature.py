@@ -79,10 +79,13 @@ def test_the_report_card_says_the_loudness_apart_from_the_parts() -> None:
 
     from engine.evaluation.report import _temperature_line
 
-    style = SimpleNamespace(part_temperatures={"drums": 0.5, "bass": 1.0, "velocity": 0.0})
+    no_top_k = {"top_k": 0, "top_k_overlaps": {}}  # not tried (not a model of pitched lines)
+    style = SimpleNamespace(part_temperatures={"drums": 0.5, "bass": 1.0, "velocity": 0.0}, **no_top_k)
     line = _temperature_line(SimpleNamespace(style=style))  # type: ignore[arg-type]
     assert line is not None
     assert line.startswith("Temperatures that suit it: drums 0.5, bass 1 (")
     assert "Loudness: velocity 0, how much each instrument's loudness varies" in line
-    plain = _temperature_line(SimpleNamespace(style=SimpleNamespace(part_temperatures={"drums": 0.3})))  # type: ignore[arg-type]
+    plain = _temperature_line(
+        SimpleNamespace(style=SimpleNamespace(part_temperatures={"drums": 0.3}, **no_top_k))
+    )  # type: ignore[arg-type]
     assert plain is not None and "velocity" not in plain
