@@ -241,7 +241,7 @@ def report(result: Generated, args: argparse.Namespace) -> None:
     """Print the call's notes for the musician, what the checks redrew and, without --seed, the seed that
     reproduces the result."""
     for line in result.notices:
-        print(f"note: {line}")
+        print(line if line.startswith("warning: ") else f"note: {line}")
     note = result.checked.note if result.checked else None
     if note:
         print(f"note: {note}")

@@ -76,6 +76,7 @@ def add_checks(model: Path, heldout: Examples) -> None:
     from engine.evaluation.evaluate import report_checks, write_report
     from engine.evaluation.report import with_verdict
     from engine.generation.generator import Generator
+    from models.card import read_card
     from models.report import REPORT, read_report
 
     gen = Generator.load(model)
@@ -83,7 +84,8 @@ def add_checks(model: Path, heldout: Examples) -> None:
     index = gen.checker.index()
     real = {**heldout.arrays, "tempo": heldout.tempos}
     checks = report_checks(gen.runner, gen.summary, None, real, index, report.seed)
-    write_report(model, with_verdict(dataclasses.replace(report, checks=checks)))
+    fine_tuned_from = read_card(model).fine_tuned_from
+    write_report(model, with_verdict(dataclasses.replace(report, checks=checks), None, fine_tuned_from))
     print(f"{model / REPORT}: sample checks added")
 
 

@@ -6,6 +6,12 @@ keeps its program. The music ends with its last note-off (events after it, such 
 minutes later, are not rendered), then the render runs on until the sound has died away (at most +2 s).
 A render is capped at MAX_RENDER_SECONDS of music (RenderTooLong, a one-line reason).
 
+Loudness: FluidSynth renders in float at soundfont.RENDER_GAIN (twice the live DEFAULT_GAIN); a render
+whose peak would pass CEILING_DBFS (-1 dBFS) is scaled down as a whole, by one factor, so its peak is the
+ceiling (peak normalisation, never upward: a quiet render keeps its level, and nothing clips). The
+16-bit WAV is the scaled float rounded to the nearest step. Stems of one clip share one factor, so they
+keep their balance.
+
 For a DAW (`whole_bars`): the WAV starts on the first bar and is exactly the clip's length in bars at
 its tempo (frames = round(seconds x rate)), plus an optional ring-out `tail` of fixed seconds, so it lines
 up on the DAW's grid at the same tempo; `render_stems` writes one such WAV per track, all the same length.
@@ -21,7 +27,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import cast
 
 import mido
 import numpy as np
@@ -29,7 +34,14 @@ import numpy as np
 from engine.music.pattern import Pattern
 from engine.playback.timeline import Timeline, TimelineError, timeline_from_midi, timeline_from_pattern
 from models.store import atomic_write
-from synth.soundfont import FluidSynth, find_soundfont, new_synth, select_gm_programs
+from synth.soundfont import (
+    RENDER_GAIN,
+    FluidSynth,
+    find_soundfont,
+    new_synth,
+    read_float,
+    select_gm_programs,
+)
 
 MAX_TAIL_SECONDS = 2.0
 MAX_RENDER_SECONDS = 30 * 60.0  # 30 minutes of 44.1 kHz stereo is about 320 MB of WAV
@@ -39,8 +51,10 @@ class RenderTooLong(TimelineError):
     """The music is longer than MAX_RENDER_SECONDS; str(e) says how long and what the cap is."""
 
 
-_SILENT = 8  # int16 peak below which a block counts as silence
+_SILENT = 8 / 32768  # peak below which a block counts as silence (8 steps of 16-bit audio)
 _BLOCK = 2048
+CEILING_DBFS = -1.0  # a render's peak is scaled down to this when it would pass it
+CEILING = 10 ** (CEILING_DBFS / 20)  # 0.891 of full scale
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,9 +91,23 @@ def as_timeline(source: str | Path | Pattern | Timeline) -> Timeline:
     return timeline_from_midi(source)
 
 
-def _play(synth: FluidSynth, timeline: Timeline, rate: int, end: int, last: float) -> list[np.ndarray]:
-    """Plays the timeline's events up to step `last` into the synth and returns its audio chunks, exactly
-    `end` frames in all (events past `end` frames land on it).
+def limit_scale(*audio: np.ndarray) -> float:
+    """The one factor that brings float audio (any shapes, full scale +-1.0) under CEILING: CEILING over
+    the highest peak when that passes CEILING, else 1.0 (never louder)."""
+    peak = max((float(np.abs(a).max()) for a in audio if a.size), default=0.0)
+    return CEILING / peak if peak > CEILING else 1.0
+
+
+def to_pcm16(audio: np.ndarray, scale: float | None = None) -> np.ndarray:
+    """Float audio (full scale +-1.0) as int16, times `scale` (None: `limit_scale(audio)`), rounded to the
+    nearest of 32767 steps per unit."""
+    factor = limit_scale(audio) if scale is None else scale
+    return np.clip(np.round(audio * (factor * 32767.0)), -32768, 32767).astype(np.int16)
+
+
+def _play(synth: _Counted, timeline: Timeline, rate: int, end: int, last: float) -> list[np.ndarray]:
+    """Plays the timeline's events up to step `last` into the synth and returns its float audio chunks
+    (frames, 2), exactly `end` frames in all (events past `end` frames land on it).
 
     Strikes of a key in one audio frame are one strike: a key struck again in the frame where it was
     struck is inaudible, but thousands of such strikes (a damaged file) would take FluidSynth minutes of
@@ -95,7 +123,7 @@ def _play(synth: FluidSynth, timeline: Timeline, rate: int, end: int, last: floa
 
     def release() -> None:
         for key, off in waiting.items():
-            apply_message(synth, off)
+            apply_message(synth.synth, off)
             held.discard(key)
         waiting.clear()
 
@@ -107,7 +135,7 @@ def _play(synth: FluidSynth, timeline: Timeline, rate: int, end: int, last: floa
             at, frame = step, min(int(round(timeline.seconds(step) * rate)), end)
         if frame > done:
             release()
-            chunks.append(synth.get_samples(frame - done))
+            chunks.append(synth.get_float(frame - done))
             done = frame
             struck.clear()
         kind = msg.type
@@ -128,10 +156,10 @@ def _play(synth: FluidSynth, timeline: Timeline, rate: int, end: int, last: floa
             held.discard(key)
         elif waiting:
             release()
-        apply_message(synth, msg)
+        apply_message(synth.synth, msg)
     release()
     if end > done:
-        chunks.append(synth.get_samples(end - done))
+        chunks.append(synth.get_float(end - done))
     return chunks
 
 
@@ -141,9 +169,9 @@ def render_audio(
     rate: int = 44100,
     limit: float | None = None,
 ) -> tuple[np.ndarray, float]:
-    """Stereo int16 audio, shape (frames, 2), and the music's length in seconds (to its last note-off,
-    before the tail). RenderTooLong when that passes MAX_RENDER_SECONDS; with `limit` (seconds) only the
-    music's start is rendered (a preview)."""
+    """Stereo int16 audio, shape (frames, 2), peak at most CEILING (see the module's Loudness), and the
+    music's length in seconds (to its last note-off, before the tail). RenderTooLong when that passes
+    MAX_RENDER_SECONDS; with `limit` (seconds) only the music's start is rendered (a preview)."""
     timeline = as_timeline(source)
     last = timeline.last_sound
     music = timeline.seconds(last)
@@ -158,8 +186,11 @@ def render_audio(
     with _offline_synth(soundfont, rate) as synth:
         chunks = _play(synth, timeline, rate, int(round(music * rate)), last)
         chunks.extend(_tail(synth, rate))
-    audio = np.concatenate(chunks) if chunks else np.zeros(0, np.int16)
-    return audio.reshape(-1, 2), music
+    return to_pcm16(_joined(chunks)), music
+
+
+def _joined(chunks: list[np.ndarray]) -> np.ndarray:
+    return np.concatenate(chunks) if chunks else np.zeros((0, 2), np.float32)
 
 
 def render_bars_audio(
@@ -168,10 +199,18 @@ def render_bars_audio(
     rate: int = 44100,
     tail: float = 0.0,
 ) -> np.ndarray:
-    """Stereo int16 audio, shape (frames, 2), of exactly the whole clip: round(duration x rate) frames
-    (duration = `Timeline.duration`, the clip's steps through its tempo map) plus round(tail x rate)
-    frames of ring-out. Notes still sounding at the end are released there. RenderTooLong past
-    MAX_RENDER_SECONDS; ValueError for a negative or over-long (> 60 s) tail."""
+    """Stereo int16 audio, shape (frames, 2), peak at most CEILING (see the module's Loudness), of
+    exactly the whole clip: round(duration x rate) frames (duration = `Timeline.duration`, the clip's
+    steps through its tempo map) plus round(tail x rate) frames of ring-out. Notes still sounding at the
+    end are released there. RenderTooLong past MAX_RENDER_SECONDS; ValueError for a negative or
+    over-long (> 60 s) tail."""
+    return to_pcm16(_bars_float(source, soundfont, rate, tail))
+
+
+def _bars_float(
+    source: str | Path | Pattern | Timeline, soundfont: str | Path | None, rate: int, tail: float
+) -> np.ndarray:
+    """`render_bars_audio` before it is scaled: float32 (frames, 2)."""
     if not 0.0 <= tail <= 60.0:
         raise ValueError(f"ring-out tail {tail} s outside 0..60 s")
     timeline = as_timeline(source)
@@ -186,9 +225,8 @@ def render_bars_audio(
         chunks = _play(synth, timeline, rate, end, timeline.steps)
         extra = int(round(tail * rate))
         if extra:
-            chunks.append(synth.get_samples(extra))
-    audio = np.concatenate(chunks) if chunks else np.zeros(0, np.int16)
-    return audio.reshape(-1, 2)
+            chunks.append(synth.get_float(extra))
+    return _joined(chunks)
 
 
 def render_stems(
@@ -200,17 +238,20 @@ def render_stems(
     tail: float = 0.0,
 ) -> list[RenderResult]:
     """One whole-bar WAV per track of `pattern` (see `render_bars_audio`), all the same length, named
-    `folder/name-NN-TRACK.wav` (NN from 01, TRACK the track's name or role); ValueError without tracks."""
+    `folder/name-NN-TRACK.wav` (NN from 01, TRACK the track's name or role), all scaled by one factor
+    (`limit_scale` of every stem: they keep their balance); ValueError without tracks."""
     if not pattern.tracks:
         raise ValueError("the clip has no tracks to export as stems")
     folder = Path(folder)
     if not folder.is_dir():
         raise FileNotFoundError(f"cannot write stems: no such folder {folder}")
+    stems = [_bars_float(pattern.with_tracks([track]), soundfont, rate, tail) for track in pattern.tracks]
+    scale = limit_scale(*stems)
     results = []
-    for i, track in enumerate(pattern.tracks, 1):
+    for i, (track, stem) in enumerate(zip(pattern.tracks, stems, strict=True), 1):
         label = "".join(c if c.isalnum() or c in "-_" else "-" for c in (track.name or str(track.role)))
         path = folder / f"{name}-{i:02d}-{label.strip('-') or 'track'}.wav"
-        audio = render_bars_audio(pattern.with_tracks([track]), soundfont, rate, tail)
+        audio = to_pcm16(stem, scale)
         write_wav(path, audio, rate)
         results.append(RenderResult(path, len(audio) / rate, len(audio) / rate - tail, rate))
     return results
@@ -242,7 +283,8 @@ _FLUID_BLOCK = 64  # FLUID_BUFSIZE: frames FluidSynth renders at a time
 
 
 class _Counted:
-    """A synth that counts the frames read from it (`get_samples`); everything else goes to the synth."""
+    """A synth that counts the frames read from it (`get_samples`, `get_float`); everything else goes to
+    the synth."""
 
     def __init__(self, synth: FluidSynth) -> None:
         self.synth = synth
@@ -252,12 +294,17 @@ class _Counted:
         self.frames += len
         return self.synth.get_samples(len)
 
+    def get_float(self, frames: int) -> np.ndarray:
+        """The next `frames` frames as float32 (frames, 2), full scale +-1.0 (soundfont.read_float)."""
+        self.frames += frames
+        return read_float(self.synth, frames)
+
     def __getattr__(self, name: str) -> object:
         return getattr(self.synth, name)
 
 
 @contextmanager
-def _offline_synth(soundfont: str | Path | None, rate: int) -> Iterator[FluidSynth]:
+def _offline_synth(soundfont: str | Path | None, rate: int) -> Iterator[_Counted]:
     """A synth with the soundfont loaded for one render: a kept one (see `keep_synths`) or a new one."""
     path = find_soundfont(soundfont)
     key = (str(path), rate)
@@ -265,12 +312,12 @@ def _offline_synth(soundfont: str | Path | None, rate: int) -> Iterator[FluidSyn
         kept = _kept.pop(key, None) if _keeping[0] else None
     if kept is None:
         cores = min(4, os.cpu_count() or 1)  # FluidSynth renders voices on extra threads when it has cores
-        kept = new_synth(path, rate, **{"synth.cpu-cores": cores})
+        kept = new_synth(path, rate, gain=RENDER_GAIN, **{"synth.cpu-cores": cores})
     synth, sfid = kept
     counted = _Counted(synth)
     clean = False
     try:
-        yield cast(FluidSynth, counted)
+        yield counted
         clean = True
     finally:
         if clean and _keeping[0]:
@@ -289,13 +336,13 @@ def _offline_synth(soundfont: str | Path | None, rate: int) -> Iterator[FluidSyn
             synth.delete()
 
 
-def _tail(synth: FluidSynth, rate: int) -> list[np.ndarray]:
-    """Blocks after the end until the sound has died away, at most MAX_TAIL_SECONDS."""
+def _tail(synth: _Counted, rate: int) -> list[np.ndarray]:
+    """Float blocks after the end until the sound has died away, at most MAX_TAIL_SECONDS."""
     out: list[np.ndarray] = []
     for _ in range(int(MAX_TAIL_SECONDS * rate) // _BLOCK):
-        block = synth.get_samples(_BLOCK)
+        block = synth.get_float(_BLOCK)
         out.append(block)
-        if int(np.abs(block.astype(np.int32)).max()) < _SILENT:
+        if float(np.abs(block).max()) < _SILENT:
             break
     return out
 

@@ -19,7 +19,12 @@ import numpy.typing as npt
 from models.vocab import DRUM_CHANNEL
 
 PERCUSSION_BANK = 128  # SoundFont 2 keeps General MIDI drum kits in bank 128
-DEFAULT_GAIN = 0.5  # FluidSynth's master gain (its own default is 0.2)
+DEFAULT_GAIN = 0.5  # FluidSynth's master gain for live playback (its own default is 0.2)
+# Offline renders: twice the live gain, since a render's peak is scaled down to -1 dBFS when it would
+# pass it (synth/fluid_render.py): drum-only renders are 6 dB louder (measured on the bundled examples:
+# 65_funk peak -8.6 -> -2.5 dBFS), while full-band renders, which passed full scale at 0.5 already
+# (d_dm14 peaked at 1.33), end at the ceiling either way.
+RENDER_GAIN = 1.0
 ENV_VAR = "BANDMATE_SOUNDFONT"
 INSTALL_HINT = (
     "install one with `sudo apt-get install fluid-soundfont-gm` (or pass --soundfont FILE.sf2, "
@@ -114,6 +119,24 @@ def new_synth(
         raise SoundError(f"FluidSynth could not load the soundfont {soundfont}")
     select_gm_programs(synth, sfid)
     return synth, sfid
+
+
+def read_float(synth: FluidSynth, frames: int) -> npt.NDArray[np.float32]:
+    """The synth's next `frames` frames as float32 stereo, shape (frames, 2), full scale +-1.0, unclipped
+    and undithered (FluidSynth's `fluid_synth_write_float`, which pyfluidsynth does not wrap; its
+    `get_samples` is the int16 `fluid_synth_write_s16`, which clips at full scale). The synth's C library
+    is pyfluidsynth's own, so both read the same synth."""
+    import ctypes  # noqa: PLC0415 - only renders need it
+
+    write = load_fluidsynth()._fl.fluid_synth_write_float
+    write.restype = ctypes.c_int
+    write.argtypes = [ctypes.c_void_p, ctypes.c_int] + [ctypes.c_void_p, ctypes.c_int, ctypes.c_int] * 2
+    out = np.zeros((frames, 2), dtype=np.float32)
+    if frames:
+        ptr = out.ctypes.data
+        if write(synth.synth, frames, ptr, 0, 2, ptr, 1, 2) != 0:
+            raise SoundError("FluidSynth could not render audio (fluid_synth_write_float failed)")
+    return out
 
 
 def select_gm_programs(synth: FluidSynth, sfid: int) -> None:

@@ -67,6 +67,7 @@ def report_for_training(
     progress: Progress | None = None,
     index: BarIndex | None = None,
     latent: LatentFit | None = None,
+    fine_tuned_from: str | None = None,
 ) -> Report:
     """The report card of `model` given its held-out and training examples (arrays as in CONTRIBUTING).
 
@@ -74,7 +75,8 @@ def report_for_training(
     `latent` its Gaussian of the training codes (None: samples from N(0, I), as such a model samples).
     Either side may be None or empty: its numbers are then None. `source` says in the report which music
     was held out; `progress(done, total)` is called after each stage; `index` holds the training bars
-    for the copy check (None: copies are not measured).
+    for the copy check (None: copies are not measured); `fine_tuned_from` the model card's (the model it
+    was fine-tuned from, None: trained from scratch), for the verdict's advice.
     """
     from engine.data.converters import CONVERTERS
 
@@ -124,7 +126,7 @@ def report_for_training(
         checks=checks,
         samples=samples,
     )
-    report = with_verdict(report, round(time.perf_counter() - t0, 2))
+    report = with_verdict(report, round(time.perf_counter() - t0, 2), fine_tuned_from)
     tick()
     return report
 
@@ -232,7 +234,7 @@ def evaluate(
     index = _index(model_dir, card)
     return report_for_training(
         model, card.data, heldout, train, device, name=model_name, seed=seed, source=source,
-        progress=progress, index=index, latent=card.latent,
+        progress=progress, index=index, latent=card.latent, fine_tuned_from=card.fine_tuned_from,
     )  # fmt: skip
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
+from pathlib import Path
 
 from engine.evaluation.checks import check_lines, check_section
 from engine.evaluation.metrics import feature_label
@@ -161,10 +162,13 @@ def _feature_wins(s: StyleScores) -> str:
     return text + (f". Random is closer on: {'; '.join(losses)}" if losses else "")
 
 
-def _fit_lines(r: Report) -> list[str]:
+def _fit_lines(r: Report, fine_tuned_from: str | None = None) -> list[str]:
     lines = []
     files = r.data.train_files
-    if 0 < files < FEW_FILES:
+    if fine_tuned_from:
+        base = Path(fine_tuned_from).name
+        lines.append(f"Fine-tuned from the {base} model: it started from that model, not from scratch.")
+    elif 0 < files < FEW_FILES:
         lines.append(
             f"Only {files} files: few for a model that starts from scratch, so it will mostly copy them. "
             f"Fine-tune a bundled model instead: `python main.py train FOLDER --from {r.config}`"
@@ -258,11 +262,14 @@ def _top_k_row(style: StyleScores) -> list[str]:
     return ["", f"Top-k tried at the recommended temperatures (mean overlap): {tried}; chosen: {chosen}."]
 
 
-def verdict(r: Report) -> tuple[str, ...]:
-    """Plain sentences for a musician; the first is the headline."""
+def verdict(r: Report, fine_tuned_from: str | None = None) -> tuple[str, ...]:
+    """Plain sentences for a musician; the first is the headline. `fine_tuned_from` (the model card's:
+    the model it was fine-tuned from, None for a model trained from scratch) decides the advice on few
+    files: fine-tuning is what it suggests to a model from scratch, so a fine-tuned one is told it was."""
     style, parts = _style_line(r), _parts_line(r)
     headline = f"{_learned_from(r)}. {_accuracy_line(r)}."
-    lines = [headline] + [line + "." for line in (parts, style) if line] + check_lines(r) + _fit_lines(r)
+    lines = [headline] + [line + "." for line in (parts, style) if line] + check_lines(r)
+    lines += _fit_lines(r, fine_tuned_from)
     lines += [line + "." for line in (_latent_line(r), _temperature_line(r)) if line]
     if r.style.best_temperature is not None and not r.style.part_temperatures:
         t = r.style.best_temperature
@@ -400,7 +407,8 @@ def render_markdown(r: Report) -> str:
     return "\n".join(lines)
 
 
-def with_verdict(r: Report, seconds: float | None = None) -> Report:
-    """The report with its verdict written (and the seconds it took, when given)."""
-    r = dataclasses.replace(r, verdict=verdict(r))
+def with_verdict(r: Report, seconds: float | None = None, fine_tuned_from: str | None = None) -> Report:
+    """The report with its verdict written (and the seconds it took, when given); `fine_tuned_from` as
+    for `verdict`."""
+    r = dataclasses.replace(r, verdict=verdict(r, fine_tuned_from))
     return r if seconds is None else dataclasses.replace(r, seconds=seconds)

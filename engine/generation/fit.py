@@ -1,13 +1,15 @@
 # SPDX-License-Identifier: MIT
 """Fitting a musician's clip to a model: the 4/4 part a model can read (a whole file may hold other
-meters), its length (cut or loop, with a note saying so) and clear errors for clips the model cannot use
-(empty, no 4/4 bar, drums only for a melody model, no drums for a drum model).
+meters), the window of it the model reads (from its first bar that plays, past a sparse intro:
+`choose_window`), its length (cut or loop, with a note saying so) and clear errors for clips the model
+cannot use (empty, no 4/4 bar, drums only for a melody model, no drums for a drum model).
 """
 
 from __future__ import annotations
 
 import bisect
 import dataclasses
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,9 +17,11 @@ import numpy as np
 from engine.data.converter import Converter
 from engine.generation.chain import loop_to
 from engine.midi.regions import band_meter, regions
-from engine.music.pattern import FOUR_FOUR, STEPS_PER_BAR, Note, Pattern, Track
+from engine.music.pattern import FOUR_FOUR, STEPS_PER_BAR, Meter, Note, Pattern, Track
 from models.spec import DecoderKind, ModelSpec
 from models.vocab import EMPTY_SLOT, FIRST_PITCH_TOKEN
+
+SPARSE = 0.5  # a leading bar with fewer notes than this share of the clip's typical bar is skipped
 
 
 class GenerationError(ValueError):
@@ -47,42 +51,121 @@ def _start(note: Note) -> int:
     return note.start
 
 
+@dataclass(frozen=True, slots=True)
+class Span:
+    """Steps [start, end) of a clip: one run of whole bars in one meter that holds notes.
+
+    `first_bar` is its first bar's number counted from the clip's start (1-based), `bar` its bar length
+    in steps."""
+
+    start: int
+    end: int
+    meter: Meter
+    first_bar: int
+
+    @property
+    def bar(self) -> int:
+        return round(self.meter.bar_steps)
+
+
+def readable_runs(
+    clip: Pattern, label: str = "the clip", any_meter: bool = False
+) -> tuple[list[Span], tuple[str, ...]]:
+    """The clip's runs of 4/4 bars with notes (`any_meter`, the band models: runs of bars in any band
+    meter, 2/4 ... 12/8, each run in one meter), and a notice naming the bars in other meters (left as
+    they were). GenerationError when no such bar holds a note."""
+    spans, other = [], []
+    for region in regions(clip):
+        readable = band_meter(region.meter) if any_meter else region.common_time
+        if not readable:
+            other.append(region.describe())
+        elif region.bars and any(_has_onset(t, region.start, region.end) for t in clip.tracks):
+            spans.append(Span(region.start, min(region.end, clip.steps), region.meter, region.first_bar))
+    if not spans:
+        if any_meter:
+            why = "; ".join(other) or "no notes"
+            raise GenerationError(f"{label} has no bars with notes in a meter the band models read ({why})")
+        why = "; ".join(other) or "no notes in 4/4 bars"
+        raise GenerationError(f"{label} has no 4/4 bars with notes ({why}); the models read 4/4 only")
+    if not other:
+        return spans, ()
+    if any_meter:
+        return spans, (f"{label}: {'; '.join(other)}; the band models do not read those meters, so those "
+                       "bars were left as they were",)  # fmt: skip
+    return spans, (
+        f"{label}: {'; '.join(other)}; the model reads 4/4 only, so those bars were left as they were",
+    )
+
+
 def readable_spans(
     clip: Pattern, label: str = "the clip", any_meter: bool = False
 ) -> tuple[list[tuple[int, int]], tuple[str, ...]]:
-    """The clip's runs of 4/4 bars with notes as step spans [start, end), and a notice naming the bars in
-    other meters (left as they were). GenerationError when no 4/4 bar holds a note. `any_meter` (the
-    band models): runs of bars in any band meter (2/4 ... 12/8), each run in one meter."""
-    if any_meter:
-        return _band_spans(clip, label)
-    spans, other = [], []
-    for region in regions(clip):
-        if not region.common_time:
-            other.append(region.describe())
-        elif region.bars and any(_has_onset(t, region.start, region.end) for t in clip.tracks):
-            spans.append((region.start, min(region.end, clip.steps)))
-    if not spans:
-        why = "; ".join(other) or "no notes in 4/4 bars"
-        raise GenerationError(f"{label} has no 4/4 bars with notes ({why}); the models read 4/4 only")
-    notices = (
-        f"{label}: {'; '.join(other)}; the model reads 4/4 only, so those bars were left as they were",
+    """`readable_runs` as step spans [start, end): the clip's runs of 4/4 bars with notes (`any_meter`,
+    the band models: of bars in any band meter), and a notice naming the bars in other meters.
+    GenerationError when no such bar holds a note."""
+    runs, notices = readable_runs(clip, label, any_meter)
+    return [(r.start, r.end) for r in runs], notices
+
+
+def bar_onsets(clip: Pattern, span: Span, reads: Callable[[Track], bool]) -> np.ndarray:
+    """(bars,) int: how many notes of the tracks `reads` accepts begin in each bar of `span`."""
+    bars = -(-(span.end - span.start) // span.bar)
+    starts = np.array(
+        [n.start for t in clip.tracks if reads(t) for n in t.notes if span.start <= n.start < span.end],
+        dtype=np.int64,
     )
-    return spans, notices if other else ()
+    return np.bincount((starts - span.start) // span.bar, minlength=bars)[:bars]
 
 
-def _band_spans(clip: Pattern, label: str) -> tuple[list[tuple[int, int]], tuple[str, ...]]:
-    spans, other = [], []
-    for region in regions(clip):
-        if not band_meter(region.meter):
-            other.append(region.describe())
-        elif region.bars and any(_has_onset(t, region.start, region.end) for t in clip.tracks):
-            spans.append((region.start, min(region.end, clip.steps)))
-    if not spans:
-        why = "; ".join(other) or "no notes"
-        raise GenerationError(f"{label} has no bars with notes in a meter the band models read ({why})")
-    notices = (f"{label}: {'; '.join(other)}; the band models do not read those meters, so those bars were "
-               "left as they were",)  # fmt: skip
-    return spans, notices if other else ()
+@dataclass(frozen=True, slots=True)
+class WindowChoice:
+    """Where the model's window of a clip starts: `span` (the run it lies in), `bar` (bars into the run),
+    and the leading bars skipped as sparse (clip bar numbers, first and last; None when none were)."""
+
+    span: Span
+    bar: int
+    skipped: tuple[int, int] | None
+    typical: float
+
+    @property
+    def start(self) -> int:
+        return self.span.start + self.bar * self.span.bar
+
+    @property
+    def first_bar(self) -> int:
+        return self.span.first_bar + self.bar
+
+
+def choose_window(
+    clip: Pattern, spans: Sequence[Span], window_steps: Callable[[Meter], int], reads: Callable[[Track], bool]
+) -> WindowChoice:
+    """The start of the window a model reads from a clip: the clip's first bar that plays, skipping
+    leading bars that are empty or nearly empty (an intro, a count-in, a pickup).
+
+    Rule: onsets are counted per bar (notes of the tracks `reads` accepts, in the readable `spans`);
+    the typical bar is the median count of the bars that hold a note; the window starts at the first
+    bar (in time order) with at least SPARSE x that median. Where the window would then run past the end
+    of its run of bars, it starts as many whole bars earlier as it needs, though not before the run's
+    start (a run shorter than the window is looped from its start, see `fit_length`). A clip with no
+    such bar keeps its first run's start. `window_steps(meter)` is the window's length in steps.
+    """
+    counts = [bar_onsets(clip, s, reads) for s in spans]
+    played = np.concatenate(counts)
+    played = played[played > 0]
+    typical = float(np.median(played)) if played.size else 0.0
+    passed = 0  # bars of the runs before the chosen one
+    for span, c in zip(spans, counts, strict=True):
+        full = np.flatnonzero(c >= SPARSE * typical) if typical else np.array([], dtype=np.int64)
+        if full.size:
+            k = int(full[0])
+            last = (span.end - span.start - window_steps(span.meter)) // span.bar  # latest start that fits
+            k = max(0, min(k, last))
+            skipped_bars = passed + k
+            first = spans[0].first_bar
+            skipped = (first, span.first_bar + k - 1) if skipped_bars else None
+            return WindowChoice(span, k, skipped, typical)
+        passed += len(c)
+    return WindowChoice(spans[0], 0, None, typical)
 
 
 def carry_maps(clips: list[Pattern], window: Pattern) -> list[Pattern]:
@@ -120,16 +203,23 @@ def check_content(clip: Pattern, spec: ModelSpec, label: str = "the clip") -> No
         )
 
 
-def fit_length(clip: Pattern, steps: int, label: str = "the clip") -> tuple[Pattern, tuple[str, ...]]:
+def fit_length(
+    clip: Pattern, steps: int, label: str = "the clip", first_bar: int = 1, lead: int = 0
+) -> tuple[Pattern, tuple[str, ...]]:
     """Cut a longer clip to its first `steps` steps or loop a shorter one, with a note saying so (bars
-    counted in the clip's meter)."""
+    counted in the clip's meter). `first_bar`: the clip's first bar's number in the file it came from;
+    `lead`: bars of the file's run before it that were passed over (counted in the length named)."""
     if clip.steps == steps:
         return clip, ()
     bar = clip.meter.bar_steps
     if clip.steps > steps:
-        first = "the first bar was" if steps == bar else f"the first {_bars(steps, bar)} were"
-        note = (f"{label} is {_bars(clip.steps, bar)} long; the model plays {_bars(steps, bar)}, so only "
-                f"{first} used")  # fmt: skip
+        n = round(steps / bar)
+        if lead == 0:
+            used = "the first bar was" if steps == bar else f"the first {_bars(steps, bar)} were"
+        else:
+            used = f"bar {first_bar} was" if n <= 1 else f"bars {first_bar}-{first_bar + n - 1} were"
+        note = (f"{label} is {_bars(clip.steps + round(lead * bar), bar)} long; the model plays "
+                f"{_bars(steps, bar)}, so only {used} used")  # fmt: skip
         return clip.slice(0, steps), (note,)
     note = f"{label} is {_bars(clip.steps, bar)} long; it was looped to the model's {_bars(steps, bar)}"
     return loop_to(clip, steps), (note,)
@@ -147,21 +237,38 @@ def has_content(arrays: dict[str, np.ndarray], spec: ModelSpec) -> bool:
     )
 
 
+def reads_track(spec: ModelSpec) -> Callable[[Track], bool]:
+    """Whether a model of `spec` reads a track: drum tracks for models that read drums, pitched tracks
+    for models that read pitched parts."""
+    return lambda t: spec.reads_drums if t.is_drum else spec.reads_pitched
+
+
 def fit_clip(clip: Pattern, converter: Converter, label: str = "the clip") -> FittedClip:
-    """Check `clip`, take its first run of 4/4 bars, cut or loop it to `converter.steps` and convert it to
-    one example's arrays."""
+    """Check `clip`, choose the model's window in its readable bars (`choose_window`: from its first bar
+    that plays, past a sparse intro), cut or loop it to the model's length and convert it to one
+    example's arrays. GenerationError (one line) for a clip the model cannot read."""
     spec = converter.spec
     check_content(clip, spec, label)
-    spans, notices = readable_spans(clip, label, spec.any_meter)
-    start, end = spans[0]
+    spans, notices = readable_runs(clip, label, spec.any_meter)
+
+    def window_steps(meter: Meter) -> int:
+        return converter.window_steps(meter) if spec.any_meter else converter.steps
+
+    choice = choose_window(clip, spans, window_steps, reads_track(spec))
+    span, start = choice.span, choice.start
     # the run is in one meter (a meter change a fraction of a step before its first bar is not a bar of it)
-    meter = clip.meter_at(start + 0.5) if spec.any_meter else FOUR_FOUR
-    region = dataclasses.replace(clip.slice(start, end), meter=meter, meter_map=())
+    meter = clip.meter_at(span.start + 0.5) if spec.any_meter else FOUR_FOUR
+    region = dataclasses.replace(clip.slice(start, span.end), meter=meter, meter_map=())
     if len(spans) > 1:
         runs = "bars in one meter" if spec.any_meter else "4/4 bars"
-        notices += (f"{label} has {len(spans)} runs of {runs}; the model reads the first",)
-    steps = converter.window_steps(meter) if spec.any_meter else converter.steps
-    window, cut = fit_length(region, steps, label)
+        which = "the first" if span is spans[0] else f"the one from bar {span.first_bar}"
+        notices += (f"{label} has {len(spans)} runs of {runs}; the model reads {which}",)
+    if choice.skipped is not None:
+        a, b = choice.skipped
+        bars = f"bar {a} plays" if a == b else f"bars {a}-{b} play"
+        notices += (f"{label}: {bars} few notes (an intro?) against {choice.typical:g} in a typical bar, "
+                    f"so the model reads from bar {choice.first_bar}",)  # fmt: skip
+    window, cut = fit_length(region, window_steps(meter), label, choice.first_bar, choice.bar)
     check_content(window, spec, f"the part of {label} the model reads")
     arrays = converter.to_tensors(window)
     if not has_content(arrays, spec):

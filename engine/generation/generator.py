@@ -292,7 +292,11 @@ class Generator:
             )
             return carry_maps(clips, window)
 
-        return self._checked(draw, n, seed, notices, checked, novel)
+        if checked:  # the checks redraw silent clips and say so
+            return self._checked(draw, n, seed, notices, checked, novel)
+        clips = draw(n, seed)
+        _note_silence(clips, [f"clip {i}" for i in range(1, n + 1)], "the clip", notices)
+        return _generated(clips, seed, notices)
 
     def _checked(
         self,
@@ -341,6 +345,7 @@ class Generator:
         chosen = monotone_steps(*note_distances(candidates), steps)
         feel = self.runner.feel_temperature(temperature)
         clips = finish(self.runner, [candidates[i] for i in chosen], feel, seed, self.feel, notices)
+        _note_silence(clips, [f"step {i}" for i in range(1, len(clips) + 1)], "A and B", notices)
         return _generated(clips, seed, notices)
 
     def blend_codes(self, corners: Sequence[Pattern], points: Sequence[tuple[float, float]]) -> torch.Tensor:
@@ -375,6 +380,7 @@ class Generator:
         z = self._blend_codes(corners, [(x, y)], notices)
         meter = self._corner_meter(corners)
         clips = self._decode(z, temperature, None, seed, corners[0].tempo, notices, meter)
+        _note_silence(clips, [f"the blend at {x:g},{y:g}"], "the corners", notices)
         return _generated(clips, seed, notices)
 
     def _corner_meter(self, corners: Sequence[Pattern]) -> Meter:
@@ -397,6 +403,8 @@ class Generator:
         z = self._blend_codes(corners, pts, notices)
         meter = self._corner_meter(corners)
         clips = self._decode(z, temperature, None, seed, corners[0].tempo, notices, meter)
+        names = [f"x{i}_y{j}" for i in range(grid) for j in range(grid)]  # clips[i * grid + j]
+        _note_silence(clips, names, "the corners", notices)
         return _generated(clips, seed, notices)
 
     def complete(
@@ -459,3 +467,22 @@ def _generated(
 ) -> Generated:
     """The call's result; a note repeated by several draws is given once."""
     return Generated(tuple(clips), seed, tuple(dict.fromkeys(notices)), checked)
+
+
+def silence_notice(clips: Sequence[Pattern], names: Sequence[str], inputs: str) -> str | None:
+    """One line naming the clips that decoded to no notes although the clips they came from have notes
+    (`inputs`, e.g. "the corners"), or None when every clip has notes. `names[i]` names clips[i]."""
+    silent = [name for clip, name in zip(clips, names, strict=True) if clip.note_count == 0]
+    if not silent:
+        return None
+    shown = ", ".join(silent[:6]) + (f" and {len(silent) - 6} more" if len(silent) > 6 else "")
+    return (
+        f"warning: {len(silent)} of {len(clips)} clips came out silent (0 notes) though {inputs} have notes: "
+        f"{shown}; another temperature or seed may give notes"
+    )
+
+
+def _note_silence(clips: Sequence[Pattern], names: Sequence[str], inputs: str, notices: Notices) -> None:
+    line = silence_notice(clips, names, inputs)
+    if line:
+        notices.append(line)

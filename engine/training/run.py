@@ -243,7 +243,7 @@ class TrainingRun:
         report = report_for_training(
             model, card.data, self.data.heldout, self.data.train, self.device, name=card.name,
             index=read_index(self.out_dir, self.cfg.name),
-            latent=card.latent,
+            latent=card.latent, fine_tuned_from=card.fine_tuned_from,
         )  # fmt: skip
         write_report(self.out_dir, report)
         return report

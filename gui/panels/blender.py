@@ -90,3 +90,5 @@ class BlenderPanel(QWidget):
     def _show(self, result: tuple[float, float, Pattern]) -> None:
         x, y, clip = result
         self.session.show_clip(clip, f"blend {x:.2f},{y:.2f}", undoable=False)
+        if not clip.note_count:  # the corners have notes (set_corner refuses empty clips)
+            self.session.status.emit(f"The blend at {x:.2f},{y:.2f} came out silent (0 notes): move the puck")

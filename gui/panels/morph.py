@@ -143,6 +143,8 @@ class MorphPanel(ClipsPanel):
     def _show(self, result: tuple[float, Pattern]) -> None:
         t, clip = result
         self.session.show_clip(clip, f"morph {t:.0%}", undoable=False)
+        if not clip.note_count:  # A and B have notes (empty clips are refused)
+            self.session.status.emit(f"The morph at {t:.0%} came out silent (0 notes): move the slider")
 
     def make_steps(self) -> None:
         """`interpolate` A to B into the chosen number of steps, in a worker; they fill the steps list."""
@@ -161,7 +163,8 @@ class MorphPanel(ClipsPanel):
         clips, notices = result.clips, list(result.notices)
         self.steps_list.clear()
         for i, clip in enumerate(clips):
-            self.steps_list.add_clip(clip, f"step {i + 1}/{len(clips)}")
+            silent = "" if clip.note_count else " (silent)"
+            self.steps_list.add_clip(clip, f"step {i + 1}/{len(clips)}{silent}")
         self.session.status.emit(
             "; ".join(notices + [f"{len(clips)} steps from A to B: click one to hear it, or keep them all"])
         )

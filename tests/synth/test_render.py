@@ -112,3 +112,38 @@ def test_cli_render_bad_input_is_one_clear_line(midi_dir, tmp_path) -> None:
         result = _cli(*args)
         assert result.returncode == 1, result
         assert reason in result.stderr and "Traceback" not in result.stderr, result.stderr
+
+
+def _dbfs(audio: np.ndarray) -> float:
+    return 20 * float(np.log10(_rms(audio) / 32768))
+
+
+def test_a_full_band_render_never_clips_and_keeps_its_loudness(soundfont, tmp_path) -> None:
+    from synth.fluid_render import CEILING
+
+    band = ROOT / "resources" / "examples" / "freedoom" / "d_dm14.mid"  # peaked at 1.33 of full scale
+    audio, _ = _read(render_wav(band, tmp_path / "band.wav", soundfont, rate=22050).path)
+    peak = int(np.abs(audio.astype(np.int32)).max())
+    assert int((np.abs(audio.astype(np.int32)) >= 32735).sum()) == 0, "clipped samples"
+    assert peak == pytest.approx(CEILING * 32767, abs=2)  # scaled down to -1 dBFS, not below
+    assert -19.0 < _dbfs(audio) < -13.0
+    beat = ROOT / "resources" / "examples" / "groove" / "65_funk_112_beat_4-4.mid"  # peaks at 0.75: as is
+    drums, _ = _read(render_wav(beat, tmp_path / "beat.wav", soundfont, rate=22050).path)
+    assert 0.6 * 32767 < int(np.abs(drums.astype(np.int32)).max()) < CEILING * 32767
+    assert -33.0 < _dbfs(drums) < -26.0
+
+
+def test_loudness_rule_scales_down_only_and_stems_share_one_factor(soundfont, tmp_path) -> None:
+    from synth.fluid_render import CEILING, limit_scale, render_stems, to_pcm16
+
+    loud, quiet = np.array([[1.5, -0.3]], np.float32), np.array([[0.2, -0.1]], np.float32)
+    assert limit_scale(loud) == pytest.approx(CEILING / 1.5) and limit_scale(quiet) == 1.0
+    assert limit_scale(quiet, loud) == limit_scale(loud)  # one factor for all
+    assert to_pcm16(loud).tolist() == [[round(CEILING * 32767), round(-0.3 * CEILING / 1.5 * 32767)]]
+    assert to_pcm16(quiet).tolist() == [[round(0.2 * 32767), round(-0.1 * 32767)]]
+    from engine.midi.files import read_clip
+
+    song = read_clip(ROOT / "resources" / "examples" / "freedoom" / "d_dm14.mid").slice(0, 8 * 16)
+    stems = [_read(r.path)[0] for r in render_stems(song, tmp_path, "s", soundfont, rate=22050)]
+    peaks = [int(np.abs(s.astype(np.int32)).max()) for s in stems]
+    assert max(peaks) <= CEILING * 32767 + 1 and min(peaks) > 0

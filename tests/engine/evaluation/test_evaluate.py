@@ -205,6 +205,9 @@ def test_verdict_in_plain_words() -> None:
     assert "Only 8 files" in memorised and "--from mel_2bar" in memorised
     assert "over-fits" in memorised and "still learning" in memorised
     assert "not yet more like your music" in " ".join(verdict(_report(200, 0.9, 0.9, best=0.3, base=0.5)))
+    tuned = " ".join(verdict(_report(8, 0.55, 0.95), fine_tuned_from="/somewhere/models/mel_2bar"))
+    assert "Fine-tuned from the mel_2bar model" in tuned and "Only 8 files" not in tuned  # advice for scratch
+    assert "--from" not in tuned and "over-fits" in tuned
     unknown = verdict(_report(0, 0.9, 0.92))
     assert unknown[0].startswith("Tested on 4 files") and not any("--from" in s for s in unknown)
     plain = _report(200, 0.9, 0.92)

@@ -212,3 +212,11 @@ def test_best_checkpoint_has_the_lowest_held_out_bits_and_a_latent_fit(drums: Pa
     assert np.allclose(fit.mean, mu.mean(0).numpy(), atol=1e-3)  # its mean is the codes' mean
     gen = Generator.load(tmp_path / "m")
     assert gen.runner.latent == fit
+
+
+def test_report_card_of_a_fine_tune_knows_it_was_fine_tuned(drums: Path, tmp_path: Path) -> None:
+    _train(drums, tmp_path / "base", 2)
+    _train(drums, tmp_path / "tuned", 1, from_model=tmp_path / "base", report=True)
+    card = (tmp_path / "tuned" / "report.md").read_text()
+    assert "Fine-tuned from the base model: it started from that model, not from scratch." in card
+    assert "few for a model that starts from scratch" not in card and "--from" not in card
