@@ -87,7 +87,11 @@ def _check_usable_midi(folder: str, config: str) -> None:
     serves training). DatasetError for a missing folder or one without MIDI files."""
     from engine.data.dataset import prepare
 
-    report = prepare(folder, [config])
+    def reading(done: int, total: int) -> None:  # a large folder's first read takes a while
+        end = "" if done < total else "\n"
+        print(f"\rreading {done}/{total} files", end=end, file=sys.stderr, flush=True)
+
+    report = prepare(folder, [config], progress=reading if sys.stderr.isatty() else None)
     if report.files_used:
         return
     skipped = report.files_skipped
