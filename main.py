@@ -10,13 +10,22 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import NoReturn
 
 from cli import COMMANDS
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """An ArgumentParser whose refusals are one line (no usage block above it), exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        """Print "bandmate CMD: error: MESSAGE; bandmate CMD --help lists the options" and exit 2."""
+        self.exit(2, f"{self.prog}: error: {message}; {self.prog} --help lists the options\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The whole command line: `gui` (the default) and one subparser per module of `cli.COMMANDS`."""
-    parser = argparse.ArgumentParser(prog="bandmate", description="Bandmate: MusicVAE for musicians.")
+    parser = OneLineParser(prog="bandmate", description="Bandmate: MusicVAE for musicians.")
     smoke = "open the window, load the model, generate once, then quit (a self-test)"
     session = "open this session file (.bandmate) in the app"
     parser.add_argument("--smoke", action="store_true", help=smoke)

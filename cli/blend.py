@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from cli import common
 
@@ -16,7 +15,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     common.add_generation_options(p)
     common.add_flat_option(p)
     p.add_argument("corners", nargs=4, metavar="CLIP")
-    p.add_argument("--grid", type=int, default=5)
+    p.add_argument(
+        "--grid", default=5,
+        type=common.whole_number(2, common.MAX_STEPS, " (finer steps than 64 sound the same)"),
+        help=f"clips along each side of the square, 2 to {common.MAX_STEPS} (N x N files; finer "
+        "steps than that sound the same) (default: 5)",
+    )  # fmt: skip
     p.add_argument("--at", default=None, help="one point X,Y in 0..1")
 
 
@@ -33,9 +37,11 @@ def parse_point(text: str) -> tuple[float, float]:
 
 @common.guarded
 def run(args: argparse.Namespace) -> int:
+    out = common.output_folder(args.out)  # before the model loads: a bad --out costs nothing
+    if args.at is not None:
+        parse_point(args.at)
     gen = common.load(args)
     corners = [common.read(c) for c in args.corners]
-    out = Path(args.out)
     if args.at is not None:
         x, y = parse_point(args.at)
         result = gen.blend(corners, x, y, args.temperature, args.seed)

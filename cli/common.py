@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import functools
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,11 +19,91 @@ if TYPE_CHECKING:
 
 Handler = Callable[[argparse.Namespace], int]
 DEVICES = ("auto", "cpu", "cuda", "mps")
+MAX_CLIPS = 1000  # --n: more clips than anyone auditions, and each is a file
+MAX_STEPS = 64  # interpolate --steps, blend --grid: 64 is already finer than an ear tells apart
+# --bars: the longest file Bandmate reads back (engine.midi.reader.MAX_BARS, not imported here: the
+# parser stays cheap), about 2.8 hours of 4/4 at 120 BPM
+MAX_BARS = 5000
 
 
-def add_generation_options(p: argparse.ArgumentParser, out_default: str = "bandmate-out") -> None:
-    """MODEL, --seed, --temperature, --part-temperature, --top-k, --out, --device: every generation
-    command takes these."""
+class OutputError(OSError):
+    """--out names a place that cannot be written (a file where a folder should be, a read-only disk);
+    str(e) is one line naming the --out the musician gave."""
+
+
+def whole_number(low: int, high: int | None = None, why: str = "") -> Callable[[str], int]:
+    """An argparse `type`: a whole number in low..high (high None: no upper bound), else one line that
+    says the range and, after it, `why` (e.g. why the upper bound is what it is)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or value < low or (high is not None and value > high):
+            span = f"from {low} to {high}" if high is not None else f"of {low} or more"
+            raise argparse.ArgumentTypeError(f"{text!r}: write a whole number {span}{why}")
+        return value
+
+    return parse
+
+
+def number_in(low: float, high: float | None = None, why: str = "") -> Callable[[str], float]:
+    """An argparse `type`: a number in low..high (high None: no upper bound), else one line with the
+    range and `why`."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = float("nan")
+        if not (value >= low and (high is None or value <= high)):  # also refuses nan
+            span = f"from {low:g} to {high:g}" if high is not None else f"of {low:g} or more"
+            raise argparse.ArgumentTypeError(f"{text!r}: write a number {span}{why}")
+        return value
+
+    return parse
+
+
+def bpm(text: str) -> float:
+    """An argparse `type` for --bpm: 20..300 beats per minute (what the MIDI writer and renderer take)."""
+    return number_in(20.0, 300.0, " beats per minute")(text)
+
+
+def bars_option(p: argparse.ArgumentParser, help_text: str, default: int | None = None) -> None:
+    """--bars N, a whole number from 1 to MAX_BARS."""
+    p.add_argument(
+        "--bars", type=whole_number(1, MAX_BARS, " (the longest file Bandmate reads back)"),
+        default=default, metavar="N", help=f"{help_text} (1 to {MAX_BARS})",
+    )  # fmt: skip
+
+
+def check_writable(folder: Path, given: str, option: str = "--out") -> None:
+    """Fail before any long work when files cannot be written into `folder` (or the folder cannot be made
+    there): OutputError naming `given`, what the musician typed for `option` ("" for a positional
+    argument). Makes nothing: the nearest folder that exists gets a temporary file, removed at once."""
+    said = f"{option} {given}".strip()
+    probe = folder
+    while not probe.exists() and probe.parent != probe:
+        probe = probe.parent
+    if probe.exists() and not probe.is_dir():
+        raise OutputError(f"{said}: {probe} is a file, so no folder can be made there")
+    try:
+        with tempfile.TemporaryFile(dir=probe):
+            pass
+    except OSError as e:
+        raise OutputError(f"{said}: cannot write into {probe} ({e.strerror or e})") from None
+
+
+def add_generation_options(
+    p: argparse.ArgumentParser, out_default: str = "bandmate-out", one_clip: bool = False
+) -> None:
+    """MODEL, --seed, --temperature, --part-temperature, --top-k, --out, --device, --bpm: every generation
+    command takes these. `one_clip`: the command writes one clip, so --out may name a .mid file."""
+    if one_clip:
+        out_help = f"a .mid file to write, or a folder for it (default: {out_default})"
+    else:
+        out_help = f"the folder for the clips (default: {out_default})"
     p.add_argument("model", help="trained model directory or bundled model name")
     p.add_argument("--seed", type=int, default=None)
     p.add_argument(
@@ -41,13 +122,13 @@ def add_generation_options(p: argparse.ArgumentParser, out_default: str = "bandm
         help="leave out all but the N likeliest notes at each step: fewer wild leaps; 0 = off "
         "(default: the model's report card's choice, else off)",
     )  # fmt: skip
-    p.add_argument("--out", default=out_default, help="output folder (a .mid file for one clip)")
+    p.add_argument("--out", default=out_default, help=out_help)
     p.add_argument("--device", default="cpu", choices=DEVICES)
     p.add_argument(
         "--bpm",
-        type=float,
+        type=bpm,
         default=None,
-        help="tempo written in the MIDI files (default: the clip's or model's)",
+        help="tempo written in the MIDI files, 20..300 (default: the clip's or model's)",
     )
 
 
@@ -219,7 +300,16 @@ def output_folder(out: str) -> Path:
 
     if names_a_midi_file(out):
         raise GenerationError(f"--out {out}: this command writes several clips, so --out names a folder")
+    check_writable(Path(out), out)
     return Path(out)
+
+
+def output_file(out: str, name: str) -> Path:
+    """`one_output`, checked up front: OutputError when its folder cannot be written (see
+    `check_writable`), so that a command fails before generating."""
+    path = one_output(out, name)
+    check_writable(path.parent, out)
+    return path
 
 
 def write(pattern: Pattern, path: Path, bpm: float | None = None) -> None:

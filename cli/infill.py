@@ -15,7 +15,7 @@ HELP = "rewrite chosen bars of chosen parts or tracks so they join their neighbo
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    common.add_generation_options(p)
+    common.add_generation_options(p, one_clip=True)
     common.add_key_option(p, default="song")
     common.add_flat_option(p)
     p.add_argument(
@@ -40,10 +40,10 @@ def run(args: argparse.Namespace) -> int:
         bars = parse_bars(args.bars) if args.bars is not None else None
     except ValueError as e:
         raise GenerationError(str(e)) from None
+    path = common.output_file(args.out, f"{Path(args.song).stem}_infilled.mid")  # before the long work
     gen = common.load(args)
     song = common.read(args.song)
     result = gen.infill(song, bars, args.tracks, args.seed, args.temperature, key=args.key)
     common.report(result, args)
-    path = common.one_output(args.out, f"{Path(args.song).stem}_infilled.mid")
     common.write(result.clip, path)
     return 0

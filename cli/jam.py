@@ -25,7 +25,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("beats", nargs="*", metavar="BEAT", help="four .mid beats for the corners A B C D")
     p.add_argument("--drums", default=LIVE_DRUMS, help="drum model (folder or name)")
     p.add_argument("--melody", default=LIVE_MELODY, help="melody model for bass and lead")
-    p.add_argument("--bars", type=int, default=None, help="render N bars offline (with --out)")
+    common.bars_option(p, "render N bars offline (with --out)")
     p.add_argument("--out", default=None, help="offline: the .mid file to write")
     p.add_argument("--record", default=None, help="live: record to this .mid file as it plays")
     p.add_argument("--minutes", type=float, default=None, help="live: stop after this long")
@@ -73,6 +73,11 @@ def planner_from_args(args: argparse.Namespace):  # noqa: ANN201 - engine.live.j
 
 @common.guarded
 def run(args: argparse.Namespace) -> int:
+    if args.bars is not None:  # offline: a bad --out fails before the models load
+        if not args.out:
+            print("error: --bars N needs --out FILE.mid", file=sys.stderr)
+            return 2
+        common.check_writable(Path(args.out).parent, args.out)
     try:
         planner = planner_from_args(args)
     except ValueError as e:
@@ -88,9 +93,6 @@ def run(args: argparse.Namespace) -> int:
 def _offline(planner, args: argparse.Namespace) -> int:  # noqa: ANN001
     import time
 
-    if not args.out:
-        print("error: --bars N needs --out FILE.mid", file=sys.stderr)
-        return 2
     t0 = time.perf_counter()
     pattern = planner.render(args.bars)
     seconds = time.perf_counter() - t0

@@ -9,6 +9,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from cli import common
+
 NAME = "record"
 HELP = "record N bars you play into 'Bandmate In' (or any input) to a .mid file, with count-in and click"
 
@@ -18,8 +20,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--in", dest="input", default=None, help="MIDI input port (default: a virtual 'Bandmate In')"
     )
-    p.add_argument("--bars", type=int, default=4, help="bars to record (1-64)")
-    p.add_argument("--count-in", type=int, default=1, help="bars of clicks before the take (0-4)")
+    p.add_argument("--bars", type=common.whole_number(1, 64), default=4, help="bars to record (1-64)")
+    p.add_argument(
+        "--count-in", type=common.whole_number(0, 4), default=1, help="bars of clicks before the take (0-4)"
+    )
     p.add_argument("--tempo", type=float, default=120.0, help="BPM of the click and the clip")
     p.add_argument("--no-click", action="store_true", help="no metronome (the count-in is silent too)")
     p.add_argument("--port", default=None, help="MIDI output port for the click (default: FluidSynth)")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from cli import common
 from cli.sound import expected_errors, fail
 
 NAME = "render"
@@ -18,13 +19,18 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("wav", help="the WAV to write (with --stems: OUT-01-TRACK.wav, ... beside it)")
     p.add_argument("--soundfont", default=None)
     p.add_argument("--rate", type=int, default=44100)
-    p.add_argument("--bpm", type=float, default=None, help="play at this tempo (default: the file's own)")
+    p.add_argument(
+        "--bpm", type=common.bpm, default=None, help="play at this tempo, 20..300 (default: the file's own)"
+    )
     p.add_argument(
         "--whole-bars",
         action="store_true",
         help="exactly the clip's bars from bar 1 (+ --tail), for a DAW; implied by --bpm and --stems",
     )
-    p.add_argument("--tail", type=float, default=0.0, help="seconds of ring-out after the last bar")
+    p.add_argument(
+        "--tail", type=common.number_in(0.0), default=0.0,
+        help="seconds of ring-out after the last bar, 0 or more",
+    )  # fmt: skip
     p.add_argument("--stems", action="store_true", help="one WAV per track, all the same length")
 
 
@@ -34,8 +40,7 @@ def run(args: argparse.Namespace) -> int:
 
     errors: tuple[type[BaseException], ...] = (*expected_errors(), MidiError)
     try:
-        if args.bpm is not None and not 20.0 <= args.bpm <= 300.0:
-            raise ValueError(f"--bpm {args.bpm:g} outside 20..300")
+        common.check_writable(Path(args.wav).parent, args.wav, option="")  # before rendering
         whole = args.whole_bars or args.stems or args.bpm is not None or args.tail > 0
         source = read_midi(args.midi).pattern if (args.bpm is not None or args.stems) else args.midi
         if args.bpm is not None:

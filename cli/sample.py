@@ -18,8 +18,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     common.add_flat_option(p)
     common.add_meter_option(p)
     common.add_check_options(p)
-    p.add_argument("--n", type=int, default=32)
-    p.add_argument("--bars", type=int, default=None, help="chain into this many bars")
+    p.add_argument(
+        "--n", type=common.whole_number(1, common.MAX_CLIPS, " (each clip is a file)"), default=32,
+        help=f"how many clips, 1 to {common.MAX_CLIPS} (default: 32)",
+    )  # fmt: skip
+    common.bars_option(p, "chain each clip into this many bars (default: the model's length)")
 
 
 @common.guarded

@@ -11,6 +11,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from cli import common
+
 NAME = "session"
 HELP = "show a saved session and export its arrangement"
 
@@ -20,8 +22,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--midi", default=None, help="write the arrangement as this MIDI file")
     p.add_argument("--wav", default=None, help="render the arrangement to this WAV file")
     p.add_argument("--stems", action="store_true", help="with --wav: one WAV per track beside it")
-    p.add_argument("--tail", type=float, default=0.0, help="seconds of ring-out after the last bar (WAV)")
-    p.add_argument("--bpm", type=float, default=None, help="another tempo than the session's")
+    p.add_argument(
+        "--tail", type=common.number_in(0.0), default=0.0,
+        help="seconds of ring-out after the last bar (WAV), 0 or more",
+    )  # fmt: skip
+    p.add_argument("--bpm", type=common.bpm, default=None, help="another tempo than the session's (20..300)")
     p.add_argument("--bars", default=None, metavar="A-B", help="export only bars A..B (1-based, inclusive)")
     p.add_argument("--soundfont", default=None)
 

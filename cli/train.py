@@ -19,6 +19,8 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from cli.common import OutputError, check_writable
+
 NAME = "train"
 HELP = "train a model on a MIDI folder"
 
@@ -27,9 +29,15 @@ def add_arguments(t: argparse.ArgumentParser) -> None:
     t.add_argument("folder")
     t.add_argument("--config", default=None, help="default: the resumed model's, else drums_2bar")
     t.add_argument("--size", default=None, choices=["tiny", "small", "big"], help="default: small")
-    t.add_argument("--out", default=None, help="model folder (default: models/<config>-<folder>)")
-    t.add_argument("--minutes", type=float, default=None)
-    t.add_argument("--steps", type=int, default=None)
+    t.add_argument(
+        "--out", default=None,
+        help="model folder (default: $BANDMATE_HOME/models/<config>-<folder>, where `models` lists it)",
+    )  # fmt: skip
+    t.add_argument(
+        "--minutes", type=float, default=None,
+        help="train for this long, counting the runs that resumed it (default: 10, unless --steps)",
+    )  # fmt: skip
+    t.add_argument("--steps", type=int, default=None, help="stop at this many steps instead")
     start = t.add_mutually_exclusive_group()
     start.add_argument(
         "--from",
@@ -69,6 +77,31 @@ def _choose(args: argparse.Namespace) -> tuple[str, str, Path]:
     return config, size, out
 
 
+class NoUsableMidi(Exception):
+    """No file of the training folder gives the config an example; str(e) is one line."""
+
+
+def _check_usable_midi(folder: str, config: str) -> None:
+    """NoUsableMidi "no usable MIDI files for CONFIG in FOLDER ..." with how many were skipped and the
+    first reason, when no file of `folder` gives `config` an example (read once here; the cache then
+    serves training). DatasetError for a missing folder or one without MIDI files."""
+    from engine.data.dataset import prepare
+
+    def reading(done: int, total: int) -> None:  # a large folder's first read takes a while
+        end = "" if done < total else "\n"
+        print(f"\rreading {done}/{total} files", end=end, file=sys.stderr, flush=True)
+
+    report = prepare(folder, [config], progress=reading if sys.stderr.isatty() else None)
+    if report.files_used:
+        return
+    skipped = report.files_skipped
+    first = f"; first: {Path(skipped[0].path).name}: {skipped[0].reason}" if skipped else ""
+    raise NoUsableMidi(
+        f"no usable MIDI files for {config} in {folder}: {len(skipped)} skipped{first} "
+        f"(python main.py prepare {folder} lists every file)"
+    )
+
+
 def _cancel_on_ctrl_c(cancel: threading.Event) -> Callable[[int, FrameType | None], Any] | int | None:
     """Route Ctrl-C to `cancel`; returns the previous handler (None off the main thread)."""
 
@@ -95,8 +128,11 @@ def run(args: argparse.Namespace) -> int:
 
     cancel = threading.Event()
     previous = _cancel_on_ctrl_c(cancel)
+    out: Path | None = None
     try:
         config, size, out = _choose(args)
+        check_writable(out, args.out or str(out))  # before any "fine-tuning ...": fail fast
+        _check_usable_midi(args.folder, config)
         from_model = None
         if args.from_model and not (out / "model.json").exists():
             from engine.registry import resolve_model
@@ -111,9 +147,16 @@ def run(args: argparse.Namespace) -> int:
                 result = train(args.folder, config, out, from_model=from_model, **options)
             else:  # the bundled model for a small folder, a pilot for a large one, unless --scratch
                 result = train_from_start(args.folder, config, out, scratch=args.scratch, **options)
+    except (OutputError, NoUsableMidi) as e:  # the arguments' fault: exit 2, as argparse's refusals
+        print(f"bandmate train: {e}", file=sys.stderr)
+        return 2
     except (TrainError, DatasetError, CheckpointError, ValueError, LookupError) as e:
         print(f"bandmate train: {e}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:  # the second Ctrl-C: abort at once, quietly
+        kept = f"; the last checkpoint saved in {out} is kept" if out is not None else ""
+        print(f"bandmate train: aborted{kept}", file=sys.stderr)
+        return 130
     finally:
         if previous is not None:
             signal.signal(signal.SIGINT, previous)

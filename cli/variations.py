@@ -18,8 +18,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     common.add_flat_option(p)
     common.add_check_options(p)
     p.add_argument("clip")
-    p.add_argument("--n", type=int, default=8)
-    p.add_argument("--amount", type=float, default=0.3)
+    p.add_argument(
+        "--n", type=common.whole_number(1, common.MAX_CLIPS, " (each clip is a file)"), default=8,
+        help=f"how many variations, 1 to {common.MAX_CLIPS} (default: 8)",
+    )  # fmt: skip
+    p.add_argument(
+        "--amount", type=common.number_in(0.0, 1.0, " (0 = the clip itself, 1 = far from it)"),
+        default=0.3, help="how far from the clip, 0 (the clip itself) to 1 (far) (default: 0.3)",
+    )  # fmt: skip
 
 
 @common.guarded

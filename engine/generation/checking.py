@@ -50,7 +50,8 @@ class Checked:
 
     @property
     def note(self) -> str | None:
-        """ "3 of 11 drawn clips were redrawn: no melody (2), bass out of range (1)", or None."""
+        """ "3 clips failed the checks and were redrawn (8 asked, 11 drawn in all): no melody (2), ...",
+        or None (see redraw_note)."""
         return redraw_note(self.asked, len(self.copies), self.drawn, self.rejected)
 
     def copy_note(self, i: int) -> str | None:

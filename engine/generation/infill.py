@@ -346,7 +346,8 @@ def targets_for(
         elif name in lower:
             targets.append(_track_target(spec.name, tracks, lower[name], model_parts, slots))
         else:
-            known = ", ".join(model_parts + [t.name for t in song.tracks if t.name.strip()])
+            names = model_parts + [t.name for t in song.tracks if t.name.strip()]
+            known = ", ".join(dict.fromkeys(str(n) for n in names))  # a track named like a part: once
             raise GenerationError(f"unknown part or track {name!r}; choose from {known}")
     if len({t.track for t in targets}) < len(targets):
         raise GenerationError("a track was named twice (by its part and by its name); name it once")

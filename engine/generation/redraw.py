@@ -74,7 +74,8 @@ def keep_passing(
 def redraw_note(asked: int, given: int, drawn: int, rejected: Sequence[Defect]) -> str | None:
     """One line for the musician on what the checks set aside, or None when every drawn clip passed.
 
-    "3 of 11 drawn clips were redrawn: no melody (2), bass out of range (1)", or, when the draws ran
+    "3 clips failed the checks and were redrawn (8 asked, 11 drawn in all): no melody (2), bass out of
+    range (1)", or, when the draws ran
     out, "only 5 of 8 clips passed the quality check in 32 draws; 27 set aside: ...".
     """
     if not rejected:
@@ -82,7 +83,9 @@ def redraw_note(asked: int, given: int, drawn: int, rejected: Sequence[Defect]) 
     counts = Counter(d.label for d in rejected)
     why = ", ".join(f"{label} ({k})" for label, k in counts.most_common())
     if given >= asked:
-        return f"{len(rejected)} of {drawn} drawn clips were redrawn: {why}"
+        k = len(rejected)
+        were = "clips failed the checks and were" if k > 1 else "clip failed the checks and was"
+        return f"{k} {were} redrawn ({asked} asked, {drawn} drawn in all): {why}"
     return (
         f"only {given} of {asked} clips passed the checks in {drawn} draws; {len(rejected)} set aside: "
         f"{why}. Another temperature may pass more (the report card lists each one's share)"

@@ -130,11 +130,14 @@ class TrainingRun:
         model, opt_state, state, tuned_from = _start(
             config, size, out_dir, from_model, device, seed, data.summary.train_bars
         )
-        how = f"resuming at step {state.step}" if state.step else "fine-tuning" if from_model else "training"
         n = torch.get_num_threads()
         where = f"{device} ({n} thread{'s' * (n > 1)})" if device.type == "cpu" else str(device)
         where += f" x {info.world} processes" if info.enabled else ""
-        text = f"{how} {model.cfg.name} ({model.cfg.size}) on {where}"
+        what = f"{model.cfg.name} ({model.cfg.size})"
+        if state.step:  # "resuming drums_2bar (small) at step 206 on cpu (2 threads)"
+            text = f"resuming {what} at step {state.step} on {where}"
+        else:
+            text = f"{'fine-tuning' if from_model else 'training'} {what} on {where}"
         say(TrainProgress(state.step, 0, math.nan, math.nan, None, 0.0, "loading", message=text))
         if len(data.train) == 0:
             raise TrainError(

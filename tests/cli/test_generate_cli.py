@@ -243,8 +243,9 @@ def test_top_k_is_a_generation_option(tmp_path: Path, capsys) -> None:  # noqa: 
         with pytest.raises(SystemExit) as e:
             run(*args, "--top-k", bad, "--out", tmp_path / "x")
         assert e.value.code == 2
-        err = capsys.readouterr().err.strip().splitlines()[-1]
-        assert err.endswith(f"argument --top-k: '{bad}': write a whole number from 0 (off) to 999")
+        err = capsys.readouterr().err.strip()
+        assert "\n" not in err, err  # one line, no usage block
+        assert f"argument --top-k: '{bad}': write a whole number from 0 (off) to 999;" in err
     for name, k in (("off", "0"), ("own", None), ("k2", "2")):
         assert run(*args, *(("--top-k", k) if k else ()), "--out", tmp_path / name) == 0
     files = written(tmp_path / "off")

@@ -82,7 +82,13 @@ def test_copies_in_words_group_runs_and_repeats_of_one_bar() -> None:
 def test_the_note_counts_the_reasons() -> None:
     assert redraw_note(8, 8, 8, ()) is None
     note = redraw_note(8, 8, 11, (NO_MELODY, TOO_HIGH, NO_MELODY))
-    assert note == "3 of 11 drawn clips were redrawn: no melody (2), bass out of range (1)"
+    assert note == (
+        "3 clips failed the checks and were redrawn (8 asked, 11 drawn in all): no melody (2), "
+        "bass out of range (1)"
+    )
+    assert redraw_note(8, 8, 10, (NO_MELODY,)) == (
+        "1 clip failed the checks and was redrawn (8 asked, 10 drawn in all): no melody (1)"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -119,7 +125,8 @@ def test_sample_gives_only_clips_that_pass_and_says_what_it_redrew(drums: Genera
     limits = drums.checker.limits()
     assert all(limits.check(c) == () for c in result.clips)
     assert checked.rejected and 8 + len(checked.rejected) <= checked.drawn <= 32
-    said = re.fullmatch(r"(\d+) of (\d+) drawn clips were redrawn: (.+)", checked.note or "")
+    pattern = r"(\d+) clips? failed the checks and w\w+ redrawn \(8 asked, (\d+) drawn in all\): (.+)"
+    said = re.fullmatch(pattern, checked.note or "")
     assert said is not None and int(said[1]) == len(checked.rejected) and int(said[2]) == checked.drawn
     assert counted(said[3]) == len(checked.rejected)
     assert drums.sample(8, 0.5, seed=2) == result  # --seed still gives the same clips

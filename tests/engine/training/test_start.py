@@ -51,6 +51,7 @@ def test_training_a_small_folder_fine_tunes_and_says_so(beats: Path, tmp_path: P
         beats, "drums_2bar", tmp_path / "m", steps=3, report=False, progress=said.append
     )
     assert said[0].phase == "start" and said[0].message.startswith("starting from the bundled drums_2bar")
+    assert any(p.message.startswith("fine-tuning drums_2bar (small) on ") for p in said)
     card = read_card(result.model_dir)
     assert card.fine_tuned_from == str(BUNDLED_DIR / "drums_2bar") and card.training.step == 3
     # it keeps the base's KL weight from the first step and learns at the fine-tune's lower rate
@@ -60,6 +61,7 @@ def test_training_a_small_folder_fine_tunes_and_says_so(beats: Path, tmp_path: P
     said.clear()
     train_from_start(beats, "drums_2bar", tmp_path / "m", steps=5, report=False, progress=said.append)
     assert not [p for p in said if p.phase == "start"]  # a resume: decided when it began
+    assert any(p.message.startswith("resuming drums_2bar (small) at step 3 on ") for p in said)
     assert read_card(tmp_path / "m").training.step == 5
     assert read_card(tmp_path / "m").config == card.config  # a resume trains the fine-tune's way
 
