@@ -122,6 +122,7 @@ def run(args: argparse.Namespace) -> int:
     from engine.device import pick_device, training_threads
     from engine.training.distributed import from_env
     from engine.training.progress import ProgressBar
+    from engine.training.run import check_resumable
     from engine.training.start import train_from_start
     from engine.training.train import TrainError, train
     from models.checkpoint import CheckpointError
@@ -132,6 +133,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         config, size, out = _choose(args)
         check_writable(out, args.out or str(out))  # before any "fine-tuning ...": fail fast
+        check_resumable(out, config, size)  # a model of another config there: that is the first thing to say
         _check_usable_midi(args.folder, config)
         from_model = None
         if args.from_model and not (out / "model.json").exists():

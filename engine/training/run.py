@@ -264,12 +264,8 @@ def _start(
     """(model, optimizer state, run state, the model it was fine-tuned from) for a resume, a fine-tune or
     a fresh start; a fresh model is sized for `bars` bars of training music."""
     if (out_dir / "model.json").exists():
+        check_resumable(out_dir, config, size)
         model, card, opt_state = load_training_state(out_dir, device)
-        if (model.cfg.name, model.cfg.size) != (config, size):
-            raise TrainError(
-                f"{out_dir} already holds a {model.cfg.name} ({model.cfg.size}) model; "
-                f"use another --out, or --config {model.cfg.name} --size {model.cfg.size} to resume it"
-            )
         return model, opt_state, RunState.from_card(card.training), card.fine_tuned_from
     if from_model is not None:
         base, base_card = load_model(from_model, device, bfloat16=False)
@@ -300,6 +296,19 @@ def fine_tune_config(cfg: ModelConfig) -> ModelConfig:
     return replace(
         cfg, beta_rate=0.0, max_beta=beta, learning_rate=lr, min_learning_rate=min(cfg.min_learning_rate, lr)
     )
+
+
+def check_resumable(out_dir: Path, config: str, size: str) -> None:
+    """Raise TrainError when `out_dir` already holds a model of another config or size (a run there resumes
+    it, so it must be asked for as it is); nothing when it holds none or the same one."""
+    if not (out_dir / "model.json").exists():
+        return
+    stored = stored_config(out_dir)
+    if (stored.name, stored.size) != (config, size):
+        raise TrainError(
+            f"{out_dir} already holds a {stored.name} ({stored.size}) model; "
+            f"use another --out, or --config {stored.name} --size {stored.size} to resume it"
+        )
 
 
 def stored_config(model_dir: Path) -> ModelConfig:
