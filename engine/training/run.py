@@ -288,13 +288,18 @@ def fine_tune_config(cfg: ModelConfig) -> ModelConfig:
     0: the base ended its warm-up long ago, and restarting it from 0 lets the codes drift from the prior
     the base learned) and a learning rate of at most FINE_TUNE_LEARNING_RATE (decaying as the base's did),
     so a few hundred steps on a small folder adapt the base rather than overwrite it; the configs of
-    FINE_TUNE_BY_CONFIG learn at their own rate and KL weight. Saved in the new model's card, so a resume
-    trains the same way. Measured: docs/FINETUNE.md."""
-    lr, beta = FINE_TUNE_BY_CONFIG.get(
-        cfg.name, (min(cfg.learning_rate, FINE_TUNE_LEARNING_RATE), cfg.max_beta)
+    FINE_TUNE_BY_CONFIG learn at their own rate, KL weight and free bits. Saved in the new model's card, so
+    a resume trains the same way. Measured: docs/FINETUNE.md."""
+    lr, beta, free_bits = FINE_TUNE_BY_CONFIG.get(
+        cfg.name, (min(cfg.learning_rate, FINE_TUNE_LEARNING_RATE), cfg.max_beta, cfg.free_bits)
     )
     return replace(
-        cfg, beta_rate=0.0, max_beta=beta, learning_rate=lr, min_learning_rate=min(cfg.min_learning_rate, lr)
+        cfg,
+        beta_rate=0.0,
+        max_beta=beta,
+        free_bits=free_bits,
+        learning_rate=lr,
+        min_learning_rate=min(cfg.min_learning_rate, lr),
     )
 
 
