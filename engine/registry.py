@@ -46,10 +46,15 @@ def user_models_dir() -> Path:
 
 
 def trained_on(data: DataSummary) -> str:
-    """A short human description of the training music: its folder's name and how many files."""
+    """A short human description of the training music: its folder's name and how many files, and of
+    those how many it learned from and how many it held out to check itself (the report card's "Learned
+    from N files" counts the first), e.g. "groove, 12 files (10 learned from, 2 held out)"."""
     parts = [Path(data.folder).name] if data.folder else []
     if data.files:
-        parts.append(f"{data.files} files")
+        split = ""
+        if data.train_files and data.train_files + len(data.heldout_files) <= data.files:
+            split = f" ({data.train_files} learned from, {len(data.heldout_files)} held out)"
+        parts.append(f"{data.files} files{split}")
     return ", ".join(parts)
 
 

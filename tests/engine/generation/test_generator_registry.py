@@ -54,6 +54,8 @@ def test_resolve_unknown_names_what_exists(tmp_path: Path, monkeypatch: pytest.M
 def test_trained_on_tolerates_missing_summary() -> None:
     assert trained_on(DataSummary()) == ""
     assert trained_on(DataSummary(files=2)) == "2 files"
+    split = DataSummary(folder="/x/train", files=12, train_files=10, heldout_files=("a.mid", "b.mid"))
+    assert trained_on(split) == "train, 12 files (10 learned from, 2 held out)"  # as the report card counts
 
 
 def test_a_damaged_model_is_listed_by_its_folder(tmp_path: Path) -> None:
