@@ -16,8 +16,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     common.add_flat_option(p)
     p.add_argument("corners", nargs=4, metavar="CLIP")
     p.add_argument(
-        "--grid", default=5,
-        type=common.whole_number(2, common.MAX_STEPS, " (finer steps than 64 sound the same)"),
+        "--grid", default=5, type=common.latent_steps,
         help=f"clips along each side of the square, 2 to {common.MAX_STEPS} (N x N files; finer "
         "steps than that sound the same) (default: 5)",
     )  # fmt: skip

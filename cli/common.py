@@ -65,6 +65,11 @@ def number_in(low: float, high: float | None = None, why: str = "") -> Callable[
     return parse
 
 
+def latent_steps(text: str) -> int:
+    """An argparse `type` for interpolate --steps and blend --grid: a whole number 2..MAX_STEPS."""
+    return whole_number(2, MAX_STEPS, f" (finer steps than {MAX_STEPS} sound the same)")(text)
+
+
 def bpm(text: str) -> float:
     """An argparse `type` for --bpm: 20..300 beats per minute (what the MIDI writer and renderer take)."""
     return number_in(20.0, 300.0, " beats per minute")(text)

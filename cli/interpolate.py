@@ -18,8 +18,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("a")
     p.add_argument("b")
     p.add_argument(
-        "--steps", default=8,
-        type=common.whole_number(2, common.MAX_STEPS, " (finer steps than 64 sound the same)"),
+        "--steps", default=8, type=common.latent_steps,
         help=f"clips from A to B, both included, 2 to {common.MAX_STEPS}: finer steps than that "
         "sound the same (default: 8)",
     )  # fmt: skip
