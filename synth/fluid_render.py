@@ -283,16 +283,11 @@ _FLUID_BLOCK = 64  # FLUID_BUFSIZE: frames FluidSynth renders at a time
 
 
 class _Counted:
-    """A synth that counts the frames read from it (`get_samples`, `get_float`); everything else goes to
-    the synth."""
+    """A synth that counts the frames read from it (`get_float`); everything else goes to the synth."""
 
     def __init__(self, synth: FluidSynth) -> None:
         self.synth = synth
         self.frames = 0
-
-    def get_samples(self, len: int = 1024) -> np.ndarray:  # noqa: A002 - pyfluidsynth's name
-        self.frames += len
-        return self.synth.get_samples(len)
 
     def get_float(self, frames: int) -> np.ndarray:
         """The next `frames` frames as float32 (frames, 2), full scale +-1.0 (soundfont.read_float)."""

@@ -7,11 +7,12 @@ usual system locations (Debian's /usr/share/sounds/sf2/ first).
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -126,17 +127,24 @@ def read_float(synth: FluidSynth, frames: int) -> npt.NDArray[np.float32]:
     and undithered (FluidSynth's `fluid_synth_write_float`, which pyfluidsynth does not wrap; its
     `get_samples` is the int16 `fluid_synth_write_s16`, which clips at full scale). The synth's C library
     is pyfluidsynth's own, so both read the same synth."""
+    out = np.zeros((frames, 2), dtype=np.float32)
+    if frames:
+        ptr = out.ctypes.data
+        if _write_float()(synth.synth, frames, ptr, 0, 2, ptr, 1, 2) != 0:
+            raise SoundError("FluidSynth could not render audio (fluid_synth_write_float failed)")
+    return out
+
+
+@functools.cache
+def _write_float() -> Any:
+    """FluidSynth's `fluid_synth_write_float` from pyfluidsynth's library, its C signature declared once
+    (a render reads hundreds of blocks)."""
     import ctypes  # noqa: PLC0415 - only renders need it
 
     write = load_fluidsynth()._fl.fluid_synth_write_float
     write.restype = ctypes.c_int
     write.argtypes = [ctypes.c_void_p, ctypes.c_int] + [ctypes.c_void_p, ctypes.c_int, ctypes.c_int] * 2
-    out = np.zeros((frames, 2), dtype=np.float32)
-    if frames:
-        ptr = out.ctypes.data
-        if write(synth.synth, frames, ptr, 0, 2, ptr, 1, 2) != 0:
-            raise SoundError("FluidSynth could not render audio (fluid_synth_write_float failed)")
-    return out
+    return write
 
 
 def select_gm_programs(synth: FluidSynth, sfid: int) -> None:
