@@ -49,9 +49,7 @@ def sampling_noise(
     else:
         noise = torch.zeros(shape, device=device)
     if allowed is not None:
-        allowed = allowed.to(noise.device)
-        ok = allowed | ~allowed.any(dim=-1, keepdim=True)  # (V,) or (N, V)
-        noise = noise.masked_fill(~ok, float("-inf"))
+        noise = noise.masked_fill(~usable_classes(allowed.to(noise.device)), float("-inf"))
     return noise
 
 
@@ -93,9 +91,7 @@ def counter_noise(
     t = t.reshape(-1, 1) if t.ndim <= 1 else t  # (1 or N, 1) or (N, V)
     noise = torch.where(t > 0, gumbel * t, 0.0)
     if allowed is not None:
-        allowed = allowed.to(noise.device)
-        ok = allowed | ~allowed.any(dim=-1, keepdim=True)
-        noise = noise.masked_fill(~ok, float("-inf"))
+        noise = noise.masked_fill(~usable_classes(allowed.to(noise.device)), float("-inf"))
     return noise
 
 
@@ -143,13 +139,16 @@ def _top_k_of(top_k: int, vocab: int, temperature: float | Tensor, given: Tensor
     return 0 if top_k >= vocab or given is not None or cold else top_k
 
 
-def _allowed_rows(allowed: Tensor | None, n: int, vocab: int) -> Tensor | None:
-    """`allowed` (V,) or (N, V) as the noise masks it: bool (N, V), a row with nothing allowed unmasked."""
-    if allowed is None:
-        return None
+def usable_classes(allowed: Tensor) -> Tensor:
+    """The classes a mask `allowed` (V,) or (N, V) lets the noise draw: bool, the same shape, a row with
+    nothing allowed unmasked (all of it allowed) rather than left with no class to draw."""
     allowed = allowed.bool()
-    ok = allowed | ~allowed.any(dim=-1, keepdim=True)
-    return ok.expand(n, vocab)
+    return allowed | ~allowed.any(dim=-1, keepdim=True)
+
+
+def _allowed_rows(allowed: Tensor | None, n: int, vocab: int) -> Tensor | None:
+    """`allowed` (V,) or (N, V) as the noise masks it (`usable_classes`), as bool (N, V)."""
+    return None if allowed is None else usable_classes(allowed).expand(n, vocab)
 
 
 def kernel_runs(cond: Tensor, backend: str = "auto") -> bool:
