@@ -120,12 +120,19 @@ class SetScores:
     parts: Mapping[str, float | None] = field(default_factory=dict)
 
 
+def top_k_key(k: int, temperatures: Mapping[str, float]) -> str:
+    """The key of `StyleScores.top_k_overlaps` for top-k `k` at the parts' `temperatures` (a "velocity"
+    entry left out): "16@1" for one part at 1.0, "8@0.8,1" for two."""
+    return f"{k}@" + ",".join(f"{t:g}" for p, t in temperatures.items() if p != "velocity")
+
+
 @dataclass(frozen=True, slots=True)
 class StyleScores:
     """Samples per temperature, the random baseline and real unseen music, each against the reference
     music (`reference` says which); empty with fewer than 3 reference clips. `top_k` is the recommended
     top-k of sampling (0 = off, `CoreDecoder.sample`), `top_k_overlaps` the samples' mean overlap at
-    the recommended temperatures with each k tried ("0", "16", ...; empty where none were tried)."""
+    the recommended temperatures with each k tried ("0", "16", ...; empty where none were tried), and
+    at one temperature hotter with the chosen k under `top_k_key`'s key ("16@1", ...)."""
 
     reference_clips: int
     reference: str

@@ -30,6 +30,7 @@ from models.report import (
     SetScores,
     StyleScores,
     read_report,
+    top_k_key,
 )
 from models.spec import SPECS
 
@@ -241,8 +242,8 @@ def _top_k_words(r: Report) -> str:
             ". Top-k: off (drawing each note from only the likeliest few did not bring its samples closer "
             "to your music)"
         )
-    hotter = ",".join(f"{t:g}" for p, t in r.style.part_temperatures.items() if p != "velocity")
-    best = tried.get(f"{k}@{hotter}", tried.get(str(k)))  # at the temperatures kept (one hotter, or not)
+    kept = top_k_key(k, r.style.part_temperatures)  # at the temperatures kept (one hotter, or not)
+    best = tried.get(kept, tried.get(str(k)))
     scores = f" (its samples match your music {best:.2f} with it, {off:.2f} without)" if best and off else ""
     return (
         f". Top-k {k}: each note is drawn from only the {k} likeliest at its step, so fewer wild leaps"

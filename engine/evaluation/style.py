@@ -23,6 +23,7 @@ from engine.generation.groove import scale_velocity_spread
 from engine.generation.runner import Runner
 from engine.music.pattern import Pattern
 from models.band import VELOCITY
+from models.report import top_k_key
 from models.spec import DecoderKind
 
 TEMPERATURES = (0.2, 0.3, 0.5, 0.8, 1.0)
@@ -214,7 +215,7 @@ def recommend_top_k(
     hotter = {p: min((t for t in TEMPERATURES if t > temperature[p]), default=temperature[p]) for p in parts}
     if best and hotter != {p: temperature[p] for p in parts}:
         tried = {**temperature, **hotter}
-        label = f"{best}@" + ",".join(f"{hotter[p]:g}" for p in parts)
+        label = top_k_key(best, hotter)
         overlaps[label] = _scores(reference, _samples(runner, tried, seed, best), parts, seed).mean_overlap
         if (overlaps[label] or 0.0) >= (overlaps[str(best)] or 0.0) + TOP_K_MARGIN:
             return best, tried, overlaps
