@@ -23,7 +23,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from models import fast_decode
-from models.decoders import CoreDecoder, sampling_noise
+from models.decoders import CoreDecoder, sampling_noise, scheduled_inputs
 from models.presets import ModelConfig
 from models.vocab import (
     BAND_DUR,
@@ -199,11 +199,12 @@ def sequence_conditions(
 
 
 def teacher_forced_logits(
-    model: BandModel, z: Tensor, batch: Mapping[str, Tensor]
+    model: BandModel, z: Tensor, batch: Mapping[str, Tensor], sampling: float = 0.0
 ) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor]:
     """The teacher-forced pass: program logits (B, slots, 130); event logits (N, L, V) of the played
     (bar, slot) rows, their targets (N, L), a bool (N, L) of the positions up to each END, and the
-    batch index of each row (N,)."""
+    batch index of each row (N,). `sampling` (training mode only): scheduled sampling's share of the
+    event inputs drawn by the decoder itself (models/decoders.py `scheduled_inputs`)."""
     cfg, parts, dec = model.cfg, model.band, cast(CoreDecoder, model.decoders[0])
     batch = as_long(batch)
     events, program = batch["events"], batch["program"]
@@ -227,25 +228,31 @@ def teacher_forced_logits(
         tgt, c = target[group, :cut], cond[group]
         start = torch.full((len(group), 1), dec.vocab, dtype=tgt.dtype, device=tgt.device)
         prev = torch.cat([start, tgt[:, :-1]], dim=1)
-        x = torch.cat([dec.drop(dec.embed(prev)), c.unsqueeze(1).expand(-1, cut, -1)], dim=-1)
-        h, _ = dec.rnn(x, dec.initial_state(c))  # (n, cut, H)
-        out = dec.out(dec.drop(h))  # (n, cut, V); zeros after the cut (argmax: END)
+        if sampling > 0.0 and dec.training:
+            with torch.no_grad():
+                prev = scheduled_inputs(prev, dec.out(dec.drop(dec.lstm_outputs(prev, c))), sampling)
+        out = dec.out(dec.drop(dec.lstm_outputs(prev, c)))  # (n, cut, V); zeros after the cut (argmax: END)
         logits = logits.index_put((group,), F.pad(out, (0, 0, 0, length - cut)))
     valid = torch.arange(length, device=z.device).unsqueeze(0) < lengths.to(z.device).unsqueeze(1)
     return prog_logits, logits, target, valid, rows[0]
 
 
 def nll_terms(
-    model: BandModel, z: Tensor, batch: Mapping[str, Tensor], weights: Mapping[str, Tensor] | None = None
+    model: BandModel,
+    z: Tensor,
+    batch: Mapping[str, Tensor],
+    weights: Mapping[str, Tensor] | None = None,
+    sampling: float = 0.0,
 ) -> tuple[dict[str, Tensor], Tensor, Tensor]:
     """Negative log-likelihood per example {"program": (B,), "events": (B,)} and correct/total event
     counts (played sequences, up to their END).
 
     `weights["program"]` (B, slots) weighs each slot's program term and `weights["events"]`
     (B, bars, slots) each (bar, slot) sequence's (0 leaves it out: infilling counts only the sequences it
-    knows; the sequences are independent given z, so a whole bar of an instrument is known or not)."""
+    knows; the sequences are independent given z, so a whole bar of an instrument is known or not).
+    `sampling`: scheduled sampling in training (`teacher_forced_logits`)."""
     b, weights = z.shape[0], weights or {}
-    prog_logits, logits, target, valid, row_batch = teacher_forced_logits(model, z, batch)
+    prog_logits, logits, target, valid, row_batch = teacher_forced_logits(model, z, batch, sampling)
     program = batch["program"].long()
     prog_ce = F.cross_entropy(
         prog_logits.reshape(-1, prog_logits.shape[-1]), program.reshape(-1), reduction="none"

@@ -151,6 +151,24 @@ def _allowed_rows(allowed: Tensor | None, n: int, vocab: int) -> Tensor | None:
     return None if allowed is None else usable_classes(allowed).expand(n, vocab)
 
 
+def scheduled_inputs(prev: Tensor, logits: Tensor, probability: float) -> Tensor:
+    """Scheduled sampling's inputs (Bengio et al. 2015): the decoder inputs prev (N, L) (the start token,
+    then the true tokens) with each input after the first replaced, with `probability`, by a draw at
+    temperature 1 from the teacher-forced prediction of the step before (`logits` (N, L, V), the
+    prediction of token t is input t + 1). One teacher-forced pass gives every draw at once, so a
+    training step costs one more forward pass rather than a step-by-step loop (Duckworth et al. 2019,
+    "Parallel Scheduled Sampling", their one-pass case; Magenta draws step by step). The draws and the
+    choice use torch's global generator, which the training step seeds (a resumed run repeats them).
+    Returns int64 (N, L) like prev."""
+    if probability <= 0.0 or prev.shape[1] < 2:
+        return prev
+    gumbel = -torch.log(-torch.log(torch.rand(logits.shape, device=logits.device).clamp_min(1e-20)))
+    drawn = (logits.float() + gumbel).argmax(-1).to(prev.dtype)  # (N, L): token t's draw
+    swap = torch.rand(prev.shape, device=prev.device) < probability  # (N, L)
+    swap[:, 0] = False  # the start token stays
+    return torch.where(swap, torch.cat([prev[:, :1], drawn[:, :-1]], dim=1), prev)
+
+
 def kernel_runs(cond: Tensor, backend: str = "auto") -> bool:
     """Whether the C kernel (models/fast_decode.py) decodes rows conditioned on `cond`: CPU float32,
     the "auto" backend and a built kernel."""
@@ -202,25 +220,34 @@ class CoreDecoder(nn.Module):
         return h, c
 
     def forward(
-        self, tokens: Tensor, cond: Tensor, start: Tensor | None = None
+        self, tokens: Tensor, cond: Tensor, start: Tensor | None = None, sampling: float = 0.0
     ) -> tuple[Tensor, Tensor | None]:
         """Teacher-forced pass: tokens (N, L), cond (N, C) -> logits (N, L, V), head (N, L, K) or None.
 
         `start` (N,) is the input of each segment's first step (the previous bar's last token); None
-        gives the learned start token.
+        gives the learned start token. `sampling` (0..1, training mode only: `scheduled_inputs`) feeds
+        the decoder its own draws in place of that share of the true previous tokens.
         """
         n, length = tokens.shape
         if start is None:
             start = torch.full((n,), self.vocab, dtype=tokens.dtype, device=tokens.device)
         prev = torch.cat([start.view(n, 1).to(tokens.dtype), tokens[:, :-1]], dim=1)  # (N, L)
-        cond_steps = cond.unsqueeze(1).expand(-1, length, -1)  # (N, L, C)
-        x = torch.cat([self.drop(self.embed(prev)), cond_steps], dim=-1)  # (N, L, E + C)
-        h, _ = self.rnn(x, self.initial_state(cond))  # (N, L, H)
+        if sampling > 0.0 and self.training:
+            with torch.no_grad():
+                prev = scheduled_inputs(prev, self.out(self.drop(self.lstm_outputs(prev, cond))), sampling)
+        h = self.lstm_outputs(prev, cond)  # (N, L, H)
         logits = self.out(self.drop(h))  # (N, L, V)
         head = None
         if self.head is not None:
             head = self.head(torch.cat([h, self.embed(tokens)], dim=-1))  # (N, L, K)
         return logits, head
+
+    def lstm_outputs(self, prev: Tensor, cond: Tensor) -> Tensor:
+        """LSTM outputs (N, L, H) for the inputs prev (N, L) under cond (N, C)."""
+        cond_steps = cond.unsqueeze(1).expand(-1, prev.shape[1], -1)  # (N, L, C)
+        x = torch.cat([self.drop(self.embed(prev)), cond_steps], dim=-1)  # (N, L, E + C)
+        h: Tensor = self.rnn(x, self.initial_state(cond))[0]  # (N, L, H)
+        return h
 
     def sample(
         self,

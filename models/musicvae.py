@@ -153,11 +153,15 @@ class MusicVAE(nn.Module):
         beta: float = 1.0,
         free_bits: float | None = None,
         generator: torch.Generator | None = None,
+        sampling: float = 0.0,
     ) -> VAEOutput:
         """Teacher-forced pass; z is sampled (reparameterised) in training mode and is mu in eval mode.
 
         `generator` (on the model's device) draws the reparameterisation noise; None uses torch's global
-        generator.
+        generator. `sampling` (0..1, training mode only): scheduled sampling, the share of decoder inputs
+        that are the decoder's own draws instead of the true previous tokens (`ModelConfig.
+        sampling_probability`, models/decoders.py `scheduled_inputs`); the loss still scores the true
+        tokens.
         """
         mu, sigma = self.encoder(batch)  # (B, Z)
         if self.training:
@@ -165,7 +169,7 @@ class MusicVAE(nn.Module):
             z = mu + sigma * noise  # (B, Z)
         else:
             z = mu  # (B, Z)
-        terms, correct, total = self._nll_terms(z, batch)
+        terms, correct, total = self._nll_terms(z, batch, sampling=sampling)
         recon = torch.stack(list(terms.values())).sum(0)  # (B,)
         kl = 0.5 * (mu.pow(2) + sigma.pow(2) - 1.0 - 2.0 * torch.log(sigma)).sum(-1)  # (B,)
         free_nats = (self.cfg.free_bits if free_bits is None else free_bits) * math.log(2.0)
@@ -224,11 +228,13 @@ class MusicVAE(nn.Module):
         batch: dict[str, Tensor],
         continuous_scale: float = 1.0,
         weights: Mapping[str, Tensor] | None = None,
+        sampling: float = 0.0,
     ) -> tuple[dict[str, Tensor], Tensor, Tensor]:
-        """Negative log-likelihood per example and array, {key: (B,)}, plus correct/total token counts."""
+        """Negative log-likelihood per example and array, {key: (B,)}, plus correct/total token counts;
+        `sampling`: scheduled sampling in training (`forward`)."""
         cfg, b = self.cfg, z.shape[0]
         if cfg.decoder is DecoderKind.BAND:
-            return band.nll_terms(self, z, batch, weights)
+            return band.nll_terms(self, z, batch, weights, sampling)
         cond = self._conditions(z)
         terms: dict[str, Tensor] = {}
         if cfg.decoder is DecoderKind.MULTITRACK:
@@ -245,7 +251,7 @@ class MusicVAE(nn.Module):
         for track, dec in zip(cfg.tracks, self.decoders, strict=True):
             target = self._segments(batch[track])  # (B * bars, L)
             starts = self._starts(batch[track], cast(CoreDecoder, dec).vocab)
-            logits, head = dec(target, cond, starts)  # (B * bars, L, V)
+            logits, head = dec(target, cond, starts, sampling)  # (B * bars, L, V)
             ce = F.cross_entropy(logits.transpose(1, 2), target, reduction="none")  # (B * bars, L)
             if weights is not None and track in weights:
                 ce = ce * weights[track].to(ce.device, ce.dtype).reshape(ce.shape)

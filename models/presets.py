@@ -37,6 +37,13 @@ class ModelConfig:
     start token; bars then decode one after another. The defaults of these three are what models
     trained before them used, so their model.json still reads the same. `slots` (band configs): the
     instrument slots of a window; the steps are then bars x the event tokens per (bar, slot).
+    `scheduled_sampling` (Bengio et al. 2015, "Scheduled Sampling for Sequence Prediction with Recurrent
+    Neural Networks"): in training, each decoder input is the decoder's own draw instead of the true
+    previous token with this probability, reached linearly over the first `sampling_ramp` steps
+    (`sampling_probability`); 0 (the default, and what models before it used) always feeds the true
+    tokens. Magenta's mel_2bar and drums_2bar configs schedule it too (`sampling_schedule=
+    'inverse_sigmoid'`, rate 1000: about 50% by step 7,000 of a GPU run); a CPU run makes a few thousand
+    steps, hence a short linear ramp to a cap.
     """
 
     name: str
@@ -67,6 +74,8 @@ class ModelConfig:
     weight_decay: float = 0.0
     bar_link: bool = False
     slots: int = 0
+    scheduled_sampling: float = 0.0
+    sampling_ramp: int = 1000
 
     def __post_init__(self) -> None:
         if self.size not in SIZES:
@@ -97,6 +106,8 @@ class ModelConfig:
             raise ValueError("a band decoder, and only it, has instrument slots (slots > 0)")
         if self.bar_link and self.decoder is not DecoderKind.HIER:
             raise ValueError("bar_link links the bars of a hierarchical (hier) decoder")
+        if not (0.0 <= self.scheduled_sampling <= 1.0 and self.sampling_ramp >= 1):
+            raise ValueError("need 0 <= scheduled_sampling <= 1 and sampling_ramp >= 1")
 
     @property
     def bar_steps(self) -> int:
@@ -115,6 +126,11 @@ class ModelConfig:
         if self.beta_rate == 0.0:
             return self.max_beta
         return self.max_beta * (1.0 - self.beta_rate**step)
+
+    def sampling_probability(self, step: int) -> float:
+        """The scheduled-sampling probability at a training step: `scheduled_sampling` * min(1, step /
+        `sampling_ramp`), 0..1 (see the class)."""
+        return self.scheduled_sampling * min(1.0, step / self.sampling_ramp)
 
     def learning_rate_at(self, step: int) -> float:
         """Exponentially decayed learning rate with a floor (Magenta's schedule)."""
@@ -159,7 +175,9 @@ _SMALL = dict(
     beta_rate=0.99,
 )
 PRESETS: dict[tuple[str, str], dict[str, Any]] = {
-    ("mel_2bar", "small"): dict(_SMALL, max_beta=0.2),
+    # scheduled sampling (ModelConfig): a quarter of the inputs drawn by the decoder from step 1,000 on;
+    # a 4-minute fine-tune on 10 band songs then wrote samples nearer the band's (docs/FINETUNE.md)
+    ("mel_2bar", "small"): dict(_SMALL, max_beta=0.2, scheduled_sampling=0.25, sampling_ramp=1000),
     ("mel_2bar", "big"): dict(_TWO_BAR_BIG, max_beta=0.5, batch_size=512, beta_rate=0.99999),
     ("drums_2bar", "small"): dict(_SMALL, max_beta=0.2, free_bits=48.0),
     ("drums_2bar", "big"): dict(
@@ -271,12 +289,19 @@ def sized_for(cfg: ModelConfig, bars: int) -> ModelConfig:
 # bits per step against 1.90 from scratch; at 3e-3 and the full KL weight (1.0), 1.71, but its code then
 # carried so little of each phrase that its onset F1 fell below the scratch model's (38% against 46%).
 # 18 free bits (Kingma et al. 2016; MusicVAE's `free_bits`) leave the code that much for free: 1.91 bits
-# and 47.5% (13: 1.84 and 41%; 24: 2.02 and 50%; docs/FINETUNE.md, "The melody model").
+# and 47.5% (13: 1.84 and 41%; 24: 2.02 and 50%; docs/FINETUNE.md, "The melody model"). Its fine-tune
+# schedules sampling as the mel_2bar preset does (the bundled base was trained before it).
 # The others learn at engine/training/run.py's FINE_TUNE_LEARNING_RATE with their base's KL weight and
-# free bits.
-FINE_TUNE_BY_CONFIG: dict[str, tuple[float, float, float]] = {"mel_2bar": (3e-3, 1.0, 18.0)}
+# free bits. Values: ModelConfig fields.
+FINE_TUNE_BY_CONFIG: dict[str, dict[str, Any]] = {
+    "mel_2bar": dict(
+        learning_rate=3e-3, max_beta=1.0, free_bits=18.0, scheduled_sampling=0.25, sampling_ramp=1000
+    )
+}
 
+# tiny runs last tens of steps: a config with scheduled sampling reaches its share within 10
 _TINY = dict(embed_size=16, enc_size=32, dec_size=32, dec_layers=1, z_size=16, batch_size=16, beta_rate=0.99)
+_TINY["sampling_ramp"] = 10
 for _name, _spec in SPECS.items():
     _hier = dict(cond_size=32, cond_layers=1) if _spec.decoder is not DecoderKind.FLAT else {}
     PRESETS[(_name, "tiny")] = {**_preset(_name, "small"), **_TINY, **_hier}

@@ -160,7 +160,9 @@ class TrainingRun:
         # dropout (nn.Dropout) draws from the global generator: seeded per step too, the caller's untouched
         with torch.random.fork_rng(devices=[self.device] if self.device.type == "cuda" else []):
             torch.manual_seed(step_seed)
-            out = self.net(batch, beta=cfg.beta(st.step), generator=noise)
+            out = self.net(
+                batch, beta=cfg.beta(st.step), generator=noise, sampling=cfg.sampling_probability(st.step)
+            )
         self.opt.zero_grad(set_to_none=True)
         out.loss.backward()
         torch.nn.utils.clip_grad_norm_(self.model.parameters(), cfg.grad_clip)
@@ -288,19 +290,12 @@ def fine_tune_config(cfg: ModelConfig) -> ModelConfig:
     0: the base ended its warm-up long ago, and restarting it from 0 lets the codes drift from the prior
     the base learned) and a learning rate of at most FINE_TUNE_LEARNING_RATE (decaying as the base's did),
     so a few hundred steps on a small folder adapt the base rather than overwrite it; the configs of
-    FINE_TUNE_BY_CONFIG learn at their own rate, KL weight and free bits. Saved in the new model's card, so
-    a resume trains the same way. Measured: docs/FINETUNE.md."""
-    lr, beta, free_bits = FINE_TUNE_BY_CONFIG.get(
-        cfg.name, (min(cfg.learning_rate, FINE_TUNE_LEARNING_RATE), cfg.max_beta, cfg.free_bits)
-    )
-    return replace(
-        cfg,
-        beta_rate=0.0,
-        max_beta=beta,
-        free_bits=free_bits,
-        learning_rate=lr,
-        min_learning_rate=min(cfg.min_learning_rate, lr),
-    )
+    FINE_TUNE_BY_CONFIG learn at their own rate, KL weight and free bits (and scheduled sampling). Saved in
+    the new model's card, so a resume trains the same way. Measured: docs/FINETUNE.md."""
+    own = FINE_TUNE_BY_CONFIG.get(cfg.name, {})
+    lr = own.get("learning_rate", min(cfg.learning_rate, FINE_TUNE_LEARNING_RATE))
+    fixed = {"beta_rate": 0.0, "learning_rate": lr, "min_learning_rate": min(cfg.min_learning_rate, lr)}
+    return replace(cfg, **{**own, **fixed})
 
 
 def check_resumable(out_dir: Path, config: str, size: str) -> None:
