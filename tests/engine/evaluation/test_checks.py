@@ -13,6 +13,7 @@ import torch
 
 from engine.evaluation.checks import check_lines, checked, temperature_words
 from engine.evaluation.report import render_markdown
+from engine.evaluation.style import N_SAMPLES
 from engine.generation.gate import general_limits
 from engine.generation.generator import Generator
 from engine.training.train import train
@@ -40,13 +41,13 @@ def test_training_writes_the_checks_into_the_report_card(trained: Path) -> None:
     assert checks is not None and not checks.general_limits
     assert [c.temperature for c in checks.temperatures] == [0.2, 0.3, 0.5, 0.8, 1.0]
     for c in checks.temperatures:
-        assert c.samples == 64 and 0.0 <= c.passed <= 1.0
+        assert c.samples == N_SAMPLES and 0.0 <= c.passed <= 1.0
         assert sum(c.faults.values()) == round((1 - c.passed) * c.samples)
         assert c.copied_bars is not None and 0.0 <= c.copied_bars <= 1.0  # its training bars are indexed
     assert checks.real is not None and checks.real.passed >= 0.95  # the held-out groove passes
     # the verdict speaks of what `sample` gives: the model's default temperatures
     at = checks.default
-    assert at is not None and at.samples == 64 and 0.0 <= at.passed <= 1.0
+    assert at is not None and at.samples == N_SAMPLES and 0.0 <= at.passed <= 1.0
     defaults = Generator.load(trained).runner.default_temperatures
     assert (at.parts or {p: at.temperature for p in defaults}) == defaults
     said = f"{100 * at.passed:.0f}% of its samples at {temperature_words(at)} pass the quality check"
