@@ -8,6 +8,7 @@ so the tests can check them (tests never import the benchmarks).
 from __future__ import annotations
 
 import os
+import statistics
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,8 @@ BUNDLED = ROOT / "resources" / "models"
 HELD_EVERY = 3  # every third song in name order is held out
 MINUTES = 4.0
 STARTS = ("fine-tuned", "from scratch")
+# what a run chose rather than measured: a median of several runs takes these from one run (`combine`)
+CHOICES = ("temperatures", "top_k", "top_k_overlaps", "default_start", "core")
 OVERLAP_ABOVE_BASELINE = 0.08
 OVERLAP_NEAR_REAL = 0.02
 COPY_TARGET = 0.05
@@ -202,4 +205,47 @@ def rows(r: dict[str, Any], cmd: str = CMD) -> list[dict[str, Any]]:
                     f"<= {100 * COPY_TARGET:g}%", cmd,
                     note=f"{_met(m[key] <= COPY_TARGET)}; {m['samples']} samples at its default T",
                 ))  # fmt: skip
+    return out
+
+
+def _median_of(values: list[Any]) -> Any:
+    """The median of the runs' values of one measure, leaf by leaf (dicts key by key); None when a run has
+    none; ints stay ints (steps, samples)."""
+    first = values[0]
+    if isinstance(first, dict):
+        return {k: _median_of([v.get(k) for v in values]) for k in first}
+    if isinstance(first, bool) or not isinstance(first, (int, float)) or any(v is None for v in values):
+        return first
+    med = statistics.median(values)
+    return int(round(med)) if isinstance(first, int) else float(med)
+
+
+def combine(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """One `measure_config` result from several runs of it: each start's numbers the median over the runs;
+    its choices (CHOICES: temperatures, top-k) those of the run whose mean overlap is the median (the
+    lower middle one of an even count). ValueError for no runs or runs of different configs."""
+    if not runs or len({r["config"] for r in runs}) != 1:
+        raise ValueError("combine needs one or more runs of one config")
+    out = dict(runs[0])
+    for start in STARTS:
+        ms = [r[start] for r in runs]
+        order = sorted(range(len(ms)), key=lambda i: -1.0 if ms[i]["overlap"] is None else ms[i]["overlap"])
+        chooser = ms[order[(len(ms) - 1) // 2]]
+        merged = {k: _median_of([m[k] for m in ms]) for k in ms[0]}
+        out[start] = {**merged, **{k: chooser[k] for k in CHOICES if k in chooser}}
+    return out
+
+
+def rows_of(runs: list[dict[str, Any]], cmd: str = CMD) -> list[dict[str, Any]]:
+    """The rows of one or more `measure_config` runs of a config: each row's values are the runs' values
+    (the figure's median and spread), its target and met / MISSED judged on the medians (`combine`)."""
+    if len(runs) == 1:
+        return rows(runs[0], cmd)
+    out = rows(combine(runs), cmd)
+    each = [rows(r, cmd) for r in runs]
+    if any([row["name"] for row in e] != [row["name"] for row in out] for e in each):
+        raise ValueError("the runs measured different figures; they cannot be combined")
+    for i, row in enumerate(out):
+        row["values"] = tuple(e[i]["values"][0] for e in each)
+        row["note"] = "; ".join(x for x in (row["note"], f"median of {len(runs)} runs") if x)
     return out

@@ -68,3 +68,38 @@ def test_a_tiny_run_gives_every_row_with_its_target(tmp_path: Path) -> None:
     at = overlap_at_defaults(model, report)
     assert at is not None and at.mean_overlap == report.style.temperatures[str(t)].mean_overlap
     assert at.mean_overlap == r["fine-tuned"]["overlap"]
+
+
+def _run(overlap: float, f1: float, t: float, scratch_f1: float = 0.47) -> dict:
+    def start(overlap: float, f1: float, bits: float, t: float) -> dict:
+        return {
+            "steps": 2000, "seconds": 240.0, "load": 1.0, "default_start": "fine-tune", "bits": bits,
+            "onset_f1": {"melody": f1}, "temperatures": {"melody": t}, "top_k": 16, "top_k_overlaps": {},
+            "overlap": overlap, "baseline": 0.54, "real": 0.944, "part_overlap": {"melody": overlap},
+            "part_real": {"melody": 0.944}, "copied": 0.0, "copied_single": 0.0, "samples": 128,
+            "heldout_examples": 193,
+        }  # fmt: skip
+
+    return {
+        "config": "mel_2bar", "heldout_songs": ["a"] * 5, "core": [0],
+        "fine-tuned": start(overlap, f1, 1.9, t), "from scratch": start(0.93, scratch_f1, 1.95, 1.0),
+    }  # fmt: skip
+
+
+def test_several_runs_give_each_figure_their_values_judged_on_the_medians() -> None:
+    runs = [_run(0.906, 0.43, 0.8), _run(0.939, 0.51, 1.0), _run(0.930, 0.50, 0.9)]
+    rows = {f["name"]: f for f in small.rows_of(runs)}
+    near = rows["mel_2bar, fine-tuned: mean style overlap at its default T minus real unseen music's"]
+    assert near["values"] == pytest.approx((0.906 - 0.944, 0.939 - 0.944, 0.930 - 0.944))
+    assert near["note"].startswith("met;") and near["note"].endswith("median of 3 runs")  # median 0.930
+    f1 = rows["mel_2bar, fine-tuned: melody onset F1, guided, held-out"]
+    assert f1["values"] == pytest.approx((43.0, 51.0, 50.0)) and f1["note"].startswith("met")  # 50 > 47
+    above = rows["mel_2bar, fine-tuned: mean style overlap at its default T minus the random baseline's"]
+    assert "T melody 0.9, top-k 16" in above["note"]  # the choices of the run with the median overlap
+    # one run alone reads as before; a missed median is MISSED whatever the best run did
+    assert small.rows_of(runs[:1]) == small.rows(runs[0])
+    worse = {f["name"]: f for f in small.rows_of([_run(0.906, 0.43, 0.8), _run(0.910, 0.44, 0.8), runs[1]])}
+    assert worse[near["name"]]["note"].startswith("MISSED;")
+    assert worse[f1["name"]]["note"].startswith("MISSED")
+    with pytest.raises(ValueError, match="one config"):
+        small.combine([runs[0], {**runs[1], "config": "drums_2bar"}])
