@@ -93,11 +93,14 @@ def train_start(
 def measure(model_dir: Path, heldout: Path) -> dict[str, Any]:
     """The report card's figures of a trained model on the held-out songs in `heldout` (see the module)."""
     from engine.evaluation.evaluate import evaluate, overlap_at_defaults
+    from models.card import read_card
 
+    best = read_card(model_dir).best
     report = evaluate(model_dir, heldout, device="cpu")
     at_defaults = overlap_at_defaults(model_dir, report)
     h, style, default = report.held_out, report.style, report.checks.default if report.checks else None
     return {
+        "best_step": best.step if best else None,  # the checkpoint `sample` loads (fewest held-out bits)
         "bits": h.bits_per_step if h else None,
         "onset_f1": {p: s.onset_f1 for p, s in h.parts.items()} if h else {},
         "temperatures": dict(style.part_temperatures),
@@ -163,8 +166,9 @@ def rows(r: dict[str, Any], cmd: str = CMD) -> list[dict[str, Any]]:
     for start in STARTS:
         m = r[start]
         label = f"{r['config']}, {start}"
+        best = f", the best at {m['best_step']}" if m.get("best_step") is not None else ""
         trained = (
-            f"{m['steps']} steps in {m['seconds']:.0f} s on core {','.join(map(str, r['core']))} "
+            f"{m['steps']} steps{best} in {m['seconds']:.0f} s on core {','.join(map(str, r['core']))} "
             f"(load {m['load']})"
         )
         other = sc if start == STARTS[0] else None

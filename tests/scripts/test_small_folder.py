@@ -35,6 +35,7 @@ def test_a_tiny_run_gives_every_row_with_its_target(tmp_path: Path) -> None:
     for start in small.STARTS:
         m = r[start]
         assert m["steps"] == 2 and m["default_start"] == "fine-tune"  # what `train` does on this folder
+        assert 0 < m["best_step"] <= 2  # the checkpoint measured: the one `sample` loads
         assert m["bits"] > 0 and 0 <= m["onset_f1"]["drums"] <= 1
         assert 0 < m["baseline"] < 1 and 0 < m["real"] < 1 and 0 < m["overlap"] <= 1
         assert 0 <= m["copied"] <= 1 and m["samples"] > 0
@@ -45,6 +46,7 @@ def test_a_tiny_run_gives_every_row_with_its_target(tmp_path: Path) -> None:
     assert bits["target"] == f"< from scratch ({r['from scratch']['bits']:.3f})" and bits["note"].startswith(
         "met;"
     )
+    assert f"2 steps, the best at {r['fine-tuned']['best_step']} in" in bits["note"]
     for start in small.STARTS:
         label = f"drums_2bar, {start}"
         above = rows[f"{label}: mean style overlap at its default T minus the random baseline's"]
