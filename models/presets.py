@@ -175,8 +175,8 @@ _SMALL = dict(
     beta_rate=0.99,
 )
 PRESETS: dict[tuple[str, str], dict[str, Any]] = {
-    # scheduled sampling (ModelConfig): a quarter of the inputs drawn by the decoder from step 1,000 on;
-    # a 4-minute fine-tune on 10 band songs then wrote samples nearer the band's (docs/FINETUNE.md)
+    # scheduled sampling (ModelConfig): a quarter of the inputs drawn by the decoder by step 1,000 (as
+    # Magenta's cat-mel_2bar configs schedule it; measured on 10 band songs: docs/FINETUNE.md)
     ("mel_2bar", "small"): dict(_SMALL, max_beta=0.2, scheduled_sampling=0.25, sampling_ramp=1000),
     ("mel_2bar", "big"): dict(_TWO_BAR_BIG, max_beta=0.5, batch_size=512, beta_rate=0.99999),
     ("drums_2bar", "small"): dict(_SMALL, max_beta=0.2, free_bits=48.0),
