@@ -71,8 +71,10 @@ def latent_steps(text: str) -> int:
 
 
 def bpm(text: str) -> float:
-    """An argparse `type` for --bpm: 20..300 beats per minute (what the MIDI writer and renderer take)."""
-    return number_in(20.0, 300.0, " beats per minute")(text)
+    """An argparse `type` for --bpm: PLAY_MIN_BPM..PLAY_MAX_BPM (20..300) beats per minute."""
+    from engine.music.pattern import PLAY_MAX_BPM, PLAY_MIN_BPM  # stdlib only: the parser stays cheap
+
+    return number_in(PLAY_MIN_BPM, PLAY_MAX_BPM, " beats per minute")(text)
 
 
 def bars_option(p: argparse.ArgumentParser, help_text: str, default: int | None = None) -> None:
@@ -322,10 +324,11 @@ def write(pattern: Pattern, path: Path, bpm: float | None = None) -> None:
     (--bpm: the tempo event the file gets), and say so. GenerationError for a BPM outside 20..300."""
     from engine.generation.fit import GenerationError
     from engine.midi.files import write_midi
+    from engine.music.pattern import PLAY_MAX_BPM, PLAY_MIN_BPM
 
     if bpm is not None:
-        if not 20.0 <= bpm <= 300.0:
-            raise GenerationError(f"--bpm {bpm:g} is outside 20..300")
+        if not PLAY_MIN_BPM <= bpm <= PLAY_MAX_BPM:
+            raise GenerationError(f"--bpm {bpm:g} is outside {PLAY_MIN_BPM:g}..{PLAY_MAX_BPM:g}")
         pattern = pattern.at_tempo(bpm)
     path.parent.mkdir(parents=True, exist_ok=True)
     write_midi(pattern, path)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings
 
+from engine.music.pattern import PLAY_MAX_BPM, PLAY_MIN_BPM
 from models.vocab import DRUM_CHANNEL
 
 OUTPUTS = ("fluidsynth", "port", "virtual", "none")
@@ -59,8 +60,8 @@ class AppSettings:
                 raise ValueError(f"{name} must be 1..16")
         if not 0.0 <= self.ring_out <= 10.0:
             raise ValueError(f"ring-out {self.ring_out} s outside 0..10 s")
-        if not 20.0 <= self.tempo <= 300.0:
-            raise ValueError(f"tempo {self.tempo} outside 20..300 BPM")
+        if not PLAY_MIN_BPM <= self.tempo <= PLAY_MAX_BPM:
+            raise ValueError(f"tempo {self.tempo} outside {PLAY_MIN_BPM:g}..{PLAY_MAX_BPM:g} BPM")
 
     def replace(self, **changes: object) -> AppSettings:
         return dataclasses.replace(self, **changes)  # type: ignore[arg-type]

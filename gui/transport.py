@@ -6,7 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QHBoxLayout, QLabel, QPushButton, QWidget
 
-from engine.music.pattern import STEPS_PER_BAR, STEPS_PER_QUARTER
+from engine.music.pattern import PLAY_MAX_BPM, PLAY_MIN_BPM, STEPS_PER_BAR, STEPS_PER_QUARTER
 
 
 class TransportBar(QWidget):
@@ -30,7 +30,7 @@ class TransportBar(QWidget):
         self.loop_box = QCheckBox("Loop")
         self.loop_box.setChecked(True)
         self.tempo = QDoubleSpinBox()
-        self.tempo.setRange(20, 300)
+        self.tempo.setRange(PLAY_MIN_BPM, PLAY_MAX_BPM)
         self.tempo.setDecimals(1)
         self.tempo.setSuffix(" BPM")
         self.tempo.setValue(120)
@@ -73,7 +73,7 @@ class TransportBar(QWidget):
     def offer_tempo(self, bpm: float) -> None:
         """Show "Use the file's N BPM" when an opened clip's own tempo differs from the transport's."""
         self._offered = float(bpm)
-        differs = abs(self._offered - self.tempo.value()) >= 0.05 and 20.0 <= bpm <= 300.0
+        differs = abs(self._offered - self.tempo.value()) >= 0.05 and PLAY_MIN_BPM <= bpm <= PLAY_MAX_BPM
         self.file_tempo.setText(f"Use the file's {bpm:g} BPM")
         self.file_tempo.setVisible(differs)
 

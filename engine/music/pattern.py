@@ -26,6 +26,9 @@ if TYPE_CHECKING:
 STEPS_PER_QUARTER = 4
 STEPS_PER_BAR = 16  # 4/4 only: the models read 4/4 bars; other meters are described by `Meter`
 MIN_BPM, MAX_BPM = 1.0, 1000.0
+# the tempo a musician sets (BPM): --bpm, the transport, the jam, a session file; a MIDI file may hold
+# any tempo in MIN_BPM..MAX_BPM
+PLAY_MIN_BPM, PLAY_MAX_BPM = 20.0, 300.0
 
 
 class Role(StrEnum):

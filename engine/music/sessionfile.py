@@ -25,7 +25,7 @@ from typing import Any
 
 from engine.music.arrangement import Arrangement, ArrangementError
 from engine.music.clipdict import pattern_from_dict, pattern_to_dict
-from engine.music.pattern import Pattern
+from engine.music.pattern import PLAY_MAX_BPM, PLAY_MIN_BPM, Pattern
 from models.store import atomic_write
 
 FORMAT = "bandmate-session"
@@ -144,8 +144,8 @@ def session_from_dict(data: Any) -> SessionData:
         corners = [_unnamed(c) for c in blend.get("corners", [])][:4]
         corners += [None] * (4 - len(corners))
         tempo = float(data.get("tempo", 120.0))
-        if not 20.0 <= tempo <= 300.0:
-            raise ValueError(f"tempo {tempo:g} BPM outside 20..300")
+        if not PLAY_MIN_BPM <= tempo <= PLAY_MAX_BPM:
+            raise ValueError(f"tempo {tempo:g} BPM outside {PLAY_MIN_BPM:g}..{PLAY_MAX_BPM:g}")
         return SessionData(
             clip=_unnamed(data.get("clip")),
             candidates=tuple(c for c in (_unnamed(x) for x in data.get("candidates", [])) if c is not None),

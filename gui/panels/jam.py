@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 from engine.live.mixer import Mix
 from engine.midi.files import read_clip
 from engine.music.keys import key_choices
-from engine.music.pattern import Pattern
+from engine.music.pattern import PLAY_MAX_BPM, PLAY_MIN_BPM, Pattern
 from engine.playback.output import MidiOutput
 from gui.dnd import DragOut
 from gui.session import Session
@@ -101,7 +101,7 @@ class JamPanel(QWidget):
         self.phrase = QComboBox()
         self.phrase.addItems(["4 bars", "8 bars"])
         self.tempo = QDoubleSpinBox()
-        self.tempo.setRange(20.0, 300.0)
+        self.tempo.setRange(PLAY_MIN_BPM, PLAY_MAX_BPM)
         self.tempo.setValue(120.0)
         self.tempo.setSuffix(" BPM")
         self.sync = QComboBox()
