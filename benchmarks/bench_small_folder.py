@@ -28,10 +28,11 @@ torch thread, so both get the same CPU. Each model's report card (engine/evaluat
     python -m benchmarks.run small_folder --base build/base --configs mel_2bar band_4bar
     python -m benchmarks.run small_folder --configs mel_2bar --runs 3  # the median of 3 runs a figure
 
-A 4-minute run of one start varies from run to run (the steps a busy core makes decide which checkpoint
-is the best): mel_2bar's fine-tuned overlap came out 0.906 and 0.939 in two runs of the same code, its
-onset F1 43% and 51%. `--runs N` trains and measures each config N times and gives each figure the N
-values; its target is judged on their medians (scripts/small_folder.py `combine`).
+A 4-minute run of one start varies from run to run (the steps a busy core makes decide where it
+stops, and its weights still move a lot in a minute: docs/FINETUNE.md): mel_2bar's fine-tuned overlap
+came out 0.906 and 0.939 in two runs of the same code, its onset F1 43% and 51%. `--runs N` trains and
+measures each config N times and gives each figure the N values; its target is judged on their medians
+(scripts/small_folder.py `combine`).
 
 `--base DIR` holds the base models (DIR/<config>/model.json; default resources/models, the bundled
 ones). A run of some configs keeps the other configs' rows of the section in BENCHMARKS.md.

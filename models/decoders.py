@@ -101,7 +101,8 @@ def pick(
     generator: torch.Generator | None = None,
     allowed: Tensor | None = None,
 ) -> Tensor:
-    """Sample classes from (N, V) logits at a temperature (0 means argmax), within `allowed`. Returns (N,)."""
+    """Sample classes from (N, V) logits (or any (..., V)) at a temperature (0 means argmax), within
+    `allowed`. Returns (N,) (or (...))."""
     noise = sampling_noise(tuple(logits.shape), temperature, allowed, generator, logits.device)
     return (logits.float() + noise).argmax(dim=-1)
 
@@ -162,8 +163,7 @@ def scheduled_inputs(prev: Tensor, logits: Tensor, probability: float) -> Tensor
     Returns int64 (N, L) like prev."""
     if probability <= 0.0 or prev.shape[1] < 2:
         return prev
-    gumbel = -torch.log(-torch.log(torch.rand(logits.shape, device=logits.device).clamp_min(1e-20)))
-    drawn = (logits.float() + gumbel).argmax(-1).to(prev.dtype)  # (N, L): token t's draw
+    drawn = pick(logits, 1.0).to(prev.dtype)  # (N, L): token t's draw
     swap = torch.rand(prev.shape, device=prev.device) < probability  # (N, L)
     swap[:, 0] = False  # the start token stays
     return torch.where(swap, torch.cat([prev[:, :1], drawn[:, :-1]], dim=1), prev)

@@ -25,7 +25,7 @@ HELD_EVERY = 3  # every third song in name order is held out
 MINUTES = 4.0
 STARTS = ("fine-tuned", "from scratch")
 # what a run chose rather than measured: a median of several runs takes these from one run (`combine`)
-CHOICES = ("temperatures", "top_k", "top_k_overlaps", "default_start", "core")
+CHOICES = ("temperatures", "top_k", "top_k_overlaps", "default_start")
 OVERLAP_ABOVE_BASELINE = 0.08
 OVERLAP_NEAR_REAL = 0.02
 COPY_TARGET = 0.05

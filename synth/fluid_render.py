@@ -283,7 +283,7 @@ _FLUID_BLOCK = 64  # FLUID_BUFSIZE: frames FluidSynth renders at a time
 
 
 class _Counted:
-    """A synth that counts the frames read from it (`get_float`); everything else goes to the synth."""
+    """A synth (`synth`, for its events) that counts the frames read from it (`get_float`)."""
 
     def __init__(self, synth: FluidSynth) -> None:
         self.synth = synth
@@ -293,9 +293,6 @@ class _Counted:
         """The next `frames` frames as float32 (frames, 2), full scale +-1.0 (soundfont.read_float)."""
         self.frames += frames
         return read_float(self.synth, frames)
-
-    def __getattr__(self, name: str) -> object:
-        return getattr(self.synth, name)
 
 
 @contextmanager
