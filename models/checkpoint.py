@@ -8,7 +8,8 @@ Layout of a model folder:
                                     (written last: the commit point)
     step-00001234.safetensors       weights of the last `keep` checkpoints
     step-00001234.optim.safetensors optimizer state (newest checkpoint only; tensors + JSON metadata)
-    best.safetensors                weights with the best held-out accuracy
+    best.safetensors                weights with the fewest held-out bits per step (with weight averaging:
+                                    the averaged weights of that step)
 Pickles are never loaded (no torch.load).
 """
 
@@ -65,15 +66,17 @@ def save_checkpoint(
     fine_tuned_from: str | None = None,
     keep: int = 2,
     best: bool,
+    best_model: MusicVAE | None = None,
     latent: LatentFit | None = None,
 ) -> Path:
     """Write one checkpoint atomically and return its weights file.
 
     The model card gets the config and vocabulary from the model and `name`, the training music's `data`
     summary, the `training` state and `fine_tuned_from` from the caller, and with `best` this step's
-    `latent` fit (the card's fit belongs to the best weights; otherwise it keeps the one it had). Only
-    the last `keep` checkpoints and the best survive. On an OSError (full disk) the previous checkpoint
-    stays intact and CheckpointError is raised.
+    weights as best.safetensors (`best_model`'s when given: a run's averaged weights, models/presets.py
+    `weight_average`; `model`'s otherwise) and its `latent` fit (the card's fit belongs to the best
+    weights; otherwise it keeps the one it had). Only the last `keep` checkpoints and the best survive.
+    On an OSError (full disk) the previous checkpoint stays intact and CheckpointError is raised.
     """
     folder = Path(model_dir)
     folder.mkdir(parents=True, exist_ok=True)
@@ -87,8 +90,11 @@ def save_checkpoint(
         optim_name = weights.replace(".safetensors", ".optim.safetensors")
         entry = dataclasses.replace(entry, optimizer=optim_name, optimizer_sha256=_sha(opt))
         _write(folder / optim_name, opt)
+    best_sha = entry.sha256
     if best:
-        _write(folder / BEST, blob)
+        best_blob = blob if best_model is None else _weights_bytes(best_model, step)
+        best_sha = _sha(best_blob)
+        _write(folder / BEST, best_blob)
     earlier = sorted((e for e in (old.checkpoints if old else ()) if e.step != step), key=lambda e: e.step)
     kept = [  # optimizer state only for the newest checkpoint
         dataclasses.replace(e, optimizer=None, optimizer_sha256=None)
@@ -102,7 +108,7 @@ def save_checkpoint(
         training=training or TrainState(),
         fine_tuned_from=fine_tuned_from,
         checkpoints=(*kept, entry),
-        best=Checkpoint(step, BEST, entry.sha256) if best else (old.best if old else None),
+        best=Checkpoint(step, BEST, best_sha) if best else (old.best if old else None),
         latent=latent if best else (old.latent if old else None),
     )
     _write(folder / CARD, json.dumps(card.to_json(), indent=1).encode())

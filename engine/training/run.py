@@ -11,6 +11,8 @@ best so far (what generation samples from).
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -22,6 +24,7 @@ import torch
 
 from engine.evaluation.likelihood import likelihood
 from engine.training import distributed as ddp
+from engine.training.average import WeightAverage
 from engine.training.progress import TrainProgress
 from engine.training.trainset import Batches, TrainData, load_train_data, to_batch
 from models.card import TrainState, plain_float, read_card, vocabulary
@@ -110,7 +113,11 @@ class TrainingRun:
         self.opt = torch.optim.AdamW(
             self.model.parameters(), lr=self.cfg.learning_rate, weight_decay=self.cfg.weight_decay
         )
+        # the weights evaluated, saved as best and generated from (cfg.weight_average; None: the trained ones)
+        self.average = WeightAverage(self.model) if self.cfg.weight_average > 0 else None
         if opt_state is not None:
+            if self.average is not None:
+                opt_state = self.average.from_state(opt_state)
             self.opt.load_state_dict(opt_state)
         self.batches = Batches(len(data.train), batch_size, state.seed, info.world, info.rank)
         rng = np.random.default_rng(state.seed)
@@ -167,6 +174,8 @@ class TrainingRun:
         out.loss.backward()
         torch.nn.utils.clip_grad_norm_(self.model.parameters(), cfg.grad_clip)
         self.opt.step()
+        if self.average is not None:
+            self.average.update()
         return float(out.loss.detach()), float(out.kl)
 
     @torch.no_grad()
@@ -182,7 +191,8 @@ class TrainingRun:
             self.state.accuracy = self.state.bits = None
             return None
         arrays = {k: v[order] for k, v in self.data.heldout.arrays.items()}
-        scores = likelihood(self.model, arrays, seed=self.state.seed)
+        with self._averaged():
+            scores = likelihood(self.model, arrays, seed=self.state.seed)
         self.state.accuracy = None if scores is None else scores.accuracy
         self.state.bits = None if scores is None else scores.bits_per_step
         return self.state.bits
@@ -190,17 +200,33 @@ class TrainingRun:
     def save(self, keep: int) -> Path:
         """A checkpoint; it is the best when its held-out bits per step are the lowest so far (or nothing
         is held out). A new best drops the card's latent fit (it belonged to the old weights) until
-        `fit_latent` fits one at the end of the run."""
+        `fit_latent` fits one at the end of the run. With weight averaging the step's weights file holds
+        the trained weights (what a resume continues), best.safetensors the averaged ones (what was
+        evaluated, and what generation loads), and the optimizer state the average itself."""
         st = self.state
         improved = st.bits is None or st.best_bits is None or st.bits < st.best_bits
         if improved:
             st.best_bits, st.best_accuracy = st.bits, st.accuracy
+        opt_state = self.opt.state_dict()
+        averaged = None
+        if self.average is not None:
+            opt_state = self.average.into_state(opt_state)
+            averaged = self._averaged_copy()
         return save_checkpoint(
-            self.out_dir, self.model, step=st.step, optimizer_state=self.opt.state_dict(),
+            self.out_dir, self.model, step=st.step, optimizer_state=opt_state,
             name=self.out_dir.name, data=self.data.summary,
             training=st.to_card(self.device, self.info.world, self.batches.batch_size),
-            fine_tuned_from=self.fine_tuned_from, keep=keep, best=improved,
+            fine_tuned_from=self.fine_tuned_from, keep=keep, best=improved, best_model=averaged,
         )  # fmt: skip
+
+    def _averaged(self) -> contextlib.AbstractContextManager[None]:
+        """A block in which the model holds the weights it is judged by (the average, when kept)."""
+        return self.average.applied() if self.average is not None else contextlib.nullcontext()
+
+    def _averaged_copy(self) -> MusicVAE:
+        """A copy of the model holding the averaged weights (for saving; the model keeps training)."""
+        with self._averaged():
+            return copy.deepcopy(self.model)
 
     @torch.no_grad()
     def fit_latent(self) -> LatentFit | None:
@@ -290,12 +316,14 @@ def fine_tune_config(cfg: ModelConfig) -> ModelConfig:
     0: the base ended its warm-up long ago, and restarting it from 0 lets the codes drift from the prior
     the base learned) and a learning rate of at most FINE_TUNE_LEARNING_RATE (decaying as the base's did),
     so a few hundred steps on a small folder adapt the base rather than overwrite it; the configs of
-    FINE_TUNE_BY_CONFIG learn at their own rate, KL weight and free bits (and scheduled sampling). Saved in
-    the new model's card, so a resume trains the same way. Measured: docs/FINETUNE.md."""
+    FINE_TUNE_BY_CONFIG learn at their own rate, KL weight and free bits (and scheduled sampling). Its
+    weights are averaged as its preset's are (`weight_average`; the bundled bases were trained before
+    averaging). Saved in the new model's card, so a resume trains the same way. Measured: docs/FINETUNE.md."""
     own = FINE_TUNE_BY_CONFIG.get(cfg.name, {})
     lr = own.get("learning_rate", min(cfg.learning_rate, FINE_TUNE_LEARNING_RATE))
     fixed = {"beta_rate": 0.0, "learning_rate": lr, "min_learning_rate": min(cfg.min_learning_rate, lr)}
-    return replace(cfg, **{**own, **fixed})
+    averaged = {"weight_average": get_config(cfg.name, cfg.size).weight_average}
+    return replace(cfg, **{**averaged, **own, **fixed})
 
 
 def check_resumable(out_dir: Path, config: str, size: str) -> None:

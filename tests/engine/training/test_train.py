@@ -74,6 +74,13 @@ def test_resume_continues_from_the_saved_step_exactly(drums: Path, tmp_path: Pat
     assert (second.start_step, second.steps) == (5, 8)
     a, b = _weights(tmp_path / "straight"), _weights(tmp_path / "resumed")
     assert all(torch.equal(a[k], b[k]) for k in a)  # same data order, noise and optimizer state
+    # the averaged weights (best.safetensors) too: the average resumes with the optimizer state
+    best_a, best_b = (
+        load_model(tmp_path / d, bfloat16=False)[0].state_dict() for d in ("straight", "resumed")
+    )
+    assert read_card(tmp_path / "straight").config.weight_average > 0
+    assert all(torch.equal(best_a[k], best_b[k]) for k in best_a)
+    assert not all(torch.equal(best_a[k], a[k]) for k in a)  # the average, not the last trained weights
 
 
 def test_cancel_saves_and_a_rerun_continues(drums: Path, tmp_path: Path) -> None:
