@@ -130,7 +130,7 @@ def test_the_train_command_says_where_it_starts(
         main(["train", str(beats), "--scratch", "--from", "drums_2bar"])
 
 
-def test_the_melody_fine_tune_learns_at_its_own_rate_and_kl_weight() -> None:
+def test_the_melody_and_band_fine_tunes_learn_at_their_own_rates() -> None:
     base = read_card(BUNDLED_DIR / "mel_2bar").config
     cfg = fine_tune_config(base)
     own = FINE_TUNE_BY_CONFIG["mel_2bar"]
@@ -140,3 +140,11 @@ def test_the_melody_fine_tune_learns_at_its_own_rate_and_kl_weight() -> None:
     drums = read_card(BUNDLED_DIR / "drums_2bar").config
     assert fine_tune_config(drums).max_beta == drums.max_beta  # the others keep their base's KL weight
     assert fine_tune_config(drums).free_bits == drums.free_bits  # and free bits
+    assert fine_tune_config(drums).learning_rate == FINE_TUNE_LEARNING_RATE
+    band = read_card(BUNDLED_DIR / "band_4bar").config
+    tuned = fine_tune_config(band)  # the band base learns a band at its own rate, with its KL weight
+    assert tuned.learning_rate == FINE_TUNE_BY_CONFIG["band_4bar"]["learning_rate"] > FINE_TUNE_LEARNING_RATE
+    assert (tuned.max_beta, tuned.free_bits) == (band.max_beta, band.free_bits)
+    # every fine-tune averages its weights as its preset does (the bundled bases were trained without)
+    assert base.weight_average == band.weight_average == 0.0
+    assert cfg.weight_average == tuned.weight_average == get_config("band_4bar").weight_average > 0
