@@ -139,11 +139,17 @@ def add_generation_options(
     )
 
 
-def add_key_option(p: argparse.ArgumentParser, default: str | None = None) -> None:
+def add_key_option(p: argparse.ArgumentParser, default: str | None = None, new_clips: bool = False) -> None:
     """--key: a key name, 'auto' (the clip's or the training music's key) or 'none'; complete and infill
-    default to 'song' (the song's own key when it has a clear one)."""
+    default to 'song' (the song's own key when it has a clear one); `new_clips` (sample): without it, new
+    clips are moved into the training music's keys."""
     if default == "song":
         help_text = "default: the song's key when it has a clear one; a key like C:minor; 'none': any notes"
+    elif new_clips:
+        help_text = (
+            "default: any notes, each clip moved into the training music's keys; e.g. C:minor, 'auto' "
+            "(the training music's key) or 'none' (clips as the model wrote them)"
+        )
     else:
         help_text = "e.g. C:minor, 'auto' (the clip's or the training music's key) or 'none'"
     p.add_argument("--key", default=default, help=help_text)

@@ -14,7 +14,7 @@ HELP = "write new clips"
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     common.add_generation_options(p)
-    common.add_key_option(p)
+    common.add_key_option(p, new_clips=True)
     common.add_flat_option(p)
     common.add_meter_option(p)
     common.add_check_options(p)

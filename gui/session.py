@@ -39,7 +39,8 @@ class GenerationSettings:
         temperature: 0 = the most likely notes, up to 2 = wild.
         parts: each part's own temperature, ((part, temperature), ...), over `temperature`; empty: every
             part at `temperature`. Loading a model sets them to its report card's recommendation.
-        key: None (any notes), "auto" (the clip's key, else the training music's) or a name like "C:minor".
+        key: None (any notes; new clips moved into the training music's keys), "none" (any notes as the
+            model writes them), "auto" (the clip's key, else the training music's) or a name like "C:minor".
         feel: new notes get the training music's loudness and timing (False: velocity 100 on the grid).
         amount: how far variations move from the current clip, 0 (the same) to 1 (far).
         checked: clips that fail the quality check are redrawn (engine/generation/gate.py).
@@ -69,7 +70,7 @@ class GenerationSettings:
                 raise ValueError(f"temperature {t}{f' ({part})' if part else ''} is outside 0..2")
         if not 0.0 <= self.amount <= 1.0:
             raise ValueError(f"amount {self.amount} is outside 0..1")
-        if self.key not in (None, "auto"):
+        if self.key not in (None, "auto", "none"):
             parse_key(self.key)  # KeyNameError (a ValueError) for a name it cannot read
 
     @property

@@ -238,7 +238,8 @@ class Generator:
         `checked` (the default) redraws clips that fail the sample-quality gate, `novel` also those that
         copy a bar of the training music (engine/generation/checking.py); `Generated.checked` says what
         was set aside. Fewer than n clips come back when too few pass within the draws allowed.
-        `meter` ("3/4", "7/8"): the clips' meter (band models; default 4/4).
+        `meter` ("3/4", "7/8"): the clips' meter (band models; default 4/4). Without a `key` each clip is
+        moved into the training music's keys (`Runner.in_training_keys`); "none" leaves it as written.
         """
         _check_count(n)
         seed = new_seed(seed)
@@ -251,13 +252,16 @@ class Generator:
         def draw(count: int, draw_seed: int) -> list[Pattern]:
             if bars is None or bars * bar_steps == window:
                 z = self.runner.prior(count, draw_seed)
-                return self._decode(z, temperature, resolved, draw_seed, None, notices, m)
+                return in_keys(self._decode(z, temperature, resolved, draw_seed, None, notices, m))
             segs = segments_needed(bars, window, bar_steps)
             gen = torch.Generator().manual_seed(draw_seed)
             paths = [smooth_path(segs, self.runner.source_size, gen) for _ in range(count)]
             z = self.runner.to_code(torch.cat(paths))  # (count * segs, Z): where the training codes lie
             clips = self._decode(z, temperature, resolved, draw_seed, None, notices, m)
-            return [chain(clips[i * segs : (i + 1) * segs], bars) for i in range(count)]
+            return in_keys([chain(clips[i * segs : (i + 1) * segs], bars) for i in range(count)])
+
+        def in_keys(clips: list[Pattern]) -> list[Pattern]:  # no key asked: the training music's keys
+            return self.runner.in_training_keys(clips, notices) if key is None else clips
 
         return self._checked(draw, n, seed, notices, checked, novel)
 

@@ -26,7 +26,15 @@ from engine.device import aten_lstm
 from engine.generation.checking import Checked
 from engine.generation.fit import FittedClip, GenerationError, fit_clip
 from engine.generation.groove import add_spread, scale_velocity_spread
-from engine.music.keys import Key, clear_key, detect_key, key_from_histogram, logit_masks, parse_key
+from engine.music.keys import (
+    Key,
+    clear_key,
+    detect_key,
+    into_pitch_classes,
+    key_from_histogram,
+    logit_masks,
+    parse_key,
+)
 from engine.music.pattern import FOUR_FOUR, Meter, Pattern
 from models.band import VELOCITY
 from models.card import DataSummary, MusicStats
@@ -97,6 +105,9 @@ def new_seed(seed: int | None) -> int:
     return secrets.randbelow(2**31) if seed is None else int(seed)
 
 
+MOVED_INTO_KEYS = "new clips moved into the training music's keys (--key none: as the model wrote them)"
+
+
 class Runner:
     """A loaded model with its spec and converter: fit, encode, masks, decode, clips.
 
@@ -161,6 +172,21 @@ class Runner:
         if music.key:
             return parse_key(music.key)
         return key_from_histogram(music.pitch_classes) if music.pitch_classes else None
+
+    def in_training_keys(self, clips: Sequence[Pattern], notices: Notices) -> list[Pattern]:
+        """New clips moved into the keys of the training music (engine.music.keys `into_pitch_classes`
+        against its pitch-class weights), when the model learned from transposed copies of it: such a
+        model writes in any of the keys it was shown (-5..+6 semitones away), where the musician's songs
+        sit in a few. A fine-tuned mel_2bar's samples then overlapped the band's pitch classes 0.888
+        instead of 0.843 (its unseen songs 0.936; docs/FINETUNE.md). Clips as they are for a model
+        trained untransposed or without pitch-class weights, or clips without pitched notes."""
+        weights = self.summary.music.pitch_classes
+        if not self.summary.transposed or not weights:
+            return list(clips)
+        fitted = [into_pitch_classes(clip, weights) for clip in clips]
+        if any(shift for _, shift in fitted) and MOVED_INTO_KEYS not in notices:
+            notices.append(MOVED_INTO_KEYS)
+        return [clip for clip, _ in fitted]
 
     def groove_spread(self) -> GrooveSpread | None:
         """How far real notes lie from the velocity/timing head's prediction (engine/generation/groove.py):

@@ -67,13 +67,16 @@ class GeneratePanel(ClipsPanel):
         self.seed.setSpecialValueText("random")
         self.seed.setValue(-1)
         self.key = QComboBox()
-        self.key.addItem("Any notes", None)
+        self.key.addItem("Any notes, in the training music's keys", None)
+        self.key.addItem("Any notes, as the model writes them", "none")
         self.key.addItem("Auto: the clip's or the training music's key", "auto")
         for label, value in key_choices():
             self.key.addItem(label, value)
         self.key.setToolTip(
             "Keep melody and bass in this scale while the model writes (Generate, Variations, Morph, "
-            "Complete); drums are never affected"
+            "Complete); drums are never affected. 'Any notes, in the training music's keys': Generate "
+            "moves each new clip up or down (at most 6 semitones) to where your songs' notes lie, since "
+            "the model learned your songs in every key"
         )
         self.feel = QCheckBox("Play it like the training music")
         self.feel.setChecked(True)

@@ -253,3 +253,24 @@ def test_top_k_is_a_generation_option(tmp_path: Path, capsys) -> None:  # noqa: 
     same = [(tmp_path / "off" / f).read_bytes() == (tmp_path / "own" / f).read_bytes() for f in files]
     cut = [(tmp_path / "off" / f).read_bytes() == (tmp_path / "k2" / f).read_bytes() for f in files]
     assert all(same) and not all(cut)
+
+
+def test_sample_moves_new_clips_into_the_training_music_s_keys_and_key_none_does_not(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ("sample", "mel_2bar", "--n", 4, "--seed", 4, "--unchecked", "--temperature", 1.0)
+    assert run(*args, "--out", tmp_path / "fitted") == 0
+    said = capsys.readouterr()
+    assert "moved into the training music's keys" in said.out + said.err
+    assert run(*args, "--key", "none", "--out", tmp_path / "drawn") == 0
+    said = capsys.readouterr()
+    assert "moved into the training music's keys" not in said.out + said.err
+    shifts = []
+    for name in written(tmp_path / "fitted"):
+        a, b = (read_clip(tmp_path / d / name) for d in ("fitted", "drawn"))
+        notes_a = sorted((n.start, n.pitch) for t in a.tracks for n in t.notes)
+        notes_b = sorted((n.start, n.pitch) for t in b.tracks for n in t.notes)
+        moved = {pa - pb for (sa, pa), (sb, pb) in zip(notes_a, notes_b, strict=True) if sa == sb}
+        assert [s for s, _ in notes_a] == [s for s, _ in notes_b] and len(moved) == 1  # one shift a clip
+        shifts.append(moved.pop())
+    assert all(-5 <= s <= 6 for s in shifts) and any(shifts)

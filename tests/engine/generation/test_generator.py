@@ -306,3 +306,23 @@ def test_the_feel_set_in_place_on_just_decoded_clips_is_the_feel_of_new_notes(na
     flat = runner.to_patterns(arrays)
     assert in_place == copied and in_place == decoded and copied != flat
     assert all(n.offset != 0.0 for clip in in_place for t in clip.tracks for n in t.notes[:1])
+
+
+def test_new_clips_come_in_the_training_music_s_keys_unless_asked_otherwise() -> None:
+    """The bundled melody model learned its tunes moved -5..+6 semitones: `sample` moves each new clip
+    into the training music's pitch classes; --key none gives the clips as the model wrote them."""
+    from engine.generation.runner import MOVED_INTO_KEYS
+    from engine.music.keys import into_pitch_classes, pitch_class_histogram
+
+    gen = Generator.load("mel_2bar")
+    weights = np.asarray(gen.music_stats().pitch_classes)
+    fitted = gen.sample(8, 1.0, seed=4, checked=False)
+    drawn = gen.sample(8, 1.0, seed=4, key="none", checked=False)
+    assert MOVED_INTO_KEYS in fitted.notices and MOVED_INTO_KEYS not in drawn.notices
+    assert [into_pitch_classes(c, weights)[0] for c in drawn.clips] == list(fitted.clips)
+    assert sum(into_pitch_classes(c, weights)[1] != 0 for c in drawn.clips) >= 4
+    fit = [pitch_class_histogram(c) @ weights / pitch_class_histogram(c).sum() for c in fitted.clips]
+    raw = [pitch_class_histogram(c) @ weights / pitch_class_histogram(c).sum() for c in drawn.clips]
+    assert np.mean(fit) > np.mean(raw)
+    # a key asked for masks the decoder instead; the clips are not moved
+    assert MOVED_INTO_KEYS not in gen.sample(4, 1.0, seed=4, key="G:major", checked=False).notices

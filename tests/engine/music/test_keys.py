@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -10,14 +11,18 @@ import pytest
 from engine.midi.files import read_clip
 from engine.music.keys import (
     CLEAR_KEY_R,
+    FIT_LOWEST,
+    SCALES,
     Key,
     KeyNameError,
     clear_key,
     detect_key,
+    into_pitch_classes,
     key_from_histogram,
     logit_masks,
     melody_mask,
     parse_key,
+    pitch_class_histogram,
 )
 from engine.music.pattern import Note, Pattern, Role, Track
 from models.spec import SPECS
@@ -127,3 +132,40 @@ def test_clear_key_on_real_music_keeps_chorales_and_lets_a_chromatic_rock_song_g
     key, r = clear_key(rock)
     assert key is None and 0 < r < CLEAR_KEY_R
     assert clear_key(Pattern((Track((Note(36, 0, 1),), is_drum=True, role=Role.DRUMS),))) == (None, 0.0)
+
+
+def _moved(p: Pattern, by: int) -> Pattern:
+    return p.with_tracks(
+        t if t.is_drum else replace(t, notes=tuple(replace(n, pitch=n.pitch + by) for n in t.notes))
+        for t in p.tracks
+    )
+
+
+@pytest.mark.parametrize("by", [-5, -2, 3, 5])
+def test_a_moved_tune_is_moved_back_into_its_own_pitch_classes(midi_dir: Path, by: int) -> None:
+    tune = read_clip(midi_dir / "folk/jukedeck-nottingham-dataset/reelsa-c35.mid")
+    weights = pitch_class_histogram(tune)
+    fitted, shift = into_pitch_classes(_moved(tune, by), weights)
+    assert shift == -by and fitted == tune
+    assert into_pitch_classes(tune, weights) == (tune, 0)  # already there: unchanged
+    _, tritone = into_pitch_classes(_moved(tune, -6), weights)
+    assert tritone == 6  # -6's pitch classes, the way a training copy can move (-5..+6)
+
+
+def test_the_band_moves_together_and_its_drums_stay(midi_dir: Path) -> None:
+    song = read_clip(midi_dir / "multitrack/freedoom-freedoom/d_dm15.mid").slice(0, 64)
+    fitted, shift = into_pitch_classes(_moved(song, 4), pitch_class_histogram(song))
+    assert shift == -4 and fitted == song
+    drums = [t for t in song.tracks if t.is_drum]
+    assert drums and [t for t in fitted.tracks if t.is_drum] == drums
+
+
+def test_a_fit_keeps_the_pitch_bounds_and_leaves_drum_clips_alone() -> None:
+    low = Pattern((Track((Note(22, 0, 4, 90), Note(29, 4, 8, 90))),), steps=16)
+    c_major = [1.0 if pc in SCALES["major"] else 0.0 for pc in range(12)]
+    fitted, shift = into_pitch_classes(low, c_major)
+    assert shift >= -1 and min(n.pitch for t in fitted.tracks for n in t.notes) >= FIT_LOWEST
+    kit = Pattern((Track((Note(36, 0, 1, 100),), is_drum=True),), steps=16)
+    assert into_pitch_classes(kit, c_major) == (kit, 0)
+    with pytest.raises(ValueError, match="12 values"):
+        into_pitch_classes(low, [1.0] * 7)
