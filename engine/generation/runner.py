@@ -175,15 +175,16 @@ class Runner:
 
     def in_training_keys(self, clips: Sequence[Pattern], notices: Notices) -> list[Pattern]:
         """New clips moved into the keys of the training music (engine.music.keys `into_pitch_classes`
-        against its pitch-class weights), when the model learned from transposed copies of it: such a
-        model writes in any of the keys it was shown (-5..+6 semitones away), where the musician's songs
-        sit in a few. A fine-tuned mel_2bar's samples then overlapped the band's pitch classes 0.888
-        instead of 0.843 (its unseen songs 0.936; docs/FINETUNE.md). Clips as they are for a model
-        trained untransposed or without pitch-class weights, or clips without pitched notes."""
+        against its pitch-class weights, moves of at most ModelSpec.transpose), when the model learned
+        from transposed copies of it: such a model writes in any of the keys it was shown (up to 5
+        semitones away; the band configs 3), where the musician's songs sit in a few. A fine-tuned
+        mel_2bar's samples then overlapped the band's pitch classes 0.888 instead of 0.843 (its unseen
+        songs 0.936; docs/FINETUNE.md). Clips as they are for a model trained untransposed or without
+        pitch-class weights, or clips without pitched notes."""
         weights = self.summary.music.pitch_classes
         if not self.summary.transposed or not weights:
             return list(clips)
-        fitted = [into_pitch_classes(clip, weights) for clip in clips]
+        fitted = [into_pitch_classes(clip, weights, self.spec.transpose) for clip in clips]
         if any(shift for _, shift in fitted) and MOVED_INTO_KEYS not in notices:
             notices.append(MOVED_INTO_KEYS)
         return [clip for clip, _ in fitted]

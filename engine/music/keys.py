@@ -109,29 +109,31 @@ def pitch_class_histogram(pattern: Pattern) -> np.ndarray:
     return hist
 
 
-# the shifts `into_pitch_classes` tries: as far as training transposes a window (engine/data/dataset.py,
-# `load_examples`: -5..+6 semitones), and its pitch bounds (copies leaving 21..108 are dropped)
-FIT_SHIFTS = tuple(range(-5, 7))
+# the pitch bounds of `into_pitch_classes`, as training's transposed copies keep them (engine/data/
+# dataset.py `load_examples`: copies that would leave 21..108 are dropped)
 FIT_LOWEST, FIT_HIGHEST = 21, 108
 
 
-def into_pitch_classes(pattern: Pattern, weights: Iterable[float]) -> tuple[Pattern, int]:
+def into_pitch_classes(pattern: Pattern, weights: Iterable[float], most: int = 5) -> tuple[Pattern, int]:
     """(`pattern` with its pitched tracks moved by the shift that best fits `weights`, the shift in
-    semitones): of FIT_SHIFTS, the one whose moved pitch-class histogram (`pitch_class_histogram`, 12)
-    has the largest dot product with `weights` (12, e.g. the training music's pitch-class weights), among
-    those that keep every pitched note within FIT_LOWEST..FIT_HIGHEST; ties go to the smaller move, then
-    upward. Drums stay. Undoes the transposition training adds (a model trained on copies of the music
-    moved -5..+6 semitones writes in any of those keys). A clip without pitched notes comes back as it is
-    with 0. ValueError for weights of another shape."""
+    semitones): of the shifts -most..+most (the copies training adds: ModelSpec.transpose, 5; the band
+    configs 3), the one whose moved pitch-class histogram (`pitch_class_histogram`, 12) has the largest
+    dot product with `weights` (12, e.g. the training music's pitch-class weights), among those that keep
+    every pitched note within FIT_LOWEST..FIT_HIGHEST; ties go to the smaller move, then upward. Drums
+    stay. Undoes the transposition training adds: a model trained on its music moved up to `most`
+    semitones each way writes in any of those keys. A clip without pitched notes comes back as it is,
+    with 0. ValueError for weights of another shape or a negative `most`."""
     w = np.asarray(list(weights), dtype=np.float64)
     if w.shape != (12,):
         raise ValueError(f"pitch-class weights have 12 values, got {w.shape}")
+    if most < 0:
+        raise ValueError(f"the largest move must be 0 or more, not {most}")
     pitches = [n.pitch for t in pattern.tracks if not t.is_drum for n in t.notes]
     if not pitches or w.sum() <= 0:
         return pattern, 0
     hist = pitch_class_histogram(pattern)
     lo, hi = min(pitches), max(pitches)
-    fits = [s for s in FIT_SHIFTS if lo + s >= FIT_LOWEST and hi + s <= FIT_HIGHEST] or [0]
+    fits = [s for s in range(-most, most + 1) if lo + s >= FIT_LOWEST and hi + s <= FIT_HIGHEST] or [0]
     # the histogram moved by s puts class i's weight on class i + s: score it against w
     shift = max(fits, key=lambda s: (float(hist @ np.roll(w, -s)), -abs(s), s))
     if shift == 0:

@@ -75,8 +75,8 @@ class GeneratePanel(ClipsPanel):
         self.key.setToolTip(
             "Keep melody and bass in this scale while the model writes (Generate, Variations, Morph, "
             "Complete); drums are never affected. 'Any notes, in the training music's keys': Generate "
-            "moves each new clip up or down (at most 6 semitones) to where your songs' notes lie, since "
-            "the model learned your songs in every key"
+            "moves each new clip up or down (at most 5 semitones) to where your songs' notes lie, since "
+            "the model learned your songs in many keys"
         )
         self.feel = QCheckBox("Play it like the training music")
         self.feel.setChecked(True)
