@@ -211,7 +211,7 @@ class TrainingRun:
         averaged = None
         if self.average is not None:
             opt_state = self.average.into_state(opt_state)
-            averaged = self._averaged_copy()
+            averaged = self._averaged_copy() if improved else None  # best.safetensors is written then only
         return save_checkpoint(
             self.out_dir, self.model, step=st.step, optimizer_state=opt_state,
             name=self.out_dir.name, data=self.data.summary,
