@@ -338,7 +338,8 @@ def write(pattern: Pattern, path: Path, bpm: float | None = None) -> None:
         pattern = pattern.at_tempo(bpm)
     path.parent.mkdir(parents=True, exist_ok=True)
     write_midi(pattern, path)
-    print(f"wrote {path} ({bars(pattern.bars)}, {pattern.note_count} notes)")
+    notes = pattern.note_count
+    print(f"wrote {path} ({bars(pattern.bars)}, {notes} note{'' if notes == 1 else 's'})")
 
 
 def report(result: Generated, args: argparse.Namespace) -> None:

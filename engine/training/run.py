@@ -290,10 +290,17 @@ def _start(
     bars: int,
 ) -> tuple[MusicVAE, dict[str, Any] | None, RunState, str | None]:
     """(model, optimizer state, run state, the model it was fine-tuned from) for a resume, a fine-tune or
-    a fresh start; a fresh model is sized for `bars` bars of training music."""
+    a fresh start; a fresh model is sized for `bars` bars of training music. TrainError when the newest
+    checkpoint of a model to resume is damaged (saying how to train on from its best weights)."""
     if (out_dir / "model.json").exists():
         check_resumable(out_dir, config, size)
-        model, card, opt_state = load_training_state(out_dir, device)
+        try:
+            model, card, opt_state = load_training_state(out_dir, device)
+        except CheckpointError as e:  # a damaged newest checkpoint: its best weights may still be whole
+            raise TrainError(
+                f"cannot resume {out_dir}: {e}; to train on from its best weights: "
+                f"train FOLDER --from {out_dir} --out NEW-FOLDER"
+            ) from e
         return model, opt_state, RunState.from_card(card.training), card.fine_tuned_from
     if from_model is not None:
         base, base_card = load_model(from_model, device, bfloat16=False)

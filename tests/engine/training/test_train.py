@@ -118,6 +118,18 @@ def test_resume_after_kill_9(drums: Path, tmp_path: Path) -> None:
     assert (result.start_step, result.steps) == (saved, saved + 2)
 
 
+def test_a_damaged_newest_checkpoint_says_how_to_train_on_from_the_best(drums: Path, tmp_path: Path) -> None:
+    out = tmp_path / "m"
+    _train(drums, out, 6)
+    optim = out / str(read_card(out).checkpoints[-1].optimizer)
+    optim.write_bytes(optim.read_bytes()[:100])  # a disk that lost the end of the file
+    with pytest.raises(TrainError, match=r"is damaged.*train FOLDER --from .* --out NEW-FOLDER"):
+        _train(drums, out, 8)
+    assert optim.stat().st_size == 100 and read_card(out).training.step == 6  # nothing else touched
+    again = _train(drums, tmp_path / "again", 2, from_model=out)  # what the message says works
+    assert again.steps == 2 and read_card(tmp_path / "again").fine_tuned_from == str(out)
+
+
 def _saved_step(out: Path) -> int:
     try:
         return read_card(out).training.step
