@@ -62,18 +62,14 @@ def sample_checks(
     """n samples at each temperature and, given `default` (each part's temperature), at the model's
     default temperatures (the same codes and noise seed for all), checked; and the real unseen clips
     `real`, checked the same way (None without any). The codes come from the runner's prior: the
-    Gaussian of the training codes when the model has one, as `sample` draws them, and the clips are moved
-    into the training music's keys as `sample` moves them."""
+    Gaussian of the training codes when the model has one, and the clips are moved into the training
+    music's keys, as `sample` draws them (`Runner.new_clips`)."""
     out = []
     for t in temperatures:
-        clips = runner.in_training_keys(
-            runner.to_patterns(runner.decode(runner.prior(n, seed), t, None, seed, [])), []
-        )
-        out.append(checked(clips, t, limits, index))
+        out.append(checked(runner.new_clips(n, t, seed), t, limits, index))
     at_default = None
     if default:
-        decoded = runner.decode(runner.prior(n, seed), dict(default), None, seed, [])
-        clips = runner.in_training_keys(runner.to_patterns(decoded), [])
+        clips = runner.new_clips(n, dict(default), seed)
         mean = round(sum(default.values()) / len(default), 3)
         parts = dict(default) if len(set(default.values())) > 1 else {}
         at_default = checked(clips, mean, limits, index, parts)

@@ -81,11 +81,8 @@ def _samples(
     Gaussian of the training codes, else N(0, I), and sampling noise from `seed`, so the same codes at
     every temperature; a velocity/timing head's notes with its held-out spread), before the training
     music's feel is put on notes without velocity, and moved into the training music's keys as `sample`
-    moves them (`Runner.in_training_keys`). `top_k`: None is the runner's own."""
-    n = caps(runner.converter.cost_steps)[3]
-    z = runner.prior(n, seed)
-    clips = runner.to_patterns(runner.decode(z, temperature, None, seed, [], top_k=top_k))
-    return runner.in_training_keys(clips, [])
+    moves them (`Runner.new_clips`). `top_k`: None is the runner's own."""
+    return runner.new_clips(caps(runner.converter.cost_steps)[3], temperature, seed, top_k)
 
 
 def _scores(

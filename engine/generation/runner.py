@@ -189,6 +189,16 @@ class Runner:
             notices.append(MOVED_INTO_KEYS)
         return [clip for clip, _ in fitted]
 
+    def new_clips(
+        self, n: int, temperature: Temperature, seed: int, top_k: int | None = None
+    ) -> list[Pattern]:
+        """n clips from the prior as `sample` draws them before the training music's feel is put on
+        their notes (the report card scores and checks these): codes from `prior`, decoded at
+        `temperature` with sampling noise from `seed` (`top_k` None: the runner's own), moved into the
+        training music's keys (`in_training_keys`)."""
+        arrays = self.decode(self.prior(n, seed), temperature, None, seed, [], top_k=top_k)
+        return self.in_training_keys(self.to_patterns(arrays), [])
+
     def groove_spread(self) -> GrooveSpread | None:
         """How far real notes lie from the velocity/timing head's prediction (engine/generation/groove.py):
         per drum class for a groove head, one figure for a per-note velocity head. The report card's

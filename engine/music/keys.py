@@ -139,7 +139,7 @@ def into_pitch_classes(pattern: Pattern, weights: Iterable[float], most: int = 5
     if shift == 0:
         return pattern, 0
     moved = [
-        t if t.is_drum else replace(t, notes=tuple(replace(n, pitch=n.pitch + shift) for n in t.notes))
+        t if t.is_drum else t.with_notes(replace(n, pitch=n.pitch + shift) for n in t.notes)
         for t in pattern.tracks
     ]
     return pattern.with_tracks(moved), shift
