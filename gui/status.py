@@ -44,6 +44,7 @@ _PHRASES: tuple[tuple[re.Pattern[str], Any], ...] = tuple(
         (r"--device (cuda|mps): ", lambda m: f"Compute device {m.group(1).upper()}: "),
         (r"\(try --device auto\)", "(choose Automatic in Settings…)"),
         (r"\(from --soundfont\)", "(the soundfont chosen in Settings…)"),
+        (r"\(--key none: as the model wrote them\)", "(Key “Any notes, as the model writes them”: as drawn)"),
         (r"--key auto: ", "Key “Auto”: "),
         (r"--key ", "key "),
         (r"--n (\d+)", r"a count of \1"),

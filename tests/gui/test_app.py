@@ -313,3 +313,34 @@ def test_infill_rewrites_the_selected_bars_of_the_selected_tracks(window: MainWi
     assert "bars 2-3" in window.status_label.text()
     window.session.doc.undo_stack.undo()
     assert window.session.doc.pattern == clip
+
+
+def test_generate_moves_new_clips_into_the_training_music_s_keys_unless_told_not_to(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    """The bundled melody model learned its tunes moved -5..+5 semitones: by default Generate moves each
+    new clip into the training music's keys and says so; "as the model writes them" leaves it."""
+    from engine.generation.generator import Generator
+    from engine.generation.runner import MOVED_INTO_KEYS
+    from engine.music.keys import into_pitch_classes
+
+    gen = Generator.load("mel_2bar")
+    window.session.use_generator(gen)
+    window.generate.checked.setChecked(False)  # the same draws both times
+    window.generate.count.setValue(4)
+    window.generate.seed.setValue(4)
+    assert window.generate.key.currentIndex() == 0 and window.session.generation.key is None
+    qtbot.mouseClick(window.generate.generate_button, Qt.MouseButton.LeftButton)
+    fitted = window.generate.candidates.clips()
+    said = window.generate.info.text()
+    assert MOVED_INTO_KEYS.split(" (")[0] in said.lower()
+    assert "(Key “Any notes, as the model writes them”: as drawn)" in said and "--" not in said
+    window.generate.key.setCurrentIndex(window.generate.key.findData("none"))
+    assert window.session.generation.key == "none"
+    qtbot.mouseClick(window.generate.generate_button, Qt.MouseButton.LeftButton)
+    drawn = window.generate.candidates.clips()
+    assert "training music's keys" not in window.generate.info.text()
+    weights = gen.music_stats().pitch_classes
+    assert weights is not None and len(fitted) == len(drawn) == 4
+    assert [into_pitch_classes(c, weights)[0] for c in drawn] == fitted
+    assert fitted != drawn
