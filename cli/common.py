@@ -152,7 +152,21 @@ def add_key_option(p: argparse.ArgumentParser, default: str | None = None, new_c
         )
     else:
         help_text = "e.g. C:minor, 'auto' (the clip's or the training music's key) or 'none'"
-    p.add_argument("--key", default=default, help=help_text)
+    p.add_argument("--key", default=default, type=key_name, help=help_text)
+
+
+def key_name(text: str) -> str:
+    """argparse type of --key: 'auto', 'none', 'any', 'song' or a key name engine.music.keys.parse_key
+    reads (returned as given); anything else is an argparse error before a model loads."""
+    if text.strip().lower() in ("auto", "none", "any", "song"):
+        return text
+    from engine.music.keys import KeyNameError, parse_key
+
+    try:
+        parse_key(text)
+    except KeyNameError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
 
 
 def add_meter_option(p: argparse.ArgumentParser) -> None:

@@ -241,7 +241,10 @@ class Runner:
                 notices.append(f"the song has no clear key (profile match {r:.2f}): any pitch allowed")
             return found
         if word != "auto":
-            return parse_key(key)
+            named = parse_key(key)
+            if logit_masks(self.spec, named) is not None:  # drums-only models have no key to keep
+                notices.append(f"keeping new notes in {named.label}")
+            return named
         found = detect_key(clip) if clip is not None else None
         source = "the clip"
         if found is None:

@@ -173,13 +173,18 @@ def test_bad_input_is_one_line_and_exit_2(models: dict[str, Path], tmp_path: Pat
         (("variations", m, tmp_path), "is a folder; give a MIDI file"),
         (("sample", "no-such-model"), "no model called 'no-such-model'"),
         (("sample", m, "--key", "H:dorian"), "cannot read the key"),
+        (("sample", "no-such-model", "--key", "H:dorian"), "argument --key: cannot read the key"),  # first
         (("complete", m, FOLK[0]), "complete needs a model with several parts"),
     ]
     if not torch.cuda.is_available():
         cases.append((("sample", m, "--device", "cuda"), "no CUDA GPU"))
     for argv, message in cases:
         capsys.readouterr()
-        assert run(*argv, "--out", tmp_path / "x") == 2, argv
+        try:
+            code = run(*argv, "--out", tmp_path / "x")
+        except SystemExit as e:  # argparse's refusal (--key): before any model loads
+            code = int(e.code or 0)
+        assert code == 2, argv
         err = capsys.readouterr().err.strip()
         assert message in err and "\n" not in err and "Traceback" not in err, (argv, err)
     assert not (tmp_path / "x").exists()
@@ -265,6 +270,9 @@ def test_sample_moves_new_clips_into_the_training_music_s_keys_and_key_none_does
     assert run(*args, "--key", "none", "--out", tmp_path / "drawn") == 0
     said = capsys.readouterr()
     assert "moved into the training music's keys" not in said.out + said.err
+    assert run(*args, "--key", "c minor", "--out", tmp_path / "named") == 0
+    said = capsys.readouterr()
+    assert "keeping new notes in C minor" in said.out + said.err  # the key it read, confirmed
     shifts = []
     for name in written(tmp_path / "fitted"):
         a, b = (read_clip(tmp_path / d / name) for d in ("fitted", "drawn"))
