@@ -27,7 +27,7 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 
 from engine.data.converter import MEMO, Converter, merged_drums
-from engine.midi.roles import with_roles
+from engine.midi.roles import gm_named, with_roles
 from engine.music.pattern import STEPS_PER_BAR, Meter, Note, Pattern, Role, Track
 from models.spec import ModelSpec
 from models.vocab import (
@@ -346,7 +346,7 @@ class BandConverter(Converter):
                 tracks.append(Track(tuple(notes), 0, True, Role.DRUMS, "drums"))
             elif program < GM_PROGRAMS:
                 tracks.append(Track(tuple(notes), program, False, Role.OTHER, ""))
-        return list(with_roles(tracks))  # slots carry no roles: find drums, bass and lead by their notes
+        return gm_named(with_roles(tracks))  # roles from the notes alone, then the GM names
 
     def transpose(
         self, arrays: dict[str, np.ndarray], shift: int

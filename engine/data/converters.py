@@ -42,7 +42,7 @@ from engine.data.converter import (
     window_lines,
     window_starts,
 )
-from engine.midi.roles import BASS_PROGRAMS, NOT_LEAD, with_roles
+from engine.midi.roles import BASS_PROGRAMS, NOT_LEAD, gm_named, with_roles
 from engine.music.pattern import STEPS_PER_BAR, Note, Pattern, Role, Track
 from models.spec import SPECS
 from models.vocab import (
@@ -455,7 +455,7 @@ class MultitrackConverter(Converter):
             elif 0 <= program < GM_PROGRAMS:
                 notes = decode_line(np.where(tokens < MELODY_VOCAB, tokens, 0), velocity)
                 tracks.append(Track(tuple(notes), program, False, Role.OTHER, ""))
-        return list(with_roles(tracks))  # the slots carry no roles: find drums, bass and lead by their notes
+        return gm_named(with_roles(tracks))  # roles from the notes alone, then the GM names
 
     def transpose(
         self, arrays: dict[str, np.ndarray], shift: int

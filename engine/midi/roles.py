@@ -7,6 +7,7 @@ import dataclasses
 import operator
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 
 from engine.music.pattern import Role, Track
 from models.vocab import GM_BASSES
@@ -18,6 +19,18 @@ MONOPHONIC_SHARE = 0.25  # at most this share of onsets may start while another 
 LOWEST_BASS_MEAN = 60.0  # "lowest-playing track" counts as bass only below middle C on average
 NOT_LEAD = {*range(88, 104), *range(112, 128)}  # pads, synth effects, percussive and sound effects
 _PITCH, _START = operator.itemgetter(0), operator.itemgetter(1)  # of a TrackStats note (C speed)
+
+
+@cache
+def program_name(program: int) -> str:
+    """The General MIDI name of `program` 0..127, e.g. 30 -> "Distortion Guitar" (pretty_midi's GM
+    table, pretty_midi.constants.INSTRUMENT_MAP); ValueError outside 0..127. New tracks of the band and
+    multitrack models are named so: a DAW shows what plays them."""
+    if not 0 <= program <= 127:
+        raise ValueError(f"GM program {program} is outside 0..127")
+    from pretty_midi.constants import INSTRUMENT_MAP  # pretty_midi loads only when a name is asked for
+
+    return str(INSTRUMENT_MAP[program])
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +103,12 @@ def stats_of(track: Track) -> TrackStats:
         track.name,
         tuple((n.pitch, float(n.start), float(n.end)) for n in track.notes),
     )
+
+
+def gm_named(tracks: Sequence[Track]) -> list[Track]:
+    """The tracks, each pitched one without a name named by its GM program (`program_name`)."""
+    named = dataclasses.replace
+    return [t if t.is_drum or t.name else named(t, name=program_name(t.program)) for t in tracks]
 
 
 def with_roles(tracks: Sequence[Track]) -> tuple[Track, ...]:

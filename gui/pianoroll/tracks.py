@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from engine.midi.roles import program_name as gm_name
 from engine.music.edit import audible
 from engine.music.pattern import Pattern
 from gui.pianoroll.painter import track_colour
@@ -30,11 +31,7 @@ COLUMNS = ("", "Track", "Program", "M", "S")
 def program_name(program: int, is_drum: bool = False) -> str:
     """The General MIDI name of `program` 0..127 ("Standard Drum Kit" on the drum channel), from
     pretty_midi's GM table."""
-    if is_drum:
-        return "Standard Drum Kit"
-    import pretty_midi
-
-    return str(pretty_midi.program_to_instrument_name(program))
+    return "Standard Drum Kit" if is_drum else gm_name(program)
 
 
 @cache

@@ -14,6 +14,7 @@ from engine.evaluation.metrics import chord_share
 from engine.generation.fit import GenerationError
 from engine.generation.generator import Generator
 from engine.midi.files import read_clip, read_song, write_midi
+from engine.midi.roles import program_name
 from engine.music.keys import parse_key
 from engine.music.pattern import Meter, Pattern
 from tests.realmusic import MIDI, quick_model
@@ -57,6 +58,10 @@ def test_samples_in_any_meter_carry_it_to_the_file(band: Generator, meter: str, 
     write_midi(clips[0], tmp_path / "a.mid")
     back = read_clip(tmp_path / "a.mid")
     assert back.meter == m and back.bars == 1
+    pitched = [t for t in clips[0].tracks if not t.is_drum]
+    assert pitched and [t.name for t in back.tracks if not t.is_drum] == [  # a DAW shows what plays
+        program_name(t.program) for t in pitched
+    ]
 
 
 def test_bars_chain_in_the_meter(band: Generator) -> None:
