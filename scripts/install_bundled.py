@@ -32,17 +32,20 @@ MELODY_NOTE = (
     "Mammoth Collection (1883) and Aird's Selection (1778-1803), public domain, ABC encodings from the "
     "music21 corpus; POP909 melodies (Wang et al., ISMIR 2020, MIT)"
 )
+GROOVE_NOTE = (
+    "the Groove MIDI Dataset v1.0.0 train split (Gillick, Roberts, Engel, Eck, Bamman, "
+    '"Learning to Groove with Inverse Sequence Transformations", ICML 2019), licensed CC BY 4.0'
+)
 DATA_NOTES = {
-    "drums_2bar": "the Groove MIDI Dataset v1.0.0 train split (Gillick, Roberts, Engel, Eck, Bamman, "
-    '"Learning to Groove with Inverse Sequence Transformations", ICML 2019), licensed CC BY 4.0',
+    "drums_2bar": GROOVE_NOTE,
     "mel_2bar": MELODY_NOTE,
     "trio_16bar": "the `trio` corpus of scripts/corpus (CORPUS.md beside this note): the Freedoom project's "
     "music (freedoom/freedoom, BSD-3-Clause); POP909 (Wang et al., ISMIR 2020, MIT); OpenEWLD lead sheets "
     "(public domain melodies and chord symbols) with bass, drums and comping rendered by Musical MIDI "
     "Accompaniment (mma, Bob van der Poel) from its GPL-2+ style library. The model holds no copy of the "
     "rendered accompaniment; its note names mma all the same",
-    "multitrack_1bar": BAND_NOTE,
-    "band_4bar": BAND_NOTE,
+    "multitrack_1bar": BAND_NOTE,  # trained before the `band` corpus took in the Groove MIDI Dataset
+    "band_4bar": f"{BAND_NOTE}; and {GROOVE_NOTE}",
 }
 
 

@@ -124,6 +124,8 @@ def trio(w: CorpusWriter, src: Sources) -> None:
 def band(w: CorpusWriter, src: Sources) -> None:
     for song in src.freedoom:
         w.add(f"freedoom/{song.name}", "freedoom", REAL, song.piece, song.origin)
+    for item in recorded.groove(src.data):  # real drummers: POP909 and the chorales have no drums
+        w.add(f"groove/{item.name}", "groove", REAL, item.piece)
     for name, piece in src.pop909:
         w.add(f"pop909/{name}", "pop909", REAL, piece)
     for name, chorale in scores.chorales():

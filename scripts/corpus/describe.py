@@ -11,7 +11,8 @@ PURPOSE = {
     "drums": "drum grooves for drums_2bar (and the drums of larger configs)",
     "melody": "single-line melodies for mel_2bar",
     "trio": "melody, bass and drums for trio_16bar",
-    "band": "songs of up to 8 instruments in their real meters, for the band config and multitrack_1bar",
+    "band": "songs of up to 8 instruments in their real meters, and real drummers' kits (the Groove MIDI "
+    "Dataset), for the band configs and multitrack_1bar",
     "heldout-band": "the 15 held-out Freedoom songs: the unseen band folder of the fine-tuning benchmark, "
     "never trained on",
 }

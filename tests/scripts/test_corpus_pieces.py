@@ -117,3 +117,29 @@ def test_the_writer_skips_repeats_and_heldout_songs_and_weights_reach_the_traine
     ex = load_examples(tmp_path / "c", "drums_2bar", transpose=None)
     by_file = {Path(ex.files[i]).parent.name: float(w) for i, w in zip(ex.file_ids, ex.weights, strict=True)}
     assert by_file == {"real": 1.0, "synth": pytest.approx(0.3)}
+
+
+def test_the_band_corpus_takes_real_drummers_kits(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The `band` corpus holds the Groove MIDI Dataset's train split as real music (weight 1.0): the band
+    configs learn drums from drummers, where POP909 and the chorales have none. Two real Groove files."""
+    from scripts.corpus import corpora, scores
+
+    shared = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "train" / "groove"
+    rows = (shared / "info.csv").read_text().splitlines()
+    header, train = rows[0], [r for r in rows[1:] if r.endswith(",train") and "_beat_4-4" in r][:2]
+    (tmp_path / "train" / "groove").mkdir(parents=True)
+    (tmp_path / "train" / "groove" / "info.csv").write_text("\n".join([header, *train]) + "\n")
+    for row in train:
+        name = next(c for c in row.split(",") if c.endswith(".mid"))
+        (tmp_path / "train" / "groove" / "train" / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "train" / "groove" / "train" / name).write_bytes((shared / "train" / name).read_bytes())
+    src = corpora.Sources(tmp_path)
+    src.freedoom, src.pop909, src.bands = [], [], []  # cached properties: only the drummers here
+    monkeypatch.setattr(scores, "chorales", lambda: iter(()))
+    writer = CorpusWriter(tmp_path / "out", "band", freedoom.Heldout([]), {})
+    corpora.band(writer, src)
+    data = writer.finish()
+    assert [(f["source"], f["weight"]) for f in data["files"]] == [("groove", 1.0)] * 2
+    assert "CC BY 4.0" in (tmp_path / "out" / "band" / "CORPUS.md").read_text()
+    ex = load_examples(tmp_path / "out" / "band", "band_4bar", transpose=None)
+    assert len(ex) > 0 and set(ex.weights.tolist()) == {1.0}
