@@ -169,9 +169,21 @@ def key_name(text: str) -> str:
     return text
 
 
+def meter_text(text: str) -> str:
+    """argparse type of --meter: a time signature engine.music.pattern.parse_meter reads (returned as
+    given; whether the model writes it is checked when it loads); anything else is an argparse error."""
+    from engine.music.pattern import parse_meter
+
+    try:
+        parse_meter(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
 def add_meter_option(p: argparse.ArgumentParser) -> None:
     p.add_argument(
-        "--meter", default=None,
+        "--meter", default=None, type=meter_text,
         help="time signature of new clips, e.g. 3/4, 6/8, 7/8 (band models; default 4/4)",
     )  # fmt: skip
 

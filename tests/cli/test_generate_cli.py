@@ -174,6 +174,7 @@ def test_bad_input_is_one_line_and_exit_2(models: dict[str, Path], tmp_path: Pat
         (("sample", "no-such-model"), "no model called 'no-such-model'"),
         (("sample", m, "--key", "H:dorian"), "cannot read the key"),
         (("sample", "no-such-model", "--key", "H:dorian"), "argument --key: cannot read the key"),  # first
+        (("sample", "no-such-model", "--meter", "5/3"), "argument --meter: meter '5/3' is not a time"),
         (("complete", m, FOLK[0]), "complete needs a model with several parts"),
     ]
     if not torch.cuda.is_available():
