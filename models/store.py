@@ -59,7 +59,8 @@ def atomic_write(
             tmp.unlink(missing_ok=True)
         full = e.errno in (errno.ENOSPC, errno.EDQUOT)
         reason = (e.strerror or str(e)) + ("; is the disk full?" if full else "")
-        raise WriteError(f"could not write {path.name} ({reason}); kept the previous one") from e
+        kept = "; kept the previous one" if path.is_file() else ""  # nothing to keep where none was
+        raise WriteError(f"could not write {path.name} ({reason}){kept}") from e
     if durable:
         _fsync_dir(path.parent)
 

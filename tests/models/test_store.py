@@ -28,9 +28,13 @@ def test_a_failed_write_keeps_the_old_file_and_says_why(
 
     monkeypatch.setattr(store.os, "fsync", no_space)
     with pytest.raises(
-        WriteError, match=r"could not write clip.mid \(No space left on device; is the disk full"
+        WriteError, match=r"could not write clip.mid \(No space left on device; is the disk full\?\); kept"
     ):
         atomic_write(target, b"new")
     assert target.read_bytes() == b"old" and [p.name for p in tmp_path.iterdir()] == ["clip.mid"]
-    with pytest.raises(OSError, match="No such file or directory\\); kept"):  # WriteError is an OSError
-        atomic_write(tmp_path / "missing" / "x.mid", b"")
+    with pytest.raises(OSError, match="No such file or directory\\)$"):  # WriteError is an OSError
+        atomic_write(tmp_path / "missing" / "x.mid", b"")  # nothing was there: no "kept the previous one"
+    monkeypatch.undo()  # the disk has room again; the target is a folder
+    (tmp_path / "a-folder.wav").mkdir()
+    with pytest.raises(WriteError, match=r"could not write a-folder.wav \(Is a directory\)$"):
+        atomic_write(tmp_path / "a-folder.wav", b"")
