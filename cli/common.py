@@ -156,11 +156,13 @@ def add_key_option(p: argparse.ArgumentParser, default: str | None = None, new_c
 
 
 def key_name(text: str) -> str:
-    """argparse type of --key: 'auto', 'none', 'any', 'song' or a key name engine.music.keys.parse_key
-    reads (returned as given); anything else is an argparse error before a model loads."""
-    if text.strip().lower() in ("auto", "none", "any", "song"):
+    """argparse type of --key: one of engine.music.keys.KEY_WORDS ('none', 'any', 'auto', 'song') or a
+    key name parse_key reads (returned as given); anything else is an argparse error before a model
+    loads."""
+    from engine.music.keys import KEY_WORDS, KeyNameError, parse_key
+
+    if text.strip().lower() in KEY_WORDS:
         return text
-    from engine.music.keys import KeyNameError, parse_key
 
     try:
         parse_key(text)

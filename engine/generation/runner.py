@@ -27,6 +27,7 @@ from engine.generation.checking import Checked
 from engine.generation.fit import FittedClip, GenerationError, fit_clip
 from engine.generation.groove import add_spread, scale_velocity_spread
 from engine.music.keys import (
+    NO_KEY_WORDS,
     Key,
     clear_key,
     detect_key,
@@ -229,7 +230,7 @@ class Runner:
         if key is None or isinstance(key, Key):
             return key
         word = key.strip().lower()
-        if word in ("none", "any"):
+        if word in NO_KEY_WORDS:
             return None
         if word == "song":
             if logit_masks(self.spec, Key(0, "major")) is None:

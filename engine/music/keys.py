@@ -82,6 +82,11 @@ class Key:
         return f"{key_name(self.tonic, self.mode)} {self.mode}"
 
 
+# A key option's words besides key names (Runner.resolve_key): any notes; the clip's or the training
+# music's key; the song's key when it has a clear one
+NO_KEY_WORDS = ("none", "any")
+KEY_WORDS = (*NO_KEY_WORDS, "auto", "song")
+
 _KEY_RE = re.compile(r"^\s*([A-Ga-g])([#b]*)\s*[:_\- ]?\s*([A-Za-z]*)\s*$")
 
 
