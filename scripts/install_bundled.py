@@ -68,14 +68,17 @@ def install(src: Path, dst: Path, config: str) -> None:
         shutil.rmtree(dst)
     dst.mkdir(parents=True)
     shutil.copyfile(src / best.weights, dst / "best.safetensors")
-    slim = dataclasses.replace(card, checkpoints=(entry,), best=entry, name=config)
+    # a bundled model is a base, whatever runs built it (resources/models/README.md says which): no
+    # "fine-tuned from" in its card or its report card's verdict
+    slim = dataclasses.replace(card, checkpoints=(entry,), best=entry, name=config, fine_tuned_from=None)
     plain = ModelCard.from_json(_scrub(slim.to_json())).to_json()  # still a valid card without the paths
     (dst / "model.json").write_text(json.dumps(plain, indent=1))
     if (src / "report.json").is_file():  # the report card under the bundled name
         from engine.evaluation.evaluate import write_report
+        from engine.evaluation.report import with_verdict
         from models.report import read_report
 
-        write_report(dst, dataclasses.replace(read_report(src / "report.json"), model=config))
+        write_report(dst, with_verdict(dataclasses.replace(read_report(src / "report.json"), model=config)))
     corpus = Path(card.data.folder) / "CORPUS.md"  # a corpus of scripts/corpus describes itself
     if corpus.is_file():
         shutil.copyfile(corpus, dst / "CORPUS.md")
